@@ -1,0 +1,106 @@
+// The terminal chat's logic, apart from any terminal: one line in, text out.
+// Lines starting with / are commands; `/as bob` switches who is typing and
+// `/channel community` where; any other line is a message in that channel,
+// counted as a community contribution where the pack says so.
+import type { App } from "../../app.ts";
+import { renderText } from "../../chat/text.ts";
+import type { Form } from "../../chat/reply.ts";
+import { dispatch, type Registry } from "../../command/dispatch.ts";
+import { parseLine, tokenize } from "../../command/parse.ts";
+import type { Actor, CommandContext } from "../../command/types.ts";
+import { ensureMember } from "../../services/members.ts";
+import type { ReplyStatus } from "../../chat/reply.ts";
+
+/** Asks one question and returns the answer (undefined when input ended). */
+export type Ask = (question: string) => Promise<string | undefined>;
+
+export interface LineResult {
+  output: string;
+  status: ReplyStatus;
+}
+
+/** Hook for plain (non-command) lines; the community service plugs in here. */
+export type MessageHandler = (app: App, actor: Actor, channel: string, text: string, messageId: string) => Promise<string | undefined>;
+
+export class ConsoleSession {
+  private counter = 0;
+  channel = "general";
+
+  constructor(
+    private readonly app: App,
+    private readonly registry: Registry,
+    public handle: string,
+    private readonly onMessage?: MessageHandler,
+  ) {}
+
+  async actor(): Promise<Actor> {
+    const member = await ensureMember(this.app, "console", this.handle, this.handle);
+    return {
+      memberId: member.id,
+      handle: member.handle,
+      displayName: member.displayName,
+      platform: "console",
+      externalId: this.handle,
+      isModerator: this.app.config.STEWARD_MODERATORS.map((m) => m.toLowerCase()).includes(this.handle.toLowerCase()),
+    };
+  }
+
+  async handleLine(line: string, ask?: Ask): Promise<LineResult> {
+    const text = line.trim();
+    if (!text) return { output: "", status: "ok" };
+    if (!text.startsWith("/")) {
+      const actor = await this.actor();
+      const id = `${Date.now()}-${++this.counter}`;
+      const note = this.onMessage ? await this.onMessage(this.app, actor, this.channel, text, id) : undefined;
+      return { output: note ?? "", status: "ok" };
+    }
+    const [word, ...rest] = tokenize(text.slice(1));
+    if (word === "as") {
+      const name = rest[0]?.replace(/^@/, "");
+      if (!name || rest.length > 1) return { output: "Usage: /as <name>, e.g. /as bob", status: "user-error" };
+      this.handle = name.toLowerCase();
+      const actor = await this.actor();
+      return { output: `You are now ${actor.handle}${actor.isModerator ? " (moderator)" : ""}.`, status: "ok" };
+    }
+    if (word === "channel") {
+      const name = rest[0]?.replace(/^#/, "");
+      if (!name) return { output: `You are in #${this.channel}. Usage: /channel <name>`, status: "ok" };
+      this.channel = name;
+      return { output: `You are now in #${name}.`, status: "ok" };
+    }
+    return this.runCommand(text, ask);
+  }
+
+  private async runCommand(line: string, ask?: Ask): Promise<LineResult> {
+    const parsed = parseLine(line);
+    if (!parsed) return { output: "", status: "ok" };
+    const ctx: CommandContext = { app: this.app, actor: await this.actor(), channel: this.channel, interactive: ask !== undefined };
+    const outcome = await dispatch(this.registry, { command: parsed.command, words: parsed.words }, ctx);
+    if (outcome.type === "reply") return { output: renderText(outcome.reply), status: outcome.reply.status };
+    const answers = ask ? await askForm(outcome.form, parsed.words, ask) : undefined;
+    if (answers === undefined) return { output: "Cancelled.", status: "user-error" };
+    const again = await dispatch(this.registry, { command: parsed.command, words: [...parsed.words, ...answers] }, { ...ctx, interactive: false });
+    if (again.type === "form") return { output: "Some answers are still missing.", status: "user-error" };
+    return { output: renderText(again.reply), status: again.reply.status };
+  }
+}
+
+/** Asks the form's missing questions one by one; returns them as `key:value` words. */
+async function askForm(form: Form, given: string[], ask: Ask): Promise<string[] | undefined> {
+  const words: string[] = [];
+  const have = new Set(given.map((w) => /^([a-z][\w-]*):/i.exec(w)?.[1]?.toLowerCase()).filter(Boolean));
+  for (const field of form.fields) {
+    if (have.has(field.key)) continue;
+    for (;;) {
+      const answer = await ask(`${field.label}${field.required ? "" : " (optional, Enter to skip)"}: `);
+      if (answer === undefined) return undefined;
+      const value = answer.trim();
+      if (value) {
+        words.push(`${field.key}:${value}`);
+        break;
+      }
+      if (!field.required) break;
+    }
+  }
+  return words;
+}

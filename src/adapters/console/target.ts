@@ -1,0 +1,31 @@
+// The terminal as a delivery target: DMs, channel posts, badges and roles are
+// printed where the operator can see them.
+import { renderText } from "../../chat/text.ts";
+import type { OutboxMessage } from "../../services/outbox.ts";
+import type { DeliveryContext, DeliveryTarget } from "../../jobs/target.ts";
+
+export function formatDelivery(message: OutboxMessage, ctx: DeliveryContext): string {
+  const who = ctx.member ? `@${ctx.member.handle}` : "someone";
+  switch (message.kind) {
+    case "dm":
+      return `→ DM to ${who}: ${renderText(message.reply)}`;
+    case "post":
+      return `→ #${message.channel}: ${renderText(message.reply)}`;
+    case "badge-grant":
+      return `→ badge ${message.badge} granted to ${who}`;
+    case "badge-revoke":
+      return `→ badge ${message.badge} revoked from ${who}${message.reason ? ` (${message.reason})` : ""}`;
+    case "tier-role":
+      return `→ tier role for ${who}: ${message.previous ? `${message.previous} → ` : ""}${message.tier}`;
+  }
+}
+
+export function consoleTarget(write: (text: string) => void): DeliveryTarget {
+  return {
+    name: "console",
+    deliver: async (message, ctx) => {
+      write(formatDelivery(message, ctx));
+      return "delivered";
+    },
+  };
+}

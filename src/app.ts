@@ -1,0 +1,19 @@
+// The application context every command, service and job receives: the
+// database, the program pack, configuration, the clock and the logger. Built
+// once in main.ts (or per test), never a global.
+import type { Config } from "./config.ts";
+import type { Pack } from "./domain/pack.ts";
+import type { Logger } from "./log.ts";
+import type { Db, SqlRunner } from "./store/client.ts";
+
+export interface App {
+  db: Db;
+  sql: SqlRunner;
+  pack: Pack;
+  config: Config;
+  log: Logger;
+  /** The current time. Tests pass a fixed clock. */
+  now: () => Date;
+  /** Called after a transaction committed outbox rows, so delivery can start at once. */
+  outboxWritten: () => void;
+}

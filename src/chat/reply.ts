@@ -1,0 +1,69 @@
+// The platform-neutral reply: what a command answers, before any platform sees
+// it. Renderers (text.ts here, Slack Block Kit and Discord embeds in their
+// adapters) turn it into something native; none of them decides anything
+// about points or tiers.
+
+export interface Field {
+  label: string;
+  value: string;
+}
+
+/** A click that comes back through the command registry: `command:action:value`. */
+export interface Button {
+  label: string;
+  command: string;
+  action: string;
+  /** The rest of the command line, e.g. "alice community-leaders-velo". */
+  value: string;
+  style?: "primary" | "danger";
+  /** Ask for these before running, e.g. a rejection reason. */
+  form?: Form;
+}
+
+export type Block =
+  | { type: "header"; text: string }
+  | { type: "text"; text: string }
+  | { type: "fields"; fields: Field[] }
+  | { type: "progress"; label: string; value: number; max: number; caption?: string }
+  | { type: "table"; columns: string[]; rows: string[][]; caption?: string }
+  | { type: "buttons"; buttons: Button[] }
+  | { type: "context"; text: string }
+  | { type: "divider" };
+
+export interface ReplyFile {
+  filename: string;
+  contentType: string;
+  content: string;
+}
+
+/** Questions a platform asks in a modal (the terminal asks them one by one). */
+export interface Form {
+  title: string;
+  /** The command line the answers are appended to, as `key:value` options. */
+  submit: string;
+  fields: FormField[];
+}
+
+export interface FormField {
+  key: string;
+  label: string;
+  required: boolean;
+  kind: "text" | "long-text" | "url" | "number" | "date";
+  placeholder?: string;
+}
+
+export type ReplyStatus = "ok" | "user-error" | "internal-error";
+
+export interface Reply {
+  /** One-line summary: notification text, and the fallback where blocks cannot show. */
+  text: string;
+  blocks: Block[];
+  visibility: "ephemeral" | "public";
+  status: ReplyStatus;
+  files?: ReplyFile[];
+}
+
+/** Small builder so commands read as what they say, not as object literals. */
+export function reply(text: string, blocks: Block[] = [], extra: Partial<Omit<Reply, "text" | "blocks">> = {}): Reply {
+  return { text, blocks, visibility: "ephemeral", status: "ok", ...extra };
+}

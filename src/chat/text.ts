@@ -1,0 +1,50 @@
+// Renders a Reply as plain text for the terminal chat and `steward run`.
+import type { Block, Reply } from "./reply.ts";
+
+const BAR_WIDTH = 20;
+
+export function progressBar(value: number, max: number, width = BAR_WIDTH): string {
+  const fraction = max > 0 ? Math.min(1, Math.max(0, value / max)) : 1;
+  const filled = Math.round(fraction * width);
+  return `[${"█".repeat(filled)}${"░".repeat(width - filled)}] ${Math.round(fraction * 100)}%`;
+}
+
+function table(columns: string[], rows: string[][]): string[] {
+  const widths = columns.map((c, i) => Math.max(c.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ").trimEnd();
+  return [line(columns), widths.map((w) => "─".repeat(w)).join("  "), ...rows.map(line)];
+}
+
+function renderBlock(block: Block): string[] {
+  switch (block.type) {
+    case "header":
+      return [block.text, "═".repeat(Math.min(60, block.text.length))];
+    case "text":
+      return [block.text];
+    case "context":
+      return [block.text];
+    case "fields": {
+      const width = Math.max(...block.fields.map((f) => f.label.length));
+      return block.fields.map((f) => `${(f.label + ":").padEnd(width + 1)} ${f.value}`);
+    }
+    case "progress":
+      return [`${block.label} ${progressBar(block.value, block.max)}${block.caption ? ` ${block.caption}` : ""}`];
+    case "table":
+      return [...(block.caption ? [block.caption] : []), ...(block.rows.length ? table(block.columns, block.rows) : ["(none)"])];
+    case "buttons":
+      return [block.buttons.map((b) => `[${b.label}: /${b.command} ${b.action} ${b.value}]`).join("  ")];
+    case "divider":
+      return ["─".repeat(40)];
+  }
+}
+
+export function renderText(r: Reply): string {
+  if (r.blocks.length === 0) return r.text;
+  const out: string[] = [];
+  for (const block of r.blocks) {
+    if (out.length > 0 && block.type !== "context") out.push("");
+    out.push(...renderBlock(block));
+  }
+  for (const file of r.files ?? []) out.push("", `── ${file.filename} ──`, file.content.trimEnd());
+  return out.join("\n");
+}

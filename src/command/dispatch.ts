@@ -1,0 +1,134 @@
+// The one place every command invocation passes through, whatever the
+// platform: find the command, check who may run it, validate its options,
+// run it, and turn every failure into a reply. A denial is audited here.
+import { randomUUID } from "node:crypto";
+import type { Reply, Form } from "../chat/reply.ts";
+import { PermissionError, UserError } from "./errors.ts";
+import { splitOptions } from "./parse.ts";
+import type { CommandContext, CommandDef, Subcommand } from "./types.ts";
+import { choicesOf, usage } from "./usage.ts";
+
+export type Registry = ReadonlyMap<string, CommandDef>;
+
+export function buildRegistry(commands: CommandDef[]): Registry {
+  const map = new Map<string, CommandDef>();
+  for (const cmd of commands) {
+    for (const name of [cmd.name, ...(cmd.aliases ?? [])]) {
+      if (map.has(name)) throw new Error(`Two commands are called ${name}`);
+      map.set(name, cmd);
+    }
+  }
+  return map;
+}
+
+export interface Invocation {
+  command: string;
+  /** Words after the command name, as typed (terminal, Slack). */
+  words?: string[];
+  /** Or: the subcommand and typed options, as Discord sends them. */
+  sub?: string;
+  options?: Record<string, string | number | boolean>;
+}
+
+export type Outcome = { type: "reply"; reply: Reply } | { type: "form"; form: Form };
+
+export function findSubcommand(cmd: CommandDef, words: string[]): { sub: Subcommand; rest: string[] } | undefined {
+  const first = words[0]?.toLowerCase();
+  const named = first !== undefined ? cmd.subcommands.find((s) => s.name !== "" && s.name === first) : undefined;
+  if (named) return { sub: named, rest: words.slice(1) };
+  const fallback = cmd.subcommands.find((s) => s.name === "");
+  return fallback ? { sub: fallback, rest: words } : undefined;
+}
+
+function subcommandList(cmd: CommandDef, ctx: CommandContext): string {
+  return cmd.subcommands.map((s) => usage(cmd, s, ctx.app.pack)).join("\n");
+}
+
+function userErrorReply(err: UserError): Reply {
+  const text = err.hint ? `${err.message}\n${err.hint}` : err.message;
+  return { text, blocks: [{ type: "text", text: err.message }, ...(err.hint ? [{ type: "context" as const, text: err.hint }] : [])], visibility: "ephemeral", status: "user-error" };
+}
+
+export async function dispatch(registry: Registry, inv: Invocation, ctx: CommandContext): Promise<Outcome> {
+  try {
+    return await run(registry, inv, ctx);
+  } catch (err) {
+    if (err instanceof UserError) return { type: "reply", reply: userErrorReply(err) };
+    const ref = randomUUID().slice(0, 8);
+    ctx.app.log.error({ err, ref, command: inv.command, actor: ctx.actor.handle }, "command failed");
+    const text = `Sorry, something went wrong on our side (ref ${ref}). Nothing you sent was lost; please try again in a minute.`;
+    return { type: "reply", reply: { text, blocks: [{ type: "text", text }], visibility: "ephemeral", status: "internal-error" } };
+  }
+}
+
+async function run(registry: Registry, inv: Invocation, ctx: CommandContext): Promise<Outcome> {
+  const cmd = registry.get(inv.command.toLowerCase());
+  if (!cmd) throw new UserError(`There is no command /${inv.command}.`, "Type /help to see the commands.", "command.unknown");
+
+  let sub: Subcommand | undefined;
+  let positional: string[] = [];
+  let named: Record<string, string> = {};
+  if (inv.words !== undefined) {
+    const found = findSubcommand(cmd, inv.words);
+    if (!found) throw new UserError(`/${cmd.name} needs one of these:`, subcommandList(cmd, ctx), "command.subcommand");
+    sub = found.sub;
+    const split = splitOptions(found.rest, new Set(Object.keys(sub.options)));
+    if (split.unknown.length > 0)
+      throw new UserError(
+        `/${cmd.name}${sub.name ? ` ${sub.name}` : ""} has no option ${split.unknown.map((u) => `${u}:`).join(", ")}.`,
+        `Usage: ${usage(cmd, sub, ctx.app.pack)}`,
+        "command.option",
+      );
+    positional = split.positional;
+    named = split.named;
+  } else {
+    sub = cmd.subcommands.find((s) => s.name === (inv.sub ?? ""));
+    if (!sub) throw new UserError(`/${cmd.name} has no subcommand ${inv.sub}.`, subcommandList(cmd, ctx), "command.subcommand");
+    named = Object.fromEntries(Object.entries(inv.options ?? {}).map(([k, v]) => [k, String(v)]));
+  }
+  const title = `/${cmd.name}${sub.name ? ` ${sub.name}` : ""}`;
+  const help = `Usage: ${usage(cmd, sub, ctx.app.pack)}`;
+
+  if (sub.access === "moderator" && !ctx.actor.isModerator) {
+    await ctx.app.db.auditLog.create({
+      data: { actor: ctx.actor.memberId, action: title.slice(1), outcome: "denied", details: { words: inv.words ?? null, options: inv.options ?? null } },
+    });
+    throw new PermissionError(`Only moderators can use ${title}.`);
+  }
+
+  // Positional words fill the positional options in order; a `rest` option takes what is left.
+  const raw: Record<string, string> = { ...named };
+  const slots = Object.entries(sub.options).filter(([name, o]) => o.positional && raw[name] === undefined);
+  for (const [name, option] of slots) {
+    if (positional.length === 0) break;
+    raw[name] = option.rest ? positional.splice(0).join(" ") : (positional.shift() as string);
+  }
+  if (positional.length > 0) throw new UserError(`${title} did not expect "${positional.join(" ")}".`, help, "command.extra");
+
+  if (sub.form && ctx.interactive) {
+    const form = sub.form(ctx, raw as never);
+    if (form && form.fields.some((f) => f.required && (raw[f.key] === undefined || raw[f.key] === ""))) return { type: "form", form };
+  }
+
+  const args: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const [name, option] of Object.entries(sub.options)) {
+    const value = raw[name];
+    if (value === undefined && option.required) {
+      problems.push(`${name} is missing: ${option.description}`);
+      continue;
+    }
+    const choices = choicesOf(option, ctx.app.pack);
+    if (value !== undefined && choices && !choices.includes(value.trim().toLowerCase())) {
+      problems.push(`${name} must be one of ${choices.join(", ")} (not "${value}")`);
+      continue;
+    }
+    const parsed = option.schema.safeParse(choices && value !== undefined ? value.trim().toLowerCase() : value);
+    if (!parsed.success) problems.push(`${name} ${parsed.error.issues[0]?.message ?? "is not valid"}`);
+    else args[name] = parsed.data;
+  }
+  if (problems.length > 0) throw new UserError(`${title}: ${problems.join("; ")}.`, help, "command.invalid");
+
+  const reply = await sub.handler(args as never, ctx);
+  return { type: "reply", reply: { ...reply, visibility: reply.status === "ok" ? (sub.visibility ?? reply.visibility) : "ephemeral" } };
+}

@@ -1,0 +1,78 @@
+// Option builders: each pairs what an adapter needs to know (kind, choices,
+// positional) with the zod schema that validates the value. Raw values arrive
+// as strings from text (terminal, Slack) and typed from Discord; the schemas
+// accept both.
+import { z } from "zod";
+import type { OptionDef, OptionKind } from "./types.ts";
+import type { Pack } from "../domain/pack.ts";
+
+interface Extra {
+  positional?: boolean;
+  rest?: boolean;
+}
+
+function def<S extends z.ZodType>(kind: OptionKind, description: string, schema: S, required: boolean, extra: Extra, choices?: OptionDef["choices"]): OptionDef<S> {
+  return { kind, description, schema, required, ...extra, ...(choices ? { choices } : {}) };
+}
+
+const text = z.string().trim().min(1, "must not be empty").max(1000, "must be at most 1000 characters");
+const integer = z.coerce
+  .string()
+  .trim()
+  .regex(/^[+-]?\d+$/, "must be a whole number, like 50 or -50")
+  .transform((s) => Number.parseInt(s, 10));
+const number = z.coerce
+  .string()
+  .trim()
+  .regex(/^\d+(\.\d+)?$/, "must be a positive number, like 3 or 1.5")
+  .transform((s) => Number.parseFloat(s));
+const member = z
+  .string()
+  .trim()
+  .min(1, "must name a member, like alice or @alice");
+const url = z
+  .string()
+  .trim()
+  .refine((s) => {
+    try {
+      const u = new URL(s);
+      return (u.protocol === "http:" || u.protocol === "https:") && u.hostname.includes(".");
+    } catch {
+      return false;
+    }
+  }, "must be a web address starting with https://, like https://studio.example.com");
+const date = z
+  .string()
+  .trim()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, "must be a date written YYYY-MM-DD, like 2026-11-20");
+
+export const opt = {
+  text: (description: string, extra: Extra = {}) => def("text", description, text, true, extra),
+  optionalText: (description: string, extra: Extra = {}) => def("text", description, text.optional(), false, extra),
+  string: (description: string, extra: Extra = {}) => def("string", description, text, true, extra),
+  optionalString: (description: string, extra: Extra = {}) => def("string", description, text.optional(), false, extra),
+  integer: (description: string, extra: Extra = {}) => def("integer", description, integer, true, extra),
+  number: (description: string, extra: Extra = {}) => def("number", description, number, true, extra),
+  optionalNumber: (description: string, extra: Extra = {}) => def("number", description, number.optional(), false, extra),
+  member: (description: string, extra: Extra = {}) => def("member", description, member, true, extra),
+  optionalMember: (description: string, extra: Extra = {}) => def("member", description, member.optional(), false, extra),
+  url: (description: string, extra: Extra = {}) => def("url", description, url, true, extra),
+  optionalUrl: (description: string, extra: Extra = {}) => def("url", description, url.optional(), false, extra),
+  date: (description: string, extra: Extra = {}) => def("date", description, date, true, extra),
+  optionalDate: (description: string, extra: Extra = {}) => def("date", description, date.optional(), false, extra),
+  /** One of fixed choices. Validation against pack-driven choices happens in the dispatcher. */
+  choice: <T extends string>(description: string, choices: readonly [T, ...T[]], extra: Extra & { default?: T } = {}) =>
+    def(
+      "string",
+      description,
+      extra.default !== undefined ? z.enum(choices).default(extra.default as never) : z.enum(choices),
+      extra.default === undefined,
+      extra,
+      choices,
+    ),
+  optionalChoice: <T extends string>(description: string, choices: readonly [T, ...T[]], extra: Extra = {}) =>
+    def("string", description, z.enum(choices).optional(), false, extra, choices),
+  /** A value from the program pack (program id, tier, activity kind, site kind). */
+  fromPack: (kind: OptionKind, description: string, choices: (pack: Pack) => string[], extra: Extra & { required?: boolean } = {}) =>
+    def(kind, description, extra.required === false ? text.optional() : text, extra.required !== false, extra, choices),
+};

@@ -1,0 +1,80 @@
+// A command reads like a spec: name, description, options (zod), who may run
+// it, handler returning a Reply. Slack and Discord registration and the help
+// text are generated from these declarations, never written twice.
+import type { z } from "zod";
+import type { Reply, Form } from "../chat/reply.ts";
+import type { App } from "../app.ts";
+import type { Pack } from "../domain/pack.ts";
+
+export type Platform = "console" | "slack" | "discord";
+
+/** What an option holds, so adapters can offer the native input (choices, autocomplete, user pickers). */
+export type OptionKind = "string" | "integer" | "number" | "member" | "url" | "program" | "tier" | "activity-kind" | "date" | "text";
+
+export interface OptionDef<S extends z.ZodType = z.ZodType> {
+  description: string;
+  kind: OptionKind;
+  /** Validates and converts the raw string; optional options are `.optional()` here. */
+  schema: S;
+  required: boolean;
+  /** May be given without `name:`, in declaration order. */
+  positional?: boolean;
+  /** Takes every remaining word (free text such as a reason). */
+  rest?: boolean;
+  /** Fixed choices, or choices read from the program pack. */
+  choices?: readonly string[] | ((pack: Pack) => string[]);
+}
+
+export type Options = Record<string, OptionDef>;
+export type ArgsOf<O extends Options> = { [K in keyof O]: z.output<O[K]["schema"]> };
+
+/** The person running a command, as the adapter identified them. */
+export interface Actor {
+  memberId: string;
+  handle: string;
+  displayName: string;
+  platform: Platform;
+  externalId: string;
+  isModerator: boolean;
+}
+
+export interface CommandContext {
+  app: App;
+  actor: Actor;
+  /** Where the command was typed (channel name or id), if anywhere. */
+  channel?: string;
+  /** True when a person can be asked follow-up questions (terminal chat, modals). */
+  interactive: boolean;
+}
+
+export type Access = "anyone" | "moderator";
+
+export interface Subcommand<O extends Options = Options> {
+  /** "" for the command's default action. */
+  name: string;
+  description: string;
+  options: O;
+  access: Access;
+  /** Public replies are posted for everyone in the channel; the default is only for the asker. */
+  visibility?: "ephemeral" | "public";
+  /** Questions to ask in a modal (or one by one in the terminal) when they are missing. */
+  form?: (ctx: CommandContext, args: Partial<ArgsOf<O>>) => Form | undefined;
+  handler: (args: ArgsOf<O>, ctx: CommandContext) => Promise<Reply>;
+}
+
+export interface CommandDef {
+  name: string;
+  description: string;
+  /** Shorter names a platform may register too (e.g. `/tier` beside `/steward tier`). */
+  aliases?: string[];
+  subcommands: Subcommand[];
+}
+
+/** Keeps the option types of each subcommand while storing them in one list. */
+export function sub<O extends Options>(def: Subcommand<O>): Subcommand {
+  return def as unknown as Subcommand;
+}
+
+export function command(def: CommandDef): CommandDef {
+  return def;
+}

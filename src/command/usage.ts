@@ -1,0 +1,19 @@
+import type { CommandDef, Subcommand } from "./types.ts";
+import type { Pack } from "../domain/pack.ts";
+
+export function choicesOf(option: Subcommand["options"][string], pack: Pack): string[] | undefined {
+  if (!option.choices) return undefined;
+  return typeof option.choices === "function" ? option.choices(pack) : [...option.choices];
+}
+
+/** The right form of a command, shown with every mistake: `/site submit <url> kind:<classic|editorx> [role:<owner|collaborator>]`. */
+export function usage(cmd: CommandDef, sub: Subcommand, pack: Pack): string {
+  const parts = [`/${cmd.name}${sub.name ? ` ${sub.name}` : ""}`];
+  for (const [name, option] of Object.entries(sub.options)) {
+    const choices = choicesOf(option, pack);
+    const shown = choices && choices.length <= 8 ? choices.join("|") : name;
+    const body = option.positional ? `<${shown}${option.rest ? "…" : ""}>` : `${name}:<${shown}>`;
+    parts.push(option.required ? body : `[${body}]`);
+  }
+  return parts.join(" ");
+}

@@ -1,0 +1,79 @@
+// Configuration comes from the environment only, and is checked at start: a
+// wrong value stops the bot with a message naming the variable and what is
+// expected, instead of failing later in the middle of a command.
+import { z } from "zod";
+
+const list = z
+  .string()
+  .default("")
+  .transform((s) =>
+    s
+      .split(",")
+      .map((x) => x.trim())
+      .filter(Boolean),
+  );
+
+const timezone = z.string().refine((tz) => {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}, "an IANA time zone such as UTC, Europe/Berlin or America/New_York");
+
+const url = (protocols: string[], example: string) =>
+  z.string().refine((s) => {
+    try {
+      return protocols.includes(new URL(s).protocol);
+    } catch {
+      return false;
+    }
+  }, `a URL such as ${example}`);
+
+const port = z.coerce.number().int().min(0).max(65535);
+const optional = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (v === "" ? undefined : v), schema.optional());
+
+export const configSchema = z.object({
+  STEWARD_DATA_DIR: z.string().default("./data"),
+  DATABASE_URL: optional(url(["postgres:", "postgresql:"], "postgresql://user@127.0.0.1:5432/steward")),
+  REDIS_URL: optional(url(["redis:", "rediss:"], "redis://127.0.0.1:6379")),
+  STEWARD_PROGRAMS: optional(z.string()),
+  STEWARD_TIMEZONE: timezone.default("UTC"),
+  STEWARD_MODERATORS: list,
+  STEWARD_HTTP_PORT: optional(port),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+
+  SLACK_BOT_TOKEN: optional(z.string().startsWith("xoxb-", "a bot token starting with xoxb-")),
+  SLACK_SIGNING_SECRET: optional(z.string().min(1)),
+  SLACK_APP_TOKEN: optional(z.string().startsWith("xapp-", "an app-level token starting with xapp-")),
+  SLACK_API_URL: optional(url(["http:", "https:"], "https://slack.com/api/")),
+  SLACK_PORT: port.default(3001),
+  SLACK_MODERATOR_GROUP: optional(z.string()),
+  SLACK_MODERATOR_IDS: list,
+
+  DISCORD_TOKEN: optional(z.string().min(1)),
+  DISCORD_APPLICATION_ID: optional(z.string().regex(/^\d+$/, "a numeric application id")),
+  DISCORD_GUILD_ID: optional(z.string().regex(/^\d+$/, "a numeric guild (server) id")),
+  DISCORD_API_URL: optional(url(["http:", "https:"], "https://discord.com/api")),
+  DISCORD_MODERATOR_ROLE: optional(z.string()),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const result = configSchema.safeParse(env);
+  if (result.success) {
+    const c = result.data;
+    if (c.SLACK_BOT_TOKEN && !c.SLACK_SIGNING_SECRET && !c.SLACK_APP_TOKEN)
+      throw new ConfigError("SLACK_BOT_TOKEN is set, so Slack needs SLACK_SIGNING_SECRET (HTTP) or SLACK_APP_TOKEN (Socket Mode) too.");
+    if (c.DISCORD_TOKEN && !c.DISCORD_APPLICATION_ID)
+      throw new ConfigError("DISCORD_TOKEN is set, so Discord needs DISCORD_APPLICATION_ID too.");
+    return c;
+  }
+  const lines = result.error.issues.map((i) => `  ${i.path.join(".")}: expected ${i.message}`);
+  throw new ConfigError(`Steward cannot start; fix these environment variables (see .env.example):\n${lines.join("\n")}`);
+}

@@ -1,0 +1,181 @@
+// The program pack: every point value, tier, benefit, commitment, question and
+// message template Steward uses. Programs are data; this file only says what
+// shape that data must have. The seed's pack is src/programs/wix.yaml.
+import { z } from "zod";
+
+const id = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]*$/, "use lowercase letters, digits and dashes (for example community-leaders-velo)");
+const cron = z.string().regex(/^\S+( \S+){4,5}$/, "a cron expression with five fields, for example '0 9 * * 1'");
+const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "a time of day as HH:MM");
+
+export const roleSchema = z.enum(["owner", "collaborator"]);
+export type SiteRole = z.infer<typeof roleSchema>;
+
+export const tierSchema = z.object({
+  id,
+  name: z.string().min(1),
+  threshold: z.number().int().min(0),
+  /** Discord role (name or id) members of this tier hold, if the server wants one. */
+  discordRole: z.string().optional(),
+});
+
+export const benefitSchema = z.object({
+  id,
+  name: z.string().min(1),
+  /** The lowest tier that unlocks it; benefits are cumulative upwards. */
+  fromTier: id,
+  /** Whether a person must hand it over (an account manager, training): tracked as fulfilment. */
+  needsFulfilment: z.boolean().default(false),
+});
+
+export const badgeSchema = z.object({
+  id,
+  name: z.string().min(1),
+  /** Where the badge shows. "forum" badges are recorded but never become a chat role. */
+  shownIn: z.enum(["chat", "forum"]).default("chat"),
+  slackUserGroup: z.string().optional(),
+  discordRole: z.string().optional(),
+});
+
+export const questionSchema = z.object({
+  key: id,
+  prompt: z.string().min(1),
+  required: z.boolean().default(true),
+  /** "url" answers must be http(s) links; "urls" a comma-separated list of them. */
+  type: z.enum(["text", "url", "urls"]).default("text"),
+});
+
+export const activityKindSchema = z.object({
+  id,
+  label: z.string().min(1),
+  /** How /log takes it: a url, a number of hours, or neither. */
+  needs: z.array(z.enum(["url", "hours", "date", "note"])).default([]),
+  /** Counted automatically from messages in community channels, never logged by hand. */
+  automatic: z.boolean().default(false),
+});
+
+export const periodSchema = z.enum(["week", "month", "quarter"]);
+export type PeriodUnit = z.infer<typeof periodSchema>;
+
+export const commitmentSchema = z.object({
+  id,
+  label: z.string().min(1),
+  kinds: z.array(id).min(1),
+  /** At least this many activities, or this many hours when measure is "hours". */
+  atLeast: z.number().positive(),
+  measure: z.enum(["count", "hours"]).default("count"),
+  per: periodSchema,
+  required: z.boolean().default(true),
+});
+
+export const programSchema = z.object({
+  id,
+  name: z.string().min(1),
+  description: z.string().default(""),
+  /** "partner-verification" approves into the partner group; "community" has commitments. */
+  type: z.enum(["community", "partner-verification"]).default("community"),
+  questions: z.array(questionSchema).default([]),
+  badge: id.optional(),
+  reapplyCooldownDays: z.number().int().min(0).default(30),
+  commitments: z.array(commitmentSchema).default([]),
+  perks: z.array(z.object({ id, name: z.string().min(1), needsFulfilment: z.boolean().default(false) })).default([]),
+  /** Channels (names or ids, any platform) whose messages count as contributions. */
+  communityChannels: z.array(z.string()).default([]),
+  /** Where reviews and reports for this program are posted. */
+  moderatorChannel: z.string().default("moderators"),
+  reportCron: cron.default("0 9 * * 1"),
+  reminderCron: cron.default("0 10 * * 4"),
+});
+
+export const templatesSchema = z.object({
+  tierUpPublic: z.string(),
+  tierUpDm: z.string(),
+  tierAtRiskDm: z.string(),
+  tierDownDm: z.string(),
+  siteLapsedDm: z.string(),
+  siteRemovedDm: z.string(),
+  badgeGrantedDm: z.string(),
+  badgeRevokedDm: z.string(),
+});
+
+export const partnerSchema = z.object({
+  name: z.string().min(1),
+  /** Points per site kind and role. */
+  sites: z.record(
+    id,
+    z.object({ label: z.string().min(1), points: z.object({ owner: z.number().int().min(0), collaborator: z.number().int().min(0) }) }),
+  ),
+  certifications: z.record(id, z.object({ label: z.string().min(1), points: z.number().int().min(0) })),
+  /** "submit": a site pays when submitted (a moderator may verify it later); "verify": only once verified. */
+  sitePointsOn: z.enum(["submit", "verify"]).default("submit"),
+  tiers: z.array(tierSchema).min(1),
+  benefits: z.array(benefitSchema).default([]),
+  /** Badges that come with a tier and above, for example the Partner Badge from Creator. */
+  tierBadges: z.array(z.object({ badge: id, fromTier: id })).default([]),
+  demotionGraceDays: z.number().int().min(0).default(30),
+  maxAdjustment: z.number().int().positive().default(1000),
+  announcementsChannel: z.string().default("announcements"),
+  templates: templatesSchema,
+});
+
+export const packSchema = z
+  .object({
+    name: z.string().min(1),
+    partner: partnerSchema,
+    programs: z.array(programSchema).default([]),
+    activityKinds: z.array(activityKindSchema).default([]),
+    badges: z.array(badgeSchema).default([]),
+    backdateDays: z.number().int().min(0).default(14),
+    quietHours: z.object({ start: clock, end: clock }).optional(),
+    monthlyReminderDaysBefore: z.number().int().min(0).max(27).default(5),
+    /** Announcements for one member within this many minutes go out as one message. */
+    batchMinutes: z.number().int().min(0).default(5),
+  })
+  .superRefine((pack, ctx) => {
+    const tiers = pack.partner.tiers;
+    tiers.forEach((tier, i) => {
+      if (i === 0 && tier.threshold !== 0)
+        ctx.addIssue({ code: "custom", path: ["partner", "tiers", 0, "threshold"], message: "the first tier must start at 0 points" });
+      const prev = tiers[i - 1];
+      if (prev && tier.threshold <= prev.threshold)
+        ctx.addIssue({ code: "custom", path: ["partner", "tiers", i, "threshold"], message: "tiers must be in increasing order of threshold" });
+    });
+    const tierIds = new Set(tiers.map((t) => t.id));
+    const badgeIds = new Set(pack.badges.map((b) => b.id));
+    const kindIds = new Set(pack.activityKinds.map((k) => k.id));
+    pack.partner.benefits.forEach((b, i) => {
+      if (!tierIds.has(b.fromTier))
+        ctx.addIssue({ code: "custom", path: ["partner", "benefits", i, "fromTier"], message: `unknown tier '${b.fromTier}'` });
+    });
+    pack.partner.tierBadges.forEach((b, i) => {
+      if (!tierIds.has(b.fromTier))
+        ctx.addIssue({ code: "custom", path: ["partner", "tierBadges", i, "fromTier"], message: `unknown tier '${b.fromTier}'` });
+      if (!badgeIds.has(b.badge))
+        ctx.addIssue({ code: "custom", path: ["partner", "tierBadges", i, "badge"], message: `unknown badge '${b.badge}'` });
+    });
+    const programIds = new Set<string>();
+    pack.programs.forEach((p, i) => {
+      if (programIds.has(p.id)) ctx.addIssue({ code: "custom", path: ["programs", i, "id"], message: `duplicate program '${p.id}'` });
+      programIds.add(p.id);
+      if (p.badge && !badgeIds.has(p.badge))
+        ctx.addIssue({ code: "custom", path: ["programs", i, "badge"], message: `unknown badge '${p.badge}'` });
+      p.commitments.forEach((c, j) =>
+        c.kinds.forEach((k, n) => {
+          if (!kindIds.has(k))
+            ctx.addIssue({ code: "custom", path: ["programs", i, "commitments", j, "kinds", n], message: `unknown activity kind '${k}'` });
+        }),
+      );
+    });
+  });
+
+export type Pack = z.infer<typeof packSchema>;
+export type PartnerProgram = Pack["partner"];
+export type Tier = z.infer<typeof tierSchema>;
+export type Benefit = z.infer<typeof benefitSchema>;
+export type BadgeDef = z.infer<typeof badgeSchema>;
+export type Program = z.infer<typeof programSchema>;
+export type Commitment = z.infer<typeof commitmentSchema>;
+export type ActivityKind = z.infer<typeof activityKindSchema>;
+export type Question = z.infer<typeof questionSchema>;
+export type Templates = z.infer<typeof templatesSchema>;

@@ -1,0 +1,111 @@
+// The partner program's rules: what a site or certification is worth, which
+// tier a balance reaches, which benefits a tier unlocks, and how a tier moves
+// when the balance changes (immediate promotion, demotion after a grace period).
+import type { Benefit, PartnerProgram, SiteRole, Tier } from "./pack.ts";
+
+export function sitePoints(partner: PartnerProgram, kind: string, role: SiteRole): number {
+  const site = partner.sites[kind];
+  if (!site) throw new Error(`Unknown site kind ${kind}`);
+  return site.points[role];
+}
+
+/** Tiers ordered by threshold (the pack guarantees increasing order, first at 0). */
+export function tierFor(tiers: readonly Tier[], points: number): Tier {
+  let reached = tiers[0] as Tier;
+  for (const tier of tiers) if (points >= tier.threshold) reached = tier;
+  return reached;
+}
+
+export function tierById(tiers: readonly Tier[], id: string): Tier {
+  const tier = tiers.find((t) => t.id === id);
+  if (!tier) throw new Error(`Unknown tier ${id}`);
+  return tier;
+}
+
+export function nextTier(tiers: readonly Tier[], current: Tier): Tier | undefined {
+  return tiers.find((t) => t.threshold > current.threshold);
+}
+
+export function tierRank(tiers: readonly Tier[], id: string): number {
+  return tiers.findIndex((t) => t.id === id);
+}
+
+/** Benefits are cumulative: a tier has its own and every lower tier's. */
+export function benefitsFor(partner: PartnerProgram, tierId: string): Benefit[] {
+  const rank = tierRank(partner.tiers, tierId);
+  return partner.benefits.filter((b) => tierRank(partner.tiers, b.fromTier) <= rank);
+}
+
+export function badgesFor(partner: PartnerProgram, tierId: string): string[] {
+  const rank = tierRank(partner.tiers, tierId);
+  return partner.tierBadges.filter((b) => tierRank(partner.tiers, b.fromTier) <= rank).map((b) => b.badge);
+}
+
+export interface Progress {
+  tier: Tier;
+  next?: Tier;
+  /** Points still needed for the next tier (0 at the top). */
+  toNext: number;
+  /** 0..1 of the way from this tier's threshold to the next. */
+  fraction: number;
+}
+
+export function progress(tiers: readonly Tier[], points: number, held?: Tier): Progress {
+  const tier = held ?? tierFor(tiers, points);
+  const next = nextTier(tiers, tier);
+  if (!next) return { tier, toNext: 0, fraction: 1 };
+  const span = next.threshold - tier.threshold;
+  const fraction = Math.min(1, Math.max(0, (points - tier.threshold) / span));
+  return { tier, next, toNext: Math.max(0, next.threshold - points), fraction };
+}
+
+/** What the ledger says a member holds now, as stored beside the balance. */
+export interface TierState {
+  tier: string;
+  atRiskSince: Date | null;
+}
+
+export type TierEvent =
+  | { type: "promoted"; from: string; to: string }
+  | { type: "at-risk"; tier: string; deadline: Date }
+  | { type: "recovered"; tier: string }
+  | { type: "demoted"; from: string; to: string };
+
+export interface TierDecision {
+  state: TierState;
+  events: TierEvent[];
+}
+
+const DAY = 24 * 60 * 60 * 1000;
+
+/**
+ * How the held tier moves for a new balance. Promotion is immediate. A drop
+ * below the held tier first puts it at risk (the member is told what restores
+ * it) and demotes only when the grace period ends with the balance still short;
+ * a grace of 0 demotes at once. Call again with the same balance later (the
+ * daily sweep) to let a grace period run out.
+ */
+export function decideTier(partner: PartnerProgram, held: TierState, points: number, now: Date): TierDecision {
+  const tiers = partner.tiers;
+  const earned = tierFor(tiers, points);
+  const heldRank = tierRank(tiers, held.tier);
+  const earnedRank = tierRank(tiers, earned.id);
+  if (heldRank < 0) return { state: { tier: earned.id, atRiskSince: null }, events: [] };
+  if (earnedRank > heldRank)
+    return { state: { tier: earned.id, atRiskSince: null }, events: [{ type: "promoted", from: held.tier, to: earned.id }] };
+  if (earnedRank === heldRank)
+    return held.atRiskSince
+      ? { state: { tier: held.tier, atRiskSince: null }, events: [{ type: "recovered", tier: held.tier }] }
+      : { state: held, events: [] };
+  const grace = partner.demotionGraceDays * DAY;
+  const since = held.atRiskSince ?? now;
+  if (grace === 0 || now.getTime() - since.getTime() >= grace)
+    return { state: { tier: earned.id, atRiskSince: null }, events: [{ type: "demoted", from: held.tier, to: earned.id }] };
+  if (held.atRiskSince) return { state: held, events: [] };
+  return { state: { tier: held.tier, atRiskSince: now }, events: [{ type: "at-risk", tier: held.tier, deadline: new Date(now.getTime() + grace) }] };
+}
+
+/** Fills `{placeholders}` in a pack template; unknown ones stay visible so a typo in the pack shows. */
+export function fillTemplate(template: string, values: Record<string, string | number>): string {
+  return template.replace(/\{(\w+)\}/g, (whole, key: string) => (key in values ? String(values[key]) : whole));
+}

@@ -1,0 +1,245 @@
+// Periods (ISO weeks, months, quarters) in the organisation's timezone.
+//
+// A commitment such as "one contribution per week" is judged on the calendar
+// the community lives in, not on UTC: a Berlin week starts Monday 00:00 Berlin
+// time. All arithmetic goes through luxon so that weeks spanning a DST change
+// (167 or 169 hours long) and ISO week-years (2026 has 53 weeks) come out right.
+import { DateTime, IANAZone } from "luxon";
+import type { PeriodUnit } from "./pack.ts";
+
+export type { PeriodUnit };
+
+export interface Period {
+  unit: PeriodUnit;
+  /** "2026-W48", "2026-11" or "2026-Q4". */
+  key: string;
+  /** First instant of the period. */
+  start: Date;
+  /** First instant after the period (exclusive end), which is also the next period's start. */
+  end: Date;
+  /** The IANA timezone the period was computed in, so neighbours can be found without it. */
+  tz: string;
+}
+
+export const PERIOD_UNITS: readonly PeriodUnit[] = ["week", "month", "quarter"];
+
+/** Thrown for a period key or timezone a person typed wrong; the message is meant to be shown to them. */
+export class PeriodError extends Error {
+  override name = "PeriodError";
+}
+
+export function isValidTimeZone(tz: string): boolean {
+  return typeof tz === "string" && tz.length > 0 && IANAZone.isValidZone(tz);
+}
+
+export function assertTimeZone(tz: string): void {
+  if (!isValidTimeZone(tz))
+    throw new PeriodError(`'${tz}' is not an IANA timezone (for example Europe/Berlin, America/New_York or UTC)`);
+}
+
+function local(instant: Date | number, tz: string): DateTime {
+  assertTimeZone(tz);
+  const ms = typeof instant === "number" ? instant : instant.getTime();
+  if (!Number.isFinite(ms)) throw new PeriodError("not a valid date");
+  return DateTime.fromMillis(ms, { zone: tz });
+}
+
+const ONE = { week: { weeks: 1 }, month: { months: 1 }, quarter: { quarters: 1 } } as const;
+
+const pad = (n: number) => String(n).padStart(2, "0");
+
+function keyOf(unit: PeriodUnit, start: DateTime): string {
+  switch (unit) {
+    case "week":
+      // The ISO week-year, not the calendar year: 2024-12-30 is in 2025-W01.
+      return `${start.weekYear}-W${pad(start.weekNumber)}`;
+    case "month":
+      return `${start.year}-${pad(start.month)}`;
+    case "quarter":
+      return `${start.year}-Q${start.quarter}`;
+  }
+}
+
+function fromLocalStart(unit: PeriodUnit, start: DateTime, tz: string): Period {
+  // Recomputing the end with startOf keeps it equal to the next period's start
+  // even where local midnight does not exist (luxon then starts at 01:00, and
+  // adding a week would carry that hour along).
+  const end = start.plus(ONE[unit]).startOf(unit);
+  return { unit, key: keyOf(unit, start), start: start.toJSDate(), end: end.toJSDate(), tz };
+}
+
+/** The period of `unit` that contains `instant`, in timezone `tz`. */
+export function periodOf(unit: PeriodUnit, instant: Date | number, tz: string): Period {
+  return fromLocalStart(unit, local(instant, tz).startOf(unit), tz);
+}
+
+export function nextPeriod(period: Period): Period {
+  return periodOf(period.unit, period.end, period.tz);
+}
+
+export function previousPeriod(period: Period): Period {
+  return periodOf(period.unit, period.start.getTime() - 1, period.tz);
+}
+
+/** Whether `instant` falls in the period (start inclusive, end exclusive). */
+export function contains(period: Period, instant: Date | number): boolean {
+  const t = typeof instant === "number" ? instant : instant.getTime();
+  return period.start.getTime() <= t && t < period.end.getTime();
+}
+
+/**
+ * Every period of `unit` that overlaps [from, to), oldest first. An empty
+ * range gives no periods; the first period may start before `from`.
+ */
+export function periodsBetween(unit: PeriodUnit, from: Date, to: Date, tz: string): Period[] {
+  const out: Period[] = [];
+  if (to.getTime() <= from.getTime()) return out;
+  let p = periodOf(unit, from, tz);
+  while (p.start.getTime() < to.getTime()) {
+    out.push(p);
+    p = nextPeriod(p);
+  }
+  return out;
+}
+
+/** The deadline to do a period's work by: its exclusive end. */
+export function deadlineOf(period: Period): Date {
+  return period.end;
+}
+
+/**
+ * A deadline as a person reads it in their own timezone. The end is exclusive
+ * (Monday 00:00), so the last minute before it is shown ("Sun 29 Nov 2026,
+ * 23:59 CET"): people read "by Monday 00:00" as "on Monday".
+ */
+export function formatDeadline(deadline: Date | Period, tz: string, locale = "en-GB"): string {
+  const end = deadline instanceof Date ? deadline : deadline.end;
+  return local(end.getTime() - 1, tz).setLocale(locale).toFormat("ccc d LLL yyyy, HH:mm ZZZZ");
+}
+
+/**
+ * Fraction of the period gone at `instant`, from 0 to 1, measured in local
+ * wall-clock time: Thursday 00:00 is 3/7 of an ISO week even in the week the
+ * clocks change, which an elapsed-milliseconds ratio would not give.
+ */
+export function elapsedFraction(period: Period, instant: Date | number): number {
+  const t = typeof instant === "number" ? instant : instant.getTime();
+  if (t <= period.start.getTime()) return 0;
+  if (t >= period.end.getTime()) return 1;
+  const wall = (ms: number) => {
+    const d = local(ms, period.tz);
+    return Date.UTC(d.year, d.month - 1, d.day, d.hour, d.minute, d.second, d.millisecond);
+  };
+  const start = wall(period.start.getTime());
+  const f = (wall(t) - start) / (wall(period.end.getTime()) - start);
+  // Inside the repeated hour of a fall-back change the wall clock steps back.
+  return Math.min(1, Math.max(0, f));
+}
+
+const WEEK_KEY = /^(\d{4})-?W(\d{1,2})$/i;
+const MONTH_KEY = /^(\d{4})-(\d{1,2})$/;
+const QUARTER_KEY = /^(\d{4})-?Q(\d)$/i;
+
+export type ParsedPeriod = { ok: true; period: Period } | { ok: false; error: string };
+
+/**
+ * Reads "2026-W48", "2026-11" or "2026-Q4" (case-insensitive; "2026W48" too).
+ * Returns an error message fit for a chat reply instead of throwing, because
+ * keys come from people typing options.
+ */
+export function tryParsePeriodKey(key: string, tz: string): ParsedPeriod {
+  if (!isValidTimeZone(tz)) return { ok: false, error: `'${tz}' is not an IANA timezone` };
+  const text = key.trim();
+  const fail = (why: string): ParsedPeriod => ({
+    ok: false,
+    error: `'${text}' is not a period: ${why}. Use a week like 2026-W48, a month like 2026-11 or a quarter like 2026-Q4`,
+  });
+  let m = WEEK_KEY.exec(text);
+  if (m) {
+    const year = Number(m[1]);
+    const week = Number(m[2]);
+    const weeks = DateTime.fromObject({ weekYear: year, weekNumber: 1, weekday: 1 }, { zone: tz }).weeksInWeekYear;
+    if (week < 1 || week > weeks) return fail(`${year} has ISO weeks 1 to ${weeks}`);
+    const start = DateTime.fromObject({ weekYear: year, weekNumber: week, weekday: 1 }, { zone: tz }).startOf("week");
+    return { ok: true, period: fromLocalStart("week", start, tz) };
+  }
+  m = MONTH_KEY.exec(text);
+  if (m) {
+    const month = Number(m[2]);
+    if (month < 1 || month > 12) return fail("months go from 01 to 12");
+    const start = DateTime.fromObject({ year: Number(m[1]), month, day: 1 }, { zone: tz }).startOf("month");
+    return { ok: true, period: fromLocalStart("month", start, tz) };
+  }
+  m = QUARTER_KEY.exec(text);
+  if (m) {
+    const quarter = Number(m[2]);
+    if (quarter < 1 || quarter > 4) return fail("quarters go from Q1 to Q4");
+    const start = DateTime.fromObject({ year: Number(m[1]), month: quarter * 3 - 2, day: 1 }, { zone: tz }).startOf("quarter");
+    return { ok: true, period: fromLocalStart("quarter", start, tz) };
+  }
+  return fail("unrecognised format");
+}
+
+/** As tryParsePeriodKey, but throws a PeriodError with the same message. */
+export function parsePeriodKey(key: string, tz: string): Period {
+  const r = tryParsePeriodKey(key, tz);
+  if (!r.ok) throw new PeriodError(r.error);
+  return r.period;
+}
+
+/**
+ * The first period of `unit` that lies wholly at or after `instant`: a member
+ * who joins mid-period is judged from here. Joining exactly at a period's start
+ * makes that period full.
+ */
+export function firstFullPeriodFrom(unit: PeriodUnit, instant: Date, tz: string): Period {
+  const p = periodOf(unit, instant, tz);
+  return p.start.getTime() === instant.getTime() ? p : nextPeriod(p);
+}
+
+/**
+ * A run of consecutive periods with a binary-search lookup, so that placing
+ * many instants (every activity of every member in a report) costs no date
+ * arithmetic per instant. Covers the periods overlapping [from, to].
+ */
+export class PeriodSeries {
+  readonly unit: PeriodUnit;
+  readonly tz: string;
+  readonly periods: readonly Period[];
+  readonly #starts: Float64Array;
+  readonly #end: number;
+
+  constructor(unit: PeriodUnit, from: Date, to: Date, tz: string) {
+    this.unit = unit;
+    this.tz = tz;
+    const list: Period[] = [];
+    let p = periodOf(unit, from, tz);
+    list.push(p);
+    while (p.end.getTime() <= to.getTime()) {
+      p = nextPeriod(p);
+      list.push(p);
+    }
+    this.periods = list;
+    this.#starts = Float64Array.from(list, (x) => x.start.getTime());
+    this.#end = p.end.getTime();
+  }
+
+  /** Index of the period containing `t`, or -1 outside the series. */
+  indexOf(t: Date | number): number {
+    const ms = typeof t === "number" ? t : t.getTime();
+    const starts = this.#starts;
+    if (!(ms >= (starts[0] ?? Infinity) && ms < this.#end)) return -1;
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((starts[mid] ?? Infinity) <= ms) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  at(i: number): Period | undefined {
+    return this.periods[i];
+  }
+}

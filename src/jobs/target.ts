@@ -1,0 +1,40 @@
+// Where outbox rows go: each running adapter (terminal, Slack, Discord) is a
+// delivery target. The delivery job does not know which platforms exist.
+import type { OutboxMessage } from "../services/outbox.ts";
+import type { Platform } from "../command/types.ts";
+
+export interface Recipient {
+  id: string;
+  handle: string;
+  displayName: string;
+  identities: { platform: string; externalId: string }[];
+}
+
+export interface DeliveryContext {
+  outboxId: number;
+  /** Unique per delivery; targets that can pass an idempotency key to the platform use it. */
+  dedupeKey: string;
+  /** The member a DM, badge or role is for, with their platform accounts. */
+  member?: Recipient;
+}
+
+/** "skipped": nothing to do on this platform (the member has no account there). */
+export type DeliveryResult = "delivered" | "skipped";
+
+export interface DeliveryTarget {
+  name: Platform;
+  deliver(message: OutboxMessage, ctx: DeliveryContext): Promise<DeliveryResult>;
+}
+
+/** A failure no retry can fix (user left, channel gone, bad payload): recorded on the row, not retried. */
+export class PermanentDeliveryError extends Error {
+  override name = "PermanentDeliveryError";
+}
+
+/** The platform said slow down: retry after this long, without counting an attempt against the row. */
+export class RateLimitedError extends Error {
+  override name = "RateLimitedError";
+  constructor(readonly retryAfterMs: number) {
+    super(`rate limited; retry after ${retryAfterMs} ms`);
+  }
+}

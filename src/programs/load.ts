@@ -1,0 +1,47 @@
+// Loads the program pack: the seed's (wix.yaml beside this file) or an
+// operator's own YAML/JSON file. An invalid file is refused with the path of
+// every wrong field, so the operator can fix it without reading code.
+import { readFileSync } from "node:fs";
+import { extname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parse as parseYaml } from "yaml";
+import { packSchema, type Pack } from "../domain/pack.ts";
+
+export const DEFAULT_PACK_PATH = fileURLToPath(new URL("./wix.yaml", import.meta.url));
+
+export class PackError extends Error {
+  constructor(
+    readonly file: string,
+    readonly problems: string[],
+  ) {
+    super(`The program pack ${file} is not valid:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "PackError";
+  }
+}
+
+export function parsePack(text: string, file: string): Pack {
+  let raw: unknown;
+  try {
+    raw = extname(file) === ".json" ? JSON.parse(text) : parseYaml(text, { merge: true });
+  } catch (err) {
+    throw new PackError(file, [`cannot be parsed: ${(err as Error).message}`]);
+  }
+  const result = packSchema.safeParse(raw);
+  if (!result.success) {
+    throw new PackError(
+      file,
+      result.error.issues.map((issue) => `${issue.path.length ? issue.path.join(".") : "(top level)"}: ${issue.message}`),
+    );
+  }
+  return result.data;
+}
+
+export function loadPack(file: string = DEFAULT_PACK_PATH): Pack {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    throw new PackError(file, [`cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`]);
+  }
+  return parsePack(text, file);
+}

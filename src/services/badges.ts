@@ -1,0 +1,39 @@
+// Badges held by members. Granting twice, or revoking one not held, changes
+// nothing. Chat roles follow through the outbox, except for badges the pack
+// shows only in the forum (Velo Masters): those are recorded, never a role.
+import type { App } from "../app.ts";
+import { reply } from "../chat/reply.ts";
+import { fillTemplate } from "../domain/partner.ts";
+import type { Tx } from "../store/client.ts";
+import { enqueue } from "./outbox.ts";
+
+function badgeDef(app: App, badge: string) {
+  const def = app.pack.badges.find((b) => b.id === badge);
+  if (!def) throw new Error(`Unknown badge ${badge}`);
+  return def;
+}
+
+export async function grantBadge(app: App, tx: Tx, memberId: string, badge: string, actor: string, reason: string): Promise<boolean> {
+  const def = badgeDef(app, badge);
+  const held = await tx.badge.findFirst({ where: { memberId, badge, revokedAt: null } });
+  if (held) return false;
+  const row = await tx.badge.create({ data: { memberId, badge, grantedBy: actor, reason } });
+  if (def.shownIn === "chat") await enqueue(tx, { kind: "badge-grant", memberId, badge }, { dedupeKey: `badge:${row.id}:grant` });
+  await enqueue(tx, { kind: "dm", memberId, reply: reply(fillTemplate(app.pack.partner.templates.badgeGrantedDm, { badge: def.name, reason })) }, { dedupeKey: `badge:${row.id}:grant:dm` });
+  return true;
+}
+
+export async function revokeBadge(app: App, tx: Tx, memberId: string, badge: string, actor: string, reason: string): Promise<boolean> {
+  const def = badgeDef(app, badge);
+  const held = await tx.badge.findFirst({ where: { memberId, badge, revokedAt: null } });
+  if (!held) return false;
+  await tx.badge.update({ where: { id: held.id }, data: { revokedAt: app.now(), revokedBy: actor, reason } });
+  if (def.shownIn === "chat") await enqueue(tx, { kind: "badge-revoke", memberId, badge, reason }, { dedupeKey: `badge:${held.id}:revoke` });
+  await enqueue(tx, { kind: "dm", memberId, reply: reply(fillTemplate(app.pack.partner.templates.badgeRevokedDm, { badge: def.name, reason })) }, { dedupeKey: `badge:${held.id}:revoke:dm` });
+  return true;
+}
+
+export async function badgesHeld(app: App, memberId: string): Promise<string[]> {
+  const rows = await app.db.badge.findMany({ where: { memberId, revokedAt: null }, select: { badge: true }, orderBy: { grantedAt: "asc" } });
+  return rows.map((r) => r.badge);
+}

@@ -1,0 +1,136 @@
+// Posting to the points ledger: one entry (or none, when its idempotency key
+// was seen), the materialised balance moved by the same amount in the same
+// transaction, and whatever the tier change implies written to the outbox.
+import type { App } from "../app.ts";
+import { reply } from "../chat/reply.ts";
+import { badgesFor, benefitsFor, decideTier, fillTemplate, tierById, type TierEvent } from "../domain/partner.ts";
+import type { Tx } from "../store/client.ts";
+import { grantBadge, revokeBadge } from "./badges.ts";
+import { enqueue } from "./outbox.ts";
+
+export interface NewEntry {
+  memberId: string;
+  delta: number;
+  kind: string;
+  reason: string;
+  actor: string;
+  reference?: string | null;
+  reversesId?: number | null;
+  idempotencyKey: string;
+}
+
+export interface Posted {
+  entryId: number | null;
+  points: number;
+  events: TierEvent[];
+}
+
+/** Appends an entry unless its key was used before; returns the balance after. */
+export async function postEntry(app: App, tx: Tx, entry: NewEntry): Promise<Posted> {
+  const inserted = await tx.$queryRaw<{ id: number }[]>`
+    INSERT INTO ledger_entries (member_id, delta, kind, reason, actor, reference, reverses_id, idempotency_key, created_at)
+    VALUES (${entry.memberId}, ${entry.delta}, ${entry.kind}, ${entry.reason}, ${entry.actor}, ${entry.reference ?? null}, ${entry.reversesId ?? null}, ${entry.idempotencyKey}, ${app.now()})
+    ON CONFLICT (idempotency_key) DO NOTHING
+    RETURNING id`;
+  const id = inserted[0]?.id ?? null;
+  if (id === null) {
+    const balance = await tx.balance.findUnique({ where: { memberId: entry.memberId } });
+    return { entryId: null, points: balance?.points ?? 0, events: [] };
+  }
+  // The upsert takes the balance row's lock, so concurrent entries for one member add up.
+  const rows = await tx.$queryRaw<{ points: number; tier: string; at_risk_since: Date | null }[]>`
+    INSERT INTO balances (member_id, points, tier) VALUES (${entry.memberId}, ${entry.delta}, ${app.pack.partner.tiers[0]?.id ?? "none"})
+    ON CONFLICT (member_id) DO UPDATE SET points = balances.points + EXCLUDED.points, updated_at = now()
+    RETURNING points, tier, at_risk_since`;
+  const row = rows[0];
+  if (!row) throw new Error("balance upsert returned nothing");
+  const events = await applyTier(app, tx, entry.memberId, row.points, { tier: row.tier, atRiskSince: row.at_risk_since }, `entry-${id}`);
+  return { entryId: id, points: row.points, events };
+}
+
+/** Reverses an entry once; returns null when it was already reversed or does not exist. */
+export async function reverseEntry(app: App, tx: Tx, idempotencyKey: string, reason: string, actor: string): Promise<Posted | null> {
+  const original = await tx.ledgerEntry.findUnique({ where: { idempotencyKey } });
+  if (!original) return null;
+  return postEntry(app, tx, {
+    memberId: original.memberId,
+    delta: -original.delta,
+    kind: "reversal",
+    reason,
+    actor,
+    reference: original.reference,
+    reversesId: original.id,
+    idempotencyKey: `reverse:${original.id}`,
+  });
+}
+
+/**
+ * Applies the tier rules to a balance and writes what follows to the outbox:
+ * a promotion is announced publicly and by DM; a drop puts the tier at risk
+ * with a DM naming the lapsed sites; demotion comes after the grace period.
+ * `cause` makes the outbox keys unique to this change.
+ */
+export async function applyTier(app: App, tx: Tx, memberId: string, points: number, held: { tier: string; atRiskSince: Date | null }, cause: string): Promise<TierEvent[]> {
+  const partner = app.pack.partner;
+  const decision = decideTier(partner, held, points, app.now());
+  if (decision.events.length === 0) return [];
+  await tx.balance.update({
+    where: { memberId },
+    data: {
+      tier: decision.state.tier,
+      atRiskSince: decision.state.atRiskSince,
+      ...(decision.state.tier !== held.tier ? { tierSince: app.now() } : {}),
+    },
+  });
+  const member = await tx.member.findUniqueOrThrow({ where: { id: memberId } });
+  const t = partner.templates;
+  for (const event of decision.events) {
+    const key = `${memberId}:${cause}:${event.type}`;
+    if (event.type === "promoted") {
+      const tier = tierById(partner.tiers, event.to);
+      const fromRank = partner.tiers.findIndex((x) => x.id === event.from);
+      const unlocked = benefitsFor(partner, event.to).filter((b) => partner.tiers.findIndex((x) => x.id === b.fromTier) > fromRank);
+      const values = { name: member.displayName, tier: tier.name, points, benefits: unlocked.map((b) => b.name).join(", ") || "none new" };
+      await enqueue(tx, { kind: "post", channel: partner.announcementsChannel, reply: reply(fillTemplate(t.tierUpPublic, values), [], { visibility: "public" }) }, { dedupeKey: `${key}:post` });
+      await enqueue(tx, { kind: "dm", memberId, reply: reply(fillTemplate(t.tierUpDm, values)) }, { dedupeKey: `${key}:dm` });
+      await enqueue(tx, { kind: "tier-role", memberId, tier: event.to, previous: event.from }, { dedupeKey: `${key}:role` });
+      for (const badge of badgesFor(partner, event.to)) await grantBadge(app, tx, memberId, badge, "system", `reached ${tier.name}`);
+    } else if (event.type === "at-risk") {
+      const tier = tierById(partner.tiers, event.tier);
+      const lapsed = await tx.site.findMany({ where: { memberId, state: { in: ["lapsed", "removed", "withdrawn"] } }, select: { url: true }, orderBy: { stateChangedAt: "desc" }, take: 10 });
+      const values = {
+        name: member.displayName,
+        tier: tier.name,
+        points,
+        threshold: tier.threshold,
+        missing: tier.threshold - points,
+        sites: lapsed.map((s) => s.url).join(", ") || "none",
+        deadline: event.deadline.toISOString().slice(0, 10),
+      };
+      await enqueue(tx, { kind: "dm", memberId, reply: reply(fillTemplate(t.tierAtRiskDm, values)) }, { dedupeKey: `${key}:dm` });
+    } else if (event.type === "demoted") {
+      const tier = tierById(partner.tiers, event.to);
+      await enqueue(tx, { kind: "dm", memberId, reply: reply(fillTemplate(t.tierDownDm, { name: member.displayName, tier: tier.name, points })) }, { dedupeKey: `${key}:dm` });
+      await enqueue(tx, { kind: "tier-role", memberId, tier: event.to, previous: event.from }, { dedupeKey: `${key}:role` });
+      const keep = new Set(badgesFor(partner, event.to));
+      for (const badge of badgesFor(partner, event.from)) if (!keep.has(badge)) await revokeBadge(app, tx, memberId, badge, "system", `tier is now ${tier.name}`);
+    }
+  }
+  return decision.events;
+}
+
+/** Lets grace periods run out: demotes members at risk whose balance has not recovered. Run daily. */
+export async function sweepTiers(app: App): Promise<number> {
+  const graceMs = app.pack.partner.demotionGraceDays * 24 * 60 * 60 * 1000;
+  const due = await app.db.balance.findMany({ where: { atRiskSince: { lte: new Date(app.now().getTime() - graceMs) } }, select: { memberId: true } });
+  let demoted = 0;
+  for (const { memberId } of due) {
+    const events = await app.db.$transaction(async (tx) => {
+      const b = await tx.balance.findUniqueOrThrow({ where: { memberId } });
+      return applyTier(app, tx, memberId, b.points, { tier: b.tier, atRiskSince: b.atRiskSince }, `sweep-${b.atRiskSince?.toISOString() ?? "none"}`);
+    });
+    if (events.some((e) => e.type === "demoted")) demoted++;
+  }
+  if (demoted > 0) app.outboxWritten();
+  return demoted;
+}

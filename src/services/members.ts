@@ -1,0 +1,68 @@
+// Members and their platform identities. A person is one member whichever
+// platforms they use; commands name members by handle (alice, @alice) or by a
+// platform mention (<@U123> on Slack, <@123> on Discord).
+import { UserError } from "../command/errors.ts";
+import type { Platform } from "../command/types.ts";
+import type { App } from "../app.ts";
+import type { Db, Tx } from "../store/client.ts";
+
+export interface MemberRef {
+  id: string;
+  handle: string;
+  displayName: string;
+}
+
+export function handleFrom(name: string): string {
+  const h = name
+    .normalize("NFKD")
+    .replace(/[^\w.-]+/g, "")
+    .toLowerCase()
+    .slice(0, 32);
+  return h || "member";
+}
+
+/** Finds the member behind a platform account, creating both on first contact. */
+export async function ensureMember(app: App, platform: Platform, externalId: string, name: string, opts: { isBot?: boolean } = {}): Promise<MemberRef> {
+  const found = await app.db.identity.findUnique({ where: { platform_externalId: { platform, externalId } }, include: { member: true } });
+  if (found) return found.member;
+  const firstTier = app.pack.partner.tiers[0]?.id ?? "none";
+  const base = handleFrom(name);
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const handle = attempt === 0 ? base : `${base}${attempt + 1}`;
+    try {
+      return await app.db.$transaction(async (tx) => {
+        const member = await tx.member.create({ data: { handle, displayName: name, isBot: opts.isBot ?? false } });
+        await tx.identity.create({ data: { platform, externalId, memberId: member.id } });
+        await tx.balance.create({ data: { memberId: member.id, points: 0, tier: firstTier } });
+        return member;
+      });
+    } catch (err) {
+      if ((err as { code?: string }).code !== "P2002") throw err;
+      // Either the handle is taken (try the next) or the same account was created concurrently (use it).
+      const raced = await app.db.identity.findUnique({ where: { platform_externalId: { platform, externalId } }, include: { member: true } });
+      if (raced) return raced.member;
+    }
+  }
+  throw new Error(`Could not find a free handle for ${name}`);
+}
+
+const SLACK_MENTION = /^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$/;
+const DISCORD_MENTION = /^<@!?(\d+)>$/;
+
+/** Resolves how a command names a member; an unknown name is a user error that says how to name one. */
+export async function resolveMember(db: Db | Tx, ref: string): Promise<MemberRef> {
+  const text = ref.trim();
+  const slack = SLACK_MENTION.exec(text);
+  const discord = DISCORD_MENTION.exec(text);
+  if (slack?.[1] || discord?.[1]) {
+    const identity = await db.identity.findUnique({
+      where: { platform_externalId: { platform: slack ? "slack" : "discord", externalId: (slack?.[1] ?? discord?.[1]) as string } },
+      include: { member: true },
+    });
+    if (identity) return identity.member;
+  } else {
+    const member = await db.member.findUnique({ where: { handle: text.replace(/^@/, "").toLowerCase() } });
+    if (member) return member;
+  }
+  throw new UserError(`There is no member called ${text}.`, "Name a member by their handle (alice or @alice) or mention them.", "member.unknown");
+}

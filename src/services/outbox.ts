@@ -1,0 +1,45 @@
+// Anything that must reach a person later is an outbox row, written in the
+// same transaction as the change that caused it. Delivery (src/jobs) reads the
+// rows; the dedupe key makes every delivery happen once.
+import type { Reply } from "../chat/reply.ts";
+import type { Tx } from "../store/client.ts";
+
+/** A logical channel from the pack ("announcements", "moderators", a program's moderatorChannel). */
+export type ChannelName = string;
+
+export type OutboxMessage =
+  | { kind: "dm"; memberId: string; reply: Reply }
+  | { kind: "post"; channel: ChannelName; reply: Reply }
+  | { kind: "badge-grant"; memberId: string; badge: string }
+  | { kind: "badge-revoke"; memberId: string; badge: string; reason?: string }
+  | { kind: "tier-role"; memberId: string; tier: string; previous?: string };
+
+export type OutboxKind = OutboxMessage["kind"];
+
+export interface EnqueueOptions {
+  dedupeKey: string;
+  /** Not before this time (quiet hours, scheduled reminders). */
+  availableAt?: Date;
+}
+
+export async function enqueue(tx: Tx, message: OutboxMessage, options: EnqueueOptions): Promise<void> {
+  const { kind, ...payload } = message;
+  await tx.outboxMessage.createMany({
+    data: [
+      {
+        kind,
+        memberId: "memberId" in message ? message.memberId : null,
+        channel: "channel" in message ? message.channel : null,
+        payload: payload as object,
+        dedupeKey: options.dedupeKey,
+        ...(options.availableAt ? { availableAt: options.availableAt } : {}),
+      },
+    ],
+    skipDuplicates: true,
+  });
+}
+
+/** Rebuilds the typed message from a stored row. */
+export function messageOf(row: { kind: string; payload: unknown }): OutboxMessage {
+  return { kind: row.kind, ...(row.payload as object) } as OutboxMessage;
+}

@@ -1,0 +1,68 @@
+// Read models for the partner program: a member's tier with progress and
+// benefits, their ledger, the leaderboard. Each reads the materialised
+// balance, never the whole ledger.
+import type { App } from "../app.ts";
+import { benefitsFor, progress, tierById, type Progress } from "../domain/partner.ts";
+import type { Benefit } from "../domain/pack.ts";
+
+export interface TierStatus {
+  points: number;
+  progress: Progress;
+  unlocked: (Benefit & { deliveredAt: Date | null })[];
+  nextBenefits: Benefit[];
+  atRiskSince: Date | null;
+  badges: string[];
+}
+
+export async function tierStatus(app: App, memberId: string): Promise<TierStatus> {
+  const partner = app.pack.partner;
+  const [balance, fulfilments, badges] = await Promise.all([
+    app.db.balance.findUnique({ where: { memberId } }),
+    app.db.benefitFulfilment.findMany({ where: { memberId }, select: { benefit: true, deliveredAt: true } }),
+    app.db.badge.findMany({ where: { memberId, revokedAt: null }, select: { badge: true } }),
+  ]);
+  const points = balance?.points ?? 0;
+  const held = balance ? partner.tiers.find((t) => t.id === balance.tier) : undefined;
+  const p = progress(partner.tiers, points, held);
+  const delivered = new Map(fulfilments.map((f) => [f.benefit, f.deliveredAt]));
+  const unlocked = benefitsFor(partner, p.tier.id).map((b) => ({ ...b, deliveredAt: delivered.get(b.id) ?? null }));
+  const have = new Set(unlocked.map((b) => b.id));
+  const nextBenefits = p.next ? benefitsFor(partner, p.next.id).filter((b) => !have.has(b.id)) : [];
+  return { points, progress: p, unlocked, nextBenefits, atRiskSince: balance?.atRiskSince ?? null, badges: badges.map((b) => b.badge) };
+}
+
+export async function ledgerOf(app: App, memberId: string, limit = 25) {
+  return app.db.ledgerEntry.findMany({ where: { memberId }, orderBy: { id: "desc" }, take: limit });
+}
+
+export interface LeaderboardRow {
+  handle: string;
+  displayName: string;
+  points: number;
+  tier: string;
+}
+
+/** Top members by balance, or by points earned since `since` (a week or month). */
+export async function leaderboard(app: App, since: Date | null, limit = 10): Promise<LeaderboardRow[]> {
+  const tiers = app.pack.partner.tiers;
+  if (since === null) {
+    const rows = await app.db.balance.findMany({
+      where: { points: { gt: 0 } },
+      orderBy: [{ points: "desc" }, { memberId: "asc" }],
+      take: limit,
+      include: { member: { select: { handle: true, displayName: true } } },
+    });
+    return rows.map((r) => ({ handle: r.member.handle, displayName: r.member.displayName, points: r.points, tier: tierById(tiers, r.tier).name }));
+  }
+  const rows = await app.sql.query<{ handle: string; display_name: string; points: string | number; tier: string }>(
+    `SELECT m.handle, m.display_name, s.points, b.tier
+       FROM (SELECT member_id, SUM(delta) AS points FROM ledger_entries WHERE created_at >= $1 GROUP BY member_id) s
+       JOIN members m ON m.id = s.member_id
+       JOIN balances b ON b.member_id = s.member_id
+      WHERE s.points > 0
+      ORDER BY s.points DESC, m.handle ASC
+      LIMIT $2`,
+    [since, limit],
+  );
+  return rows.map((r) => ({ handle: r.handle, displayName: r.display_name, points: Number(r.points), tier: tierById(tiers, r.tier).name }));
+}

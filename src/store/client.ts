@@ -1,0 +1,73 @@
+// The one place that knows which database runs: embedded PGlite in a folder by
+// default, PostgreSQL when DATABASE_URL is set. Everything above this file sees
+// the same Prisma client and the same raw SQL runner.
+import { mkdirSync } from "node:fs";
+import { PGlite } from "@electric-sql/pglite";
+import { PrismaPGlite } from "pglite-prisma-adapter";
+import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
+import { PrismaClient } from "../generated/prisma/client.ts";
+
+export type Db = PrismaClient;
+/** What a service's transaction callback receives. */
+export type Tx = Omit<PrismaClient, "$connect" | "$disconnect" | "$on" | "$transaction" | "$extends">;
+
+/** Runs SQL the ORM cannot express: migrations (many statements at once) and set-based reports. */
+export interface SqlRunner {
+  exec(sql: string): Promise<void>;
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+}
+
+export interface Store {
+  db: Db;
+  sql: SqlRunner;
+  kind: "pglite" | "postgres";
+  close(): Promise<void>;
+}
+
+export type StoreTarget = { databaseUrl: string } | { dataDir: string | "memory" };
+
+export async function openStore(target: StoreTarget): Promise<Store> {
+  if ("databaseUrl" in target) return openPostgres(target.databaseUrl);
+  return openPglite(target.dataDir);
+}
+
+async function openPglite(dataDir: string): Promise<Store> {
+  if (dataDir !== "memory") mkdirSync(dataDir, { recursive: true });
+  const lite = dataDir === "memory" ? new PGlite() : new PGlite(dataDir);
+  await lite.waitReady;
+  const db = new PrismaClient({ adapter: new PrismaPGlite(lite) });
+  return {
+    db,
+    kind: "pglite",
+    sql: {
+      exec: async (sql) => {
+        await lite.exec(sql);
+      },
+      query: async <T,>(sql: string, params: unknown[] = []) => (await lite.query<T>(sql, params)).rows,
+    },
+    close: async () => {
+      await db.$disconnect();
+      await lite.close();
+    },
+  };
+}
+
+async function openPostgres(databaseUrl: string): Promise<Store> {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
+  const db = new PrismaClient({ adapter: new PrismaPg(pool) });
+  return {
+    db,
+    kind: "postgres",
+    sql: {
+      exec: async (sql) => {
+        await pool.query(sql);
+      },
+      query: async <T,>(sql: string, params: unknown[] = []) => (await pool.query(sql, params)).rows as T[],
+    },
+    close: async () => {
+      await db.$disconnect();
+      await pool.end();
+    },
+  };
+}
