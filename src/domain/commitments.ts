@@ -1,0 +1,446 @@
+// Commitments -> compliance. One pure function of (rules, activities,
+// membership, pauses, now) behind /commitments, reminders and the weekly
+// report, so the three cannot disagree about a member.
+//
+// Rules chosen here (the seed leaves them open):
+// - Judged periods: a member is judged for a period only if they were a member
+//   for all of it: from the first FULL period after joining (joining exactly at
+//   a period's start makes that period full) and, once the membership has
+//   ended, not for the period it ended in or any later one. Other periods are
+//   "not-yet-judged", still with their progress, so a newcomer sees what counts.
+// - Status of a judged period, first match wins:
+//   met       done >= atLeast (even while paused: the work was done);
+//   paused    pauses cover at least `pausedAtLeast` (default half) of the
+//             period's duration: "most of it";
+//   missed    the period is over;
+//   at-risk   at least `atRiskAfter` of the period has gone, in local
+//             wall-clock time (default 3/7: from Thursday 00:00 of an ISO week,
+//             about the 14th of a month, early in the quarter's second month);
+//   on-track  otherwise.
+// - Progress: hours summed for measure "hours" (a missing number counts 0),
+//   activities counted otherwise; rejected activities never count; an activity
+//   counts for the period its occurredAt falls in, in the organisation's zone.
+// - Streak: consecutive weeks in which every weekly required commitment was
+//   met, counting back from the reference week. A paused week, the reference
+//   week while it is still running and not yet met, and weeks after the
+//   membership ended are skipped (neither break nor extend); a missed week or
+//   the first week that was not judged (joining) ends it.
+// - Weeks missed in a row: consecutive completed weeks, most recent first, in
+//   which some weekly required commitment was missed; paused weeks are skipped,
+//   a met week or the joining ends the count. Both are null for programs
+//   without weekly required commitments.
+// - Overall status of a member: the worst of their required commitments,
+//   missed > at-risk > paused > on-track > met > not-yet-judged, so a leave of
+//   absence shows as paused unless something not covered by it is failing.
+import type { Commitment, PeriodUnit } from "./pack.ts";
+import { type Period, PeriodSeries, assertTimeZone, elapsedFraction, firstFullPeriodFrom } from "./periods.ts";
+
+export type CommitmentStatus = "met" | "on-track" | "at-risk" | "missed" | "paused" | "not-yet-judged";
+export type NotJudgedReason = "future" | "before-joining" | "joined-mid-period" | "membership-ended";
+
+/** Both flags are accepted so store rows (rejectedAt) can be passed as they are. */
+export interface ActivityInput {
+  kind: string;
+  occurredAt: Date;
+  hours?: number | null;
+  rejected?: boolean;
+  rejectedAt?: Date | null;
+}
+
+export interface MembershipInput {
+  joinedAt: Date;
+  endedAt?: Date | null;
+}
+
+export interface PauseInput {
+  startsAt: Date;
+  endsAt: Date;
+}
+
+export interface MemberInput {
+  membership: MembershipInput;
+  activities: readonly ActivityInput[];
+  pauses?: readonly PauseInput[];
+}
+
+export type CommitmentRule = Pick<Commitment, "id" | "label" | "kinds" | "atLeast" | "measure" | "per" | "required">;
+
+export interface EvaluationOptions {
+  now: Date;
+  /** The organisation's IANA timezone: periods are cut in it. */
+  tz: string;
+  /**
+   * Evaluate as of a given period (for example a past week for /report)
+   * instead of now. Each commitment is judged for the period of its own unit
+   * that contains the reference instant: the given period's last instant, or
+   * now if the period is still running. So a weekly report also shows the
+   * month as it stood when the week ended.
+   */
+  period?: Period;
+  /** Fraction of a period after which an unmet commitment is at risk; one number or per unit. */
+  atRiskAfter?: number | Partial<Record<PeriodUnit, number>>;
+  /** Fraction of a period pauses must cover for it to count as paused. */
+  pausedAtLeast?: number;
+  /** Members who missed this many weeks in a row or more are flagged in reports. */
+  flagMissedInARow?: number;
+}
+
+export const DEFAULT_AT_RISK_AFTER = 3 / 7;
+export const DEFAULT_PAUSED_AT_LEAST = 0.5;
+export const DEFAULT_FLAG_MISSED_IN_A_ROW = 2;
+
+export interface CommitmentEvaluation {
+  id: string;
+  label: string;
+  required: boolean;
+  measure: "count" | "hours";
+  unit: PeriodUnit;
+  period: Period;
+  status: CommitmentStatus;
+  /** Why the period is not judged; null when it is. */
+  notJudgedReason: NotJudgedReason | null;
+  /** Activities counted, or hours (rounded to 0.01) when measure is "hours". */
+  done: number;
+  atLeast: number;
+  /** What is still to do to meet it, 0 once met. */
+  left: number;
+  /** The period's exclusive end; format it with formatDeadline. */
+  deadline: Date;
+  /** The period is over as of now: the status changes only if an activity is rejected. */
+  final: boolean;
+  /** Start of the first period of this unit the member is judged for. */
+  judgedFrom: Date;
+}
+
+export interface MemberEvaluation {
+  overall: CommitmentStatus;
+  /** One per commitment, in the program's order. */
+  commitments: CommitmentEvaluation[];
+  streak: number | null;
+  missedInARow: number | null;
+  /** missedInARow reached flagMissedInARow: list first in reports. */
+  flagged: boolean;
+  /** A pause covers the reference instant: send no reminders. */
+  onPause: boolean;
+}
+
+export type StatusCounts = Record<CommitmentStatus, number> & { total: number; flagged: number };
+
+export interface ProgramEvaluation<M> {
+  rows: Array<MemberEvaluation & { member: M }>;
+  summary: StatusCounts;
+}
+
+/** Higher is worse; not-yet-judged is lowest so it only wins when nothing was judged. */
+export const STATUS_SEVERITY: Readonly<Record<CommitmentStatus, number>> = {
+  "not-yet-judged": 0,
+  met: 1,
+  "on-track": 2,
+  paused: 3,
+  "at-risk": 4,
+  missed: 5,
+};
+
+export function worstStatus(statuses: Iterable<CommitmentStatus>): CommitmentStatus | null {
+  let worst: CommitmentStatus | null = null;
+  for (const s of statuses) if (worst === null || STATUS_SEVERITY[s] > STATUS_SEVERITY[worst]) worst = s;
+  return worst;
+}
+
+const round2 = (x: number) => Math.round(x * 100) / 100;
+
+function fraction(name: string, value: number): number {
+  if (!(value >= 0 && value <= 1)) throw new RangeError(`${name} must be a fraction between 0 and 1, got ${value}`);
+  return value;
+}
+
+/** Everything shared by all members of one evaluation: built once, so a report costs O(total activities). */
+class Context {
+  readonly now: number;
+  readonly ref: number;
+  readonly tz: string;
+  readonly rules: readonly CommitmentRule[];
+  readonly series = new Map<PeriodUnit, PeriodSeries>();
+  readonly refIndex = new Map<PeriodUnit, number>();
+  readonly atRiskNow = new Map<PeriodUnit, boolean>();
+  readonly rulesByKind = new Map<string, number[]>();
+  readonly weeklyRequired: number[];
+  readonly pausedAtLeast: number;
+  readonly flagAt: number;
+
+  constructor(rules: readonly CommitmentRule[], members: readonly MemberInput[], opts: EvaluationOptions) {
+    assertTimeZone(opts.tz);
+    this.tz = opts.tz;
+    this.rules = rules;
+    this.now = opts.now.getTime();
+    if (!Number.isFinite(this.now)) throw new RangeError("now is not a valid date");
+    const p = opts.period;
+    if (p && p.tz !== opts.tz) throw new RangeError(`period ${p.key} was cut in ${p.tz}, not in ${opts.tz}`);
+    this.ref = !p ? this.now : p.start.getTime() <= this.now ? Math.min(p.end.getTime() - 1, this.now) : p.end.getTime() - 1;
+    this.pausedAtLeast = fraction("pausedAtLeast", opts.pausedAtLeast ?? DEFAULT_PAUSED_AT_LEAST);
+    this.flagAt = opts.flagMissedInARow ?? DEFAULT_FLAG_MISSED_IN_A_ROW;
+
+    let from = this.ref;
+    for (const m of members) from = Math.min(from, m.membership.joinedAt.getTime());
+    const units = new Set<PeriodUnit>(rules.map((r) => r.per));
+    for (const unit of units) {
+      const s = new PeriodSeries(unit, new Date(from), new Date(this.ref), this.tz);
+      const i = s.indexOf(this.ref);
+      this.series.set(unit, s);
+      this.refIndex.set(unit, i);
+      const threshold = fraction(
+        "atRiskAfter",
+        typeof opts.atRiskAfter === "number" ? opts.atRiskAfter : (opts.atRiskAfter?.[unit] ?? DEFAULT_AT_RISK_AFTER),
+      );
+      const refPeriod = s.at(i);
+      // Only the period containing now can be at risk, and now is the same for
+      // everyone, so the wall-clock arithmetic happens once per unit.
+      this.atRiskNow.set(unit, !!refPeriod && elapsedFraction(refPeriod, this.now) >= threshold);
+    }
+    rules.forEach((r, ci) => {
+      for (const kind of new Set(r.kinds)) {
+        const list = this.rulesByKind.get(kind);
+        if (list) list.push(ci);
+        else this.rulesByKind.set(kind, [ci]);
+      }
+    });
+    this.weeklyRequired = rules.flatMap((r, ci) => (r.per === "week" && r.required ? [ci] : []));
+  }
+
+  evaluate(member: MemberInput): MemberEvaluation {
+    const m = new MemberState(this, member);
+    const commitments = this.rules.map((rule, ci) => m.evaluation(ci, this.refIndex.get(rule.per) ?? -1));
+    const overall = worstStatus(commitments.filter((c) => c.required).map((c) => c.status)) ?? "met";
+    const { streak, missedInARow } = this.weeklyRequired.length ? m.weekly() : { streak: null, missedInARow: null };
+    return {
+      overall,
+      commitments,
+      streak,
+      missedInARow,
+      flagged: missedInARow !== null && missedInARow >= this.flagAt,
+      onPause: m.pauses.some(([s, e]) => s <= this.ref && this.ref < e),
+    };
+  }
+}
+
+class MemberState {
+  readonly ctx: Context;
+  /** Merged, sorted [start, end) pauses, so overlapping ones are not counted twice. */
+  readonly pauses: Array<[number, number]>;
+  /** Per commitment: period index -> amount done. */
+  readonly done: Array<Map<number, number>>;
+  readonly firstFull = new Map<PeriodUnit, number>();
+  readonly joinedAt: number;
+  readonly endedAt: number;
+
+  constructor(ctx: Context, member: MemberInput) {
+    this.ctx = ctx;
+    this.joinedAt = member.membership.joinedAt.getTime();
+    this.endedAt = member.membership.endedAt ? member.membership.endedAt.getTime() : Infinity;
+    this.pauses = mergePauses(member.pauses ?? []);
+    this.done = ctx.rules.map(() => new Map<number, number>());
+    const idx = new Map<PeriodUnit, number>();
+    for (const a of member.activities) {
+      if (a.rejected || a.rejectedAt) continue;
+      const cis = ctx.rulesByKind.get(a.kind);
+      if (!cis) continue;
+      idx.clear();
+      for (const ci of cis) {
+        const rule = ctx.rules[ci];
+        if (!rule) continue;
+        let i = idx.get(rule.per);
+        if (i === undefined) {
+          i = ctx.series.get(rule.per)?.indexOf(a.occurredAt) ?? -1;
+          idx.set(rule.per, i);
+        }
+        if (i < 0) continue;
+        const amount = rule.measure === "hours" ? (typeof a.hours === "number" && Number.isFinite(a.hours) ? a.hours : 0) : 1;
+        const map = this.done[ci];
+        if (map) map.set(i, (map.get(i) ?? 0) + amount);
+      }
+    }
+  }
+
+  /** Index of the first full period of `unit` after joining; the series length if none is in it. */
+  firstFullIndex(unit: PeriodUnit): number {
+    let i = this.firstFull.get(unit);
+    if (i === undefined) {
+      const s = this.ctx.series.get(unit);
+      const j = s ? s.indexOf(this.joinedAt) : -1;
+      if (!s || j < 0) i = s ? s.periods.length : 0;
+      else i = s.periods[j]?.start.getTime() === this.joinedAt ? j : j + 1;
+      this.firstFull.set(unit, i);
+    }
+    return i;
+  }
+
+  pausedFraction(p: Period): number {
+    const s = p.start.getTime();
+    const e = p.end.getTime();
+    let covered = 0;
+    for (const [a, b] of this.pauses) {
+      if (a >= e) break;
+      covered += Math.max(0, Math.min(b, e) - Math.max(a, s));
+    }
+    return covered / (e - s);
+  }
+
+  judge(ci: number, i: number): { status: CommitmentStatus; reason: NotJudgedReason | null; done: number; period: Period } {
+    const ctx = this.ctx;
+    const rule = ctx.rules[ci];
+    const period = rule && ctx.series.get(rule.per)?.at(i);
+    if (!rule || !period) throw new RangeError(`no period ${i} for commitment ${ci}`);
+    const raw = this.done[ci]?.get(i) ?? 0;
+    const done = rule.measure === "hours" ? round2(raw) : raw;
+    const start = period.start.getTime();
+    const end = period.end.getTime();
+    const notJudged = (reason: NotJudgedReason) => ({ status: "not-yet-judged" as const, reason, done, period });
+    if (start > ctx.now) return notJudged("future");
+    if (i < this.firstFullIndex(rule.per))
+      return notJudged(this.joinedAt > start && this.joinedAt < end ? "joined-mid-period" : "before-joining");
+    if (this.endedAt < end) return notJudged("membership-ended");
+    const status: CommitmentStatus =
+      done >= rule.atLeast
+        ? "met"
+        : this.pausedFraction(period) >= ctx.pausedAtLeast
+          ? "paused"
+          : end <= ctx.now
+            ? "missed"
+            : ctx.atRiskNow.get(rule.per)
+              ? "at-risk"
+              : "on-track";
+    return { status, reason: null, done, period };
+  }
+
+  evaluation(ci: number, i: number): CommitmentEvaluation {
+    const rule = this.ctx.rules[ci];
+    if (!rule) throw new RangeError(`no commitment ${ci}`);
+    const { status, reason, done, period } = this.judge(ci, i);
+    const s = this.ctx.series.get(rule.per);
+    const first = this.firstFullIndex(rule.per);
+    const judgedFrom = s?.at(first)?.start ?? firstFullPeriodFrom(rule.per, new Date(this.joinedAt), this.ctx.tz).start;
+    const left = Math.max(0, rule.atLeast - done);
+    return {
+      id: rule.id,
+      label: rule.label,
+      required: rule.required,
+      measure: rule.measure,
+      unit: rule.per,
+      period,
+      status,
+      notJudgedReason: reason,
+      done,
+      atLeast: rule.atLeast,
+      left: rule.measure === "hours" ? round2(left) : left,
+      deadline: period.end,
+      final: period.end.getTime() <= this.ctx.now,
+      judgedFrom,
+    };
+  }
+
+  /** One week's verdict over all weekly required commitments. */
+  week(i: number): "met" | "missed" | "skip" | "stop" {
+    const results = this.ctx.weeklyRequired.map((ci) => this.judge(ci, i));
+    const first = results[0];
+    if (!first) return "stop";
+    // Judged-ness depends only on the week and the membership, so it is shared.
+    if (first.reason === "before-joining" || first.reason === "joined-mid-period") return "stop";
+    if (first.reason !== null) return "skip";
+    if (results.every((r) => r.status === "met")) return "met";
+    if (results.some((r) => r.status === "missed")) return "missed";
+    return "skip"; // paused, or the running week not done yet
+  }
+
+  weekly(): { streak: number; missedInARow: number } {
+    const top = this.ctx.refIndex.get("week") ?? -1;
+    let streak = 0;
+    for (let i = top; i >= 0; i--) {
+      const w = this.week(i);
+      if (w === "met") streak++;
+      else if (w === "missed" || w === "stop") break;
+    }
+    let missedInARow = 0;
+    for (let i = top; i >= 0; i--) {
+      const w = this.week(i);
+      if (w === "missed") missedInARow++;
+      else if (w === "met" || w === "stop") break;
+    }
+    return { streak, missedInARow };
+  }
+}
+
+function mergePauses(pauses: readonly PauseInput[]): Array<[number, number]> {
+  const sorted = pauses
+    .map((p): [number, number] => [p.startsAt.getTime(), p.endsAt.getTime()])
+    .filter(([a, b]) => b > a)
+    .sort((x, y) => x[0] - y[0]);
+  const out: Array<[number, number]> = [];
+  for (const [a, b] of sorted) {
+    const last = out[out.length - 1];
+    if (last && a <= last[1]) last[1] = Math.max(last[1], b);
+    else out.push([a, b]);
+  }
+  return out;
+}
+
+/** One member's commitments in one program, as of now (or opts.period). */
+export function evaluateMember(
+  commitments: readonly CommitmentRule[],
+  member: MemberInput,
+  opts: EvaluationOptions,
+): MemberEvaluation {
+  return new Context(commitments, [member], opts).evaluate(member);
+}
+
+/**
+ * Every member of a program in one pass: periods are computed once and each
+ * activity is placed by binary search, so the cost grows with the total number
+ * of activities, not members x activities. Pass each member's own activities
+ * (see groupByMember); rows come back in the input order.
+ */
+export function evaluateProgram<M extends MemberInput>(
+  commitments: readonly CommitmentRule[],
+  members: readonly M[],
+  opts: EvaluationOptions,
+): ProgramEvaluation<M> {
+  const ctx = new Context(commitments, members, opts);
+  const rows = members.map((member) => ({ ...ctx.evaluate(member), member }));
+  return { rows, summary: summarize(rows) };
+}
+
+export function summarize(evaluations: readonly MemberEvaluation[]): StatusCounts {
+  const counts: StatusCounts = {
+    met: 0,
+    "on-track": 0,
+    "at-risk": 0,
+    missed: 0,
+    paused: 0,
+    "not-yet-judged": 0,
+    total: 0,
+    flagged: 0,
+  };
+  for (const e of evaluations) {
+    counts[e.overall]++;
+    counts.total++;
+    if (e.flagged) counts.flagged++;
+  }
+  return counts;
+}
+
+/** Report order: flagged members first (most weeks missed first), then worst overall status; stable otherwise. */
+export function compareForReport(a: MemberEvaluation, b: MemberEvaluation): number {
+  if (a.flagged !== b.flagged) return a.flagged ? -1 : 1;
+  if (a.flagged && b.flagged && a.missedInARow !== b.missedInARow) return (b.missedInARow ?? 0) - (a.missedInARow ?? 0);
+  return STATUS_SEVERITY[b.overall] - STATUS_SEVERITY[a.overall];
+}
+
+/** Groups a flat list (one set-based query) by member id in one pass. */
+export function groupByMember<T extends { memberId: string }>(rows: Iterable<T>): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const r of rows) {
+    const list = out.get(r.memberId);
+    if (list) list.push(r);
+    else out.set(r.memberId, [r]);
+  }
+  return out;
+}

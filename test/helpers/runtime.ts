@@ -1,0 +1,70 @@
+// Test runtimes on real databases: an in-memory PGlite always, and a fresh
+// PostgreSQL database per runtime when DATABASE_URL is set. Nothing is faked
+// below the Prisma client.
+import { randomUUID } from "node:crypto";
+import pg from "pg";
+import { configSchema, type Config } from "../../src/config.ts";
+import { createLogger } from "../../src/log.ts";
+import { createRuntime, type Runtime } from "../../src/runtime.ts";
+
+export interface TestClock {
+  now: () => Date;
+  set(iso: string | Date): void;
+  advance(ms: number): void;
+}
+
+export function testClock(start = "2026-11-25T12:00:00Z"): TestClock {
+  let t = new Date(start).getTime();
+  return {
+    now: () => new Date(t),
+    set: (iso) => {
+      t = new Date(iso).getTime();
+    },
+    advance: (ms) => {
+      t += ms;
+    },
+  };
+}
+
+export function testConfig(env: Record<string, string> = {}): Config {
+  return configSchema.parse({ STEWARD_MODERATORS: "mod", LOG_LEVEL: "silent", ...env });
+}
+
+export type StoreKind = "pglite" | "postgres";
+
+/** The stores every integration suite runs on here: PGlite always, Postgres when DATABASE_URL is set. */
+export const storeKinds: StoreKind[] = process.env.DATABASE_URL ? ["pglite", "postgres"] : ["pglite"];
+
+export interface TestRuntime extends Runtime {
+  clock: TestClock;
+}
+
+export async function testRuntime(kind: StoreKind = "pglite", env: Record<string, string> = {}, clock = testClock()): Promise<TestRuntime> {
+  const config = testConfig(env);
+  const log = createLogger("silent");
+  if (kind === "pglite") {
+    const runtime = await createRuntime(config, { now: clock.now, log, store: { dataDir: "memory" } });
+    return { ...runtime, clock };
+  }
+  const admin = process.env.DATABASE_URL;
+  if (!admin) throw new Error("DATABASE_URL is not set");
+  const name = `steward_test_${randomUUID().replace(/-/g, "").slice(0, 12)}`;
+  const client = new pg.Client({ connectionString: admin });
+  await client.connect();
+  await client.query(`CREATE DATABASE ${name}`);
+  await client.end();
+  const url = new URL(admin);
+  url.pathname = `/${name}`;
+  const runtime = await createRuntime(config, { now: clock.now, log, store: { databaseUrl: url.toString() } });
+  return {
+    ...runtime,
+    clock,
+    close: async () => {
+      await runtime.close();
+      const c = new pg.Client({ connectionString: admin });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
