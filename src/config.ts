@@ -52,6 +52,12 @@ export const configSchema = z.object({
   SLACK_PORT: port.default(3001),
   SLACK_MODERATOR_GROUP: optional(z.string()),
   SLACK_MODERATOR_IDS: list,
+  /** Logical channel names to Slack channel ids: announcements=C123,moderators=C456. */
+  SLACK_CHANNELS: z
+    .string()
+    .default("")
+    .refine((s) => s.split(",").every((p) => !p.trim() || /^[\w-]+=[A-Z0-9]+$/.test(p.trim())), "name=CHANNELID pairs such as announcements=C123,moderators=C456")
+    .transform((s) => Object.fromEntries(s.split(",").map((p) => p.trim()).filter(Boolean).map((p) => p.split("=") as [string, string]))),
 
   DISCORD_TOKEN: optional(z.string().min(1)),
   DISCORD_APPLICATION_ID: optional(z.string().regex(/^\d+$/, "a numeric application id")),
