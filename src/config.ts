@@ -64,6 +64,14 @@ export const configSchema = z.object({
   DISCORD_GUILD_ID: optional(z.string().regex(/^\d+$/, "a numeric guild (server) id")),
   DISCORD_API_URL: optional(url(["http:", "https:"], "https://discord.com/api")),
   DISCORD_MODERATOR_ROLE: optional(z.string()),
+  /** Logical channel names to Discord channel ids: announcements=123,moderators=456 (else looked up by name in the guild). */
+  DISCORD_CHANNELS: z
+    .string()
+    .default("")
+    .refine((s) => s.split(",").every((p) => !p.trim() || /^[\w-]+=\d+$/.test(p.trim())), "name=channel id pairs such as announcements=123,moderators=456")
+    .transform((s) => Object.fromEntries(s.split(",").map((p) => p.trim()).filter(Boolean).map((p) => p.split("=") as [string, string]))),
+  /** Where a DM goes, as a mention, when the member's DMs are closed. */
+  DISCORD_DM_FALLBACK_CHANNEL: z.string().default("community"),
 });
 
 export type Config = z.infer<typeof configSchema>;
