@@ -3,9 +3,16 @@
 import type { CommandDef } from "../src/command/types.ts";
 import { buildRegistry, type Registry } from "../src/command/dispatch.ts";
 import { helpCommand } from "./help.ts";
+import adjust from "./adjust.ts";
+import benefits from "./benefits.ts";
+import certify from "./certify.ts";
+import dispute from "./dispute.ts";
+import leaderboard from "./leaderboard.ts";
+import points from "./points.ts";
+import site from "./site.ts";
 import tier from "./tier.ts";
 
 export const commands: CommandDef[] = [];
-commands.push(helpCommand(() => commands), tier);
+commands.push(helpCommand(() => commands), tier, points, benefits, site, leaderboard, certify, adjust, dispute);
 
 export const registry: Registry = buildRegistry(commands);

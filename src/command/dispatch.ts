@@ -6,7 +6,7 @@ import type { Reply, Form } from "../chat/reply.ts";
 import { PermissionError, UserError } from "./errors.ts";
 import { splitOptions } from "./parse.ts";
 import type { CommandContext, CommandDef, Subcommand } from "./types.ts";
-import { choicesOf, usage } from "./usage.ts";
+import { choicesOf, optionsOf, usage } from "./usage.ts";
 
 export type Registry = ReadonlyMap<string, CommandDef>;
 
@@ -72,7 +72,7 @@ async function run(registry: Registry, inv: Invocation, ctx: CommandContext): Pr
     const found = findSubcommand(cmd, inv.words);
     if (!found) throw new UserError(`/${cmd.name} needs one of these:`, subcommandList(cmd, ctx), "command.subcommand");
     sub = found.sub;
-    const split = splitOptions(found.rest, new Set(Object.keys(sub.options)));
+    const split = splitOptions(found.rest, new Set(Object.keys(optionsOf(sub, ctx.app.pack))));
     if (split.unknown.length > 0)
       throw new UserError(
         `/${cmd.name}${sub.name ? ` ${sub.name}` : ""} has no option ${split.unknown.map((u) => `${u}:`).join(", ")}.`,
@@ -98,7 +98,8 @@ async function run(registry: Registry, inv: Invocation, ctx: CommandContext): Pr
 
   // Positional words fill the positional options in order; a `rest` option takes what is left.
   const raw: Record<string, string> = { ...named };
-  const slots = Object.entries(sub.options).filter(([name, o]) => o.positional && raw[name] === undefined);
+  const options = optionsOf(sub, ctx.app.pack);
+  const slots = Object.entries(options).filter(([name, o]) => o.positional && raw[name] === undefined);
   for (const [name, option] of slots) {
     if (positional.length === 0) break;
     raw[name] = option.rest ? positional.splice(0).join(" ") : (positional.shift() as string);
@@ -112,7 +113,7 @@ async function run(registry: Registry, inv: Invocation, ctx: CommandContext): Pr
 
   const args: Record<string, unknown> = {};
   const problems: string[] = [];
-  for (const [name, option] of Object.entries(sub.options)) {
+  for (const [name, option] of Object.entries(options)) {
     const value = raw[name];
     if (value === undefined && option.required) {
       problems.push(`${name} is missing: ${option.description}`);

@@ -52,6 +52,7 @@ export const opt = {
   string: (description: string, extra: Extra = {}) => def("string", description, text, true, extra),
   optionalString: (description: string, extra: Extra = {}) => def("string", description, text.optional(), false, extra),
   integer: (description: string, extra: Extra = {}) => def("integer", description, integer, true, extra),
+  optionalInteger: (description: string, extra: Extra = {}) => def("integer", description, integer.optional(), false, extra),
   number: (description: string, extra: Extra = {}) => def("number", description, number, true, extra),
   optionalNumber: (description: string, extra: Extra = {}) => def("number", description, number.optional(), false, extra),
   member: (description: string, extra: Extra = {}) => def("member", description, member, true, extra),
@@ -60,19 +61,21 @@ export const opt = {
   optionalUrl: (description: string, extra: Extra = {}) => def("url", description, url.optional(), false, extra),
   date: (description: string, extra: Extra = {}) => def("date", description, date, true, extra),
   optionalDate: (description: string, extra: Extra = {}) => def("date", description, date.optional(), false, extra),
-  /** One of fixed choices. Validation against pack-driven choices happens in the dispatcher. */
-  choice: <T extends string>(description: string, choices: readonly [T, ...T[]], extra: Extra & { default?: T } = {}) =>
+  /** One of fixed choices; with a default it may be left out. */
+  choice: <const T extends readonly [string, ...string[]]>(description: string, choices: T, extra: Extra & { default?: T[number] } = {}) =>
     def(
       "string",
       description,
-      extra.default !== undefined ? z.enum(choices).default(extra.default as never) : z.enum(choices),
-      extra.default === undefined,
+      z.enum(choices).default((extra.default ?? choices[0]) as never) as unknown as z.ZodType<T[number], string | undefined>,
+      false,
       extra,
       choices,
     ),
-  optionalChoice: <T extends string>(description: string, choices: readonly [T, ...T[]], extra: Extra = {}) =>
-    def("string", description, z.enum(choices).optional(), false, extra, choices),
-  /** A value from the program pack (program id, tier, activity kind, site kind). */
-  fromPack: (kind: OptionKind, description: string, choices: (pack: Pack) => string[], extra: Extra & { required?: boolean } = {}) =>
-    def(kind, description, extra.required === false ? text.optional() : text, extra.required !== false, extra, choices),
+  requiredChoice: <const T extends readonly [string, ...string[]]>(description: string, choices: T, extra: Extra = {}) =>
+    def("string", description, z.enum(choices) as unknown as z.ZodType<T[number], string>, true, extra, choices),
+  /** A value from the program pack (program id, tier, activity kind, site kind); checked against the pack in the dispatcher. */
+  fromPack: (kind: OptionKind, description: string, choices: (pack: Pack) => string[], extra: Extra = {}) =>
+    def(kind, description, text, true, extra, choices),
+  optionalFromPack: (kind: OptionKind, description: string, choices: (pack: Pack) => string[], extra: Extra = {}) =>
+    def(kind, description, text.optional(), false, extra, choices),
 };

@@ -45,6 +45,8 @@ export interface CommandContext {
   channel?: string;
   /** True when a person can be asked follow-up questions (terminal chat, modals). */
   interactive: boolean;
+  /** The platform's id for this invocation (Slack trigger, Discord interaction), so a retry pays once. */
+  invocationId?: string;
 }
 
 export type Access = "anyone" | "moderator";
@@ -54,6 +56,12 @@ export interface Subcommand<O extends Options = Options> {
   name: string;
   description: string;
   options: O;
+  /**
+   * Options read from the program pack (an application's questions), accepted
+   * as `name:value` beside `options`. Always optional here: the handler knows
+   * which ones its program requires.
+   */
+  packOptions?: (pack: Pack) => Options;
   access: Access;
   /** Public replies are posted for everyone in the channel; the default is only for the asker. */
   visibility?: "ephemeral" | "public";

@@ -6,6 +6,11 @@ export function choicesOf(option: Subcommand["options"][string], pack: Pack): st
   return typeof option.choices === "function" ? option.choices(pack) : [...option.choices];
 }
 
+/** A subcommand's options, with those the program pack adds (see Subcommand.packOptions). */
+export function optionsOf(sub: Subcommand, pack: Pack): Subcommand["options"] {
+  return sub.packOptions ? { ...sub.packOptions(pack), ...sub.options } : sub.options;
+}
+
 /** The right form of a command, shown with every mistake: `/site submit <url> kind:<classic|editorx> [role:<owner|collaborator>]`. */
 export function usage(cmd: CommandDef, sub: Subcommand, pack: Pack): string {
   const parts = [`/${cmd.name}${sub.name ? ` ${sub.name}` : ""}`];

@@ -1,0 +1,27 @@
+import { reply } from "../src/chat/reply.ts";
+import { opt } from "../src/command/options.ts";
+import { command, sub } from "../src/command/types.ts";
+import { resolveMember } from "../src/services/members.ts";
+import { certify } from "../src/services/points.ts";
+
+export default command({
+  name: "certify",
+  description: "Record a partner's certification (e.g. Velo Certified), which pays once",
+  subcommands: [
+    sub({
+      name: "",
+      description: "Record a certification",
+      access: "moderator",
+      options: {
+        member: opt.member("The certified partner", { positional: true }),
+        kind: opt.optionalFromPack("string", "Which certification", (pack) => Object.keys(pack.partner.certifications), { positional: true }),
+      },
+      handler: async ({ member, kind }, { app, actor }) => {
+        const who = await resolveMember(app.db, member);
+        const k = kind ?? Object.keys(app.pack.partner.certifications)[0] ?? "";
+        const posted = await certify(app, actor, who.id, k);
+        return reply(`@${who.handle} is ${app.pack.partner.certifications[k]?.label ?? k}: +${app.pack.partner.certifications[k]?.points ?? 0} points (balance ${posted.points}).`);
+      },
+    }),
+  ],
+});

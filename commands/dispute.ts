@@ -1,0 +1,49 @@
+import { reply } from "../src/chat/reply.ts";
+import { opt } from "../src/command/options.ts";
+import { command, sub } from "../src/command/types.ts";
+import { decideDispute } from "../src/services/points.ts";
+
+export default command({
+  name: "dispute",
+  description: "Review partners' disputes of ledger entries (moderators)",
+  subcommands: [
+    sub({
+      name: "list",
+      description: "Open disputes",
+      access: "moderator",
+      options: {},
+      handler: async (_args, { app }) => {
+        const open = await app.db.pointsDispute.findMany({ where: { state: "open" }, orderBy: { id: "asc" }, include: { entry: true, member: { select: { handle: true } } }, take: 50 });
+        return reply(`${open.length} open dispute(s)`, [
+          { type: "header", text: "Open disputes" },
+          { type: "table", columns: ["#", "member", "entry", "reason"], rows: open.map((d) => [String(d.id), `@${d.member.handle}`, `#${d.entry.id} ${d.entry.delta > 0 ? "+" : ""}${d.entry.delta} ${d.entry.reason}`, d.reason]) },
+          { type: "context", text: "/dispute accept <#> [points:<n>] [note] · /dispute decline <#> <reason>" },
+        ]);
+      },
+    }),
+    sub({
+      name: "accept",
+      description: "Accept a dispute: a correcting entry (the disputed entry undone, or points:<n>)",
+      access: "moderator",
+      options: {
+        id: opt.integer("The dispute's number", { positional: true }),
+        points: opt.optionalInteger("The correction, if not the entry undone, e.g. -100"),
+        note: opt.optionalText("A note for the partner", { positional: true, rest: true }),
+      },
+      handler: async ({ id, points, note }, { app, actor }) => {
+        await decideDispute(app, actor, id, { accept: true, ...(points !== undefined ? { points } : {}), ...(note ? { note } : {}) });
+        return reply(`Dispute #${id} accepted; the partner was told.`);
+      },
+    }),
+    sub({
+      name: "decline",
+      description: "Decline a dispute, with a reason for the partner",
+      access: "moderator",
+      options: { id: opt.integer("The dispute's number", { positional: true }), reason: opt.text("Why it is declined", { positional: true, rest: true }) },
+      handler: async ({ id, reason }, { app, actor }) => {
+        await decideDispute(app, actor, id, { accept: false, reason });
+        return reply(`Dispute #${id} declined; the partner was told why.`);
+      },
+    }),
+  ],
+});

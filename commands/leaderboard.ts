@@ -1,0 +1,28 @@
+import { reply } from "../src/chat/reply.ts";
+import { opt } from "../src/command/options.ts";
+import { command, sub } from "../src/command/types.ts";
+import { periodOf } from "../src/domain/periods.ts";
+import { leaderboard } from "../src/services/partner.ts";
+
+export default command({
+  name: "leaderboard",
+  description: "The partners with the most points: this week, this month or overall",
+  subcommands: [
+    sub({
+      name: "",
+      description: "Show the leaderboard",
+      access: "anyone",
+      options: { period: opt.choice("Which points count", ["week", "month", "all"], { default: "all", positional: true }) },
+      handler: async ({ period }, { app }) => {
+        const tz = app.config.STEWARD_TIMEZONE;
+        const since = period === "all" ? null : periodOf(period, app.now(), tz).start;
+        const rows = await leaderboard(app, since);
+        const title = period === "all" ? "Leaderboard" : `Leaderboard — points earned this ${period}`;
+        return reply(title, [
+          { type: "header", text: title },
+          { type: "table", columns: ["#", "partner", "points", "tier"], rows: rows.map((r, i) => [String(i + 1), `${r.displayName} (@${r.handle})`, String(r.points), r.tier]) },
+        ]);
+      },
+    }),
+  ],
+});

@@ -1,0 +1,110 @@
+import { reply } from "../src/chat/reply.ts";
+import { UserError } from "../src/command/errors.ts";
+import { opt } from "../src/command/options.ts";
+import { command, sub } from "../src/command/types.ts";
+import { resolveMember } from "../src/services/members.ts";
+import { lapseSite, listSites, reactivateSite, removeContributor, submitSite, verifySite, withdrawSite } from "../src/services/sites.ts";
+
+const siteKinds = (pack: { partner: { sites: Record<string, unknown> } }) => Object.keys(pack.partner.sites);
+const STATE_LABEL: Record<string, string> = {
+  active: "counts",
+  lapsed: "premium lapsed — no points",
+  reactivated: "premium back — submit again",
+  removed: "removed as contributor",
+  withdrawn: "withdrawn",
+};
+
+export default command({
+  name: "site",
+  description: "Submit your premium sites for points, list them, and (moderators) manage their lifecycle",
+  subcommands: [
+    sub({
+      name: "submit",
+      description: "Submit a premium site you built or collaborate on",
+      access: "anyone",
+      options: {
+        url: opt.url("The site's address, e.g. https://studio.example.com", { positional: true }),
+        kind: opt.fromPack("string", "Which editor the site is built with", siteKinds),
+        role: opt.choice("Are you the owner or a collaborator?", ["owner", "collaborator"], { default: "owner" }),
+      },
+      handler: async ({ url, kind, role }, { app, actor }) => {
+        const r = await submitSite(app, actor, { url, kind, role });
+        const label = app.pack.partner.sites[kind]?.label ?? kind;
+        const paid = r.awarded > 0 ? `+${r.awarded} points` : app.pack.partner.sitePointsOn === "verify" ? "points once a moderator verifies it" : "no new points";
+        return reply(`${r.resubmitted ? "Resubmitted" : "Submitted"} ${r.site.url} (${label}, ${role}): ${paid}. Balance: ${r.points} points.`);
+      },
+    }),
+    sub({
+      name: "list",
+      description: "Your sites and whether they count (moderators may name a member)",
+      access: "anyone",
+      options: { member: opt.optionalMember("Whose sites (moderators only)", { positional: true }) },
+      handler: async ({ member }, { app, actor }) => {
+        if (member && !actor.isModerator) throw new UserError("Only moderators can list another member's sites.", "Use /site list for your own.");
+        const who = member ? await resolveMember(app.db, member) : { id: actor.memberId, handle: actor.handle };
+        const sites = await listSites(app, who.id);
+        return reply(`${sites.length} site(s) for @${who.handle}`, [
+          { type: "header", text: `Sites of @${who.handle}` },
+          {
+            type: "table",
+            columns: ["site", "kind", "role", "state", "verified"],
+            rows: sites.map((s) => [s.url, app.pack.partner.sites[s.kind]?.label ?? s.kind, s.role, STATE_LABEL[s.state] ?? s.state, s.verifiedAt ? "yes" : "no"]),
+          },
+          ...(sites.length === 0 ? [{ type: "context" as const, text: "Submit one with /site submit <url> kind:<kind> role:<owner|collaborator>" }] : []),
+        ]);
+      },
+    }),
+    sub({
+      name: "remove",
+      description: "Take one of your sites off your list (its points go with it)",
+      access: "anyone",
+      options: { url: opt.url("The site's address", { positional: true }) },
+      handler: async ({ url }, { app, actor }) => {
+        const site = await withdrawSite(app, actor, url);
+        return reply(`Removed ${site.url} from your sites.`);
+      },
+    }),
+    sub({
+      name: "verify",
+      description: "Confirm a submitted site",
+      access: "moderator",
+      options: { url: opt.url("The site's address as submitted", { positional: true }), member: opt.optionalMember("Only this partner's submission", { positional: true }) },
+      handler: async ({ url, member }, { app, actor }) => {
+        const who = member ? await resolveMember(app.db, member) : undefined;
+        const n = await verifySite(app, actor, url, who?.id);
+        return reply(`Verified ${url} for ${n} partner(s).`);
+      },
+    }),
+    sub({
+      name: "lapse",
+      description: "Record that a site's premium plan ended (today, or on a date to come)",
+      access: "moderator",
+      options: { url: opt.url("The site's address as submitted", { positional: true }), on: opt.optionalDate("The day the plan ends, if not today (YYYY-MM-DD)") },
+      handler: async ({ url, on }, { app, actor }) => {
+        const r = await lapseSite(app, actor, url, on ? new Date(`${on}T00:00:00Z`) : undefined);
+        return reply(r.scheduled ? `${url} will lose its points on ${on} (${r.scheduled} partner(s)).` : `${url} lapsed: ${r.lapsed} partner(s) lost its points and were told how to get them back.`);
+      },
+    }),
+    sub({
+      name: "reactivate",
+      description: "Record that a lapsed site's premium plan is active again (its partners must submit it again)",
+      access: "moderator",
+      options: { url: opt.url("The site's address as submitted", { positional: true }) },
+      handler: async ({ url }, { app, actor }) => {
+        const n = await reactivateSite(app, actor, url);
+        return reply(`${url} is re-activated for ${n} partner(s); they were told to submit it again.`);
+      },
+    }),
+    sub({
+      name: "remove-contributor",
+      description: "Remove a partner as a site's contributor (they lose its points)",
+      access: "moderator",
+      options: { url: opt.url("The site's address as submitted", { positional: true }), member: opt.member("The partner removed", { positional: true }) },
+      handler: async ({ url, member }, { app, actor }) => {
+        const who = await resolveMember(app.db, member);
+        const lost = await removeContributor(app, actor, url, who.id);
+        return reply(`@${who.handle} is no longer a contributor of ${url}${lost ? ` and lost ${lost} points` : ""}.`);
+      },
+    }),
+  ],
+});
