@@ -20,6 +20,7 @@
 // - Progress: hours summed for measure "hours" (a missing number counts 0),
 //   activities counted otherwise; rejected activities never count; an activity
 //   counts for the period its occurredAt falls in, in the organisation's zone.
+//   Activities are not cut off at now: pass the ones known at now.
 // - Streak: consecutive weeks in which every weekly required commitment was
 //   met, counting back from the reference week. A paused week, the reference
 //   week while it is still running and not yet met, and weeks after the
@@ -32,6 +33,7 @@
 // - Overall status of a member: the worst of their required commitments,
 //   missed > at-risk > paused > on-track > met > not-yet-judged, so a leave of
 //   absence shows as paused unless something not covered by it is failing.
+//   A program without required commitments is "met" (nothing is owed).
 import type { Commitment, PeriodUnit } from "./pack.ts";
 import { type Period, PeriodSeries, assertTimeZone, elapsedFraction, firstFullPeriodFrom } from "./periods.ts";
 
@@ -160,13 +162,25 @@ class Context {
   readonly ref: number;
   readonly tz: string;
   readonly rules: readonly CommitmentRule[];
-  readonly series = new Map<PeriodUnit, PeriodSeries>();
-  readonly refIndex = new Map<PeriodUnit, number>();
-  readonly atRiskNow = new Map<PeriodUnit, boolean>();
+  /** Per commitment: the series of its unit, and its index of the reference period. */
+  readonly seriesOf: PeriodSeries[];
+  readonly refIndexOf: number[];
+  /** Per commitment: a slot shared by commitments of the same unit, so an activity is placed once per unit. */
+  readonly slotOf: number[];
+  readonly slots: number;
+  readonly atRiskNow: boolean[];
   readonly rulesByKind = new Map<string, number[]>();
   readonly weeklyRequired: number[];
+  readonly weekSeries: PeriodSeries | undefined;
+  readonly weekRefIndex: number;
   readonly pausedAtLeast: number;
   readonly flagAt: number;
+  /**
+   * Per commitment, amount done per period index. Reused from member to member
+   * (and cleared behind each) instead of allocating per member: a report of
+   * thousands of members would otherwise spend its time in the allocator.
+   */
+  readonly scratch: Float64Array[];
 
   constructor(rules: readonly CommitmentRule[], members: readonly MemberInput[], opts: EvaluationOptions) {
     assertTimeZone(opts.tz);
@@ -181,22 +195,37 @@ class Context {
     this.flagAt = opts.flagMissedInARow ?? DEFAULT_FLAG_MISSED_IN_A_ROW;
 
     let from = this.ref;
-    for (const m of members) from = Math.min(from, m.membership.joinedAt.getTime());
-    const units = new Set<PeriodUnit>(rules.map((r) => r.per));
-    for (const unit of units) {
-      const s = new PeriodSeries(unit, new Date(from), new Date(this.ref), this.tz);
-      const i = s.indexOf(this.ref);
-      this.series.set(unit, s);
-      this.refIndex.set(unit, i);
+    for (const m of members) {
+      const joined = m.membership.joinedAt.getTime();
+      if (!Number.isFinite(joined)) throw new RangeError("a membership has an invalid joinedAt");
+      from = Math.min(from, joined);
+    }
+    const byUnit = new Map<PeriodUnit, { slot: number; series: PeriodSeries; refIndex: number; atRisk: boolean }>();
+    for (const r of rules) {
+      if (byUnit.has(r.per)) continue;
+      const series = new PeriodSeries(r.per, new Date(from), new Date(this.ref), this.tz);
+      const refIndex = series.indexOf(this.ref);
       const threshold = fraction(
         "atRiskAfter",
-        typeof opts.atRiskAfter === "number" ? opts.atRiskAfter : (opts.atRiskAfter?.[unit] ?? DEFAULT_AT_RISK_AFTER),
+        typeof opts.atRiskAfter === "number" ? opts.atRiskAfter : (opts.atRiskAfter?.[r.per] ?? DEFAULT_AT_RISK_AFTER),
       );
-      const refPeriod = s.at(i);
+      const refPeriod = series.at(refIndex);
       // Only the period containing now can be at risk, and now is the same for
       // everyone, so the wall-clock arithmetic happens once per unit.
-      this.atRiskNow.set(unit, !!refPeriod && elapsedFraction(refPeriod, this.now) >= threshold);
+      const atRisk = !!refPeriod && elapsedFraction(refPeriod, this.now) >= threshold;
+      byUnit.set(r.per, { slot: byUnit.size, series, refIndex, atRisk });
     }
+    const unitOf = (r: CommitmentRule) => {
+      const u = byUnit.get(r.per);
+      if (!u) throw new Error(`no series for ${r.per}`);
+      return u;
+    };
+    this.seriesOf = rules.map((r) => unitOf(r).series);
+    this.refIndexOf = rules.map((r) => unitOf(r).refIndex);
+    this.slotOf = rules.map((r) => unitOf(r).slot);
+    this.atRiskNow = rules.map((r) => unitOf(r).atRisk);
+    this.slots = byUnit.size;
+    this.scratch = this.seriesOf.map((s) => new Float64Array(s.periods.length));
     rules.forEach((r, ci) => {
       for (const kind of new Set(r.kinds)) {
         const list = this.rulesByKind.get(kind);
@@ -205,21 +234,31 @@ class Context {
       }
     });
     this.weeklyRequired = rules.flatMap((r, ci) => (r.per === "week" && r.required ? [ci] : []));
+    const week = byUnit.get("week");
+    this.weekSeries = week?.series;
+    this.weekRefIndex = week?.refIndex ?? -1;
   }
 
   evaluate(member: MemberInput): MemberEvaluation {
     const m = new MemberState(this, member);
-    const commitments = this.rules.map((rule, ci) => m.evaluation(ci, this.refIndex.get(rule.per) ?? -1));
-    const overall = worstStatus(commitments.filter((c) => c.required).map((c) => c.status)) ?? "met";
-    const { streak, missedInARow } = this.weeklyRequired.length ? m.weekly() : { streak: null, missedInARow: null };
-    return {
-      overall,
-      commitments,
-      streak,
-      missedInARow,
-      flagged: missedInARow !== null && missedInARow >= this.flagAt,
-      onPause: m.pauses.some(([s, e]) => s <= this.ref && this.ref < e),
-    };
+    try {
+      m.place(member.activities);
+      const commitments = this.rules.map((_, ci) => m.evaluation(ci, this.refIndexOf[ci] ?? -1));
+      let overall: CommitmentStatus | null = null;
+      for (const c of commitments)
+        if (c.required && (overall === null || STATUS_SEVERITY[c.status] > STATUS_SEVERITY[overall])) overall = c.status;
+      const { streak, missedInARow } = this.weeklyRequired.length ? m.weekly() : { streak: null, missedInARow: null };
+      return {
+        overall: overall ?? "met",
+        commitments,
+        streak,
+        missedInARow,
+        flagged: missedInARow !== null && missedInARow >= this.flagAt,
+        onPause: m.pauses.some(([s, e]) => s <= this.ref && this.ref < e),
+      };
+    } finally {
+      m.release();
+    }
   }
 }
 
@@ -227,9 +266,10 @@ class MemberState {
   readonly ctx: Context;
   /** Merged, sorted [start, end) pauses, so overlapping ones are not counted twice. */
   readonly pauses: Array<[number, number]>;
-  /** Per commitment: period index -> amount done. */
-  readonly done: Array<Map<number, number>>;
-  readonly firstFull = new Map<PeriodUnit, number>();
+  /** (commitment, period index) pairs written into ctx.scratch, to clear afterwards. */
+  readonly touched: number[] = [];
+  /** Per commitment: index of the first period judged (the first full one after joining). */
+  readonly firstFull: number[];
   readonly joinedAt: number;
   readonly endedAt: number;
 
@@ -238,40 +278,52 @@ class MemberState {
     this.joinedAt = member.membership.joinedAt.getTime();
     this.endedAt = member.membership.endedAt ? member.membership.endedAt.getTime() : Infinity;
     this.pauses = mergePauses(member.pauses ?? []);
-    this.done = ctx.rules.map(() => new Map<number, number>());
-    const idx = new Map<PeriodUnit, number>();
-    for (const a of member.activities) {
+    this.firstFull = ctx.seriesOf.map((s) => {
+      const j = s.indexOf(this.joinedAt);
+      // Joined after the series (after the reference period): nothing in it is judged.
+      if (j < 0) return s.periods.length;
+      return s.periods[j]?.start.getTime() === this.joinedAt ? j : j + 1;
+    });
+  }
+
+  /** Adds up the activities per commitment and period, in ctx.scratch (see release). */
+  place(activities: readonly ActivityInput[]): void {
+    const ctx = this.ctx;
+    const placed = new Int32Array(ctx.slots);
+    for (const a of activities) {
       if (a.rejected || a.rejectedAt) continue;
       const cis = ctx.rulesByKind.get(a.kind);
       if (!cis) continue;
-      idx.clear();
+      const t = a.occurredAt.getTime();
+      placed.fill(-2);
       for (const ci of cis) {
-        const rule = ctx.rules[ci];
-        if (!rule) continue;
-        let i = idx.get(rule.per);
-        if (i === undefined) {
-          i = ctx.series.get(rule.per)?.indexOf(a.occurredAt) ?? -1;
-          idx.set(rule.per, i);
+        const slot = ctx.slotOf[ci] ?? 0;
+        let i = placed[slot] ?? -2;
+        if (i === -2) {
+          i = ctx.seriesOf[ci]?.indexOf(t) ?? -1;
+          placed[slot] = i;
         }
-        if (i < 0) continue;
-        const amount = rule.measure === "hours" ? (typeof a.hours === "number" && Number.isFinite(a.hours) ? a.hours : 0) : 1;
-        const map = this.done[ci];
-        if (map) map.set(i, (map.get(i) ?? 0) + amount);
+        const done = ctx.scratch[ci];
+        if (i < 0 || !done) continue;
+        const amount = ctx.rules[ci]?.measure === "hours" ? (typeof a.hours === "number" && Number.isFinite(a.hours) ? a.hours : 0) : 1;
+        this.touched.push(ci, i);
+        done[i] = (done[i] ?? 0) + amount;
       }
     }
   }
 
-  /** Index of the first full period of `unit` after joining; the series length if none is in it. */
-  firstFullIndex(unit: PeriodUnit): number {
-    let i = this.firstFull.get(unit);
-    if (i === undefined) {
-      const s = this.ctx.series.get(unit);
-      const j = s ? s.indexOf(this.joinedAt) : -1;
-      if (!s || j < 0) i = s ? s.periods.length : 0;
-      else i = s.periods[j]?.start.getTime() === this.joinedAt ? j : j + 1;
-      this.firstFull.set(unit, i);
+  release(): void {
+    const t = this.touched;
+    for (let k = 0; k < t.length; k += 2) {
+      const done = this.ctx.scratch[t[k] ?? 0];
+      if (done) done[t[k + 1] ?? 0] = 0;
     }
-    return i;
+    t.length = 0;
+  }
+
+  done(ci: number, i: number): number {
+    const raw = this.ctx.scratch[ci]?.[i] ?? 0;
+    return this.ctx.rules[ci]?.measure === "hours" ? round2(raw) : raw;
   }
 
   pausedFraction(p: Period): number {
@@ -285,41 +337,36 @@ class MemberState {
     return covered / (e - s);
   }
 
-  judge(ci: number, i: number): { status: CommitmentStatus; reason: NotJudgedReason | null; done: number; period: Period } {
-    const ctx = this.ctx;
-    const rule = ctx.rules[ci];
-    const period = rule && ctx.series.get(rule.per)?.at(i);
-    if (!rule || !period) throw new RangeError(`no period ${i} for commitment ${ci}`);
-    const raw = this.done[ci]?.get(i) ?? 0;
-    const done = rule.measure === "hours" ? round2(raw) : raw;
+  /** Why period i of commitment ci's unit is not judged, or null when it is. */
+  reason(ci: number, i: number, period: Period): NotJudgedReason | null {
     const start = period.start.getTime();
     const end = period.end.getTime();
-    const notJudged = (reason: NotJudgedReason) => ({ status: "not-yet-judged" as const, reason, done, period });
-    if (start > ctx.now) return notJudged("future");
-    if (i < this.firstFullIndex(rule.per))
-      return notJudged(this.joinedAt > start && this.joinedAt < end ? "joined-mid-period" : "before-joining");
-    if (this.endedAt < end) return notJudged("membership-ended");
-    const status: CommitmentStatus =
-      done >= rule.atLeast
-        ? "met"
-        : this.pausedFraction(period) >= ctx.pausedAtLeast
-          ? "paused"
-          : end <= ctx.now
-            ? "missed"
-            : ctx.atRiskNow.get(rule.per)
-              ? "at-risk"
-              : "on-track";
-    return { status, reason: null, done, period };
+    if (start > this.ctx.now) return "future";
+    if (i < (this.firstFull[ci] ?? Infinity)) return this.joinedAt > start && this.joinedAt < end ? "joined-mid-period" : "before-joining";
+    if (this.endedAt < end) return "membership-ended";
+    return null;
+  }
+
+  /** Status of a judged period. */
+  status(ci: number, i: number, period: Period): CommitmentStatus {
+    const rule = this.ctx.rules[ci];
+    if (rule && this.done(ci, i) >= rule.atLeast) return "met";
+    if (this.pausedFraction(period) >= this.ctx.pausedAtLeast) return "paused";
+    if (period.end.getTime() <= this.ctx.now) return "missed";
+    return this.ctx.atRiskNow[ci] ? "at-risk" : "on-track";
   }
 
   evaluation(ci: number, i: number): CommitmentEvaluation {
-    const rule = this.ctx.rules[ci];
-    if (!rule) throw new RangeError(`no commitment ${ci}`);
-    const { status, reason, done, period } = this.judge(ci, i);
-    const s = this.ctx.series.get(rule.per);
-    const first = this.firstFullIndex(rule.per);
-    const judgedFrom = s?.at(first)?.start ?? firstFullPeriodFrom(rule.per, new Date(this.joinedAt), this.ctx.tz).start;
+    const ctx = this.ctx;
+    const rule = ctx.rules[ci];
+    const series = ctx.seriesOf[ci];
+    const period = series?.at(i);
+    if (!rule || !series || !period) throw new RangeError(`no period ${i} for commitment ${ci}`);
+    const reason = this.reason(ci, i, period);
+    const done = this.done(ci, i);
     const left = Math.max(0, rule.atLeast - done);
+    const judgedFrom =
+      series.at(this.firstFull[ci] ?? Infinity)?.start ?? firstFullPeriodFrom(rule.per, new Date(this.joinedAt), ctx.tz).start;
     return {
       id: rule.id,
       label: rule.label,
@@ -327,32 +374,40 @@ class MemberState {
       measure: rule.measure,
       unit: rule.per,
       period,
-      status,
+      status: reason ? "not-yet-judged" : this.status(ci, i, period),
       notJudgedReason: reason,
       done,
       atLeast: rule.atLeast,
       left: rule.measure === "hours" ? round2(left) : left,
       deadline: period.end,
-      final: period.end.getTime() <= this.ctx.now,
+      final: period.end.getTime() <= ctx.now,
       judgedFrom,
     };
   }
 
   /** One week's verdict over all weekly required commitments. */
   week(i: number): "met" | "missed" | "skip" | "stop" {
-    const results = this.ctx.weeklyRequired.map((ci) => this.judge(ci, i));
-    const first = results[0];
-    if (!first) return "stop";
+    const ctx = this.ctx;
+    const period = ctx.weekSeries?.at(i);
+    const first = ctx.weeklyRequired[0];
+    if (!period || first === undefined) return "stop";
     // Judged-ness depends only on the week and the membership, so it is shared.
-    if (first.reason === "before-joining" || first.reason === "joined-mid-period") return "stop";
-    if (first.reason !== null) return "skip";
-    if (results.every((r) => r.status === "met")) return "met";
-    if (results.some((r) => r.status === "missed")) return "missed";
-    return "skip"; // paused, or the running week not done yet
+    const reason = this.reason(first, i, period);
+    if (reason === "before-joining" || reason === "joined-mid-period") return "stop";
+    if (reason !== null) return "skip";
+    let allMet = true;
+    let anyMissed = false;
+    for (const ci of ctx.weeklyRequired) {
+      const s = this.status(ci, i, period);
+      if (s !== "met") allMet = false;
+      if (s === "missed") anyMissed = true;
+    }
+    if (allMet) return "met";
+    return anyMissed ? "missed" : "skip"; // paused, or the running week not done yet
   }
 
   weekly(): { streak: number; missedInARow: number } {
-    const top = this.ctx.refIndex.get("week") ?? -1;
+    const top = this.ctx.weekRefIndex;
     let streak = 0;
     for (let i = top; i >= 0; i--) {
       const w = this.week(i);

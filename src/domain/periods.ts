@@ -28,8 +28,18 @@ export class PeriodError extends Error {
   override name = "PeriodError";
 }
 
+// luxon checks a zone by building an Intl.DateTimeFormat, which costs more than
+// the date arithmetic itself; the set of zones in use is tiny, so remember answers.
+const zoneValidity = new Map<string, boolean>();
+
 export function isValidTimeZone(tz: string): boolean {
-  return typeof tz === "string" && tz.length > 0 && IANAZone.isValidZone(tz);
+  if (typeof tz !== "string" || tz.length === 0) return false;
+  let valid = zoneValidity.get(tz);
+  if (valid === undefined) {
+    valid = IANAZone.isValidZone(tz);
+    if (zoneValidity.size < 1000) zoneValidity.set(tz, valid);
+  }
+  return valid;
 }
 
 export function assertTimeZone(tz: string): void {
@@ -213,15 +223,17 @@ export class PeriodSeries {
     this.unit = unit;
     this.tz = tz;
     const list: Period[] = [];
-    let p = periodOf(unit, from, tz);
-    list.push(p);
-    while (p.end.getTime() <= to.getTime()) {
-      p = nextPeriod(p);
+    const last = to.getTime();
+    let start = local(from, tz).startOf(unit);
+    for (;;) {
+      const p = fromLocalStart(unit, start, tz);
       list.push(p);
+      if (p.end.getTime() > last) break;
+      start = DateTime.fromMillis(p.end.getTime(), { zone: tz });
     }
     this.periods = list;
     this.#starts = Float64Array.from(list, (x) => x.start.getTime());
-    this.#end = p.end.getTime();
+    this.#end = list[list.length - 1]?.end.getTime() ?? -Infinity;
   }
 
   /** Index of the period containing `t`, or -1 outside the series. */
