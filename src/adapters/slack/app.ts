@@ -1,0 +1,101 @@
+// Builds and starts the Bolt app: Socket Mode when SLACK_APP_TOKEN is set,
+// the HTTP receiver otherwise (Bolt verifies the signing secret and refuses
+// requests older than five minutes with 401). SLACK_API_URL points both Web
+// API clients elsewhere (GovSlack, a proxy, the tests' fake Slack).
+import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
+import { App as BoltApp, HTTPReceiver, LogLevel, type Logger as BoltLogger } from "@slack/bolt";
+import type { Registry } from "../../command/dispatch.ts";
+import type { DeliveryTarget } from "../../jobs/target.ts";
+import type { Logger } from "../../log.ts";
+import type { Runtime } from "../../runtime.ts";
+import { registerActions } from "./actions.ts";
+import { SlackActors } from "./actors.ts";
+import { registerCommands } from "./commands.ts";
+import type { SlackContext } from "./context.ts";
+import { registerEvents } from "./events.ts";
+import { outboxClient, slackTarget } from "./target.ts";
+
+export const SLACK_EVENTS_PATH = "/slack/events";
+
+export interface SlackOptions {
+  /** Overrides SLACK_PORT (0: any free port; the tests use it). */
+  port?: number;
+  /** Where the HTTP receiver listens; default all interfaces, the tests use 127.0.0.1. */
+  host?: string;
+}
+
+export interface RunningSlack {
+  target: DeliveryTarget;
+  /** The HTTP receiver's port; undefined in Socket Mode. */
+  port: number | undefined;
+  /** For listeners added by other features (and the tests). */
+  context: SlackContext;
+  stop(): Promise<void>;
+}
+
+/** Bolt logs through Steward's logger, so one LOG_LEVEL governs both. */
+function boltLogger(log: Logger): BoltLogger {
+  let level = LogLevel.INFO;
+  const write = (fn: "debug" | "info" | "warn" | "error") => (...msg: unknown[]) => log[fn]({ component: "bolt" }, msg.map(String).join(" "));
+  return {
+    debug: write("debug"),
+    info: write("info"),
+    warn: write("warn"),
+    error: write("error"),
+    setLevel: (l) => {
+      level = l;
+    },
+    getLevel: () => level,
+    setName: () => undefined,
+  };
+}
+
+export async function startSlack(runtime: Runtime, registry: Registry, options: SlackOptions = {}): Promise<RunningSlack> {
+  const { app } = runtime;
+  const config = app.config;
+  if (!config.SLACK_BOT_TOKEN) throw new Error("SLACK_BOT_TOKEN is not set");
+  const logger = boltLogger(app.log);
+  const slackApiUrl = config.SLACK_API_URL;
+  // Request-path calls (views.open, respond, App Home) answer someone who is waiting: a few quick retries at most.
+  const clientOptions = { ...(slackApiUrl ? { slackApiUrl } : {}), retryConfig: { retries: 2, maxTimeout: 2000 } };
+
+  let receiver: HTTPReceiver | undefined;
+  let bolt: BoltApp;
+  if (config.SLACK_APP_TOKEN) {
+    bolt = new BoltApp({ token: config.SLACK_BOT_TOKEN, appToken: config.SLACK_APP_TOKEN, socketMode: true, logger, clientOptions });
+  } else {
+    if (!config.SLACK_SIGNING_SECRET) throw new Error("SLACK_SIGNING_SECRET is needed for the HTTP receiver (or set SLACK_APP_TOKEN for Socket Mode)");
+    receiver = new HTTPReceiver({ signingSecret: config.SLACK_SIGNING_SECRET, endpoints: [SLACK_EVENTS_PATH], logger, processBeforeResponse: false });
+    bolt = new BoltApp({ token: config.SLACK_BOT_TOKEN, receiver, logger, clientOptions });
+  }
+
+  const context: SlackContext = { app, registry, actors: new SlackActors(app, bolt.client), client: bolt.client };
+  registerCommands(bolt, context);
+  registerActions(bolt, context);
+  registerEvents(bolt, context);
+  bolt.error(async (err) => {
+    app.log.error({ err }, "unhandled Slack listener error");
+  });
+
+  let port: number | undefined;
+  if (receiver) {
+    const listen = { port: options.port ?? config.SLACK_PORT, ...(options.host ? { host: options.host } : {}) };
+    const server = (await bolt.start(listen)) as Server;
+    port = (server.address() as AddressInfo).port;
+    app.log.info({ port, path: SLACK_EVENTS_PATH }, "Slack HTTP receiver listening");
+  } else {
+    await bolt.start();
+    app.log.info("Slack connected through Socket Mode");
+  }
+
+  const target = slackTarget(app, outboxClient(config.SLACK_BOT_TOKEN, slackApiUrl, logger));
+  return {
+    target,
+    port,
+    context,
+    stop: async () => {
+      await bolt.stop();
+    },
+  };
+}

@@ -1,0 +1,59 @@
+// Slash commands: `/steward <command> …` for every command, plus short
+// aliases for the common ones. Acknowledged at once (Slack allows 3 s), then
+// answered through respond(): ephemeral unless the reply is public. A command
+// that needs answers opens a modal with the trigger_id instead.
+import type { App as BoltApp } from "@slack/bolt";
+import type { Registry } from "../../command/dispatch.ts";
+import { dispatch } from "../../command/dispatch.ts";
+import { tokenize } from "../../command/parse.ts";
+import { apology, channelName, openModal, responsePayload, uploadFiles, type SlackContext } from "./context.ts";
+
+/** The one command that reaches everything. */
+export const TOP_COMMAND = "steward";
+/** Commands common enough for their own slash command; each is registered only when the registry has it. */
+export const SHORTCUTS = ["tier", "points", "log", "commitments"] as const;
+
+export interface SlashCommand {
+  /** e.g. "/tier" */
+  slash: string;
+  /** The registry command it runs; undefined for /steward, whose first word names the command. */
+  command?: string;
+  description: string;
+  usageHint: string;
+}
+
+export function slashCommands(registry: Registry): SlashCommand[] {
+  const out: SlashCommand[] = [
+    { slash: `/${TOP_COMMAND}`, description: "Steward: partner points, programs, commitments (try /steward help)", usageHint: "help | <command> [options]" },
+  ];
+  for (const name of SHORTCUTS) {
+    const cmd = registry.get(name);
+    if (!cmd || cmd.name !== name) continue;
+    const subs = cmd.subcommands.map((s) => s.name).filter(Boolean);
+    out.push({ slash: `/${name}`, command: name, description: cmd.description, usageHint: subs.length ? `${subs.join(" | ")} …` : "[options]" });
+  }
+  return out;
+}
+
+export function registerCommands(bolt: BoltApp, ctx: SlackContext): void {
+  for (const sc of slashCommands(ctx.registry)) {
+    bolt.command(sc.slash, async ({ command: body, ack, respond }) => {
+      await ack();
+      const words = tokenize(body.text ?? "");
+      const name = sc.command ?? words.shift()?.replace(/^\//, "") ?? "help";
+      try {
+        const actor = await ctx.actors.actor(body.user_id, body.user_name);
+        const channel = channelName(ctx.app, body.channel_id);
+        const outcome = await dispatch(ctx.registry, { command: name, words }, { app: ctx.app, actor, interactive: true, ...(channel ? { channel } : {}) });
+        if (outcome.type === "form") {
+          await openModal(ctx, body.trigger_id, outcome.form, { submit: outcome.form.submit, channel: body.channel_id, responseUrl: body.response_url });
+          return;
+        }
+        await respond(responsePayload(outcome.reply));
+        await uploadFiles(ctx, outcome.reply, body.user_id, body.channel_id);
+      } catch (err) {
+        await respond(responsePayload(apology(ctx, err, { slash: sc.slash, command: name, user: body.user_id }))).catch(() => undefined);
+      }
+    });
+  }
+}

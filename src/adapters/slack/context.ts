@@ -1,0 +1,68 @@
+// What every Slack listener needs, built once in app.ts: the application, the
+// command registry, who is who, and the small helpers that answer a person.
+import { randomUUID } from "node:crypto";
+import type { types, webApi } from "@slack/bolt";
+import type { App } from "../../app.ts";
+import type { Form, Reply } from "../../chat/reply.ts";
+import type { Registry } from "../../command/dispatch.ts";
+import type { SlackActors } from "./actors.ts";
+import { renderMessage, renderModal, type ModalContext } from "./render.ts";
+
+export interface SlackContext {
+  app: App;
+  registry: Registry;
+  actors: SlackActors;
+  /** The request-path client: short retries, its calls answer a person who is waiting. */
+  client: webApi.WebClient;
+}
+
+/** The pack's logical name of a channel id when SLACK_CHANNELS maps it, else the id. */
+export function channelName(app: App, channelId: string | undefined): string | undefined {
+  if (!channelId) return undefined;
+  const found = Object.entries(app.config.SLACK_CHANNELS).find(([, id]) => id === channelId);
+  return found?.[0] ?? channelId;
+}
+
+/** The body of a response_url message (or respond()). */
+export function responsePayload(reply: Reply, extra: { replace_original?: boolean } = {}) {
+  return {
+    response_type: reply.visibility === "public" ? ("in_channel" as const) : ("ephemeral" as const),
+    replace_original: false,
+    ...extra,
+    ...renderMessage(reply),
+  };
+}
+
+/** Posts to a response_url (valid 30 minutes, five times) without Bolt's respond(), e.g. after a modal. */
+export async function postToResponseUrl(url: string, body: object): Promise<void> {
+  const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json; charset=utf-8" }, body: JSON.stringify(body) });
+  if (!res.ok) throw new Error(`response_url answered ${res.status}`);
+}
+
+export async function openModal(ctx: SlackContext, triggerId: string, form: Form, modal: ModalContext): Promise<void> {
+  await ctx.client.views.open({ trigger_id: triggerId, view: renderModal(form, modal) });
+}
+
+/** Replies with files (a CSV report) upload them where the reply goes: the channel when public, else a DM. */
+export async function uploadFiles(ctx: SlackContext, reply: Reply, userId: string, channelId: string | undefined): Promise<void> {
+  if (!reply.files?.length) return;
+  let channel = reply.visibility === "public" ? channelId : undefined;
+  if (!channel) {
+    const im = await ctx.client.conversations.open({ users: userId });
+    channel = im.channel?.id;
+  }
+  if (!channel) throw new Error("no channel to upload the files to");
+  for (const file of reply.files) {
+    await ctx.client.filesUploadV2({ channel_id: channel, filename: file.filename, file: Buffer.from(file.content, "utf8"), title: file.filename });
+  }
+}
+
+/** Logs an error we did not expect and gives the short apology with its reference (never a stack). */
+export function apology(ctx: SlackContext, err: unknown, what: Record<string, unknown>): Reply {
+  const ref = randomUUID().slice(0, 8);
+  ctx.app.log.error({ err, ref, ...what }, "slack request failed");
+  const text = `Sorry, something went wrong on our side (ref ${ref}). Nothing you sent was lost; please try again in a minute.`;
+  return { text, blocks: [{ type: "text", text }], visibility: "ephemeral", status: "internal-error" };
+}
+
+export type KnownBlock = types.KnownBlock;

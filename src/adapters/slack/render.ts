@@ -1,0 +1,271 @@
+// Reply -> Block Kit, Form -> modal view. Slack's limits are handled here
+// (text lengths, 10 fields a section, 25 buttons a row, 50 blocks a message),
+// so commands never think about them. A renderer decides nothing about points
+// or tiers: it only lays out what the Reply says.
+import type { types } from "@slack/bolt";
+import type { Block, Button, Form, FormField, Reply } from "../../chat/reply.ts";
+import { progressBar, renderText } from "../../chat/text.ts";
+import { tokenize } from "../../command/parse.ts";
+
+type KnownBlock = types.KnownBlock;
+
+/** Slack's limits (docs.slack.dev/reference/block-kit). */
+export const LIMITS = {
+  messageBlocks: 50,
+  viewBlocks: 100,
+  sectionText: 3000,
+  headerText: 150,
+  fieldText: 2000,
+  fieldsPerSection: 10,
+  buttonsPerActions: 25,
+  buttonText: 75,
+  actionId: 255,
+  buttonValue: 2000,
+  modalTitle: 24,
+  placeholder: 150,
+  privateMetadata: 3000,
+} as const;
+
+const PREFORMATTED_CHUNK = 2800;
+
+/** Slack reads &, < and > as control characters in mrkdwn; everything a command says is shown as written. */
+export function escapeMrkdwn(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+const mrkdwn = (text: string) => ({ type: "mrkdwn" as const, text });
+const plain = (text: string, max: number) => ({ type: "plain_text" as const, text: clip(text, max), emoji: true });
+
+/** Splits long text at line breaks so each part fits a section. */
+function splitText(text: string, max: number): string[] {
+  if (text.length <= max) return [text];
+  const parts: string[] = [];
+  let current = "";
+  for (const line of text.split("\n")) {
+    const candidate = current ? `${current}\n${line}` : line;
+    if (candidate.length <= max) {
+      current = candidate;
+      continue;
+    }
+    if (current) parts.push(current);
+    // A single line longer than the limit is cut into pieces.
+    let rest = line;
+    while (rest.length > max) {
+      parts.push(rest.slice(0, max));
+      rest = rest.slice(max);
+    }
+    current = rest;
+  }
+  if (current) parts.push(current);
+  return parts;
+}
+
+function section(text: string): KnownBlock[] {
+  return splitText(escapeMrkdwn(text), LIMITS.sectionText).map((t) => ({ type: "section", text: mrkdwn(t) }));
+}
+
+/** What a click carries: `command:action:value`, plus the form to ask first when the button has one. */
+export interface ButtonPayload {
+  command: string;
+  action: string;
+  value: string;
+  form?: Form;
+}
+
+export function encodeButton(b: Button): string {
+  const run = `${b.command}:${b.action}:${b.value}`;
+  if (!b.form) return clip(run, LIMITS.buttonValue);
+  const withForm = JSON.stringify({ run, form: b.form });
+  // A form too large for the button is asked for by the command itself (its subcommand's form).
+  return withForm.length <= LIMITS.buttonValue ? withForm : clip(run, LIMITS.buttonValue);
+}
+
+export function decodeButton(value: string): ButtonPayload | undefined {
+  let run = value;
+  let form: Form | undefined;
+  if (value.startsWith("{")) {
+    try {
+      const parsed = JSON.parse(value) as { run?: unknown; form?: Form };
+      if (typeof parsed.run !== "string") return undefined;
+      run = parsed.run;
+      form = parsed.form;
+    } catch {
+      return undefined;
+    }
+  }
+  const m = /^([a-z0-9-]+):([^:]*):(.*)$/is.exec(run);
+  if (!m || m[1] === undefined || m[2] === undefined || m[3] === undefined) return undefined;
+  return { command: m[1].toLowerCase(), action: m[2], value: m[3], ...(form ? { form } : {}) };
+}
+
+/** The words of `/<command> <action> <value>`, as if typed. */
+export function buttonWords(p: ButtonPayload): string[] {
+  return [...(p.action ? [p.action] : []), ...tokenize(p.value)];
+}
+
+function buttons(list: Button[], startIndex: number): KnownBlock[] {
+  const out: KnownBlock[] = [];
+  for (let i = 0; i < list.length; i += LIMITS.buttonsPerActions) {
+    out.push({
+      type: "actions",
+      elements: list.slice(i, i + LIMITS.buttonsPerActions).map((b, j) => ({
+        type: "button" as const,
+        text: plain(b.label, LIMITS.buttonText),
+        // Unique within the message (Slack requires it); the value is what runs.
+        action_id: clip(`${b.command}:${b.action}:${startIndex + i + j}`, LIMITS.actionId),
+        value: encodeButton(b),
+        ...(b.style ? { style: b.style } : {}),
+      })),
+    });
+  }
+  return out;
+}
+
+function table(block: Extract<Block, { type: "table" }>): KnownBlock[] {
+  const out: KnownBlock[] = block.caption ? section(block.caption) : [];
+  const lines = renderText({ text: "", blocks: [{ type: "table", columns: block.columns, rows: block.rows }], visibility: "ephemeral", status: "ok" }).split("\n");
+  if (block.rows.length === 0) return [...out, { type: "context", elements: [mrkdwn("(none)")] }];
+  // Long tables become several preformatted blocks, each repeating the header line.
+  const head = lines.slice(0, 2);
+  let chunk: string[] = [...head];
+  const flush = () => {
+    out.push({ type: "section", text: mrkdwn(`\`\`\`${escapeMrkdwn(chunk.join("\n"))}\`\`\``) });
+    chunk = [...head];
+  };
+  for (const line of lines.slice(2)) {
+    if ([...chunk, line].join("\n").length > PREFORMATTED_CHUNK) flush();
+    chunk.push(clip(line, PREFORMATTED_CHUNK - 200));
+  }
+  flush();
+  return out;
+}
+
+function renderBlock(block: Block, buttonIndex: { n: number }): KnownBlock[] {
+  switch (block.type) {
+    case "header":
+      return [{ type: "header", text: plain(block.text, LIMITS.headerText) }];
+    case "text":
+      return section(block.text);
+    case "context":
+      return splitText(escapeMrkdwn(block.text), LIMITS.sectionText).map((t) => ({ type: "context", elements: [mrkdwn(t)] }));
+    case "fields": {
+      const out: KnownBlock[] = [];
+      for (let i = 0; i < block.fields.length; i += LIMITS.fieldsPerSection) {
+        out.push({
+          type: "section",
+          fields: block.fields
+            .slice(i, i + LIMITS.fieldsPerSection)
+            .map((f) => mrkdwn(clip(`*${escapeMrkdwn(f.label)}*\n${escapeMrkdwn(f.value)}`, LIMITS.fieldText))),
+        });
+      }
+      return out;
+    }
+    case "progress":
+      return [
+        {
+          type: "section",
+          text: mrkdwn(`*${escapeMrkdwn(block.label)}*\n\`${progressBar(block.value, block.max)}\`${block.caption ? `  ${escapeMrkdwn(block.caption)}` : ""}`),
+        },
+      ];
+    case "table":
+      return table(block);
+    case "buttons": {
+      const out = buttons(block.buttons, buttonIndex.n);
+      buttonIndex.n += block.buttons.length;
+      return out;
+    }
+    case "divider":
+      return [{ type: "divider" }];
+  }
+}
+
+/** Block Kit for a reply; at most `maxBlocks`, the last one saying how much was left out. */
+export function renderBlocks(r: Reply, maxBlocks: number = LIMITS.messageBlocks): KnownBlock[] {
+  const source: Block[] = r.blocks.length > 0 ? r.blocks : [{ type: "text", text: r.text }];
+  const index = { n: 0 };
+  const out = source.flatMap((b) => renderBlock(b, index));
+  for (const file of r.files ?? []) out.push({ type: "context", elements: [mrkdwn(`📎 ${escapeMrkdwn(file.filename)}`)] });
+  if (out.length <= maxBlocks) return out;
+  const shown = out.slice(0, maxBlocks - 1);
+  shown.push({ type: "context", elements: [mrkdwn(`… ${out.length - shown.length} more blocks not shown. Narrow the command (a program, a period or a member) to see the rest.`)] });
+  return shown;
+}
+
+/** A chat message: the summary as notification text, and the blocks. */
+export function renderMessage(r: Reply): { text: string; blocks: KnownBlock[] } {
+  return { text: clip(r.text, 3000), blocks: renderBlocks(r) };
+}
+
+// ---------------------------------------------------------------- modals
+
+/** Where a modal came from, carried through Slack in private_metadata. */
+export interface ModalContext {
+  /** The command line the answers are appended to. */
+  submit: string;
+  channel?: string;
+  /** The slash command's or message's response_url, for the answer after submission. */
+  responseUrl?: string;
+  /** A message to update once the command ran (the review message a button was on). */
+  update?: { channel: string; ts: string };
+}
+
+export const MODAL_CALLBACK_ID = "steward-form";
+export const INPUT_ACTION_ID = "value";
+
+function inputElement(field: FormField): types.InputBlockElement {
+  const placeholder = field.placeholder ? { placeholder: plain(field.placeholder, LIMITS.placeholder) } : {};
+  switch (field.kind) {
+    case "long-text":
+      return { type: "plain_text_input", action_id: INPUT_ACTION_ID, multiline: true, ...placeholder };
+    case "url":
+      return { type: "url_text_input", action_id: INPUT_ACTION_ID, ...placeholder };
+    case "number":
+      return { type: "number_input", action_id: INPUT_ACTION_ID, is_decimal_allowed: true, ...placeholder };
+    case "date":
+      return { type: "datepicker", action_id: INPUT_ACTION_ID, ...placeholder };
+    case "text":
+      return { type: "plain_text_input", action_id: INPUT_ACTION_ID, ...placeholder };
+  }
+}
+
+export function renderModal(form: Form, ctx: ModalContext): types.ModalView {
+  const metadata = JSON.stringify(ctx);
+  if (metadata.length > LIMITS.privateMetadata) throw new Error(`Modal metadata too long (${metadata.length} characters)`);
+  return {
+    type: "modal",
+    callback_id: MODAL_CALLBACK_ID,
+    private_metadata: metadata,
+    title: plain(form.title, LIMITS.modalTitle),
+    submit: plain("Submit", LIMITS.modalTitle),
+    close: plain("Cancel", LIMITS.modalTitle),
+    blocks: form.fields.slice(0, LIMITS.viewBlocks).map((f) => ({
+      type: "input" as const,
+      block_id: f.key,
+      optional: !f.required,
+      label: plain(f.label, 2000),
+      element: inputElement(f),
+    })),
+  };
+}
+
+/** The answers of a submitted modal as `key:value` words (empty answers left out). */
+export function answersOf(values: Record<string, Record<string, { value?: string | null; selected_date?: string | null }>>): string[] {
+  const words: string[] = [];
+  for (const [key, actions] of Object.entries(values)) {
+    const input = actions[INPUT_ACTION_ID];
+    const value = (input?.value ?? input?.selected_date ?? "").trim();
+    if (value) words.push(`${key}:${value}`);
+  }
+  return words;
+}
+
+/** The field a user error is about: the first field it names, else the first field. */
+export function fieldForError(message: string, keys: string[]): string | undefined {
+  const lower = message.toLowerCase();
+  const named = keys.find((k) => new RegExp(`(^|[^a-z0-9-])${k.toLowerCase().replace(/[-]/g, "\\-")}([^a-z0-9-]|$)`).test(lower));
+  return named ?? keys[0];
+}

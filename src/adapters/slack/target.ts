@@ -1,0 +1,153 @@
+// Slack as an outbox delivery target: DMs, channel posts (with CSV uploads),
+// and badges as user-group membership where the pack maps a badge to one.
+//
+// Who retries: the outbox job, not the WebClient. This target's client has
+// retries off and rejects rate-limited calls, so a 429 becomes
+// RateLimitedError(Retry-After) and the row waits in the database instead of
+// a request sleeping in memory for up to half an hour (the client's default).
+import { webApi } from "@slack/bolt";
+import type { App } from "../../app.ts";
+import type { Reply } from "../../chat/reply.ts";
+import { PermanentDeliveryError, RateLimitedError, type DeliveryContext, type DeliveryResult, type DeliveryTarget } from "../../jobs/target.ts";
+import type { OutboxMessage } from "../../services/outbox.ts";
+import { renderMessage } from "./render.ts";
+
+/** Platform errors no retry can fix: the row is marked failed with the reason. */
+const PERMANENT = new Set([
+  "channel_not_found",
+  "not_in_channel",
+  "is_archived",
+  "user_not_found",
+  "users_not_found",
+  "user_disabled",
+  "account_inactive",
+  "cannot_dm_bot",
+  "invalid_blocks",
+  "invalid_blocks_format",
+  "msg_too_long",
+  "no_text",
+  "restricted_action",
+  "invalid_auth",
+  "not_authed",
+  "missing_scope",
+  "no_such_subteam",
+]);
+
+/** The client for outbox calls: no retries of its own, 429s thrown at once. */
+export function outboxClient(token: string | undefined, slackApiUrl: string | undefined, logger?: webApi.WebClientOptions["logger"]): webApi.WebClient {
+  return new webApi.WebClient(token, {
+    ...(slackApiUrl ? { slackApiUrl } : {}),
+    ...(logger ? { logger } : {}),
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+  });
+}
+
+/** Turns a Web API failure into what the delivery job understands. */
+export function deliveryError(err: unknown): Error {
+  const e = err as { code?: string; retryAfter?: number; data?: { error?: string } };
+  if (e.code === webApi.ErrorCode.RateLimitedError) return new RateLimitedError(Math.max(1, e.retryAfter ?? 1) * 1000);
+  if (e.code === webApi.ErrorCode.PlatformError && e.data?.error && PERMANENT.has(e.data.error)) return new PermanentDeliveryError(`Slack: ${e.data.error}`);
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+function slackUserOf(ctx: DeliveryContext): string | undefined {
+  return ctx.member?.identities.find((i) => i.platform === "slack")?.externalId;
+}
+
+export function slackTarget(app: App, client: webApi.WebClient): DeliveryTarget {
+  const channelIdOf = (name: string): string | undefined => {
+    const mapped = app.config.SLACK_CHANNELS[name] ?? app.config.SLACK_CHANNELS[name.replace(/^#/, "")];
+    if (mapped) return mapped;
+    // The pack may name a channel by its Slack id directly.
+    return /^[CG][A-Z0-9]{6,}$/.test(name) ? name : undefined;
+  };
+
+  async function upload(channel: string, reply: Reply): Promise<void> {
+    for (const file of reply.files ?? []) {
+      await client.filesUploadV2({ channel_id: channel, filename: file.filename, title: file.filename, file: Buffer.from(file.content, "utf8") });
+    }
+  }
+
+  async function dm(userId: string, reply: Reply): Promise<void> {
+    // Posting to a user id lands in the app's DM with them; files need the DM's channel id.
+    if (!reply.files?.length) {
+      await client.chat.postMessage({ channel: userId, ...renderMessage(reply) });
+      return;
+    }
+    const im = await client.conversations.open({ users: userId });
+    const channel = im.channel?.id;
+    if (!channel) throw new PermanentDeliveryError(`Slack: no DM channel with ${userId}`);
+    await client.chat.postMessage({ channel, ...renderMessage(reply) });
+    await upload(channel, reply);
+  }
+
+  /** usergroups.users.update replaces the whole list, so read it, change one id, write it back. */
+  async function setGroupMember(usergroup: string, userId: string, member: boolean): Promise<void> {
+    const current = new Set((await client.usergroups.users.list({ usergroup, include_disabled: true })).users ?? []);
+    if (current.has(userId) === member) return;
+    if (member) current.add(userId);
+    else current.delete(userId);
+    // Slack refuses an empty list: a group cannot lose its last member this way.
+    if (current.size === 0) throw new PermanentDeliveryError(`Slack: cannot remove the last member of user group ${usergroup}`);
+    await client.usergroups.users.update({ usergroup, users: [...current].join(",") });
+  }
+
+  async function badge(message: Extract<OutboxMessage, { kind: "badge-grant" | "badge-revoke" }>, ctx: DeliveryContext): Promise<DeliveryResult> {
+    const group = app.pack.badges.find((b) => b.id === message.badge)?.slackUserGroup;
+    const userId = slackUserOf(ctx);
+    if (!group || !userId) return "skipped";
+    try {
+      await setGroupMember(group, userId, message.kind === "badge-grant");
+      return "delivered";
+    } catch (err) {
+      const mapped = deliveryError(err);
+      if (mapped instanceof RateLimitedError) throw mapped;
+      // Badges live in Steward either way; a free workspace or a missing scope must not block the row.
+      app.log.warn({ err: mapped.message, badge: message.badge, usergroup: group }, "Slack user group not updated; the badge is recorded in Steward");
+      await app.db.auditLog.create({
+        data: { actor: "system", action: `slack.${message.kind}`, target: ctx.member?.id ?? null, outcome: "failed", details: { badge: message.badge, usergroup: group, error: mapped.message } },
+      });
+      return "skipped";
+    }
+  }
+
+  async function deliver(message: OutboxMessage, ctx: DeliveryContext): Promise<DeliveryResult> {
+    switch (message.kind) {
+      case "dm": {
+        const userId = slackUserOf(ctx);
+        if (!userId) return "skipped";
+        await dm(userId, message.reply);
+        return "delivered";
+      }
+      case "post": {
+        const channel = channelIdOf(message.channel);
+        if (!channel) {
+          // Another platform may carry this channel; say so, since a missing SLACK_CHANNELS entry looks the same.
+          app.log.warn({ channel: message.channel }, "no Slack channel for this logical channel (set SLACK_CHANNELS); skipped on Slack");
+          return "skipped";
+        }
+        await client.chat.postMessage({ channel, ...renderMessage(message.reply) });
+        await upload(channel, message.reply);
+        return "delivered";
+      }
+      case "badge-grant":
+      case "badge-revoke":
+        return badge(message, ctx);
+      case "tier-role":
+        // Slack has no roles; the tier shows in the App Home and /tier.
+        return "skipped";
+    }
+  }
+
+  return {
+    name: "slack",
+    deliver: async (message, ctx) => {
+      try {
+        return await deliver(message, ctx);
+      } catch (err) {
+        throw err instanceof PermanentDeliveryError || err instanceof RateLimitedError ? err : deliveryError(err);
+      }
+    },
+  };
+}

@@ -1,0 +1,349 @@
+// The Slack adapter through the real Bolt: signed HTTP requests to Bolt's own
+// HTTP receiver on 127.0.0.1, the bot's Web API calls and response_url posts
+// going to a fake Slack on 127.0.0.1. Asserts on the Block Kit sent, on the
+// database after, and on Bolt refusing forged and stale requests.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { commands } from "../../commands/index.ts";
+import { reply } from "../../src/chat/reply.ts";
+import { buildRegistry } from "../../src/command/dispatch.ts";
+import { UserError } from "../../src/command/errors.ts";
+import { opt } from "../../src/command/options.ts";
+import { command, sub } from "../../src/command/types.ts";
+import { startSlack, SLACK_EVENTS_PATH, type RunningSlack } from "../../src/adapters/slack/app.ts";
+import { ensureMember } from "../../src/services/members.ts";
+import { FORM, JSON_TYPE, form, interactive, sendSigned, startFakeSlack, type FakeSlack } from "../helpers/fake-slack.ts";
+import { storeKinds, testRuntime, type TestRuntime } from "../helpers/runtime.ts";
+
+const SECRET = "test-signing-secret";
+
+/** A review-shaped command for these tests only: moderator buttons, and a reject that asks for a reason in a modal. */
+const decide = command({
+  name: "decide",
+  description: "Test-only review",
+  subcommands: [
+    sub({
+      name: "card",
+      description: "A review card with buttons",
+      access: "anyone",
+      options: {},
+      handler: async () =>
+        reply("Application from alice", [
+          { type: "header", text: "Application: alice" },
+          {
+            type: "buttons",
+            buttons: [
+              { label: "Approve", command: "decide", action: "approve", value: "alice", style: "primary" },
+              {
+                label: "Reject",
+                command: "decide",
+                action: "reject",
+                value: "alice",
+                style: "danger",
+                form: { title: "Reject alice", submit: "decide reject alice", fields: [{ key: "reason", label: "Why?", required: true, kind: "long-text" }] },
+              },
+            ],
+          },
+        ]),
+    }),
+    sub({
+      name: "approve",
+      description: "Approve",
+      access: "moderator",
+      options: { who: opt.string("Who", { positional: true }) },
+      handler: async ({ who }, { app, actor }) => {
+        await app.db.auditLog.create({ data: { actor: actor.memberId, action: "decide.approve", target: who, outcome: "ok" } });
+        return reply(`Approved ${who}`);
+      },
+    }),
+    sub({
+      name: "reject",
+      description: "Reject",
+      access: "moderator",
+      options: { who: opt.string("Who", { positional: true }), reason: opt.optionalText("Why") },
+      form: (_ctx, args) => ({ title: "Reject", submit: `decide reject ${args.who ?? ""}`, fields: [{ key: "reason", label: "Why?", required: true, kind: "long-text" }] }),
+      handler: async ({ who, reason }, { app, actor }) => {
+        if (!reason || reason.trim().length < 5) throw new UserError("The reason is too short: say why in a few words.", "Usage: /decide reject <who> reason:<why>");
+        await app.db.auditLog.create({ data: { actor: actor.memberId, action: "decide.reject", target: who, outcome: "ok", details: { reason } } });
+        return reply(`Rejected ${who}: ${reason}`);
+      },
+    }),
+  ],
+});
+
+async function eventually<T>(fn: () => Promise<T | undefined | null | false>, timeoutMs = 5000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > until) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe.each(storeKinds)("Slack adapter through Bolt (%s)", (kind) => {
+  let fake: FakeSlack;
+  let rt: TestRuntime;
+  let slack: RunningSlack;
+  let url: string;
+  let responses = 0;
+
+  beforeAll(async () => {
+    fake = await startFakeSlack();
+    rt = await testRuntime(kind, {
+      SLACK_BOT_TOKEN: "xoxb-test",
+      SLACK_SIGNING_SECRET: SECRET,
+      SLACK_API_URL: fake.apiUrl,
+      SLACK_MODERATOR_IDS: "UMOD",
+      SLACK_CHANNELS: "announcements=CANN,moderators=CMOD,community=CCOM",
+    });
+    slack = await startSlack(rt, buildRegistry([...commands, decide]), { port: 0, host: "127.0.0.1" });
+    url = `http://127.0.0.1:${slack.port}${SLACK_EVENTS_PATH}`;
+  });
+
+  afterAll(async () => {
+    await slack?.stop();
+    await rt?.close();
+    await fake?.stop();
+  });
+
+  afterEach(() => fake.reset());
+
+  const slash = (cmd: string, text: string, user = "U1", name = "alice", extra: Record<string, string> = {}) => {
+    const id = ++responses;
+    const body = form({
+      token: "x",
+      team_id: "T1",
+      api_app_id: "A1",
+      channel_id: "CGEN",
+      user_id: user,
+      user_name: name,
+      command: cmd,
+      text,
+      trigger_id: `trigger-${id}`,
+      response_url: fake.responseUrl(id),
+      ...extra,
+    });
+    return { id, send: () => sendSigned(url, body, FORM, { secret: SECRET }) };
+  };
+
+  const responseFor = async (id: number) => (await eventually(async () => fake.callsTo("respond").find((c) => c.path === `/respond/${id}`))).body;
+
+  it("answers /tier with an empty acknowledgement, then Block Kit through response_url, and creates the member", async () => {
+    const s = slash("/tier", "");
+    const ack = await s.send();
+    expect(ack.status).toBe(200);
+    expect(ack.text).toBe("");
+    const body = await responseFor(s.id);
+    expect(body.response_type).toBe("ephemeral");
+    expect(body.text).toBe("alice: Explorer, 0 points, 400 to Pioneer");
+    const blocks = body.blocks as { type: string; text?: { text: string } }[];
+    expect(blocks[0]).toEqual({ type: "header", text: { type: "plain_text", text: "alice — Explorer", emoji: true } });
+    expect(blocks.some((b) => b.type === "section" && b.text?.text.includes("`[░░░░░░░░░░░░░░░░░░░░] 0%`"))).toBe(true);
+    const identity = await rt.app.db.identity.findUnique({ where: { platform_externalId: { platform: "slack", externalId: "U1" } }, include: { member: true } });
+    expect(identity?.member.handle).toBe("alice");
+  });
+
+  it("runs any command as /steward <command>, and says what is wrong with an unknown one", async () => {
+    const help = slash("/steward", "help");
+    await help.send();
+    const helpBody = await responseFor(help.id);
+    expect(helpBody.text).toBe("Steward commands");
+    expect(JSON.stringify(helpBody.blocks)).toContain("/tier");
+
+    const bad = slash("/steward", "frobnicate now");
+    await bad.send();
+    const badBody = await responseFor(bad.id);
+    expect(badBody.response_type).toBe("ephemeral");
+    expect(badBody.text).toContain("There is no command /frobnicate.");
+  });
+
+  it("refuses a forged signature and a stale (6-minute-old) request with 401, and changes nothing", async () => {
+    const members = await rt.app.db.member.count();
+    const forged = slash("/tier", "", "UFORGED", "mallory");
+    const body = form({ command: "/tier", text: "", user_id: "UFORGED", user_name: "mallory", channel_id: "C1", response_url: fake.responseUrl(999), trigger_id: "t" });
+    const r1 = await sendSigned(url, body, FORM, { secret: SECRET, signature: "v0=" + "0".repeat(64) });
+    expect(r1.status).toBe(401);
+    const r2 = await sendSigned(url, body, FORM, { secret: "not-the-secret" });
+    expect(r2.status).toBe(401);
+    const r3 = await sendSigned(url, body, FORM, { secret: SECRET, timestamp: Math.floor(Date.now() / 1000) - 6 * 60 });
+    expect(r3.status).toBe(401);
+    // A correctly signed request a little under the window still passes, so the 401s above are the signature and the age.
+    const r4 = await sendSigned(url, form({ ...Object.fromEntries(new URLSearchParams(body)), response_url: fake.responseUrl(forged.id) }), FORM, {
+      secret: SECRET,
+      timestamp: Math.floor(Date.now() / 1000) - 4 * 60,
+    });
+    expect(r4.status).toBe(200);
+    await responseFor(forged.id);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(fake.callsTo("respond").filter((c) => c.path === "/respond/999")).toHaveLength(0);
+    expect(await rt.app.db.member.count()).toBe(members + 1);
+  });
+
+  it("opens a modal for a command that needs answers, and shows a user error on the field", async () => {
+    const s = slash("/steward", "decide reject alice", "UMOD", "mod");
+    await s.send();
+    const [open] = await fake.waitFor("views.open");
+    expect(open!.body.trigger_id).toBe(`trigger-${s.id}`);
+    const view = open!.body.view as { type: string; callback_id: string; private_metadata: string; blocks: { type: string; block_id: string; optional: boolean; element: { type: string; multiline?: boolean } }[] };
+    expect(view.type).toBe("modal");
+    expect(view.blocks).toEqual([
+      { type: "input", block_id: "reason", optional: false, label: { type: "plain_text", text: "Why?", emoji: true }, element: { type: "plain_text_input", action_id: "value", multiline: true } },
+    ]);
+
+    const submit = (reason: string) =>
+      sendSigned(
+        url,
+        interactive({
+          type: "view_submission",
+          team: { id: "T1", domain: "t" },
+          user: { id: "UMOD", name: "mod", team_id: "T1" },
+          api_app_id: "A1",
+          token: "x",
+          trigger_id: "trigger-submit",
+          view: { ...view, id: "V1", team_id: "T1", state: { values: { reason: { value: { type: "plain_text_input", value: reason } } } } },
+        }),
+        FORM,
+        { secret: SECRET },
+      );
+    const tooShort = await submit("no");
+    expect(tooShort.status).toBe(200);
+    expect(JSON.parse(tooShort.text)).toEqual({ response_action: "errors", errors: { reason: "The reason is too short: say why in a few words.\nUsage: /decide reject <who> reason:<why>" } });
+    expect(await rt.app.db.auditLog.count({ where: { action: "decide.reject" } })).toBe(0);
+
+    const ok = await submit("Profiles could not be verified");
+    expect(ok.status).toBe(200);
+    expect(ok.text).toBe("");
+    const answer = await responseFor(s.id);
+    expect(answer.text).toBe("Rejected alice: Profiles could not be verified");
+    const row = await rt.app.db.auditLog.findFirst({ where: { action: "decide.reject" } });
+    expect(row?.details).toEqual({ reason: "Profiles could not be verified" });
+  });
+
+  const click = (user: string, name: string, button: { action_id: string; value: string }, message?: { ts: string; blocks: unknown[] }) => {
+    const id = ++responses;
+    const body = interactive({
+      type: "block_actions",
+      team: { id: "T1", domain: "t" },
+      user: { id: user, name, team_id: "T1" },
+      api_app_id: "A1",
+      token: "x",
+      trigger_id: `trigger-${id}`,
+      response_url: fake.responseUrl(id),
+      container: message ? { type: "message", message_ts: message.ts, channel_id: "CMOD", is_ephemeral: false } : { type: "message", is_ephemeral: true },
+      channel: { id: "CMOD", name: "moderators" },
+      ...(message ? { message: { type: "message", ts: message.ts, text: "Application from alice", blocks: message.blocks } } : {}),
+      actions: [{ type: "button", block_id: "b1", action_id: button.action_id, value: button.value, text: { type: "plain_text", text: "x" }, action_ts: "1" }],
+    });
+    return { id, send: () => sendSigned(url, body, FORM, { secret: SECRET }) };
+  };
+
+  it("runs a button as /<command> <action> <value> and updates the review message to show who decided", async () => {
+    const card = slash("/steward", "decide card", "UMOD", "mod");
+    await card.send();
+    const blocks = (await responseFor(card.id)).blocks as { type: string; elements?: { action_id: string; value: string; style?: string }[] }[];
+    const actions = blocks.find((b) => b.type === "actions");
+    expect(actions?.elements?.map((e) => [e.action_id, e.value, e.style])).toEqual([
+      ["decide:approve:0", "decide:approve:alice", "primary"],
+      ["decide:reject:1", JSON.stringify({ run: "decide:reject:alice", form: { title: "Reject alice", submit: "decide reject alice", fields: [{ key: "reason", label: "Why?", required: true, kind: "long-text" }] } }), "danger"],
+    ]);
+
+    // A member who is not a moderator is refused, the message stays, the denial is audited.
+    const denied = click("U1", "alice", actions!.elements![0]!, { ts: "111.1", blocks });
+    await denied.send();
+    expect((await responseFor(denied.id)).text).toBe("Only moderators can use /decide approve.");
+    expect(fake.callsTo("chat.update")).toHaveLength(0);
+    expect(await rt.app.db.auditLog.count({ where: { action: "decide approve", outcome: "denied" } })).toBe(1);
+
+    const approved = click("UMOD", "mod", actions!.elements![0]!, { ts: "111.1", blocks });
+    expect((await approved.send()).status).toBe(200);
+    const [update] = await fake.waitFor("chat.update");
+    expect(update!.body.channel).toBe("CMOD");
+    expect(update!.body.ts).toBe("111.1");
+    const updated = update!.body.blocks as { type: string; elements?: { text?: string }[] }[];
+    expect(updated.map((b) => b.type)).toEqual(["header", "context"]);
+    expect(updated[1]!.elements![0]!.text).toBe("Approved alice — <@UMOD>");
+    expect(await rt.app.db.auditLog.count({ where: { action: "decide.approve", target: "alice" } })).toBe(1);
+  });
+
+  it("opens the button's form first (Reject -> reason), then runs it and updates the message", async () => {
+    const original = [{ type: "header", text: { type: "plain_text", text: "Application: alice" } }, { type: "actions", elements: [] }];
+    fake.history.set("CMOD", [{ ts: "222.2", blocks: original }]);
+    const value = JSON.stringify({ run: "decide:reject:alice", form: { title: "Reject alice", submit: "decide reject alice", fields: [{ key: "reason", label: "Why?", required: true, kind: "long-text" }] } });
+    const c = click("UMOD", "mod", { action_id: "decide:reject:1", value }, { ts: "222.2", blocks: original });
+    await c.send();
+    const [open] = await fake.waitFor("views.open");
+    expect(open!.body.trigger_id).toBe(`trigger-${c.id}`);
+    const view = open!.body.view as { private_metadata: string; blocks: unknown[] };
+    expect(JSON.parse(view.private_metadata)).toEqual({ submit: "decide reject alice", channel: "CMOD", responseUrl: fake.responseUrl(c.id), update: { channel: "CMOD", ts: "222.2" } });
+    const rejectionsBefore = await rt.app.db.auditLog.count({ where: { action: "decide.reject", target: "alice" } });
+
+    const res = await sendSigned(
+      url,
+      interactive({
+        type: "view_submission",
+        team: { id: "T1", domain: "t" },
+        user: { id: "UMOD", name: "mod" },
+        api_app_id: "A1",
+        token: "x",
+        view: { ...view, id: "V2", type: "modal", callback_id: "steward-form", state: { values: { reason: { value: { type: "plain_text_input", value: "Not active in the forum" } } } } },
+      }),
+      FORM,
+      { secret: SECRET },
+    );
+    expect(res.text).toBe("");
+    const [update] = await fake.waitFor("chat.update");
+    expect((update!.body.blocks as { type: string }[]).map((b) => b.type)).toEqual(["header", "context"]);
+    expect(JSON.stringify(update!.body.blocks)).toContain("Rejected alice: Not active in the forum — <@UMOD>");
+    expect((await responseFor(c.id)).text).toBe("Rejected alice: Not active in the forum");
+    expect(await rt.app.db.auditLog.count({ where: { action: "decide.reject", target: "alice" } })).toBe(rejectionsBefore + 1);
+  });
+
+  it("counts a channel message once, even when Slack retries the event; ignores edits, joins and bots", async () => {
+    const member = await ensureMember(rt.app, "slack", "UCL", "carol");
+    await rt.app.db.membership.create({ data: { memberId: member.id, programId: "community-leaders-velo", state: "active", joinedAt: new Date("2026-01-01T00:00:00Z") } });
+    const envelope = (eventId: string, event: Record<string, unknown>) =>
+      JSON.stringify({ token: "x", team_id: "T1", api_app_id: "A1", type: "event_callback", event_id: eventId, event_time: 1795608000, event: { channel_type: "channel", ...event } });
+    const message = (ts: string, extra: Record<string, unknown> = {}) => ({ type: "message", channel: "CCOM", user: "UCL", text: "hello", ts, client_msg_id: `m-${ts}`, ...extra });
+    const activities = () => rt.app.db.activity.findMany({ where: { memberId: member.id }, orderBy: { occurredAt: "asc" } });
+
+    const first = await sendSigned(url, envelope("Ev1", message("1795608000.000100")), JSON_TYPE, { secret: SECRET });
+    expect(first.status).toBe(200);
+    const rows = await eventually(async () => ((await activities()).length === 1 ? activities() : undefined));
+    expect(rows[0]).toMatchObject({ kind: "message", source: "message:slack", dedupeKey: "msg:slack:m-1795608000.000100", occurredAt: new Date("2026-11-25T12:00:00.000Z") });
+    expect(await rt.app.db.processedEvent.findUnique({ where: { key: "slack:Ev1" } })).not.toBeNull();
+
+    // Remove the activity: only the event_id dedupe can now stop the retry from counting it again.
+    await rt.app.db.activity.deleteMany({ where: { memberId: member.id } });
+    const retry = await sendSigned(url, envelope("Ev1", message("1795608000.000100")), JSON_TYPE, { secret: SECRET, headers: { "x-slack-retry-num": "1", "x-slack-retry-reason": "http_timeout" } });
+    expect(retry.status).toBe(200);
+    for (const [id, ev] of [
+      ["Ev3", message("1795608100.000100", { subtype: "message_changed" })],
+      ["Ev4", message("1795608200.000100", { subtype: "channel_join" })],
+      ["Ev5", message("1795608300.000100", { bot_id: "B9", subtype: "bot_message" })],
+      ["Ev6", message("1795608400.000100", { channel: "COTHER" })],
+    ] as const)
+      expect((await sendSigned(url, envelope(id, ev), JSON_TYPE, { secret: SECRET })).status).toBe(200);
+    // A later, real message is the barrier: once it is counted, the ones before it were handled.
+    await sendSigned(url, envelope("Ev2", message("1795608500.000100")), JSON_TYPE, { secret: SECRET });
+    const after = await eventually(async () => ((await activities()).length > 0 ? activities() : undefined));
+    await new Promise((r) => setTimeout(r, 150));
+    expect((await activities()).map((a) => a.dedupeKey)).toEqual(["msg:slack:m-1795608500.000100"]);
+    expect(after).toHaveLength(1);
+  });
+
+  it("publishes the App Home with the member's tier when they open it", async () => {
+    const res = await sendSigned(
+      url,
+      JSON.stringify({ token: "x", team_id: "T1", api_app_id: "A1", type: "event_callback", event_id: "EvHome", event_time: 1, event: { type: "app_home_opened", user: "U1", channel: "D1", tab: "home" } }),
+      JSON_TYPE,
+      { secret: SECRET },
+    );
+    expect(res.status).toBe(200);
+    const [publish] = await fake.waitFor("views.publish");
+    expect(publish!.body.user_id).toBe("U1");
+    const view = publish!.body.view as { type: string; blocks: { type: string; text?: { text: string } }[] };
+    expect(view.type).toBe("home");
+    expect(view.blocks[0]).toEqual({ type: "header", text: { type: "plain_text", text: "alice — Explorer", emoji: true } });
+    expect(view.blocks.at(-1)?.type).toBe("context");
+  });
+});

@@ -1,0 +1,216 @@
+// A small stand-in for Slack's Web API on 127.0.0.1: records every call the
+// bot makes (Web API methods, response_url posts, file uploads), answers with
+// plausible defaults, and can be told to answer a method with 429 +
+// Retry-After or a platform error. Bolt and the WebClient reach it through
+// `slackApiUrl`; response_urls in the tests' payloads point at /respond/*.
+import { createHmac } from "node:crypto";
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+
+export interface RecordedCall {
+  /** Web API method (chat.postMessage), "respond" for a response_url post, "upload" for a file upload. */
+  method: string;
+  path: string;
+  /** Form fields or JSON; Block Kit fields sent as JSON strings are parsed. */
+  body: Record<string, unknown>;
+  raw: string;
+}
+
+export interface FakeAnswer {
+  status?: number;
+  headers?: Record<string, string>;
+  body?: unknown;
+}
+
+type Handler = (call: RecordedCall) => FakeAnswer | undefined;
+
+const JSON_FIELDS = ["blocks", "view", "attachments", "files"];
+
+function parseBody(raw: string, contentType: string | undefined): Record<string, unknown> {
+  if (!raw) return {};
+  if (contentType?.includes("application/json")) return JSON.parse(raw) as Record<string, unknown>;
+  if (contentType?.includes("application/x-www-form-urlencoded")) {
+    const out: Record<string, unknown> = Object.fromEntries(new URLSearchParams(raw));
+    for (const key of JSON_FIELDS) {
+      const v = out[key];
+      if (typeof v === "string" && /^[[{]/.test(v)) out[key] = JSON.parse(v);
+    }
+    return out;
+  }
+  return { content: raw };
+}
+
+async function readAll(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+export class FakeSlack {
+  readonly calls: RecordedCall[] = [];
+  /** Members of each user group, as usergroups.users.list reports them. */
+  readonly userGroups = new Map<string, string[]>();
+  /** Messages conversations.history returns, by channel. */
+  readonly history = new Map<string, { ts: string; text?: string; blocks?: unknown[] }[]>();
+  private readonly handlers = new Map<string, Handler[]>();
+  private ts = 1_700_000_000;
+  private server: Server | undefined;
+  port = 0;
+
+  get base(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  get apiUrl(): string {
+    return `${this.base}/api/`;
+  }
+
+  responseUrl(id: string | number): string {
+    return `${this.base}/respond/${id}`;
+  }
+
+  async start(): Promise<this> {
+    this.server = createServer((req, res) => {
+      void (async () => {
+        const raw = await readAll(req);
+        const path = req.url ?? "/";
+        const method = path.startsWith("/api/") ? path.slice(5).split("?")[0]! : path.startsWith("/respond/") ? "respond" : path.startsWith("/upload/") ? "upload" : path;
+        const call: RecordedCall = { method, path, body: parseBody(raw, req.headers["content-type"]), raw };
+        this.calls.push(call);
+        const answer = this.answer(call);
+        res.writeHead(answer.status ?? 200, { "content-type": "application/json", ...answer.headers });
+        res.end(JSON.stringify(answer.body ?? { ok: true }));
+      })();
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
+    this.port = (this.server.address() as AddressInfo).port;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.server?.closeAllConnections();
+      this.server?.close(() => resolve());
+    });
+  }
+
+  /** Answers `method` with this (once, or always); later registrations win. */
+  on(method: string, handler: Handler, options: { once?: boolean } = {}): void {
+    const wrapped: Handler = options.once
+      ? (call) => {
+          this.handlers.set(method, (this.handlers.get(method) ?? []).filter((h) => h !== wrapped));
+          return handler(call);
+        }
+      : handler;
+    this.handlers.set(method, [wrapped, ...(this.handlers.get(method) ?? [])]);
+  }
+
+  rateLimit(method: string, retryAfterSec: number, options: { once?: boolean } = { once: true }): void {
+    this.on(method, () => ({ status: 429, headers: { "retry-after": String(retryAfterSec) }, body: { ok: false, error: "ratelimited" } }), options);
+  }
+
+  fail(method: string, error: string, options: { once?: boolean } = {}): void {
+    this.on(method, () => ({ body: { ok: false, error } }), options);
+  }
+
+  callsTo(method: string): RecordedCall[] {
+    return this.calls.filter((c) => c.method === method);
+  }
+
+  reset(): void {
+    this.calls.length = 0;
+    this.handlers.clear();
+    this.userGroups.clear();
+    this.history.clear();
+  }
+
+  /** Waits until `method` has been called `count` times (the bot answers after acknowledging). */
+  async waitFor(method: string, count = 1, timeoutMs = 5000): Promise<RecordedCall[]> {
+    const until = Date.now() + timeoutMs;
+    while (Date.now() < until) {
+      const found = this.callsTo(method);
+      if (found.length >= count) return found;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    throw new Error(`Fake Slack: expected ${count} call(s) to ${method}, saw ${this.callsTo(method).length}: ${this.calls.map((c) => c.method).join(", ")}`);
+  }
+
+  private answer(call: RecordedCall): FakeAnswer {
+    for (const h of this.handlers.get(call.method) ?? []) {
+      const a = h(call);
+      if (a) return a;
+    }
+    const b = call.body;
+    switch (call.method) {
+      case "auth.test":
+        return { body: { ok: true, user_id: "UBOT", bot_id: "BBOT", team_id: "T1", user: "steward" } };
+      case "chat.postMessage":
+        return { body: { ok: true, channel: b.channel, ts: `${++this.ts}.000100`, message: { text: b.text } } };
+      case "chat.update":
+        return { body: { ok: true, channel: b.channel, ts: b.ts } };
+      case "conversations.open":
+        return { body: { ok: true, channel: { id: `D${String(b.users).replace(/^U/, "")}` } } };
+      case "conversations.history":
+        return { body: { ok: true, messages: (this.history.get(String(b.channel)) ?? []).filter((m) => !b.latest || m.ts === b.latest) } };
+      case "users.info":
+        return { body: { ok: true, user: { id: b.user, name: `user-${String(b.user).toLowerCase()}`, profile: { display_name: "" } } } };
+      case "usergroups.users.list":
+        return { body: { ok: true, users: this.userGroups.get(String(b.usergroup)) ?? [] } };
+      case "usergroups.users.update": {
+        const users = String(b.users).split(",").filter(Boolean);
+        this.userGroups.set(String(b.usergroup), users);
+        return { body: { ok: true, usergroup: { id: b.usergroup, users } } };
+      }
+      case "views.open":
+      case "views.publish":
+        return { body: { ok: true, view: { id: `V${this.calls.length}` } } };
+      case "files.getUploadURLExternal":
+        return { body: { ok: true, upload_url: `${this.base}/upload/F${this.calls.length}`, file_id: `F${this.calls.length}` } };
+      case "files.completeUploadExternal":
+        return { body: { ok: true, files: Array.isArray(b.files) ? b.files : [] } };
+      case "upload":
+        return { body: "OK" };
+      default:
+        return { body: { ok: true } };
+    }
+  }
+}
+
+export async function startFakeSlack(): Promise<FakeSlack> {
+  return new FakeSlack().start();
+}
+
+/** Slack's request signature: v0=HMAC-SHA256(secret, `v0:{timestamp}:{body}`). */
+export function slackSignature(secret: string, timestamp: number, body: string): string {
+  return `v0=${createHmac("sha256", secret).update(`v0:${timestamp}:${body}`).digest("hex")}`;
+}
+
+export interface SignedOptions {
+  secret: string;
+  /** Seconds since the epoch; default now. */
+  timestamp?: number;
+  /** Overrides the signature (a forged request). */
+  signature?: string;
+  headers?: Record<string, string>;
+}
+
+/** POSTs a request to the Bolt receiver the way Slack does: signed, with Slack's content type. */
+export async function sendSigned(url: string, body: string, contentType: string, options: SignedOptions): Promise<{ status: number; text: string }> {
+  const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
+  const res = await fetch(url, {
+    method: "POST",
+    headers: {
+      "content-type": contentType,
+      "x-slack-request-timestamp": String(timestamp),
+      "x-slack-signature": options.signature ?? slackSignature(options.secret, timestamp, body),
+      ...options.headers,
+    },
+    body,
+  });
+  return { status: res.status, text: await res.text() };
+}
+
+export const form = (fields: Record<string, string>): string => new URLSearchParams(fields).toString();
+export const interactive = (payload: object): string => new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+export const FORM = "application/x-www-form-urlencoded";
+export const JSON_TYPE = "application/json";
