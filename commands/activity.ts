@@ -1,0 +1,61 @@
+import { reply, type Reply } from "../src/chat/reply.ts";
+import { PermissionError } from "../src/command/errors.ts";
+import { opt } from "../src/command/options.ts";
+import { command, sub, type CommandContext } from "../src/command/types.ts";
+import { recentActivities, rejectActivity, shortId } from "../src/services/activities.ts";
+import { resolveMember } from "../src/services/members.ts";
+
+async function list({ member }: { member?: string | undefined }, { app, actor }: CommandContext): Promise<Reply> {
+  if (member && !actor.isModerator) throw new PermissionError("Only moderators can list another member's activities.");
+  const who = member ? await resolveMember(app.db, member) : { id: actor.memberId, handle: actor.handle };
+  const rows = await recentActivities(app, who.id);
+  const label = (kind: string) => app.pack.activityKinds.find((k) => k.id === kind)?.label ?? kind;
+  return reply(`${rows.length} recent activities of @${who.handle}`, [
+    { type: "header", text: `Recent activities of @${who.handle}` },
+    {
+      type: "table",
+      columns: ["id", "date", "what", "details", "state"],
+      rows: rows.map((a) => [
+        shortId(a.id),
+        a.occurredAt.toISOString().slice(0, 10),
+        label(a.kind),
+        [a.hours !== null ? `${a.hours} h` : "", a.url ?? "", a.note ?? ""].filter(Boolean).join(" · "),
+        a.rejectedAt ? `rejected: ${a.rejectReason ?? ""}` : "counts",
+      ]),
+    },
+  ]);
+}
+
+export default command({
+  name: "activity",
+  description: "Logged and counted activities; moderators may reject one",
+  subcommands: [
+    sub({
+      name: "",
+      description: "Your recent activities (moderators: anyone's)",
+      access: "anyone",
+      options: { member: opt.optionalMember("Whose (moderators only; default: yours)", { positional: true }) },
+      handler: list,
+    }),
+    sub({
+      name: "list",
+      description: "Same as /activity: recent activities",
+      access: "anyone",
+      options: { member: opt.optionalMember("Whose (moderators only; default: yours)", { positional: true }) },
+      handler: list,
+    }),
+    sub({
+      name: "reject",
+      description: "Reject a logged activity: it stops counting and the member is told why (moderators)",
+      access: "moderator",
+      options: {
+        id: opt.string("The activity id from /activity <member>", { positional: true }),
+        reason: opt.text("Why (sent to the member)", { positional: true, rest: true }),
+      },
+      handler: async ({ id, reason }, { app, actor }) => {
+        const a = await rejectActivity(app, actor, id, reason);
+        return reply(`Rejected activity ${shortId(a.id)} of @${a.memberHandle}; it no longer counts.`);
+      },
+    }),
+  ],
+});

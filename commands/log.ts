@@ -1,0 +1,56 @@
+import { reply, type Form, type FormField } from "../src/chat/reply.ts";
+import { opt } from "../src/command/options.ts";
+import { command, sub } from "../src/command/types.ts";
+import { logActivity, loggableKinds } from "../src/services/activities.ts";
+
+const NUMBER = /^\d+(\.\d+)?$/;
+
+/** `/log hours 3` and `/log content https://…`: one positional word that is a number of hours or a link. */
+function splitDetail(detail: string | undefined): { hours?: number; url?: string } {
+  if (detail === undefined) return {};
+  return NUMBER.test(detail.trim()) ? { hours: Number.parseFloat(detail) } : { url: detail.trim() };
+}
+
+export default command({
+  name: "log",
+  description: "Log something you did for the community: a meetup, talk, content, hours…",
+  subcommands: [
+    sub({
+      name: "",
+      description: "Log an activity; links count once, dates up to the backdating limit",
+      access: "anyone",
+      options: {
+        kind: opt.fromPack("activity-kind", "What you did", (pack) => pack.activityKinds.filter((k) => !k.automatic).map((k) => k.id), { positional: true }),
+        detail: opt.optionalString("A link, or the number of hours for hours", { positional: true }),
+        url: opt.optionalUrl("Link to it (event page, recording, post, answer)"),
+        hours: opt.optionalNumber("How many hours"),
+        date: opt.optionalDate("When, YYYY-MM-DD (default today)"),
+        note: opt.optionalText("A few words about it"),
+      },
+      form: (ctx, args): Form | undefined => {
+        const kind = loggableKinds(ctx.app).find((k) => k.id === args.kind?.trim().toLowerCase());
+        if (!kind) return undefined;
+        const fromDetail = splitDetail(args.detail);
+        const fields: FormField[] = [];
+        if (kind.needs.includes("url") && fromDetail.url === undefined) fields.push({ key: "url", label: "Link (https://…)", required: true, kind: "url" });
+        if (kind.needs.includes("hours") && fromDetail.hours === undefined) fields.push({ key: "hours", label: "How many hours", required: true, kind: "number" });
+        if (kind.needs.includes("date")) fields.push({ key: "date", label: "When (YYYY-MM-DD, empty for today)", required: false, kind: "date" });
+        if (kind.needs.includes("note")) fields.push({ key: "note", label: "A few words about it", required: false, kind: "long-text" });
+        return fields.length ? { title: `Log: ${kind.label}`.slice(0, 45), submit: `/log ${kind.id}`, fields } : undefined;
+      },
+      handler: async ({ kind, detail, url, hours, date, note }, { app, actor, invocationId }) => {
+        const fromDetail = splitDetail(detail);
+        const logged = await logActivity(app, actor, { kind, url: url ?? fromDetail.url, hours: hours ?? fromDetail.hours, date, note }, invocationId);
+        const what = [logged.kind.label, logged.hours !== null ? `${logged.hours} h` : "", logged.url ?? ""].filter(Boolean).join(", ");
+        const day = logged.occurredAt.toISOString().slice(0, 10);
+        const counts = logged.countsToward.length
+          ? `Counts toward: ${logged.countsToward.join("; ")}.`
+          : "It does not count toward a commitment of a program you are in (see /commitments).";
+        return reply(`Logged: ${what} (${day}).`, [
+          { type: "text", text: `Logged: ${what} (${day}).` },
+          { type: "context", text: `${counts} Id ${logged.id.slice(0, 8)}.` },
+        ]);
+      },
+    }),
+  ],
+});

@@ -1,0 +1,286 @@
+// What community members did: logged by hand with /log, or counted from their
+// messages in a program's community channels. Each activity has a dedupe key
+// (the URL, or the platform's message id) backed by a unique constraint, so
+// the same thing never counts twice however often it arrives.
+import { randomUUID } from "node:crypto";
+import { DateTime } from "luxon";
+import type { MessageHandler } from "../adapters/console/session.ts";
+import type { App } from "../app.ts";
+import { reply } from "../chat/reply.ts";
+import { UserError } from "../command/errors.ts";
+import type { Actor, Platform } from "../command/types.ts";
+import type { ActivityKind, Program } from "../domain/pack.ts";
+import { audit } from "./audit.ts";
+import { ensureMember } from "./members.ts";
+import { enqueue } from "./outbox.ts";
+
+const HOURS_MAX = 24;
+
+export function loggableKinds(app: App): ActivityKind[] {
+  return app.pack.activityKinds.filter((k) => !k.automatic);
+}
+
+export function findLoggableKind(app: App, id: string): ActivityKind {
+  const kind = app.pack.activityKinds.find((k) => k.id === id.trim().toLowerCase());
+  const list = loggableKinds(app)
+    .map((k) => k.id)
+    .join(", ");
+  if (!kind) throw new UserError(`There is no activity kind ${id}.`, `You can log: ${list}`, "log.kind");
+  if (kind.automatic)
+    throw new UserError(`${kind.label} is counted automatically from your messages in the community channels; there is nothing to log.`, `You can log: ${list}`, "log.automatic");
+  return kind;
+}
+
+/** The same link written differently (case of the host, trailing slash, #fragment, utm_ tracking) is one URL. */
+export function normalizeUrl(raw: string): string {
+  const u = new URL(raw.trim());
+  u.hash = "";
+  for (const key of [...u.searchParams.keys()]) if (key.toLowerCase().startsWith("utm_")) u.searchParams.delete(key);
+  if (u.pathname.length > 1 && u.pathname.endsWith("/")) u.pathname = u.pathname.replace(/\/+$/, "");
+  return u.toString();
+}
+
+function isWebUrl(s: string): boolean {
+  try {
+    const u = new URL(s);
+    return (u.protocol === "http:" || u.protocol === "https:") && u.hostname.includes(".");
+  } catch {
+    return false;
+  }
+}
+
+export interface LogInput {
+  kind: string;
+  url?: string | undefined;
+  hours?: number | undefined;
+  /** YYYY-MM-DD in the organisation's timezone; today when absent. */
+  date?: string | undefined;
+  note?: string | undefined;
+}
+
+export function logUsage(kind: ActivityKind): string {
+  const parts = [`/log ${kind.id}`];
+  if (kind.needs.includes("hours")) parts.push("<hours>");
+  if (kind.needs.includes("url")) parts.push("url:<link>");
+  if (kind.needs.includes("date")) parts.push("[date:YYYY-MM-DD]");
+  if (kind.needs.includes("note")) parts.push('[note:"…"]');
+  return `Usage: ${parts.join(" ")}`;
+}
+
+/**
+ * When it happened: now for today, otherwise noon of that local day (noon,
+ * because midnight may not exist on a DST day, and noon is in the same week,
+ * month and quarter as the whole day).
+ */
+function occurredAt(app: App, date: string | undefined, kind: ActivityKind): Date {
+  const tz = app.config.STEWARD_TIMEZONE;
+  const now = DateTime.fromJSDate(app.now(), { zone: tz });
+  if (date === undefined) return app.now();
+  const day = DateTime.fromISO(date, { zone: tz });
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || !day.isValid)
+    throw new UserError(`${date} is not a date: write it YYYY-MM-DD, like ${now.toISODate()}.`, logUsage(kind), "log.date");
+  const today = now.startOf("day");
+  if (day > today) throw new UserError(`${date} is in the future: log things once they happened.`, logUsage(kind), "log.future");
+  const oldest = today.minus({ days: app.pack.backdateDays });
+  if (day < oldest)
+    throw new UserError(
+      `${date} is more than ${app.pack.backdateDays} days ago; activities can be logged up to ${oldest.toISODate()}.`,
+      "Ask a moderator if something older should count.",
+      "log.too-old",
+    );
+  if (day.hasSame(today, "day")) return app.now();
+  return day.set({ hour: 12 }).toJSDate();
+}
+
+export interface Logged {
+  id: string;
+  kind: ActivityKind;
+  occurredAt: Date;
+  url: string | null;
+  hours: number | null;
+  /** Commitments in the member's programs this kind counts toward, as "label (program)". */
+  countsToward: string[];
+}
+
+/** /log: checks the input against the kind's needs and the backdating rules, then records it once. */
+export async function logActivity(app: App, actor: Actor, input: LogInput, invocationId?: string): Promise<Logged> {
+  const kind = findLoggableKind(app, input.kind);
+  const problems: string[] = [];
+  let url: string | null = null;
+  if (input.url !== undefined) {
+    if (!isWebUrl(input.url)) problems.push(`${input.url} is not a link: it must start with https://`);
+    else url = normalizeUrl(input.url);
+  } else if (kind.needs.includes("url")) problems.push("a link (url:https://…) to the meetup, talk, post or answer is missing");
+  const hours = input.hours ?? null;
+  if (hours === null && kind.needs.includes("hours")) problems.push("the number of hours is missing");
+  if (hours !== null && !(hours > 0 && hours <= HOURS_MAX)) problems.push(`hours must be more than 0 and at most ${HOURS_MAX} per entry`);
+  if (problems.length) throw new UserError(`Cannot log ${kind.label.toLowerCase()}: ${problems.join("; ")}.`, logUsage(kind), "log.invalid");
+  const at = occurredAt(app, input.date, kind);
+
+  if (url) {
+    const seen = await app.db.activity.findUnique({ where: { dedupeKey: `url:${url}` }, include: { member: { select: { handle: true } } } });
+    if (seen)
+      throw new UserError(
+        seen.memberId === actor.memberId
+          ? `You already logged ${url} on ${seen.createdAt.toISOString().slice(0, 10)}; it counts once.`
+          : `${url} was already logged by @${seen.member.handle}; the same link counts once.`,
+        "If you co-hosted, log your own part (for example your talk's or post's link), or ask a moderator.",
+        "log.duplicate",
+      );
+  }
+  const dedupeKey = url ? `url:${url}` : `log:${actor.platform}:${invocationId ?? randomUUID()}`;
+  const inserted = await app.db.activity.createMany({
+    data: [
+      {
+        memberId: actor.memberId,
+        kind: kind.id,
+        occurredAt: at,
+        hours,
+        url,
+        note: input.note ?? null,
+        source: `log:${actor.platform}`,
+        dedupeKey,
+        createdAt: app.now(),
+      },
+    ],
+    skipDuplicates: true,
+  });
+  const row = await app.db.activity.findUniqueOrThrow({ where: { dedupeKey } });
+  if (inserted.count === 0 && row.memberId !== actor.memberId)
+    throw new UserError(`That link was already logged by another member; the same link counts once.`, undefined, "log.duplicate");
+  const memberships = await app.db.membership.findMany({ where: { memberId: actor.memberId, state: "active" }, select: { programId: true } });
+  const mine = new Set(memberships.map((m) => m.programId));
+  const countsToward = app.pack.programs
+    .filter((p) => mine.has(p.id))
+    .flatMap((p) => p.commitments.filter((c) => c.kinds.includes(kind.id)).map((c) => `${c.label} (${p.name})`));
+  return { id: row.id, kind, occurredAt: row.occurredAt, url: row.url, hours: row.hours, countsToward };
+}
+
+export interface MessageEvent {
+  platform: Platform;
+  /** The channel's name or id, as the platform knows it; either may appear in a program's communityChannels. */
+  channel: string;
+  externalUserId: string;
+  displayName: string;
+  messageId: string;
+  at: Date;
+  isBot: boolean;
+}
+
+const channelKey = (c: string) => c.trim().replace(/^#/, "").toLowerCase();
+
+/** Programs whose community channels include this channel. */
+export function programsWithChannel(app: App, channel: string): Program[] {
+  const key = channelKey(channel);
+  return app.pack.programs.filter((p) => p.communityChannels.some((c) => channelKey(c) === key));
+}
+
+/** Counts a message; returns the programs it counted for (empty when ignored). */
+async function countMessage(app: App, ev: MessageEvent): Promise<Program[]> {
+  if (ev.isBot) return [];
+  const programs = programsWithChannel(app, ev.channel);
+  const kind = app.pack.activityKinds.find((k) => k.automatic);
+  if (programs.length === 0 || !kind) return [];
+  const member = await ensureMember(app, ev.platform, ev.externalUserId, ev.displayName);
+  // Only members' messages are kept: a busy channel's other traffic would only fill the table.
+  const memberships = await app.db.membership.findMany({
+    where: { memberId: member.id, state: "active", programId: { in: programs.map((p) => p.id) } },
+    select: { programId: true },
+  });
+  if (memberships.length === 0) return [];
+  const inserted = await app.db.activity.createMany({
+    data: [
+      {
+        memberId: member.id,
+        kind: kind.id,
+        occurredAt: ev.at,
+        source: `message:${ev.platform}`,
+        dedupeKey: `msg:${ev.platform}:${ev.messageId}`,
+        createdAt: app.now(),
+      },
+    ],
+    skipDuplicates: true,
+  });
+  if (inserted.count === 0) return [];
+  const ids = new Set(memberships.map((m) => m.programId));
+  return programs.filter((p) => ids.has(p.id));
+}
+
+/**
+ * A message seen in a channel (Slack, Discord, terminal chat). It counts as a
+ * community contribution when the channel is one of a program's community
+ * channels, the author is a member of that program and not a bot, and the
+ * message id was not seen before.
+ */
+export async function recordMessage(app: App, ev: MessageEvent): Promise<"counted" | "ignored"> {
+  return (await countMessage(app, ev)).length > 0 ? "counted" : "ignored";
+}
+
+/** The terminal chat's plain lines: counted like any platform's messages, with a short note when they count. */
+export const consoleMessageHandler: MessageHandler = async (app, actor, channel, _text, messageId) => {
+  const programs = await countMessage(app, {
+    platform: actor.platform,
+    channel,
+    externalUserId: actor.externalId,
+    displayName: actor.displayName,
+    messageId,
+    at: app.now(),
+    isBot: false,
+  });
+  if (programs.length === 0) return undefined;
+  return `(counted as a community contribution to ${programs.map((p) => p.name).join(" and ")})`;
+};
+
+export interface ActivityRow {
+  id: string;
+  kind: string;
+  occurredAt: Date;
+  hours: number | null;
+  url: string | null;
+  note: string | null;
+  source: string;
+  rejectedAt: Date | null;
+  rejectReason: string | null;
+}
+
+export async function recentActivities(app: App, memberId: string, limit = 20): Promise<ActivityRow[]> {
+  return app.db.activity.findMany({
+    where: { memberId },
+    orderBy: { occurredAt: "desc" },
+    take: limit,
+    select: { id: true, kind: true, occurredAt: true, hours: true, url: true, note: true, source: true, rejectedAt: true, rejectReason: true },
+  });
+}
+
+/** Short ids are shown in lists; a moderator may type any unique prefix of six characters or more. */
+export const shortId = (id: string) => id.slice(0, 8);
+
+/** A moderator rejects a logged activity: it stops counting, the member is told why. */
+export async function rejectActivity(app: App, actor: Actor, idOrPrefix: string, reason: string): Promise<ActivityRow & { memberHandle: string }> {
+  const prefix = idOrPrefix.trim().toLowerCase();
+  if (!/^[0-9a-f-]{6,36}$/.test(prefix))
+    throw new UserError(`${idOrPrefix} is not an activity id.`, "Use the id shown by /activity list <member> (at least 6 characters).", "activity.id");
+  const result = await app.db.$transaction(async (tx) => {
+    const found = await tx.activity.findMany({ where: { id: { startsWith: prefix } }, take: 2, include: { member: { select: { handle: true } } } });
+    const activity = found[0];
+    if (!activity) throw new UserError(`There is no activity ${idOrPrefix}.`, "Use the id shown by /activity list <member>.", "activity.unknown");
+    if (found.length > 1) throw new UserError(`${idOrPrefix} matches more than one activity; type more of the id.`, undefined, "activity.ambiguous");
+    if (activity.rejectedAt)
+      throw new UserError(`That activity was already rejected on ${activity.rejectedAt.toISOString().slice(0, 10)}.`, undefined, "activity.rejected");
+    const updated = await tx.activity.update({
+      where: { id: activity.id },
+      data: { rejectedAt: app.now(), rejectedBy: actor.memberId, rejectReason: reason },
+    });
+    const kind = app.pack.activityKinds.find((k) => k.id === activity.kind);
+    const what = `${kind?.label ?? activity.kind} of ${activity.occurredAt.toISOString().slice(0, 10)}${activity.url ? ` (${activity.url})` : ""}`;
+    await enqueue(
+      tx,
+      { kind: "dm", memberId: activity.memberId, reply: reply(`Your ${what} no longer counts toward your commitments: ${reason}`) },
+      { now: app.now(), dedupeKey: `activity:${activity.id}:rejected` },
+    );
+    await audit(tx, actor, "activity reject", activity.memberId, { activity: activity.id, kind: activity.kind, reason });
+    return { ...updated, memberHandle: activity.member.handle };
+  });
+  app.outboxWritten();
+  return result;
+}

@@ -1,0 +1,215 @@
+// Applications to programs that must be applied to: submitted with the pack's
+// questions, posted to the program's moderators with Approve / Reject buttons,
+// and decided by a moderator. Approval makes the membership active and grants
+// the program's badge; both outcomes reach the applicant through the outbox.
+import type { App } from "../app.ts";
+import { reply, type Block, type Form, type Reply } from "../chat/reply.ts";
+import { UserError } from "../command/errors.ts";
+import type { Actor } from "../command/types.ts";
+import type { Program, Question } from "../domain/pack.ts";
+import type { Tx } from "../store/client.ts";
+import { audit } from "./audit.ts";
+import { grantBadge } from "./badges.ts";
+import { resolveMember, type MemberRef } from "./members.ts";
+import { enqueue } from "./outbox.ts";
+import { findProgram, programBadge } from "./programs.ts";
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export type Answers = Record<string, string>;
+
+function isWebUrl(s: string): boolean {
+  try {
+    const u = new URL(s);
+    return (u.protocol === "http:" || u.protocol === "https:") && u.hostname.includes(".");
+  } catch {
+    return false;
+  }
+}
+
+/** Checks answers against the program's questions; every problem is listed at once. */
+export function checkAnswers(program: Program, given: Answers): Answers {
+  const answers: Answers = {};
+  const missing: string[] = [];
+  const wrong: string[] = [];
+  for (const q of program.questions) {
+    const value = given[q.key]?.trim() ?? "";
+    if (!value) {
+      if (q.required) missing.push(`${q.key} (${q.prompt})`);
+      continue;
+    }
+    if (q.type === "url" && !isWebUrl(value)) wrong.push(`${q.key} must be a link starting with https://`);
+    if (q.type === "urls") {
+      const bad = value.split(/[,\s]+/).filter((u) => u && !isWebUrl(u));
+      if (bad.length) wrong.push(`${q.key} must be links starting with https://, separated by commas (not ${bad.join(", ")})`);
+    }
+    answers[q.key] = value;
+  }
+  const problems = [...(missing.length ? [`missing: ${missing.join("; ")}`] : []), ...wrong];
+  if (problems.length)
+    throw new UserError(`Your application to ${program.name} is incomplete — ${problems.join("; ")}.`, applyUsage(program), "apply.answers");
+  return answers;
+}
+
+export function applyUsage(program: Program): string {
+  const parts = program.questions.map((q) => (q.required ? `${q.key}:<${q.type}>` : `[${q.key}:<${q.type}>]`));
+  return `Usage: /apply ${program.id} ${parts.join(" ")}`;
+}
+
+function fieldKind(q: Question): Form["fields"][number]["kind"] {
+  return q.type === "url" ? "url" : "long-text";
+}
+
+/** The modal (or terminal questions) for applying to a program. */
+export function applicationForm(program: Program): Form {
+  return {
+    title: `Apply to ${program.name}`.slice(0, 45),
+    submit: `/apply ${program.id}`,
+    fields: program.questions.map((q) => ({ key: q.key, label: q.prompt, required: q.required, kind: fieldKind(q) })),
+  };
+}
+
+function answerFields(program: Program, answers: Answers): Block {
+  return {
+    type: "fields",
+    fields: program.questions.filter((q) => answers[q.key]).map((q) => ({ label: q.prompt, value: answers[q.key] as string })),
+  };
+}
+
+export function rejectForm(handle: string, programId: string): Form {
+  return {
+    title: "Reject application",
+    submit: `/review reject ${handle} ${programId}`,
+    fields: [{ key: "reason", label: "Reason (sent to the applicant)", required: true, kind: "long-text" }],
+  };
+}
+
+/** What moderators see for one application, with the buttons that decide it. */
+export function applicationCard(program: Program, member: MemberRef, answers: Answers, createdAt: Date): Block[] {
+  const value = `${member.handle} ${program.id}`;
+  return [
+    { type: "header", text: `${member.displayName} applied to ${program.name}` },
+    answerFields(program, answers),
+    { type: "context", text: `@${member.handle} · ${createdAt.toISOString().slice(0, 16).replace("T", " ")} UTC` },
+    {
+      type: "buttons",
+      buttons: [
+        { label: "Approve", command: "review", action: "approve", value, style: "primary" },
+        { label: "Reject", command: "review", action: "reject", value, style: "danger", form: rejectForm(member.handle, program.id) },
+      ],
+    },
+  ];
+}
+
+/** Serialises decisions about one member, so two submissions or reviews cannot interleave. */
+async function lockMember(tx: Tx, memberId: string): Promise<void> {
+  await tx.$queryRaw`SELECT id FROM members WHERE id = ${memberId} FOR UPDATE`;
+}
+
+export async function submitApplication(app: App, actor: Actor, programId: string, given: Answers): Promise<Reply> {
+  const program = findProgram(app, programId);
+  const answers = checkAnswers(program, given);
+  const member: MemberRef = { id: actor.memberId, handle: actor.handle, displayName: actor.displayName };
+  const now = app.now();
+  await app.db.$transaction(async (tx) => {
+    await lockMember(tx, member.id);
+    const membership = await tx.membership.findUnique({ where: { memberId_programId: { memberId: member.id, programId: program.id } } });
+    if (membership?.state === "active")
+      throw new UserError(`You are already a member of ${program.name}.`, "See your commitments with /commitments.", "apply.member");
+    const last = await tx.application.findFirst({ where: { memberId: member.id, programId: program.id }, orderBy: { createdAt: "desc" } });
+    if (last?.state === "pending")
+      throw new UserError(
+        `Your application to ${program.name} from ${last.createdAt.toISOString().slice(0, 10)} is still pending review.`,
+        "A moderator will decide soon; you will get a message.",
+        "apply.pending",
+      );
+    if (last?.state === "rejected" && last.decidedAt) {
+      const again = new Date(last.decidedAt.getTime() + program.reapplyCooldownDays * DAY_MS);
+      if (again > now)
+        throw new UserError(
+          `Your application to ${program.name} was declined on ${last.decidedAt.toISOString().slice(0, 10)}; you may apply again from ${again.toISOString().slice(0, 10)}.`,
+          last.reason ? `The reason given: ${last.reason}` : undefined,
+          "apply.cooldown",
+        );
+    }
+    const created = await tx.application.create({ data: { memberId: member.id, programId: program.id, answers, state: "pending", createdAt: now } });
+    await enqueue(
+      tx,
+      {
+        kind: "post",
+        channel: program.moderatorChannel,
+        reply: reply(`New application from ${member.displayName} to ${program.name}`, applicationCard(program, member, answers, now)),
+      },
+      { now: app.now(), dedupeKey: `application:${created.id}:review` },
+    );
+  });
+  app.outboxWritten();
+  return reply(`Thanks! Your application to ${program.name} is pending review.`, [
+    { type: "text", text: `Thanks! Your application to ${program.name} is pending review.` },
+    answerFields(program, answers),
+    { type: "context", text: "Moderators will review it; you will get a message with the decision." },
+  ]);
+}
+
+export interface PendingApplication {
+  id: string;
+  program: Program;
+  member: MemberRef;
+  answers: Answers;
+  createdAt: Date;
+}
+
+export async function pendingApplications(app: App, programId?: string): Promise<PendingApplication[]> {
+  const rows = await app.db.application.findMany({
+    where: { state: "pending", ...(programId ? { programId } : {}) },
+    include: { member: { select: { id: true, handle: true, displayName: true } } },
+    orderBy: { createdAt: "asc" },
+    take: 100,
+  });
+  return rows.flatMap((r) => {
+    const program = app.pack.programs.find((p) => p.id === r.programId);
+    return program ? [{ id: r.id, program, member: r.member, answers: r.answers as Answers, createdAt: r.createdAt }] : [];
+  });
+}
+
+export type Decision = { approve: true } | { approve: false; reason: string };
+
+/** A moderator approves or rejects a member's pending application, in one transaction with its audit row. */
+export async function decideApplication(app: App, actor: Actor, memberRef: string, programId: string, decision: Decision): Promise<{ member: MemberRef; program: Program }> {
+  const program = findProgram(app, programId);
+  const member = await resolveMember(app.db, memberRef);
+  const now = app.now();
+  await app.db.$transaction(async (tx) => {
+    await lockMember(tx, member.id);
+    const pending = await tx.application.findFirst({ where: { memberId: member.id, programId: program.id, state: "pending" }, orderBy: { createdAt: "desc" } });
+    if (!pending) {
+      const last = await tx.application.findFirst({ where: { memberId: member.id, programId: program.id }, orderBy: { createdAt: "desc" } });
+      const already = last && last.state !== "pending" ? ` (it was already ${last.state} on ${last.decidedAt?.toISOString().slice(0, 10) ?? "?"})` : "";
+      throw new UserError(`${member.handle} has no pending application to ${program.name}${already}.`, "See pending applications with /review.", "review.none");
+    }
+    if (decision.approve) {
+      await tx.application.update({ where: { id: pending.id }, data: { state: "approved", decidedBy: actor.memberId, decidedAt: now } });
+      await tx.membership.upsert({
+        where: { memberId_programId: { memberId: member.id, programId: program.id } },
+        create: { memberId: member.id, programId: program.id, state: "active", joinedAt: now },
+        update: { state: "active", joinedAt: now, endedAt: null, reason: null },
+      });
+      const badge = programBadge(program);
+      if (badge) await grantBadge(app, tx, member.id, badge, actor.memberId, `approved into ${program.name}`);
+      const next = program.commitments.length ? " See what is expected of you with /commitments." : "";
+      await enqueue(tx, { kind: "dm", memberId: member.id, reply: reply(`Welcome to ${program.name}! Your application was approved.${next}`) }, { now: app.now(), dedupeKey: `application:${pending.id}:approved` });
+      await audit(tx, actor, "review approve", member.id, { program: program.id, application: pending.id });
+    } else {
+      await tx.application.update({ where: { id: pending.id }, data: { state: "rejected", reason: decision.reason, decidedBy: actor.memberId, decidedAt: now } });
+      const again = new Date(now.getTime() + program.reapplyCooldownDays * DAY_MS).toISOString().slice(0, 10);
+      await enqueue(
+        tx,
+        { kind: "dm", memberId: member.id, reply: reply(`Your application to ${program.name} was not accepted: ${decision.reason}. You may apply again from ${again}.`) },
+        { now: app.now(), dedupeKey: `application:${pending.id}:rejected` },
+      );
+      await audit(tx, actor, "review reject", member.id, { program: program.id, application: pending.id, reason: decision.reason });
+    }
+  });
+  app.outboxWritten();
+  return { member, program };
+}

@@ -1,0 +1,55 @@
+// Leaves of absence: from now until the end of a chosen day (in the
+// organisation's timezone). While one runs no reminders go out, and the
+// periods it covers are shown as paused, not missed.
+import { DateTime } from "luxon";
+import type { App } from "../app.ts";
+import { UserError } from "../command/errors.ts";
+import type { Actor } from "../command/types.ts";
+
+/** Longest single pause; a longer absence is a matter for the moderators (leaving the program). */
+export const MAX_PAUSE_DAYS = 366;
+
+export interface PauseRow {
+  id: string;
+  startsAt: Date;
+  endsAt: Date;
+  reason: string | null;
+}
+
+export async function startPause(app: App, actor: Actor, until: string, reason: string | undefined): Promise<PauseRow> {
+  const tz = app.config.STEWARD_TIMEZONE;
+  const now = app.now();
+  const today = DateTime.fromJSDate(now, { zone: tz }).startOf("day");
+  const day = DateTime.fromISO(until, { zone: tz });
+  const usage = 'Usage: /pause until:YYYY-MM-DD reason:"…"';
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(until) || !day.isValid) throw new UserError(`${until} is not a date: write it YYYY-MM-DD.`, usage, "pause.date");
+  if (day < today) throw new UserError(`${until} is in the past: a pause runs from now until a day to come.`, usage, "pause.past");
+  if (day > today.plus({ days: MAX_PAUSE_DAYS }))
+    throw new UserError(`A pause can last at most ${MAX_PAUSE_DAYS} days (until ${today.plus({ days: MAX_PAUSE_DAYS }).toISODate()}).`, usage, "pause.long");
+  // Through the whole of the last day: it ends at the next local midnight.
+  const endsAt = day.plus({ days: 1 }).startOf("day").toJSDate();
+  return app.db.$transaction(async (tx) => {
+    // A new pause replaces one still running, so "until" always means what was last said.
+    await tx.pause.updateMany({ where: { memberId: actor.memberId, startsAt: { lte: now }, endsAt: { gt: now } }, data: { endsAt: now } });
+    return tx.pause.create({
+      data: { memberId: actor.memberId, startsAt: now, endsAt, reason: reason ?? null, createdAt: now },
+      select: { id: true, startsAt: true, endsAt: true, reason: true },
+    });
+  });
+}
+
+/** Ends a running pause now; returns whether there was one. */
+export async function endPause(app: App, actor: Actor): Promise<boolean> {
+  const now = app.now();
+  const r = await app.db.pause.updateMany({ where: { memberId: actor.memberId, startsAt: { lte: now }, endsAt: { gt: now } }, data: { endsAt: now } });
+  return r.count > 0;
+}
+
+export async function currentPause(app: App, memberId: string): Promise<PauseRow | null> {
+  const now = app.now();
+  return app.db.pause.findFirst({
+    where: { memberId, startsAt: { lte: now }, endsAt: { gt: now } },
+    orderBy: { endsAt: "desc" },
+    select: { id: true, startsAt: true, endsAt: true, reason: true },
+  });
+}

@@ -1,0 +1,183 @@
+// The weekly compliance report of a program: one row per member with the
+// status of each commitment, streak and weeks missed in a row; members who
+// missed two or more weeks in a row first; perks (and, for the partner group,
+// tier benefits) unlocked but not yet delivered. The same rows go out as CSV.
+import { stringify } from "csv-stringify/sync";
+import { DateTime } from "luxon";
+import type { App } from "../app.ts";
+import { reply, type Block, type Reply } from "../chat/reply.ts";
+import { UserError } from "../command/errors.ts";
+import { compareForReport, type CommitmentEvaluation, type CommitmentStatus } from "../domain/commitments.ts";
+import type { Program } from "../domain/pack.ts";
+import { benefitsFor } from "../domain/partner.ts";
+import { periodOf, previousPeriod, tryParsePeriodKey, type Period } from "../domain/periods.ts";
+import { atLeastShown, evaluateProgramMembers } from "./commitments.ts";
+import { findProgram } from "./programs.ts";
+
+/** Rows shown in chat; the CSV always has every member. */
+export const CHAT_ROWS = 100;
+
+export const STATUS_LABEL: Readonly<Record<CommitmentStatus, string>> = {
+  met: "met",
+  "on-track": "on track",
+  "at-risk": "at risk",
+  missed: "missed",
+  paused: "paused",
+  "not-yet-judged": "new",
+};
+
+export function commitmentCell(c: CommitmentEvaluation): string {
+  const unit = c.measure === "hours" ? "h" : "";
+  return `${STATUS_LABEL[c.status]} ${c.done}/${c.atLeast}${unit}`;
+}
+
+/** The week a report covers: the given ISO week, or the last complete one. */
+export function reportWeek(app: App, periodKey: string | undefined): Period {
+  const tz = app.config.STEWARD_TIMEZONE;
+  const now = app.now();
+  if (!periodKey) return previousPeriod(periodOf("week", now, tz));
+  const parsed = tryParsePeriodKey(periodKey, tz);
+  if (!parsed.ok) throw new UserError(parsed.error, "Usage: /report [program] [week:2026-W48]", "report.period");
+  if (parsed.period.unit !== "week")
+    throw new UserError(`The report is weekly: give a week like ${periodOf("week", now, tz).key}, not ${periodKey}.`, "Usage: /report [program] [week:2026-W48]", "report.period");
+  if (parsed.period.start > now) throw new UserError(`${parsed.period.key} has not started yet.`, undefined, "report.future");
+  return parsed.period;
+}
+
+interface Awaiting {
+  memberId: string;
+  items: string[];
+}
+
+/** Perks (and for the partner group, tier benefits) each member has unlocked but not received: one query. */
+async function awaitingDelivery(app: App, program: Program): Promise<Map<string, string[]>> {
+  const perks = program.perks.filter((p) => p.needsFulfilment);
+  const tierBenefits = program.type === "partner-verification";
+  const out = new Map<string, string[]>();
+  if (perks.length === 0 && !tierBenefits) return out;
+  const rows = await app.sql.query<{ member_id: string; tier: string | null; delivered: string[] | null }>(
+    `SELECT m.member_id, b.tier, array_remove(array_agg(f.benefit), NULL) AS delivered
+       FROM memberships m
+       LEFT JOIN balances b ON b.member_id = m.member_id
+       LEFT JOIN benefit_fulfilments f ON f.member_id = m.member_id
+      WHERE m.program_id = $1 AND m.state = 'active'
+      GROUP BY m.member_id, b.tier`,
+    [program.id],
+  );
+  const partner = app.pack.partner;
+  const byTier = new Map<string, { id: string; name: string }[]>();
+  for (const r of rows) {
+    const have = new Set(r.delivered ?? []);
+    const due: Awaiting["items"] = perks.filter((p) => !have.has(p.id)).map((p) => p.name);
+    if (tierBenefits && r.tier && partner.tiers.some((t) => t.id === r.tier)) {
+      let list = byTier.get(r.tier);
+      if (!list) byTier.set(r.tier, (list = benefitsFor(partner, r.tier).filter((b) => b.needsFulfilment)));
+      for (const b of list) if (!have.has(b.id)) due.push(b.name);
+    }
+    if (due.length) out.set(r.member_id, due);
+  }
+  return out;
+}
+
+function weekLabel(p: Period): string {
+  const start = DateTime.fromJSDate(p.start, { zone: p.tz });
+  const last = DateTime.fromMillis(p.end.getTime() - 1, { zone: p.tz });
+  return `${p.key} (${start.toFormat("ccc d LLL")} – ${last.toFormat("ccc d LLL yyyy")}, ${p.tz})`;
+}
+
+export async function buildReport(app: App, programId: string, periodKey?: string): Promise<Reply> {
+  const program = findProgram(app, programId);
+  const week = reportWeek(app, periodKey);
+  const [result, awaiting] = await Promise.all([evaluateProgramMembers(app, program.id, { period: week }), awaitingDelivery(app, program)]);
+  const rows = [...result.rows].sort(compareForReport);
+  const s = result.summary;
+  const title = `${program.name} — week ${weekLabel(week)}`;
+
+  const flagged = rows.filter((r) => r.flagged);
+  const columns = ["member", "overall", ...program.commitments.map((c) => `${c.id}${c.required ? "" : " (opt.)"}`), "streak", "missed in a row", ""];
+  const tableRows = rows
+    .slice(0, CHAT_ROWS)
+    .map((r) => [
+      `@${r.member.handle}`,
+      STATUS_LABEL[r.overall],
+      ...r.commitments.map(commitmentCell),
+      atLeastShown(r.streak, r.member, result.windowWeeks),
+      atLeastShown(r.missedInARow, r.member, result.windowWeeks),
+      [r.flagged ? "⚠ flagged" : "", r.onPause ? "on leave" : ""].filter(Boolean).join(", "),
+    ]);
+
+  const blocks: Block[] = [
+    { type: "header", text: title },
+    {
+      type: "fields",
+      fields: [
+        { label: "Members", value: String(s.total) },
+        { label: "Met", value: String(s.met) },
+        { label: "On track", value: String(s["on-track"]) },
+        { label: "At risk", value: String(s["at-risk"]) },
+        { label: "Missed", value: String(s.missed) },
+        { label: "Paused", value: String(s.paused) },
+        { label: "New (not yet judged)", value: String(s["not-yet-judged"]) },
+        { label: "Missed 2+ weeks in a row", value: String(s.flagged) },
+      ],
+    },
+  ];
+  if (flagged.length)
+    blocks.push({
+      type: "text",
+      text: `⚠ Missed two or more weeks in a row: ${flagged
+        .slice(0, 50)
+        .map((r) => `@${r.member.handle} (${r.missedInARow})`)
+        .join(", ")}${flagged.length > 50 ? ` and ${flagged.length - 50} more` : ""}`,
+    });
+  blocks.push({
+    type: "table",
+    columns,
+    rows: tableRows,
+    ...(rows.length > CHAT_ROWS ? { caption: `First ${CHAT_ROWS} of ${rows.length} members; every member is in the CSV.` } : {}),
+  });
+  if (awaiting.size) {
+    const lines = rows.flatMap((r) => {
+      const items = awaiting.get(r.member.memberId);
+      return items ? [`@${r.member.handle}: ${items.join(", ")}`] : [];
+    });
+    blocks.push({
+      type: "text",
+      text: `Unlocked, not yet delivered (mark with /benefits deliver <member> <perk>):\n${lines.slice(0, 50).join("\n")}${lines.length > 50 ? `\n… and ${lines.length - 50} more (see the CSV)` : ""}`,
+    });
+  }
+  blocks.push({ type: "context", text: `Statuses as of the end of ${week.key}; months and quarters as they stood then. Weeks on leave count as paused, not missed.` });
+
+  const csv = stringify(
+    rows.map((r) => [
+      r.member.handle,
+      r.member.displayName,
+      r.overall,
+      ...r.commitments.flatMap((c) => [c.status, c.done]),
+      r.streak ?? "",
+      r.missedInARow ?? "",
+      r.flagged ? "yes" : "no",
+      r.onPause ? "yes" : "no",
+      r.member.joinedAt.toISOString(),
+      (awaiting.get(r.member.memberId) ?? []).join("; "),
+    ]),
+    {
+      header: true,
+      columns: [
+        "member",
+        "name",
+        "overall",
+        ...program.commitments.flatMap((c) => [`${c.id}_status`, `${c.id}_done`]),
+        "streak",
+        "weeks_missed_in_a_row",
+        "flagged",
+        "on_leave",
+        "joined_at",
+        "awaiting_delivery",
+      ],
+    },
+  );
+
+  const text = `${program.name}, week ${week.key}: ${s.total} members — ${s.met} met, ${s["at-risk"]} at risk, ${s.missed} missed, ${s.paused} paused; ${s.flagged} missed 2+ weeks in a row`;
+  return reply(text, blocks, { files: [{ filename: `${program.id}-${week.key}.csv`, contentType: "text/csv", content: csv }] });
+}
