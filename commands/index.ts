@@ -11,8 +11,19 @@ import leaderboard from "./leaderboard.ts";
 import points from "./points.ts";
 import site from "./site.ts";
 import tier from "./tier.ts";
+import activity from "./activity.ts";
+import apply from "./apply.ts";
+import commitments from "./commitments.ts";
+import log from "./log.ts";
+import pause from "./pause.ts";
+import program from "./program.ts";
+import report from "./report.ts";
+import review from "./review.ts";
+import schedule from "./schedule.ts";
 
 export const commands: CommandDef[] = [];
 commands.push(helpCommand(() => commands), tier, points, benefits, site, leaderboard, certify, adjust, dispute);
+commands.push(apply, log, commitments, pause, activity, program, review, report);
+commands.push(schedule);
 
 export const registry: Registry = buildRegistry(commands);
