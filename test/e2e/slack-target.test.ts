@@ -1,0 +1,117 @@
+// Slack as an outbox target, through the real @slack/web-api client pointed at
+// the fake Slack on 127.0.0.1: what each outbox message becomes on Slack, and
+// that a 429 is handed to the outbox job (RateLimitedError with Retry-After)
+// after exactly one call, never retried inside the client.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { reply } from "../../src/chat/reply.ts";
+import { outboxClient, slackTarget } from "../../src/adapters/slack/target.ts";
+import { PermanentDeliveryError, RateLimitedError, type DeliveryContext, type DeliveryTarget } from "../../src/jobs/target.ts";
+import { startFakeSlack, type FakeSlack } from "../helpers/fake-slack.ts";
+import { testRuntime, type TestRuntime } from "../helpers/runtime.ts";
+
+describe("Slack delivery target", () => {
+  let fake: FakeSlack;
+  let rt: TestRuntime;
+  let target: DeliveryTarget;
+
+  const onSlack: DeliveryContext = {
+    outboxId: 1,
+    dedupeKey: "k1",
+    member: { id: "m1", handle: "alice", displayName: "Alice", identities: [{ platform: "discord", externalId: "42" }, { platform: "slack", externalId: "U1" }] },
+  };
+  const notOnSlack: DeliveryContext = { outboxId: 2, dedupeKey: "k2", member: { id: "m2", handle: "bob", displayName: "Bob", identities: [{ platform: "discord", externalId: "43" }] } };
+
+  beforeAll(async () => {
+    fake = await startFakeSlack();
+    rt = await testRuntime("pglite", { SLACK_BOT_TOKEN: "xoxb-test", SLACK_SIGNING_SECRET: "s", SLACK_API_URL: fake.apiUrl, SLACK_CHANNELS: "announcements=CANN,moderators=CMOD" });
+    // The default pack maps no badge to a user group; this one does.
+    rt.app.pack = { ...rt.app.pack, badges: rt.app.pack.badges.map((b) => (b.id === "community-leaders" ? { ...b, slackUserGroup: "SCL" } : b)) };
+    target = slackTarget(rt.app, outboxClient("xoxb-test", fake.apiUrl));
+  });
+
+  afterAll(async () => {
+    await rt?.close();
+    await fake?.stop();
+  });
+
+  afterEach(() => fake.reset());
+
+  it("sends a DM to the member's Slack account as Block Kit, and skips members without one", async () => {
+    const r = reply("You reached Pioneer", [{ type: "header", text: "Pioneer!" }, { type: "text", text: "400 points <3 & more" }]);
+    expect(await target.deliver({ kind: "dm", memberId: "m1", reply: r }, onSlack)).toBe("delivered");
+    const [post] = fake.callsTo("chat.postMessage");
+    expect(post!.body.channel).toBe("U1");
+    expect(post!.body.text).toBe("You reached Pioneer");
+    expect(post!.body.blocks).toEqual([
+      { type: "header", text: { type: "plain_text", text: "Pioneer!", emoji: true } },
+      { type: "section", text: { type: "mrkdwn", text: "400 points &lt;3 &amp; more" } },
+    ]);
+    expect(await target.deliver({ kind: "dm", memberId: "m2", reply: r }, notOnSlack)).toBe("skipped");
+    expect(fake.callsTo("chat.postMessage")).toHaveLength(1);
+  });
+
+  it("posts to the channel a logical name maps to, takes a channel id as it is, and skips unknown names", async () => {
+    expect(await target.deliver({ kind: "post", channel: "announcements", reply: reply("Alice is now a Pioneer") }, { outboxId: 3, dedupeKey: "k3" })).toBe("delivered");
+    expect(await target.deliver({ kind: "post", channel: "C0123ABCD", reply: reply("Direct") }, { outboxId: 4, dedupeKey: "k4" })).toBe("delivered");
+    expect(await target.deliver({ kind: "post", channel: "nowhere", reply: reply("Lost") }, { outboxId: 5, dedupeKey: "k5" })).toBe("skipped");
+    expect(fake.callsTo("chat.postMessage").map((c) => c.body.channel)).toEqual(["CANN", "C0123ABCD"]);
+  });
+
+  it("uploads a report's CSV to the channel after the message", async () => {
+    const csv = "member,status\nalice,met\nbob,missed\n";
+    const r = reply("Weekly report", [{ type: "text", text: "2 members" }], { files: [{ filename: "report-2026-W48.csv", contentType: "text/csv", content: csv }] });
+    expect(await target.deliver({ kind: "post", channel: "moderators", reply: r }, { outboxId: 6, dedupeKey: "k6" })).toBe("delivered");
+    expect(fake.calls.map((c) => c.method)).toEqual(["chat.postMessage", "files.getUploadURLExternal", "upload", "files.completeUploadExternal"]);
+    expect(fake.callsTo("files.getUploadURLExternal")[0]!.body).toMatchObject({ filename: "report-2026-W48.csv", length: String(Buffer.byteLength(csv)) });
+    expect(fake.callsTo("upload")[0]!.raw).toContain("alice,met");
+    expect(fake.callsTo("files.completeUploadExternal")[0]!.body.channel_id).toBe("CMOD");
+  });
+
+  it("turns a 429 into RateLimitedError with Retry-After after one call: the outbox job retries, not the client", async () => {
+    fake.rateLimit("chat.postMessage", 7, { once: false });
+    const err = await target.deliver({ kind: "post", channel: "announcements", reply: reply("Hi") }, { outboxId: 7, dedupeKey: "k7" }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RateLimitedError);
+    expect((err as RateLimitedError).retryAfterMs).toBe(7000);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(fake.callsTo("chat.postMessage")).toHaveLength(1);
+  });
+
+  it("marks errors no retry can fix as permanent, and leaves others to the job's backoff", async () => {
+    fake.fail("chat.postMessage", "channel_not_found", { once: true });
+    const gone = await target.deliver({ kind: "post", channel: "announcements", reply: reply("Hi") }, { outboxId: 8, dedupeKey: "k8" }).catch((e: unknown) => e);
+    expect(gone).toBeInstanceOf(PermanentDeliveryError);
+    expect((gone as Error).message).toBe("Slack: channel_not_found");
+    fake.fail("chat.postMessage", "internal_error", { once: true });
+    const flaky = await target.deliver({ kind: "post", channel: "announcements", reply: reply("Hi") }, { outboxId: 9, dedupeKey: "k9" }).catch((e: unknown) => e);
+    expect(flaky).toBeInstanceOf(Error);
+    expect(flaky).not.toBeInstanceOf(PermanentDeliveryError);
+    expect(flaky).not.toBeInstanceOf(RateLimitedError);
+  });
+
+  it("keeps the badge's user group in step, changing only this member in the full list", async () => {
+    fake.userGroups.set("SCL", ["U2", "U3"]);
+    expect(await target.deliver({ kind: "badge-grant", memberId: "m1", badge: "community-leaders" }, onSlack)).toBe("delivered");
+    expect(fake.callsTo("usergroups.users.update")[0]!.body).toMatchObject({ usergroup: "SCL", users: "U2,U3,U1" });
+    // Granting again changes nothing on Slack.
+    expect(await target.deliver({ kind: "badge-grant", memberId: "m1", badge: "community-leaders" }, onSlack)).toBe("delivered");
+    expect(fake.callsTo("usergroups.users.update")).toHaveLength(1);
+    expect(await target.deliver({ kind: "badge-revoke", memberId: "m1", badge: "community-leaders", reason: "inactive" }, onSlack)).toBe("delivered");
+    expect(fake.userGroups.get("SCL")).toEqual(["U2", "U3"]);
+    // Badges without a user group, members without Slack, and tier roles have nothing to do on Slack.
+    expect(await target.deliver({ kind: "badge-grant", memberId: "m1", badge: "partner-badge" }, onSlack)).toBe("skipped");
+    expect(await target.deliver({ kind: "badge-grant", memberId: "m2", badge: "community-leaders" }, notOnSlack)).toBe("skipped");
+    expect(await target.deliver({ kind: "tier-role", memberId: "m1", tier: "pioneer" }, onSlack)).toBe("skipped");
+  });
+
+  it("records a user-group failure (a free workspace) without failing the row", async () => {
+    fake.userGroups.set("SCL", ["U2"]);
+    fake.fail("usergroups.users.update", "paid_teams_only");
+    expect(await target.deliver({ kind: "badge-grant", memberId: "m1", badge: "community-leaders" }, onSlack)).toBe("skipped");
+    const row = await rt.app.db.auditLog.findFirst({ where: { action: "slack.badge-grant" } });
+    expect(row).toMatchObject({ actor: "system", target: "m1", outcome: "failed" });
+    expect(row?.details).toMatchObject({ badge: "community-leaders", usergroup: "SCL" });
+    // A 429 there is still the job's to retry.
+    fake.rateLimit("usergroups.users.list", 3);
+    await expect(target.deliver({ kind: "badge-grant", memberId: "m1", badge: "community-leaders" }, onSlack)).rejects.toBeInstanceOf(RateLimitedError);
+  });
+});
