@@ -1,0 +1,265 @@
+// Reply → Discord message (embeds + button rows + attachments), Form → modal.
+// Pure: plain API JSON out, so a snapshot shows exactly what Discord receives.
+// Discord's limits are handled here, not in commands: 10 embeds, 25 fields,
+// 4096-character descriptions, 5 buttons a row and 5 rows, custom_id ≤ 100
+// characters, modals with at most 5 text inputs and 45-character labels.
+import {
+  ButtonStyle,
+  ComponentType,
+  TextInputStyle,
+  type APIActionRowComponent,
+  type APIButtonComponentWithCustomId,
+  type APIEmbed,
+  type APIModalInteractionResponseCallbackData,
+  type APITextInputComponent,
+  type APIComponentInMessageActionRow,
+} from "discord.js";
+import type { Block, Button, Form, Reply, ReplyFile } from "../../chat/reply.ts";
+import { progressBar } from "../../chat/text.ts";
+import { tokenize } from "../../command/parse.ts";
+
+export const LIMITS = {
+  customId: 100,
+  buttonsPerRow: 5,
+  rows: 5,
+  embeds: 10,
+  fields: 25,
+  title: 256,
+  description: 4096,
+  fieldName: 256,
+  fieldValue: 1024,
+  footer: 2048,
+  content: 2000,
+  buttonLabel: 80,
+  modalTitle: 45,
+  modalInputs: 5,
+  inputLabel: 45,
+  placeholder: 100,
+} as const;
+
+const COLOURS = { ok: 0x5865f2, "user-error": 0xfee75c, "internal-error": 0xed4245 } as const;
+
+export interface DiscordMessage {
+  content?: string;
+  embeds: APIEmbed[];
+  components: APIActionRowComponent<APIComponentInMessageActionRow>[];
+  files: ReplyFile[];
+  ephemeral: boolean;
+}
+
+export function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/**
+ * Ids that do not fit in 100 characters are kept here and replaced by a short
+ * key. They live in memory only: after a restart such a button answers that
+ * it has expired. The pack's commands stay far below the limit in practice.
+ */
+const longIds = new Map<string, string>();
+const LONG_ID_CAP = 5000;
+
+export function encodeId(prefix: string, body: string): string {
+  const id = `${prefix}${body}`;
+  if (id.length <= LIMITS.customId) return id;
+  const key = `~${prefix}${shortHash(id)}`;
+  if (longIds.size >= LONG_ID_CAP) longIds.delete(longIds.keys().next().value as string);
+  longIds.set(key, id);
+  return key;
+}
+
+/** The full id behind a custom_id, or undefined when a long id was forgotten (restart). */
+export function decodeId(customId: string): string | undefined {
+  return customId.startsWith("~") ? longIds.get(customId) : customId;
+}
+
+function shortHash(s: string): string {
+  let h1 = 0x811c9dc5;
+  let h2 = 0;
+  for (let i = 0; i < s.length; i++) {
+    h1 = Math.imul(h1 ^ s.charCodeAt(i), 16777619);
+    h2 = (Math.imul(h2, 31) + s.charCodeAt(i)) | 0;
+  }
+  return `${(h1 >>> 0).toString(36)}${(h2 >>> 0).toString(36)}`;
+}
+
+/**
+ * A button's custom_id: `command:action:value`, the text command a click runs.
+ * A button that must ask questions first (Reject → reason) is prefixed with `?`.
+ */
+export function buttonId(b: Button): string {
+  return encodeId(b.form ? "?" : "", `${b.command}:${b.action}:${b.value}`);
+}
+
+/** `command:action:value` → the command name and the words after it. */
+export function parseButtonId(id: string): { command: string; words: string[]; hasForm: boolean } | undefined {
+  const hasForm = id.startsWith("?");
+  const m = /^([\w-]+):([\w-]*):(.*)$/s.exec(hasForm ? id.slice(1) : id);
+  if (!m?.[1]) return undefined;
+  return { command: m[1], words: [m[2] ?? "", ...tokenize(m[3] ?? "")].filter(Boolean), hasForm };
+}
+
+/** Forms of buttons rendered by this process, so a click shows the same questions. */
+const buttonForms = new Map<string, Form>();
+
+export function formOfButton(customId: string): Form | undefined {
+  return buttonForms.get(customId);
+}
+
+function renderButtons(buttons: Button[]): APIButtonComponentWithCustomId[] {
+  return buttons.map((b) => {
+    const id = buttonId(b);
+    if (b.form) {
+      if (buttonForms.size >= LONG_ID_CAP) buttonForms.delete(buttonForms.keys().next().value as string);
+      buttonForms.set(id, b.form);
+    }
+    return {
+      type: ComponentType.Button,
+      custom_id: id,
+      label: clip(b.label, LIMITS.buttonLabel),
+      style: b.style === "primary" ? ButtonStyle.Primary : b.style === "danger" ? ButtonStyle.Danger : ButtonStyle.Secondary,
+    };
+  });
+}
+
+function textTable(columns: string[], rows: string[][]): string {
+  const widths = columns.map((c, i) => Math.max(c.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ").trimEnd();
+  return [line(columns), widths.map((w) => "─".repeat(w)).join("  "), ...rows.map(line)].join("\n");
+}
+
+/** A table as a code block that fits the room left, dropping rows (and saying so) rather than breaking the block. */
+function tableBlock(columns: string[], rows: string[][], room: number): string {
+  if (rows.length === 0) return "*(none)*";
+  for (let n = rows.length; n >= 0; n--) {
+    const more = rows.length - n;
+    const body = `\`\`\`\n${textTable(columns, rows.slice(0, n))}\n\`\`\`${more ? `\n…and ${more} more` : ""}`;
+    if (body.length <= room) return body;
+  }
+  return `*(${rows.length} rows; too long to show here)*`;
+}
+
+export function renderReply(r: Reply): DiscordMessage {
+  const colour = COLOURS[r.status];
+  const embeds: APIEmbed[] = [];
+  const buttons: Button[] = [];
+  let current: APIEmbed | undefined;
+  const embed = (): APIEmbed => {
+    if (!current) {
+      current = { color: colour };
+      embeds.push(current);
+    }
+    return current;
+  };
+  const describe = (text: string) => {
+    const e = embed();
+    const joined = e.description ? `${e.description}\n\n${text}` : text;
+    e.description = clip(joined, LIMITS.description);
+  };
+  const room = () => LIMITS.description - (current?.description?.length ?? 0) - 2;
+
+  for (const block of r.blocks as Block[]) {
+    switch (block.type) {
+      case "header":
+        // A second header starts a new embed, as a new section of the message.
+        if (current && (current.title || current.description || current.fields?.length)) current = undefined;
+        embed().title = clip(block.text, LIMITS.title);
+        break;
+      case "text":
+        describe(block.text);
+        break;
+      case "fields": {
+        const e = embed();
+        e.fields = [
+          ...(e.fields ?? []),
+          ...block.fields.map((f) => ({ name: clip(f.label || "\u200b", LIMITS.fieldName), value: clip(f.value || "—", LIMITS.fieldValue), inline: true })),
+        ].slice(0, LIMITS.fields);
+        break;
+      }
+      case "progress":
+        describe(`**${block.label}**\n\`${progressBar(block.value, block.max)}\`${block.caption ? ` ${block.caption}` : ""}`);
+        break;
+      case "table":
+        describe(`${block.caption ? `${block.caption}\n` : ""}${tableBlock(block.columns, block.rows, room() - (block.caption?.length ?? 0) - 1)}`);
+        break;
+      case "context": {
+        const e = embed();
+        e.footer = { text: clip(e.footer ? `${e.footer.text}\n${block.text}` : block.text, LIMITS.footer) };
+        break;
+      }
+      case "divider":
+        current = undefined;
+        break;
+      case "buttons":
+        buttons.push(...block.buttons);
+        break;
+    }
+  }
+
+  const rendered = renderButtons(buttons.slice(0, LIMITS.buttonsPerRow * LIMITS.rows));
+  const components: DiscordMessage["components"] = [];
+  for (let i = 0; i < rendered.length; i += LIMITS.buttonsPerRow)
+    components.push({ type: ComponentType.ActionRow, components: rendered.slice(i, i + LIMITS.buttonsPerRow) });
+
+  const kept = embeds.slice(0, LIMITS.embeds);
+  return {
+    ...(kept.length === 0 ? { content: clip(r.text, LIMITS.content) } : {}),
+    embeds: kept,
+    components,
+    files: r.files ?? [],
+    ephemeral: r.visibility !== "public",
+  };
+}
+
+/**
+ * A modal's custom_id carries the command line the answers are appended to,
+ * so its submission comes back through the registry like any other command.
+ */
+export function modalId(form: Form): string {
+  return encodeId("form:", form.submit.replace(/^\//, ""));
+}
+
+export function parseModalId(customId: string): string | undefined {
+  const full = decodeId(customId);
+  return full?.startsWith("form:") ? full.slice("form:".length) : undefined;
+}
+
+/**
+ * Discord shows at most 5 inputs: required questions first, then optional
+ * ones while there is room. A form with more than 5 required questions is
+ * finished by typing the rest as options (the reply says which).
+ */
+export function renderModal(form: Form): APIModalInteractionResponseCallbackData {
+  const ordered = [...form.fields.filter((f) => f.required), ...form.fields.filter((f) => !f.required)].slice(0, LIMITS.modalInputs);
+  return {
+    custom_id: modalId(form),
+    title: clip(form.title, LIMITS.modalTitle),
+    components: ordered.map((f) => {
+      const input: APITextInputComponent = {
+        type: ComponentType.TextInput,
+        custom_id: f.key,
+        label: clip(f.label, LIMITS.inputLabel),
+        style: f.kind === "long-text" ? TextInputStyle.Paragraph : TextInputStyle.Short,
+        required: f.required,
+        max_length: f.kind === "long-text" ? 4000 : 1000,
+      };
+      // The full question goes in the placeholder when the label had to be cut.
+      const placeholder = f.placeholder ?? (f.label.length > LIMITS.inputLabel ? f.label : placeholderFor(f.kind));
+      if (placeholder) input.placeholder = clip(placeholder, LIMITS.placeholder);
+      return { type: ComponentType.ActionRow, components: [input] };
+    }),
+  };
+}
+
+function placeholderFor(kind: Form["fields"][number]["kind"]): string | undefined {
+  switch (kind) {
+    case "url":
+      return "https://…";
+    case "date":
+      return "YYYY-MM-DD";
+    case "number":
+      return "a number, e.g. 3";
+    default:
+      return undefined;
+  }
+}
