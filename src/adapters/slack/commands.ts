@@ -4,6 +4,7 @@
 // that needs answers opens a modal with the trigger_id instead.
 import type { App as BoltApp } from "@slack/bolt";
 import type { Registry } from "../../command/dispatch.ts";
+import type { CommandDef } from "../../command/types.ts";
 import { dispatch } from "../../command/dispatch.ts";
 import { tokenize } from "../../command/parse.ts";
 import { apology, channelName, openModal, responsePayload, uploadFiles, type SlackContext } from "./context.ts";
@@ -22,6 +23,15 @@ export interface SlashCommand {
   usageHint: string;
 }
 
+/** A short hint from the declarations alone (no pack), e.g. `[member]` or `dispute … | [options]`. */
+function usageHint(cmd: CommandDef): string {
+  const forms = cmd.subcommands.map((s) => {
+    const opts = Object.entries(s.options).map(([n, o]) => (o.positional ? (o.required ? `<${n}>` : `[${n}]`) : `${n}:…`));
+    return [s.name, ...opts].filter(Boolean).join(" ");
+  });
+  return forms.filter(Boolean).join(" | ") || "(no options)";
+}
+
 export function slashCommands(registry: Registry): SlashCommand[] {
   const out: SlashCommand[] = [
     { slash: `/${TOP_COMMAND}`, description: "Steward: partner points, programs, commitments (try /steward help)", usageHint: "help | <command> [options]" },
@@ -29,8 +39,7 @@ export function slashCommands(registry: Registry): SlashCommand[] {
   for (const name of SHORTCUTS) {
     const cmd = registry.get(name);
     if (!cmd || cmd.name !== name) continue;
-    const subs = cmd.subcommands.map((s) => s.name).filter(Boolean);
-    out.push({ slash: `/${name}`, command: name, description: cmd.description, usageHint: subs.length ? `${subs.join(" | ")} …` : "[options]" });
+    out.push({ slash: `/${name}`, command: name, description: cmd.description, usageHint: usageHint(cmd) });
   }
   return out;
 }
