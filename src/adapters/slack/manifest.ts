@@ -33,7 +33,7 @@ export const EVENT_SUBSCRIPTIONS: Readonly<Record<string, string[]>> = {
 
 export function botScopes(): string[] {
   const scopes = new Set<string>(["commands"]);
-  for (const s of Object.values(METHOD_SCOPES)) for (const scope of s?.split(" ") ?? []) scope && scopes.add(scope);
+  for (const s of Object.values(METHOD_SCOPES)) for (const scope of s?.split(" ") ?? []) scopes.add(scope);
   return [...scopes].sort();
 }
 
