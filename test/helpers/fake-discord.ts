@@ -136,7 +136,7 @@ export async function startFakeDiscord(guild: FakeGuild, applicationId = "1000")
   const server: Server = createServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? "/", "http://127.0.0.1");
-      const path = url.pathname.replace(/^\/api\/v\d+/, "");
+      const path = decodeURIComponent(url.pathname.replace(/^\/api\/v\d+/, ""));
       const { body, files } = await readBody(req);
       const method = req.method ?? "GET";
       requests.push({ method, path, query: url.searchParams, body, files, headers: req.headers });

@@ -49,8 +49,11 @@ export async function handleInteraction(deps: InteractionDeps, interaction: Inte
   } catch (err) {
     // Only failures of Discord itself land here (dispatch turns every command failure into a reply).
     deps.app.log.error({ err, interaction: interaction.id }, "discord interaction failed");
-    if (interaction.isRepliable() && !interaction.replied && !interaction.deferred) {
-      await interaction.reply({ content: "Sorry, something went wrong on our side; please try again in a minute.", flags: MessageFlags.Ephemeral }).catch(() => undefined);
+    const sorry = "Sorry, something went wrong on our side; please try again in a minute.";
+    if (interaction.isRepliable() && !interaction.replied) {
+      // After a deferral the person sees "thinking…" until the reply is edited: end it with the apology.
+      const answer = interaction.deferred ? interaction.followUp({ content: sorry, flags: MessageFlags.Ephemeral }) : interaction.reply({ content: sorry, flags: MessageFlags.Ephemeral });
+      await answer.catch(() => undefined);
     }
   }
 }
@@ -130,6 +133,8 @@ async function respond(deps: InteractionDeps, interaction: ChatInputCommandInter
 }
 
 async function raceDeadline<T>(deps: InteractionDeps, work: Promise<T>): Promise<T | "late"> {
+  // 0 (tests, or a deployment that always wants deferral) defers at once.
+  if ((deps.deferAfterMs ?? DEFER_AFTER_MS) <= 0) return "late";
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<"late">((resolve) => (timer = setTimeout(() => resolve("late"), deps.deferAfterMs ?? DEFER_AFTER_MS)));
   try {
