@@ -1,0 +1,127 @@
+// The Discord delivery target through discord.js's REST client against the
+// local fake: DMs and their fallback when DMs are closed (50007), channel
+// posts with the report CSV attached, badge and tier roles, a role the bot
+// may not manage (50013) reported to moderators and not retried, and a 429
+// surfacing as RateLimitedError with Discord's retry_after.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { registry } from "../../commands/index.ts";
+import { reply } from "../../src/chat/reply.ts";
+import { PermanentDeliveryError, RateLimitedError, type DeliveryContext, type Recipient } from "../../src/jobs/target.ts";
+import { storeKinds } from "../helpers/runtime.ts";
+import { CHANNEL, GUILD_ID, ROLE, discordHarness, type DiscordHarness } from "../helpers/fake-discord.ts";
+
+const ALICE = "1400000000000000001";
+
+describe.each(storeKinds)("Discord delivery target on %s", (kind) => {
+  let h: DiscordHarness;
+  let n = 0;
+  beforeAll(async () => {
+    h = await discordHarness(kind, registry, { DISCORD_CHANNELS: `moderators=${CHANNEL.moderators}` });
+    const { pack } = h.runtime.app;
+    for (const b of pack.badges) if (b.id === "partner-badge") b.discordRole = "Partner";
+    for (const t of pack.partner.tiers) if (t.id === "pioneer" || t.id === "creator") t.discordRole = t.name;
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+  beforeEach(() => {
+    h.fake.clear();
+    h.guild.members.set(ALICE, []);
+  });
+
+  const member: Recipient = { id: "m1", handle: "alice", displayName: "Alice", identities: [{ platform: "discord", externalId: ALICE }] };
+  const ctx = (extra: Partial<DeliveryContext> = {}): DeliveryContext => ({ outboxId: ++n, dedupeKey: `test:${n}`, member, ...extra });
+  const deliver = (message: Parameters<DiscordHarness["attached"]["target"]["deliver"]>[0], c = ctx()) => h.attached.target.deliver(message, c);
+  type Body = { content?: string; embeds?: { description?: string }[]; nonce?: string; enforce_nonce?: boolean; allowed_mentions?: { parse: string[]; users: string[] } };
+
+  it("sends a DM through the member's DM channel with an idempotency nonce", async () => {
+    expect(await deliver({ kind: "dm", memberId: "m1", reply: reply("Congratulations, you are now Pioneer.") })).toBe("delivered");
+    expect((h.fake.find("POST", /^\/users\/@me\/channels$/)[0]?.body as { recipient_id: string }).recipient_id).toBe(ALICE);
+    const sent = h.fake.find("POST", new RegExp(`^/channels/9${ALICE}/messages$`));
+    expect(sent).toHaveLength(1);
+    const body = sent[0]?.body as Body;
+    expect(body.content).toBe("Congratulations, you are now Pioneer.");
+    expect(body.enforce_nonce).toBe(true);
+    expect(body.nonce).toHaveLength(25);
+  });
+
+  it("skips a DM for a member without a Discord account", async () => {
+    expect(await deliver({ kind: "dm", memberId: "m2", reply: reply("hi") }, ctx({ member: { ...member, identities: [{ platform: "slack", externalId: "U1" }] } }))).toBe("skipped");
+    expect(h.fake.requests).toHaveLength(0);
+  });
+
+  it("falls back to a mention in the fallback channel when the member's DMs are closed (50007)", async () => {
+    h.fake.failNext("POST", new RegExp(`^/channels/9${ALICE}/messages$`), 403, { message: "Cannot send messages to this user", code: 50007 });
+    expect(await deliver({ kind: "dm", memberId: "m1", reply: reply("Your balance fell below Pioneer.") })).toBe("delivered");
+    const fallback = h.fake.find("POST", new RegExp(`^/channels/${CHANNEL.community}/messages$`));
+    expect(fallback).toHaveLength(1);
+    const body = fallback[0]?.body as Body;
+    expect(body.content).toBe(`<@${ALICE}> (your DMs are closed, so here it is): Your balance fell below Pioneer.`);
+    expect(body.allowed_mentions).toEqual({ parse: [], users: [ALICE] });
+    // The community channel was found by name in the guild.
+    expect(h.fake.find("GET", new RegExp(`^/guilds/${GUILD_ID}/channels$`)).length).toBeLessThanOrEqual(1);
+  });
+
+  it("posts to a mapped channel and attaches the report CSV", async () => {
+    const report = reply("Weekly compliance", [{ type: "header", text: "Weekly compliance" }], {
+      visibility: "public",
+      files: [{ filename: "compliance-2026-W48.csv", contentType: "text/csv", content: "member,program,status\nalice,community-leaders-velo,ok\n" }],
+    });
+    expect(await deliver({ kind: "post", channel: "moderators", reply: report }, ctx({ member: undefined }))).toBe("delivered");
+    const sent = h.fake.find("POST", new RegExp(`^/channels/${CHANNEL.moderators}/messages$`));
+    expect(sent).toHaveLength(1);
+    expect(sent[0]?.files).toEqual([{ name: "compliance-2026-W48.csv", contentType: "text/csv", content: "member,program,status\nalice,community-leaders-velo,ok\n" }]);
+    expect((sent[0]?.body as { embeds: { title: string }[] }).embeds[0]?.title).toBe("Weekly compliance");
+  });
+
+  it("fails for good on a channel that exists nowhere", async () => {
+    await expect(deliver({ kind: "post", channel: "no-such-channel", reply: reply("x") }, ctx({ member: undefined }))).rejects.toBeInstanceOf(PermanentDeliveryError);
+  });
+
+  it("adds and removes a badge role found by name", async () => {
+    expect(await deliver({ kind: "badge-grant", memberId: "m1", badge: "partner-badge" })).toBe("delivered");
+    expect(h.guild.members.get(ALICE)).toEqual([ROLE.partner]);
+    expect(await deliver({ kind: "badge-revoke", memberId: "m1", badge: "partner-badge", reason: "tier lost" })).toBe("delivered");
+    expect(h.guild.members.get(ALICE)).toEqual([]);
+    expect(h.fake.find("DELETE", /roles/)[0]?.headers["x-audit-log-reason"]).toBe(encodeURIComponent("Partner Badge: tier lost"));
+  });
+
+  it("skips badges without a Discord role and forum-only badges", async () => {
+    expect(await deliver({ kind: "badge-grant", memberId: "m1", badge: "verified-partner" })).toBe("skipped");
+    expect(await deliver({ kind: "badge-grant", memberId: "m1", badge: "velo-masters" })).toBe("skipped");
+    expect(h.fake.find("PUT", /roles/)).toHaveLength(0);
+  });
+
+  it("moves tier roles: the new tier's role on, the old one off", async () => {
+    h.guild.members.set(ALICE, [ROLE.pioneer]);
+    expect(await deliver({ kind: "tier-role", memberId: "m1", tier: "creator", previous: "pioneer" })).toBe("delivered");
+    expect(h.guild.members.get(ALICE)).toEqual([ROLE.creator]);
+    // A tier without a role (icon) takes the tier roles off and adds none.
+    expect(await deliver({ kind: "tier-role", memberId: "m1", tier: "icon", previous: "creator" })).toBe("delivered");
+    expect(h.guild.members.get(ALICE)).toEqual([]);
+  });
+
+  it("skips a member who left the server", async () => {
+    h.guild.members.delete(ALICE);
+    expect(await deliver({ kind: "tier-role", memberId: "m1", tier: "creator" })).toBe("skipped");
+  });
+
+  it("reports a role it may not manage (50013) to the moderators and fails for good", async () => {
+    h.fake.failNext("PUT", /\/roles\//, 403, { message: "Missing Permissions", code: 50013 });
+    await expect(deliver({ kind: "badge-grant", memberId: "m1", badge: "partner-badge" })).rejects.toBeInstanceOf(PermanentDeliveryError);
+    const warning = h.fake.find("POST", new RegExp(`^/channels/${CHANNEL.moderators}/messages$`));
+    expect(warning).toHaveLength(1);
+    expect((warning[0]?.body as Body).embeds?.[0]?.description).toContain('I could not give the role "Partner"');
+    expect(h.guild.members.get(ALICE)).toEqual([]);
+  });
+
+  it("turns a 429 into RateLimitedError with Discord's retry_after", async () => {
+    h.fake.rateLimitNext("POST", new RegExp(`^/channels/${CHANNEL.moderators}/messages$`), 7);
+    const err = await deliver({ kind: "post", channel: "moderators", reply: reply("x") }, ctx({ member: undefined })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RateLimitedError);
+    // retry_after is 7 s; discord.js adds its 50 ms safety offset.
+    expect((err as RateLimitedError).retryAfterMs).toBeGreaterThanOrEqual(7000);
+    expect((err as RateLimitedError).retryAfterMs).toBeLessThan(8000);
+    expect(h.fake.find("POST", new RegExp(`^/channels/${CHANNEL.moderators}/messages$`))).toHaveLength(1);
+  });
+});
