@@ -365,5 +365,6 @@ describe("Slack limits and encodings", () => {
     expect(fieldForError("/log: url must be an http(s) link", ["kind", "url", "date"])).toBe("url");
     expect(fieldForError("Something else went wrong", ["kind", "url"])).toBe("kind");
     expect(fieldForError("dashboard-id is missing", ["site", "dashboard-id"])).toBe("dashboard-id");
+    expect(fieldForError("incomplete — experience must say more; profiles must be links", ["profiles", "experience"])).toBe("experience");
   });
 });

@@ -263,9 +263,13 @@ export function answersOf(values: Record<string, Record<string, { value?: string
   return words;
 }
 
-/** The field a user error is about: the first field it names, else the first field. */
+/** The field a user error is about: the one it names first, else the first field. */
 export function fieldForError(message: string, keys: string[]): string | undefined {
   const lower = message.toLowerCase();
-  const named = keys.find((k) => new RegExp(`(^|[^a-z0-9-])${k.toLowerCase().replace(/[-]/g, "\\-")}([^a-z0-9-]|$)`).test(lower));
-  return named ?? keys[0];
+  let best: { key: string; at: number } | undefined;
+  for (const key of keys) {
+    const m = new RegExp(`(^|[^a-z0-9-])${key.toLowerCase().replace(/[-]/g, "\\-")}([^a-z0-9-]|$)`).exec(lower);
+    if (m && (!best || m.index < best.at)) best = { key, at: m.index };
+  }
+  return best?.key ?? keys[0];
 }
