@@ -122,7 +122,7 @@ export async function logActivity(app: App, actor: Actor, input: LogInput, invoc
     if (seen)
       throw new UserError(
         seen.memberId === actor.memberId
-          ? `You already logged ${url} on ${seen.createdAt.toISOString().slice(0, 10)}; it counts once.`
+          ? `You already logged ${url} (dated ${seen.occurredAt.toISOString().slice(0, 10)}); it counts once.`
           : `${url} was already logged by @${seen.member.handle}; the same link counts once.`,
         "If you co-hosted, log your own part (for example your talk's or post's link), or ask a moderator.",
         "log.duplicate",
