@@ -19,9 +19,11 @@ import pause from "./pause.ts";
 import program from "./program.ts";
 import report from "./report.ts";
 import review from "./review.ts";
+import schedule from "./schedule.ts";
 
 export const commands: CommandDef[] = [];
 commands.push(helpCommand(() => commands), tier, points, benefits, site, leaderboard, certify, adjust, dispute);
 commands.push(apply, log, commitments, pause, activity, program, review, report);
+commands.push(schedule);
 
 export const registry: Registry = buildRegistry(commands);

@@ -21,9 +21,23 @@ export interface DeliveryContext {
 /** "skipped": nothing to do on this platform (the member has no account there). */
 export type DeliveryResult = "delivered" | "skipped";
 
+/**
+ * How fast a platform accepts messages. Delivery spaces calls out so the
+ * platform never has to answer 429 (Slack: `{ perChannelMs: 1000 }`, about one
+ * message a second per channel; Discord: `{ perSecond: 50 }` globally).
+ */
+export interface DeliveryLimits {
+  /** At most one message per channel (or DM) every this many milliseconds. */
+  perChannelMs?: number;
+  /** At most this many messages a second over the whole platform. */
+  perSecond?: number;
+}
+
 export interface DeliveryTarget {
   name: Platform;
   deliver(message: OutboxMessage, ctx: DeliveryContext): Promise<DeliveryResult>;
+  /** Optional: unlimited when absent (the terminal). */
+  limits?: DeliveryLimits;
 }
 
 /** A failure no retry can fix (user left, channel gone, bad payload): recorded on the row, not retried. */

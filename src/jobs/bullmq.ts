@@ -1,0 +1,207 @@
+// Jobs on Redis with BullMQ, for production and for several bot processes at
+// once. Two queues:
+//   schedules — one job scheduler per schedule-table entry (stable ids, cron
+//               with tz), plus the outbox sweep every few seconds; a schedule
+//               fires once across all processes, and schedule_runs makes its
+//               period run once even so.
+//   delivery  — one job per outbox row. The job only names the row: the
+//               database claim decides who delivers it, so a duplicate job or
+//               a second worker never delivers a row twice, and a lost job is
+//               found again by the sweep.
+// BullMQ's limiter caps the whole queue at the strictest platform's global
+// rate; the Redis rate gate spaces messages per channel (Slack) across
+// processes; a platform's own 429 pauses the queue for its Retry-After.
+import { Queue, UnrecoverableError, Worker, type Job } from "bullmq";
+import { Redis } from "ioredis";
+import type { Runtime } from "../runtime.ts";
+import { deliverOne, due, type DeliveryOutcome } from "./deliver.ts";
+import { redisGate } from "./rate.ts";
+import { runDue } from "./run.ts";
+import type { ScheduleDef } from "./schedules.ts";
+import type { DeliveryTarget } from "./target.ts";
+
+export const SCHEDULE_QUEUE = "schedules";
+export const DELIVERY_QUEUE = "delivery";
+const OUTBOX_SWEEP_JOB = "outbox";
+
+export interface BullJobsOptions {
+  redisUrl: string;
+  /** Redis key prefix; tests use a fresh one each. */
+  prefix: string;
+  /** How long stop() waits for the current jobs before closing anyway. */
+  stopTimeoutMs: number;
+  concurrency: number;
+}
+
+interface DeliveryJob {
+  outboxId: number;
+}
+
+export interface BullJobs {
+  /** Queues every due outbox row (the sweep; also run when a transaction wrote rows). */
+  sweep(): Promise<number>;
+  stop(): Promise<void>;
+  /** For tests and health checks. */
+  readonly deliveryQueue: Queue;
+  readonly scheduleQueue: Queue;
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | "timeout"> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<"timeout">((resolve) => {
+    timer = setTimeout(() => resolve("timeout"), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** The strictest global rate among the targets, as BullMQ's limiter; none when no target declares one. */
+function limiterFor(targets: DeliveryTarget[]): { max: number; duration: number } | undefined {
+  const rates = targets.map((t) => t.limits?.perSecond).filter((r): r is number => typeof r === "number" && r > 0);
+  return rates.length ? { max: Math.min(...rates), duration: 1000 } : undefined;
+}
+
+export async function startBullJobs(runtime: Runtime, targets: DeliveryTarget[], defs: ScheduleDef[], options: BullJobsOptions): Promise<BullJobs> {
+  const { app } = runtime;
+  const connections: Redis[] = [];
+  // Workers block on Redis: BullMQ requires maxRetriesPerRequest null so a command waits through a reconnect.
+  const connect = () => {
+    const c = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+    c.on("error", (err) => app.log.warn({ err: err.message }, "redis connection error; reconnecting"));
+    connections.push(c);
+    return c;
+  };
+  const conn = connect();
+  const prefix = options.prefix;
+  const scheduleQueue = new Queue(SCHEDULE_QUEUE, { connection: conn, prefix });
+  const deliveryQueue = new Queue<DeliveryJob>(DELIVERY_QUEUE, {
+    connection: conn,
+    prefix,
+    // Failures of the row itself are handled in the database (backoff on availableAt); these
+    // retries only cover the job machinery failing (database briefly away).
+    defaultJobOptions: { removeOnComplete: true, removeOnFail: 1000, attempts: 5, backoff: { type: "exponential", delay: 1000 } },
+  });
+  const gate = redisGate(conn, prefix);
+
+  const cronDefs = defs.filter((d) => d.cron);
+  for (const def of cronDefs)
+    await scheduleQueue.upsertJobScheduler(def.id, { pattern: def.cron as string, tz: def.tz }, { name: def.id, data: { scheduleId: def.id }, opts: { removeOnComplete: 100, removeOnFail: 100 } });
+  const sweepDef = defs.find((d) => d.kind === "outbox");
+  if (sweepDef?.everyMs)
+    await scheduleQueue.upsertJobScheduler(OUTBOX_SWEEP_JOB, { every: sweepDef.everyMs }, { name: OUTBOX_SWEEP_JOB, opts: { removeOnComplete: true, removeOnFail: 100 } });
+  // A program removed from the pack must not keep firing from an old deploy's scheduler.
+  const wanted = new Set([...cronDefs.map((d) => d.id), OUTBOX_SWEEP_JOB]);
+  for (const s of await scheduleQueue.getJobSchedulers()) {
+    const id = s.id ?? s.key;
+    if (id && !wanted.has(id)) await scheduleQueue.removeJobScheduler(id);
+  }
+
+  const sweep = async (): Promise<number> => {
+    const now = app.now();
+    const rows = await app.sql.query<{ id: number; attempts: number }>(
+      `SELECT id, attempts FROM outbox WHERE status = 'pending' AND ${due("$1")} ORDER BY id LIMIT 1000`,
+      [now],
+    );
+    // The jobId makes a row queued once per attempt; BullMQ ignores an add while that job exists.
+    if (rows.length) await deliveryQueue.addBulk(rows.map((r) => ({ name: "deliver", data: { outboxId: r.id }, opts: { jobId: `outbox-${r.id}-${r.attempts}` } })));
+    return rows.length;
+  };
+
+  const later = async (outboxId: number, at: Date, tag: string) => {
+    const delay = Math.max(0, at.getTime() - app.now().getTime());
+    await deliveryQueue.add("deliver", { outboxId }, { jobId: `outbox-${outboxId}-${tag}-${at.getTime()}`, delay });
+  };
+
+  const scheduleWorker = new Worker(
+    SCHEDULE_QUEUE,
+    async (job: Job) => {
+      if (job.name === OUTBOX_SWEEP_JOB) return `${await sweep()} queued`;
+      const def = defs.find((d) => d.id === job.name);
+      // An old deploy's schedule with no entry in this table: failing it again will not help.
+      if (!def) throw new UnrecoverableError(`no schedule ${job.name} in this version's table`);
+      const r = await runDue(app, def);
+      app.log.info({ schedule: def.id, status: r.status, period: r.period }, r.summary);
+      return r.summary;
+    },
+    { connection: connect(), prefix, concurrency: 1 },
+  );
+
+  const limiter = limiterFor(targets);
+  const deliveryWorker: Worker<DeliveryJob> = new Worker<DeliveryJob>(
+    DELIVERY_QUEUE,
+    async (job) => {
+      const id = Number(job.data?.outboxId);
+      if (!Number.isInteger(id) || id <= 0) throw new UnrecoverableError(`delivery job without an outbox id: ${JSON.stringify(job.data)}`);
+      const outcome: DeliveryOutcome = await deliverOne(app, targets, id, { gate });
+      switch (outcome.status) {
+        case "rate-limited":
+          if (outcome.platform) {
+            // The platform answered 429: nothing on this queue should go out before Retry-After.
+            // The row's availableAt moved by the same amount, so the retried job finds it due.
+            await deliveryWorker.rateLimit(outcome.retryAfterMs);
+            throw Worker.RateLimitError();
+          }
+          await later(id, new Date(app.now().getTime() + outcome.retryAfterMs), "slot");
+          break;
+        case "held":
+          await later(id, outcome.until, "quiet");
+          break;
+        case "retry":
+          await later(id, outcome.at, "retry");
+          break;
+        default:
+          break;
+      }
+      return outcome.status;
+    },
+    { connection: connect(), prefix, concurrency: options.concurrency, ...(limiter ? { limiter } : {}) },
+  );
+  for (const w of [scheduleWorker, deliveryWorker]) w.on("error", (err) => app.log.warn({ err: err.message }, "bullmq worker error"));
+
+  // Queue rows as soon as a transaction wrote them, coalescing bursts into one sweep at a time.
+  let sweeping: Promise<unknown> | null = null;
+  let again = false;
+  let stopped = false;
+  const kick = () => {
+    if (stopped) return;
+    if (sweeping) {
+      again = true;
+      return;
+    }
+    sweeping = (async () => {
+      do {
+        again = false;
+        try {
+          await sweep();
+        } catch (err) {
+          app.log.warn({ err: (err as Error).message }, "outbox sweep failed; the scheduled sweep will retry");
+        }
+      } while (again && !stopped);
+      sweeping = null;
+    })();
+  };
+  runtime.events.on("outbox", kick);
+  await Promise.all([scheduleWorker.waitUntilReady(), deliveryWorker.waitUntilReady()]);
+  kick();
+
+  return {
+    sweep,
+    deliveryQueue,
+    scheduleQueue,
+    stop: async () => {
+      stopped = true;
+      runtime.events.off("outbox", kick);
+      await sweeping;
+      // close() stops fetching and waits for the current jobs, with no timeout of its own.
+      const closing = Promise.all([scheduleWorker.close(), deliveryWorker.close()]);
+      if ((await withTimeout(closing, options.stopTimeoutMs)) === "timeout") {
+        app.log.warn({ timeoutMs: options.stopTimeoutMs }, "jobs still running at shutdown; closing anyway (their rows stay claimed until the lock expires, then go out again)");
+        await withTimeout(Promise.all([scheduleWorker.close(true), deliveryWorker.close(true)]), 2000);
+      }
+      await withTimeout(Promise.all([scheduleQueue.close(), deliveryQueue.close()]), 2000);
+      for (const c of connections) {
+        if (c.status === "end") continue;
+        if ((await withTimeout(c.quit().catch(() => "error"), 1000)) !== "OK") c.disconnect();
+      }
+    },
+  };
+}

@@ -1,0 +1,186 @@
+// The job functions behind the schedule table. They do not know which
+// scheduler calls them (a BullMQ worker, croner in-process, catch-up at start,
+// a moderator's `/schedule run`): each run works out its period from the time
+// it was due, and a row in schedule_runs, inserted in the same transaction as
+// the outbox rows it writes, makes a period run once even when several
+// processes try at the same moment (the unique key decides; the loser's
+// transaction rolls back whole).
+import type { App } from "../app.ts";
+import { reply, type Reply } from "../chat/reply.ts";
+import type { Actor } from "../command/types.ts";
+import { formatDeadline } from "../domain/periods.ts";
+import { audit } from "../services/audit.ts";
+import { membersNeedingReminder } from "../services/commitments.ts";
+import { sweepTiers } from "../services/ledger.ts";
+import { enqueue } from "../services/outbox.ts";
+import { buildReport } from "../services/reports.ts";
+import { sweepPremium } from "../services/sites.ts";
+import type { Tx } from "../store/client.ts";
+import { dueRun, periodAt, type ScheduledRun, type ScheduleDef } from "./schedules.ts";
+
+export interface RunResult {
+  scheduleId: string;
+  period: string;
+  status: "ran" | "already-ran" | "not-due";
+  /** One line for logs and the /schedule reply. */
+  summary: string;
+}
+
+/** Preference key: value "*" (every program) or a comma-separated list of program ids. */
+export const REPORT_DM_KEY = "report-dm";
+
+class AlreadyRan extends Error {}
+
+function isUniqueViolation(err: unknown): boolean {
+  return (err as { code?: string }).code === "P2002";
+}
+
+/** Runs the schedule's due period unless it ran already: what a firing scheduler and catch-up call. */
+export async function runDue(app: App, def: ScheduleDef): Promise<RunResult> {
+  const due = dueRun(def, app.now(), app.pack);
+  if (!due) return { scheduleId: def.id, period: "", status: "not-due", summary: `${def.id}: nothing due` };
+  const seen = await app.db.scheduleRun.findUnique({ where: { scheduleId_period: { scheduleId: def.id, period: due.period } } });
+  if (seen) return already(due);
+  try {
+    return await execute(app, due, false);
+  } catch (err) {
+    if (err instanceof AlreadyRan || isUniqueViolation(err)) return already(due);
+    throw err;
+  }
+}
+
+/** A moderator's `/schedule run`: runs the current period now, even if it ran (reminders still reach nobody twice). */
+export async function runScheduleNow(app: App, def: ScheduleDef): Promise<RunResult> {
+  return execute(app, { def, period: periodAt(def, app.now()), firedAt: app.now() }, true);
+}
+
+/** At start: every schedule whose time passed while no process ran is run once, for the period it was due for. */
+export async function catchUp(app: App, defs: ScheduleDef[]): Promise<RunResult[]> {
+  const out: RunResult[] = [];
+  for (const def of defs) {
+    try {
+      const r = await runDue(app, def);
+      if (r.status === "ran") app.log.info({ schedule: def.id, period: r.period }, "caught up a missed schedule");
+      out.push(r);
+    } catch (err) {
+      app.log.error({ err, schedule: def.id }, "catch-up run failed");
+    }
+  }
+  return out;
+}
+
+function already(run: ScheduledRun): RunResult {
+  return { scheduleId: run.def.id, period: run.period, status: "already-ran", summary: `${run.def.id}: ${run.period} already ran` };
+}
+
+/** Records the run inside the caller's transaction; a second scheduled run of the period throws and rolls back. */
+async function record(tx: Tx, run: ScheduledRun, manual: boolean): Promise<void> {
+  // ON CONFLICT DO NOTHING waits for a concurrent insert of the same period to commit, then counts 0.
+  const created = await tx.scheduleRun.createMany({ data: [{ scheduleId: run.def.id, period: run.period }], skipDuplicates: true });
+  if (created.count === 0 && !manual) throw new AlreadyRan();
+}
+
+function programOf(app: App, def: ScheduleDef) {
+  const program = app.pack.programs.find((p) => p.id === def.programId);
+  if (!program) throw new Error(`schedule ${def.id} names program ${def.programId ?? "(none)"}, which the pack does not have`);
+  return program;
+}
+
+async function execute(app: App, run: ScheduledRun, manual: boolean): Promise<RunResult> {
+  const done = (summary: string): RunResult => ({ scheduleId: run.def.id, period: run.period, status: "ran", summary: `${run.def.id} (${run.period}): ${summary}` });
+  switch (run.def.kind) {
+    case "weekly-report":
+      return done(await weeklyReport(app, run, manual));
+    case "reminder":
+      return done(await reminders(app, run, "week", manual));
+    case "monthly-reminder":
+      return done(await reminders(app, run, "month", manual));
+    case "daily-sweep": {
+      const lapsed = await sweepPremium(app);
+      const demoted = await sweepTiers(app);
+      // The sweeps are idempotent by themselves; the row only tells catch-up that today is done.
+      await app.db.scheduleRun.createMany({ data: [{ scheduleId: run.def.id, period: run.period }], skipDuplicates: true });
+      return done(`${lapsed} site${lapsed === 1 ? "" : "s"} lapsed, ${demoted} member${demoted === 1 ? "" : "s"} moved down a tier`);
+    }
+    case "outbox":
+      app.outboxWritten();
+      return done("delivery started");
+  }
+}
+
+export async function reportSubscribers(app: App, programId: string): Promise<string[]> {
+  const prefs = await app.db.preference.findMany({ where: { key: REPORT_DM_KEY } });
+  return prefs.filter((p) => p.value === "*" || p.value.split(",").includes(programId)).map((p) => p.memberId);
+}
+
+async function weeklyReport(app: App, run: ScheduledRun, manual: boolean): Promise<string> {
+  const program = programOf(app, run.def);
+  const report = await buildReport(app, program.id, run.period);
+  const post: Reply = { ...report, visibility: "public" };
+  const subscribers = await reportSubscribers(app, program.id);
+  // A moderator who asks again gets the report again; a scheduler firing twice does not.
+  const suffix = manual ? `:manual:${app.now().getTime()}` : "";
+  await app.db.$transaction(async (tx) => {
+    await record(tx, run, manual);
+    await enqueue(tx, { kind: "post", channel: program.moderatorChannel, reply: post }, { now: app.now(), dedupeKey: `report:${program.id}:${run.period}:post${suffix}` });
+    for (const memberId of subscribers)
+      await enqueue(tx, { kind: "dm", memberId, reply: report }, { now: app.now(), dedupeKey: `report:${program.id}:${run.period}:dm:${memberId}${suffix}` });
+  });
+  app.outboxWritten();
+  return `report posted to #${program.moderatorChannel}${subscribers.length ? ` and sent to ${subscribers.length} moderator${subscribers.length === 1 ? "" : "s"}` : ""}`;
+}
+
+export function reminderReply(programName: string, unit: "week" | "month", missing: string[], deadline: Date, tz: string): Reply {
+  const when = formatDeadline(deadline, tz);
+  return reply(`${programName}: ${missing.length === 1 ? "one commitment" : `${missing.length} commitments`} still open this ${unit}, due ${when}`, [
+    { type: "header", text: `${programName} — a friendly reminder` },
+    { type: "text", text: `This ${unit} you still have:\n${missing.map((m) => `• ${m}`).join("\n")}` },
+    { type: "fields", fields: [{ label: "Due by", value: when }] },
+    { type: "context", text: "Log what you did with /log; /commitments shows where you stand." },
+  ]);
+}
+
+async function reminders(app: App, run: ScheduledRun, unit: "week" | "month", manual: boolean): Promise<string> {
+  const program = programOf(app, run.def);
+  const due = await membersNeedingReminder(app, program.id, unit, app.now());
+  const zones = new Map(
+    (await app.db.member.findMany({ where: { id: { in: due.map((d) => d.memberId) } }, select: { id: true, timezone: true } })).map((m) => [m.id, m.timezone]),
+  );
+  await app.db.$transaction(async (tx) => {
+    await record(tx, run, manual);
+    for (const d of due) {
+      const message = reminderReply(program.name, unit, d.missing, d.deadline, zones.get(d.memberId) ?? app.config.STEWARD_TIMEZONE);
+      // Manual runs use the same key: nobody gets the same reminder twice for one period.
+      await enqueue(tx, { kind: "dm", memberId: d.memberId, reply: message }, { now: app.now(), dedupeKey: `reminder:${program.id}:${unit}:${d.periodKey}:${d.memberId}` });
+    }
+  });
+  if (due.length) app.outboxWritten();
+  return `${due.length} reminder${due.length === 1 ? "" : "s"} queued`;
+}
+
+/** `/schedule subscribe`: the moderator gets the weekly report of `programId` (or of every program) as a DM too. */
+export async function setReportDm(app: App, actor: Actor, programId: string | undefined, on: boolean): Promise<string[] | "*"> {
+  const result = await app.db.$transaction(async (tx) => {
+    const current = await tx.preference.findUnique({ where: { memberId_key: { memberId: actor.memberId, key: REPORT_DM_KEY } } });
+    let programs: Set<string> | "*" = current?.value === "*" ? "*" : new Set(current?.value.split(",").filter(Boolean) ?? []);
+    if (!programId) programs = on ? "*" : new Set();
+    else if (on && programs !== "*") programs.add(programId);
+    else if (!on) {
+      if (programs === "*") programs = new Set(app.pack.programs.filter((p) => p.type === "community").map((p) => p.id));
+      programs.delete(programId);
+    }
+    const value = programs === "*" ? "*" : [...programs].sort().join(",");
+    if (value) {
+      await tx.preference.upsert({
+        where: { memberId_key: { memberId: actor.memberId, key: REPORT_DM_KEY } },
+        create: { memberId: actor.memberId, key: REPORT_DM_KEY, value },
+        update: { value },
+      });
+    } else {
+      await tx.preference.deleteMany({ where: { memberId: actor.memberId, key: REPORT_DM_KEY } });
+    }
+    await audit(tx, actor, on ? "schedule subscribe" : "schedule unsubscribe", programId ?? "*", { value });
+    return programs === "*" ? "*" : [...programs].sort();
+  });
+  return result;
+}

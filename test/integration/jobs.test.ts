@@ -1,0 +1,269 @@
+// Schedules and delivery against real databases (PGlite always, Postgres when
+// DATABASE_URL is set): the schedule table, catch-up that runs a period once,
+// reminders that reach nobody twice, quiet hours, batching, rate limits and
+// permanent failures. The BullMQ side is in bullmq.test.ts.
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { registry } from "../../commands/index.ts";
+import { reply } from "../../src/chat/reply.ts";
+import { dispatch } from "../../src/command/dispatch.ts";
+import type { Actor } from "../../src/command/types.ts";
+import { deliverDue } from "../../src/jobs/deliver.ts";
+import { listSchedules, startJobs } from "../../src/jobs/index.ts";
+import { catchUp, runDue } from "../../src/jobs/run.ts";
+import { dueRun, scheduleTable } from "../../src/jobs/schedules.ts";
+import { PermanentDeliveryError, RateLimitedError, type DeliveryTarget } from "../../src/jobs/target.ts";
+import { ensureMember } from "../../src/services/members.ts";
+import { enqueue, type OutboxMessage } from "../../src/services/outbox.ts";
+import { storeKinds, testRuntime, type TestRuntime } from "../helpers/runtime.ts";
+
+interface Received {
+  message: OutboxMessage;
+  dedupeKey: string;
+  handle?: string;
+}
+
+function recorder(name: DeliveryTarget["name"] = "console") {
+  const received: Received[] = [];
+  const target: DeliveryTarget = {
+    name,
+    deliver: async (message, ctx) => {
+      received.push({ message, dedupeKey: ctx.dedupeKey, ...(ctx.member ? { handle: ctx.member.handle } : {}) });
+      return "delivered";
+    },
+  };
+  return { target, received };
+}
+
+const PROGRAM = "community-leaders-velo";
+
+describe.each(storeKinds)("jobs on %s", (kind) => {
+  let rt: TestRuntime;
+  beforeEach(async () => {
+    // Wednesday 25 Nov 2026, 12:00 in Berlin.
+    rt = await testRuntime(kind, { STEWARD_TIMEZONE: "Europe/Berlin" }, undefined);
+    rt.clock.set("2026-11-25T11:00:00Z");
+  });
+  afterEach(async () => {
+    await rt.close();
+  });
+
+  async function member(handle: string, timezone?: string) {
+    const m = await ensureMember(rt.app, "console", handle, handle);
+    if (timezone) await rt.app.db.member.update({ where: { id: m.id }, data: { timezone } });
+    return m;
+  }
+
+  async function dm(memberId: string, text: string, key: string) {
+    await rt.app.db.$transaction((tx) => enqueue(tx, { kind: "dm", memberId, reply: reply(text) }, { dedupeKey: key, now: rt.app.now() }));
+  }
+
+  it("has a stable schedule table with next runs in the organisation's timezone", () => {
+    const ids = scheduleTable(rt.app.pack, rt.app.config).map((d) => d.id);
+    expect(ids).toEqual(scheduleTable(rt.app.pack, rt.app.config).map((d) => d.id));
+    expect(ids).toContain(`weekly-report:${PROGRAM}`);
+    expect(ids).toContain(`reminder:${PROGRAM}`);
+    expect(ids).toContain(`monthly-reminder:${PROGRAM}`);
+    expect(ids).toContain("daily-sweep");
+    const byId = new Map(listSchedules(rt.app).map((s) => [s.id, s]));
+    // Monday 30 Nov 09:00 CET is 08:00 UTC; Thursday 26 Nov 10:00 CET is 09:00 UTC.
+    expect(byId.get(`weekly-report:${PROGRAM}`)?.nextRun?.toISOString()).toBe("2026-11-30T08:00:00.000Z");
+    expect(byId.get(`reminder:${PROGRAM}`)?.nextRun?.toISOString()).toBe("2026-11-26T09:00:00.000Z");
+    // November has 30 days; five days left counts 26 to 30: the reminder goes out on the 26th at 10:00 CET.
+    expect(byId.get(`monthly-reminder:${PROGRAM}`)?.nextRun?.toISOString()).toBe("2026-11-26T09:00:00.000Z");
+  });
+
+  it("catches up a missed weekly report once, for the week before it was due", async () => {
+    const def = scheduleTable(rt.app.pack, rt.app.config).find((d) => d.id === `weekly-report:${PROGRAM}`);
+    if (!def) throw new Error("no report schedule");
+    // The report was due Monday 23 Nov 09:00; the bot comes up on Wednesday.
+    expect(dueRun(def, rt.app.now(), rt.app.pack)?.period).toBe("2026-W47");
+    const first = await runDue(rt.app, def);
+    expect(first.status).toBe("ran");
+    expect(first.period).toBe("2026-W47");
+    expect((await runDue(rt.app, def)).status).toBe("already-ran");
+    const posts = await rt.app.db.outboxMessage.findMany({ where: { kind: "post" } });
+    expect(posts.map((p) => p.dedupeKey)).toEqual([`report:${PROGRAM}:2026-W47:post`]);
+    expect(posts[0]?.channel).toBe("moderators");
+    // Catch-up on a second start (or in a second process) finds the period recorded.
+    const again = await catchUp(rt.app, [def]);
+    expect(again.map((r) => r.status)).toEqual(["already-ran"]);
+    expect(await rt.app.db.scheduleRun.count({ where: { scheduleId: def.id } })).toBe(1);
+  });
+
+  it("runs a period once when two runs race (the schedule_runs row decides)", async () => {
+    const def = scheduleTable(rt.app.pack, rt.app.config).find((d) => d.id === `weekly-report:${PROGRAM}`);
+    if (!def) throw new Error("no report schedule");
+    const results = await Promise.all([runDue(rt.app, def), runDue(rt.app, def), runDue(rt.app, def)]);
+    expect(results.filter((r) => r.status === "ran")).toHaveLength(1);
+    expect(await rt.app.db.outboxMessage.count({ where: { kind: "post" } })).toBe(1);
+  });
+
+  it("reminds leaders short of this week's commitments once per period, in their timezone", async () => {
+    const alice = await member("alice", "America/New_York");
+    const bob = await member("bob");
+    for (const m of [alice, bob])
+      await rt.app.db.membership.create({ data: { memberId: m.id, programId: PROGRAM, state: "active", joinedAt: new Date("2026-09-01T00:00:00Z") } });
+    // Thursday 26 Nov, 10:05 Berlin: the reminder fired five minutes ago.
+    rt.clock.set("2026-11-26T09:05:00Z");
+    const def = scheduleTable(rt.app.pack, rt.app.config).find((d) => d.id === `reminder:${PROGRAM}`);
+    if (!def) throw new Error("no reminder schedule");
+    expect((await runDue(rt.app, def)).summary).toMatch(/2 reminders queued/);
+    expect((await runDue(rt.app, def)).status).toBe("already-ran");
+    // A moderator running it again reaches nobody twice.
+    const mod = await member("mod");
+    const actor: Actor = { memberId: mod.id, handle: "mod", displayName: "mod", platform: "console", externalId: "mod", isModerator: true };
+    const out = await dispatch(registry, { command: "schedule", words: ["run", "reminder"] }, { app: rt.app, actor, interactive: false });
+    expect(out.type === "reply" && out.reply.status).toBe("ok");
+    const rows = await rt.app.db.outboxMessage.findMany({ where: { kind: "dm" }, orderBy: { memberId: "asc" } });
+    expect(rows.map((r) => r.dedupeKey).sort()).toEqual([`reminder:${PROGRAM}:week:2026-W48:${alice.id}`, `reminder:${PROGRAM}:week:2026-W48:${bob.id}`].sort());
+    const { target, received } = recorder();
+    rt.app.pack.quietHours = undefined;
+    await deliverDue(rt.app, [target]);
+    const toAlice = received.find((r) => r.handle === "alice");
+    expect(JSON.stringify(toAlice?.message)).toContain("Contribute in the private Slack: 1 more");
+    // Alice lives in New York: the week ends Monday 00:00 Berlin, which is Sunday 18:00 there.
+    expect(JSON.stringify(toAlice?.message)).toContain("Sun 29 Nov 2026, 17:59");
+  });
+
+  it("does not send a reminder for a week that is over", async () => {
+    const def = scheduleTable(rt.app.pack, rt.app.config).find((d) => d.id === `reminder:${PROGRAM}`);
+    if (!def) throw new Error("no reminder schedule");
+    // Monday: last Thursday's reminder is stale, this week's is not due yet.
+    rt.clock.set("2026-11-30T08:00:00Z");
+    expect(dueRun(def, rt.app.now(), rt.app.pack)).toBeNull();
+  });
+
+  it("holds DMs during quiet hours in the member's timezone and lets posts through", async () => {
+    const alice = await member("alice", "Asia/Tokyo");
+    const bob = await member("bob");
+    // 14:00 UTC: 23:00 in Tokyo (quiet until 08:00), 15:00 in Berlin.
+    rt.clock.set("2026-11-25T14:00:00Z");
+    await dm(alice.id, "for alice", "k:alice");
+    await dm(bob.id, "for bob", "k:bob");
+    await rt.app.db.$transaction((tx) => enqueue(tx, { kind: "post", channel: "announcements", reply: reply("hello all") }, { dedupeKey: "k:post", now: rt.app.now() }));
+    const { target, received } = recorder();
+    await deliverDue(rt.app, [target]);
+    expect(received.map((r) => r.dedupeKey).sort()).toEqual(["k:bob", "k:post"]);
+    const held = await rt.app.db.outboxMessage.findUniqueOrThrow({ where: { dedupeKey: "k:alice" } });
+    expect(held.status).toBe("pending");
+    expect(held.attempts).toBe(0);
+    expect(held.availableAt.toISOString()).toBe("2026-11-25T23:00:00.000Z"); // 08:00 in Tokyo
+    rt.clock.set("2026-11-25T23:00:00Z");
+    await deliverDue(rt.app, [target]);
+    expect(received.map((r) => r.dedupeKey)).toContain("k:alice");
+  });
+
+  it("sends several DMs for one member written within batchMinutes as one message", async () => {
+    const alice = await member("alice");
+    const bob = await member("bob");
+    await dm(alice.id, "You reached Pioneer", "k1");
+    await dm(alice.id, "You got the Partner badge", "k2");
+    await dm(bob.id, "Hi bob", "k3");
+    const { target, received } = recorder();
+    expect(await deliverDue(rt.app, [target])).toBe(3);
+    expect(received).toHaveLength(2);
+    const toAlice = received.find((r) => r.handle === "alice");
+    expect(toAlice?.message.kind === "dm" && toAlice.message.reply.text).toBe("You reached Pioneer\nYou got the Partner badge");
+    expect(toAlice?.dedupeKey).toMatch(/^batch:\d+,\d+$/);
+    expect(await rt.app.db.outboxMessage.count({ where: { status: "delivered" } })).toBe(3);
+  });
+
+  it("honours a platform's Retry-After without counting it as a failed attempt", async () => {
+    const bob = await member("bob");
+    await dm(bob.id, "hi", "k:rl");
+    let calls = 0;
+    const seen: string[] = [];
+    const flaky: DeliveryTarget = {
+      name: "slack",
+      deliver: async (_m, ctx) => {
+        calls++;
+        if (calls === 1) throw new RateLimitedError(30_000);
+        seen.push(ctx.dedupeKey);
+        return "delivered";
+      },
+    };
+    expect(await deliverDue(rt.app, [flaky])).toBe(0);
+    const row = await rt.app.db.outboxMessage.findUniqueOrThrow({ where: { dedupeKey: "k:rl" } });
+    expect(row.attempts).toBe(0);
+    expect(row.availableAt.getTime()).toBe(rt.app.now().getTime() + 30_000);
+    expect(await deliverDue(rt.app, [flaky])).toBe(0); // not before the wait
+    rt.clock.advance(30_000);
+    expect(await deliverDue(rt.app, [flaky])).toBe(1);
+    expect(seen).toEqual(["k:rl"]);
+  });
+
+  it("records a permanent failure on the row and goes on with the others", async () => {
+    const gone = await member("gone");
+    const bob = await member("bob");
+    await dm(gone.id, "hi", "k:gone");
+    await dm(bob.id, "hi", "k:bob");
+    const { target, received } = recorder("discord");
+    const picky: DeliveryTarget = {
+      name: "discord",
+      deliver: async (m, ctx) => {
+        if (ctx.member?.handle === "gone") throw new PermanentDeliveryError("user left the server");
+        return target.deliver(m, ctx);
+      },
+    };
+    await deliverDue(rt.app, [picky]);
+    expect(received.map((r) => r.dedupeKey)).toEqual(["k:bob"]);
+    const failed = await rt.app.db.outboxMessage.findUniqueOrThrow({ where: { dedupeKey: "k:gone" } });
+    expect(failed.status).toBe("failed");
+    expect(failed.lastError).toBe("user left the server");
+  });
+
+  it("spaces messages to one channel by the target's per-channel limit", async () => {
+    for (let i = 0; i < 3; i++)
+      await rt.app.db.$transaction((tx) => enqueue(tx, { kind: "post", channel: "announcements", reply: reply(`n${i}`) }, { dedupeKey: `p${i}`, now: rt.app.now() }));
+    const times: number[] = [];
+    const slow: DeliveryTarget = {
+      name: "slack",
+      limits: { perChannelMs: 300 },
+      deliver: async () => {
+        times.push(Date.now());
+        return "delivered";
+      },
+    };
+    expect(await deliverDue(rt.app, [slow])).toBe(3);
+    expect(times).toHaveLength(3);
+    expect((times[2] ?? 0) - (times[0] ?? 0)).toBeGreaterThanOrEqual(550);
+  });
+
+  it("lets moderators subscribe to report DMs and lists schedules for anyone", async () => {
+    const mod = await member("mod");
+    const bob = await member("bob");
+    const actor = (m: { id: string; handle: string }, isModerator: boolean): Actor => ({ memberId: m.id, handle: m.handle, displayName: m.handle, platform: "console", externalId: m.handle, isModerator });
+    const list = await dispatch(registry, { command: "schedule", words: [] }, { app: rt.app, actor: actor(bob, false), interactive: false });
+    expect(list.type === "reply" && JSON.stringify(list.reply.blocks)).toContain("Mon 30 Nov 2026, 09:00");
+    const denied = await dispatch(registry, { command: "schedule", words: ["run", "weekly-report"] }, { app: rt.app, actor: actor(bob, false), interactive: false });
+    expect(denied.type === "reply" && denied.reply.status).toBe("user-error");
+    const unknown = await dispatch(registry, { command: "schedule", words: ["run", "weekly"] }, { app: rt.app, actor: actor(mod, true), interactive: false });
+    expect(unknown.type === "reply" && unknown.reply.text).toMatch(/no schedule 'weekly'.*weekly-report/);
+    const sub = await dispatch(registry, { command: "schedule", words: ["subscribe", PROGRAM] }, { app: rt.app, actor: actor(mod, true), interactive: false });
+    expect(sub.type === "reply" && sub.reply.status).toBe("ok");
+    const def = scheduleTable(rt.app.pack, rt.app.config).find((d) => d.id === `weekly-report:${PROGRAM}`);
+    if (!def) throw new Error("no report schedule");
+    await runDue(rt.app, def);
+    const dms = await rt.app.db.outboxMessage.findMany({ where: { kind: "dm" } });
+    expect(dms.map((d) => d.memberId)).toEqual([mod.id]);
+    await dispatch(registry, { command: "schedule", words: ["unsubscribe"] }, { app: rt.app, actor: actor(mod, true), interactive: false });
+    expect(await rt.app.db.preference.count()).toBe(0);
+  });
+
+  it("starts in-process without Redis, catches up, delivers and stops", async () => {
+    const { target, received } = recorder();
+    const jobs = await startJobs(rt, [target], { redisUrl: null, pollMs: 50 });
+    expect(jobs.mode).toBe("in-process");
+    await jobs.drain();
+    // The catch-up at start posted last week's report of every community program.
+    expect(received.filter((r) => r.message.kind === "post").map((r) => r.dedupeKey).sort()).toEqual([
+      "report:community-leaders-editorx:2026-W47:post",
+      `report:${PROGRAM}:2026-W47:post`,
+      "report:velo-masters:2026-W47:post",
+    ]);
+    expect(await jobs.runNow("weekly-report")).toMatch(/report posted/);
+    await jobs.drain();
+    expect(received.filter((r) => r.message.kind === "post")).toHaveLength(6);
+    await jobs.stop();
+  });
+});
