@@ -12,7 +12,7 @@ import { storeKinds, testRuntime, type TestRuntime } from "../helpers/runtime.ts
 
 const SECRET = "review-secret";
 
-type View = { private_metadata: string; blocks: { block_id: string; type: string }[] };
+type View = { private_metadata: string; blocks: { block_id: string; type: string; element?: { type: string } }[] };
 type Button = { action_id: string; value: string };
 
 describe.each(storeKinds)("Applications reviewed on Slack (%s)", (kind) => {
@@ -162,6 +162,45 @@ describe.each(storeKinds)("Applications reviewed on Slack (%s)", (kind) => {
     expect(JSON.stringify(update.body.blocks)).toContain("Rejected @dan's application to Velo Community Leaders; they were told why. — <@UMOD>");
     const row = await rt.app.db.application.findFirstOrThrow({ where: { member: { handle: "dan" } } });
     expect(row.state).toBe("rejected");
+  });
+
+  it("/log opens the activity's questions (a link and a date picker) and logs the answers", async () => {
+    const id = ++n;
+    const opens = fake.callsTo("views.open").length;
+    const body = form({ command: "/log", text: "meetup", user_id: "UCAROL", user_name: "carol", channel_id: "CGEN", team_id: "T1", trigger_id: `trig-${id}`, response_url: fake.responseUrl(id) });
+    await sendSigned(url, body, FORM, { secret: SECRET });
+    const view = (await latest("views.open", opens + 1)).body.view as View;
+    expect(view.blocks.map((b) => [b.block_id, b.element?.type])).toEqual([
+      ["url", "url_text_input"],
+      ["date", "datepicker"],
+    ]);
+    const respondsBefore = fake.callsTo("respond").length;
+    const res = await sendSigned(
+      url,
+      interactive({
+        type: "view_submission",
+        team: { id: "T1", domain: "t" },
+        user: { id: "UCAROL", name: "carol" },
+        api_app_id: "A1",
+        token: "x",
+        view: {
+          ...view,
+          id: "VLOG",
+          type: "modal",
+          callback_id: "steward-form",
+          state: { values: { url: { value: { type: "url_text_input", value: "https://meetup.example.com/velo-berlin" } }, date: { value: { type: "datepicker", selected_date: "2026-11-20" } } } },
+        },
+      }),
+      FORM,
+      { secret: SECRET },
+    );
+    expect(res.text).toBe("");
+    const answer = (await fake.waitFor("respond", respondsBefore + 1)).at(-1)!;
+    expect(answer.path).toBe(`/respond/${id}`);
+    expect(String(answer.body.text)).toContain("Logged: Meetup hosted");
+    const activity = await rt.app.db.activity.findFirstOrThrow({ where: { kind: "meetup" } });
+    expect(activity.url).toContain("meetup.example.com/velo-berlin");
+    expect(activity.occurredAt.toISOString().slice(0, 10)).toBe("2026-11-20");
   });
 
   async function eventuallyPending(handle: string): Promise<void> {

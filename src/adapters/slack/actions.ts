@@ -59,7 +59,7 @@ export function registerActions(bolt: BoltApp, ctx: SlackContext): void {
       const outcome = await dispatch(
         ctx.registry,
         { command: payload.command, words: buttonWords(payload) },
-        { app: ctx.app, actor, interactive: true, ...(channel ? { channel } : {}) },
+        { app: ctx.app, actor, interactive: true, invocationId: `slack:${body.trigger_id}`, ...(channel ? { channel } : {}) },
       );
       if (outcome.type === "form") {
         await openModal(ctx, body.trigger_id, outcome.form, modal(outcome.form.submit));
@@ -95,7 +95,7 @@ export function registerActions(bolt: BoltApp, ctx: SlackContext): void {
     const run = (async (): Promise<Outcome> => {
       const actor: Actor = await ctx.actors.actor(userId, body.user.name);
       const channel = channelName(ctx.app, meta.channel);
-      return dispatch(ctx.registry, { command: line.command, words }, { app: ctx.app, actor, interactive: false, ...(channel ? { channel } : {}) });
+      return dispatch(ctx.registry, { command: line.command, words }, { app: ctx.app, actor, interactive: false, invocationId: `slack:view:${view.id}`, ...(channel ? { channel } : {}) });
     })().catch((err: unknown): Outcome => ({ type: "reply", reply: apology(ctx, err, { modal: meta.submit, user: userId }) }));
 
     // Most commands answer well within Slack's deadline, so errors can go on the field; a slow one closes the modal first.

@@ -53,7 +53,7 @@ export function registerCommands(bolt: BoltApp, ctx: SlackContext): void {
       try {
         const actor = await ctx.actors.actor(body.user_id, body.user_name);
         const channel = channelName(ctx.app, body.channel_id);
-        const outcome = await dispatch(ctx.registry, { command: name, words }, { app: ctx.app, actor, interactive: true, ...(channel ? { channel } : {}) });
+        const outcome = await dispatch(ctx.registry, { command: name, words }, { app: ctx.app, actor, interactive: true, invocationId: `slack:${body.trigger_id}`, ...(channel ? { channel } : {}) });
         if (outcome.type === "form") {
           await openModal(ctx, body.trigger_id, outcome.form, { submit: outcome.form.submit, channel: body.channel_id, responseUrl: body.response_url });
           return;

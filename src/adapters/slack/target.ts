@@ -142,6 +142,8 @@ export function slackTarget(app: App, client: webApi.WebClient): DeliveryTarget 
 
   return {
     name: "slack",
+    // chat.postMessage allows about one message a second per channel; spacing them keeps 429s rare.
+    limits: { perChannelMs: 1000 },
     deliver: async (message, ctx) => {
       try {
         return await deliver(message, ctx);
