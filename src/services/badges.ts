@@ -18,8 +18,8 @@ export async function grantBadge(app: App, tx: Tx, memberId: string, badge: stri
   const held = await tx.badge.findFirst({ where: { memberId, badge, revokedAt: null } });
   if (held) return false;
   const row = await tx.badge.create({ data: { memberId, badge, grantedBy: actor, reason } });
-  if (def.shownIn === "chat") await enqueue(tx, { kind: "badge-grant", memberId, badge }, { dedupeKey: `badge:${row.id}:grant` });
-  await enqueue(tx, { kind: "dm", memberId, reply: reply(fillTemplate(app.pack.partner.templates.badgeGrantedDm, { badge: def.name, reason })) }, { dedupeKey: `badge:${row.id}:grant:dm` });
+  if (def.shownIn === "chat") await enqueue(tx, { kind: "badge-grant", memberId, badge }, { now: app.now(), dedupeKey: `badge:${row.id}:grant` });
+  await enqueue(tx, { kind: "dm", memberId, reply: reply(fillTemplate(app.pack.partner.templates.badgeGrantedDm, { badge: def.name, reason })) }, { now: app.now(), dedupeKey: `badge:${row.id}:grant:dm` });
   return true;
 }
 
@@ -28,8 +28,8 @@ export async function revokeBadge(app: App, tx: Tx, memberId: string, badge: str
   const held = await tx.badge.findFirst({ where: { memberId, badge, revokedAt: null } });
   if (!held) return false;
   await tx.badge.update({ where: { id: held.id }, data: { revokedAt: app.now(), revokedBy: actor, reason } });
-  if (def.shownIn === "chat") await enqueue(tx, { kind: "badge-revoke", memberId, badge, reason }, { dedupeKey: `badge:${held.id}:revoke` });
-  await enqueue(tx, { kind: "dm", memberId, reply: reply(fillTemplate(app.pack.partner.templates.badgeRevokedDm, { badge: def.name, reason })) }, { dedupeKey: `badge:${held.id}:revoke:dm` });
+  if (def.shownIn === "chat") await enqueue(tx, { kind: "badge-revoke", memberId, badge, reason }, { now: app.now(), dedupeKey: `badge:${held.id}:revoke` });
+  await enqueue(tx, { kind: "dm", memberId, reply: reply(fillTemplate(app.pack.partner.templates.badgeRevokedDm, { badge: def.name, reason })) }, { now: app.now(), dedupeKey: `badge:${held.id}:revoke:dm` });
   return true;
 }
 

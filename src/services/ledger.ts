@@ -91,9 +91,9 @@ export async function applyTier(app: App, tx: Tx, memberId: string, points: numb
       const fromRank = partner.tiers.findIndex((x) => x.id === event.from);
       const unlocked = benefitsFor(partner, event.to).filter((b) => partner.tiers.findIndex((x) => x.id === b.fromTier) > fromRank);
       const values = { name: member.displayName, tier: tier.name, points, benefits: unlocked.map((b) => b.name).join(", ") || "none new" };
-      await enqueue(tx, { kind: "post", channel: partner.announcementsChannel, reply: reply(fillTemplate(t.tierUpPublic, values), [], { visibility: "public" }) }, { dedupeKey: `${key}:post` });
-      await enqueue(tx, { kind: "dm", memberId, reply: reply(fillTemplate(t.tierUpDm, values)) }, { dedupeKey: `${key}:dm` });
-      await enqueue(tx, { kind: "tier-role", memberId, tier: event.to, previous: event.from }, { dedupeKey: `${key}:role` });
+      await enqueue(tx, { kind: "post", channel: partner.announcementsChannel, reply: reply(fillTemplate(t.tierUpPublic, values), [], { visibility: "public" }) }, { now: app.now(), dedupeKey: `${key}:post` });
+      await enqueue(tx, { kind: "dm", memberId, reply: reply(fillTemplate(t.tierUpDm, values)) }, { now: app.now(), dedupeKey: `${key}:dm` });
+      await enqueue(tx, { kind: "tier-role", memberId, tier: event.to, previous: event.from }, { now: app.now(), dedupeKey: `${key}:role` });
       for (const badge of badgesFor(partner, event.to)) await grantBadge(app, tx, memberId, badge, "system", `reached ${tier.name}`);
     } else if (event.type === "at-risk") {
       const tier = tierById(partner.tiers, event.tier);
@@ -107,11 +107,11 @@ export async function applyTier(app: App, tx: Tx, memberId: string, points: numb
         sites: lapsed.map((s) => s.url).join(", ") || "none",
         deadline: event.deadline.toISOString().slice(0, 10),
       };
-      await enqueue(tx, { kind: "dm", memberId, reply: reply(fillTemplate(t.tierAtRiskDm, values)) }, { dedupeKey: `${key}:dm` });
+      await enqueue(tx, { kind: "dm", memberId, reply: reply(fillTemplate(t.tierAtRiskDm, values)) }, { now: app.now(), dedupeKey: `${key}:dm` });
     } else if (event.type === "demoted") {
       const tier = tierById(partner.tiers, event.to);
-      await enqueue(tx, { kind: "dm", memberId, reply: reply(fillTemplate(t.tierDownDm, { name: member.displayName, tier: tier.name, points })) }, { dedupeKey: `${key}:dm` });
-      await enqueue(tx, { kind: "tier-role", memberId, tier: event.to, previous: event.from }, { dedupeKey: `${key}:role` });
+      await enqueue(tx, { kind: "dm", memberId, reply: reply(fillTemplate(t.tierDownDm, { name: member.displayName, tier: tier.name, points })) }, { now: app.now(), dedupeKey: `${key}:dm` });
+      await enqueue(tx, { kind: "tier-role", memberId, tier: event.to, previous: event.from }, { now: app.now(), dedupeKey: `${key}:role` });
       const keep = new Set(badgesFor(partner, event.to));
       for (const badge of badgesFor(partner, event.from)) if (!keep.has(badge)) await revokeBadge(app, tx, memberId, badge, "system", `tier is now ${tier.name}`);
     }

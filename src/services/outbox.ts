@@ -18,6 +18,8 @@ export type OutboxKind = OutboxMessage["kind"];
 
 export interface EnqueueOptions {
   dedupeKey: string;
+  /** The app's clock (app.now()), so rows are due by the same clock the delivery job reads. */
+  now: Date;
   /** Not before this time (quiet hours, scheduled reminders). */
   availableAt?: Date;
 }
@@ -32,7 +34,8 @@ export async function enqueue(tx: Tx, message: OutboxMessage, options: EnqueueOp
         channel: "channel" in message ? message.channel : null,
         payload: payload as object,
         dedupeKey: options.dedupeKey,
-        ...(options.availableAt ? { availableAt: options.availableAt } : {}),
+        createdAt: options.now,
+        availableAt: options.availableAt ?? options.now,
       },
     ],
     skipDuplicates: true,

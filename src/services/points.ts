@@ -63,7 +63,7 @@ export async function openDispute(app: App, actor: Actor, entryId: number, reaso
           ] },
         ]),
       },
-      { dedupeKey: `dispute:${dispute.id}:opened` },
+      { now: app.now(), dedupeKey: `dispute:${dispute.id}:opened` },
     );
     return dispute;
   });
@@ -90,7 +90,7 @@ export async function decideDispute(app: App, actor: Actor, disputeId: number, d
       where: { id: disputeId },
       data: { state: decision.accept ? "accepted" : "declined", decidedBy: actor.memberId, decidedAt: app.now(), decision: decision.accept ? (decision.note ?? null) : decision.reason },
     });
-    await enqueue(tx, { kind: "dm", memberId: dispute.memberId, reply: reply(text) }, { dedupeKey: `dispute:${dispute.id}:decided` });
+    await enqueue(tx, { kind: "dm", memberId: dispute.memberId, reply: reply(text) }, { now: app.now(), dedupeKey: `dispute:${dispute.id}:decided` });
     await audit(tx, actor, decision.accept ? "dispute accept" : "dispute decline", String(disputeId), { member: dispute.memberId });
     return updated;
   });

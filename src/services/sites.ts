@@ -131,7 +131,7 @@ async function lapseInTx(app: App, tx: Tx, site: SiteRow, actor: string): Promis
   await enqueue(
     tx,
     { kind: "dm", memberId: site.memberId, reply: reply(fillTemplate(app.pack.partner.templates.siteLapsedDm, { site: site.url, lost, kind: site.kind, role: site.role })) },
-    { dedupeKey: `site:${site.id}:${site.submission}:lapsed` },
+    { now: app.now(), dedupeKey: `site:${site.id}:${site.submission}:lapsed` },
   );
   await reverseEntry(app, tx, awardKey(site), `premium plan lapsed: ${site.url}`, actor);
   return lost;
@@ -171,7 +171,7 @@ export async function reactivateSite(app: App, actor: Actor, rawUrl: string): Pr
       await enqueue(
         tx,
         { kind: "dm", memberId: site.memberId, reply: reply(`The premium plan of ${url} is active again. Submit it again with /site submit ${url} kind:${site.kind} role:${site.role} to get its points back.`) },
-        { dedupeKey: `site:${site.id}:${site.submission}:reactivated` },
+        { now: app.now(), dedupeKey: `site:${site.id}:${site.submission}:reactivated` },
       );
     }
     await audit(tx, actor, "site reactivate", url, { members: lapsed.map((s) => s.memberId) });
@@ -190,7 +190,7 @@ export async function removeContributor(app: App, actor: Actor, rawUrl: string, 
     if (site.state === "active") await reverseEntry(app, tx, awardKey(site), `removed as contributor: ${url}`, actor.memberId);
     await tx.site.update({ where: { id: site.id }, data: { state: "removed", stateChangedAt: app.now() } });
     const lost = original?.delta ?? 0;
-    await enqueue(tx, { kind: "dm", memberId, reply: reply(fillTemplate(app.pack.partner.templates.siteRemovedDm, { site: url, lost })) }, { dedupeKey: `site:${site.id}:${site.submission}:removed` });
+    await enqueue(tx, { kind: "dm", memberId, reply: reply(fillTemplate(app.pack.partner.templates.siteRemovedDm, { site: url, lost })) }, { now: app.now(), dedupeKey: `site:${site.id}:${site.submission}:removed` });
     await audit(tx, actor, "site remove-contributor", url, { member: memberId, lost });
     return lost;
   });

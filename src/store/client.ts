@@ -25,20 +25,32 @@ export interface Store {
   close(): Promise<void>;
 }
 
-export type StoreTarget = { databaseUrl: string } | { dataDir: string | "memory" };
+/** `template`: a dumped PGlite data directory to start from (tests use one migrated copy many times). */
+export type StoreTarget = { databaseUrl: string } | { dataDir: string | "memory"; template?: Blob };
 
 export async function openStore(target: StoreTarget): Promise<Store> {
   if ("databaseUrl" in target) return openPostgres(target.databaseUrl);
-  return openPglite(target.dataDir);
+  return openPglite(target.dataDir, target.template);
 }
 
-async function openPglite(dataDir: string): Promise<Store> {
+/** A migrated in-memory database, dumped, so it can be copied cheaply. */
+export async function pgliteTemplate(prepare: (sql: SqlRunner) => Promise<unknown>): Promise<Blob> {
+  const store = await openPglite("memory");
+  await prepare(store.sql);
+  const lite = (store as Store & { lite: PGlite }).lite;
+  const dump = await lite.dumpDataDir("none");
+  await store.close();
+  return dump;
+}
+
+async function openPglite(dataDir: string, template?: Blob): Promise<Store & { lite: PGlite }> {
   if (dataDir !== "memory") mkdirSync(dataDir, { recursive: true });
-  const lite = dataDir === "memory" ? new PGlite() : new PGlite(dataDir);
+  const lite = dataDir === "memory" ? new PGlite(template ? { loadDataDir: template } : {}) : new PGlite(dataDir);
   await lite.waitReady;
   const db = new PrismaClient({ adapter: new PrismaPGlite(lite) });
   return {
     db,
+    lite,
     kind: "pglite",
     sql: {
       exec: async (sql) => {

@@ -6,6 +6,15 @@ import pg from "pg";
 import { configSchema, type Config } from "../../src/config.ts";
 import { createLogger } from "../../src/log.ts";
 import { createRuntime, type Runtime } from "../../src/runtime.ts";
+import { pgliteTemplate } from "../../src/store/client.ts";
+import { migrate } from "../../src/store/migrate.ts";
+
+// Creating a PGlite database takes seconds; copying a migrated one takes a fraction of that.
+let template: Promise<Blob> | undefined;
+function migratedTemplate(): Promise<Blob> {
+  template ??= pgliteTemplate(migrate);
+  return template;
+}
 
 export interface TestClock {
   now: () => Date;
@@ -43,7 +52,7 @@ export async function testRuntime(kind: StoreKind = "pglite", env: Record<string
   const config = testConfig(env);
   const log = createLogger("silent");
   if (kind === "pglite") {
-    const runtime = await createRuntime(config, { now: clock.now, log, store: { dataDir: "memory" } });
+    const runtime = await createRuntime(config, { now: clock.now, log, store: { dataDir: "memory", template: await migratedTemplate() } });
     return { ...runtime, clock };
   }
   const admin = process.env.DATABASE_URL;
