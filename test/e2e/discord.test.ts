@@ -4,7 +4,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { registry } from "../../commands/index.ts";
 import { storeKinds } from "../helpers/runtime.ts";
-import { CHANNEL, ROLE, autocomplete, discordHarness, messageCreate, slashCommand, type DiscordHarness } from "../helpers/fake-discord.ts";
+import { CHANNEL, ROLE, autocomplete, discordHarness, messageCreate, modalSubmit, slashCommand, type DiscordHarness } from "../helpers/fake-discord.ts";
 
 const alice = { id: "1400000000000000001", username: "alice" };
 const mod = { id: "1400000000000000002", username: "mona" };
@@ -12,7 +12,7 @@ const stranger = { id: "1400000000000000099", username: "nobody" };
 
 interface Callback {
   type: number;
-  data?: { flags?: number; content?: string; embeds?: { title?: string; description?: string; fields?: { name: string; value: string }[]; footer?: { text: string } }[]; components?: unknown[]; custom_id?: string; title?: string; choices?: { name: string; value: string }[] };
+  data?: { flags?: number; content?: string; components?: { components?: { custom_id?: string }[] }[]; embeds?: { title?: string; description?: string; fields?: { name: string; value: string }[]; footer?: { text: string } }[]; custom_id?: string; title?: string; choices?: { name: string; value: string }[] };
 }
 
 const EPHEMERAL = 64;
@@ -104,6 +104,20 @@ describe.each(storeKinds)("Discord adapter on %s", (kind) => {
     const kinds = lastCallback().data?.choices?.map((c) => c.value);
     expect(kinds).toContain("meetup");
     expect(kinds).not.toContain("message");
+  });
+
+  it("/log opens a modal with the pack's questions for the kind, and its answers log the activity", async () => {
+    await h.interact(slashCommand(h.base(alice), "log", [{ name: "kind", type: 3, value: "hours" }]));
+    const modal = lastCallback();
+    expect(modal.type).toBe(9);
+    expect(modal.data?.custom_id).toBe("form:log hours");
+    expect(modal.data?.components?.map((r) => r.components?.[0]?.custom_id)).toEqual(["hours", "date", "note"]);
+    await h.interact(modalSubmit(h.base(alice), "form:log hours", { hours: "3", date: "", note: "Answered forum questions" }));
+    const done = lastCallback();
+    expect(done.type).toBe(4);
+    expect(done.data?.embeds?.[0]?.description).toMatch(/^Logged: Hours servicing the community, 3 h/);
+    const rows = await h.runtime.app.db.activity.findMany({ where: { member: { handle: "alice" } } });
+    expect(rows.map((r) => [r.kind, r.hours, r.note])).toEqual([["hours", 3, "Answered forum questions"]]);
   });
 
   it("counts a message in a community channel for a program member, and ignores bots and other channels", async () => {

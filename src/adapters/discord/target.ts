@@ -185,6 +185,8 @@ export function discordTarget(deps: DiscordTargetDeps): DeliveryTarget {
 
   return {
     name: "discord",
+    // Discord allows 50 requests a second per bot; leave room for interaction replies.
+    limits: { perSecond: 40 },
     deliver: async (message, ctx) => {
       try {
         return await deliver(message, ctx);
