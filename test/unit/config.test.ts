@@ -1,0 +1,37 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../../src/config.ts";
+
+describe("configuration", () => {
+  it("starts on embedded defaults with nothing set", () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({ STEWARD_DATA_DIR: "./data", STEWARD_TIMEZONE: "UTC", STEWARD_MODERATORS: [], LOG_LEVEL: "info" });
+    expect(c.DATABASE_URL).toBeUndefined();
+    expect(c.REDIS_URL).toBeUndefined();
+  });
+
+  it("names each wrong variable and what it expects", () => {
+    let err: unknown;
+    try {
+      loadConfig({ STEWARD_TIMEZONE: "Mars/Olympus", DATABASE_URL: "mysql://x", LOG_LEVEL: "loud" });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    const message = (err as Error).message;
+    expect(message).toMatch(/STEWARD_TIMEZONE: expected an IANA time zone/);
+    expect(message).toMatch(/DATABASE_URL: expected a URL such as postgresql:/);
+    expect(message).toMatch(/LOG_LEVEL/);
+  });
+
+  it("reads lists and treats empty values as unset", () => {
+    const c = loadConfig({ STEWARD_MODERATORS: " mod, carol ,", DATABASE_URL: "", STEWARD_TIMEZONE: "Europe/Berlin" });
+    expect(c.STEWARD_MODERATORS).toEqual(["mod", "carol"]);
+    expect(c.DATABASE_URL).toBeUndefined();
+    expect(c.STEWARD_TIMEZONE).toBe("Europe/Berlin");
+  });
+
+  it("asks for what a half-configured platform is missing", () => {
+    expect(() => loadConfig({ SLACK_BOT_TOKEN: "xoxb-1" })).toThrow(/SLACK_SIGNING_SECRET/);
+    expect(() => loadConfig({ DISCORD_TOKEN: "abc" })).toThrow(/DISCORD_APPLICATION_ID/);
+  });
+});

@@ -1,0 +1,64 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { loadPack, PackError, parsePack } from "../../src/programs/load.ts";
+
+describe("the default pack (the seed's programs)", () => {
+  const pack = loadPack();
+  it("has the partner tiers and two independent Community Leaders programs with the same rules, and Velo Masters", () => {
+    expect(pack.partner.tiers.map((t) => [t.name, t.threshold])).toEqual([
+      ["Explorer", 0],
+      ["Pioneer", 400],
+      ["Creator", 1000],
+      ["Icon", 2000],
+      ["Legend", 5000],
+    ]);
+    const velo = pack.programs.find((p) => p.id === "community-leaders-velo");
+    const editorx = pack.programs.find((p) => p.id === "community-leaders-editorx");
+    expect(velo?.commitments).toEqual(editorx?.commitments);
+    expect(velo?.badge).toBe("community-leaders");
+    expect(pack.programs.find((p) => p.id === "velo-masters")?.badge).toBe("velo-masters");
+    expect(pack.badges.find((b) => b.id === "velo-masters")?.shownIn).toBe("forum");
+  });
+});
+
+describe("an operator's pack", () => {
+  const dir = mkdtempSync(join(tmpdir(), "pack-"));
+  const base = loadPack();
+
+  it("loads from JSON", () => {
+    const file = join(dir, "mine.json");
+    writeFileSync(file, JSON.stringify({ ...base, name: "Champions" }));
+    expect(loadPack(file).name).toBe("Champions");
+  });
+
+  it("is refused with the path of every wrong field", () => {
+    const bad = structuredClone(base) as unknown as { partner: { tiers: { threshold: number }[]; benefits: { fromTier: string }[] } };
+    (bad.partner.tiers[2] as { threshold: number }).threshold = 10;
+    (bad.partner.benefits[0] as { fromTier: string }).fromTier = "platinum";
+    let err: unknown;
+    try {
+      parsePack(JSON.stringify(bad), "bad.json");
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(PackError);
+    expect((err as PackError).problems).toEqual(
+      expect.arrayContaining(["partner.tiers.2.threshold: tiers must be in increasing order of threshold", "partner.benefits.0.fromTier: unknown tier 'platinum'"]),
+    );
+  });
+
+  it("names a missing file and unparsable YAML", () => {
+    expect(() => loadPack(join(dir, "nope.yaml"))).toThrow(/cannot be read: ENOENT/);
+    const file = join(dir, "broken.yaml");
+    writeFileSync(file, "name: [unclosed");
+    expect(() => loadPack(file)).toThrow(/cannot be parsed/);
+  });
+
+  it("rejects a program commitment on an unknown activity kind", () => {
+    const bad = structuredClone(base);
+    bad.programs[1]?.commitments[0]?.kinds.push("telepathy");
+    expect(() => parsePack(JSON.stringify(bad), "bad.json")).toThrow(/programs\.1\.commitments\.0\.kinds\.1: unknown activity kind 'telepathy'/);
+  });
+});
