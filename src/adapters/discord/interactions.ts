@@ -79,6 +79,7 @@ export async function isModerator(deps: InteractionDeps, interaction: Interactio
   // A cached guild gives a GuildMember; otherwise Discord's raw member with role ids.
   const held: string[] = Array.isArray(member.roles) ? member.roles : [...member.roles.cache.keys()];
   if (held.includes(wanted)) return true;
+  if (held.length === 0) return false;
   const id = await deps.guild.roleId(interaction.guildId, wanted);
   return id !== undefined && held.includes(id);
 }
