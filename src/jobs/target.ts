@@ -35,6 +35,8 @@ export interface DeliveryLimits {
 
 export interface DeliveryTarget {
   name: Platform;
+  /** False for targets that notify nobody's device (the terminal): quiet hours do not hold DMs for them. */
+  wakesPeople?: boolean;
   deliver(message: OutboxMessage, ctx: DeliveryContext): Promise<DeliveryResult>;
   /** Optional: unlimited when absent (the terminal). */
   limits?: DeliveryLimits;

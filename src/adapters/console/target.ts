@@ -23,6 +23,7 @@ export function formatDelivery(message: OutboxMessage, ctx: DeliveryContext): st
 export function consoleTarget(write: (text: string) => void): DeliveryTarget {
   return {
     name: "console",
+    wakesPeople: false,
     deliver: async (message, ctx) => {
       write(formatDelivery(message, ctx));
       return "delivered";

@@ -1,0 +1,101 @@
+// `steward run` and `steward chat` as an operator or a script uses them:
+// real processes, a real embedded database on disk, stdin and stdout.
+import { spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { PGlite } from "@electric-sql/pglite";
+import { beforeEach, describe, expect, it } from "vitest";
+
+const BIN = fileURLToPath(new URL("../../bin/steward.mjs", import.meta.url));
+
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function steward(args: string[], env: Record<string, string>, input?: string): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", LOG_LEVEL: "warn", STEWARD_MODERATORS: "mod", ...env },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(input ?? "");
+  });
+}
+
+describe("steward run", () => {
+  let env: Record<string, string>;
+  beforeEach(() => {
+    env = { STEWARD_DATA_DIR: mkdtempSync(join(tmpdir(), "steward-e2e-")) };
+  });
+
+  it("prints the reply and exits 0, 1 on a user error, 2 on an internal error", async () => {
+    const submit = await steward(["run", "--as", "alice", "/site submit https://studio.example.com kind:editorx role:owner"], env);
+    expect(submit.stdout).toMatch(/Submitted https:\/\/studio\.example\.com .*\+300 points/);
+    expect(submit.code).toBe(0);
+    const second = await steward(["run", "--as", "alice", '/site submit https://bakery.example.com kind:classic role:collaborator'], env);
+    expect(second.code).toBe(0);
+    // Deliveries addressed to the terminal are printed after the reply.
+    expect(second.stdout).toMatch(/Balance: 400 points\.\n→ #announcements: 🎉 alice reached Pioneer/);
+
+    const tier = await steward(["run", "--as", "alice", "/tier"], env);
+    expect(tier.code).toBe(0);
+    expect(tier.stdout).toMatch(/Pioneer/);
+    expect(tier.stdout).toMatch(/600 to go/);
+
+    const wrong = await steward(["run", "--as", "alice", "/site submit not-a-url kind:classic"], env);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stdout).toMatch(/url must be a web address/);
+
+    const denied = await steward(["run", "--as", "alice", "/adjust alice +100 because"], env);
+    expect(denied.code).toBe(1);
+    expect(denied.stdout).toMatch(/Only moderators/);
+
+    // Break the database under the bot: the person gets an apology with a reference, never a stack.
+    const db = new PGlite(env.STEWARD_DATA_DIR);
+    await db.exec("DROP TABLE sites CASCADE");
+    await db.close();
+    const broken = await steward(["run", "--as", "alice", "/site list"], env);
+    expect(broken.code).toBe(2);
+    expect(broken.stdout).toMatch(/something went wrong on our side \(ref [0-9a-f]{8}\)/);
+    expect(broken.stdout).not.toMatch(/at .*\.ts:\d+/);
+  });
+
+  it("stops with a message naming a wrong variable", async () => {
+    const r = await steward(["run", "--as", "alice", "/tier"], { ...env, STEWARD_TIMEZONE: "Nowhere/Land" });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/STEWARD_TIMEZONE: expected an IANA time zone/);
+  });
+});
+
+describe("steward chat", () => {
+  it("answers typed lines, switches user, and prints deliveries as they happen", async () => {
+    const env = { STEWARD_DATA_DIR: mkdtempSync(join(tmpdir(), "steward-chat-")) };
+    const input = [
+      "/site submit https://studio.example.com kind:editorx",
+      "/site submit https://bakery.example.com kind:classic role:collaborator",
+      "/as mod",
+      "/site lapse https://bakery.example.com",
+      "/as alice",
+      "/tier",
+      "/quit",
+      "",
+    ].join("\n");
+    const r = await steward(["chat", "--as", "alice"], env, input);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/You are alice/);
+    expect(r.stdout).toMatch(/→ #announcements: 🎉 alice reached Pioneer with 400 points!/);
+    expect(r.stdout).toMatch(/You are now mod \(moderator\)/);
+    expect(r.stdout).toMatch(/→ DM to @alice: https:\/\/bakery\.example\.com no longer has an active premium plan/);
+    expect(r.stdout).toMatch(/Your balance is below Pioneer/);
+  });
+});
