@@ -226,7 +226,8 @@ async function deliverGroup(app: App, targets: DeliveryTarget[], rows: Row[], op
     : null;
   const member: Recipient | undefined = memberRow ?? undefined;
 
-  if (first.kind === "dm") {
+  // The terminal wakes nobody: quiet hours matter only where a DM reaches someone's phone.
+  if (first.kind === "dm" && targets.some((t) => t.wakesPeople !== false)) {
     const until = quietUntil(app.pack.quietHours, app.now(), memberRow?.timezone ?? app.config.STEWARD_TIMEZONE);
     if (until) {
       await release(app, ids, { availableAt: until, refund: true });
