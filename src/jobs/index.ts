@@ -67,6 +67,11 @@ export async function runSchedulesNow(app: App, name: string): Promise<string[]>
   return out;
 }
 
+function once(fn: () => Promise<void>): () => Promise<void> {
+  let p: Promise<void> | undefined;
+  return () => (p ??= fn());
+}
+
 export async function startJobs(runtime: Runtime, targets: DeliveryTarget[], options: StartJobsOptions = {}): Promise<Jobs> {
   const { app } = runtime;
   const defs = scheduleTable(app.pack, app.config);
@@ -93,7 +98,7 @@ export async function startJobs(runtime: Runtime, targets: DeliveryTarget[], opt
       drain: async () => {
         await bull.sweep();
       },
-      stop: () => bull.stop(),
+      stop: once(() => bull.stop()),
     };
   }
 
@@ -105,11 +110,11 @@ export async function startJobs(runtime: Runtime, targets: DeliveryTarget[], opt
     mode: "in-process",
     ...common,
     drain: () => delivery.drain(),
-    stop: async () => {
+    stop: once(async () => {
       const stopping = Promise.all([scheduler.stop(), delivery.stop()]);
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([stopping, new Promise((resolve) => (timer = setTimeout(resolve, stopTimeoutMs)))]);
       clearTimeout(timer);
-    },
+    }),
   };
 }

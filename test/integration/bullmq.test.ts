@@ -1,0 +1,201 @@
+// Delivery and schedules on a real Redis with BullMQ, and the faults that must
+// not lose or duplicate anything: two workers competing for one outbox, a
+// worker killed in the middle of a delivery, a platform answering 429 then
+// 200, shutdown while a delivery runs. Every test uses its own key prefix.
+//
+// Not covered: restarting Redis while the bot runs. The Redis server here is
+// shared with other suites, so a test cannot restart it; ioredis reconnects by
+// itself and BullMQ needs maxRetriesPerRequest: null for that (set in bullmq.ts).
+import { randomUUID } from "node:crypto";
+import { Redis } from "ioredis";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { reply } from "../../src/chat/reply.ts";
+import { startJobs, type Jobs } from "../../src/jobs/index.ts";
+import { nextRun, scheduleTable } from "../../src/jobs/schedules.ts";
+import { RateLimitedError, type DeliveryTarget } from "../../src/jobs/target.ts";
+import { enqueue } from "../../src/services/outbox.ts";
+import { storeKinds, testRuntime, type TestClock, type TestRuntime } from "../helpers/runtime.ts";
+
+const REDIS_URL = process.env.REDIS_URL;
+
+/** Real time plus an offset the test can move: BullMQ waits in real time, locks expire on the app's clock. */
+function movingClock(): TestClock {
+  let offset = 0;
+  return {
+    now: () => new Date(Date.now() + offset),
+    set: (iso) => {
+      offset = new Date(iso).getTime() - Date.now();
+    },
+    advance: (ms) => {
+      offset += ms;
+    },
+  };
+}
+
+/** The platform's side: every message it received, and the dedupe keys it accepted once. */
+function fakePlatform() {
+  const receipts: string[] = [];
+  const accepted = new Set<string>();
+  return {
+    receipts,
+    accepted,
+    receive(key: string) {
+      receipts.push(key);
+      accepted.add(key);
+    },
+  };
+}
+
+async function until(check: () => Promise<boolean> | boolean, timeoutMs = 15_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error("timed out waiting");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+// These suites need a Redis server: CI and this machine set REDIS_URL; without it they cannot run.
+describe.skipIf(!REDIS_URL).each(storeKinds)("BullMQ jobs on %s", (kind) => {
+  let rt: TestRuntime;
+  let prefix: string;
+  const started: Jobs[] = [];
+  const start = async (targets: DeliveryTarget[], extra: { stopTimeoutMs?: number } = {}) => {
+    const jobs = await startJobs(rt, targets, { redisUrl: REDIS_URL as string, prefix, catchUp: false, ...extra });
+    started.push(jobs);
+    return jobs;
+  };
+  const post = (channel: string, key: string) =>
+    rt.app.db.$transaction((tx) => enqueue(tx, { kind: "post", channel, reply: reply(`to ${channel}`) }, { dedupeKey: key, now: rt.app.now() }));
+  const delivered = async () => rt.app.db.outboxMessage.count({ where: { status: "delivered" } });
+
+  beforeEach(async () => {
+    rt = await testRuntime(kind, { STEWARD_TIMEZONE: "Europe/Berlin" }, movingClock());
+    prefix = `steward-test-${randomUUID().slice(0, 8)}`;
+  });
+  afterEach(async () => {
+    for (const j of started.splice(0)) await j.stop();
+    await rt.close();
+    const admin = new Redis(REDIS_URL as string);
+    const keys = await admin.keys(`${prefix}:*`);
+    if (keys.length) await admin.del(...keys);
+    await admin.quit();
+  });
+
+  it("registers one job scheduler per schedule, with the organisation's timezone, however often it starts", async () => {
+    const a = await start([]);
+    await start([]);
+    const schedulers = await a.bull?.scheduleQueue.getJobSchedulers();
+    const defs = scheduleTable(rt.app.pack, rt.app.config);
+    expect(schedulers?.map((s) => s.key).sort()).toEqual(defs.map((d) => (d.kind === "outbox" ? "outbox" : d.id)).sort());
+    const report = schedulers?.find((s) => s.key === "weekly-report:community-leaders-velo");
+    expect(report?.tz).toBe("Europe/Berlin");
+    expect(report?.pattern).toBe("0 9 * * 1");
+    const def = defs.find((d) => d.id === "weekly-report:community-leaders-velo");
+    expect(report?.next).toBe(def ? nextRun(def, rt.app.now(), rt.app.pack)?.getTime() : -1);
+  });
+
+  it("runs a schedule's job through the worker once per period", async () => {
+    const jobs = await start([]);
+    const id = "weekly-report:community-leaders-velo";
+    await jobs.bull?.scheduleQueue.add(id, {});
+    await jobs.bull?.scheduleQueue.add(id, {});
+    await until(async () => (await jobs.bull?.scheduleQueue.getCompletedCount()) === 2);
+    expect(await rt.app.db.scheduleRun.count({ where: { scheduleId: id } })).toBe(1);
+    expect(await rt.app.db.outboxMessage.count({ where: { kind: "post" } })).toBe(1);
+  });
+
+  it("delivers each row once with two workers competing for the same outbox", async () => {
+    const platform = fakePlatform();
+    const target = (): DeliveryTarget => ({
+      name: "console",
+      deliver: async (_m, ctx) => {
+        await new Promise((r) => setTimeout(r, 5));
+        platform.receive(ctx.dedupeKey);
+        return "delivered";
+      },
+    });
+    const a = await start([target()]);
+    const b = await start([target()]);
+    for (let i = 0; i < 30; i++) await post(`c${i}`, `row-${i}`);
+    // Both processes queue every row; the database claim lets one of them deliver it.
+    await Promise.all([a.drain(), b.drain(), a.drain()]);
+    await until(async () => (await delivered()) === 30);
+    expect(platform.receipts).toHaveLength(30);
+    expect(platform.accepted.size).toBe(30);
+  });
+
+  it("delivers a row again after its worker died mid-delivery, and the receiver sees it once", async () => {
+    const platform = fakePlatform();
+    let hang = true;
+    const dying: DeliveryTarget = {
+      name: "console",
+      deliver: async (_m, ctx) => {
+        platform.receive(ctx.dedupeKey);
+        // The platform got it, but the worker dies before it can record that.
+        if (hang) await new Promise(() => {});
+        return "delivered";
+      },
+    };
+    const a = await start([dying], { stopTimeoutMs: 300 });
+    await post("moderators", "report:x");
+    await a.drain();
+    await until(() => platform.receipts.length === 1);
+    hang = false;
+    await a.stop();
+    const b = await start([{ name: "console", deliver: async (_m, ctx) => (platform.receive(ctx.dedupeKey), "delivered") }]);
+    await b.drain();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await delivered()).toBe(0); // still claimed by the dead worker
+    rt.clock.advance(61_000); // its claim expires
+    await b.drain();
+    await until(async () => (await delivered()) === 1);
+    expect(platform.receipts).toEqual(["report:x", "report:x"]);
+    expect([...platform.accepted]).toEqual(["report:x"]);
+  });
+
+  it("waits out a 429 and then delivers once", async () => {
+    const platform = fakePlatform();
+    const calls: number[] = [];
+    const limited: DeliveryTarget = {
+      name: "discord",
+      limits: { perSecond: 50 },
+      deliver: async (_m, ctx) => {
+        calls.push(Date.now());
+        if (calls.length === 1) throw new RateLimitedError(700);
+        platform.receive(ctx.dedupeKey);
+        return "delivered";
+      },
+    };
+    const jobs = await start([limited]);
+    await post("announcements", "tier-up:1");
+    await jobs.drain();
+    await until(async () => (await delivered()) === 1);
+    expect(platform.receipts).toEqual(["tier-up:1"]);
+    expect(calls).toHaveLength(2);
+    expect((calls[1] ?? 0) - (calls[0] ?? 0)).toBeGreaterThanOrEqual(650);
+    const row = await rt.app.db.outboxMessage.findFirstOrThrow();
+    expect(row.attempts).toBe(1); // the 429 did not count as a failed attempt
+  });
+
+  it("finishes the delivery in progress when stopped", async () => {
+    const platform = fakePlatform();
+    let started = false;
+    const slow: DeliveryTarget = {
+      name: "console",
+      deliver: async (_m, ctx) => {
+        started = true;
+        await new Promise((r) => setTimeout(r, 500));
+        platform.receive(ctx.dedupeKey);
+        return "delivered";
+      },
+    };
+    const jobs = await start([slow]);
+    await post("moderators", "slow:1");
+    await jobs.drain();
+    await until(() => started);
+    await jobs.stop();
+    started = false;
+    expect(platform.receipts).toEqual(["slow:1"]);
+    expect(await delivered()).toBe(1);
+  });
+});
