@@ -1,21 +1,24 @@
 // `steward` on the command line:
-//   steward chat                 the terminal chat (npm start)
-//   steward run --as alice "/tier"   one command; exit 0 ok, 1 user error, 2 internal error
-//   steward migrate              apply database migrations
+//   steward chat [--as NAME]        the terminal chat (npm start), plus Slack/Discord when configured
+//   steward serve                   production: Slack/Discord, jobs and /health, no terminal
+//   steward run --as NAME "/tier"   one command; exit 0 ok, 1 user error, 2 internal error
+//   steward migrate                 apply database migrations
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { registry } from "../commands/index.ts";
 import { ConsoleSession, type Ask } from "./adapters/console/session.ts";
 import { consoleTarget } from "./adapters/console/target.ts";
-import { ConfigError, loadConfig } from "./config.ts";
+import { ConfigError, loadConfig, type Config } from "./config.ts";
+import { deliverDue } from "./jobs/deliver.ts";
+import { startSteward } from "./main.ts";
 import { PackError } from "./programs/load.ts";
 import { createRuntime } from "./runtime.ts";
-import { deliverDue } from "./jobs/deliver.ts";
-import { startInProcessDelivery } from "./jobs/in-process.ts";
+import { consoleMessageHandler } from "./services/activities.ts";
 import { MigrationError } from "./store/migrate.ts";
 
 const USAGE = `Usage:
-  steward chat [--as NAME]          chat with Steward in the terminal (the default of npm start)
+  steward chat [--as NAME]          chat with Steward in the terminal (npm start); Slack/Discord run too when configured
+  steward serve                     run Slack/Discord, schedules and delivery without a terminal (production)
   steward run --as NAME "/command"  run one command, print the reply (exit 0 ok, 1 user error, 2 internal error)
   steward migrate                   apply database migrations
 Configuration comes from environment variables: see .env.example.`;
@@ -39,26 +42,29 @@ async function main(argv: string[]): Promise<number> {
       return runOnce(config, values.as, positionals.join(" "));
     case "chat":
       return chat(config, values.as);
+    case "serve":
+      return serve(config);
     default:
       process.stderr.write(`Unknown verb ${verb}.\n${USAGE}\n`);
       return 1;
   }
 }
 
-async function runOnce(config: ReturnType<typeof loadConfig>, as: string | undefined, line: string): Promise<number> {
+async function runOnce(config: Config, as: string | undefined, line: string): Promise<number> {
   if (!as || !line.trim()) {
     process.stderr.write(`steward run needs --as NAME and a command.\n${USAGE}\n`);
     return 1;
   }
   const runtime = await createRuntime(config);
   try {
-    const session = new ConsoleSession(runtime.app, registry, as.replace(/^@/, "").toLowerCase());
+    const session = new ConsoleSession(runtime.app, registry, as.replace(/^@/, "").toLowerCase(), consoleMessageHandler);
     const result = await session.handleLine(line.trim().startsWith("/") ? line : `/${line.trim()}`);
     if (result.output) process.stdout.write(`${result.output}\n`);
+    // Deliver what the command put in the outbox for the terminal, then print it after the reply.
     const lines: string[] = [];
     const target = consoleTarget((text) => lines.push(text));
     while ((await deliverDue(runtime.app, [target])) > 0) {
-      /* deliver everything due before exiting */
+      /* until nothing is due */
     }
     if (lines.length) process.stdout.write(`${lines.join("\n")}\n`);
     return result.status === "ok" ? 0 : result.status === "user-error" ? 1 : 2;
@@ -67,17 +73,38 @@ async function runOnce(config: ReturnType<typeof loadConfig>, as: string | undef
   }
 }
 
-async function chat(config: ReturnType<typeof loadConfig>, as: string | undefined): Promise<number> {
-  const runtime = await createRuntime(config);
-  const handle = (as ?? config.STEWARD_MODERATORS[0] ?? process.env.USER ?? "you").replace(/^@/, "").toLowerCase();
-  const session = new ConsoleSession(runtime.app, registry, handle);
-  const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY, historySize: 200 });
+function onSignals(stop: () => Promise<void>): void {
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      stop().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    });
+  }
+}
+
+async function serve(config: Config): Promise<number> {
+  const running = await startSteward(config);
+  running.runtime.app.log.info({ platforms: running.platforms, jobs: running.jobs.mode }, "Steward is running");
+  if (running.platforms.length === 0)
+    running.runtime.app.log.warn("no platform is configured (SLACK_BOT_TOKEN / DISCORD_TOKEN): only schedules and delivery run");
+  onSignals(running.stop);
+  await new Promise(() => undefined);
+  return 0;
+}
+
+async function chat(config: Config, as: string | undefined): Promise<number> {
   const print = (text: string) => process.stdout.write(`${text}\n`);
-  const delivery = startInProcessDelivery(runtime, [consoleTarget(print)]);
-  const prompt = () => {
-    rl.setPrompt(`${session.handle}> `);
-    rl.prompt();
-  };
+  const running = await startSteward(config, [consoleTarget(print)]);
+  const { app } = running.runtime;
+  const handle = (as ?? config.STEWARD_MODERATORS[0] ?? process.env.USER ?? "you").replace(/^@/, "").toLowerCase();
+  const session = new ConsoleSession(app, registry, handle, consoleMessageHandler);
+  const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY, historySize: 200 });
+  onSignals(async () => {
+    rl.close();
+    await running.stop();
+  });
   // One line at a time: questions asked by a command take the next lines.
   const queue: string[] = [];
   let waiting: ((line: string | undefined) => void) | undefined;
@@ -93,18 +120,21 @@ async function chat(config: ReturnType<typeof loadConfig>, as: string | undefine
     process.stdout.write(question);
     return next();
   };
-  print(`Steward — terminal chat. You are ${(await session.actor()).handle}. Type /help for commands, /as NAME to switch user, /quit to leave.`);
+  const me = await session.actor();
+  const extra = running.platforms.length ? ` Also running: ${running.platforms.join(", ")}.` : "";
+  print(`Steward — terminal chat. You are ${me.handle}${me.isModerator ? " (moderator)" : ""}.${extra}`);
+  print("Type /help for commands, /as NAME to switch user, /channel NAME to change channel (plain lines are messages there), /quit to leave.");
   for (;;) {
-    prompt();
+    rl.setPrompt(`${session.handle}@#${session.channel}> `);
+    rl.prompt();
     const line = await next();
     if (line === undefined || /^\/(quit|exit)\b/.test(line.trim())) break;
     const result = await session.handleLine(line, ask);
     if (result.output) print(result.output);
-    await delivery.drain();
+    await running.jobs.drain();
   }
   rl.close();
-  await delivery.stop();
-  await runtime.close();
+  await running.stop();
   return 0;
 }
 

@@ -62,3 +62,11 @@ describe("an operator's pack", () => {
     expect(() => parsePack(JSON.stringify(bad), "bad.json")).toThrow(/programs\.1\.commitments\.0\.kinds\.1: unknown activity kind 'telepathy'/);
   });
 });
+
+describe("the default pack's labels", () => {
+  it("keeps labels that contain commas whole", () => {
+    const pack = loadPack();
+    expect(pack.activityKinds.find((k) => k.id === "content")?.label).toBe("Video, tutorial or post");
+    expect(pack.programs.find((p) => p.id === "community-leaders-velo")?.commitments.find((c) => c.id === "monthly-content")?.label).toBe("Videos, tutorials or posts");
+  });
+});

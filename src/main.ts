@@ -1,0 +1,69 @@
+// Wiring only: the runtime, the platform adapters that are configured, the
+// jobs, and the ops server; and shutdown in the right order under a timeout.
+import { registry } from "../commands/index.ts";
+import type { Config } from "./config.ts";
+import { startOpsServer } from "./http/server.ts";
+import { startJobs, type Jobs } from "./jobs/index.ts";
+import type { DeliveryTarget } from "./jobs/target.ts";
+import { createRuntime, type Runtime } from "./runtime.ts";
+
+export interface Running {
+  runtime: Runtime;
+  jobs: Jobs;
+  platforms: string[];
+  stop(): Promise<void>;
+}
+
+interface Adapter {
+  name: string;
+  target: DeliveryTarget;
+  stop(): Promise<void>;
+}
+
+/** Platform adapters are imported only when configured, so the terminal chat starts fast. */
+async function startAdapters(runtime: Runtime): Promise<Adapter[]> {
+  const config = runtime.app.config;
+  const adapters: Adapter[] = [];
+  if (config.SLACK_BOT_TOKEN) {
+    const { startSlack } = await import("./adapters/slack/app.ts");
+    const slack = await startSlack(runtime, registry);
+    adapters.push({ name: slack.port ? `slack (HTTP on port ${slack.port})` : "slack (Socket Mode)", target: slack.target, stop: slack.stop });
+  }
+  if (config.DISCORD_TOKEN) {
+    const { startDiscord } = await import("./adapters/discord/client.ts");
+    const discord = await startDiscord(runtime, registry);
+    adapters.push({ name: "discord", target: discord.target, stop: discord.stop });
+  }
+  return adapters;
+}
+
+function withTimeout(work: Promise<unknown>, ms: number): Promise<unknown> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([work, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]).finally(() => clearTimeout(timer));
+}
+
+export async function startSteward(config: Config, extraTargets: DeliveryTarget[] = []): Promise<Running> {
+  const runtime = await createRuntime(config);
+  const log = runtime.app.log;
+  let adapters: Adapter[] = [];
+  try {
+    adapters = await startAdapters(runtime);
+    const jobs = await startJobs(runtime, [...extraTargets, ...adapters.map((a) => a.target)]);
+    const ops = config.STEWARD_HTTP_PORT !== undefined ? await startOpsServer(runtime.app, config.STEWARD_HTTP_PORT) : undefined;
+    if (ops) log.info({ port: ops.port }, "health and metrics served");
+    let stopping: Promise<void> | undefined;
+    const stop = () =>
+      (stopping ??= (async () => {
+        // Adapters first (no new work comes in), then jobs (finish the current one), then connections.
+        await withTimeout(Promise.allSettled(adapters.map((a) => a.stop())), 10_000);
+        await withTimeout(jobs.stop(), 15_000);
+        await ops?.close();
+        await runtime.close();
+      })());
+    return { runtime, jobs, platforms: adapters.map((a) => a.name), stop };
+  } catch (err) {
+    await Promise.allSettled(adapters.map((a) => a.stop()));
+    await runtime.close();
+    throw err;
+  }
+}
