@@ -45,7 +45,7 @@ export default command({
       name: "run",
       description: "Run a schedule now (an id from /schedule, or a kind such as weekly-report for every program)",
       access: "moderator",
-      options: { id: opt.string("The schedule id or kind, e.g. weekly-report or reminder:community-leaders-velo", { positional: true }) },
+      options: { id: opt.string("The schedule id or kind, e.g. weekly-report or reminder/community-leaders-velo", { positional: true }) },
       handler: async ({ id }, { app, actor }) => {
         const defs = scheduleTable(app.pack, app.config);
         if (findSchedules(defs, id).length === 0) {

@@ -47,13 +47,21 @@ export interface StartJobsOptions {
   pollMs?: number;
 }
 
+function describeWhen(d: ScheduleDef, daysBefore: number): string {
+  if (d.kind === "monthly-reminder") {
+    const [minute, hour] = (d.cron ?? "0 10").split(/\s+/);
+    return `${daysBefore} days before month end, ${String(hour).padStart(2, "0")}:${String(minute).padStart(2, "0")}`;
+  }
+  return d.cron ?? `every ${Math.round((d.everyMs ?? 0) / 1000)} s`;
+}
+
 export function listSchedules(app: App): ScheduleInfo[] {
   const now = app.now();
   return scheduleTable(app.pack, app.config).map((d) => ({
     id: d.id,
     kind: d.kind,
     description: d.description,
-    when: d.cron ?? `every ${Math.round((d.everyMs ?? 0) / 1000)} s`,
+    when: describeWhen(d, app.pack.monthlyReminderDaysBefore),
     tz: d.tz,
     nextRun: nextRun(d, now, app.pack),
   }));

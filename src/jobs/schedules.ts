@@ -14,7 +14,7 @@ import { periodOf, previousPeriod, type Period } from "../domain/periods.ts";
 export type ScheduleKind = "weekly-report" | "reminder" | "monthly-reminder" | "daily-sweep" | "outbox";
 
 export interface ScheduleDef {
-  /** Stable: "weekly-report:community-leaders-velo". */
+  /** Stable, and free of ":" so it can be typed after /schedule run: "weekly-report/community-leaders-velo". */
   id: string;
   kind: ScheduleKind;
   description: string;
@@ -53,7 +53,7 @@ export function scheduleTable(pack: Pack, config: Pick<Config, "STEWARD_TIMEZONE
   for (const program of pack.programs) {
     if (program.type !== "community") continue;
     defs.push({
-      id: `weekly-report:${program.id}`,
+      id: `weekly-report/${program.id}`,
       kind: "weekly-report",
       description: `Last week's compliance report for ${program.name}, to #${program.moderatorChannel}`,
       cron: program.reportCron,
@@ -62,7 +62,7 @@ export function scheduleTable(pack: Pack, config: Pick<Config, "STEWARD_TIMEZONE
     });
     if (hasCommitments(program, "week"))
       defs.push({
-        id: `reminder:${program.id}`,
+        id: `reminder/${program.id}`,
         kind: "reminder",
         description: `Reminder to ${program.name} members short of this week's commitments`,
         cron: program.reminderCron,
@@ -71,7 +71,7 @@ export function scheduleTable(pack: Pack, config: Pick<Config, "STEWARD_TIMEZONE
       });
     if (hasCommitments(program, "month"))
       defs.push({
-        id: `monthly-reminder:${program.id}`,
+        id: `monthly-reminder/${program.id}`,
         kind: "monthly-reminder",
         description: `Reminder to ${program.name} members short of this month's commitments, ${pack.monthlyReminderDaysBefore} days before month end`,
         cron: dailyAtReminderTime(program),

@@ -87,16 +87,16 @@ describe.skipIf(!REDIS_URL).each(storeKinds)("BullMQ jobs on %s", (kind) => {
     const schedulers = await a.bull?.scheduleQueue.getJobSchedulers();
     const defs = scheduleTable(rt.app.pack, rt.app.config);
     expect(schedulers?.map((s) => s.key).sort()).toEqual(defs.map((d) => (d.kind === "outbox" ? "outbox" : d.id)).sort());
-    const report = schedulers?.find((s) => s.key === "weekly-report:community-leaders-velo");
+    const report = schedulers?.find((s) => s.key === "weekly-report/community-leaders-velo");
     expect(report?.tz).toBe("Europe/Berlin");
     expect(report?.pattern).toBe("0 9 * * 1");
-    const def = defs.find((d) => d.id === "weekly-report:community-leaders-velo");
+    const def = defs.find((d) => d.id === "weekly-report/community-leaders-velo");
     expect(report?.next).toBe(def ? nextRun(def, rt.app.now(), rt.app.pack)?.getTime() : -1);
   });
 
   it("runs a schedule's job through the worker once per period", async () => {
     const jobs = await start([]);
-    const id = "weekly-report:community-leaders-velo";
+    const id = "weekly-report/community-leaders-velo";
     await jobs.bull?.scheduleQueue.add(id, {});
     await jobs.bull?.scheduleQueue.add(id, {});
     await until(async () => (await jobs.bull?.scheduleQueue.getCompletedCount()) === 2);

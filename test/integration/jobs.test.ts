@@ -60,20 +60,20 @@ describe.each(storeKinds)("jobs on %s", (kind) => {
   it("has a stable schedule table with next runs in the organisation's timezone", () => {
     const ids = scheduleTable(rt.app.pack, rt.app.config).map((d) => d.id);
     expect(ids).toEqual(scheduleTable(rt.app.pack, rt.app.config).map((d) => d.id));
-    expect(ids).toContain(`weekly-report:${PROGRAM}`);
-    expect(ids).toContain(`reminder:${PROGRAM}`);
-    expect(ids).toContain(`monthly-reminder:${PROGRAM}`);
+    expect(ids).toContain(`weekly-report/${PROGRAM}`);
+    expect(ids).toContain(`reminder/${PROGRAM}`);
+    expect(ids).toContain(`monthly-reminder/${PROGRAM}`);
     expect(ids).toContain("daily-sweep");
     const byId = new Map(listSchedules(rt.app).map((s) => [s.id, s]));
     // Monday 30 Nov 09:00 CET is 08:00 UTC; Thursday 26 Nov 10:00 CET is 09:00 UTC.
-    expect(byId.get(`weekly-report:${PROGRAM}`)?.nextRun?.toISOString()).toBe("2026-11-30T08:00:00.000Z");
-    expect(byId.get(`reminder:${PROGRAM}`)?.nextRun?.toISOString()).toBe("2026-11-26T09:00:00.000Z");
+    expect(byId.get(`weekly-report/${PROGRAM}`)?.nextRun?.toISOString()).toBe("2026-11-30T08:00:00.000Z");
+    expect(byId.get(`reminder/${PROGRAM}`)?.nextRun?.toISOString()).toBe("2026-11-26T09:00:00.000Z");
     // November has 30 days; five days left counts 26 to 30: the reminder goes out on the 26th at 10:00 CET.
-    expect(byId.get(`monthly-reminder:${PROGRAM}`)?.nextRun?.toISOString()).toBe("2026-11-26T09:00:00.000Z");
+    expect(byId.get(`monthly-reminder/${PROGRAM}`)?.nextRun?.toISOString()).toBe("2026-11-26T09:00:00.000Z");
   });
 
   it("catches up a missed weekly report once, for the week before it was due", async () => {
-    const def = scheduleTable(rt.app.pack, rt.app.config).find((d) => d.id === `weekly-report:${PROGRAM}`);
+    const def = scheduleTable(rt.app.pack, rt.app.config).find((d) => d.id === `weekly-report/${PROGRAM}`);
     if (!def) throw new Error("no report schedule");
     // The report was due Monday 23 Nov 09:00; the bot comes up on Wednesday.
     expect(dueRun(def, rt.app.now(), rt.app.pack)?.period).toBe("2026-W47");
@@ -91,7 +91,7 @@ describe.each(storeKinds)("jobs on %s", (kind) => {
   });
 
   it("runs a period once when two runs race (the schedule_runs row decides)", async () => {
-    const def = scheduleTable(rt.app.pack, rt.app.config).find((d) => d.id === `weekly-report:${PROGRAM}`);
+    const def = scheduleTable(rt.app.pack, rt.app.config).find((d) => d.id === `weekly-report/${PROGRAM}`);
     if (!def) throw new Error("no report schedule");
     const results = await Promise.all([runDue(rt.app, def), runDue(rt.app, def), runDue(rt.app, def)]);
     expect(results.filter((r) => r.status === "ran")).toHaveLength(1);
@@ -105,7 +105,7 @@ describe.each(storeKinds)("jobs on %s", (kind) => {
       await rt.app.db.membership.create({ data: { memberId: m.id, programId: PROGRAM, state: "active", joinedAt: new Date("2026-09-01T00:00:00Z") } });
     // Thursday 26 Nov, 10:05 Berlin: the reminder fired five minutes ago.
     rt.clock.set("2026-11-26T09:05:00Z");
-    const def = scheduleTable(rt.app.pack, rt.app.config).find((d) => d.id === `reminder:${PROGRAM}`);
+    const def = scheduleTable(rt.app.pack, rt.app.config).find((d) => d.id === `reminder/${PROGRAM}`);
     if (!def) throw new Error("no reminder schedule");
     expect((await runDue(rt.app, def)).summary).toMatch(/2 reminders queued/);
     expect((await runDue(rt.app, def)).status).toBe("already-ran");
@@ -126,7 +126,7 @@ describe.each(storeKinds)("jobs on %s", (kind) => {
   });
 
   it("does not send a reminder for a week that is over", async () => {
-    const def = scheduleTable(rt.app.pack, rt.app.config).find((d) => d.id === `reminder:${PROGRAM}`);
+    const def = scheduleTable(rt.app.pack, rt.app.config).find((d) => d.id === `reminder/${PROGRAM}`);
     if (!def) throw new Error("no reminder schedule");
     // Monday: last Thursday's reminder is stale, this week's is not due yet.
     rt.clock.set("2026-11-30T08:00:00Z");
@@ -241,7 +241,7 @@ describe.each(storeKinds)("jobs on %s", (kind) => {
     expect(unknown.type === "reply" && unknown.reply.text).toMatch(/no schedule 'weekly'.*weekly-report/);
     const sub = await dispatch(registry, { command: "schedule", words: ["subscribe", PROGRAM] }, { app: rt.app, actor: actor(mod, true), interactive: false });
     expect(sub.type === "reply" && sub.reply.status).toBe("ok");
-    const def = scheduleTable(rt.app.pack, rt.app.config).find((d) => d.id === `weekly-report:${PROGRAM}`);
+    const def = scheduleTable(rt.app.pack, rt.app.config).find((d) => d.id === `weekly-report/${PROGRAM}`);
     if (!def) throw new Error("no report schedule");
     await runDue(rt.app, def);
     const dms = await rt.app.db.outboxMessage.findMany({ where: { kind: "dm" } });
