@@ -57,6 +57,17 @@ export async function runScheduleNow(app: App, def: ScheduleDef): Promise<RunRes
 /** At start: every schedule whose time passed while no process ran is run once, for the period it was due for. */
 export async function catchUp(app: App, defs: ScheduleDef[]): Promise<RunResult[]> {
   const out: RunResult[] = [];
+  // A fresh install missed nothing: it records the periods already due as its starting point
+  // instead of posting an empty report for a week before it existed.
+  if ((await app.db.scheduleRun.count()) === 0) {
+    const baseline = defs.flatMap((def) => {
+      const due = dueRun(def, app.now(), app.pack);
+      return due && def.kind !== "outbox" ? [{ scheduleId: def.id, period: due.period, ranAt: app.now() }] : [];
+    });
+    await app.db.scheduleRun.createMany({ data: baseline, skipDuplicates: true });
+    app.log.info({ schedules: baseline.length }, "first start: schedules begin from now");
+    return baseline.map((b) => ({ scheduleId: b.scheduleId, period: b.period, status: "already-ran", summary: `${b.scheduleId}: starts after ${b.period}` }));
+  }
   for (const def of defs) {
     try {
       const r = await runDue(app, def);

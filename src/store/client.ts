@@ -67,6 +67,9 @@ async function openPglite(dataDir: string, template?: Blob): Promise<Store & { l
 
 async function openPostgres(databaseUrl: string): Promise<Store> {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
+  // An idle connection the server ends (restart, failover, a dropped test database) must not crash the process;
+  // the pool replaces it on the next query.
+  pool.on("error", () => undefined);
   const db = new PrismaClient({ adapter: new PrismaPg(pool) });
   return {
     db,

@@ -90,6 +90,17 @@ describe.each(storeKinds)("jobs on %s", (kind) => {
     expect(await rt.app.db.scheduleRun.count({ where: { scheduleId: def.id } })).toBe(1);
   });
 
+  it("starts a fresh install from now: nothing from before it existed is caught up", async () => {
+    const defs = scheduleTable(rt.app.pack, rt.app.config);
+    const results = await catchUp(rt.app, defs);
+    expect(results.every((r) => r.status === "already-ran")).toBe(true);
+    expect(await rt.app.db.outboxMessage.count()).toBe(0);
+    expect(await rt.app.db.scheduleRun.findUnique({ where: { scheduleId_period: { scheduleId: `weekly-report/${PROGRAM}`, period: "2026-W47" } } })).not.toBeNull();
+    // A week later the next report is due and runs.
+    rt.clock.advance(7 * 86_400_000);
+    expect((await catchUp(rt.app, defs)).find((r) => r.scheduleId === `weekly-report/${PROGRAM}`)?.status).toBe("ran");
+  });
+
   it("runs a period once when two runs race (the schedule_runs row decides)", async () => {
     const def = scheduleTable(rt.app.pack, rt.app.config).find((d) => d.id === `weekly-report/${PROGRAM}`);
     if (!def) throw new Error("no report schedule");
@@ -252,6 +263,8 @@ describe.each(storeKinds)("jobs on %s", (kind) => {
 
   it("starts in-process without Redis, catches up, delivers and stops", async () => {
     const { target, received } = recorder();
+    // The bot ran before (it reported 2026-W46), then was down over Monday's report.
+    await rt.app.db.scheduleRun.create({ data: { scheduleId: `weekly-report/${PROGRAM}`, period: "2026-W46" } });
     const jobs = await startJobs(rt, [target], { redisUrl: null, pollMs: 50 });
     expect(jobs.mode).toBe("in-process");
     await jobs.drain();
