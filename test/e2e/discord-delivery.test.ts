@@ -56,7 +56,9 @@ describe.each(storeKinds)("Discord delivery target on %s", (kind) => {
     const fallback = h.fake.find("POST", new RegExp(`^/channels/${CHANNEL.community}/messages$`));
     expect(fallback).toHaveLength(1);
     const body = fallback[0]?.body as Body;
-    expect(body.content).toBe(`<@${ALICE}> (your DMs are closed, so here it is): Your balance fell below Pioneer.`);
+    expect(body.content).toMatch(new RegExp(`^<@${ALICE}> I have a private message for you, but your DMs are closed`));
+    // The private text itself stays private.
+    expect(JSON.stringify(body)).not.toContain("Your balance fell below Pioneer");
     expect(body.allowed_mentions).toEqual({ parse: [], users: [ALICE] });
     // The community channel was found by name in the guild.
     expect(h.fake.find("GET", new RegExp(`^/guilds/${GUILD_ID}/channels$`)).length).toBeLessThanOrEqual(1);

@@ -107,8 +107,10 @@ export function discordTarget(deps: DiscordTargetDeps): DeliveryTarget {
       await rest.post(Routes.channelMessages(channel.id), { body, files });
     } catch (err) {
       if (!(err instanceof DiscordAPIError && err.code === DiscordCode.CannotMessageUser)) throw err;
-      // DMs closed (privacy settings, or no shared server): say it where they will see it.
-      await post(app.config.DISCORD_DM_FALLBACK_CHANNEL, r, nonceOf(`${ctx.dedupeKey}:fallback`), `<@${userId}> (your DMs are closed, so here it is):`);
+      // DMs closed (privacy settings, or no shared server): tell them where they will see it, but keep
+      // the message itself private — a tier at risk or a rejection is nobody else's business.
+      const notice = "I have a private message for you, but your DMs are closed. Allow direct messages from server members (Privacy Settings) to get my messages; /tier, /points and /commitments show your status any time.";
+      await post(app.config.DISCORD_DM_FALLBACK_CHANNEL, reply(notice), nonceOf(`${ctx.dedupeKey}:fallback`), `<@${userId}>`);
     }
   }
 
