@@ -5,6 +5,7 @@
 import { z } from "zod";
 import type { OptionDef, OptionKind } from "./types.ts";
 import type { Pack } from "../domain/pack.ts";
+import { isWebUrl } from "../domain/urls.ts";
 
 interface Extra {
   positional?: boolean;
@@ -33,14 +34,7 @@ const member = z
 const url = z
   .string()
   .trim()
-  .refine((s) => {
-    try {
-      const u = new URL(s);
-      return (u.protocol === "http:" || u.protocol === "https:") && u.hostname.includes(".");
-    } catch {
-      return false;
-    }
-  }, "must be a web address starting with https://, like https://studio.example.com");
+  .refine(isWebUrl, "must be a web address starting with https://, like https://studio.example.com");
 const date = z
   .string()
   .trim()

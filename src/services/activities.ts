@@ -2,6 +2,7 @@
 // messages in a program's community channels. Each activity has a dedupe key
 // (the URL, or the platform's message id) backed by a unique constraint, so
 // the same thing never counts twice however often it arrives.
+import { isWebUrl, normalizeLink } from "../domain/urls.ts";
 import { randomUUID } from "node:crypto";
 import { DateTime } from "luxon";
 import type { MessageHandler } from "../adapters/console/session.ts";
@@ -32,22 +33,6 @@ export function findLoggableKind(app: App, id: string): ActivityKind {
 }
 
 /** The same link written differently (case of the host, trailing slash, #fragment, utm_ tracking) is one URL. */
-export function normalizeUrl(raw: string): string {
-  const u = new URL(raw.trim());
-  u.hash = "";
-  for (const key of [...u.searchParams.keys()]) if (key.toLowerCase().startsWith("utm_")) u.searchParams.delete(key);
-  if (u.pathname.length > 1 && u.pathname.endsWith("/")) u.pathname = u.pathname.replace(/\/+$/, "");
-  return u.toString();
-}
-
-function isWebUrl(s: string): boolean {
-  try {
-    const u = new URL(s);
-    return (u.protocol === "http:" || u.protocol === "https:") && u.hostname.includes(".");
-  } catch {
-    return false;
-  }
-}
 
 export interface LogInput {
   kind: string;
@@ -109,7 +94,7 @@ export async function logActivity(app: App, actor: Actor, input: LogInput, invoc
   let url: string | null = null;
   if (input.url !== undefined) {
     if (!isWebUrl(input.url)) problems.push(`${input.url} is not a link: it must start with https://`);
-    else url = normalizeUrl(input.url);
+    else url = normalizeLink(input.url);
   } else if (kind.needs.includes("url")) problems.push("a link (url:https://…) to the meetup, talk, post or answer is missing");
   const hours = input.hours ?? null;
   if (hours === null && kind.needs.includes("hours")) problems.push("the number of hours is missing");

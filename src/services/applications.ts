@@ -2,6 +2,7 @@
 // questions, posted to the program's moderators with Approve / Reject buttons,
 // and decided by a moderator. Approval makes the membership active and grants
 // the program's badge; both outcomes reach the applicant through the outbox.
+import { isWebUrl } from "../domain/urls.ts";
 import type { App } from "../app.ts";
 import { reply, type Block, type Form, type Reply } from "../chat/reply.ts";
 import { UserError } from "../command/errors.ts";
@@ -17,15 +18,6 @@ import { findProgram, programBadge } from "./programs.ts";
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 export type Answers = Record<string, string>;
-
-function isWebUrl(s: string): boolean {
-  try {
-    const u = new URL(s);
-    return (u.protocol === "http:" || u.protocol === "https:") && u.hostname.includes(".");
-  } catch {
-    return false;
-  }
-}
 
 /** Checks answers against the program's questions; every problem is listed at once. */
 export function checkAnswers(program: Program, given: Answers): Answers {

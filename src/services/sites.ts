@@ -9,6 +9,7 @@ import { reply } from "../chat/reply.ts";
 import { UserError } from "../command/errors.ts";
 import type { Actor } from "../command/types.ts";
 import { fillTemplate, sitePoints } from "../domain/partner.ts";
+import { normalizeSiteUrl } from "../domain/urls.ts";
 import type { SiteRole } from "../domain/pack.ts";
 import type { Tx } from "../store/client.ts";
 import { audit } from "./audit.ts";
@@ -16,13 +17,6 @@ import { postEntry, reverseEntry } from "./ledger.ts";
 import { enqueue } from "./outbox.ts";
 
 type SiteRow = Awaited<ReturnType<Tx["site"]["findFirstOrThrow"]>>;
-
-/** One spelling per site: lower-case host, no trailing slash, query or fragment. */
-export function normalizeUrl(raw: string): string {
-  const u = new URL(raw.trim());
-  const path = u.pathname.replace(/\/+$/, "");
-  return `${u.protocol}//${u.host.toLowerCase()}${path}`;
-}
 
 const awardKey = (site: { id: string; submission: number }) => `site:${site.id}:${site.submission}:award`;
 
@@ -51,7 +45,7 @@ export interface SubmitResult {
 }
 
 export async function submitSite(app: App, actor: Actor, input: { url: string; kind: string; role: SiteRole }): Promise<SubmitResult> {
-  const url = normalizeUrl(input.url);
+  const url = normalizeSiteUrl(input.url);
   const result = await app.db.$transaction(async (tx) => {
     const existing = await tx.site.findUnique({ where: { memberId_url: { memberId: actor.memberId, url } } });
     let site: SiteRow;
@@ -88,7 +82,7 @@ export async function listSites(app: App, memberId: string) {
 
 /** The partner takes a site off their list; its points go with it. */
 export async function withdrawSite(app: App, actor: Actor, rawUrl: string): Promise<SiteRow> {
-  const url = normalizeUrl(rawUrl);
+  const url = normalizeSiteUrl(rawUrl);
   const site = await app.db.$transaction(async (tx) => {
     const site = await tx.site.findUnique({ where: { memberId_url: { memberId: actor.memberId, url } } });
     if (!site || site.state === "withdrawn") throw new UserError(`${url} is not on your list of sites.`, "See your sites with /site list.", "site.unknown");
@@ -108,7 +102,7 @@ async function sitesAt(tx: Tx, url: string, memberId?: string): Promise<SiteRow[
 
 /** A moderator confirms a submitted site; under `sitePointsOn: verify` it pays only now. */
 export async function verifySite(app: App, actor: Actor, rawUrl: string, memberId?: string): Promise<number> {
-  const url = normalizeUrl(rawUrl);
+  const url = normalizeSiteUrl(rawUrl);
   const count = await app.db.$transaction(async (tx) => {
     const pending = (await sitesAt(tx, url, memberId)).filter((s) => s.state === "active" && s.verifiedAt === null);
     if (pending.length === 0) throw new UserError(`${url} has no submission waiting for verification.`, undefined, "site.not-pending");
@@ -143,7 +137,7 @@ async function lapseInTx(app: App, tx: Tx, site: SiteRow, actor: string): Promis
  * site loses its points.
  */
 export async function lapseSite(app: App, actor: Actor, rawUrl: string, endsOn?: Date): Promise<{ lapsed: number; scheduled: number }> {
-  const url = normalizeUrl(rawUrl);
+  const url = normalizeSiteUrl(rawUrl);
   const result = await app.db.$transaction(async (tx) => {
     const active = (await sitesAt(tx, url)).filter((s) => s.state === "active");
     if (active.length === 0) throw new UserError(`${url} has no active submission to lapse.`, undefined, "site.not-active");
@@ -162,7 +156,7 @@ export async function lapseSite(app: App, actor: Actor, rawUrl: string, endsOn?:
 
 /** Premium is back. Points do not return by themselves: the partner must submit the site again. */
 export async function reactivateSite(app: App, actor: Actor, rawUrl: string): Promise<number> {
-  const url = normalizeUrl(rawUrl);
+  const url = normalizeSiteUrl(rawUrl);
   const count = await app.db.$transaction(async (tx) => {
     const lapsed = (await sitesAt(tx, url)).filter((s) => s.state === "lapsed");
     if (lapsed.length === 0) throw new UserError(`${url} is not lapsed, so there is nothing to re-activate.`, undefined, "site.not-lapsed");
@@ -182,7 +176,7 @@ export async function reactivateSite(app: App, actor: Actor, rawUrl: string): Pr
 }
 
 export async function removeContributor(app: App, actor: Actor, rawUrl: string, memberId: string): Promise<number> {
-  const url = normalizeUrl(rawUrl);
+  const url = normalizeSiteUrl(rawUrl);
   const lost = await app.db.$transaction(async (tx) => {
     const [site] = await sitesAt(tx, url, memberId);
     if (!site || site.state === "removed") throw new UserError(`That member is not a contributor of ${url}.`, undefined, "site.not-contributor");

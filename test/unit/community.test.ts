@@ -2,7 +2,7 @@
 // once", and application answers checked against the pack's questions.
 import { describe, expect, it } from "vitest";
 import { loadPack } from "../../src/programs/load.ts";
-import { normalizeUrl } from "../../src/services/activities.ts";
+import { normalizeLink as normalizeUrl } from "../../src/domain/urls.ts";
 import { applicationForm, checkAnswers } from "../../src/services/applications.ts";
 import { UserError } from "../../src/command/errors.ts";
 
@@ -52,5 +52,16 @@ describe("checkAnswers", () => {
       ["experience", true],
       ["content", false],
     ]);
+  });
+});
+
+describe("site addresses", () => {
+  it("are one site whatever the case of the host, trailing slash, query or fragment", async () => {
+    const { normalizeSiteUrl, isWebUrl } = await import("../../src/domain/urls.ts");
+    expect(normalizeSiteUrl("https://Studio.Example.com/?ref=x#top")).toBe("https://studio.example.com");
+    expect(normalizeSiteUrl("https://studio.example.com/shop/")).toBe("https://studio.example.com/shop");
+    expect(isWebUrl("studio")).toBe(false);
+    expect(isWebUrl("ftp://files.example.com")).toBe(false);
+    expect(isWebUrl("https://localhost")).toBe(false);
   });
 });
