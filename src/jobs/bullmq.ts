@@ -82,12 +82,19 @@ export async function startBullJobs(runtime: Runtime, targets: DeliveryTarget[],
   });
   const gate = redisGate(conn, prefix);
 
+  // Both queues share `conn`, whose own handler logs the error; without a listener BullMQ prints each one to stderr.
+  for (const q of [scheduleQueue, deliveryQueue]) q.on("error", (err) => app.log.debug({ err: err.message, queue: q.name }, "bullmq queue error"));
+
   const cronDefs = defs.filter((d) => d.cron);
-  for (const def of cronDefs)
-    await scheduleQueue.upsertJobScheduler(def.id, { pattern: def.cron as string, tz: def.tz }, { name: def.id, data: { scheduleId: def.id }, opts: { removeOnComplete: 100, removeOnFail: 100 } });
   const sweepDef = defs.find((d) => d.kind === "outbox");
-  if (sweepDef?.everyMs)
-    await scheduleQueue.upsertJobScheduler(OUTBOX_SWEEP_JOB, { every: sweepDef.everyMs }, { name: OUTBOX_SWEEP_JOB, opts: { removeOnComplete: true, removeOnFail: 100 } });
+  // Upserts are idempotent (stable ids), so they can run again whenever Redis may have lost them.
+  const upsertSchedulers = async () => {
+    for (const def of cronDefs)
+      await scheduleQueue.upsertJobScheduler(def.id, { pattern: def.cron as string, tz: def.tz }, { name: def.id, data: { scheduleId: def.id }, opts: { removeOnComplete: 100, removeOnFail: 100 } });
+    if (sweepDef?.everyMs)
+      await scheduleQueue.upsertJobScheduler(OUTBOX_SWEEP_JOB, { every: sweepDef.everyMs }, { name: OUTBOX_SWEEP_JOB, opts: { removeOnComplete: true, removeOnFail: 100 } });
+  };
+  await upsertSchedulers();
   // A program removed from the pack must not keep firing from an old deploy's scheduler.
   const wanted = new Set([...cronDefs.map((d) => d.id), OUTBOX_SWEEP_JOB]);
   for (const s of await scheduleQueue.getJobSchedulers()) {
@@ -183,6 +190,25 @@ export async function startBullJobs(runtime: Runtime, targets: DeliveryTarget[],
   await Promise.all([scheduleWorker.waitUntilReady(), deliveryWorker.waitUntilReady()]);
   kick();
 
+  // A Redis that restarted without persistence (or failed over to a replica that lagged) comes back
+  // without the job schedulers: nothing would fire again. Every reconnect after the first connect
+  // registers them again and queues what was written while Redis was away.
+  let reregistering: Promise<void> = Promise.resolve();
+  const onReconnect = () => {
+    if (stopped) return;
+    reregistering = reregistering.then(async () => {
+      if (stopped) return;
+      try {
+        await upsertSchedulers();
+        app.log.info({ schedules: cronDefs.length }, "redis reconnected; job schedulers registered again");
+      } catch (err) {
+        app.log.warn({ err: (err as Error).message }, "could not register the job schedulers again after a reconnect; the next reconnect retries");
+      }
+      kick();
+    });
+  };
+  conn.on("ready", onReconnect);
+
   return {
     sweep,
     deliveryQueue,
@@ -190,6 +216,8 @@ export async function startBullJobs(runtime: Runtime, targets: DeliveryTarget[],
     stop: async () => {
       stopped = true;
       runtime.events.off("outbox", kick);
+      conn.off("ready", onReconnect);
+      await withTimeout(reregistering, options.stopTimeoutMs);
       await sweeping;
       // close() stops fetching and waits for the current jobs, with no timeout of its own.
       const closing = Promise.all([scheduleWorker.close(), deliveryWorker.close()]);

@@ -3,9 +3,8 @@
 // worker killed in the middle of a delivery, a platform answering 429 then
 // 200, shutdown while a delivery runs. Every test uses its own key prefix.
 //
-// Not covered: restarting Redis while the bot runs. The Redis server here is
-// shared with other suites, so a test cannot restart it; ioredis reconnects by
-// itself and BullMQ needs maxRetriesPerRequest: null for that (set in bullmq.ts).
+// Restarting Redis while the bot runs is in bullmq-restart.test.ts: the Redis
+// server here is shared with other suites, so that suite starts its own.
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
