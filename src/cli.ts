@@ -3,6 +3,7 @@
 //   steward serve                   production: Slack/Discord, jobs and /health, no terminal
 //   steward run --as NAME "/tier"   one command; exit 0 ok, 1 user error, 2 internal error
 //   steward migrate                 apply database migrations
+import { userInfo } from "node:os";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { registry } from "../commands/index.ts";
@@ -30,7 +31,8 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  const config = loadConfig();
+  // In the terminal, info logs would interleave with the chat: only warnings unless LOG_LEVEL says otherwise.
+  const config = loadConfig(verb === "chat" || verb === "run" ? { LOG_LEVEL: "warn", ...process.env } : process.env);
   switch (verb) {
     case "migrate": {
       const runtime = await createRuntime(config);
@@ -98,7 +100,7 @@ async function chat(config: Config, as: string | undefined): Promise<number> {
   const print = (text: string) => process.stdout.write(`${text}\n`);
   const running = await startSteward(config, [consoleTarget(print)]);
   const { app } = running.runtime;
-  const handle = (as ?? config.STEWARD_MODERATORS[0] ?? process.env.USER ?? "you").replace(/^@/, "").toLowerCase();
+  const handle = (as ?? config.STEWARD_MODERATORS[0] ?? userInfo().username).replace(/^@/, "").toLowerCase();
   const session = new ConsoleSession(app, registry, handle, consoleMessageHandler);
   const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY, historySize: 200 });
   onSignals(async () => {
