@@ -45,6 +45,7 @@ export async function postEntry(app: App, tx: Tx, entry: NewEntry): Promise<Post
   const row = rows[0];
   if (!row) throw new Error("balance upsert returned nothing");
   const events = await applyTier(app, tx, entry.memberId, row.points, { tier: row.tier, atRiskSince: row.at_risk_since }, `entry-${id}`);
+  await enqueue(tx, { kind: "home-refresh", memberId: entry.memberId }, { now: app.now(), dedupeKey: `home:entry-${id}` });
   return { entryId: id, points: row.points, events };
 }
 

@@ -12,7 +12,9 @@ export type OutboxMessage =
   | { kind: "post"; channel: ChannelName; reply: Reply }
   | { kind: "badge-grant"; memberId: string; badge: string }
   | { kind: "badge-revoke"; memberId: string; badge: string; reason?: string }
-  | { kind: "tier-role"; memberId: string; tier: string; previous?: string };
+  | { kind: "tier-role"; memberId: string; tier: string; previous?: string }
+  /** The member's points changed: platforms that show a standing view (Slack's App Home) redraw it; others skip it. */
+  | { kind: "home-refresh"; memberId: string };
 
 export type OutboxKind = OutboxMessage["kind"];
 

@@ -2,7 +2,21 @@
 // kind, and Slack's limits (fields per section, blocks per message).
 import { describe, expect, it } from "vitest";
 import { reply, type Block } from "../../src/chat/reply.ts";
-import { answersOf, buttonWords, decodeButton, encodeButton, fieldForError, renderBlocks, renderMessage, renderModal } from "../../src/adapters/slack/render.ts";
+import {
+  answersOf,
+  buttonWords,
+  decodeButton,
+  decodePage,
+  encodeButton,
+  encodePage,
+  fieldForError,
+  pageOf,
+  renderBlocks,
+  renderMessage,
+  renderModal,
+  renderPagedMessage,
+  TABLE_PAGE_ROWS,
+} from "../../src/adapters/slack/render.ts";
 
 const one = (block: Block) => renderBlocks(reply("summary", [block]));
 
@@ -366,5 +380,41 @@ describe("Slack limits and encodings", () => {
     expect(fieldForError("Something else went wrong", ["kind", "url"])).toBe("kind");
     expect(fieldForError("dashboard-id is missing", ["site", "dashboard-id"])).toBe("dashboard-id");
     expect(fieldForError("incomplete — experience must say more; profiles must be links", ["profiles", "experience"])).toBe("experience");
+  });
+  it("pages tables longer than a page; short tables and other blocks show on every page", () => {
+    const long = Array.from({ length: 60 }, (_, i) => [`m${i + 1}`]);
+    const r = reply("s", [
+      { type: "header", text: "List" },
+      { type: "table", columns: ["member"], rows: long, caption: "Members" },
+      { type: "table", columns: ["x"], rows: [["short"]] },
+    ]);
+    const p2 = pageOf(r, 1);
+    expect([p2.page, p2.pages]).toEqual([1, 3]);
+    expect(p2.reply.blocks[0]).toEqual({ type: "header", text: "List" });
+    expect(p2.reply.blocks[1]).toMatchObject({ caption: "Members (Rows 26–50 of 60)", rows: long.slice(25, 50) });
+    expect(p2.reply.blocks[2]).toEqual({ type: "table", columns: ["x"], rows: [["short"]] });
+    // A page past the end (the list shrank since the button was drawn) is the last page.
+    expect(pageOf(r, 9).page).toBe(2);
+    expect(pageOf(r, 9).reply.blocks[1]).toMatchObject({ rows: long.slice(50) });
+    // Nothing to page: the reply as it is.
+    const small = reply("s", [{ type: "table", columns: ["a"], rows: long.slice(0, TABLE_PAGE_ROWS) }]);
+    expect(pageOf(small, 3)).toEqual({ reply: small, page: 0, pages: 1 });
+    expect(renderPagedMessage(small, { command: "x", words: [], page: 0 })).toEqual(renderMessage(small));
+  });
+
+  it("keeps the old cut when there is no command line to run again, or it does not fit a button", () => {
+    const r = reply("s", [{ type: "table", columns: ["member"], rows: Array.from({ length: 60 }, (_, i) => [`m${i}`]) }]);
+    expect(renderPagedMessage(r, undefined)).toEqual(renderMessage(r));
+    expect(renderPagedMessage(r, { command: "x", words: ["y".repeat(2100)], page: 0 })).toEqual(renderMessage(r));
+    const paged = renderPagedMessage(r, { command: "x", words: ["team:blue"], page: 0 });
+    expect(paged.blocks.at(-1)).toMatchObject({ type: "actions", block_id: "steward-pages", elements: [{ action_id: "steward_page_next" }] });
+  });
+
+  it("a page button's value round-trips, and anything else is refused", () => {
+    const p = { command: "report", words: ["velo", "week:2026-W48"], page: 2, invocationId: "slack:t1" };
+    expect(decodePage(encodePage(p))).toEqual(p);
+    expect(decodePage(encodePage({ command: "points", words: [], page: 0 }))).toEqual({ command: "points", words: [], page: 0 });
+    for (const bad of ["", "points", "{}", '{"page":-1,"run":["points"]}', '{"page":1.5,"run":["points"]}', '{"page":1,"run":[]}', '{"page":1,"run":[3]}'])
+      expect(decodePage(bad)).toBeUndefined();
   });
 });

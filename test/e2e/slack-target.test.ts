@@ -114,4 +114,66 @@ describe("Slack delivery target", () => {
     fake.rateLimit("usergroups.users.list", 3);
     await expect(target.deliver({ kind: "badge-grant", memberId: "m1", badge: "community-leaders" }, onSlack)).rejects.toBeInstanceOf(RateLimitedError);
   });
+  describe("App Home refresh", () => {
+    const drawn: string[] = [];
+    let withHome: DeliveryTarget;
+    beforeAll(() => {
+      withHome = slackTarget(rt.app, outboxClient("xoxb-test", fake.apiUrl), {
+        homeView: async (userId) => {
+          drawn.push(userId);
+          return { type: "home", blocks: [{ type: "section", text: { type: "mrkdwn", text: `home of ${userId}` } }] };
+        },
+      });
+    });
+    afterEach(() => {
+      drawn.length = 0;
+    });
+
+    it("publishes the Home of a member on Slack for a home-refresh row, and skips members without Slack", async () => {
+      expect(await withHome.deliver({ kind: "home-refresh", memberId: "m1" }, onSlack)).toBe("delivered");
+      const [publish] = fake.callsTo("views.publish");
+      expect(publish!.body).toMatchObject({ user_id: "U1", view: { type: "home", blocks: [{ type: "section", text: { type: "mrkdwn", text: "home of U1" } }] } });
+      expect(await withHome.deliver({ kind: "home-refresh", memberId: "m2" }, notOnSlack)).toBe("skipped");
+      // A target built without a Home (as the other tests' target) has nothing to draw.
+      expect(await target.deliver({ kind: "home-refresh", memberId: "m1" }, onSlack)).toBe("skipped");
+      expect(fake.callsTo("views.publish")).toHaveLength(1);
+      expect(drawn).toEqual(["U1"]);
+    });
+
+    it("leaves a 429 on a home-refresh row to the outbox job, like any row", async () => {
+      fake.rateLimit("views.publish", 4);
+      const err = await withHome.deliver({ kind: "home-refresh", memberId: "m1" }, onSlack).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(RateLimitedError);
+      expect((err as RateLimitedError).retryAfterMs).toBe(4000);
+    });
+
+    it("redraws the Home after a DM, a badge or a tier reaches the member, but not after a channel post", async () => {
+      fake.userGroups.set("SCL", ["U2"]);
+      expect(await withHome.deliver({ kind: "dm", memberId: "m1", reply: reply("You reached Pioneer") }, onSlack)).toBe("delivered");
+      expect(await withHome.deliver({ kind: "badge-grant", memberId: "m1", badge: "community-leaders" }, onSlack)).toBe("delivered");
+      expect(await withHome.deliver({ kind: "tier-role", memberId: "m1", tier: "pioneer" }, onSlack)).toBe("skipped");
+      expect(await withHome.deliver({ kind: "post", channel: "announcements", reply: reply("Alice is now a Pioneer") }, { outboxId: 20, dedupeKey: "k20" })).toBe("delivered");
+      expect(await withHome.deliver({ kind: "dm", memberId: "m2", reply: reply("Hi") }, notOnSlack)).toBe("skipped");
+      expect(fake.calls.map((c) => c.method)).toEqual([
+        "chat.postMessage",
+        "views.publish",
+        "usergroups.users.list",
+        "usergroups.users.update",
+        "views.publish",
+        "views.publish",
+        "chat.postMessage",
+      ]);
+      expect(fake.callsTo("views.publish").map((c) => c.body.user_id)).toEqual(["U1", "U1", "U1"]);
+    });
+
+    it("never fails the delivered row when the Home refresh after it fails", async () => {
+      fake.fail("views.publish", "internal_error", { once: true });
+      expect(await withHome.deliver({ kind: "dm", memberId: "m1", reply: reply("Hi") }, onSlack)).toBe("delivered");
+      fake.rateLimit("views.publish", 30);
+      expect(await withHome.deliver({ kind: "dm", memberId: "m1", reply: reply("Hi again") }, onSlack)).toBe("delivered");
+      // One call each: the DM is not sent again, and the refresh is not retried in place.
+      expect(fake.callsTo("chat.postMessage")).toHaveLength(2);
+      expect(fake.callsTo("views.publish")).toHaveLength(2);
+    });
+  });
 });

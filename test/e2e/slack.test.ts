@@ -10,6 +10,7 @@ import { UserError } from "../../src/command/errors.ts";
 import { opt } from "../../src/command/options.ts";
 import { command, sub } from "../../src/command/types.ts";
 import { startSlack, SLACK_EVENTS_PATH, type RunningSlack } from "../../src/adapters/slack/app.ts";
+import { deliverDue } from "../../src/jobs/deliver.ts";
 import { ensureMember } from "../../src/services/members.ts";
 import { FORM, JSON_TYPE, form, interactive, sendSigned, startFakeSlack, type FakeSlack } from "../helpers/fake-slack.ts";
 import { storeKinds, testRuntime, type TestRuntime } from "../helpers/runtime.ts";
@@ -70,6 +71,29 @@ const decide = command({
   ],
 });
 
+/** A list longer than a page, for the pagination test; it records how it was run. */
+const rosterRuns: { team: string; invocationId: string | undefined }[] = [];
+const roster = command({
+  name: "roster",
+  description: "Test-only long list",
+  subcommands: [
+    sub({
+      name: "",
+      description: "Sixty rows",
+      access: "anyone",
+      options: { team: opt.string("Team") },
+      handler: async ({ team }, { invocationId }) => {
+        rosterRuns.push({ team, invocationId });
+        return reply(`Team ${team}: 60 members`, [
+          { type: "header", text: `Team ${team}` },
+          { type: "table", columns: ["#", "member"], rows: Array.from({ length: 60 }, (_, i) => [String(i + 1), `${team}-${i + 1}`]) },
+          { type: "context", text: "Sorted by number." },
+        ]);
+      },
+    }),
+  ],
+});
+
 async function eventually<T>(fn: () => Promise<T | undefined | null | false>, timeoutMs = 5000): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
@@ -96,7 +120,7 @@ describe.each(storeKinds)("Slack adapter through Bolt (%s)", (kind) => {
       SLACK_MODERATOR_IDS: "UMOD",
       SLACK_CHANNELS: "announcements=CANN,moderators=CMOD,community=CCOM",
     });
-    slack = await startSlack(rt, buildRegistry([...commands, decide]), { port: 0, host: "127.0.0.1" });
+    slack = await startSlack(rt, buildRegistry([...commands, decide, roster]), { port: 0, host: "127.0.0.1" });
     url = `http://127.0.0.1:${slack.port}${SLACK_EVENTS_PATH}`;
   });
 
@@ -345,5 +369,97 @@ describe.each(storeKinds)("Slack adapter through Bolt (%s)", (kind) => {
     expect(view.type).toBe("home");
     expect(view.blocks[0]).toEqual({ type: "header", text: { type: "plain_text", text: "alice — Explorer", emoji: true } });
     expect(view.blocks.at(-1)?.type).toBe("context");
+  });
+  it("refreshes the App Home through the outbox when points change, never from the command's request", async () => {
+    // /adjust changes points without a tier change, so no DM goes out: only the ledger's home-refresh row redraws the Home.
+    const s = slash("/steward", "adjust <@U1> 50 Helped at the meetup", "UMOD", "mod");
+    await s.send();
+    expect((await responseFor(s.id)).text).toBe("+50 points for @alice (Helped at the meetup). Balance: 50.");
+    const alice = await rt.app.db.identity.findUniqueOrThrow({ where: { platform_externalId: { platform: "slack", externalId: "U1" } } });
+    expect(await rt.app.db.outboxMessage.count({ where: { kind: "home-refresh", memberId: alice.memberId, status: "pending" } })).toBe(1);
+    expect(fake.callsTo("views.publish")).toHaveLength(0);
+
+    await deliverDue(rt.app, [slack.target]);
+    const published = fake.callsTo("views.publish").filter((c) => c.body.user_id === "U1");
+    expect(published).toHaveLength(1);
+    const view = published[0]!.body.view as { type: string; blocks: { type: string; fields?: { text: string }[] }[] };
+    expect(view.type).toBe("home");
+    expect(view.blocks.flatMap((b) => b.fields ?? []).map((f) => f.text)).toContain("*Points*\n50");
+    expect(await rt.app.db.outboxMessage.count({ where: { kind: "home-refresh", memberId: alice.memberId, status: "delivered" } })).toBe(1);
+
+    // Delivered once: running the job again publishes nothing more.
+    await deliverDue(rt.app, [slack.target]);
+    expect(fake.callsTo("views.publish").filter((c) => c.body.user_id === "U1")).toHaveLength(1);
+  });
+
+  it("pages a long table with Next / Previous buttons that run the same command line again", async () => {
+    // (/points, /dispute and /report cap their own lists today; a test command gives a table longer than a page.)
+    type Blocks = { type: string; block_id?: string; text?: { text: string }; elements?: { action_id?: string; value?: string; text?: string }[] }[];
+    const text = (blocks: Blocks) => JSON.stringify(blocks);
+    const pager = (blocks: Blocks) => blocks.find((b) => b.type === "actions" && b.block_id === "steward-pages");
+    rosterRuns.length = 0;
+
+    const s = slash("/steward", "roster team:blue", "U1", "alice");
+    await s.send();
+    const first = await responseFor(s.id);
+    const page1 = first.blocks as Blocks;
+    expect(page1.length).toBeLessThanOrEqual(50);
+    expect(text(page1)).toContain("Rows 1–25 of 60");
+    expect(text(page1)).toContain("Page 1 of 3");
+    expect(text(page1)).toContain("blue-25");
+    expect(text(page1)).not.toContain("blue-26");
+    // What is not the table shows on every page.
+    expect(page1[0]).toEqual({ type: "header", text: { type: "plain_text", text: "Team blue", emoji: true } });
+    expect(pager(page1)?.elements?.map((e) => e.action_id)).toEqual(["steward_page_next"]);
+    const next = pager(page1)!.elements![0]!;
+    expect(JSON.parse(next.value!)).toEqual({ page: 1, run: ["roster", "team:blue"], inv: `slack:trigger-${s.id}` });
+
+    const turn = (button: { action_id?: string; value?: string }, ephemeral: boolean) => {
+      const id = ++responses;
+      const body = interactive({
+        type: "block_actions",
+        team: { id: "T1", domain: "t" },
+        user: { id: "U1", name: "alice", team_id: "T1" },
+        api_app_id: "A1",
+        token: "x",
+        trigger_id: `trigger-${id}`,
+        response_url: fake.responseUrl(id),
+        container: { type: "message", is_ephemeral: ephemeral, ...(ephemeral ? {} : { message_ts: "333.3", channel_id: "CGEN" }) },
+        channel: { id: "CGEN", name: "general" },
+        actions: [{ type: "button", block_id: "steward-pages", action_id: button.action_id, value: button.value, text: { type: "plain_text", text: "page" }, action_ts: "1" }],
+      });
+      return { id, send: () => sendSigned(url, body, FORM, { secret: SECRET }) };
+    };
+
+    // A click on the asker's own (ephemeral) list replaces it with the next page.
+    const t1 = turn(next, true);
+    expect((await t1.send()).status).toBe(200);
+    const second = await responseFor(t1.id);
+    expect(second).toMatchObject({ replace_original: true, response_type: "ephemeral" });
+    const page2 = second.blocks as Blocks;
+    expect(text(page2)).toContain("Rows 26–50 of 60");
+    expect(text(page2)).toContain("Page 2 of 3");
+    expect(text(page2)).toContain("blue-26");
+    expect(text(page2)).not.toContain("blue-25 ");
+    expect(pager(page2)?.elements?.map((e) => [e.action_id, (JSON.parse(e.value!) as { page: number }).page])).toEqual([
+      ["steward_page_previous", 0],
+      ["steward_page_next", 2],
+    ]);
+
+    // On a list posted for everyone the page goes to the clicker alone, and the post stays.
+    const last = pager(page2)!.elements![1]!;
+    const t2 = turn(last, false);
+    await t2.send();
+    const third = await responseFor(t2.id);
+    expect(third).toMatchObject({ replace_original: false, response_type: "ephemeral" });
+    expect(text(third.blocks as Blocks)).toContain("Rows 51–60 of 60");
+    expect(pager(third.blocks as Blocks)?.elements?.map((e) => e.action_id)).toEqual(["steward_page_previous"]);
+
+    // Every page ran the same command line as the same invocation (a command that acts once per invocation acts once).
+    expect(rosterRuns).toEqual([
+      { team: "blue", invocationId: `slack:trigger-${s.id}` },
+      { team: "blue", invocationId: `slack:trigger-${s.id}` },
+      { team: "blue", invocationId: `slack:trigger-${s.id}` },
+    ]);
   });
 });

@@ -17,6 +17,8 @@ export function formatDelivery(message: OutboxMessage, ctx: DeliveryContext): st
       return `→ badge ${message.badge} revoked from ${who}${message.reason ? ` (${message.reason})` : ""}`;
     case "tier-role":
       return `→ tier role for ${who}: ${message.previous ? `${message.previous} → ` : ""}${message.tier}`;
+    case "home-refresh":
+      return `→ home view of ${who} refreshed`;
   }
 }
 
@@ -25,6 +27,8 @@ export function consoleTarget(write: (text: string) => void): DeliveryTarget {
     name: "console",
     wakesPeople: false,
     deliver: async (message, ctx) => {
+      // The terminal has no standing view to redraw; /tier shows the fresh numbers.
+      if (message.kind === "home-refresh") return "skipped";
       write(formatDelivery(message, ctx));
       return "delivered";
     },

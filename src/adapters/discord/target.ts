@@ -182,6 +182,9 @@ export function discordTarget(deps: DiscordTargetDeps): DeliveryTarget {
         if (!userId) return "skipped";
         return tierRoles(userId, message.tier, `<@${userId}> (${ctx.member?.handle ?? "?"})`);
       }
+      case "home-refresh":
+        // Discord has no per-member home view; /tier answers with the fresh numbers.
+        return "skipped";
     }
   }
 

@@ -3,14 +3,15 @@
 // A button with a form (Reject -> reason) opens a modal first; a submitted
 // modal runs its command line with the answers as `key:value` words, and a
 // user error is shown on the field it is about. A decision on a channel
-// message (a review) updates that message to show who decided.
+// message (a review) updates that message to show who decided. Page buttons
+// under a long list run its command line again for another page.
 import type { App as BoltApp, BlockAction, ButtonAction, ViewSubmitAction } from "@slack/bolt";
 import type { Actor } from "../../command/types.ts";
 import type { Reply } from "../../chat/reply.ts";
 import { dispatch, type Outcome } from "../../command/dispatch.ts";
 import { parseLine } from "../../command/parse.ts";
 import { apology, channelName, openModal, postToResponseUrl, responsePayload, uploadFiles, type KnownBlock, type SlackContext } from "./context.ts";
-import { answersOf, buttonWords, decodeButton, escapeMrkdwn, fieldForError, MODAL_CALLBACK_ID, renderMessage, type ModalContext } from "./render.ts";
+import { answersOf, buttonWords, decodeButton, decodePage, escapeMrkdwn, fieldForError, MODAL_CALLBACK_ID, PAGE_ACTIONS, renderMessage, type ModalContext } from "./render.ts";
 
 /** Slack closes a modal with an error when the submission is not acknowledged within 3 s; answer later past this. */
 const SUBMIT_BUDGET_MS = 2500;
@@ -32,7 +33,43 @@ async function updateMessage(ctx: SlackContext, where: { channel: string; ts: st
   await ctx.client.chat.update({ channel: where.channel, ts: where.ts, text: reply.text, blocks: decidedBlocks(original, reply, userId) });
 }
 
+/**
+ * A page button: the command line behind the list runs again, as the person
+ * clicking, and the page they asked for is drawn. Their own (ephemeral) list
+ * turns its page in place; a list posted for everyone stays as it is and the
+ * page goes to the clicker alone.
+ */
+function registerPaging(bolt: BoltApp, ctx: SlackContext): void {
+  const ids = new RegExp(`^(${Object.values(PAGE_ACTIONS).join("|")})$`);
+  bolt.action<BlockAction<ButtonAction>>({ type: "block_actions", action_id: ids }, async ({ ack, body, action, respond }) => {
+    await ack();
+    const request = decodePage(action.value ?? "");
+    if (!request) {
+      ctx.app.log.warn({ actionId: action.action_id }, "a Slack page button carried no command line");
+      return;
+    }
+    const userId = body.user.id;
+    try {
+      const actor = await ctx.actors.actor(userId, body.user.name);
+      const channel = channelName(ctx.app, body.channel?.id);
+      const outcome = await dispatch(
+        ctx.registry,
+        { command: request.command, words: [...request.words] },
+        // interactive: false: turning a page never opens a modal.
+        { app: ctx.app, actor, interactive: false, invocationId: request.invocationId ?? `slack:${body.trigger_id}`, ...(channel ? { channel } : {}) },
+      );
+      const reply: Reply =
+        outcome.type === "reply" ? outcome.reply : { text: "This list needs more answers now; run the command again.", blocks: [], visibility: "ephemeral", status: "user-error" };
+      const inPlace = body.container?.is_ephemeral === true && reply.status === "ok";
+      await respond(responsePayload({ ...reply, visibility: "ephemeral" }, { replace_original: inPlace }, request));
+    } catch (err) {
+      await respond(responsePayload(apology(ctx, err, { button: action.action_id, user: userId }))).catch(() => undefined);
+    }
+  });
+}
+
 export function registerActions(bolt: BoltApp, ctx: SlackContext): void {
+  registerPaging(bolt, ctx);
   bolt.action<BlockAction<ButtonAction>>({ type: "block_actions", action_id: /^[a-z0-9-]+:/ }, async ({ ack, body, action, respond }) => {
     await ack();
     const payload = decodeButton(action.value ?? "");
@@ -56,10 +93,11 @@ export function registerActions(bolt: BoltApp, ctx: SlackContext): void {
         return;
       }
       const channel = channelName(ctx.app, channelId);
+      const invocationId = `slack:${body.trigger_id}`;
       const outcome = await dispatch(
         ctx.registry,
         { command: payload.command, words: buttonWords(payload) },
-        { app: ctx.app, actor, interactive: true, invocationId: `slack:${body.trigger_id}`, ...(channel ? { channel } : {}) },
+        { app: ctx.app, actor, interactive: true, invocationId, ...(channel ? { channel } : {}) },
       );
       if (outcome.type === "form") {
         await openModal(ctx, body.trigger_id, outcome.form, modal(outcome.form.submit));
@@ -67,7 +105,7 @@ export function registerActions(bolt: BoltApp, ctx: SlackContext): void {
       }
       const reply = outcome.reply;
       if (reply.status === "ok" && onMessage) await updateMessage(ctx, onMessage, body.message?.blocks as KnownBlock[] | undefined, reply, userId);
-      await respond(responsePayload(reply));
+      await respond(responsePayload(reply, {}, { command: payload.command, words: buttonWords(payload), page: 0, invocationId }));
       await uploadFiles(ctx, reply, userId, channelId);
     } catch (err) {
       await respond(responsePayload(apology(ctx, err, { button: action.action_id, user: userId }))).catch(() => undefined);
@@ -120,7 +158,7 @@ export function registerActions(bolt: BoltApp, ctx: SlackContext): void {
 
     try {
       if (reply.status === "ok" && meta.update) await updateMessage(ctx, meta.update, undefined, reply, userId);
-      if (meta.responseUrl) await postToResponseUrl(meta.responseUrl, responsePayload(reply));
+      if (meta.responseUrl) await postToResponseUrl(meta.responseUrl, responsePayload(reply, {}, { command: line.command, words, page: 0, invocationId: `slack:view:${view.id}` }));
       else await ctx.client.chat.postMessage({ channel: userId, ...renderMessage(reply) });
       await uploadFiles(ctx, reply, userId, meta.channel);
     } catch (err) {

@@ -13,7 +13,7 @@ import { registerActions } from "./actions.ts";
 import { SlackActors } from "./actors.ts";
 import { registerCommands } from "./commands.ts";
 import type { SlackContext } from "./context.ts";
-import { registerEvents } from "./events.ts";
+import { homeView, registerEvents } from "./events.ts";
 import { outboxClient, slackTarget } from "./target.ts";
 
 export const SLACK_EVENTS_PATH = "/slack/events";
@@ -89,7 +89,7 @@ export async function startSlack(runtime: Runtime, registry: Registry, options: 
     app.log.info("Slack connected through Socket Mode");
   }
 
-  const target = slackTarget(app, outboxClient(config.SLACK_BOT_TOKEN, slackApiUrl, logger));
+  const target = slackTarget(app, outboxClient(config.SLACK_BOT_TOKEN, slackApiUrl, logger), { homeView: (userId) => homeView(context, userId) });
   return {
     target,
     port,

@@ -1,7 +1,8 @@
 // Slash commands: `/steward <command> …` for every command, plus short
 // aliases for the common ones. Acknowledged at once (Slack allows 3 s), then
 // answered through respond(): ephemeral unless the reply is public. A command
-// that needs answers opens a modal with the trigger_id instead.
+// that needs answers opens a modal with the trigger_id instead. A long table
+// in the answer pages: its buttons run the same command line again (actions.ts).
 import type { App as BoltApp } from "@slack/bolt";
 import type { Registry } from "../../command/dispatch.ts";
 import type { CommandDef } from "../../command/types.ts";
@@ -53,12 +54,13 @@ export function registerCommands(bolt: BoltApp, ctx: SlackContext): void {
       try {
         const actor = await ctx.actors.actor(body.user_id, body.user_name);
         const channel = channelName(ctx.app, body.channel_id);
-        const outcome = await dispatch(ctx.registry, { command: name, words }, { app: ctx.app, actor, interactive: true, invocationId: `slack:${body.trigger_id}`, ...(channel ? { channel } : {}) });
+        const invocationId = `slack:${body.trigger_id}`;
+        const outcome = await dispatch(ctx.registry, { command: name, words: [...words] }, { app: ctx.app, actor, interactive: true, invocationId, ...(channel ? { channel } : {}) });
         if (outcome.type === "form") {
           await openModal(ctx, body.trigger_id, outcome.form, { submit: outcome.form.submit, channel: body.channel_id, responseUrl: body.response_url });
           return;
         }
-        await respond(responsePayload(outcome.reply));
+        await respond(responsePayload(outcome.reply, {}, { command: name, words, page: 0, invocationId }));
         await uploadFiles(ctx, outcome.reply, body.user_id, body.channel_id);
       } catch (err) {
         await respond(responsePayload(apology(ctx, err, { slash: sc.slash, command: name, user: body.user_id }))).catch(() => undefined);

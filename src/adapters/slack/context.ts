@@ -6,7 +6,7 @@ import type { App } from "../../app.ts";
 import type { Form, Reply } from "../../chat/reply.ts";
 import type { Registry } from "../../command/dispatch.ts";
 import type { SlackActors } from "./actors.ts";
-import { renderMessage, renderModal, type ModalContext } from "./render.ts";
+import { renderPagedMessage, renderModal, type ModalContext, type PageRequest } from "./render.ts";
 
 export interface SlackContext {
   app: App;
@@ -23,13 +23,16 @@ export function channelName(app: App, channelId: string | undefined): string | u
   return found?.[0] ?? channelId;
 }
 
-/** The body of a response_url message (or respond()). */
-export function responsePayload(reply: Reply, extra: { replace_original?: boolean } = {}) {
+/**
+ * The body of a response_url message (or respond()). `pager` is the command
+ * line that produced the reply: with it, long tables page (see renderPagedMessage).
+ */
+export function responsePayload(reply: Reply, extra: { replace_original?: boolean } = {}, pager?: PageRequest) {
   return {
     response_type: reply.visibility === "public" ? ("in_channel" as const) : ("ephemeral" as const),
     replace_original: false,
     ...extra,
-    ...renderMessage(reply),
+    ...renderPagedMessage(reply, pager),
   };
 }
 

@@ -1,6 +1,7 @@
 // Events API: messages in channels count as contributions (recordMessage
 // decides which channels count), and the App Home tab shows the member's tier
-// and this week's commitments when they open it. Bolt acknowledges events
+// and this week's commitments when they open it (the delivery target redraws
+// it later, when their standing changes: target.ts). Bolt acknowledges events
 // before these run; Slack retries an event it thinks was lost, so each
 // event_id is processed once, backed by the processed_events primary key.
 import type { App as BoltApp } from "@slack/bolt";

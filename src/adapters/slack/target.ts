@@ -1,11 +1,15 @@
 // Slack as an outbox delivery target: DMs, channel posts (with CSV uploads),
-// and badges as user-group membership where the pack maps a badge to one.
+// badges as user-group membership where the pack maps a badge to one, and the
+// member's App Home redrawn when their standing changes: on a "home-refresh"
+// row (points moved), and after anything else addressed to them (a DM, a
+// badge, a tier) since those follow a change the Home shows. Request handlers
+// never publish it (except on app_home_opened, which is that request's answer).
 //
 // Who retries: the outbox job, not the WebClient. This target's client has
 // retries off and rejects rate-limited calls, so a 429 becomes
 // RateLimitedError(Retry-After) and the row waits in the database instead of
 // a request sleeping in memory for up to half an hour (the client's default).
-import { webApi } from "@slack/bolt";
+import { webApi, type types } from "@slack/bolt";
 import type { App } from "../../app.ts";
 import type { Reply } from "../../chat/reply.ts";
 import { PermanentDeliveryError, RateLimitedError, type DeliveryContext, type DeliveryResult, type DeliveryTarget } from "../../jobs/target.ts";
@@ -55,7 +59,15 @@ function slackUserOf(ctx: DeliveryContext): string | undefined {
   return ctx.member?.identities.find((i) => i.platform === "slack")?.externalId;
 }
 
-export function slackTarget(app: App, client: webApi.WebClient): DeliveryTarget {
+export interface SlackTargetOptions {
+  /** Builds a member's App Home; without it the Home is only drawn when they open it. */
+  homeView?: (userId: string) => Promise<types.HomeView>;
+}
+
+/** Rows about one member whose delivery means their Home may show something new. */
+const CHANGES_HOME = new Set<OutboxMessage["kind"]>(["dm", "badge-grant", "badge-revoke", "tier-role"]);
+
+export function slackTarget(app: App, client: webApi.WebClient, options: SlackTargetOptions = {}): DeliveryTarget {
   const channelIdOf = (name: string): string | undefined => {
     const mapped = app.config.SLACK_CHANNELS[name] ?? app.config.SLACK_CHANNELS[name.replace(/^#/, "")];
     if (mapped) return mapped;
@@ -112,6 +124,22 @@ export function slackTarget(app: App, client: webApi.WebClient): DeliveryTarget 
     }
   }
 
+  async function publishHome(userId: string): Promise<void> {
+    if (!options.homeView) return;
+    await client.views.publish({ user_id: userId, view: await options.homeView(userId) });
+  }
+
+  /** After another row: the row is done whatever happens here, so a failure is only logged. */
+  async function refreshHomeAfter(message: OutboxMessage, ctx: DeliveryContext): Promise<void> {
+    const userId = slackUserOf(ctx);
+    if (!options.homeView || !userId || !CHANGES_HOME.has(message.kind)) return;
+    try {
+      await publishHome(userId);
+    } catch (err) {
+      app.log.warn({ err: deliveryError(err).message, user: userId, after: message.kind }, "Slack App Home not refreshed; it is redrawn when the member opens it");
+    }
+  }
+
   async function deliver(message: OutboxMessage, ctx: DeliveryContext): Promise<DeliveryResult> {
     switch (message.kind) {
       case "dm": {
@@ -135,8 +163,15 @@ export function slackTarget(app: App, client: webApi.WebClient): DeliveryTarget 
       case "badge-revoke":
         return badge(message, ctx);
       case "tier-role":
-        // Slack has no roles; the tier shows in the App Home and /tier.
+        // Slack has no roles; the tier shows in the App Home (refreshed after this row) and /tier.
         return "skipped";
+      case "home-refresh": {
+        const userId = slackUserOf(ctx);
+        if (!userId || !options.homeView) return "skipped";
+        // Here the Home is the delivery: a 429 or an outage is retried by the job like any row.
+        await publishHome(userId);
+        return "delivered";
+      }
     }
   }
 
@@ -145,11 +180,14 @@ export function slackTarget(app: App, client: webApi.WebClient): DeliveryTarget 
     // chat.postMessage allows about one message a second per channel; spacing them keeps 429s rare.
     limits: { perChannelMs: 1000 },
     deliver: async (message, ctx) => {
+      let result: DeliveryResult;
       try {
-        return await deliver(message, ctx);
+        result = await deliver(message, ctx);
       } catch (err) {
         throw err instanceof PermanentDeliveryError || err instanceof RateLimitedError ? err : deliveryError(err);
       }
+      await refreshHomeAfter(message, ctx);
+      return result;
     },
   };
 }
