@@ -1,0 +1,159 @@
+// A stand-in for Slack's and Discord's message APIs on 127.0.0.1 that
+// enforces their published rate limits and answers 429 the way each platform
+// does when a client goes faster:
+// - Slack chat.postMessage: about one message a second per channel, short
+//   bursts allowed (modelled: 1/s per channel, burst of 2). Slack's
+//   workspace-wide limit has no published figure and is not modelled.
+// - Discord: 50 requests a second per bot over every route (modelled: 50/s,
+//   burst of 50), opening a DM channel included.
+// Limits use GCRA (a token bucket without timers): a request is allowed when
+// it is no earlier than its key's theoretical arrival time minus the burst.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+export class Gcra {
+  private readonly tat = new Map<string, number>();
+  constructor(
+    readonly periodMs: number,
+    readonly burst: number,
+  ) {}
+
+  /** 0 when allowed (and counted), else milliseconds until the request would be. */
+  take(key: string, now = performance.now()): number {
+    const tolerance = this.periodMs * (this.burst - 1);
+    const tat = Math.max(this.tat.get(key) ?? now, now);
+    if (now < tat - tolerance) return tat - tolerance - now;
+    this.tat.set(key, tat + this.periodMs);
+    return 0;
+  }
+}
+
+export interface PlatformCounters {
+  /** Requests answered 2xx, by kind ("message" = a message posted; "open" = a DM channel opened). */
+  ok: { message: number; open: number };
+  tooMany: number;
+  /** performance.now() of the first and last message posted. */
+  firstMessageAt: number;
+  lastMessageAt: number;
+}
+
+export interface FakePlatform {
+  slackApiUrl: string;
+  discordApiUrl: string;
+  slack: PlatformCounters;
+  discord: PlatformCounters;
+  /** Zero the counters and forget the limits' state (between scenarios). */
+  reset(): void;
+  /** Turn limits off (the baseline run). */
+  enforce: boolean;
+  close(): Promise<void>;
+}
+
+function counters(): PlatformCounters {
+  return { ok: { message: 0, open: 0 }, tooMany: 0, firstMessageAt: 0, lastMessageAt: 0 };
+}
+
+function posted(c: PlatformCounters): void {
+  const now = performance.now();
+  if (c.ok.message === 0) c.firstMessageAt = now;
+  c.lastMessageAt = now;
+  c.ok.message++;
+}
+
+async function body(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+function json(res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { "content-type": "application/json", ...headers });
+  res.end(JSON.stringify(value));
+}
+
+export async function startFakePlatform(): Promise<FakePlatform> {
+  let slackLimit = new Gcra(1000, 2);
+  let discordLimit = new Gcra(20, 50);
+  const state: FakePlatform = {
+    slackApiUrl: "",
+    discordApiUrl: "",
+    slack: counters(),
+    discord: counters(),
+    enforce: true,
+    reset: () => {
+      state.slack = counters();
+      state.discord = counters();
+      slackLimit = new Gcra(1000, 2);
+      discordLimit = new Gcra(20, 50);
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+  let ts = 1_700_000_000;
+
+  async function slack(req: IncomingMessage, res: ServerResponse, method: string): Promise<void> {
+    const raw = await body(req);
+    const form = req.headers["content-type"]?.includes("json") ? (JSON.parse(raw || "{}") as Record<string, string>) : Object.fromEntries(new URLSearchParams(raw));
+    if (method !== "chat.postMessage") return json(res, 200, { ok: false, error: "unknown_method" });
+    const channel = form.channel ?? "";
+    const wait = state.enforce ? slackLimit.take(channel) : 0;
+    if (wait > 0) {
+      state.slack.tooMany++;
+      return json(res, 429, { ok: false, error: "ratelimited" }, { "retry-after": String(Math.max(1, Math.ceil(wait / 1000))) });
+    }
+    posted(state.slack);
+    json(res, 200, { ok: true, channel, ts: `${ts++}.000100`, message: { text: form.text ?? "" } });
+  }
+
+  async function discord(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+    const raw = await body(req);
+    const wait = state.enforce ? discordLimit.take("global") : 0;
+    if (wait > 0) {
+      state.discord.tooMany++;
+      const seconds = (Math.ceil(wait) / 1000).toFixed(3);
+      return json(res, 429, { message: "You are being rate limited.", retry_after: Number(seconds), global: true, code: 0 }, {
+        "retry-after": seconds,
+        "x-ratelimit-global": "true",
+        "x-ratelimit-scope": "global",
+      });
+    }
+    if (req.method === "POST" && path === "/users/@me/channels") {
+      const { recipient_id } = JSON.parse(raw || "{}") as { recipient_id: string };
+      state.discord.ok.open++;
+      return json(res, 200, { id: `9${recipient_id}`, type: 1, recipients: [{ id: recipient_id, username: "member", discriminator: "0" }] });
+    }
+    const m = /^\/channels\/(\d+)\/messages$/.exec(path);
+    if (req.method === "POST" && m) {
+      posted(state.discord);
+      return json(res, 200, {
+        id: String(BigInt(Date.now()) << 22n),
+        channel_id: m[1],
+        type: 0,
+        content: "",
+        embeds: [],
+        attachments: [],
+        mentions: [],
+        mention_roles: [],
+        pinned: false,
+        tts: false,
+        timestamp: new Date().toISOString(),
+        edited_timestamp: null,
+        flags: 0,
+        author: { id: "1000", username: "steward", discriminator: "0", bot: true },
+      });
+    }
+    json(res, 404, { message: "Unknown route", code: 0 });
+  }
+
+  const server: Server = createServer((req, res) => {
+    const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    const slackMatch = /^\/slack\/api\/([\w.]+)$/.exec(url.pathname);
+    const discordMatch = /^\/discord\/api\/v\d+(\/.*)$/.exec(url.pathname);
+    const handled = slackMatch?.[1] ? slack(req, res, slackMatch[1]) : discordMatch?.[1] ? discord(req, res, discordMatch[1]) : Promise.resolve(json(res, 404, {}));
+    handled.catch((err: unknown) => json(res, 500, { error: String(err) }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  state.slackApiUrl = `http://127.0.0.1:${port}/slack/api/`;
+  state.discordApiUrl = `http://127.0.0.1:${port}/discord/api`;
+  return state;
+}
