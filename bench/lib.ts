@@ -3,12 +3,12 @@
 // of SQL round trips, latency statistics and memory readings, and the
 // printing. Figures are always shown beside a baseline measured in the same
 // run, so they mean something on any machine.
-import { randomUUID } from "node:crypto";
 import type { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
 import { configSchema, type Config } from "../src/config.ts";
 import { createLogger } from "../src/log.ts";
 import { createRuntime, type Runtime } from "../src/runtime.ts";
+import { scratchDatabase } from "../test/helpers/scratch-db.ts";
 
 export type Scale = "small" | "full";
 export type StoreKind = "pglite" | "postgres";
@@ -104,28 +104,18 @@ export async function benchRuntime(env: Record<string, string> = {}): Promise<Be
     if (lite) countPglite(lite, queries);
     return { ...runtime, kind: "pglite", queries };
   }
-  const admin = process.env.DATABASE_URL as string;
-  const name = `steward_bench_${randomUUID().replace(/-/g, "").slice(0, 12)}`;
-  const client = new pg.Client({ connectionString: admin });
-  await client.connect();
-  await client.query(`CREATE DATABASE ${name}`);
-  await client.end();
-  const url = new URL(admin);
-  url.pathname = `/${name}`;
+  const db = await scratchDatabase(process.env.DATABASE_URL as string, "steward_bench");
   patchPg();
-  pgCounters.set(name, queries);
-  const runtime = await createRuntime(config, { log, store: { databaseUrl: url.toString() } });
+  pgCounters.set(db.name, queries);
+  const runtime = await createRuntime(config, { log, store: { databaseUrl: db.url } });
   return {
     ...runtime,
     kind: "postgres",
     queries,
     close: async () => {
-      pgCounters.delete(name);
+      pgCounters.delete(db.name);
       await runtime.close();
-      const c = new pg.Client({ connectionString: admin });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
+      await db.drop();
     },
   };
 }

@@ -1,13 +1,12 @@
 // Test runtimes on real databases: an in-memory PGlite always, and a fresh
 // PostgreSQL database per runtime when DATABASE_URL is set. Nothing is faked
 // below the Prisma client.
-import { randomUUID } from "node:crypto";
-import pg from "pg";
 import { configSchema, type Config } from "../../src/config.ts";
 import { createLogger } from "../../src/log.ts";
 import { createRuntime, type Runtime } from "../../src/runtime.ts";
 import { pgliteTemplate } from "../../src/store/client.ts";
 import { migrate } from "../../src/store/migrate.ts";
+import { scratchDatabase } from "./scratch-db.ts";
 
 // Creating a PGlite database takes seconds; copying a migrated one takes a fraction of that.
 let template: Promise<Blob> | undefined;
@@ -57,23 +56,14 @@ export async function testRuntime(kind: StoreKind = "pglite", env: Record<string
   }
   const admin = process.env.DATABASE_URL;
   if (!admin) throw new Error("DATABASE_URL is not set");
-  const name = `steward_test_${randomUUID().replace(/-/g, "").slice(0, 12)}`;
-  const client = new pg.Client({ connectionString: admin });
-  await client.connect();
-  await client.query(`CREATE DATABASE ${name}`);
-  await client.end();
-  const url = new URL(admin);
-  url.pathname = `/${name}`;
-  const runtime = await createRuntime(config, { now: clock.now, log, store: { databaseUrl: url.toString() } });
+  const db = await scratchDatabase(admin, "steward_test");
+  const runtime = await createRuntime(config, { now: clock.now, log, store: { databaseUrl: db.url } });
   return {
     ...runtime,
     clock,
     close: async () => {
       await runtime.close();
-      const c = new pg.Client({ connectionString: admin });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
+      await db.drop();
     },
   };
 }
