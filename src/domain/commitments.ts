@@ -59,9 +59,25 @@ export interface PauseInput {
   endsAt: Date;
 }
 
+/**
+ * Progress already added up elsewhere (a loader aggregating in SQL, so a large
+ * program does not ship every activity): `amount` — activities counted, or
+ * hours for measure "hours" — towards the commitment at index `commitment` of
+ * the rules evaluated, in the period of that commitment's unit containing
+ * `at`. It adds to what `activities` give; whoever adds it up applies the
+ * same rules as for activities (kinds, no rejected ones, the period `at`
+ * falls in, non-finite hours as 0).
+ */
+export interface ProgressInput {
+  commitment: number;
+  at: Date;
+  amount: number;
+}
+
 export interface MemberInput {
   membership: MembershipInput;
   activities: readonly ActivityInput[];
+  progress?: readonly ProgressInput[];
   pauses?: readonly PauseInput[];
 }
 
@@ -243,6 +259,7 @@ class Context {
     const m = new MemberState(this, member);
     try {
       m.place(member.activities);
+      if (member.progress) m.add(member.progress);
       const commitments = this.rules.map((_, ci) => m.evaluation(ci, this.refIndexOf[ci] ?? -1));
       let overall: CommitmentStatus | null = null;
       for (const c of commitments)
@@ -312,6 +329,18 @@ class MemberState {
     }
   }
 
+  /** Adds pre-aggregated progress, in ctx.scratch like place. */
+  add(progress: readonly ProgressInput[]): void {
+    const ctx = this.ctx;
+    for (const p of progress) {
+      const done = ctx.scratch[p.commitment];
+      const i = ctx.seriesOf[p.commitment]?.indexOf(p.at.getTime()) ?? -1;
+      if (i < 0 || !done || !Number.isFinite(p.amount)) continue;
+      this.touched.push(p.commitment, i);
+      done[i] = (done[i] ?? 0) + p.amount;
+    }
+  }
+
   release(): void {
     const t = this.touched;
     for (let k = 0; k < t.length; k += 2) {
@@ -365,8 +394,7 @@ class MemberState {
     const reason = this.reason(ci, i, period);
     const done = this.done(ci, i);
     const left = Math.max(0, rule.atLeast - done);
-    const judgedFrom =
-      series.at(this.firstFull[ci] ?? Infinity)?.start ?? firstFullPeriodFrom(rule.per, new Date(this.joinedAt), ctx.tz).start;
+    const judgedFrom = this.judgedFrom(ci, series);
     return {
       id: rule.id,
       label: rule.label,
@@ -383,6 +411,18 @@ class MemberState {
       final: period.end.getTime() <= ctx.now,
       judgedFrom,
     };
+  }
+
+  /** Start of the first period judged; date arithmetic only for a join after the reference period. */
+  judgedFrom(ci: number, series: PeriodSeries): Date {
+    const first = this.firstFull[ci] ?? Infinity;
+    const inSeries = series.periods[first];
+    if (inSeries) return inSeries.start;
+    // Joined during the last period of the series (the reference one), after its start: the next period is the first
+    // full one, and it starts where that one ends. A report of thousands of members has hundreds of these.
+    const last = series.periods[series.periods.length - 1];
+    if (last && first === series.periods.length && last.start.getTime() < this.joinedAt && this.joinedAt < last.end.getTime()) return last.end;
+    return firstFullPeriodFrom(series.unit, new Date(this.joinedAt), this.ctx.tz).start;
   }
 
   /** One week's verdict over all weekly required commitments. */

@@ -4,11 +4,8 @@
 // come through here, so they agree by construction.
 //
 // Two things keep a report of thousands of members cheap:
-// - activities are aggregated in SQL per (member, kind, local ISO week, local
-//   month). Every week, month and quarter boundary is a local midnight that is
-//   also a week or month boundary, so no bucket straddles a period, and a
-//   bucket stands for its activities exactly (count capped at what a rule can
-//   use, hours summed);
+// - progress is added up in SQL (see loadMembers), only for the periods the
+//   evaluation reads, and comes back as at most one row per member and query;
 // - history is read from a window: the reference quarter (or month, week) and
 //   `lookbackWeeks` more weeks for streaks. Memberships older than the window
 //   are evaluated as if they began at its start (a Monday that is also before
@@ -23,9 +20,10 @@ import {
   type MemberEvaluation,
   type MemberInput,
   type PauseInput,
+  type ProgressInput,
   type StatusCounts,
 } from "../domain/commitments.ts";
-import type { PeriodUnit, Program } from "../domain/pack.ts";
+import type { Commitment, PeriodUnit, Program } from "../domain/pack.ts";
 import { periodOf, type Period } from "../domain/periods.ts";
 import { findProgram } from "./programs.ts";
 
@@ -40,6 +38,7 @@ export interface LoadedMember extends MemberInput {
   /** Joined before the window: streak and weeks missed cannot see further back. */
   capped: boolean;
   activities: ActivityInput[];
+  progress: ProgressInput[];
   pauses: PauseInput[];
 }
 
@@ -91,13 +90,6 @@ interface MemberRow {
   handle: string;
   display_name: string;
 }
-interface BucketRow {
-  member_id: string;
-  kind: string;
-  at: Date | string;
-  n: number;
-  hours: number | null;
-}
 interface PauseRow {
   member_id: string;
   starts_at: Date | string;
@@ -106,48 +98,100 @@ interface PauseRow {
 
 const asDate = (v: Date | string) => (v instanceof Date ? v : new Date(v));
 
-/** Three queries for the whole program, whatever its size. */
-async function loadMembers(app: App, program: Program, windowStart: Date, until: Date, memberIds: string[] | undefined): Promise<LoadedMember[]> {
-  const tz = app.config.STEWARD_TIMEZONE;
-  const only = memberIds ? "AND m.member_id = ANY($2::text[])" : "";
-  const params = (extra: unknown[]) => (memberIds ? [program.id, memberIds, ...extra] : [program.id, ...extra]);
-  const n = memberIds ? 3 : 2;
-  const kinds = [...new Set(program.commitments.flatMap((c) => c.kinds))];
+/** Placeholders for one statement's parameters, numbered as they are added. */
+function parameters(initial: unknown[]) {
+  const values = [...initial];
+  return { values, add: (v: unknown) => `$${values.push(v)}` };
+}
 
-  const [members, buckets, pauses] = await Promise.all([
+/**
+ * SQL for what a commitment's rule adds up over the rows a filter keeps:
+ * activities counted, or hours summed (non-finite hours count 0, as in the
+ * domain). Every caller has already dropped rejected activities.
+ */
+function amountSql(c: Commitment, add: (v: unknown) => string, extra = ""): string {
+  const kinds = `a.kind = ANY(${add([...new Set(c.kinds)])}::text[])${extra}`;
+  return c.measure === "hours"
+    ? `coalesce(sum(a.hours) FILTER (WHERE ${kinds} AND a.hours > '-Infinity' AND a.hours < 'Infinity'), 0)::float8`
+    : `count(*) FILTER (WHERE ${kinds})::int`;
+}
+
+/**
+ * The members, pauses and progress of a program in four set-based queries,
+ * each returning at most a row per member. Progress is what the domain's
+ * evaluation reads, added up in SQL instead of shipping every activity:
+ * - each commitment's amount in the period of its unit containing `ref` (the
+ *   only period judged and shown);
+ * - for the weekly required commitments (streaks and weeks missed in a row),
+ *   their amount in every local ISO week of the window that has any, packed
+ *   per member as "ms,amount,…,ms,amount,…" with ms an instant in that week.
+ * The domain then places each amount in its period exactly as it would have
+ * placed the activities, so /commitments, reminders and the report agree.
+ */
+async function loadMembers(app: App, program: Program, windowStart: Date, ref: Date, memberIds: string[] | undefined): Promise<LoadedMember[]> {
+  const tz = app.config.STEWARD_TIMEZONE;
+  const until = new Date(ref.getTime() + 1);
+  const only = memberIds ? "AND m.member_id = ANY($2::text[])" : "";
+  const scope = memberIds ? [program.id, memberIds] : [program.id];
+  const rules = program.commitments;
+  const isWeekly = (c: Commitment) => c.per === "week" && c.required;
+  const weekly = rules.flatMap((c, ci) => (isWeekly(c) ? [ci] : []));
+  const current = rules.flatMap((c, ci) => (isWeekly(c) ? [] : [ci]));
+  const from = `FROM activities a JOIN memberships m ON m.member_id = a.member_id
+           WHERE m.program_id = $1 AND m.state = 'active' ${only} AND a.rejected_at IS NULL`;
+
+  // This period's amounts: one column per commitment, and only the kinds of each unit from that unit's start.
+  const cur = parameters(scope);
+  const units = UNIT_ORDER.flatMap((unit) => {
+    const cis = current.filter((ci) => rules[ci]?.per === unit);
+    if (cis.length === 0) return [];
+    const kinds = [...new Set(cis.flatMap((ci) => rules[ci]?.kinds ?? []))];
+    return [{ unit, cis, start: periodOf(unit, ref, tz).start, kinds }];
+  });
+  const currentSql = units.length
+    ? `SELECT a.member_id, ${units
+        .flatMap((u) => {
+          const start = cur.add(u.start);
+          return u.cis.map((ci) => `${amountSql(rules[ci] as Commitment, cur.add, ` AND a.occurred_at >= ${start}`)} AS c${ci}`);
+        })
+        .join(", ")}
+         ${from} AND a.occurred_at < ${cur.add(until)}
+           AND (${units.map((u) => `(a.kind = ANY(${cur.add(u.kinds)}::text[]) AND a.occurred_at >= ${cur.add(u.start)})`).join(" OR ")})
+         GROUP BY a.member_id`
+    : undefined;
+
+  // Week by week for the weekly required commitments, over the whole window.
+  const wk = parameters(scope);
+  const weeklySql = weekly.length
+    ? `SELECT w.member_id, string_agg(w.at_ms || ${weekly.map((ci) => `',' || w.c${ci}`).join(" || ")}, ',') AS weeks
+         FROM (SELECT a.member_id, floor(extract(epoch FROM min(a.occurred_at)) * 1000)::bigint AS at_ms,
+                      ${weekly.map((ci) => `${amountSql(rules[ci] as Commitment, wk.add)} AS c${ci}`).join(", ")}
+                 ${from}
+                  AND a.kind = ANY(${wk.add([...new Set(weekly.flatMap((ci) => rules[ci]?.kinds ?? []))])}::text[])
+                  AND a.occurred_at >= ${wk.add(windowStart)} AND a.occurred_at < ${wk.add(until)}
+                GROUP BY a.member_id, date_trunc('week', a.occurred_at AT TIME ZONE ${wk.add(tz)})) w
+        GROUP BY w.member_id`
+    : undefined;
+
+  const n = scope.length;
+  const [members, currentRows, weeklyRows, pauses] = await Promise.all([
     app.sql.query<MemberRow>(
       `SELECT m.member_id, m.joined_at, mem.handle, mem.display_name
          FROM memberships m JOIN members mem ON mem.id = m.member_id
         WHERE m.program_id = $1 AND m.state = 'active' ${only}
         ORDER BY mem.handle`,
-      params([]),
+      scope,
     ),
-    kinds.length === 0
-      ? Promise.resolve([] as BucketRow[])
-      : app.sql.query<BucketRow>(
-          `SELECT a.member_id, a.kind, min(a.occurred_at) AS at, count(*)::int AS n, sum(a.hours)::float8 AS hours
-             FROM activities a JOIN memberships m ON m.member_id = a.member_id
-            WHERE m.program_id = $1 AND m.state = 'active' ${only}
-              AND a.kind = ANY($${n}::text[]) AND a.rejected_at IS NULL
-              AND a.occurred_at >= $${n + 1} AND a.occurred_at < $${n + 2}
-            GROUP BY a.member_id, a.kind,
-                     date_trunc('week', a.occurred_at AT TIME ZONE $${n + 3}),
-                     date_trunc('month', a.occurred_at AT TIME ZONE $${n + 3})`,
-          params([kinds, windowStart, until, tz]),
-        ),
+    currentSql ? app.sql.query<Record<string, unknown> & { member_id: string }>(currentSql, cur.values) : [],
+    weeklySql ? app.sql.query<{ member_id: string; weeks: string }>(weeklySql, wk.values) : [],
     app.sql.query<PauseRow>(
       `SELECT p.member_id, p.starts_at, p.ends_at
          FROM pauses p JOIN memberships m ON m.member_id = p.member_id
         WHERE m.program_id = $1 AND m.state = 'active' ${only}
-          AND p.ends_at > $${n} AND p.starts_at < $${n + 1}`,
-      params([windowStart, until]),
+          AND p.ends_at > $${n + 1} AND p.starts_at < $${n + 2}`,
+      [...scope, windowStart, until],
     ),
   ]);
-
-  // How many activities of a kind a rule can use in one period: more copies would change nothing.
-  const cap = new Map<string, number>();
-  for (const c of program.commitments)
-    if (c.measure === "count") for (const k of c.kinds) cap.set(k, Math.max(cap.get(k) ?? 1, Math.ceil(c.atLeast)));
 
   const byId = new Map<string, LoadedMember>();
   const out: LoadedMember[] = [];
@@ -162,18 +206,35 @@ async function loadMembers(app: App, program: Program, windowStart: Date, until:
       capped,
       membership: { joinedAt: capped ? windowStart : joinedAt },
       activities: [],
+      progress: [],
       pauses: [],
     };
     byId.set(r.member_id, m);
     out.push(m);
   }
-  for (const b of buckets) {
-    const m = byId.get(b.member_id);
+  const columns = current.map((ci) => [ci, `c${ci}`] as const);
+  for (const r of currentRows) {
+    const m = byId.get(r.member_id);
     if (!m) continue;
-    const copies = Math.max(1, Math.min(b.n, cap.get(b.kind) ?? 1));
-    const hours = b.hours === null ? null : b.hours / copies;
-    const at = asDate(b.at);
-    for (let i = 0; i < copies; i++) m.activities.push({ kind: b.kind, occurredAt: at, hours });
+    for (const [ci, column] of columns) {
+      const amount = Number(r[column] ?? 0);
+      if (amount !== 0) m.progress.push({ commitment: ci, at: ref, amount });
+    }
+  }
+  // "ms,amount,amount,ms,amount,amount…": one split per member.
+  const stride = weekly.length + 1;
+  for (const r of weeklyRows) {
+    const m = byId.get(r.member_id);
+    if (!m || !r.weeks) continue;
+    const parts = r.weeks.split(",");
+    for (let k = 0; k + stride <= parts.length; k += stride) {
+      const at = new Date(Number(parts[k]));
+      for (let j = 1; j < stride; j++) {
+        const amount = Number(parts[k + j]);
+        const ci = weekly[j - 1];
+        if (amount !== 0 && ci !== undefined) m.progress.push({ commitment: ci, at, amount });
+      }
+    }
   }
   for (const p of pauses) {
     const m = byId.get(p.member_id);
@@ -189,7 +250,7 @@ export async function evaluateProgramMembers(app: App, programId: string, opts: 
   const now = opts.now ?? app.now();
   const ref = referenceInstant(now, opts.period);
   const windowStart = windowStartFor(program, ref, opts.lookbackWeeks ?? REPORT_LOOKBACK_WEEKS, tz);
-  const members = await loadMembers(app, program, windowStart, new Date(ref.getTime() + 1), opts.memberIds);
+  const members = await loadMembers(app, program, windowStart, ref, opts.memberIds);
   const evalOpts: EvaluationOptions = { now, tz, ...(opts.period ? { period: opts.period } : {}) };
   const { rows, summary } = evaluateProgram(program.commitments, members, evalOpts);
   const windowWeeks = Math.round((periodOf("week", ref, tz).start.getTime() - windowStart.getTime()) / WEEK_MS);
