@@ -34,7 +34,9 @@ interface Scenario {
   distinct?: boolean;
   /** Messages a second the platform's limit allows for this spread (undefined: nothing binds). */
   allowedPerSecond?: number;
-  /** Requests a second the platform allows, when it counts requests rather than messages. */
+  /** The limit is per channel (Slack): the busiest channel bounds the run. */
+  perChannel?: boolean;
+  /** Requests a second the platform allows, when it counts requests rather than messages (the ratio is then of requests). */
   allowedRequestsPerSecond?: number;
 }
 
@@ -71,6 +73,8 @@ interface Result {
   counters: PlatformCounters;
   /** SQL statements the delivery loop sent (the benchmark's own progress polls left out). */
   statements: number;
+  /** DMs to the member who got the most: at one message a second per channel, the run takes at least this many seconds less one. */
+  busiest: number;
 }
 
 async function runScenario(rt: BenchRuntime, fake: FakePlatform, s: Scenario): Promise<Result> {
@@ -100,7 +104,12 @@ async function runScenario(rt: BenchRuntime, fake: FakePlatform, s: Scenario): P
     await loop.stop();
   }
   const counters = fake[s.platform];
-  return { seconds: (performance.now() - start) / 1000, delivered, failed, counters, statements: rt.queries.count - polls };
+  const [top] = await rt.app.sql.query<{ n: string | number }>(
+    `SELECT count(*) AS n FROM outbox WHERE dedupe_key LIKE $1 GROUP BY member_id ORDER BY 1 DESC LIMIT 1`,
+    [`${s.name}:%`],
+  );
+  return {
+    busiest: Number(top?.n ?? 0), seconds: (performance.now() - start) / 1000, delivered, failed, counters, statements: rt.queries.count - polls };
 }
 
 function report(s: Scenario, r: Result, baselinePerSecond: number | undefined): void {
@@ -111,7 +120,17 @@ function report(s: Scenario, r: Result, baselinePerSecond: number | undefined): 
   const reqRate = requests > 1 && span > 0 ? (requests - 1) / span : 0;
   line(`${s.name}: delivered`, `${r.delivered}/${DMS} in ${r.seconds.toFixed(1)} s${r.failed ? `, ${r.failed} FAILED` : ""}${r.delivered + r.failed < DMS ? " (TIMED OUT)" : ""}`);
   line(`${s.name}: achieved`, `${rate.toFixed(1)} messages/s${c.ok.open ? ` (${reqRate.toFixed(1)} requests/s incl. ${c.ok.open} DM-channel opens)` : ""}`);
-  if (s.allowedPerSecond !== undefined) line(`${s.name}: allowed`, `${s.allowedPerSecond} messages/s${s.allowedRequestsPerSecond ? ` (${s.allowedRequestsPerSecond} requests/s, 2 per DM)` : ""} → ${((rate / s.allowedPerSecond) * 100).toFixed(1)}% of allowed (aim ≥95%)`);
+  if (s.allowedRequestsPerSecond !== undefined)
+    line(`${s.name}: allowed`, `${s.allowedRequestsPerSecond} requests/s → ${((reqRate / s.allowedRequestsPerSecond) * 100).toFixed(1)}% of allowed (aim ≥95%); ${(requests / Math.max(1, c.ok.message)).toFixed(2)} requests per DM`);
+  else if (s.allowedPerSecond !== undefined) {
+    line(`${s.name}: allowed`, `${s.allowedPerSecond} messages/s → ${((rate / s.allowedPerSecond) * 100).toFixed(1)}% of allowed (aim ≥95%)`);
+    // The scattering is uneven: the busiest channel, at its 1 message a second, sets a floor on the
+    // run's length that no scheduler can beat, so 40/s over the whole run is out of reach.
+    if (s.perChannel && r.busiest > 1) {
+      const attainable = (c.ok.message - 1) / (r.busiest - 1);
+      line(`${s.name}: attainable`, `busiest channel has ${r.busiest} of the DMs → ≥ ${r.busiest - 1} s at 1/s → at most ${attainable.toFixed(1)} messages/s; achieved ${((rate / attainable) * 100).toFixed(1)}% of that`);
+    }
+  }
   if (baselinePerSecond) line(`${s.name}: vs unthrottled loop`, `${((rate / baselinePerSecond) * 100).toFixed(1)}% of the baseline's ${baselinePerSecond.toFixed(1)}/s`);
   line(`${s.name}: 429 answers`, String(c.tooMany));
   line(`${s.name}: SQL statements`, `${(r.statements / Math.max(1, r.delivered)).toFixed(1)} per DM delivered`);
@@ -143,10 +162,10 @@ export async function deliveryBench(scale: Scale): Promise<void> {
     const baseRate = bc.ok.message > 1 ? (bc.ok.message - 1) / ((bc.lastMessageAt - bc.firstMessageAt) / 1000) : 0;
     report(baseline, b, undefined);
 
-    const slackScenario: Scenario = { name: `slack, ${SLACK_CHANNELS} DM channels`, target: slack, platform: "slack", from: DMS + 1, spread: SLACK_CHANNELS, enforce: true, allowedPerSecond: SLACK_CHANNELS };
+    const slackScenario: Scenario = { name: `slack, ${SLACK_CHANNELS} DM channels`, target: slack, platform: "slack", from: DMS + 1, spread: SLACK_CHANNELS, enforce: true, allowedPerSecond: SLACK_CHANNELS, perChannel: true };
     report(slackScenario, await runScenario(rt, fake, slackScenario), baseRate);
 
-    const discordScenario: Scenario = { name: `discord, ${DMS} members`, target: discord, platform: "discord", from: 1, spread: DMS, enforce: true, allowedPerSecond: 25, allowedRequestsPerSecond: 50 };
+    const discordScenario: Scenario = { name: `discord, ${DMS} members`, target: discord, platform: "discord", from: 1, spread: DMS, enforce: true, allowedRequestsPerSecond: 50 };
     report(discordScenario, await runScenario(rt, fake, discordScenario), baseRate);
     line(`${discordScenario.name}: refused by discord.js`, `${refused} requests (its own global limit; the row waits and is retried)`);
     line("memory over the three runs", memoryDelta(before));

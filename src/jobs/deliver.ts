@@ -5,6 +5,13 @@
 // so a retry after a crash skips what already went out; a row is done when
 // every target delivered or had nothing to do.
 //
+// deliverDue runs the rows it claimed for different channels at the same
+// time, and each channel's rows one after another: a channel waiting for its
+// rate slot holds back only its own rows. A channel (or a platform's global
+// limit) busy for longer than a worker should sleep sends its rows back to
+// the table for when it frees up, without counting an attempt, and the loop
+// goes on with the rows it can deliver now.
+//
 // Before a DM reaches a target: quiet hours hold it (availableAt moves to the
 // end of the quiet hours in the member's timezone), and the member's other due
 // DMs written within the pack's batchMinutes go out with it as one message.
@@ -24,9 +31,16 @@ function backoffMs(attempt: number): number {
   return Math.min(60 * 60_000, 1000 * 2 ** attempt);
 }
 
+/** Channels deliverDue delivers to at once; mostly they sleep until their rate slot. */
+const DEFAULT_CONCURRENCY = 64;
+
 export interface DeliverOptions {
   /** Shared between processes with BullMQ; one per process otherwise. */
   gate?: RateGate;
+  /** deliverDue: how many channels get their rows at the same time (each channel's rows still go one at a time). */
+  concurrency?: number;
+  /** deliverDue: rows went back to wait for a rate slot; the earliest is due at `at` (a loop can wake then). */
+  onDeferred?: (at: Date) => void;
 }
 
 /** What became of one row (and the DMs batched with it). */
@@ -37,7 +51,7 @@ export type DeliveryOutcome =
   | { status: "held"; until: Date }
   | { status: "retry"; at: Date; error: string }
   /** `platform`: a 429 from the platform itself, not our own spacing. */
-  | { status: "rate-limited"; retryAfterMs: number; platform: boolean }
+  | { status: "rate-limited"; retryAfterMs: number; platform: boolean; global?: boolean }
   | { status: "failed"; error: string };
 
 interface Row {
@@ -81,12 +95,82 @@ export async function deliverDue(app: App, targets: DeliveryTarget[], limit = 50
   const claimed = await app.sql.query<{ id: number }>(CLAIM_DUE, [new Date(now.getTime() + LOCK_MS), now, limit]);
   if (claimed.length === 0) return 0;
   const rows = await loadRows(app, claimed.map((c) => c.id));
+  const lanes = byChannel(groupDms(app, rows));
   let delivered = 0;
-  for (const group of groupDms(app, rows)) {
-    const outcome = await deliverGroup(app, targets, group, options);
-    if (outcome.status === "delivered") delivered += outcome.ids.length;
+  // A channel takes no slot further than this: otherwise the busiest channel's lane would keep
+  // the batch (and the channels done early) waiting while the rest of its rows trickle out.
+  const channelDeadline = Date.now() + MAX_GATE_WAIT_MS;
+  // A platform-wide limit (Discord's) busy past the wait: every lane would hear the same, so the
+  // lanes not started yet go back together, in one statement.
+  const halt: { at?: Date; ids: number[] } = { ids: [] };
+  const deliverLane = async (lane: Row[][]): Promise<void> => {
+    for (let i = 0; i < lane.length; i++) {
+      if (halt.at) {
+        halt.ids.push(...lane.slice(i).flatMap((g) => g.map((r) => r.id)));
+        return;
+      }
+      const outcome = await deliverGroup(app, targets, lane[i] as Row[], options, channelDeadline);
+      if (outcome.status === "delivered") delivered += outcome.ids.length;
+      if (outcome.status === "rate-limited" && outcome.global) {
+        const at = new Date(app.now().getTime() + outcome.retryAfterMs);
+        halt.at = latest(halt.at, at);
+        halt.ids.push(...lane.slice(i + 1).flatMap((g) => g.map((r) => r.id)));
+        return;
+      }
+      if (outcome.status === "rate-limited") {
+        // The channel is busy at least this long: its later rows would only wait the same, so
+        // they go back now, in one statement, with no attempt counted.
+        const at = new Date(app.now().getTime() + outcome.retryAfterMs);
+        const rest = lane.slice(i + 1).flatMap((g) => g.map((r) => r.id));
+        if (rest.length) await release(app, rest, { availableAt: at, refund: true });
+        options.onDeferred?.(at);
+        return;
+      }
+    }
+  };
+  await inParallel(lanes, options.concurrency ?? DEFAULT_CONCURRENCY, deliverLane);
+  if (halt.at) {
+    if (halt.ids.length) await release(app, halt.ids, { availableAt: halt.at, refund: true });
+    options.onDeferred?.(halt.at);
   }
   return delivered;
+}
+
+function latest(a: Date | undefined, b: Date): Date {
+  return a && a > b ? a : b;
+}
+
+/** Groups (in claim order) by the channel they go to: one lane per channel, in order within it. */
+function byChannel(groups: Row[][]): Row[][][] {
+  const lanes = new Map<string, Row[][]>();
+  for (const group of groups) {
+    const first = group[0];
+    if (!first) continue;
+    const key = channelKey(messageOf(first));
+    // Rows with no channel of their own share no slot: each is a lane.
+    const lane = key === "other" ? undefined : lanes.get(key);
+    if (lane) lane.push(group);
+    else lanes.set(key === "other" ? `other:${first.id}` : key, [group]);
+  }
+  return [...lanes.values()];
+}
+
+/** Runs `work` over `items`, at most `limit` at a time; a throw stops nothing else and is rethrown at the end. */
+async function inParallel<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const errors: unknown[] = [];
+  const worker = async () => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      try {
+        await work(item);
+      } catch (err) {
+        errors.push(err);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  if (errors.length) throw errors[0];
 }
 
 /** Claims one row by id (a BullMQ job names it) with the DMs batched with it, and delivers them. */
@@ -196,27 +280,39 @@ function channelKey(message: OutboxMessage): string {
 }
 
 /** Takes this target's rate slots, sleeping a short wait; a long wait becomes a RateLimitedError. */
-async function takeSlot(gate: RateGate, target: DeliveryTarget, message: OutboxMessage): Promise<void> {
+async function takeSlot(gate: RateGate, target: DeliveryTarget, message: OutboxMessage, member: Recipient | undefined, channelDeadline: number | undefined): Promise<void> {
   const limits = target.limits;
   if (!limits) return;
   let wait = 0;
   if (limits.perChannelMs) {
-    const r = await gate.reserve(`${target.name}:${channelKey(message)}`, limits.perChannelMs, MAX_GATE_WAIT_MS);
-    if (!r.reserved) throw new GateWait(r.waitMs);
+    const maxWait = channelDeadline === undefined ? MAX_GATE_WAIT_MS : Math.max(0, Math.min(MAX_GATE_WAIT_MS, channelDeadline - Date.now()));
+    const r = await gate.reserve(`${target.name}:${channelKey(message)}`, limits.perChannelMs, maxWait);
+    if (!r.reserved) throw new GateWait(Math.ceil(r.waitMs));
     wait = r.waitMs;
   }
   if (limits.perSecond) {
-    const r = await gate.reserve(`${target.name}:*`, Math.ceil(1000 / limits.perSecond), MAX_GATE_WAIT_MS);
-    if (!r.reserved) throw new GateWait(r.waitMs);
+    // A message that takes several requests takes as many slots of the global limit.
+    const requests = Math.max(1, target.requests?.(message, member) ?? 1);
+    const r = await gate.reserve(`${target.name}:*`, (1000 * requests) / limits.perSecond, MAX_GATE_WAIT_MS);
+    if (!r.reserved) throw new GateWait(Math.ceil(r.waitMs), true);
     wait = Math.max(wait, r.waitMs);
   }
   if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
 }
 
 /** Our own spacing asked for a longer wait than a worker should sleep. */
-class GateWait extends RateLimitedError {}
+class GateWait extends RateLimitedError {
+  constructor(
+    retryAfterMs: number,
+    /** The target's platform-wide limit, not one channel's. */
+    readonly global = false,
+  ) {
+    super(retryAfterMs);
+  }
+}
 
-async function deliverGroup(app: App, targets: DeliveryTarget[], rows: Row[], options: DeliverOptions): Promise<DeliveryOutcome> {
+/** `channelDeadline` (Date.now() time): no per-channel slot later than this; the rows go back instead. */
+async function deliverGroup(app: App, targets: DeliveryTarget[], rows: Row[], options: DeliverOptions, channelDeadline?: number): Promise<DeliveryOutcome> {
   const gate = options.gate ?? defaultGate;
   const first = rows[0];
   if (!first) return { status: "not-claimed" };
@@ -252,7 +348,7 @@ async function deliverGroup(app: App, targets: DeliveryTarget[], rows: Row[], op
   try {
     for (const target of targets) {
       if (done.has(target.name)) continue;
-      await takeSlot(gate, target, message);
+      await takeSlot(gate, target, message, member, channelDeadline);
       try {
         await target.deliver(message, { outboxId: first.id, dedupeKey, ...(member ? { member } : {}) });
       } catch (err) {
@@ -270,7 +366,7 @@ async function deliverGroup(app: App, targets: DeliveryTarget[], rows: Row[], op
     const error = (err as Error).message;
     if (err instanceof RateLimitedError) {
       await release(app, ids, { availableAt: new Date(app.now().getTime() + err.retryAfterMs), lastError: error, refund: true });
-      return { status: "rate-limited", retryAfterMs: err.retryAfterMs, platform: !(err instanceof GateWait) };
+      return { status: "rate-limited", retryAfterMs: err.retryAfterMs, platform: !(err instanceof GateWait), ...(err instanceof GateWait && err.global ? { global: true } : {}) };
     }
     const attempts = first.attempts;
     if (err instanceof PermanentDeliveryError || attempts >= MAX_ATTEMPTS) {

@@ -9,40 +9,113 @@ import { runDue } from "./run.ts";
 import type { ScheduleDef } from "./schedules.ts";
 import type { DeliveryTarget } from "./target.ts";
 
+/** Rows claimed at a time: enough to find a row for every channel that has a free slot. */
+const CLAIM = 200;
+/**
+ * Claims in flight at once, started at least STAGGER_MS apart. A claim's batch lasts as long as
+ * its busiest channel's slots (up to 2 s); a second claim started meanwhile serves the channels
+ * that batch is done with, so no channel idles until the slowest one finishes.
+ */
+const PARALLEL = 4;
+const STAGGER_MS = 250;
+
 export function startInProcessDelivery(runtime: Runtime, targets: DeliveryTarget[], pollMs = 1000): { drain(): Promise<void>; stop(): Promise<void> } {
-  let running: Promise<void> = Promise.resolve();
-  let again = false;
+  const active = new Set<Promise<void>>();
   let stopped = false;
+  /** Rows may be due: set by every wake-up and by a claim that delivered something. */
+  let more = false;
+  let kicks = 0;
+  let lastStart = 0;
+  let staggerTimer: NodeJS.Timeout | undefined;
+  // Rows that went back to wait for a rate slot are often due again before the next poll: wake
+  // then. Each distinct time (to 50 ms) is kept, so the rows due later are not left to the poll.
+  const wakes = new Set<number>();
+  let wake: { at: number; timer: NodeJS.Timeout } | undefined;
+  const armWake = () => {
+    if (stopped || wakes.size === 0) return;
+    const at = Math.min(...wakes);
+    if (wake && wake.at <= at) return;
+    if (wake) clearTimeout(wake.timer);
+    const timer = setTimeout(
+      () => {
+        wake = undefined;
+        const now = Date.now();
+        for (const w of wakes) if (w <= now) wakes.delete(w);
+        kick();
+        armWake();
+      },
+      Math.max(0, at - Date.now()),
+    );
+    timer.unref();
+    wake = { at, timer };
+  };
+  const onDeferred = (at: Date) => {
+    const ms = Math.max(0, at.getTime() - runtime.app.now().getTime());
+    if (stopped || ms >= pollMs) return;
+    wakes.add(Math.ceil((Date.now() + ms) / 50) * 50);
+    armWake();
+  };
+  const run = () => {
+    const kicksAtStart = kicks;
+    lastStart = Date.now();
+    const p: Promise<void> = deliverDue(runtime.app, targets, CLAIM, { onDeferred })
+      .then(
+        (delivered) => {
+          // Nothing went out and nobody woke us since: wait for the next wake-up.
+          if (delivered > 0) more = true;
+          else if (kicks === kicksAtStart) more = false;
+        },
+        (err: unknown) => {
+          runtime.app.log.error({ err }, "outbox delivery failed");
+        },
+      )
+      .finally(() => {
+        active.delete(p);
+        pump();
+      });
+    active.add(p);
+  };
+  const pump = () => {
+    while (!stopped && more && active.size < PARALLEL) {
+      const since = Date.now() - lastStart;
+      if (active.size > 0 && since < STAGGER_MS) {
+        if (!staggerTimer) {
+          staggerTimer = setTimeout(() => {
+            staggerTimer = undefined;
+            pump();
+          }, STAGGER_MS - since);
+          staggerTimer.unref();
+        }
+        return;
+      }
+      run();
+    }
+  };
   const kick = () => {
     if (stopped) return;
-    again = true;
-    running = running.then(async () => {
-      while (again && !stopped) {
-        again = false;
-        try {
-          while ((await deliverDue(runtime.app, targets)) > 0) {
-            /* keep going while rows come */
-          }
-        } catch (err) {
-          runtime.app.log.error({ err }, "outbox delivery failed");
-        }
-      }
-    });
+    kicks++;
+    more = true;
+    pump();
   };
   runtime.events.on("outbox", kick);
   const timer = setInterval(kick, pollMs);
   timer.unref();
   kick();
+  const settle = async () => {
+    while (active.size > 0) await Promise.all([...active]);
+  };
   return {
     drain: async () => {
       kick();
-      await running;
+      await settle();
     },
     stop: async () => {
       stopped = true;
       clearInterval(timer);
+      if (wake) clearTimeout(wake.timer);
+      if (staggerTimer) clearTimeout(staggerTimer);
       runtime.events.off("outbox", kick);
-      await running;
+      await settle();
     },
   };
 }

@@ -14,6 +14,7 @@ export interface Reservation {
 }
 
 export interface RateGate {
+  /** `spacingMs` may be fractional (1000 / 48 requests a second). */
   reserve(key: string, spacingMs: number, maxWaitMs: number): Promise<Reservation>;
   /** The platform said wait (429 Retry-After): nobody gets a slot of this key before then. */
   block(key: string, ms: number): Promise<void>;
@@ -45,7 +46,7 @@ local slot = math.max(now, nxt)
 local wait = slot - now
 if wait > tonumber(ARGV[2]) then return {0, wait} end
 local spacing = tonumber(ARGV[1])
-redis.call('SET', KEYS[1], slot + spacing, 'PX', wait + spacing + 1000)
+redis.call('SET', KEYS[1], slot + spacing, 'PX', math.ceil(wait + spacing + 1000))
 return {1, wait}
 `;
 

@@ -29,7 +29,7 @@ export type DeliveryResult = "delivered" | "skipped";
 export interface DeliveryLimits {
   /** At most one message per channel (or DM) every this many milliseconds. */
   perChannelMs?: number;
-  /** At most this many messages a second over the whole platform. */
+  /** At most this many calls a second over the whole platform: messages, or requests where the target says what a message costs (`requests`). */
   perSecond?: number;
 }
 
@@ -40,6 +40,8 @@ export interface DeliveryTarget {
   deliver(message: OutboxMessage, ctx: DeliveryContext): Promise<DeliveryResult>;
   /** Optional: unlimited when absent (the terminal). */
   limits?: DeliveryLimits;
+  /** How many of `limits.perSecond` delivering this message takes (1 when absent): a Discord DM to a new member is two requests. */
+  requests?(message: OutboxMessage, member: Recipient | undefined): number;
 }
 
 /** A failure no retry can fix (user left, channel gone, bad payload): recorded on the row, not retried. */

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { registry } from "../../commands/index.ts";
 import { reply } from "../../src/chat/reply.ts";
+import { dmChannelCache } from "../../src/adapters/discord/target.ts";
 import { PermanentDeliveryError, RateLimitedError, type DeliveryContext, type Recipient } from "../../src/jobs/target.ts";
 import { storeKinds } from "../helpers/runtime.ts";
 import { CHANNEL, GUILD_ID, ROLE, discordHarness, type DiscordHarness } from "../helpers/fake-discord.ts";
@@ -43,6 +44,41 @@ describe.each(storeKinds)("Discord delivery target on %s", (kind) => {
     expect(body.content).toBe("Congratulations, you are now Pioneer.");
     expect(body.enforce_nonce).toBe(true);
     expect(body.nonce).toHaveLength(25);
+  });
+
+  it("opens a member's DM channel once for two DMs, and counts the open in the rate it declares", async () => {
+    const BOB = "1400000000000000002";
+    const bob: Recipient = { id: "m2", handle: "bob", displayName: "Bob", identities: [{ platform: "discord", externalId: BOB }] };
+    const message = (text: string) => ({ kind: "dm" as const, memberId: "m2", reply: reply(text) });
+    const { target } = h.attached;
+    // Two requests the first time (open, then post), one after.
+    expect(target.requests?.(message("a"), bob)).toBe(2);
+    expect(await deliver(message("first"), ctx({ member: bob }))).toBe("delivered");
+    expect(target.requests?.(message("a"), bob)).toBe(1);
+    expect(await deliver(message("second"), ctx({ member: bob }))).toBe("delivered");
+    expect(h.fake.find("POST", /^\/users\/@me\/channels$/).map((r) => (r.body as { recipient_id: string }).recipient_id)).toEqual([BOB]);
+    expect(h.fake.find("POST", new RegExp(`^/channels/9${BOB}/messages$`)).map((r) => (r.body as Body).content)).toEqual(["first", "second"]);
+    expect(target.limits?.perSecond).toBeLessThanOrEqual(50);
+  });
+
+  it("opens the DM channel again when the remembered one is gone (10003)", async () => {
+    const CAROL = "1400000000000000003";
+    const carol: Recipient = { id: "m3", handle: "carol", displayName: "Carol", identities: [{ platform: "discord", externalId: CAROL }] };
+    expect(await deliver({ kind: "dm", memberId: "m3", reply: reply("one") }, ctx({ member: carol }))).toBe("delivered");
+    h.fake.failNext("POST", new RegExp(`^/channels/9${CAROL}/messages$`), 404, { message: "Unknown Channel", code: 10003 });
+    expect(await deliver({ kind: "dm", memberId: "m3", reply: reply("two") }, ctx({ member: carol }))).toBe("delivered");
+    expect(h.fake.find("POST", /^\/users\/@me\/channels$/)).toHaveLength(2);
+    expect(h.fake.find("POST", new RegExp(`^/channels/9${CAROL}/messages$`))).toHaveLength(3);
+  });
+
+  it("forgets the least recently used DM channel past its size cap", () => {
+    const cache = dmChannelCache(2);
+    cache.set("a", "1");
+    cache.set("b", "2");
+    expect(cache.get("a")).toBe("1"); // a is now the most recently used
+    cache.set("c", "3");
+    expect([cache.has("a"), cache.has("b"), cache.has("c")]).toEqual([true, false, true]);
+    expect(cache.size).toBe(2);
   });
 
   it("skips a DM for a member without a Discord account", async () => {

@@ -9,6 +9,7 @@ import { dispatch } from "../../src/command/dispatch.ts";
 import type { Actor } from "../../src/command/types.ts";
 import { deliverDue } from "../../src/jobs/deliver.ts";
 import { listSchedules, startJobs } from "../../src/jobs/index.ts";
+import { memoryGate } from "../../src/jobs/rate.ts";
 import { catchUp, runDue } from "../../src/jobs/run.ts";
 import { dueRun, scheduleTable } from "../../src/jobs/schedules.ts";
 import { PermanentDeliveryError, RateLimitedError, type DeliveryTarget } from "../../src/jobs/target.ts";
@@ -238,6 +239,48 @@ describe.each(storeKinds)("jobs on %s", (kind) => {
     expect(await deliverDue(rt.app, [slow])).toBe(3);
     expect(times).toHaveLength(3);
     expect((times[2] ?? 0) - (times[0] ?? 0)).toBeGreaterThanOrEqual(550);
+  });
+
+  it("does not hold back other channels' rows while one channel waits for its slot", async () => {
+    const bob = await member("bob");
+    const carol = await member("carol");
+    // The busy channel's rows come first: delivered one at a time, they used to keep everyone waiting.
+    for (let i = 0; i < 4; i++)
+      await rt.app.db.$transaction((tx) => enqueue(tx, { kind: "post", channel: "announcements", reply: reply(`n${i}`) }, { dedupeKey: `busy${i}`, now: rt.app.now() }));
+    await dm(bob.id, "for bob", "k:bob");
+    await dm(carol.id, "for carol", "k:carol");
+    const sent: { key: string; at: number }[] = [];
+    const slack: DeliveryTarget = {
+      name: "slack",
+      limits: { perChannelMs: 1000 },
+      deliver: async (_m, ctx) => {
+        sent.push({ key: ctx.dedupeKey, at: Date.now() });
+        return "delivered";
+      },
+    };
+    const deferred: Date[] = [];
+    const start = Date.now();
+    // Its own gate: the module's default one remembers other tests' channels.
+    const delivered = await deliverDue(rt.app, [slack], 50, { gate: memoryGate(), onDeferred: (at) => deferred.push(at) });
+    const at = (key: string) => sent.find((s) => s.key === key)?.at ?? Infinity;
+    expect(at("k:bob") - start).toBeLessThan(800);
+    expect(at("k:carol") - start).toBeLessThan(800);
+    // The busy channel still gets one message a second, and what would wait past the batch goes back.
+    const busy = sent.filter((s) => s.key.startsWith("busy"));
+    expect(busy.map((s) => s.key)).toEqual(["busy0", "busy1", "busy2", "busy3"].slice(0, busy.length));
+    for (let i = 1; i < busy.length; i++) expect((busy[i]?.at ?? 0) - (busy[i - 1]?.at ?? 0)).toBeGreaterThanOrEqual(950);
+    expect(busy.length).toBeLessThanOrEqual(3);
+    expect(delivered).toBe(2 + busy.length);
+    const waiting = await rt.app.db.outboxMessage.findMany({ where: { status: "pending" }, orderBy: { id: "asc" } });
+    expect(waiting.map((w) => w.dedupeKey)).toEqual(["busy0", "busy1", "busy2", "busy3"].slice(busy.length));
+    for (const w of waiting) {
+      expect(w.attempts).toBe(0); // waiting for a slot is not a failed attempt
+      expect(w.lockedUntil).toBeNull();
+      expect(w.availableAt.getTime()).toBeGreaterThan(rt.app.now().getTime());
+      expect(w.availableAt.getTime()).toBeLessThanOrEqual(rt.app.now().getTime() + 2000);
+    }
+    expect(deferred).toHaveLength(1);
+    expect(deferred[0]?.getTime()).toBe(waiting[0]?.availableAt.getTime());
   });
 
   it("lets moderators subscribe to report DMs and lists schedules for anyone", async () => {

@@ -74,8 +74,46 @@ export function classify(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
 }
 
+/** DM channels remembered; past this the least recently used is forgotten (and opened again when needed). */
+const DM_CHANNELS_KEPT = 10_000;
+
+/** Discord allows 50 requests a second per bot over every route. Interaction replies are not counted; leave a little for the bot's other calls. */
+export const DISCORD_REQUESTS_PER_SECOND = 49;
+
+/** A bounded map of user id → DM channel id, least recently used forgotten first. */
+export function dmChannelCache(max = DM_CHANNELS_KEPT) {
+  const ids = new Map<string, string>();
+  return {
+    get(userId: string): string | undefined {
+      const id = ids.get(userId);
+      if (id === undefined) return undefined;
+      // Map keeps insertion order: re-inserting makes this the most recently used.
+      ids.delete(userId);
+      ids.set(userId, id);
+      return id;
+    },
+    has: (userId: string) => ids.has(userId),
+    set(userId: string, channelId: string): void {
+      ids.delete(userId);
+      ids.set(userId, channelId);
+      while (ids.size > max) {
+        const oldest = ids.keys().next().value;
+        if (oldest === undefined) break;
+        ids.delete(oldest);
+      }
+    },
+    delete: (userId: string) => ids.delete(userId),
+    get size() {
+      return ids.size;
+    },
+  };
+}
+
 export function discordTarget(deps: DiscordTargetDeps): DeliveryTarget {
   const { app, rest } = deps;
+  // A DM channel's id never changes, so it is opened once per member instead of once per DM:
+  // half the requests under the global limit.
+  const dmChannels = dmChannelCache();
 
   async function channelId(name: string): Promise<string | undefined> {
     const mapped = app.config.DISCORD_CHANNELS[name];
@@ -100,11 +138,26 @@ export function discordTarget(deps: DiscordTargetDeps): DeliveryTarget {
     }
   }
 
-  async function dm(userId: string, r: Reply, ctx: DeliveryContext): Promise<void> {
+  async function openDm(userId: string): Promise<string> {
+    const cached = dmChannels.get(userId);
+    if (cached) return cached;
     const channel = (await rest.post(Routes.userChannels(), { body: { recipient_id: userId } })) as { id: string };
+    dmChannels.set(userId, channel.id);
+    return channel.id;
+  }
+
+  async function dm(userId: string, r: Reply, ctx: DeliveryContext): Promise<void> {
     const { body, files } = messageBody(r, nonceOf(ctx.dedupeKey));
     try {
-      await rest.post(Routes.channelMessages(channel.id), { body, files });
+      const cached = dmChannels.has(userId);
+      try {
+        await rest.post(Routes.channelMessages(await openDm(userId)), { body, files });
+      } catch (err) {
+        // A remembered DM channel that Discord no longer knows: open it afresh, once.
+        if (!(cached && err instanceof DiscordAPIError && err.code === DiscordCode.UnknownChannel)) throw err;
+        dmChannels.delete(userId);
+        await rest.post(Routes.channelMessages(await openDm(userId)), { body, files });
+      }
     } catch (err) {
       if (!(err instanceof DiscordAPIError && err.code === DiscordCode.CannotMessageUser)) throw err;
       // DMs closed (privacy settings, or no shared server): tell them where they will see it, but keep
@@ -190,8 +243,22 @@ export function discordTarget(deps: DiscordTargetDeps): DeliveryTarget {
 
   return {
     name: "discord",
-    // Discord allows 50 requests a second per bot; leave room for interaction replies.
-    limits: { perSecond: 40 },
+    // Counted in requests, not messages: see requests() below.
+    limits: { perSecond: DISCORD_REQUESTS_PER_SECOND },
+    requests: (message, member) => {
+      switch (message.kind) {
+        case "dm": {
+          const userId = discordUserId(member);
+          // Opening the DM channel is a request of its own, the first time.
+          return userId && !dmChannels.has(userId) ? 2 : 1;
+        }
+        case "tier-role":
+          // Read the member's roles, then usually one role on and one off.
+          return 3;
+        default:
+          return 1;
+      }
+    },
     deliver: async (message, ctx) => {
       try {
         return await deliver(message, ctx);
