@@ -52,11 +52,15 @@ export function reportWeek(app: App, periodKey: string | undefined): Period {
 export function csvRecord(fields: ReadonlyArray<string | number>): string {
   let out = "";
   for (let i = 0; i < fields.length; i++) {
-    const s = String(fields[i]);
-    out += (i ? "," : "") + (/[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s);
+    const v = fields[i];
+    if (i) out += ",";
+    if (typeof v === "number") out += String(v);
+    else if (v !== undefined) out += NEEDS_QUOTES.test(v) ? `"${v.replaceAll('"', '""')}"` : v;
   }
   return `${out}\n`;
 }
+
+const NEEDS_QUOTES = /[",\r\n]/;
 
 interface Awaiting {
   memberId: string;
