@@ -146,17 +146,14 @@ async function loadMembers(app: App, program: Program, windowStart: Date, ref: D
     const cis = current.filter((ci) => rules[ci]?.per === unit);
     if (cis.length === 0) return [];
     const kinds = [...new Set(cis.flatMap((ci) => rules[ci]?.kinds ?? []))];
-    return [{ unit, cis, start: periodOf(unit, ref, tz).start, kinds }];
+    return [{ cis, start: cur.add(periodOf(unit, ref, tz).start), kinds }];
   });
   const currentSql = units.length
     ? `SELECT a.member_id, ${units
-        .flatMap((u) => {
-          const start = cur.add(u.start);
-          return u.cis.map((ci) => `${amountSql(rules[ci] as Commitment, cur.add, ` AND a.occurred_at >= ${start}`)} AS c${ci}`);
-        })
+        .flatMap((u) => u.cis.map((ci) => `${amountSql(rules[ci] as Commitment, cur.add, ` AND a.occurred_at >= ${u.start}`)} AS c${ci}`))
         .join(", ")}
          ${from} AND a.occurred_at < ${cur.add(until)}
-           AND (${units.map((u) => `(a.kind = ANY(${cur.add(u.kinds)}::text[]) AND a.occurred_at >= ${cur.add(u.start)})`).join(" OR ")})
+           AND (${units.map((u) => `(a.kind = ANY(${cur.add(u.kinds)}::text[]) AND a.occurred_at >= ${u.start})`).join(" OR ")})
          GROUP BY a.member_id`
     : undefined;
 
