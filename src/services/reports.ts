@@ -2,6 +2,7 @@
 // status of each commitment, streak and weeks missed in a row; members who
 // missed two or more weeks in a row first; perks (and, for the partner group,
 // tier benefits) unlocked but not yet delivered. The same rows go out as CSV.
+import { stringify } from "csv-stringify/sync";
 import { DateTime } from "luxon";
 import type { App } from "../app.ts";
 import { reply, type Block, type Reply } from "../chat/reply.ts";
@@ -42,25 +43,6 @@ export function reportWeek(app: App, periodKey: string | undefined): Period {
   if (parsed.period.start > now) throw new UserError(`${parsed.period.key} has not started yet.`, undefined, "report.future");
   return parsed.period;
 }
-
-/**
- * CSV as csv-stringify writes it by default (RFC 4180, "\n" after every
- * record, a field quoted only when it holds a comma, a quote or a line break),
- * joined by hand: for 10,000 members the library's per-field options cost
- * more than the rest of the report.
- */
-export function csvRecord(fields: ReadonlyArray<string | number>): string {
-  let out = "";
-  for (let i = 0; i < fields.length; i++) {
-    const v = fields[i];
-    if (i) out += ",";
-    if (typeof v === "number") out += String(v);
-    else if (v !== undefined) out += NEEDS_QUOTES.test(v) ? `"${v.replaceAll('"', '""')}"` : v;
-  }
-  return `${out}\n`;
-}
-
-const NEEDS_QUOTES = /[",\r\n]/;
 
 interface Awaiting {
   memberId: string;
@@ -208,7 +190,7 @@ export async function buildReport(app: App, programId: string, periodKey?: strin
     "joined_at",
     "awaiting_delivery",
   ];
-  const records = [csvRecord(header)];
+  const records: Array<Array<string | number>> = [header];
   for (const r of rows) {
     const fields: Array<string | number> = [r.member.handle, r.member.displayName, r.overall];
     for (const c of r.commitments) fields.push(c.status, c.done);
@@ -220,9 +202,10 @@ export async function buildReport(app: App, programId: string, periodKey?: strin
       r.member.joinedAt.toISOString(),
       (awaiting.get(r.member.memberId) ?? []).join("; "),
     );
-    records.push(csvRecord(fields));
+    records.push(fields);
   }
-  const csv = records.join("");
+  // escape_formulas: names and notes are members' own text, and moderators open this in a spreadsheet.
+  const csv = stringify(records, { escape_formulas: true });
 
   const text = `${program.name}, week ${week.key}: ${s.total} members — ${s.met} met, ${s["at-risk"]} at risk, ${s.missed} missed, ${s.paused} paused; ${s.flagged} missed 2+ weeks in a row`;
   return reply(text, blocks, { files: [{ filename: `${program.id}-${week.key}.csv`, contentType: "text/csv", content: csv }] });

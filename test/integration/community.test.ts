@@ -262,6 +262,11 @@ describe.each(storeKinds)("community programs on %s", (kind) => {
     expect(text).toContain("⚠ Missed two or more weeks in a row: @bob (2)");
     expect(text).toContain("@alice: Insider swag");
 
+    // A member's own text that a spreadsheet would run as a formula is written inert.
+    await rt.app.db.member.update({ where: { handle: "carol" }, data: { displayName: "=HYPERLINK(\"http://x.example.com\")" } });
+    const escaped = parse((await buildReport(rt.app, LEADERS)).files?.[0]?.content ?? "", { columns: true }) as Record<string, string>[];
+    expect(escaped.find((r) => r.member === "carol")?.name).toBe("'=HYPERLINK(\"http://x.example.com\")");
+
     const w46 = parse((await buildReport(rt.app, LEADERS, "2026-W46")).files?.[0]?.content ?? "", { columns: true }) as Record<string, string>[];
     expect(w46.find((r) => r.member === "bob")).toMatchObject({ weeks_missed_in_a_row: "1", flagged: "no" });
     expect((await say("mod", "/report community-leaders-velo week:2026-W49")).output).toContain("has not started");
