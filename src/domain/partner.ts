@@ -36,6 +36,23 @@ export function benefitsFor(partner: PartnerProgram, tierId: string): Benefit[] 
   return partner.benefits.filter((b) => tierRank(partner.tiers, b.fromTier) <= rank);
 }
 
+/** What a move from one tier to another adds: the benefits the new tier has and the old did not. */
+export function benefitsGained(partner: PartnerProgram, from: string, to: string): Benefit[] {
+  const had = new Set(benefitsFor(partner, from).map((b) => b.id));
+  return benefitsFor(partner, to).filter((b) => !had.has(b.id));
+}
+
+/** Badges a member keeps only while their tier earns them: those of `from` that `to` no longer gives. */
+export function badgesLost(partner: PartnerProgram, from: string, to: string): string[] {
+  const keep = new Set(badgesFor(partner, to));
+  return badgesFor(partner, from).filter((b) => !keep.has(b));
+}
+
+/** Whether a site pays now: at submission, or only once a moderator verified it, as the pack says. */
+export function sitePaysNow(partner: PartnerProgram, verified: boolean): boolean {
+  return partner.sitePointsOn === "submit" || verified;
+}
+
 export function badgesFor(partner: PartnerProgram, tierId: string): string[] {
   const rank = tierRank(partner.tiers, tierId);
   return partner.tierBadges.filter((b) => tierRank(partner.tiers, b.fromTier) <= rank).map((b) => b.badge);
@@ -78,6 +95,13 @@ export interface TierDecision {
 
 const DAY = 24 * 60 * 60 * 1000;
 
+const graceMs = (partner: PartnerProgram) => partner.demotionGraceDays * DAY;
+
+/** Members at risk since before this moment have run out of grace: the daily sweep demotes them. */
+export function demotionCutoff(partner: PartnerProgram, now: Date): Date {
+  return new Date(now.getTime() - graceMs(partner));
+}
+
 /**
  * How the held tier moves for a new balance. Promotion is immediate. A drop
  * below the held tier first puts it at risk (the member is told what restores
@@ -97,7 +121,7 @@ export function decideTier(partner: PartnerProgram, held: TierState, points: num
     return held.atRiskSince
       ? { state: { tier: held.tier, atRiskSince: null }, events: [{ type: "recovered", tier: held.tier }] }
       : { state: held, events: [] };
-  const grace = partner.demotionGraceDays * DAY;
+  const grace = graceMs(partner);
   const since = held.atRiskSince ?? now;
   if (grace === 0 || now.getTime() - since.getTime() >= grace)
     return { state: { tier: earned.id, atRiskSince: null }, events: [{ type: "demoted", from: held.tier, to: earned.id }] };

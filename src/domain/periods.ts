@@ -21,8 +21,6 @@ export interface Period {
   tz: string;
 }
 
-export const PERIOD_UNITS: readonly PeriodUnit[] = ["week", "month", "quarter"];
-
 /** Thrown for a period key or timezone a person typed wrong; the message is meant to be shown to them. */
 export class PeriodError extends Error {
   override name = "PeriodError";
@@ -110,11 +108,6 @@ export function periodsBetween(unit: PeriodUnit, from: Date, to: Date, tz: strin
     p = nextPeriod(p);
   }
   return out;
-}
-
-/** The deadline to do a period's work by: its exclusive end. */
-export function deadlineOf(period: Period): Date {
-  return period.end;
 }
 
 /**

@@ -32,8 +32,3 @@ export async function revokeBadge(app: App, tx: Tx, memberId: string, badge: str
   await enqueue(tx, { kind: "dm", memberId, reply: reply(fillTemplate(app.pack.partner.templates.badgeRevokedDm, { badge: def.name, reason })) }, { now: app.now(), dedupeKey: `badge:${held.id}:revoke:dm` });
   return true;
 }
-
-export async function badgesHeld(app: App, memberId: string): Promise<string[]> {
-  const rows = await app.db.badge.findMany({ where: { memberId, revokedAt: null }, select: { badge: true }, orderBy: { grantedAt: "asc" } });
-  return rows.map((r) => r.badge);
-}

@@ -3,7 +3,8 @@
 // transaction, and whatever the tier change implies written to the outbox.
 import type { App } from "../app.ts";
 import { reply } from "../chat/reply.ts";
-import { badgesFor, benefitsFor, decideTier, fillTemplate, tierById, type TierEvent } from "../domain/partner.ts";
+import { reversalOf } from "../domain/ledger.ts";
+import { badgesFor, badgesLost, benefitsGained, decideTier, demotionCutoff, fillTemplate, tierById, type TierEvent } from "../domain/partner.ts";
 import type { Tx } from "../store/client.ts";
 import { grantBadge, revokeBadge } from "./badges.ts";
 import { enqueue } from "./outbox.ts";
@@ -53,16 +54,7 @@ export async function postEntry(app: App, tx: Tx, entry: NewEntry): Promise<Post
 export async function reverseEntry(app: App, tx: Tx, idempotencyKey: string, reason: string, actor: string): Promise<Posted | null> {
   const original = await tx.ledgerEntry.findUnique({ where: { idempotencyKey } });
   if (!original) return null;
-  return postEntry(app, tx, {
-    memberId: original.memberId,
-    delta: -original.delta,
-    kind: "reversal",
-    reason,
-    actor,
-    reference: original.reference,
-    reversesId: original.id,
-    idempotencyKey: `reverse:${original.id}`,
-  });
+  return postEntry(app, tx, { ...reversalOf(original, reason), memberId: original.memberId, kind: "reversal", actor, reference: original.reference });
 }
 
 /**
@@ -89,8 +81,7 @@ export async function applyTier(app: App, tx: Tx, memberId: string, points: numb
     const key = `${memberId}:${cause}:${event.type}`;
     if (event.type === "promoted") {
       const tier = tierById(partner.tiers, event.to);
-      const fromRank = partner.tiers.findIndex((x) => x.id === event.from);
-      const unlocked = benefitsFor(partner, event.to).filter((b) => partner.tiers.findIndex((x) => x.id === b.fromTier) > fromRank);
+      const unlocked = benefitsGained(partner, event.from, event.to);
       const values = { name: member.displayName, tier: tier.name, points, benefits: unlocked.map((b) => b.name).join(", ") || "none new" };
       await enqueue(tx, { kind: "post", channel: partner.announcementsChannel, reply: reply(fillTemplate(t.tierUpPublic, values), [], { visibility: "public" }) }, { now: app.now(), dedupeKey: `${key}:post` });
       await enqueue(tx, { kind: "dm", memberId, reply: reply(fillTemplate(t.tierUpDm, values)) }, { now: app.now(), dedupeKey: `${key}:dm` });
@@ -113,8 +104,7 @@ export async function applyTier(app: App, tx: Tx, memberId: string, points: numb
       const tier = tierById(partner.tiers, event.to);
       await enqueue(tx, { kind: "dm", memberId, reply: reply(fillTemplate(t.tierDownDm, { name: member.displayName, tier: tier.name, points })) }, { now: app.now(), dedupeKey: `${key}:dm` });
       await enqueue(tx, { kind: "tier-role", memberId, tier: event.to, previous: event.from }, { now: app.now(), dedupeKey: `${key}:role` });
-      const keep = new Set(badgesFor(partner, event.to));
-      for (const badge of badgesFor(partner, event.from)) if (!keep.has(badge)) await revokeBadge(app, tx, memberId, badge, "system", `tier is now ${tier.name}`);
+      for (const badge of badgesLost(partner, event.from, event.to)) await revokeBadge(app, tx, memberId, badge, "system", `tier is now ${tier.name}`);
     }
   }
   return decision.events;
@@ -122,8 +112,7 @@ export async function applyTier(app: App, tx: Tx, memberId: string, points: numb
 
 /** Lets grace periods run out: demotes members at risk whose balance has not recovered. Run daily. */
 export async function sweepTiers(app: App): Promise<number> {
-  const graceMs = app.pack.partner.demotionGraceDays * 24 * 60 * 60 * 1000;
-  const due = await app.db.balance.findMany({ where: { atRiskSince: { lte: new Date(app.now().getTime() - graceMs) } }, select: { memberId: true } });
+  const due = await app.db.balance.findMany({ where: { atRiskSince: { lte: demotionCutoff(app.pack.partner, app.now()) } }, select: { memberId: true } });
   let demoted = 0;
   for (const { memberId } of due) {
     const events = await app.db.$transaction(async (tx) => {

@@ -8,7 +8,7 @@ import type { App } from "../app.ts";
 import { reply } from "../chat/reply.ts";
 import { UserError } from "../command/errors.ts";
 import type { Actor } from "../command/types.ts";
-import { fillTemplate, sitePoints } from "../domain/partner.ts";
+import { fillTemplate, sitePaysNow, sitePoints } from "../domain/partner.ts";
 import { normalizeSiteUrl } from "../domain/urls.ts";
 import type { SiteRole } from "../domain/pack.ts";
 import type { Tx } from "../store/client.ts";
@@ -33,9 +33,7 @@ async function award(app: App, tx: Tx, site: SiteRow, actor: string) {
   });
 }
 
-function paysNow(app: App, site: { verifiedAt: Date | null }): boolean {
-  return app.pack.partner.sitePointsOn === "submit" || site.verifiedAt !== null;
-}
+const paysNow = (app: App, site: { verifiedAt: Date | null }) => sitePaysNow(app.pack.partner, site.verifiedAt !== null);
 
 export interface SubmitResult {
   site: SiteRow;
@@ -108,7 +106,8 @@ export async function verifySite(app: App, actor: Actor, rawUrl: string, memberI
     if (pending.length === 0) throw new UserError(`${url} has no submission waiting for verification.`, undefined, "site.not-pending");
     for (const s of pending) {
       const site = await tx.site.update({ where: { id: s.id }, data: { verifiedAt: app.now(), verifiedBy: actor.memberId } });
-      if (app.pack.partner.sitePointsOn === "verify") await award(app, tx, site, actor.memberId);
+      // Under `sitePointsOn: submit` it paid at submission already; the idempotency key keeps it at once.
+      if (!sitePaysNow(app.pack.partner, false)) await award(app, tx, site, actor.memberId);
     }
     await audit(tx, actor, "site verify", url, { members: pending.map((s) => s.memberId) });
     return pending.length;

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { balanceOf, emptyLedger, post, type Entry } from "../../src/domain/ledger.ts";
-import { badgesFor, benefitsFor, decideTier, fillTemplate, progress, sitePoints, tierFor } from "../../src/domain/partner.ts";
+import { badgesFor, badgesLost, benefitsFor, benefitsGained, decideTier, demotionCutoff, fillTemplate, progress, sitePaysNow, sitePoints, tierFor } from "../../src/domain/partner.ts";
 import { loadPack } from "../../src/programs/load.ts";
 
 const pack = loadPack();
@@ -77,6 +77,30 @@ describe("benefits are cumulative", () => {
     expect(badgesFor(partner, "pioneer")).toEqual([]);
     expect(badgesFor(partner, "creator")).toEqual(["partner-badge"]);
     expect(badgesFor(partner, "legend")).toEqual(["partner-badge"]);
+  });
+});
+
+describe("what a tier change brings", () => {
+  it("names only the benefits the new tier adds", () => {
+    expect(benefitsGained(partner, "explorer", "pioneer").map((b) => b.name)).toEqual(["Priority Support", "Product Betas", "Ascend Tools", "Client Billing"]);
+    expect(benefitsGained(partner, "pioneer", "icon").map((b) => b.name)).toEqual(["Partner Badge", "Marketplace Eligibility", "Dedicated Account Manager", "Custom Branding"]);
+    expect(benefitsGained(partner, "icon", "pioneer")).toEqual([]);
+  });
+  it("takes the Partner Badge away only below Creator", () => {
+    expect(badgesLost(partner, "icon", "creator")).toEqual([]);
+    expect(badgesLost(partner, "creator", "pioneer")).toEqual(["partner-badge"]);
+  });
+  it("pays sites at submission or at verification, as the pack says", () => {
+    expect(sitePaysNow(partner, false)).toBe(true);
+    expect(sitePaysNow({ ...partner, sitePointsOn: "verify" }, false)).toBe(false);
+    expect(sitePaysNow({ ...partner, sitePointsOn: "verify" }, true)).toBe(true);
+  });
+  it("lets the grace period run out exactly as decideTier does", () => {
+    const now = new Date("2026-12-25T12:00:00Z");
+    const cutoff = demotionCutoff(partner, now);
+    expect(cutoff.toISOString()).toBe("2026-11-25T12:00:00.000Z");
+    expect(decideTier(partner, { tier: "pioneer", atRiskSince: cutoff }, 0, now).events[0]?.type).toBe("demoted");
+    expect(decideTier(partner, { tier: "pioneer", atRiskSince: new Date(cutoff.getTime() + 1) }, 0, now).events).toEqual([]);
   });
 });
 
