@@ -1,13 +1,11 @@
 import { reply, type Reply } from "../src/chat/reply.ts";
-import { PermissionError } from "../src/command/errors.ts";
 import { opt } from "../src/command/options.ts";
 import { command, sub, type CommandContext } from "../src/command/types.ts";
 import { recentActivities, rejectActivity, shortId } from "../src/services/activities.ts";
-import { resolveMember } from "../src/services/members.ts";
+import { memberOrSelf } from "../src/services/members.ts";
 
 async function list({ member }: { member?: string | undefined }, { app, actor }: CommandContext): Promise<Reply> {
-  if (member && !actor.isModerator) throw new PermissionError("Only moderators can list another member's activities.");
-  const who = member ? await resolveMember(app.db, member) : { id: actor.memberId, handle: actor.handle };
+  const who = await memberOrSelf({ app, actor }, member, { private: { what: "activities", own: "/activity" } });
   const rows = await recentActivities(app, who.id);
   const label = (kind: string) => app.pack.activityKinds.find((k) => k.id === kind)?.label ?? kind;
   return reply(`${rows.length} recent activities of @${who.handle}`, [

@@ -1,10 +1,9 @@
 import { reply, type Block } from "../src/chat/reply.ts";
-import { PermissionError } from "../src/command/errors.ts";
 import { opt } from "../src/command/options.ts";
 import { command, sub } from "../src/command/types.ts";
 import { formatDeadline } from "../src/domain/periods.ts";
 import { atLeastShown, memberCommitments } from "../src/services/commitments.ts";
-import { resolveMember } from "../src/services/members.ts";
+import { memberOrSelf } from "../src/services/members.ts";
 import { STATUS_LABEL } from "../src/services/reports.ts";
 
 const NOT_JUDGED: Record<string, string> = {
@@ -24,8 +23,7 @@ export default command({
       access: "anyone",
       options: { member: opt.optionalMember("Whose commitments (moderators only; default: yours)", { positional: true }) },
       handler: async ({ member }, { app, actor }) => {
-        if (member && !actor.isModerator) throw new PermissionError("Only moderators can see another member's commitments.");
-        const who = member ? await resolveMember(app.db, member) : { id: actor.memberId, handle: actor.handle, displayName: actor.displayName };
+        const who = await memberOrSelf({ app, actor }, member, { private: { what: "commitments", own: "/commitments" } });
         const profile = await app.db.member.findUnique({ where: { id: who.id }, select: { timezone: true } });
         const tz = profile?.timezone ?? app.config.STEWARD_TIMEZONE;
         const statuses = await memberCommitments(app, who.id);

@@ -1,8 +1,7 @@
 import { reply } from "../src/chat/reply.ts";
-import { UserError } from "../src/command/errors.ts";
 import { opt } from "../src/command/options.ts";
 import { command, sub } from "../src/command/types.ts";
-import { resolveMember } from "../src/services/members.ts";
+import { memberOrSelf } from "../src/services/members.ts";
 import { ledgerOf, tierStatus } from "../src/services/partner.ts";
 import { openDispute } from "../src/services/points.ts";
 
@@ -16,8 +15,7 @@ export default command({
       access: "anyone",
       options: { member: opt.optionalMember("Whose ledger (moderators only)", { positional: true }) },
       handler: async ({ member }, { app, actor }) => {
-        if (member && !actor.isModerator) throw new UserError("Only moderators can see another member's ledger.", "Use /points for your own, or /tier <member> for their tier.");
-        const who = member ? await resolveMember(app.db, member) : { id: actor.memberId, handle: actor.handle, displayName: actor.displayName };
+        const who = await memberOrSelf({ app, actor }, member, { private: { what: "ledger", own: "/points" } });
         const [entries, status] = await Promise.all([ledgerOf(app, who.id), tierStatus(app, who.id)]);
         return reply(`@${who.handle}: ${status.points} points (${status.progress.tier.name})`, [
           { type: "header", text: `Points of @${who.handle}: ${status.points}` },

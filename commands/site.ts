@@ -1,8 +1,7 @@
 import { reply } from "../src/chat/reply.ts";
-import { UserError } from "../src/command/errors.ts";
 import { opt } from "../src/command/options.ts";
 import { command, sub } from "../src/command/types.ts";
-import { resolveMember } from "../src/services/members.ts";
+import { memberOrSelf, resolveMember } from "../src/services/members.ts";
 import { lapseSite, listSites, reactivateSite, removeContributor, submitSite, verifySite, withdrawSite } from "../src/services/sites.ts";
 
 const siteKinds = (pack: { partner: { sites: Record<string, unknown> } }) => Object.keys(pack.partner.sites);
@@ -40,8 +39,7 @@ export default command({
       access: "anyone",
       options: { member: opt.optionalMember("Whose sites (moderators only)", { positional: true }) },
       handler: async ({ member }, { app, actor }) => {
-        if (member && !actor.isModerator) throw new UserError("Only moderators can list another member's sites.", "Use /site list for your own.");
-        const who = member ? await resolveMember(app.db, member) : { id: actor.memberId, handle: actor.handle };
+        const who = await memberOrSelf({ app, actor }, member, { private: { what: "sites", own: "/site list" } });
         const sites = await listSites(app, who.id);
         return reply(`${sites.length} site(s) for @${who.handle}`, [
           { type: "header", text: `Sites of @${who.handle}` },

@@ -1,7 +1,7 @@
 import { reply, type Reply } from "../src/chat/reply.ts";
 import { opt } from "../src/command/options.ts";
 import { command, sub } from "../src/command/types.ts";
-import { resolveMember, type MemberRef } from "../src/services/members.ts";
+import { memberOrSelf, type MemberRef } from "../src/services/members.ts";
 import { tierStatus, type TierStatus } from "../src/services/partner.ts";
 
 export function tierReply(member: MemberRef, s: TierStatus): Reply {
@@ -31,7 +31,7 @@ export default command({
       access: "anyone",
       options: { member: opt.optionalMember("Whose tier to show (default: yours)", { positional: true }) },
       handler: async ({ member }, { app, actor }) => {
-        const who = member ? await resolveMember(app.db, member) : { id: actor.memberId, handle: actor.handle, displayName: actor.displayName };
+        const who = await memberOrSelf({ app, actor }, member);
         return tierReply(who, await tierStatus(app, who.id));
       },
     }),

@@ -3,6 +3,7 @@
 // run it, and turn every failure into a reply. A denial is audited here.
 import { randomUUID } from "node:crypto";
 import type { Reply, Form } from "../chat/reply.ts";
+import { auditDenied } from "../services/audit.ts";
 import { PermissionError, UserError } from "./errors.ts";
 import { splitOptions } from "./parse.ts";
 import type { CommandContext, CommandDef, Subcommand } from "./types.ts";
@@ -90,9 +91,7 @@ async function run(registry: Registry, inv: Invocation, ctx: CommandContext): Pr
   const help = `Usage: ${usage(cmd, sub, ctx.app.pack)}`;
 
   if (sub.access === "moderator" && !ctx.actor.isModerator) {
-    await ctx.app.db.auditLog.create({
-      data: { actor: ctx.actor.memberId, action: title.slice(1), outcome: "denied", details: { words: inv.words ?? null, options: inv.options ?? null } },
-    });
+    await auditDenied(ctx.app.db, ctx.actor, title.slice(1), { words: inv.words ?? null, options: inv.options ?? null });
     throw new PermissionError(`Only moderators can use ${title}.`);
   }
 

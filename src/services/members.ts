@@ -1,8 +1,9 @@
 // Members and their platform identities. A person is one member whichever
 // platforms they use; commands name members by handle (alice, @alice) or by a
 // platform mention (<@U123> on Slack, <@123> on Discord).
-import { UserError } from "../command/errors.ts";
-import type { Platform } from "../command/types.ts";
+import { PermissionError, UserError } from "../command/errors.ts";
+import type { Actor, Platform } from "../command/types.ts";
+import { auditDenied } from "./audit.ts";
 import type { App } from "../app.ts";
 import type { Db, Tx } from "../store/client.ts";
 
@@ -65,4 +66,23 @@ export async function resolveMember(db: Db | Tx, ref: string): Promise<MemberRef
     if (member) return member;
   }
   throw new UserError(`There is no member called ${text}.`, "Name a member by their handle (alice or @alice) or mention them.", "member.unknown");
+}
+
+/**
+ * The member a command is about: the asker, or the member they named. Where
+ * `private` is given, only moderators may name someone else; a refusal is
+ * audited like any refused moderator action.
+ */
+export async function memberOrSelf(
+  ctx: { app: App; actor: Actor },
+  ref: string | undefined,
+  opts: { private?: { what: string; own: string } } = {},
+): Promise<MemberRef> {
+  const { app, actor } = ctx;
+  if (!ref) return { id: actor.memberId, handle: actor.handle, displayName: actor.displayName };
+  if (opts.private && !actor.isModerator) {
+    await auditDenied(app.db, actor, `see another member's ${opts.private.what}`, { member: ref });
+    throw new PermissionError(`Only moderators can see another member's ${opts.private.what}. Use ${opts.private.own} for your own.`);
+  }
+  return resolveMember(app.db, ref);
 }

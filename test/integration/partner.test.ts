@@ -95,6 +95,19 @@ describe.each(storeKinds)("partner program on %s", (kind) => {
     expect(await rt.app.db.site.findFirst({ where: { url: "https://studio.example.com" } })).toMatchObject({ state: "active" });
   });
 
+  it("shows anyone's tier, but another member's ledger and sites only to moderators (a refusal is audited)", async () => {
+    await chat.ok("bob", "/site submit https://bob.example.com kind:classic");
+    expect(await chat.ok("alice", "/tier bob")).toMatch(/bob — Explorer/);
+    for (const line of ["/points bob", "/site list bob", "/commitments bob", "/activity bob"]) {
+      const r = await chat.say("alice", line);
+      expect(r.status, line).toBe("user-error");
+      expect(r.output, line).toMatch(/^Only moderators can see another member's \w+\. Use \/[a-z ]+ for your own\./);
+    }
+    expect(await rt.app.db.auditLog.count({ where: { outcome: "denied", actor: (await rt.app.db.member.findUniqueOrThrow({ where: { handle: "alice" } })).id } })).toBe(4);
+    expect(await chat.ok("mod", "/points bob")).toMatch(/\+100\s+Classic site https:\/\/bob\.example\.com/);
+    expect(await chat.ok("mod", "/site list bob")).toContain("https://bob.example.com");
+  });
+
   it("takes a lapsed site's points, and returns them only when resubmitted after re-activation", async () => {
     await chat.ok("alice", "/site submit https://studio.example.com kind:editorx");
     await chat.ok("alice", "/site submit https://bakery.example.com kind:classic");
