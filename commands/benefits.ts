@@ -2,7 +2,7 @@ import { reply } from "../src/chat/reply.ts";
 import { UserError } from "../src/command/errors.ts";
 import { opt } from "../src/command/options.ts";
 import { command, sub } from "../src/command/types.ts";
-import { benefitsFor, tierRank } from "../src/domain/partner.ts";
+import { benefitsFor } from "../src/domain/partner.ts";
 import { resolveMember } from "../src/services/members.ts";
 import { tierStatus } from "../src/services/partner.ts";
 import { markDelivered } from "../src/services/fulfilment.ts";
@@ -21,13 +21,13 @@ export default command({
         const status = await tierStatus(app, actor.memberId);
         const delivered = new Map(status.unlocked.map((b) => [b.id, b.deliveredAt]));
         const tiers = tier ? partner.tiers.filter((t) => t.id === tier) : partner.tiers;
-        const rows = partner.benefits
-          .filter((b) => !tier || tierRank(partner.tiers, b.fromTier) <= tierRank(partner.tiers, tier))
-          .map((b) => {
-            const mine = delivered.has(b.id);
-            const state = !mine ? "" : !b.needsFulfilment ? "✓ unlocked" : delivered.get(b.id) ? "✓ delivered" : "✓ unlocked, awaiting delivery";
-            return [b.name, partner.tiers.find((t) => t.id === b.fromTier)?.name ?? b.fromTier, ...tiers.map((t) => (tierRank(partner.tiers, b.fromTier) <= tierRank(partner.tiers, t.id) ? "●" : "")), state];
-          });
+        // Which tier has which benefit is the domain's rule (cumulative); the table only shows it.
+        const has = new Map(tiers.map((t) => [t.id, new Set(benefitsFor(partner, t.id).map((b) => b.id))]));
+        const rows = (tier ? benefitsFor(partner, tier) : partner.benefits).map((b) => {
+          const mine = delivered.has(b.id);
+          const state = !mine ? "" : !b.needsFulfilment ? "✓ unlocked" : delivered.get(b.id) ? "✓ delivered" : "✓ unlocked, awaiting delivery";
+          return [b.name, partner.tiers.find((t) => t.id === b.fromTier)?.name ?? b.fromTier, ...tiers.map((t) => (has.get(t.id)?.has(b.id) ? "●" : "")), state];
+        });
         const title = tier ? `Benefits at ${tiers[0]?.name}: ${benefitsFor(partner, tier).length}` : "Partner benefits by tier";
         return reply(title, [
           { type: "header", text: title },

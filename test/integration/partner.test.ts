@@ -232,6 +232,10 @@ describe.each(storeKinds)("partner program on %s", (kind) => {
   it("shows benefits by tier with fulfilment, which moderators record", async () => {
     const table = await chat.ok("alice", "/benefits");
     expect(table).toMatch(/Dedicated Account Manager\s+Icon/);
+    const pioneer = await chat.ok("alice", "/benefits pioneer");
+    expect(pioneer).toMatch(/^Benefits at Pioneer: 6/);
+    expect(pioneer).toContain("Priority Support");
+    expect(pioneer).not.toContain("Partner Badge");
     await rt.app.db.$transaction(async (tx) => {
       const { postEntry } = await import("../../src/services/ledger.ts");
       const alice = await tx.member.findUniqueOrThrow({ where: { handle: "alice" } });
