@@ -46,7 +46,8 @@ export async function postEntry(app: App, tx: Tx, entry: NewEntry): Promise<Post
   const row = rows[0];
   if (!row) throw new Error("balance upsert returned nothing");
   const events = await applyTier(app, tx, entry.memberId, row.points, { tier: row.tier, atRiskSince: row.at_risk_since }, `entry-${id}`);
-  await enqueue(tx, { kind: "home-refresh", memberId: entry.memberId }, { now: app.now(), dedupeKey: `home:entry-${id}` });
+  // Only Slack has a Home view to redraw; without Slack the row would be written for nobody on every entry.
+  if (app.config.SLACK_BOT_TOKEN) await enqueue(tx, { kind: "home-refresh", memberId: entry.memberId }, { now: app.now(), dedupeKey: `home:entry-${id}` });
   return { entryId: id, points: row.points, events };
 }
 

@@ -200,6 +200,8 @@ describe.each(storeKinds)("partner program on %s", (kind) => {
     expect(results.filter((r) => r.status === "fulfilled").length).toBeGreaterThan(0);
     await rt.app.db.$transaction((tx) => postEntry(rt.app, tx, entry));
     expect(await rt.app.db.ledgerEntry.count({ where: { idempotencyKey: "event-1" } })).toBe(1);
+    // No Slack here, so no App Home to redraw: nothing is queued for it.
+    expect(await rt.app.db.outboxMessage.count({ where: { kind: "home-refresh" } })).toBe(0);
     expect((await rt.app.db.balance.findUniqueOrThrow({ where: { memberId: alice.id } })).points).toBe(40);
   });
 
