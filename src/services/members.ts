@@ -22,17 +22,21 @@ export function handleFrom(name: string): string {
   return h || "member";
 }
 
-/** Finds the member behind a platform account, creating both on first contact. */
-export async function ensureMember(app: App, platform: Platform, externalId: string, name: string, opts: { isBot?: boolean } = {}): Promise<MemberRef> {
+/**
+ * Finds the member behind a platform account, creating both on first contact.
+ * `name` may be a lookup (a platform API call), made only for a new member.
+ */
+export async function ensureMember(app: App, platform: Platform, externalId: string, name: string | (() => Promise<string>), opts: { isBot?: boolean } = {}): Promise<MemberRef> {
   const found = await app.db.identity.findUnique({ where: { platform_externalId: { platform, externalId } }, include: { member: true } });
   if (found) return found.member;
   const firstTier = app.pack.partner.tiers[0]?.id ?? "none";
-  const base = handleFrom(name);
+  const displayName = typeof name === "function" ? await name() : name;
+  const base = handleFrom(displayName);
   for (let attempt = 0; attempt < 20; attempt++) {
     const handle = attempt === 0 ? base : `${base}${attempt + 1}`;
     try {
       return await app.db.$transaction(async (tx) => {
-        const member = await tx.member.create({ data: { handle, displayName: name, isBot: opts.isBot ?? false } });
+        const member = await tx.member.create({ data: { handle, displayName, isBot: opts.isBot ?? false } });
         await tx.identity.create({ data: { platform, externalId, memberId: member.id } });
         await tx.balance.create({ data: { memberId: member.id, points: 0, tier: firstTier } });
         return member;
@@ -44,7 +48,7 @@ export async function ensureMember(app: App, platform: Platform, externalId: str
       if (raced) return raced.member;
     }
   }
-  throw new Error(`Could not find a free handle for ${name}`);
+  throw new Error(`Could not find a free handle for ${displayName}`);
 }
 
 const SLACK_MENTION = /^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$/;
@@ -66,6 +70,18 @@ export async function resolveMember(db: Db | Tx, ref: string): Promise<MemberRef
     if (member) return member;
   }
   throw new UserError(`There is no member called ${text}.`, "Name a member by their handle (alice or @alice) or mention them.", "member.unknown");
+}
+
+/** The person running a command, as every adapter builds them. */
+export async function actorFor(
+  app: App,
+  platform: Platform,
+  externalId: string,
+  name: string | (() => Promise<string>),
+  isModerator: () => boolean | Promise<boolean>,
+): Promise<Actor> {
+  const member = await ensureMember(app, platform, externalId, name);
+  return { memberId: member.id, handle: member.handle, displayName: member.displayName, platform, externalId, isModerator: await isModerator() };
 }
 
 /**

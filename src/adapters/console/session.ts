@@ -8,7 +8,7 @@ import type { Form } from "../../chat/reply.ts";
 import { dispatch, type Registry } from "../../command/dispatch.ts";
 import { parseLine, tokenize } from "../../command/parse.ts";
 import type { Actor, CommandContext } from "../../command/types.ts";
-import { ensureMember } from "../../services/members.ts";
+import { actorFor } from "../../services/members.ts";
 import type { ReplyStatus } from "../../chat/reply.ts";
 
 /** Asks one question and returns the answer (undefined when input ended). */
@@ -34,15 +34,8 @@ export class ConsoleSession {
   ) {}
 
   async actor(): Promise<Actor> {
-    const member = await ensureMember(this.app, "console", this.handle, this.handle);
-    return {
-      memberId: member.id,
-      handle: member.handle,
-      displayName: member.displayName,
-      platform: "console",
-      externalId: this.handle,
-      isModerator: this.app.config.STEWARD_MODERATORS.map((m) => m.toLowerCase()).includes(this.handle.toLowerCase()),
-    };
+    const moderators = this.app.config.STEWARD_MODERATORS.map((m) => m.toLowerCase());
+    return actorFor(this.app, "console", this.handle, this.handle, () => moderators.includes(this.handle.toLowerCase()));
   }
 
   async handleLine(line: string, ask?: Ask): Promise<LineResult> {

@@ -24,7 +24,7 @@ import { dispatch, findSubcommand, type Outcome, type Registry } from "../../com
 import { parseLine } from "../../command/parse.ts";
 import type { Actor, CommandContext, Subcommand } from "../../command/types.ts";
 import { optionsOf } from "../../command/usage.ts";
-import { ensureMember } from "../../services/members.ts";
+import { actorFor } from "../../services/members.ts";
 import { stewardSubName, suggestions } from "./commands.ts";
 import { decodeId, formOfButton, parseButtonId, parseModalId, renderModal, renderReply, type DiscordMessage } from "./render.ts";
 import type { GuildDirectory } from "./guild.ts";
@@ -60,15 +60,7 @@ export async function handleInteraction(deps: InteractionDeps, interaction: Inte
 
 async function actorOf(deps: InteractionDeps, interaction: Exclude<Interaction, AutocompleteInteraction>): Promise<Actor> {
   const user = interaction.user;
-  const member = await ensureMember(deps.app, "discord", user.id, user.username);
-  return {
-    memberId: member.id,
-    handle: member.handle,
-    displayName: member.displayName,
-    platform: "discord",
-    externalId: user.id,
-    isModerator: await isModerator(deps, interaction),
-  };
+  return actorFor(deps.app, "discord", user.id, user.username, () => isModerator(deps, interaction));
 }
 
 /** A moderator holds DISCORD_MODERATOR_ROLE (id or name). Outside a guild nobody is. */

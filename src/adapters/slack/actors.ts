@@ -5,7 +5,7 @@
 import type { webApi } from "@slack/bolt";
 import type { App } from "../../app.ts";
 import type { Actor } from "../../command/types.ts";
-import { ensureMember } from "../../services/members.ts";
+import { actorFor } from "../../services/members.ts";
 
 const GROUP_TTL_MS = 60_000;
 
@@ -61,15 +61,7 @@ export class SlackActors {
 
   /** The member behind a Slack user; `name` is used only when the member is new. */
   async actor(userId: string, name?: string): Promise<Actor> {
-    const known = await this.app.db.identity.findUnique({ where: { platform_externalId: { platform: "slack", externalId: userId } }, include: { member: true } });
-    const member = known?.member ?? (await ensureMember(this.app, "slack", userId, name || (await this.nameOf(userId))));
-    return {
-      memberId: member.id,
-      handle: member.handle,
-      displayName: member.displayName,
-      platform: "slack",
-      externalId: userId,
-      isModerator: await this.isModerator(userId),
-    };
+    // users.info is asked only for someone Steward has not met yet.
+    return actorFor(this.app, "slack", userId, name || (() => this.nameOf(userId)), () => this.isModerator(userId));
   }
 }
