@@ -5,10 +5,11 @@
 // the card to show who decided.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registry } from "../../commands/index.ts";
-import { startSlack, SLACK_EVENTS_PATH, type RunningSlack } from "../../src/adapters/slack/app.ts";
+import type { RunningSlack } from "../../src/adapters/slack/app.ts";
 import { messageOf } from "../../src/services/outbox.ts";
-import { FORM, form, interactive, sendSigned, startFakeSlack, type FakeSlack, type RecordedCall } from "../helpers/fake-slack.ts";
-import { storeKinds, testRuntime, type TestRuntime } from "../helpers/runtime.ts";
+import { FORM, form, interactive, sendSigned, type FakeSlack, type RecordedCall } from "../helpers/fake-slack.ts";
+import { storeKinds, type TestRuntime } from "../helpers/runtime.ts";
+import { startSlackHarness, type SlackHarness } from "../helpers/slack-harness.ts";
 
 const SECRET = "review-secret";
 
@@ -22,24 +23,12 @@ describe.each(storeKinds)("Applications reviewed on Slack (%s)", (kind) => {
   let url: string;
   let n = 0;
 
+  let harness: SlackHarness | undefined;
   beforeAll(async () => {
-    fake = await startFakeSlack();
-    rt = await testRuntime(kind, {
-      SLACK_BOT_TOKEN: "xoxb-test",
-      SLACK_SIGNING_SECRET: SECRET,
-      SLACK_API_URL: fake.apiUrl,
-      SLACK_MODERATOR_IDS: "UMOD",
-      SLACK_CHANNELS: "moderators=CMOD,community=CCOM,announcements=CANN",
-    });
-    slack = await startSlack(rt, registry, { port: 0, host: "127.0.0.1" });
-    url = `http://127.0.0.1:${slack.port}${SLACK_EVENTS_PATH}`;
+    harness = await startSlackHarness(kind, SECRET, registry);
+    ({ fake, rt, slack, url } = harness);
   });
-
-  afterAll(async () => {
-    await slack?.stop();
-    await rt?.close();
-    await fake?.stop();
-  });
+  afterAll(() => harness?.stop());
 
   const latest = async (method: string, count: number): Promise<RecordedCall> => (await fake.waitFor(method, count)).at(-1)!;
 

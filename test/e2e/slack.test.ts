@@ -9,11 +9,12 @@ import { buildRegistry } from "../../src/command/dispatch.ts";
 import { UserError } from "../../src/command/errors.ts";
 import { opt } from "../../src/command/options.ts";
 import { command, sub } from "../../src/command/types.ts";
-import { startSlack, SLACK_EVENTS_PATH, type RunningSlack } from "../../src/adapters/slack/app.ts";
+import type { RunningSlack } from "../../src/adapters/slack/app.ts";
 import { deliverDue } from "../../src/jobs/deliver.ts";
 import { ensureMember } from "../../src/services/members.ts";
-import { FORM, JSON_TYPE, form, interactive, sendSigned, startFakeSlack, type FakeSlack } from "../helpers/fake-slack.ts";
-import { storeKinds, testRuntime, type TestRuntime } from "../helpers/runtime.ts";
+import { FORM, JSON_TYPE, form, interactive, sendSigned, type FakeSlack } from "../helpers/fake-slack.ts";
+import { storeKinds, type TestRuntime } from "../helpers/runtime.ts";
+import { startSlackHarness, type SlackHarness } from "../helpers/slack-harness.ts";
 
 const SECRET = "test-signing-secret";
 
@@ -111,24 +112,12 @@ describe.each(storeKinds)("Slack adapter through Bolt (%s)", (kind) => {
   let url: string;
   let responses = 0;
 
+  let harness: SlackHarness | undefined;
   beforeAll(async () => {
-    fake = await startFakeSlack();
-    rt = await testRuntime(kind, {
-      SLACK_BOT_TOKEN: "xoxb-test",
-      SLACK_SIGNING_SECRET: SECRET,
-      SLACK_API_URL: fake.apiUrl,
-      SLACK_MODERATOR_IDS: "UMOD",
-      SLACK_CHANNELS: "announcements=CANN,moderators=CMOD,community=CCOM",
-    });
-    slack = await startSlack(rt, buildRegistry([...commands, decide, roster]), { port: 0, host: "127.0.0.1" });
-    url = `http://127.0.0.1:${slack.port}${SLACK_EVENTS_PATH}`;
+    harness = await startSlackHarness(kind, SECRET, buildRegistry([...commands, decide, roster]));
+    ({ fake, rt, slack, url } = harness);
   });
-
-  afterAll(async () => {
-    await slack?.stop();
-    await rt?.close();
-    await fake?.stop();
-  });
+  afterAll(() => harness?.stop());
 
   afterEach(() => fake.reset());
 
