@@ -12,7 +12,7 @@ import { formatDeadline } from "../domain/periods.ts";
 import { audit } from "../services/audit.ts";
 import { membersNeedingReminder } from "../services/commitments.ts";
 import { sweepTiers } from "../services/ledger.ts";
-import { enqueue } from "../services/outbox.ts";
+import { enqueueAll } from "../services/outbox.ts";
 import { buildReport } from "../services/reports.ts";
 import { sweepPremium } from "../services/sites.ts";
 import type { Tx } from "../store/client.ts";
@@ -133,9 +133,13 @@ async function weeklyReport(app: App, run: ScheduledRun, manual: boolean): Promi
   const suffix = manual ? `:manual:${app.now().getTime()}` : "";
   await app.db.$transaction(async (tx) => {
     await record(tx, run, manual);
-    await enqueue(tx, { kind: "post", channel: program.moderatorChannel, reply: post }, { now: app.now(), dedupeKey: `report:${program.id}:${run.period}:post${suffix}` });
-    for (const memberId of subscribers)
-      await enqueue(tx, { kind: "dm", memberId, reply: report }, { now: app.now(), dedupeKey: `report:${program.id}:${run.period}:dm:${memberId}${suffix}` });
+    await enqueueAll(tx, [
+      { message: { kind: "post", channel: program.moderatorChannel, reply: post }, options: { now: app.now(), dedupeKey: `report:${program.id}:${run.period}:post${suffix}` } },
+      ...subscribers.map((memberId) => ({
+        message: { kind: "dm" as const, memberId, reply: report },
+        options: { now: app.now(), dedupeKey: `report:${program.id}:${run.period}:dm:${memberId}${suffix}` },
+      })),
+    ]);
   });
   app.outboxWritten();
   return `report posted to #${program.moderatorChannel}${subscribers.length ? ` and sent to ${subscribers.length} moderator${subscribers.length === 1 ? "" : "s"}` : ""}`;
@@ -159,11 +163,14 @@ async function reminders(app: App, run: ScheduledRun, unit: "week" | "month", ma
   );
   await app.db.$transaction(async (tx) => {
     await record(tx, run, manual);
-    for (const d of due) {
-      const message = reminderReply(program.name, unit, d.missing, d.deadline, zones.get(d.memberId) ?? app.config.STEWARD_TIMEZONE);
-      // Manual runs use the same key: nobody gets the same reminder twice for one period.
-      await enqueue(tx, { kind: "dm", memberId: d.memberId, reply: message }, { now: app.now(), dedupeKey: `reminder:${program.id}:${unit}:${d.periodKey}:${d.memberId}` });
-    }
+    // One statement for the whole program. Manual runs use the same key: nobody gets the same reminder twice for one period.
+    await enqueueAll(
+      tx,
+      due.map((d) => ({
+        message: { kind: "dm" as const, memberId: d.memberId, reply: reminderReply(program.name, unit, d.missing, d.deadline, zones.get(d.memberId) ?? app.config.STEWARD_TIMEZONE) },
+        options: { now: app.now(), dedupeKey: `reminder:${program.id}:${unit}:${d.periodKey}:${d.memberId}` },
+      })),
+    );
   });
   if (due.length) app.outboxWritten();
   return `${due.length} reminder${due.length === 1 ? "" : "s"} queued`;

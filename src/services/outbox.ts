@@ -27,10 +27,16 @@ export interface EnqueueOptions {
 }
 
 export async function enqueue(tx: Tx, message: OutboxMessage, options: EnqueueOptions): Promise<void> {
-  const { kind, ...payload } = message;
+  await enqueueAll(tx, [{ message, options }]);
+}
+
+/** Many rows in one statement (a reminder for every member of a program); a key already used is skipped. */
+export async function enqueueAll(tx: Tx, rows: { message: OutboxMessage; options: EnqueueOptions }[]): Promise<void> {
+  if (rows.length === 0) return;
   await tx.outboxMessage.createMany({
-    data: [
-      {
+    data: rows.map(({ message, options }) => {
+      const { kind, ...payload } = message;
+      return {
         kind,
         memberId: "memberId" in message ? message.memberId : null,
         channel: "channel" in message ? message.channel : null,
@@ -38,8 +44,8 @@ export async function enqueue(tx: Tx, message: OutboxMessage, options: EnqueueOp
         dedupeKey: options.dedupeKey,
         createdAt: options.now,
         availableAt: options.availableAt ?? options.now,
-      },
-    ],
+      };
+    }),
     skipDuplicates: true,
   });
 }
