@@ -67,9 +67,8 @@ interface Row {
 
 const defaultGate = memoryGate();
 
-// A row nobody deferred (available_at still equals created_at, both the insert's now()) is due at
-// once, whatever the application clock says: tests run on fixed clocks behind the database's.
-export const due = (now: string) => `(available_at <= ${now} OR available_at = created_at) AND (locked_until IS NULL OR locked_until < ${now})`;
+// enqueue stamps rows with the application's clock, so "due" is read on that same clock.
+export const due = (now: string) => `available_at <= ${now} AND (locked_until IS NULL OR locked_until < ${now})`;
 
 const CLAIM_DUE = `UPDATE outbox SET locked_until = $1, attempts = attempts + 1
   WHERE id IN (
