@@ -127,6 +127,8 @@ export const packSchema = z
     activityKinds: z.array(activityKindSchema).default([]),
     badges: z.array(badgeSchema).default([]),
     backdateDays: z.number().int().min(0).default(14),
+    /** Longest single leave of absence; a longer absence is a matter for the moderators. */
+    maxPauseDays: z.number().int().min(1).default(366),
     quietHours: z.object({ start: clock, end: clock }).optional(),
     monthlyReminderDaysBefore: z.number().int().min(0).max(27).default(5),
     /** Announcements for one member within this many minutes go out as one message. */

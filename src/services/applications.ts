@@ -2,6 +2,7 @@
 // questions, posted to the program's moderators with Approve / Reject buttons,
 // and decided by a moderator. Approval makes the membership active and grants
 // the program's badge; both outcomes reach the applicant through the outbox.
+import { reapplyFrom } from "../domain/applications.ts";
 import { isWebUrl } from "../domain/urls.ts";
 import type { App } from "../app.ts";
 import { reply, type Block, type Form, type Reply } from "../chat/reply.ts";
@@ -15,7 +16,6 @@ import { resolveMember, type MemberRef } from "./members.ts";
 import { enqueue } from "./outbox.ts";
 import { findProgram, programBadge } from "./programs.ts";
 
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 export type Answers = Record<string, string>;
 
@@ -116,7 +116,7 @@ export async function submitApplication(app: App, actor: Actor, programId: strin
         "apply.pending",
       );
     if (last?.state === "rejected" && last.decidedAt) {
-      const again = new Date(last.decidedAt.getTime() + program.reapplyCooldownDays * DAY_MS);
+      const again = reapplyFrom(program, last.decidedAt);
       if (again > now)
         throw new UserError(
           `Your application to ${program.name} was declined on ${last.decidedAt.toISOString().slice(0, 10)}; you may apply again from ${again.toISOString().slice(0, 10)}.`,
@@ -193,7 +193,7 @@ export async function decideApplication(app: App, actor: Actor, memberRef: strin
       await audit(tx, actor, "review approve", member.id, { program: program.id, application: pending.id });
     } else {
       await tx.application.update({ where: { id: pending.id }, data: { state: "rejected", reason: decision.reason, decidedBy: actor.memberId, decidedAt: now } });
-      const again = new Date(now.getTime() + program.reapplyCooldownDays * DAY_MS).toISOString().slice(0, 10);
+      const again = reapplyFrom(program, now).toISOString().slice(0, 10);
       await enqueue(
         tx,
         { kind: "dm", memberId: member.id, reply: reply(`Your application to ${program.name} was not accepted: ${decision.reason}. You may apply again from ${again}.`) },

@@ -6,9 +6,6 @@ import type { App } from "../app.ts";
 import { UserError } from "../command/errors.ts";
 import type { Actor } from "../command/types.ts";
 
-/** Longest single pause; a longer absence is a matter for the moderators (leaving the program). */
-export const MAX_PAUSE_DAYS = 366;
-
 export interface PauseRow {
   id: string;
   startsAt: Date;
@@ -24,8 +21,8 @@ export async function startPause(app: App, actor: Actor, until: string, reason: 
   const usage = 'Usage: /pause until:YYYY-MM-DD reason:"…"';
   if (!/^\d{4}-\d{2}-\d{2}$/.test(until) || !day.isValid) throw new UserError(`${until} is not a date: write it YYYY-MM-DD.`, usage, "pause.date");
   if (day < today) throw new UserError(`${until} is in the past: a pause runs from now until a day to come.`, usage, "pause.past");
-  if (day > today.plus({ days: MAX_PAUSE_DAYS }))
-    throw new UserError(`A pause can last at most ${MAX_PAUSE_DAYS} days (until ${today.plus({ days: MAX_PAUSE_DAYS }).toISODate()}).`, usage, "pause.long");
+  const longest = today.plus({ days: app.pack.maxPauseDays });
+  if (day > longest) throw new UserError(`A pause can last at most ${app.pack.maxPauseDays} days (until ${longest.toISODate()}).`, usage, "pause.long");
   // Through the whole of the last day: it ends at the next local midnight.
   const endsAt = day.plus({ days: 1 }).startOf("day").toJSDate();
   return app.db.$transaction(async (tx) => {

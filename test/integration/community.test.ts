@@ -156,6 +156,14 @@ describe.each(storeKinds)("community programs on %s", (kind) => {
     expect(await ok("carol", APPLY)).toContain("pending review");
   });
 
+  it("a pause is refused past the pack's longest leave, and changes nothing", async () => {
+    await join("carol");
+    const r = await say("carol", "/pause until:2028-01-01");
+    expect(r.status).toBe("user-error");
+    expect(r.output).toContain("A pause can last at most 366 days (until 2027-11-26)");
+    expect(await rt.app.db.pause.count()).toBe(0);
+  });
+
   it("/log checks the URL, dates and duplicates", async () => {
     await join("alice");
     const future = await say("alice", "/log meetup url:https://meetup.com/e/1 date:2026-11-26");
