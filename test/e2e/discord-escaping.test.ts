@@ -115,6 +115,8 @@ describe("Discord renderer and decision message", () => {
     const m = renderReply(reply(`🎉 <@&${ROLE.moderator}> @everyone reached Pioneer`));
     expect(m.content).not.toMatch(RAW_MENTION);
     expect(m.content).toContain("everyone reached Pioneer");
+    // Only the mention words: a profile URL such as medium.com/@heresy stays a working link.
+    expect(renderReply(reply("https://medium.com/@heresy/post")).content).toBe("https://medium.com/@heresy/post");
     const e = renderReply(reply("x", [{ type: "text", text: "@here <#1>" }, { type: "fields", fields: [{ label: "Name", value: "<@123>" }] }]));
     for (const t of [e.embeds[0]?.description ?? "", ...(e.embeds[0]?.fields ?? []).map((f) => f.value)]) expect(t).not.toMatch(RAW_MENTION);
   });

@@ -18,7 +18,7 @@ import { startSlackHarness, type SlackHarness } from "../helpers/slack-harness.t
 const SECRET = "test-signing-secret";
 
 /** Every way a Slack message can mention people, as a member could type it. */
-const HOSTILE = ["<!channel>", "<!here> <!everyone>", "<@U0TARGET> <#C0GENERAL> <!subteam^S0ADMINS|@admins>", "<https://evil.example|click me>"];
+const HOSTILE = ["<!channel>", "<!here> <!everyone>", "<@U0TARGET> <#C0GENERAL> <!subteam^S0ADMINS|@admins>", "<https://evil.example|click me>", "@channel @here @everyone & co"];
 const RAW_MARKUP = /<[!@#]|<https?:/;
 
 async function eventually<T>(fn: () => T | undefined, timeoutMs = 5000): Promise<T> {

@@ -61,7 +61,7 @@ export function clip(text: string, max: number): string {
  * message; this keeps member text from even looking like a mention.
  */
 export function escapeMentions(text: string): string {
-  return text.replace(/<(?=[@#]|\/[^<>]+:\d+>)/g, "\\<").replace(/@(everyone|here)/g, "@\u200b$1");
+  return text.replace(/<(?=[@#]|\/[^<>]+:\d+>)/g, "\\<").replace(/@(everyone|here)\b/g, "@\u200b$1");
 }
 
 /** Member text inside a code block: a run of backticks would end the block early, so each gets a zero-width space. */
