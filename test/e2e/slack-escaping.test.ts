@@ -31,7 +31,7 @@ async function eventually<T>(fn: () => T | undefined, timeoutMs = 5000): Promise
   }
 }
 
-/** Every text Slack would parse in a message body: top-level text and each mrkdwn text object in its blocks. */
+/** Every text Slack would parse in a message body or view: top-level text and each mrkdwn text object in its blocks. */
 function parsedTexts(body: Record<string, unknown>): string[] {
   const out: string[] = [];
   if (typeof body.text === "string") out.push(body.text);
@@ -44,6 +44,7 @@ function parsedTexts(body: Record<string, unknown>): string[] {
     }
   };
   walk(body.blocks);
+  walk(body.view);
   return out;
 }
 
@@ -84,6 +85,10 @@ describe.each(storeKinds)("member text on Slack (%s)", (kind) => {
     const dm = fake.callsTo("chat.postMessage").find((c) => c.body.channel === userId);
     expect(dm).toBeDefined();
     for (const t of parsedTexts(dm!.body)) expect(t).not.toMatch(RAW_MARKUP);
+    // So does the member's App Home, redrawn after the DM.
+    const home = fake.callsTo("views.publish").find((c) => c.body.user_id === userId);
+    expect(home).toBeDefined();
+    for (const t of parsedTexts(home!.body)) expect(t).not.toMatch(RAW_MARKUP);
     // Plain @channel / @here only become mentions when a message asks Slack to parse names; Steward never does.
     for (const post of fake.callsTo("chat.postMessage")) {
       expect(post.body.link_names).toBeUndefined();
