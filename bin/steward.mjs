@@ -1,6 +1,26 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly through tsx, so a fresh clone needs no build step.
-import { register } from "tsx/esm/api";
+// Runs the compiled dist/ (built by `npm ci` / `npm run build`) when it is
+// current: every source file it was built from is older than the build. After
+// an edit to src/ (or without a build) it runs the TypeScript sources through
+// tsx instead, so nobody runs stale code; `npm run build` makes starts fast again.
+import { readFileSync, statSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 
-register();
-await import("../src/cli.ts");
+const root = fileURLToPath(new URL("..", import.meta.url));
+
+function distIsCurrent() {
+  try {
+    const { builtAt, inputs } = JSON.parse(readFileSync(`${root}dist/build.json`, "utf8"));
+    return inputs.length > 0 && inputs.every((file) => statSync(root + file).mtimeMs < builtAt);
+  } catch {
+    return false; // no build, or a source it listed is gone
+  }
+}
+
+if (process.env.STEWARD_FROM_SOURCE !== "1" && distIsCurrent()) {
+  await import("../dist/cli.js");
+} else {
+  const { register } = await import("tsx/esm/api");
+  register();
+  await import("../src/cli.ts");
+}

@@ -2,7 +2,6 @@
 // jobs, and the ops server; and shutdown in the right order under a timeout.
 import { registry } from "../commands/index.ts";
 import type { Config } from "./config.ts";
-import { startOpsServer } from "./http/server.ts";
 import { startJobs, type Jobs } from "./jobs/index.ts";
 import type { DeliveryTarget } from "./jobs/target.ts";
 import { createRuntime, type Runtime } from "./runtime.ts";
@@ -49,7 +48,8 @@ export async function startSteward(config: Config, extraTargets: DeliveryTarget[
   try {
     adapters = await startAdapters(runtime);
     const jobs = await startJobs(runtime, [...extraTargets, ...adapters.map((a) => a.target)]);
-    const ops = config.STEWARD_HTTP_PORT !== undefined ? await startOpsServer(runtime.app, config.STEWARD_HTTP_PORT) : undefined;
+    const ops =
+      config.STEWARD_HTTP_PORT !== undefined ? await (await import("./http/server.ts")).startOpsServer(runtime.app, config.STEWARD_HTTP_PORT) : undefined;
     if (ops) log.info({ port: ops.port }, "health and metrics served");
     let stopping: Promise<void> | undefined;
     const stop = () =>
