@@ -3,12 +3,15 @@
 // baselines measured in the same run. PGlite in memory unless DATABASE_URL is
 // set; BENCH_SCALE=small|full picks the /tier size (default: full on
 // Postgres, small on PGlite).
+import { clusterBench } from "./cluster.ts";
+import { coldStartBench } from "./coldstart.ts";
 import { deliveryBench } from "./delivery.ts";
 import { benchScale, storeKind } from "./lib.ts";
 import { reportBench } from "./report.ts";
+import { slackEventsBench } from "./slack-events.ts";
 import { tierBench } from "./tier.ts";
 
-const benches = { tier: tierBench, report: reportBench, delivery: deliveryBench } as const;
+const benches = { tier: tierBench, report: reportBench, delivery: deliveryBench, "slack-events": slackEventsBench, cluster: clusterBench, coldstart: coldStartBench } as const;
 type Name = keyof typeof benches;
 
 const asked = process.argv.slice(2);
