@@ -3,6 +3,7 @@
 // baselines measured in the same run. PGlite in memory unless DATABASE_URL is
 // set; BENCH_SCALE=small|full picks the /tier size (default: full on
 // Postgres, small on PGlite).
+import { cpus, loadavg } from "node:os";
 import { clusterBench } from "./cluster.ts";
 import { coldStartBench } from "./coldstart.ts";
 import { deliveryBench } from "./delivery.ts";
@@ -23,6 +24,7 @@ if (unknown.length > 0) {
 const names = (asked.length > 0 ? asked : Object.keys(benches)) as Name[];
 const scale = benchScale();
 const started = performance.now();
-console.log(`Steward benchmarks on ${storeKind}${storeKind === "postgres" ? " (DATABASE_URL)" : " (in memory; set DATABASE_URL for PostgreSQL)"}, BENCH_SCALE=${scale}, node ${process.version}`);
+const load = () => loadavg().map((l) => l.toFixed(1)).join(", ");
+console.log(`Steward benchmarks on ${storeKind}${storeKind === "postgres" ? " (DATABASE_URL)" : " (in memory; set DATABASE_URL for PostgreSQL)"}, BENCH_SCALE=${scale}, node ${process.version}, ${cpus().length} cores, load average ${load()}`);
 for (const name of names) await benches[name](scale);
-console.log(`\nDone in ${((performance.now() - started) / 1000).toFixed(0)} s.`);
+console.log(`\nDone in ${((performance.now() - started) / 1000).toFixed(0)} s; load average ${load()}.`);

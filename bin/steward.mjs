@@ -4,9 +4,9 @@
 // an edit to src/ (or without a build) it runs the TypeScript sources through
 // tsx instead, so nobody runs stale code; `npm run build` makes starts fast again.
 import { readFileSync, statSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
+const root = join(import.meta.dirname, "..", "/");
 
 function distIsCurrent() {
   try {
