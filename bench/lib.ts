@@ -149,6 +149,24 @@ export async function timeEach(n: number, fn: (i: number) => Promise<unknown>): 
   return out;
 }
 
+/**
+ * A figure and its baseline sampled alternately, so both see the same load: on a busy machine
+ * two separate runs of a few seconds each can meet very different moments.
+ */
+export async function timePaired(n: number, baseline: () => Promise<unknown>, fn: (i: number) => Promise<unknown>): Promise<{ base: number[]; figure: number[] }> {
+  const base: number[] = [];
+  const figure: number[] = [];
+  for (let i = 0; i < n; i++) {
+    let t = performance.now();
+    await baseline();
+    base.push(performance.now() - t);
+    t = performance.now();
+    await fn(i);
+    figure.push(performance.now() - t);
+  }
+  return { base, figure };
+}
+
 export async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
   const t = performance.now();
   const value = await fn();
