@@ -11,6 +11,7 @@ import { reply } from "../chat/reply.ts";
 import { UserError } from "../command/errors.ts";
 import type { Actor, Platform } from "../command/types.ts";
 import type { ActivityKind, Program } from "../domain/pack.ts";
+import { parseDay } from "../domain/periods.ts";
 import { audit } from "./audit.ts";
 import { ensureMember } from "./members.ts";
 import { enqueue } from "./outbox.ts";
@@ -61,8 +62,8 @@ function occurredAt(app: App, date: string | undefined, kind: ActivityKind): Dat
   const tz = app.config.STEWARD_TIMEZONE;
   const now = DateTime.fromJSDate(app.now(), { zone: tz });
   if (date === undefined) return app.now();
-  const day = DateTime.fromISO(date, { zone: tz });
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || !day.isValid)
+  const day = parseDay(date, tz);
+  if (!day)
     throw new UserError(`${date} is not a date: write it YYYY-MM-DD, like ${now.toISODate()}.`, logUsage(kind), "log.date");
   const today = now.startOf("day");
   if (day > today) throw new UserError(`${date} is in the future: log things once they happened.`, logUsage(kind), "log.future");

@@ -6,6 +6,7 @@ import type { Actor, Platform } from "../command/types.ts";
 import { auditDenied } from "./audit.ts";
 import type { App } from "../app.ts";
 import type { Db, Tx } from "../store/client.ts";
+import { isUniqueViolation } from "../store/transaction.ts";
 
 export interface MemberRef {
   id: string;
@@ -42,7 +43,7 @@ export async function ensureMember(app: App, platform: Platform, externalId: str
         return member;
       });
     } catch (err) {
-      if ((err as { code?: string }).code !== "P2002") throw err;
+      if (!isUniqueViolation(err)) throw err;
       // Either the handle is taken (try the next) or the same account was created concurrently (use it).
       const raced = await app.db.identity.findUnique({ where: { platform_externalId: { platform, externalId } }, include: { member: true } });
       if (raced) return raced.member;

@@ -12,6 +12,7 @@ import { fillTemplate, sitePaysNow, sitePoints } from "../domain/partner.ts";
 import { normalizeSiteUrl } from "../domain/urls.ts";
 import type { SiteRole } from "../domain/pack.ts";
 import type { Tx } from "../store/client.ts";
+import { transaction } from "../store/transaction.ts";
 import { audit } from "./audit.ts";
 import { postEntry, reverseEntry } from "./ledger.ts";
 import { enqueue } from "./outbox.ts";
@@ -44,7 +45,8 @@ export interface SubmitResult {
 
 export async function submitSite(app: App, actor: Actor, input: { url: string; kind: string; role: SiteRole }): Promise<SubmitResult> {
   const url = normalizeSiteUrl(input.url);
-  const result = await app.db.$transaction(async (tx) => {
+  // A lost race (the same submission twice at once) retries and answers like a repeat: "already submitted".
+  const result = await transaction(app.db, async (tx) => {
     const existing = await tx.site.findUnique({ where: { memberId_url: { memberId: actor.memberId, url } } });
     let site: SiteRow;
     let resubmitted = false;
