@@ -3,6 +3,7 @@
 // character at all. Free text is refused at the edge when it holds either;
 // text that must be kept anyway (an audit of a refused attempt) is repaired.
 
+// eslint-disable-next-line no-control-regex -- NUL is exactly what this looks for
 const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 export function isStorableText(text: string): boolean {
