@@ -135,12 +135,14 @@ describe.each(storeKinds)("command integrity on %s", (kind) => {
       expect(await audits("certify")).toHaveLength(1);
     });
 
-    it("40 parallel /adjust for one member all succeed and add up", async () => {
+    it("parallel /adjust for one member all succeed and add up (200 on Postgres, where they queue for connections)", async () => {
       await members("alice", "mod");
-      const replies = await Promise.all(Array.from({ length: 40 }, (_, i) => send("mod", `/adjust alice +${i + 1} prize ${i + 1}`)));
+      // PGlite runs one transaction at a time anyway; 40 show the sums there without a long test.
+      const n = kind === "postgres" ? 200 : 40;
+      const replies = await Promise.all(Array.from({ length: n }, (_, i) => send("mod", `/adjust alice +${(i % 9) + 1} prize ${i + 1}`)));
       expect(replies.filter((r) => r.status !== "ok").map((r) => r.text)).toEqual([]);
-      expect(await balance("alice")).toBe((40 * 41) / 2);
-      expect(await audits("adjust")).toHaveLength(40);
+      expect(await balance("alice")).toBe(Array.from({ length: n }, (_, i) => (i % 9) + 1).reduce((a, b) => a + b, 0));
+      expect(await audits("adjust")).toHaveLength(n);
     });
 
     it("a replayed invocation has one effect and one audit row, also when it was refused", async () => {
