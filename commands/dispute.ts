@@ -23,7 +23,7 @@ export default command({
     }),
     sub({
       name: "accept",
-      description: "Accept a dispute: a correcting entry (the disputed entry undone, or points:<n>)",
+      description: "Accept a dispute: undo what the entry still counts, or points:<n> within the adjustment cap",
       access: "moderator",
       options: {
         id: opt.integer("The dispute's number", { positional: true, range: ID_RANGE }),

@@ -30,7 +30,7 @@ export default command({
     }),
     sub({
       name: "dispute",
-      description: "Ask the moderators to correct an entry of your ledger",
+      description: "Ask the moderators to correct an entry of your ledger (once per entry)",
       access: "anyone",
       options: {
         entry: opt.integer("The entry's number, as /points shows it", { positional: true, range: ID_RANGE }),
