@@ -15,6 +15,7 @@ import { parseDay } from "../domain/periods.ts";
 import { audit } from "./audit.ts";
 import { ensureMember } from "./members.ts";
 import { enqueue } from "./outbox.ts";
+import { transaction } from "../store/transaction.ts";
 
 const HOURS_MAX = 24;
 
@@ -246,7 +247,7 @@ export async function rejectActivity(app: App, actor: Actor, idOrPrefix: string,
   const prefix = idOrPrefix.trim().toLowerCase();
   if (!/^[0-9a-f-]{6,36}$/.test(prefix))
     throw new UserError(`${idOrPrefix} is not an activity id.`, "Use the id shown by /activity list <member> (at least 6 characters).", "activity.id");
-  const result = await app.db.$transaction(async (tx) => {
+  const result = await transaction(app.db, async (tx) => {
     const found = await tx.activity.findMany({ where: { id: { startsWith: prefix } }, take: 2, include: { member: { select: { handle: true } } } });
     const activity = found[0];
     if (!activity) throw new UserError(`There is no activity ${idOrPrefix}.`, "Use the id shown by /activity list <member>.", "activity.unknown");

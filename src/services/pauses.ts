@@ -6,6 +6,7 @@ import type { App } from "../app.ts";
 import { UserError } from "../command/errors.ts";
 import type { Actor } from "../command/types.ts";
 import { parseDay } from "../domain/periods.ts";
+import { transaction } from "../store/transaction.ts";
 
 export interface PauseRow {
   id: string;
@@ -26,7 +27,7 @@ export async function startPause(app: App, actor: Actor, until: string, reason: 
   if (day > longest) throw new UserError(`A pause can last at most ${app.pack.maxPauseDays} days (until ${longest.toISODate()}).`, usage, "pause.long");
   // Through the whole of the last day: it ends at the next local midnight.
   const endsAt = day.plus({ days: 1 }).startOf("day").toJSDate();
-  return app.db.$transaction(async (tx) => {
+  return transaction(app.db, async (tx) => {
     // A new pause replaces one still running, so "until" always means what was last said.
     await tx.pause.updateMany({ where: { memberId: actor.memberId, startsAt: { lte: now }, endsAt: { gt: now } }, data: { endsAt: now } });
     return tx.pause.create({
