@@ -7,6 +7,7 @@ import { auditDenied } from "./audit.ts";
 import type { App } from "../app.ts";
 import type { Db, Tx } from "../store/client.ts";
 import { isUniqueViolation } from "../store/transaction.ts";
+import { storableText } from "../domain/text.ts";
 
 export interface MemberRef {
   id: string;
@@ -31,7 +32,8 @@ export async function ensureMember(app: App, platform: Platform, externalId: str
   const found = await app.db.identity.findUnique({ where: { platform_externalId: { platform, externalId } }, include: { member: true } });
   if (found) return found.member;
   const firstTier = app.pack.partner.tiers[0]?.id ?? "none";
-  const displayName = typeof name === "function" ? await name() : name;
+  // A platform's display name is kept as text Postgres can store, whatever the platform sent.
+  const displayName = storableText(typeof name === "function" ? await name() : name);
   const base = handleFrom(displayName);
   for (let attempt = 0; attempt < 20; attempt++) {
     const handle = attempt === 0 ? base : `${base}${attempt + 1}`;

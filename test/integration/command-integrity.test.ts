@@ -115,6 +115,19 @@ describe.each(storeKinds)("command integrity on %s", (kind) => {
       await ok("mod", `/dispute accept ${dispute.id} points:+100 paid too little`);
       expect(await balance("alice")).toBe(100);
     });
+
+    it("a lapse after an accepted correction reverses only what the entry still counts", async () => {
+      await members("alice", "mod");
+      await ok("alice", "/site submit https://studio.example.com kind:editorx role:owner");
+      const entry = await entryOf("alice", "site");
+      await ok("alice", `/points dispute ${entry} I am a collaborator, so 100 and not 300`);
+      const dispute = await rt.app.db.pointsDispute.findFirstOrThrow({ where: { entryId: entry } });
+      await ok("mod", `/dispute accept ${dispute.id} points:-200 collaborator`);
+      expect(await balance("alice")).toBe(100);
+      await ok("mod", "/site lapse https://studio.example.com");
+      expect(await balance("alice")).toBe(0);
+      expect((await rt.app.db.ledgerEntry.findFirstOrThrow({ where: { kind: "reversal" } })).delta).toBe(-100);
+    });
   });
 
   describe("races and replays (finding 3)", () => {
