@@ -77,7 +77,8 @@ describe.each(storeKinds)("site identity on %s", (kind) => {
     const cases: [string, RegExp][] = [
       ["https://a..b", /The host a\.\.b has an empty part between dots/],
       ["https://fuzz{}.example.com", /The host fuzz\{\}\.example\.com has an invalid part "fuzz\{\}": each part between dots is 1 to 63 letters, digits or hyphens/],
-      ["https://localhost:8080", /not a public domain name/],
+      ["https://localhost:8080", /url must be a web address/],
+      ["https://studio.localhost", /does not end in a real top-level domain/],
       ["https://192.168.1.10", /is an IP address/],
       ["https://alice.wixsite.com", /holds many sites: name the site with its path, like https:\/\/alice\.wixsite\.com\/my-site/],
     ];
@@ -125,6 +126,7 @@ describe.each(storeKinds)("site identity on %s", (kind) => {
   describe("/site transfer", () => {
     it("moves ownership: the old owner's entry reversed with a reason, the new owner paid once, audited", async () => {
       await chat.ok("alice", "/site submit https://studio.example.com kind:editorx role:owner");
+      await chat.ok("bob", "/tier");
       expect(await chat.ok("mod", "/site transfer https://www.studio.example.com bob")).toMatch(
         /https:\/\/studio\.example\.com now belongs to @bob \(\+300 points\); @alice is no longer its owner \(-300 points\)/,
       );
