@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { siteIdentity } from "../../src/domain/sites.ts";
 import { loadPack } from "../../src/programs/load.ts";
+import { host, label, spell, spelling, SPELLING_SEED } from "../helpers/site-spellings.ts";
 
 const PATH_HOSTS = loadPack().partner.pathSiteHosts;
 const key = (raw: string) => {
@@ -15,7 +16,7 @@ const problem = (raw: string) => {
 };
 
 /** Property runs are reproducible: a failure prints this seed and the shrunk counterexample (keep it as a case below). */
-const SEED = 20261202;
+const SEED = SPELLING_SEED;
 
 describe("site identity", () => {
   it("the five spellings from issue 9 are one site", () => {
@@ -111,38 +112,6 @@ describe("site identity", () => {
     expect(key(`https://${host253}.`)).toBe(host253);
   });
 });
-
-const letters = "abcdefghijklmnopqrstuvwxyz";
-const label = fc
-  .tuple(fc.constantFrom(...letters), fc.stringMatching(/^[a-z0-9-]{0,20}$/), fc.constantFrom(..."abcdefghijklmnopqrstuvwxyz0123456789"))
-  .map(([a, mid, z]) => a + mid + z)
-  .filter((l) => l !== "www");
-const tld = fc.constantFrom("com", "org", "io", "net", "studio", "xn--zckzah");
-/** A host as Steward stores it: lower case, no `www.`, not a path-site host. */
-const host = fc
-  .tuple(fc.array(label, { minLength: 1, maxLength: 3 }), tld)
-  .map(([labels, t]) => [...labels, t].join("."))
-  .filter((h) => !PATH_HOSTS.some((p) => h === p || h.endsWith(p.replace(/^\*/, ""))));
-
-/** Everything that must not make a new site, applied at random to a host. */
-const spelling = fc.record({
-  scheme: fc.constantFrom("http", "https", "HTTPS"),
-  www: fc.boolean(),
-  caseMask: fc.array(fc.boolean(), { maxLength: 80 }),
-  trailingDot: fc.boolean(),
-  port: fc.constantFrom("", ":default", ":8080"),
-  path: fc.constantFrom("", "/", "/about", "/about/", "/a/b/c", "/About%20Us"),
-  query: fc.constantFrom("", "?", "?utm_source=x", "?a=1&b=2"),
-  fragment: fc.constantFrom("", "#", "#top"),
-});
-
-type Spelling = typeof spelling extends fc.Arbitrary<infer T> ? T : never;
-
-function spell(h: string, s: Spelling): string {
-  const cased = [...`${s.www ? "www." : ""}${h}`].map((c, i) => (s.caseMask[i] ? c.toUpperCase() : c)).join("");
-  const port = s.port === ":default" ? (s.scheme.toLowerCase() === "http" ? ":80" : ":443") : s.port;
-  return `${s.scheme}://${cased}${s.trailingDot ? "." : ""}${port}${s.path}${s.query}${s.fragment}`;
-}
 
 describe("site identity properties (seed " + SEED + ")", () => {
   it("spelling variants map to the same key", () => {
