@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { siteIdentity } from "../../src/domain/sites.ts";
-import { loadPack } from "../../src/programs/load.ts";
+import { loadPack, parsePack } from "../../src/programs/load.ts";
 import { host, label, spell, spelling, SPELLING_SEED } from "../helpers/site-spellings.ts";
 
 const PATH_HOSTS = loadPack().partner.pathSiteHosts;
@@ -102,6 +102,15 @@ describe("site identity", () => {
       ["https://", /is not a web address/],
     ];
     for (const [raw, want] of cases) expect(problem(raw), raw).toMatch(want);
+  });
+
+  it("takes the path-site hosts from the pack, which checks their form", () => {
+    expect(PATH_HOSTS).toEqual(["*.wixsite.com", "editorx.io", "wixstudio.io"]);
+    expect(siteIdentity("https://alice.wixsite.com/portfolio", [])).toMatchObject({ key: "alice.wixsite.com" });
+    expect(siteIdentity("https://sites.example.org/mine/page", ["sites.example.org"])).toMatchObject({ key: "sites.example.org/mine" });
+    const pack = structuredClone(loadPack());
+    pack.partner.pathSiteHosts = ["*.wixsite.com/<site>", "Editorx.io"];
+    expect(() => parsePack(JSON.stringify(pack), "mine.json")).toThrow(/partner\.pathSiteHosts\.0: a lower-case host name, optionally starting with \*\./);
   });
 
   it("is exactly 253 characters at most, and 63 per label", () => {
