@@ -44,7 +44,7 @@ const CLAIMING = ["active", "lapsed", "reactivated"];
 const ownerUrlFor = (url: string, role: string, state: string) => (role === "owner" && CLAIMING.includes(state) ? url : null);
 
 /** The canonical spelling of the site an address names; an address that names no site is the user's to fix. */
-export function siteUrl(app: App, raw: string): string {
+function siteUrl(app: App, raw: string): string {
   const site = siteIdentity(raw, app.pack.partner.pathSiteHosts);
   if (!site.ok) throw new UserError(site.problem, "Name a site by its public address, like https://studio.example.com", "site.invalid-url");
   return site.url;
