@@ -54,7 +54,7 @@ class OldData {
     const paid = opts.paid ?? 300;
     if (paid === 0) return { siteId, entryId: null };
     const entryId = this.entry(memberId, paid, "site", `Editor X site ${storedBefore(raw)}`, `site:${siteId}`, `site:${siteId}:1:award`);
-    if (state !== "active") this.entry(memberId, -paid, "reversal", `premium plan lapsed: ${storedBefore(raw)}`, `site:${siteId}`, `reverse:${entryId}`, entryId);
+    if (state !== "active") this.entry(memberId, -paid, "reversal", `${state}: ${storedBefore(raw)}`, `site:${siteId}`, `reverse:${entryId}`, entryId);
     return { siteId, entryId };
   }
 
@@ -124,9 +124,12 @@ describe.each(storeKinds)("the site-identity migration on %s", (kind) => {
     data.site("carol", "https://carol.wixsite.com/portfolio", { paid: 100, role: "collaborator" });
     data.site("carol", "https://carol.wixsite.com/Portfolio/about", { paid: 100, role: "collaborator" });
     data.site("carol", "https://carol.wixsite.com/shop", { paid: 100, role: "collaborator" });
-    // A lapsed spelling (already reversed) and an active one: the active one is kept, nothing more reversed.
+    // What a moderator decided stands against a spelling submitted around it: a lapsed site (its payment
+    // already reversed) and a removal as contributor.
     data.site("dave", "https://x.example.com", { state: "lapsed" });
     data.site("dave", "https://www.x.example.com/");
+    data.site("frank", "https://shop.example.com", { state: "removed", role: "collaborator", paid: 100 });
+    data.site("frank", "http://SHOP.example.com/cart", { role: "collaborator", paid: 100 });
     // Made-up hosts pay nothing any more.
     data.site("mallory", "https://a..b", { paid: 100 });
     data.site("mallory", "https://fuzz{}.example.com", { paid: 100 });
@@ -141,11 +144,12 @@ describe.each(storeKinds)("the site-identity migration on %s", (kind) => {
     rt = await upgraded(kind, data);
     const app = rt.app;
     const points = async (handle: string) => (await app.db.balance.findFirstOrThrow({ where: { member: { handle } } })).points;
-    expect({ alice: await points("alice"), bob: await points("bob"), carol: await points("carol"), dave: await points("dave"), mallory: await points("mallory"), erin: await points("erin") }).toEqual({
+    expect({ alice: await points("alice"), bob: await points("bob"), carol: await points("carol"), dave: await points("dave"), frank: await points("frank"), mallory: await points("mallory"), erin: await points("erin") }).toEqual({
       alice: 400,
       bob: 0,
       carol: 200,
-      dave: 300,
+      dave: 0,
+      frank: 0,
       mallory: 100,
       erin: 300,
     });
@@ -157,8 +161,9 @@ describe.each(storeKinds)("the site-identity migration on %s", (kind) => {
       ["bob", "https://studio.example.com", "disowned", null],
       ["carol", "https://carol.wixsite.com/portfolio", "active", null],
       ["carol", "https://carol.wixsite.com/shop", "active", null],
-      ["dave", "https://x.example.com", "active", "https://x.example.com"],
+      ["dave", "https://x.example.com", "lapsed", "https://x.example.com"],
       ["erin", "https://erin.example.com", "active", "https://erin.example.com"],
+      ["frank", "https://shop.example.com", "removed", null],
       ["mallory", "https://a..b", "removed", null],
       ["mallory", "https://fuzz{}.example.com", "removed", null],
       ["mallory", "https://mallory.example.com", "active", null],
@@ -174,6 +179,8 @@ describe.each(storeKinds)("the site-identity migration on %s", (kind) => {
       ["alice", -300, "duplicate of site https://studio.example.com merged (submitted as https://studio.example.com/about)"],
       ["bob", -300, "another partner owns https://studio.example.com (claimed first); a moderator can /site transfer it"],
       ["carol", -100, "duplicate of site https://carol.wixsite.com/portfolio merged (submitted as https://carol.wixsite.com/Portfolio/about)"],
+      ["dave", -300, "duplicate of site https://x.example.com merged (submitted as https://www.x.example.com)"],
+      ["frank", -100, "duplicate of site https://shop.example.com merged (submitted as http://shop.example.com/cart)"],
       ["mallory", -100, "not a valid site address: https://a..b"],
       ["mallory", -100, "not a valid site address: https://fuzz{}.example.com"],
       ["erin", -100, "duplicate of site https://erin.example.com merged (submitted as https://erin.example.com/blog)"],

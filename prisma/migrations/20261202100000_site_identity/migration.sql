@@ -31,11 +31,13 @@ SELECT id, member_id, url, role, state, submitted_at,
          AND (NOT path_site OR segment ~ '^[a-z0-9][a-z0-9_-]{0,99}$') AS valid
 FROM typed;
 
--- What happens to each row that must stop paying. A partner keeps one row per site: the
--- active one, else the owner's, else the first submitted. A site keeps its first owner.
+-- What happens to each row that must stop paying. A partner keeps one row per site: what a
+-- moderator decided stands (removed as contributor, then premium lapsed: a spelling submitted
+-- around it does not undo it), then the active row, the owner's, the first submitted.
+-- A site keeps its first owner.
 CREATE TEMPORARY TABLE "site_fate" AS
 WITH ranked AS (
-  SELECT *, row_number() OVER (PARTITION BY member_id, key ORDER BY (state = 'active') DESC, (role = 'owner') DESC, submitted_at, id) AS nth
+  SELECT *, row_number() OVER (PARTITION BY member_id, key ORDER BY CASE state WHEN 'removed' THEN 0 WHEN 'lapsed' THEN 1 WHEN 'active' THEN 2 ELSE 3 END, (role = 'owner') DESC, submitted_at, id) AS nth
   FROM "site_keys" WHERE valid
 ), owners AS (
   SELECT *, row_number() OVER (PARTITION BY key ORDER BY submitted_at, id) AS claim
@@ -57,7 +59,7 @@ WITH due AS (
 ), reversed AS (
   INSERT INTO "ledger_entries" (member_id, delta, kind, reason, actor, reference, reverses_id, idempotency_key, created_at)
   SELECT member_id, -still_counts, 'reversal', reason, 'system', reference, id, 'reverse:' || id, now()
-  FROM due WHERE still_counts > 0
+  FROM due WHERE still_counts > 0 ORDER BY id
   RETURNING member_id, delta
 )
 UPDATE "balances" b SET points = b.points + r.delta, updated_at = now()
