@@ -139,6 +139,15 @@ describe.each(storeKinds)("command integrity on %s", (kind) => {
       expect(await balance("alice")).toBe(300);
     });
 
+    it("two partners claiming one site as owner at once (ten times each): one owns it, the others hear it has an owner", async () => {
+      await members("bob", "carol");
+      const claim = (who: string) => send(who, "/site submit https://studio.example.com kind:editorx role:owner");
+      const replies = await Promise.all(Array.from({ length: 20 }, (_, i) => claim(i % 2 ? "bob" : "carol")));
+      expect(statuses(replies)).toEqual(["ok", ...Array(19).fill("user-error")]);
+      for (const r of replies.filter((r) => r.status !== "ok")) expect(r.text).toMatch(/already submitted|already has an owner/);
+      expect((await balance("bob")) + (await balance("carol"))).toBe(300);
+    });
+
     it("20 identical /certify at once pay once; the others hear 'already'", async () => {
       await members("alice", "mod");
       const replies = await Promise.all(Array.from({ length: 20 }, () => send("mod", "/certify alice")));
