@@ -2,6 +2,7 @@
 // 2M ledger entries over two years at full scale), through the dispatcher and
 // the real command registry. Issue 13 aims at p99 ≤ 10× a bare SELECT 1
 // through the same client.
+import { randomUUID } from "node:crypto";
 import { registry } from "../commands/index.ts";
 import { dispatch } from "../src/command/dispatch.ts";
 import type { Actor } from "../src/command/types.ts";
@@ -14,7 +15,7 @@ export async function leaderboardRows(rt: BenchRuntime, select1: Stats): Promise
   const actor: Actor = { memberId: "m1", handle: "member1", displayName: "Member 1", platform: "console", externalId: "x1", isModerator: false };
   for (const period of ["week", "month", "all"] as const) {
     const once = async () => {
-      const out = await dispatch(registry, { command: "leaderboard", words: [period] }, { app: rt.app, actor, interactive: false });
+      const out = await dispatch(registry, { command: "leaderboard", words: [period] }, { app: rt.app, actor, interactive: false, invocationId: randomUUID() });
       if (out.type !== "reply" || out.reply.status !== "ok") throw new Error(`/leaderboard ${period} failed: ${JSON.stringify(out)}`);
     };
     await timeEach(WARMUP, once);

@@ -124,7 +124,7 @@ export async function tierBench(scale: Scale): Promise<void> {
       const { base, figure } = await timePaired(
         SAMPLES,
         () => rt.app.db.$queryRaw`SELECT 1`,
-        () => dispatch(registry, { command: "tier", words: [] }, { app: rt.app, actor: a(1 + Math.floor(random() * large)), interactive: false }),
+        () => dispatch(registry, { command: "tier", words: [] }, { app: rt.app, actor: a(1 + Math.floor(random() * large)), interactive: false, invocationId: randomUUID() }),
       );
       const s1 = stats(base);
       const t = stats(figure);
@@ -139,7 +139,7 @@ export async function tierBench(scale: Scale): Promise<void> {
     // dispatch path leaks: live heap (after a GC) before and after many more dispatches.
     const random = rng(7);
     const actor = (k: number): Actor => ({ memberId: `m${k}`, handle: `member${k}`, displayName: `Member ${k}`, platform: "console", externalId: `x${k}`, isModerator: false });
-    const steady = () => dispatch(registry, { command: "tier", words: [] }, { app: rt.app, actor: actor(1 + Math.floor(random() * large)), interactive: false });
+    const steady = () => dispatch(registry, { command: "tier", words: [] }, { app: rt.app, actor: actor(1 + Math.floor(random() * large)), interactive: false, invocationId: randomUUID() });
     await timeEach(1_000, steady);
     gc();
     const settled = memory();
