@@ -9,6 +9,7 @@
 // node_modules as usual), split at the dynamic imports so `steward run` does
 // not read the Slack, Discord, BullMQ or HTTP code.
 import { existsSync, rmSync, writeFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { dirname, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -30,7 +31,6 @@ const keepSourceLocation = {
   name: "keep-source-location",
   setup(b) {
     b.onLoad({ filter: /\.ts$/ }, async (args) => {
-      const { readFile } = await import("node:fs/promises");
       let contents = await readFile(args.path, "utf8");
       if (contents.includes("import.meta.url")) {
         const rel = relative(outdir, args.path).split("\\").join("/");
