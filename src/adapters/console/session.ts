@@ -3,6 +3,7 @@
 // `/channel community` where; any other line is a message in that channel,
 // counted as a community contribution where the pack says so.
 import type { App } from "../../app.ts";
+import type { Config } from "../../config.ts";
 import { renderText } from "../../chat/text.ts";
 import type { Form } from "../../chat/reply.ts";
 import { dispatch, type Registry } from "../../command/dispatch.ts";
@@ -22,6 +23,11 @@ export interface LineResult {
 /** Hook for plain (non-command) lines; the community service plugs in here. */
 export type MessageHandler = (app: App, actor: Actor, channel: string, text: string, messageId: string) => Promise<string | undefined>;
 
+/** Terminal moderators are the handles in STEWARD_MODERATORS (a console identity's external id is its handle). */
+export function consoleIsModerator(config: Pick<Config, "STEWARD_MODERATORS">, handle: string): boolean {
+  return config.STEWARD_MODERATORS.some((m) => m.toLowerCase() === handle.toLowerCase());
+}
+
 export class ConsoleSession {
   private counter = 0;
   channel = "general";
@@ -34,8 +40,7 @@ export class ConsoleSession {
   ) {}
 
   async actor(): Promise<Actor> {
-    const moderators = this.app.config.STEWARD_MODERATORS.map((m) => m.toLowerCase());
-    return actorFor(this.app, "console", this.handle, this.handle, () => moderators.includes(this.handle.toLowerCase()));
+    return actorFor(this.app, "console", this.handle, this.handle, () => consoleIsModerator(this.app.config, this.handle));
   }
 
   async handleLine(line: string, ask?: Ask): Promise<LineResult> {
