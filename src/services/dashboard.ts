@@ -118,9 +118,10 @@ export async function findSession(app: App, id: string | undefined): Promise<Ses
   return { idHash, memberId: s.memberId, platform: s.platform as Platform, externalId: s.externalId, expiresAt: s.expiresAt, ...member };
 }
 
-/** Ends one session (signing out), or every session of a member. */
+/** Ends one live session (signing out), or every live session of a member; returns how many ended. */
 export async function revokeSessions(app: App, where: { idHash: string } | { memberId: string }): Promise<number> {
-  const r = await app.db.dashboardSession.updateMany({ where: { ...where, revokedAt: null }, data: { revokedAt: app.now() } });
+  const now = app.now();
+  const r = await app.db.dashboardSession.updateMany({ where: { ...where, revokedAt: null, expiresAt: { gt: now } }, data: { revokedAt: now } });
   return r.count;
 }
 
