@@ -9,7 +9,7 @@ import { compareForReport, type CommitmentStatus } from "../domain/commitments.t
 import type { Program } from "../domain/pack.ts";
 import { demotionDate, tierById, tierFor } from "../domain/partner.ts";
 import { periodOf, previousPeriod, type Period } from "../domain/periods.ts";
-import { evaluateProgramMembers } from "./commitments.ts";
+import { atLeastShown, evaluateProgramMembers } from "./commitments.ts";
 import { leaderboard, type LeaderboardRow } from "./partner.ts";
 import { findProgram } from "./programs.ts";
 
@@ -20,9 +20,8 @@ export interface GridRow {
   memberId: string;
   handle: string;
   displayName: string;
-  /** Today's standing, as /commitments would say. */
-  overall: CommitmentStatus;
-  missedInARow: number | null;
+  /** Weeks missed in a row, as the report shows it ("12+" when it reaches back past the window). */
+  missedInARow: string;
   flagged: boolean;
   /** One per week of `GridPage.weeks`: the overall status as that week's report had it. */
   weeks: CommitmentStatus[];
@@ -68,8 +67,7 @@ export async function complianceGrid(app: App, programId: string, opts: { page?:
     memberId: r.member.memberId,
     handle: r.member.handle,
     displayName: r.member.displayName,
-    overall: r.overall,
-    missedInARow: r.missedInARow,
+    missedInARow: atLeastShown(r.missedInARow, r.member, now.windowWeeks),
     flagged: r.flagged,
     weeks: statusOf.map((m) => m.get(r.member.memberId) ?? "not-yet-judged"),
   }));

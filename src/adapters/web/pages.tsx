@@ -8,7 +8,7 @@ import type { CommitmentStatus } from "../../domain/commitments.ts";
 import type { Program } from "../../domain/pack.ts";
 import type { Period } from "../../domain/periods.ts";
 import type { PendingApplication } from "../../services/applications.ts";
-import type { AuditEntry, AuditFilter, GridPage, MemberHistory, PartnerOverview } from "../../services/overview.ts";
+import { GRID_PAGE_SIZE, type AuditEntry, type AuditFilter, type GridPage, type MemberHistory, type PartnerOverview } from "../../services/overview.ts";
 import type { LeaderboardRow } from "../../services/partner.ts";
 import { STATUS_LABEL } from "../../services/reports.ts";
 
@@ -192,7 +192,6 @@ function GridTable(props: { grid: GridPage; caption: string; linkMembers: boolea
         <thead>
           <tr>
             <th scope="col">Member</th>
-            <th scope="col">Now</th>
             <th scope="col" class="num">
               Weeks missed in a row
             </th>
@@ -206,9 +205,8 @@ function GridTable(props: { grid: GridPage; caption: string; linkMembers: boolea
                 {props.linkMembers ? <a href={`/admin/members/${encodeURIComponent(r.handle)}`}>@{r.handle}</a> : `@${r.handle}`}
                 {r.displayName !== r.handle ? <span class="muted"> ({r.displayName})</span> : null}
               </th>
-              <td class={`st st-${r.overall}`}>{STATUS_LABEL[r.overall]}</td>
               <td class="num">
-                {r.flagged ? <span class="flag">⚠ {r.missedInARow}</span> : (r.missedInARow ?? "—")}
+                {r.flagged ? <span class="flag">⚠ {r.missedInARow}</span> : r.missedInARow}
               </td>
               {r.weeks.map((s, i) => (
                 <StatusCell status={s} week={grid.weeks[i] as Period} />
@@ -234,7 +232,7 @@ function Legend() {
 export function gridPage(shell: Shell, grid: GridPage): string {
   const p = grid.program;
   const base = `/admin/programs/${p.id}`;
-  const from = (grid.page - 1) * 50 + 1;
+  const from = (grid.page - 1) * GRID_PAGE_SIZE + 1;
   return document(
     <Layout title={`${p.name} — compliance`} shell={{ ...shell, current: "programs" }}>
       <h1>{p.name}: compliance, last {grid.weeks.length} weeks</h1>
