@@ -3,7 +3,8 @@
 // another site, and an approval that must equal `/review approve`.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { revokeSessions } from "../../src/services/dashboard.ts";
-import { csrfOf, get, post, startDashboard, type DashboardHarness } from "../helpers/dashboard.ts";
+import { pino } from "pino";
+import { csrfOf, get, post, SECRET, startDashboard, type DashboardHarness } from "../helpers/dashboard.ts";
 import { storeKinds, testRuntime } from "../helpers/runtime.ts";
 import { startOpsServer } from "../../src/http/server.ts";
 
@@ -250,6 +251,32 @@ describe.each(storeKinds)("dashboard over HTTP (%s)", (kind) => {
     const board = await get(d.base, "/leaderboard");
     expect(board.status).toBe(200);
     expect(await board.text()).toContain("leaderboard");
+  });
+});
+
+describe("dashboard logs", () => {
+  it("are JSON with a request id, and never hold a token, a session id or the secret", async () => {
+    const d = await startDashboard();
+    const lines: string[] = [];
+    d.runtime.app.log = pino({ level: "info", base: undefined }, { write: (line: string) => void lines.push(line) });
+    try {
+      const token = new URL(await d.link()).searchParams.get("token") ?? "";
+      await get(d.base, `/admin/login?token=${token}`);
+      const res = await post(d.base, "/admin/login", { token }, { origin: d.publicUrl });
+      const session = (res.headers.get("set-cookie") ?? "").split(";")[0]?.split("=")[1] ?? "";
+      await get(d.base, "/admin/partners", `steward_session=${session}`);
+      const entries = lines.map((l) => JSON.parse(l) as { reqId?: string; path?: string; status?: number });
+      expect(entries.map((e) => [e.path, e.status])).toEqual([
+        ["/admin/login", 200],
+        ["/admin/login", 303],
+        ["/admin/partners", 200],
+      ]);
+      for (const e of entries) expect(e.reqId).toMatch(/^[0-9a-f-]{36}$/);
+      const all = lines.join("\n");
+      for (const secret of [token, session, SECRET]) expect(all).not.toContain(secret);
+    } finally {
+      await d.close();
+    }
   });
 });
 
