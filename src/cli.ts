@@ -1,6 +1,6 @@
 // `steward` on the command line:
 //   steward chat [--as NAME]        the terminal chat (npm start), plus Slack/Discord when configured
-//   steward serve                   production: Slack/Discord, jobs, /healthz and the dashboard, no terminal
+//   steward serve                   production: Slack/Discord, jobs and /health, no terminal
 //   steward run --as NAME "/tier"   one command; exit 0 ok, 1 user error, 2 internal error
 //   steward migrate                 apply database migrations
 import { userInfo } from "node:os";
