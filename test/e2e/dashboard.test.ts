@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { revokeSessions } from "../../src/services/dashboard.ts";
 import { pino } from "pino";
 import { csrfOf, get, post, SECRET, startDashboard, type DashboardHarness } from "../helpers/dashboard.ts";
+import { ChatDriver } from "../helpers/chat.ts";
 import { storeKinds, testRuntime } from "../helpers/runtime.ts";
 import { startOpsServer } from "../../src/http/server.ts";
 
@@ -281,6 +282,18 @@ describe("dashboard logs", () => {
 });
 
 describe("dashboard settings", () => {
+  it("answers /dashboard with how to turn it on when it is off", async () => {
+    const runtime = await testRuntime("pglite");
+    try {
+      const r = await new ChatDriver(runtime).say("mod", "/dashboard");
+      expect(r.status).toBe("user-error");
+      expect(r.output).toContain("STEWARD_PUBLIC_URL and STEWARD_SECRET");
+      expect(await runtime.app.db.dashboardLink.count()).toBe(0);
+    } finally {
+      await runtime.close();
+    }
+  });
+
   it("sets a Secure cookie when the public address is https", async () => {
     const d = await startDashboard("pglite", { STEWARD_PUBLIC_URL: "https://steward.example.org" });
     try {
