@@ -11,6 +11,8 @@ import { audit, auditDenied } from "./audit.ts";
 
 export const LINK_TTL_MS = 10 * 60 * 1000;
 export const SESSION_TTL_MS = 8 * 60 * 60 * 1000;
+/** Used-up links and ended sessions are kept this long (for looking into an incident), then swept when new ones are made. */
+const KEEP_ENDED_MS = 7 * 24 * 60 * 60 * 1000;
 
 /** 32 random bytes in base64url: exactly this shape, so anything else is refused before the database is asked. */
 const TOKEN = /^[A-Za-z0-9_-]{43}$/;
@@ -46,6 +48,7 @@ export async function createSignInLink(app: App, actor: Actor): Promise<SignInLi
   const token = newToken();
   const expiresAt = new Date(app.now().getTime() + LINK_TTL_MS);
   await app.db.$transaction(async (tx) => {
+    await tx.dashboardLink.deleteMany({ where: { expiresAt: { lt: new Date(expiresAt.getTime() - KEEP_ENDED_MS) } } });
     await tx.dashboardLink.create({
       data: { tokenHash: keyed(dash.secret, "link", token), memberId: actor.memberId, platform: actor.platform, externalId: actor.externalId, expiresAt },
     });
@@ -91,6 +94,7 @@ export async function signIn(app: App, token: string): Promise<NewSession | unde
     const link = await tx.dashboardLink.findUniqueOrThrow({ where: { tokenHash } });
     const id = newToken();
     const expiresAt = new Date(now.getTime() + SESSION_TTL_MS);
+    await tx.dashboardSession.deleteMany({ where: { expiresAt: { lt: new Date(now.getTime() - KEEP_ENDED_MS) } } });
     await tx.dashboardSession.create({
       data: { idHash: keyed(dash.secret, "session", id), memberId: link.memberId, platform: link.platform, externalId: link.externalId, expiresAt },
     });

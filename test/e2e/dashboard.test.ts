@@ -109,7 +109,12 @@ describe.each(storeKinds)("dashboard over HTTP (%s)", (kind) => {
     expect(await revokeSessions(d.runtime.app, { memberId: mod.id })).toBe(1);
     expect((await get(d.base, "/admin/partners", revoked)).status).toBe(401);
 
+    // A week later, making a new session sweeps the ended ones away.
+    expect(await d.runtime.app.db.dashboardSession.count()).toBe(2);
+    d.runtime.clock.advance(8 * 24 * 60 * MINUTE);
     const leaving = await d.signIn();
+    expect(await d.runtime.app.db.dashboardSession.count()).toBe(1);
+    expect(await d.runtime.app.db.dashboardLink.count()).toBe(1);
     const page = await (await get(d.base, "/admin/partners", leaving)).text();
     const out = await post(d.base, "/admin/logout", { csrf: csrfOf(page) }, { origin: d.publicUrl, cookie: leaving });
     expect(out.status).toBe(200);
@@ -303,6 +308,19 @@ describe("dashboard settings", () => {
       expect(res.headers.get("set-cookie")).toContain("Secure");
     } finally {
       await d.close();
+    }
+  });
+
+  it.runIf(process.env.REDIS_URL)("is ready when the configured Redis answers", async () => {
+    const runtime = await testRuntime("pglite", { REDIS_URL: process.env.REDIS_URL as string });
+    const ops = await startOpsServer(runtime.app, 0, { host: "127.0.0.1" });
+    try {
+      const res = await get(`http://127.0.0.1:${ops.port}`, "/readyz");
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ status: "ready", checks: { database: "ok", redis: "ok" } });
+    } finally {
+      await ops.close();
+      await runtime.close();
     }
   });
 
