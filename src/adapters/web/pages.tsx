@@ -95,15 +95,21 @@ function Layout(props: PropsWithChildren<{ title: string; shell: Shell }>) {
   );
 }
 
-/** A refusal says what happened and how to get in, and shows nothing else. */
-export function refusedPage(shell: Shell, title: string, message: string): string {
+/** A refusal says what happened (and, when it is about signing in, how to get in), and shows nothing else. */
+export function refusedPage(shell: Shell, title: string, message: string, signInHint = true): string {
   return document(
     <Layout title={title} shell={{ tz: shell.tz }}>
       <h1>{title}</h1>
       <p>{message}</p>
-      <p>
-        Moderators get a sign-in link by typing <code>/dashboard</code> in chat. Each link works once, for 10 minutes.
-      </p>
+      {signInHint ? (
+        <p>
+          Moderators get a sign-in link by typing <code>/dashboard</code> in chat. Each link works once, for 10 minutes.
+        </p>
+      ) : (
+        <p>
+          <a href="/admin">Back to the dashboard</a>
+        </p>
+      )}
     </Layout>,
   );
 }

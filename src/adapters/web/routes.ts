@@ -64,7 +64,8 @@ export function webApp(deps: WebDeps): Hono<Env> {
     const session = c.get("session") as Session | undefined;
     return { tz, programs: gridPrograms(app), ...(session ? { viewer: { handle: session.handle, csrf: csrfToken(app, session) } } : {}) };
   };
-  const refuse = (c: Context<Env>, status: 400 | 401 | 403 | 404 | 503, title: string, message: string) => c.html(refusedPage({ tz }, title, message), status);
+  const refuse = (c: Context<Env>, status: 400 | 401 | 403 | 404 | 503, title: string, message: string) =>
+    c.html(refusedPage({ tz }, title, message, status === 401 || status === 403), status);
 
   // A request id on every response and log line; the path only, never the query (sign-in tokens travel there).
   web.use(async (c, next) => {
