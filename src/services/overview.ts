@@ -112,6 +112,8 @@ export interface PartnerOverview {
 }
 
 const LIST_LIMIT = 50;
+/** Site states in which a partner lost a site's points: its plan lapsed, they were removed as contributor, or its ownership moved. */
+const SITE_LOSSES = ["lapsed", "removed", "disowned"] as const;
 
 export async function partnerOverview(app: App): Promise<PartnerOverview> {
   const partner = app.pack.partner;
@@ -127,7 +129,7 @@ export async function partnerOverview(app: App): Promise<PartnerOverview> {
       include: { member: { select: { handle: true } } },
     }),
     app.db.site.findMany({
-      where: { state: { in: ["lapsed", "removed"] } },
+      where: { state: { in: [...SITE_LOSSES] } },
       orderBy: { stateChangedAt: "desc" },
       take: LIST_LIMIT,
       include: { member: { select: { handle: true } } },

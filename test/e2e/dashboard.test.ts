@@ -244,6 +244,20 @@ describe.each(storeKinds)("dashboard over HTTP (%s)", (kind) => {
     expect(await bad.text()).toContain("is not a date");
   });
 
+  it("shows partners per tier, the grace period with its demotion day, lapses and sites waiting for verification", async () => {
+    await d.chat.ok("alice", "/site submit https://studio.example.com kind:editorx role:owner");
+    await d.chat.ok("alice", "/site submit https://shop.example.com kind:classic");
+    await d.chat.ok("mod", "/site lapse https://studio.example.com");
+    const cookie = await d.signIn();
+    const html = await (await get(d.base, "/admin/partners", cookie)).text();
+    const section = (title: string) => html.slice(html.indexOf(title), html.indexOf("<h2", html.indexOf(title) + 1) >>> 0);
+    expect(section("In the grace period")).toMatch(/@alice<\/th><td>Pioneer<\/td><td class="num">100<\/td><td>Explorer<\/td><td>25 Nov 2026<\/td><td>25 Dec 2026<\/td>/);
+    expect(section("Recent lapses")).toContain("https://studio.example.com");
+    expect(section("Recent lapses")).toContain("premium plan lapsed");
+    expect(section("Waiting for verification (1)")).toContain("https://shop.example.com");
+    expect(section("Tiers")).toMatch(/Pioneer<\/th><td class="num">400<\/td><td class="num">1<\/td>/);
+  });
+
   it("serves the report's CSV for the grid, and the public leaderboard only when the pack turns it on", async () => {
     const cookie = await d.signIn();
     const csv = await get(d.base, `/admin/programs/${LEADERS}/report.csv`, cookie);

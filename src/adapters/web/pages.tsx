@@ -346,6 +346,8 @@ function LeaderTable(props: { rows: LeaderboardRow[]; caption: string }) {
   );
 }
 
+const LOSS_LABEL: Record<string, string> = { lapsed: "premium plan lapsed", removed: "removed as contributor", disowned: "ownership moved to another partner" };
+
 export function partnersPage(shell: Shell, o: PartnerOverview): string {
   const tz = shell.tz;
   return document(
@@ -414,7 +416,7 @@ export function partnersPage(shell: Shell, o: PartnerOverview): string {
         <p>No site has lapsed or been removed.</p>
       ) : (
         <table>
-          <caption>Sites whose premium plan lapsed or whose contributor was removed, newest first</caption>
+          <caption>Sites whose premium plan lapsed, whose contributor was removed or whose ownership moved, newest first</caption>
           <thead>
             <tr>
               <th scope="col">When</th>
@@ -429,7 +431,7 @@ export function partnersPage(shell: Shell, o: PartnerOverview): string {
                 <td>{when(l.at, tz)}</td>
                 <th scope="row">@{l.handle}</th>
                 <td>{l.url}</td>
-                <td>{l.state === "lapsed" ? "premium plan lapsed" : "removed as contributor"}</td>
+                <td>{LOSS_LABEL[l.state] ?? l.state}</td>
               </tr>
             ))}
           </tbody>
