@@ -14,6 +14,8 @@ export interface RecordedCall {
   /** Form fields or JSON; Block Kit fields sent as JSON strings are parsed. */
   body: Record<string, unknown>;
   raw: string;
+  /** The request body as sent: a file upload's bytes (a PNG) do not survive `raw`'s UTF-8. */
+  bytes: Buffer;
 }
 
 export interface FakeAnswer {
@@ -40,10 +42,10 @@ function parseBody(raw: string, contentType: string | undefined): Record<string,
   return { content: raw };
 }
 
-async function readAll(req: IncomingMessage): Promise<string> {
+async function readAll(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString("utf8");
+  return Buffer.concat(chunks);
 }
 
 export class FakeSlack {
@@ -72,10 +74,11 @@ export class FakeSlack {
   async start(): Promise<this> {
     this.server = createServer((req, res) => {
       void (async () => {
-        const raw = await readAll(req);
+        const bytes = await readAll(req);
+        const raw = bytes.toString("utf8");
         const path = req.url ?? "/";
         const method = path.startsWith("/api/") ? path.slice(5).split("?")[0]! : path.startsWith("/respond/") ? "respond" : path.startsWith("/upload/") ? "upload" : path;
-        const call: RecordedCall = { method, path, body: parseBody(raw, req.headers["content-type"]), raw };
+        const call: RecordedCall = { method, path, body: parseBody(raw, req.headers["content-type"]), raw, bytes };
         this.calls.push(call);
         const answer = this.answer(call);
         res.writeHead(answer.status ?? 200, { "content-type": "application/json", ...answer.headers });
