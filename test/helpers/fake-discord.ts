@@ -17,7 +17,7 @@ export interface RecordedRequest {
   query: URLSearchParams;
   /** JSON body (payload_json for multipart uploads). */
   body: unknown;
-  files: { name: string; content: string; contentType: string }[];
+  files: { name: string; content: string; contentType: string; bytes: Buffer }[];
   headers: IncomingMessage["headers"];
 }
 
@@ -86,7 +86,7 @@ async function readBody(req: IncomingMessage): Promise<{ body: unknown; files: R
     let body: unknown;
     for (const [key, value] of form.entries()) {
       if (key === "payload_json") body = JSON.parse(value as string);
-      else if (typeof value !== "string") files.push({ name: value.name, content: await value.text(), contentType: value.type });
+      else if (typeof value !== "string") files.push({ name: value.name, content: await value.text(), contentType: value.type, bytes: Buffer.from(await value.arrayBuffer()) });
     }
     return { body, files };
   }

@@ -49,7 +49,7 @@ export function font(size: number, weight: "normal" | "bold" = "normal"): string
 export function safeText(text: string): string {
   return text
     .replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, "\ufffd")
-    .replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, " ")
+    .replace(/\p{Cc}|[\u200e\u200f\u202a-\u202e\u2066-\u2069]/gu, " ")
     .replace(/\s+/g, " ")
     .trim();
 }
