@@ -1,7 +1,7 @@
 // The terminal as a delivery target: DMs, channel posts, badges and roles are
 // printed where the operator can see them.
 import { savePictures } from "../../chat/pictures/index.ts";
-import { renderText } from "../../chat/text.ts";
+import { renderText, terminalSafe } from "../../chat/text.ts";
 import type { OutboxMessage } from "../../services/outbox.ts";
 import type { DeliveryContext, DeliveryTarget } from "../../jobs/target.ts";
 
@@ -32,7 +32,7 @@ export function consoleTarget(write: (text: string) => void, pictures?: string):
       // The terminal has no standing view to redraw; /tier shows the fresh numbers.
       if (message.kind === "home-refresh") return "skipped";
       if (pictures && (message.kind === "dm" || message.kind === "post")) message = { ...message, reply: await savePictures(message.reply, pictures) };
-      write(formatDelivery(message, ctx));
+      write(terminalSafe(formatDelivery(message, ctx)));
       return "delivered";
     },
   };
