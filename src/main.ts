@@ -50,7 +50,7 @@ export async function startSteward(config: Config, extraTargets: DeliveryTarget[
   try {
     adapters = await startAdapters(runtime);
     // A platform's first picture should not wait for the drawing thread to load its fonts.
-    if (adapters.length > 0) warmPictures();
+    if (adapters.length > 0) void warmPictures();
     const jobs = await startJobs(runtime, [...extraTargets, ...adapters.map((a) => a.target)]);
     const ops = config.STEWARD_HTTP_PORT !== undefined ? await startOpsServer(runtime.app, config.STEWARD_HTTP_PORT) : undefined;
     if (ops) log.info({ port: ops.port }, "health and metrics served");

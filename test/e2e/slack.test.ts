@@ -163,7 +163,7 @@ describe.each(storeKinds)("Slack adapter through Bolt (%s)", (kind) => {
     const body = await responseFor(s.id);
     expect(JSON.stringify(body.blocks)).toContain("🖼 tier-pic.png");
     // Earlier tests' cards may still be arriving: pick this one by its name.
-    const done = await eventually(async () => fake.callsTo("files.completeUploadExternal").find((c) => (c.body.files as { title?: string }[])[0]?.title === "tier-pic.png"));
+    const done = await eventually(async () => fake.callsTo("files.completeUploadExternal").find((c) => (c.body.files as { title?: string }[])[0]?.title === "tier-pic.png"), 20_000);
     const fileId = (done.body.files as { id: string }[])[0]?.id;
     // The answer first, then the upload: drawing never holds up the reply.
     const respondAt = fake.calls.findIndex((c) => c.path === `/respond/${s.id}`);

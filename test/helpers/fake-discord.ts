@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import type { Client } from "discord.js";
 import { attachDiscord, createDiscordClient, type AttachedDiscord } from "../../src/adapters/discord/client.ts";
+import { warmPictures } from "../../src/chat/pictures/index.ts";
 import type { Registry } from "../../src/command/dispatch.ts";
 import { testRuntime, type StoreKind, type TestRuntime } from "./runtime.ts";
 
@@ -339,6 +340,8 @@ export async function discordHarness(kind: StoreKind, registry: Registry, env: R
   client.rest.setToken("test-token");
   (client.guilds as unknown as { _add(data: unknown): unknown })._add(rawGuild(guild));
   const attached = attachDiscord(client, runtime.app, registry, deferAfterMs !== undefined ? { deferAfterMs } : {});
+  // As a running Steward does at start: the first picture does not wait for the fonts to load.
+  await warmPictures();
   const actions = (client as unknown as { actions: Record<string, { handle(data: unknown): unknown }> }).actions;
   return {
     runtime,

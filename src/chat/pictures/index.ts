@@ -59,10 +59,14 @@ export function drawPicture(picture: Picture): Promise<Uint8Array> {
   });
 }
 
-/** Starts the drawing thread and loads its fonts in the background, so the first picture a person asks for is quick. */
-export function warmPictures(): void {
+/**
+ * Starts the drawing thread and loads its fonts, so the first picture a person
+ * asks for is quick; resolves when the thread is ready (never rejects: a
+ * failure shows up again, and is logged, when a picture is drawn).
+ */
+export async function warmPictures(): Promise<void> {
   const card = { name: "Steward", tier: { name: "Explorer", colour: "#2dd4bf", threshold: 0 }, points: 0, unlocked: [], upcoming: [], badges: ["你好 🎉 مرحبا"] };
-  drawPicture({ kind: "tier-card", card }).catch(() => undefined);
+  await drawPicture({ kind: "tier-card", card }).catch(() => undefined);
 }
 
 /** Stops the drawing thread (shutdown, tests); the next picture starts a new one. */
