@@ -89,6 +89,7 @@ export const INK = {
   text: "#f2f3f5",
   muted: "#a8adb7",
   faint: "#3a3d45",
+  edge: "#454954",
 } as const;
 
 export function canvas(width: number, height: number): { ctx: Context; png: () => Buffer } {
@@ -97,6 +98,10 @@ export function canvas(width: number, height: number): { ctx: Context; png: () =
   const ctx = c.getContext("2d");
   ctx.fillStyle = INK.background;
   ctx.fillRect(0, 0, width, height);
+  // An edge, so the picture stands apart from a dark client's background too.
+  ctx.strokeStyle = INK.edge;
+  ctx.lineWidth = 2;
+  ctx.strokeRect(1, 1, width - 2, height - 2);
   ctx.textBaseline = "alphabetic";
   return { ctx, png: () => c.toBuffer("image/png") };
 }
