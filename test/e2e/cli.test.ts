@@ -94,7 +94,8 @@ describe("steward run", () => {
     const [heat] = image(report.stdout);
     expect(heat).toMatch(/heatmap-community-leaders-velo-\d{4}-W\d{2}-.*\.png$/);
     expect(PNG.sync.read(readFileSync(heat as string)).width).toBeGreaterThan(700);
-  });
+    // Six processes, each starting the embedded database and the drawing thread.
+  }, 300_000);
 
   it("stops with a message naming a wrong variable", async () => {
     const r = await steward(["run", "--as", "alice", "/tier"], { ...env, STEWARD_TIMEZONE: "Nowhere/Land" });
