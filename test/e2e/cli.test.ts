@@ -69,7 +69,8 @@ describe("steward run", () => {
     expect(broken.code).toBe(2);
     expect(broken.stdout).toMatch(/something went wrong on our side \(ref [0-9a-f]{8}\)/);
     expect(broken.stdout).not.toMatch(/at .*\.ts:\d+/);
-  });
+    // Seven processes; /tier and the tier-up also start the drawing thread.
+  }, 300_000);
 
   it("writes pictures under the data folder and prints `image: <path>.png`: the tier card, its tier-up announcement, the report's heatmap", async () => {
     const image = (stdout: string) => [...stdout.matchAll(/^.*image: (.+\.png)$/gm)].map((m) => m[1] as string);
