@@ -6,7 +6,7 @@ import { PNG } from "pngjs";
 import { afterAll, describe, expect, it } from "vitest";
 import { tierCardBlock, tierReply } from "../../commands/tier.ts";
 import { safeText } from "../../src/chat/pictures/canvas.ts";
-import { drawHeatmap, heatmap, heatmapAlt, heatmapSize, HEATMAP_ROWS } from "../../src/chat/pictures/heatmap.ts";
+import { drawHeatmap, heatmap, heatmapAlt, heatmapSize, HEATMAP_GRID, HEATMAP_ROWS } from "../../src/chat/pictures/heatmap.ts";
 import { drawPictures, stopPictures } from "../../src/chat/pictures/index.ts";
 import { CARD_BAR, CARD_SIZE, drawTierCard, tierCard, tierCardAlt, type TierCard } from "../../src/chat/pictures/tier-card.ts";
 import { drawTierChart, tierChart, tierChartAlt, tierChartSize } from "../../src/chat/pictures/tier-chart.ts";
@@ -129,7 +129,7 @@ describe("the compliance heatmap", () => {
     expect({ width: img.width, height: img.height }).toEqual(heatmapSize(h));
     expect(colours(img)).toBeGreaterThan(20);
     // The first cell of each row, near its top-left corner (away from the mark in the middle).
-    const cell = (row: number) => pixel(img, 32 + 220 + 8, 96 + row * 44 + 8);
+    const cell = (row: number) => pixel(img, HEATMAP_GRID.x + 6, HEATMAP_GRID.y + row * HEATMAP_GRID.row + 6);
     expect(near(cell(0), hex("#e5484d"))).toBe(true);
     expect(near(cell(1), hex("#2ea043"))).toBe(true);
   });

@@ -54,17 +54,20 @@ export function heatmapAlt(h: Heatmap): string {
   return `Compliance heatmap, ${h.title}, weeks ${span}, ${h.rows.length} member${h.rows.length === 1 ? "" : "s"}${h.more ? ` shown and ${h.more} more` : ""}, repeat missers first. ${rows.join("; ")}${rows.length ? "." : ""}`;
 }
 
-const PAD = 32;
-const NAME_WIDTH = 220;
-const CELL = 40;
+// Compact cells: encoding the PNG is most of the cost of a heatmap, and it grows with the pixels.
+const PAD = 28;
+const NAME_WIDTH = 200;
+const CELL = 28;
 const GAP = 4;
 const ROW = CELL + GAP;
-const TOP = 96;
+const TOP = 84;
+/** Where the cells are, so a test can look at their pixels. */
+export const HEATMAP_GRID = { x: PAD + NAME_WIDTH, y: TOP, cell: CELL, row: ROW } as const;
 
 export function heatmapSize(h: Heatmap): { width: number; height: number } {
   const width = PAD * 2 + NAME_WIDTH + Math.max(h.weeks.length, 1) * ROW;
-  const height = TOP + Math.max(h.rows.length, 1) * ROW + (h.more ? 34 : 10) + 70;
-  return { width: Math.max(width, 760), height };
+  const height = TOP + Math.max(h.rows.length, 1) * ROW + (h.more ? 34 : 10) + 62;
+  return { width: Math.max(width, 720), height };
 }
 
 export function drawHeatmap(h: Heatmap): Buffer {
@@ -75,7 +78,7 @@ export function drawHeatmap(h: Heatmap): Buffer {
   ctx.fillText(fitText(ctx, h.title, width - PAD * 2), PAD, 42);
 
   const gridX = PAD + NAME_WIDTH;
-  ctx.font = font(13);
+  ctx.font = font(12);
   ctx.fillStyle = INK.muted;
   ctx.textAlign = "center";
   h.weeks.forEach((w, i) => ctx.fillText(fitText(ctx, w, ROW), gridX + i * ROW + CELL / 2, TOP - 12));
@@ -83,18 +86,18 @@ export function drawHeatmap(h: Heatmap): Buffer {
 
   h.rows.forEach((r, j) => {
     const y = TOP + j * ROW;
-    ctx.font = font(16);
+    ctx.font = font(15);
     ctx.fillStyle = INK.text;
-    ctx.fillText(fitText(ctx, r.name, NAME_WIDTH - 12), PAD, y + CELL / 2 + 6);
-    ctx.font = font(18, "bold");
+    ctx.fillText(fitText(ctx, r.name, NAME_WIDTH - 12), PAD, y + CELL / 2 + 5);
+    ctx.font = font(15, "bold");
     ctx.textAlign = "center";
     for (let i = 0; i < h.weeks.length; i++) {
       const status = BY_CODE.get(r.weeks[i] ?? "-") ?? (BY_CODE.get("-") as (typeof LEGEND)[number]);
-      roundRect(ctx, gridX + i * ROW, y, CELL, CELL, 6, status.colour);
+      roundRect(ctx, gridX + i * ROW, y, CELL, CELL, 5, status.colour);
       if (status.mark) {
         // The mark repeats the colour for people who cannot tell the colours apart.
         ctx.fillStyle = "#ffffff";
-        ctx.fillText(status.mark, gridX + i * ROW + CELL / 2, y + CELL / 2 + 6);
+        ctx.fillText(status.mark, gridX + i * ROW + CELL / 2, y + CELL / 2 + 5);
       }
     }
     ctx.textAlign = "left";
