@@ -153,6 +153,8 @@ export const packSchema = z
     monthlyReminderDaysBefore: z.number().int().min(0).max(27).default(5),
     /** Announcements for one member within this many minutes go out as one message. */
     batchMinutes: z.number().int().min(0).default(5),
+    /** Serve the partner leaderboard to anyone at /leaderboard (off: only moderators see it, in the dashboard). */
+    publicLeaderboard: z.boolean().default(false),
   })
   .superRefine((pack, ctx) => {
     const tiers = pack.partner.tiers;
