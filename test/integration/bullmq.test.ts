@@ -161,7 +161,6 @@ describe.skipIf(!REDIS_URL).each(storeKinds)("BullMQ jobs on %s", (kind) => {
     const platform = fakePlatform();
     // Observed, not replaced: the worker really pauses the queue in Redis.
     const pauses = vi.spyOn(Worker.prototype, "rateLimit");
-    let jobs: Jobs | undefined;
     const perSecond = 50;
     /** The queue's pause left when each call came in: 0 unless the limiter's count is at its max, as a pause sets it. */
     const limitLeft: number[] = [];
@@ -169,13 +168,14 @@ describe.skipIf(!REDIS_URL).each(storeKinds)("BullMQ jobs on %s", (kind) => {
       name: "discord",
       limits: { perSecond },
       deliver: async (_m, ctx) => {
-        limitLeft.push((await jobs?.bull?.deliveryQueue.getRateLimitTtl(perSecond)) ?? -1);
+        // Called only once `jobs` below is running.
+        limitLeft.push((await jobs.bull?.deliveryQueue.getRateLimitTtl(perSecond)) ?? -1);
         if (limitLeft.length === 1) throw new RateLimitedError(700);
         platform.receive(ctx.dedupeKey);
         return "delivered";
       },
     };
-    jobs = await start([limited]);
+    const jobs = await start([limited]);
     await post("announcements", "tier-up:1");
     await jobs.drain();
     await until(async () => (await delivered()) === 1);
