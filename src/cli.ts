@@ -3,6 +3,7 @@
 //   steward serve                   production: Slack/Discord, jobs and /health, no terminal
 //   steward run --as NAME "/tier"   one command; exit 0 ok, 1 user error, 2 internal error
 //   steward migrate                 apply database migrations
+// chat and serve import ./main.ts (adapters, jobs, HTTP server) when they start, so `steward run` loads none of it.
 import { userInfo } from "node:os";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
@@ -13,7 +14,6 @@ import { picturesDir } from "./chat/pictures/index.ts";
 import { terminalSafe } from "./chat/text.ts";
 import { ConfigError, loadConfig, type Config } from "./config.ts";
 import { deliverDue } from "./jobs/deliver.ts";
-import { startSteward } from "./main.ts";
 import { PackError } from "./programs/load.ts";
 import { createRuntime } from "./runtime.ts";
 import { consoleMessageHandler } from "./services/activities.ts";
@@ -90,6 +90,7 @@ function onSignals(stop: () => Promise<void>): void {
 }
 
 async function serve(config: Config): Promise<number> {
+  const { startSteward } = await import("./main.ts");
   const running = await startSteward(config);
   running.runtime.app.log.info({ platforms: running.platforms, jobs: running.jobs.mode }, "Steward is running");
   if (running.platforms.length === 0)
@@ -101,6 +102,7 @@ async function serve(config: Config): Promise<number> {
 
 async function chat(config: Config, as: string | undefined): Promise<number> {
   const print = (text: string) => process.stdout.write(`${terminalSafe(text)}\n`);
+  const { startSteward } = await import("./main.ts");
   const running = await startSteward(config, [consoleTarget(print, picturesDir(config.STEWARD_DATA_DIR))]);
   const { app } = running.runtime;
   const handle = (as ?? config.STEWARD_MODERATORS[0] ?? userInfo().username).replace(/^@/, "").toLowerCase();

@@ -5,7 +5,7 @@ import { stopPictures, warmPictures } from "./chat/pictures/index.ts";
 import type { Config } from "./config.ts";
 import { consoleIsModerator } from "./adapters/console/session.ts";
 import type { Platform } from "./command/types.ts";
-import { startOpsServer, type Mounted } from "./http/server.ts";
+import type { Mounted } from "./http/server.ts";
 import { startJobs, type Jobs } from "./jobs/index.ts";
 import type { DeliveryTarget } from "./jobs/target.ts";
 import { createRuntime, type Runtime } from "./runtime.ts";
@@ -76,7 +76,10 @@ export async function startSteward(config: Config, extraTargets: DeliveryTarget[
     // A platform's first picture should not wait for the drawing thread to load its fonts.
     if (adapters.length > 0) void warmPictures();
     const jobs = await startJobs(runtime, [...extraTargets, ...adapters.map((a) => a.target)]);
-    const ops = config.STEWARD_HTTP_PORT !== undefined ? await startOpsServer(runtime.app, config.STEWARD_HTTP_PORT, { web: await dashboard(runtime, adapters) }) : undefined;
+    const ops =
+      config.STEWARD_HTTP_PORT !== undefined
+        ? await (await import("./http/server.ts")).startOpsServer(runtime.app, config.STEWARD_HTTP_PORT, { web: await dashboard(runtime, adapters) })
+        : undefined;
     if (ops) log.info({ port: ops.port, dashboard: config.STEWARD_PUBLIC_URL ? `${config.STEWARD_PUBLIC_URL}/admin` : "off" }, "health, readiness and metrics served");
     let stopping: Promise<void> | undefined;
     const stop = () =>
