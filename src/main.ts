@@ -1,8 +1,8 @@
 // Wiring only: the runtime, the platform adapters that are configured, the
-// jobs, and the ops server; and shutdown in the right order under a timeout.
+// jobs, and the HTTP server with its webhooks; and shutdown in the right order under a timeout.
 import { registry } from "../commands/index.ts";
 import type { Config } from "./config.ts";
-import { startOpsServer } from "./http/server.ts";
+import { startOpsServer, type Route } from "./http/server.ts";
 import { startJobs, type Jobs } from "./jobs/index.ts";
 import type { DeliveryTarget } from "./jobs/target.ts";
 import { createRuntime, type Runtime } from "./runtime.ts";
@@ -34,7 +34,20 @@ async function startAdapters(runtime: Runtime): Promise<Adapter[]> {
     const discord = await startDiscord(runtime, registry);
     adapters.push({ name: "discord", target: discord.target, stop: discord.stop });
   }
+  if (config.DISCOURSE_URL && config.DISCOURSE_API_KEY) {
+    const { discourseTarget } = await import("./adapters/forum/target.ts");
+    const target = discourseTarget(runtime.app, { url: config.DISCOURSE_URL, apiKey: config.DISCOURSE_API_KEY, apiUsername: config.DISCOURSE_API_USERNAME });
+    adapters.push({ name: "forum (badges)", target, stop: async () => undefined });
+  }
   return adapters;
+}
+
+/** The webhooks the HTTP server takes: each one only when its secret is set (else it answers 404). */
+async function webhookRoutes(runtime: Runtime): Promise<Route[]> {
+  const { app } = runtime;
+  const { discourseWebhook } = await import("./adapters/forum/webhook.ts");
+  const { partnerWebhook } = await import("./adapters/dashboard/webhook.ts");
+  return [discourseWebhook(app), partnerWebhook(app)];
 }
 
 function withTimeout(work: Promise<unknown>, ms: number): Promise<unknown> {
@@ -49,8 +62,8 @@ export async function startSteward(config: Config, extraTargets: DeliveryTarget[
   try {
     adapters = await startAdapters(runtime);
     const jobs = await startJobs(runtime, [...extraTargets, ...adapters.map((a) => a.target)]);
-    const ops = config.STEWARD_HTTP_PORT !== undefined ? await startOpsServer(runtime.app, config.STEWARD_HTTP_PORT) : undefined;
-    if (ops) log.info({ port: ops.port }, "health and metrics served");
+    const ops = config.STEWARD_HTTP_PORT !== undefined ? await startOpsServer(runtime.app, config.STEWARD_HTTP_PORT, undefined, await webhookRoutes(runtime)) : undefined;
+    if (ops) log.info({ port: ops.port }, "health, metrics and webhooks served");
     let stopping: Promise<void> | undefined;
     const stop = () =>
       (stopping ??= (async () => {
