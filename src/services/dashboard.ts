@@ -43,6 +43,11 @@ function store({ at, ...rest }: PartnerEvent): Stored {
 }
 const load = (s: Stored): PartnerEvent => ({ ...(s as Omit<PartnerEvent, "at">), ...(s.at ? { at: new Date(s.at) } : {}) }) as PartnerEvent;
 
+/** How a duplicate names the entry it repeats. */
+export function describeEarlier(row: { id: number; createdAt: Date; status: string; result: string | null }): string {
+  return `already received on ${row.createdAt.toISOString().slice(0, 10)} (entry #${row.id}, ${row.status}${row.result ? `: ${row.result}` : ""})`;
+}
+
 export interface PartnerOutcome extends InboundOutcome {
   entryId: number;
 }
@@ -60,7 +65,7 @@ export async function receivePartnerEvent(app: App, source: "partner" | "import"
       where: { id: row.id, OR: [{ status: "failed" }, { status: "received", updatedAt: { lt: new Date(now.getTime() - STALE_CLAIM_MS) } }] },
       data: { status: "received", updatedAt: now },
     });
-    if (retake.count === 0) return { status: "duplicate", result: `already received on ${row.createdAt.toISOString().slice(0, 10)} (entry #${row.id}, ${row.status}${row.result ? `: ${row.result}` : ""})`, entryId: row.id };
+    if (retake.count === 0) return { status: "duplicate", result: describeEarlier(row), entryId: row.id };
   }
   return { ...(await applyPartnerRow(app, row.id, event)), entryId: row.id };
 }

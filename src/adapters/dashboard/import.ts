@@ -5,10 +5,10 @@
 // line (format, duplicates within the file and against what was imported
 // before, whether the partner is linked) and writes nothing; whether a site
 // service would then refuse (a site already submitted) shows in the real run.
-import { parse, type Options } from "csv-parse/sync";
+import { parse } from "csv-parse/sync";
 import type { App } from "../../app.ts";
 import { checkPartnerEvent } from "../../domain/dashboard.ts";
-import { importKey, receivePartnerEvent } from "../../services/dashboard.ts";
+import { describeEarlier, importKey, receivePartnerEvent } from "../../services/dashboard.ts";
 
 export const IMPORT_HEADER = ["event", "partner", "url", "kind", "role", "date"] as const;
 
@@ -28,24 +28,26 @@ interface Row {
   error?: string;
 }
 
-/** Rows with their line numbers; a line csv-parse cannot read (a stray quote) is a row with an error. */
+/**
+ * Rows with their line numbers. Each line is parsed on its own (an event is
+ * one line: no field holds a line break), so a line with a stray quote is
+ * refused alone instead of swallowing the lines after it.
+ */
 export function readCsv(text: string): Row[] {
   const rows: Row[] = [];
-  // csv-parse calls on_skip for every record skipped with an error; its type declarations leave the option out.
-  const options: Options & { on_skip: (err: (Error & { lines?: number }) | undefined) => void } = {
-    bom: true,
-    relax_column_count: true,
-    skip_empty_lines: true,
-    info: true,
-    skip_records_with_error: true,
-    on_skip: (err) => {
-      const line = err?.lines ?? 0;
-      if (!rows.some((r) => r.line === line)) rows.push({ line, error: `not readable as CSV (${(err?.message ?? "").split(":")[0]}); quote a field that holds a comma or a quote, and double the quotes inside it` });
-    },
-  };
-  const records = parse(text, options) as unknown as { record: string[]; info: { lines: number } }[];
-  for (const r of records) rows.push({ line: r.info.lines, fields: r.record });
-  return rows.sort((a, b) => a.line - b.line);
+  text
+    .replace(/^\uFEFF/, "")
+    .split(/\r?\n/)
+    .forEach((raw, i) => {
+      if (!raw.trim()) return;
+      try {
+        const [fields] = parse(raw, { relax_column_count: true }) as string[][];
+        rows.push({ line: i + 1, fields: fields ?? [] });
+      } catch (err) {
+        rows.push({ line: i + 1, error: `not readable as CSV (${(err as Error).message.split(":")[0]}); quote a field that holds a comma, and double the quotes inside it` });
+      }
+    });
+  return rows;
 }
 
 export interface ImportOptions {
@@ -84,7 +86,7 @@ async function importRow(app: App, row: Row, seen: Map<string, number>, dryRun: 
   seen.set(key, line);
   if (dryRun) {
     const before = await app.db.inboundEvent.findUnique({ where: { key } });
-    if (before) return { line, status: "skipped", message: `already imported on ${before.createdAt.toISOString().slice(0, 10)} (entry #${before.id}, ${before.status})` };
+    if (before) return { line, status: "skipped", message: describeEarlier(before) };
     const linked = await app.db.identity.findUnique({ where: { platform_externalId: { platform: "dashboard", externalId: checked.event.partner } } });
     return linked
       ? { line, status: "applied", message: `would apply ${type}` }
