@@ -117,3 +117,13 @@ export async function creditHeldForum(app: App, tx: Tx, username: string): Promi
   for (const row of held) outcomes.push(await applyForumRow(app, tx, row));
   return outcomes;
 }
+
+/** Daily: held posts older than the backdating limit can never count, so they leave /link pending. */
+export async function expireHeldForum(app: App): Promise<number> {
+  const oldest = DateTime.fromJSDate(app.now(), { zone: app.config.STEWARD_TIMEZONE }).startOf("day").minus({ days: app.pack.backdateDays }).toJSDate();
+  const r = await app.db.inboundEvent.updateMany({
+    where: { source: "forum", status: "held", occurredAt: { lt: oldest } },
+    data: { status: "expired", result: `held past the ${app.pack.backdateDays}-day backdating limit`, updatedAt: app.now() },
+  });
+  return r.count;
+}

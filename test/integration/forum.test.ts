@@ -138,6 +138,15 @@ describe.each(storeKinds)("forum webhooks on %s", (kind) => {
     expect(await rt.app.db.auditLog.count({ where: { action: "link forum", target: rows[0]?.memberId } })).toBe(1);
   });
 
+  it("held posts past the backdating limit leave /link pending with the daily sweep", async () => {
+    await send("post_created", { id: 40, username: "dave_f" });
+    expect(await chat.ok("mod", "/link pending")).toContain("forum:dave_f");
+    rt.clock.advance(15 * DAY);
+    await chat.ok("mod", "/schedule run daily-sweep");
+    expect(await chat.ok("mod", "/link pending")).not.toContain("forum:dave_f");
+    expect(await rt.app.db.inboundEvent.count({ where: { status: "expired" } })).toBe(1);
+  });
+
   it("bad bodies get 400 and a reason, a ping gets an answer, a huge body 413, and other events are ignored", async () => {
     const garbled = "{not json";
     expect((await post(url(), garbled, discourseHeaders(SECRET, garbled, "post_created", 1))).status).toBe(400);
