@@ -2,6 +2,7 @@
 // checked against the pack, and the content key that makes a line count once.
 import { z } from "zod";
 import type { Pack, SiteRole } from "./pack.ts";
+import { isWebUrl } from "./urls.ts";
 
 export const PARTNER_EVENT_TYPES = ["site.published", "site.premium_expired", "site.premium_reactivated", "site.contributor_removed", "certification.earned"] as const;
 export type PartnerEventType = (typeof PARTNER_EVENT_TYPES)[number];
@@ -51,7 +52,7 @@ export function checkPartnerEvent(pack: Pack, raw: unknown): { event: PartnerEve
   const url = data.url || undefined;
   const isSite = type.startsWith("site.");
   if (isSite && !url) problems.push("url (the site's address) is missing");
-  if (url && !/^https?:\/\/\S+$/i.test(url)) problems.push(`url "${url.slice(0, 80)}" must start with https://`);
+  if (url && !isWebUrl(url)) problems.push(`url "${url.slice(0, 80)}" must be a web address starting with https://, like https://studio.example.com`);
   const kind = data.kind?.toLowerCase() || undefined;
   if (type === "site.published") {
     const kinds = Object.keys(pack.partner.sites);

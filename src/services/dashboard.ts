@@ -70,7 +70,8 @@ export async function receivePartnerEvent(app: App, source: "partner" | "import"
   return { ...(await applyPartnerRow(app, row.id, event)), entryId: row.id };
 }
 
-async function applyPartnerRow(app: App, id: number, event: PartnerEvent): Promise<InboundOutcome> {
+/** `onError`: what an unexpected failure leaves the row as: "failed" (the sender retries the key) or "held" (it waits in /link pending). */
+async function applyPartnerRow(app: App, id: number, event: PartnerEvent, onError: "failed" | "held" = "failed"): Promise<InboundOutcome> {
   const finish = async (outcome: InboundOutcome & { memberId?: string }) => {
     await app.db.inboundEvent.update({ where: { id }, data: { status: outcome.status, result: outcome.result, memberId: outcome.memberId ?? null, updatedAt: app.now() } });
     return { status: outcome.status, result: outcome.result };
@@ -83,7 +84,7 @@ async function applyPartnerRow(app: App, id: number, event: PartnerEvent): Promi
     return finish({ status: "applied", result, memberId: member.id });
   } catch (err) {
     if (err instanceof UserError) return finish({ status: "refused", result: err.message, memberId: member.id });
-    await app.db.inboundEvent.update({ where: { id }, data: { status: "failed", result: (err as Error).message.slice(0, 500), updatedAt: app.now() } });
+    await app.db.inboundEvent.update({ where: { id }, data: { status: onError, result: (err as Error).message.slice(0, 500), updatedAt: app.now() } });
     throw err;
   }
 }
@@ -114,13 +115,17 @@ async function apply(app: App, e: PartnerEvent, partner: Actor): Promise<string>
   }
 }
 
-/** Applies, in the order they came, the events held for a dashboard id that a member just linked. */
+/**
+ * Applies, in the order they came, the events held for a dashboard id that a
+ * member just linked. One that fails unexpectedly stays held, and linking
+ * the same id again applies it.
+ */
 export async function applyHeldPartnerEvents(app: App, partner: string): Promise<InboundOutcome[]> {
   const held = await app.db.inboundEvent.findMany({ where: { source: { in: ["partner", "import"] }, subject: partner, status: "held" }, orderBy: { id: "asc" } });
   const outcomes: InboundOutcome[] = [];
   for (const row of held) {
     const taken = await app.db.inboundEvent.updateMany({ where: { id: row.id, status: "held" }, data: { status: "received", updatedAt: app.now() } });
-    if (taken.count === 1) outcomes.push(await applyPartnerRow(app, row.id, load(row.payload as unknown as Stored)));
+    if (taken.count === 1) outcomes.push(await applyPartnerRow(app, row.id, load(row.payload as unknown as Stored), "held"));
   }
   return outcomes;
 }

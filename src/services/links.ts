@@ -55,6 +55,12 @@ export async function link(app: App, actor: Actor, platform: LinkedPlatform, raw
   }
   const member: MemberRef = memberRef ? await resolveMember(app.db, memberRef) : { id: actor.memberId, handle: actor.handle, displayName: actor.displayName };
   if (!actor.isModerator) return requestLink(app, actor, member, platform, externalId);
+  const again = await owner(app.db, platform, externalId);
+  if (again?.memberId === member.id && platform === "dashboard") {
+    // Linked already: events still held for it (one failed while it was linked) are applied now.
+    const credited = await applyHeldPartnerEvents(app, externalId);
+    if (credited.length) return { member, platform, externalId, state: "linked", credited };
+  }
   const credited = await app.db.$transaction(async (tx) => {
     const credited = await linkInTx(app, tx, member.id, platform, externalId);
     await audit(tx, actor, `link ${platform}`, member.id, { externalId, credited: credited.filter((c) => c.status === "applied").length });

@@ -113,6 +113,19 @@ describe.each(storeKinds)("partner dashboard webhooks on %s", (kind) => {
     expect(await balance("bob")).toBe(100);
   });
 
+  it("a held event that fails while being applied stays held, and linking the id again applies it", async () => {
+    // A row the webhook could not have stored (its url does not parse), so applying it throws.
+    const row = await rt.app.db.inboundEvent.create({
+      data: { source: "partner", key: "partner:broken", type: "site.published", subject: "P-5", status: "held", payload: { type: "site.published", partner: "P-5", url: "not a url", kind: "classic", role: "owner" } },
+    });
+    await chat.ok("bob", "/tier");
+    expect((await chat.say("mod", "/link dashboard:P-5 bob")).status).toBe("internal-error");
+    expect((await rt.app.db.inboundEvent.findUniqueOrThrow({ where: { id: row.id } })).status).toBe("held");
+    await rt.app.db.inboundEvent.update({ where: { id: row.id }, data: { payload: { type: "site.published", partner: "P-5", url: "https://bob.example.com", kind: "classic", role: "owner" } } });
+    expect(await chat.ok("mod", "/link dashboard:P-5 bob")).toContain("1 held dashboard event(s) applied");
+    expect(await balance("bob")).toBe(100);
+  });
+
   it("answers 404 when no secret is configured", async () => {
     await server.close();
     await rt.close();

@@ -27,6 +27,8 @@ describe("partner dashboard events", () => {
     const r = checkPartnerEvent(pack, { type: "certification.earned", data: { partner: "x".repeat(101), kind: "aws" } });
     expect("problems" in r && r.problems).toEqual([expect.stringContaining("not a dashboard id"), expect.stringContaining("kind must be one of velo")]);
     expect(checkPartnerEvent(pack, "site.published")).toHaveProperty("problems");
+    const ping = checkPartnerEvent(pack, { type: "site.premium_expired", data: { partner: "P-1", url: "https://<!channel>" } });
+    expect("problems" in ping && ping.problems).toEqual([expect.stringContaining("must be a web address")]);
   });
 });
 
