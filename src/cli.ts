@@ -36,8 +36,8 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  // In the terminal, info logs would interleave with the chat: only warnings unless LOG_LEVEL says otherwise.
-  const config = loadConfig(verb === "chat" || verb === "run" ? { LOG_LEVEL: "warn", ...process.env } : process.env);
+  // In the terminal, info logs would interleave with the chat or the import report: only warnings unless LOG_LEVEL says otherwise.
+  const config = loadConfig(verb === "chat" || verb === "run" || verb === "import" ? { LOG_LEVEL: "warn", ...process.env } : process.env);
   switch (verb) {
     case "migrate": {
       const runtime = await createRuntime(config);

@@ -208,7 +208,8 @@ export async function decideApplication(app: App, actor: Actor, memberRef: strin
     }
   });
   app.outboxWritten();
-  for (const id of linkedDashboards) await applyHeldPartnerEvents(app, id);
+  // The approval stands either way: an event that fails here stays held, and /link dashboard:<id> applies it later.
+  for (const id of linkedDashboards) await applyHeldPartnerEvents(app, id).catch((err: unknown) => app.log.error({ err, dashboard: id }, "held dashboard events not applied"));
   return { member, program };
 }
 
