@@ -2,11 +2,14 @@
 // message template Steward uses. Programs are data; this file only says what
 // shape that data must have. The seed's pack is src/programs/wix.yaml.
 import { z } from "zod";
+import { MAX_ENTRY } from "./ledger.ts";
 
 const id = z
   .string()
   .regex(/^[a-z0-9][a-z0-9-]*$/, "use lowercase letters, digits and dashes (for example community-leaders-velo)");
 const cron = z.string().regex(/^\S+( \S+){4,5}$/, "a cron expression with five fields, for example '0 9 * * 1'");
+/** What one ledger entry may move (see MAX_ENTRY). */
+const entryPoints = z.number().int().min(0).max(MAX_ENTRY, `at most ${MAX_ENTRY} points, the most one ledger entry may move`);
 const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "a time of day as HH:MM");
 
 const hostPattern = z
@@ -114,9 +117,9 @@ export const partnerSchema = z.object({
   /** Points per site kind and role. */
   sites: z.record(
     id,
-    z.object({ label: z.string().min(1), points: z.object({ owner: z.number().int().min(0), collaborator: z.number().int().min(0) }) }),
+    z.object({ label: z.string().min(1), points: z.object({ owner: entryPoints, collaborator: entryPoints }) }),
   ),
-  certifications: z.record(id, z.object({ label: z.string().min(1), points: z.number().int().min(0) })),
+  certifications: z.record(id, z.object({ label: z.string().min(1), points: entryPoints })),
   /**
    * Hosts that serve many sites under paths: there the first path segment is part of the site
    * (`alice.wixsite.com/portfolio`); anywhere else a path is a page of the same site. `*.` matches any subdomain.
@@ -129,7 +132,7 @@ export const partnerSchema = z.object({
   /** Badges that come with a tier and above, for example the Partner Badge from Creator. */
   tierBadges: z.array(z.object({ badge: id, fromTier: id })).default([]),
   demotionGraceDays: z.number().int().min(0).default(30),
-  maxAdjustment: z.number().int().positive().default(1000),
+  maxAdjustment: entryPoints.positive().default(1000),
   announcementsChannel: z.string().default("announcements"),
   templates: templatesSchema,
 });

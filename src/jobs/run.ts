@@ -17,6 +17,7 @@ import { buildReport } from "../services/reports.ts";
 import { sweepPremium } from "../services/sites.ts";
 import { expireHeldForum } from "../services/forum.ts";
 import type { Tx } from "../store/client.ts";
+import { isUniqueViolation } from "../store/transaction.ts";
 import { dueRun, periodAt, type ScheduledRun, type ScheduleDef } from "./schedules.ts";
 
 export interface RunResult {
@@ -31,10 +32,6 @@ export interface RunResult {
 export const REPORT_DM_KEY = "report-dm";
 
 class AlreadyRan extends Error {}
-
-function isUniqueViolation(err: unknown): boolean {
-  return (err as { code?: string }).code === "P2002";
-}
 
 /** Runs the schedule's due period unless it ran already: what a firing scheduler and catch-up call. */
 export async function runDue(app: App, def: ScheduleDef): Promise<RunResult> {

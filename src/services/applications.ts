@@ -17,6 +17,7 @@ import { accountId, linkInTx } from "./links.ts";
 import { resolveMember, type MemberRef } from "./members.ts";
 import { enqueue } from "./outbox.ts";
 import { findProgram, programBadge } from "./programs.ts";
+import { transaction } from "../store/transaction.ts";
 
 
 export type Answers = Record<string, string>;
@@ -105,7 +106,7 @@ export async function submitApplication(app: App, actor: Actor, programId: strin
   const answers = checkAnswers(program, given);
   const member: MemberRef = { id: actor.memberId, handle: actor.handle, displayName: actor.displayName };
   const now = app.now();
-  await app.db.$transaction(async (tx) => {
+  await transaction(app.db, async (tx) => {
     await lockMember(tx, member.id);
     const membership = await tx.membership.findUnique({ where: { memberId_programId: { memberId: member.id, programId: program.id } } });
     if (membership?.state === "active")
@@ -173,8 +174,9 @@ export async function decideApplication(app: App, actor: Actor, memberRef: strin
   const program = findProgram(app, programId);
   const member = await resolveMember(app.db, memberRef);
   const now = app.now();
-  const linkedDashboards: string[] = [];
-  await app.db.$transaction(async (tx) => {
+  // Assigned, not appended to: a retried transaction runs the closure again.
+  let linkedDashboards: string[] = [];
+  await transaction(app.db, async (tx) => {
     await lockMember(tx, member.id);
     const pending = await tx.application.findFirst({ where: { memberId: member.id, programId: program.id, state: "pending" }, orderBy: { createdAt: "desc" } });
     if (!pending) {
@@ -192,7 +194,7 @@ export async function decideApplication(app: App, actor: Actor, memberRef: strin
       const badge = programBadge(program);
       if (badge) await grantBadge(app, tx, member.id, badge, actor.memberId, `approved into ${program.name}`);
       const links = await linkAnswers(app, tx, program, member.id, pending.answers as Answers);
-      linkedDashboards.push(...links.filter((l) => l.platform === "dashboard" && l.linked).map((l) => l.externalId));
+      linkedDashboards = links.filter((l) => l.platform === "dashboard" && l.linked).map((l) => l.externalId);
       const next = program.commitments.length ? " See what is expected of you with /commitments." : "";
       await enqueue(tx, { kind: "dm", memberId: member.id, reply: reply(`Welcome to ${program.name}! Your application was approved.${next}`) }, { now: app.now(), dedupeKey: `application:${pending.id}:approved` });
       await audit(tx, actor, "review approve", member.id, { program: program.id, application: pending.id, ...(links.length ? { links } : {}) });

@@ -9,6 +9,7 @@ import { DateTime } from "luxon";
 import type { App } from "../app.ts";
 import { forumPostOf, forumPostUrl, forumUsername, isForumEvent, notAnAnswer, programsCountingCategory, type ForumEvent, type ForumPost } from "../domain/forum.ts";
 import type { Tx } from "../store/client.ts";
+import { transaction } from "../store/transaction.ts";
 
 export type InboundStatus = "applied" | "held" | "ignored" | "refused" | "expired" | "duplicate";
 
@@ -50,7 +51,7 @@ export async function receiveForumEvent(app: App, d: ForumDelivery): Promise<Inb
   if ("ignored" in read) return { status: "ignored", result: read.ignored };
   if ("problem" in read) return read;
   const { event, stored } = read;
-  return app.db.$transaction(async (tx) => {
+  return transaction(app.db, async (tx) => {
     const key = `forum:${d.eventId}`;
     const claimed = await tx.inboundEvent.createMany({
       data: [{ source: "forum", key, type: event, subject: forumUsername(stored.post.username), payload: stored as object, status: "received", occurredAt: new Date(stored.post.created_at), createdAt: app.now(), updatedAt: app.now() }],

@@ -14,6 +14,7 @@ import type { Actor } from "../command/types.ts";
 import { DASHBOARD_ID } from "../domain/dashboard.ts";
 import { forumUsername } from "../domain/forum.ts";
 import type { Tx } from "../store/client.ts";
+import { transaction } from "../store/transaction.ts";
 import { audit, auditDenied } from "./audit.ts";
 import { applyHeldPartnerEvents } from "./dashboard.ts";
 import { creditHeldForum, type InboundOutcome } from "./forum.ts";
@@ -61,7 +62,7 @@ export async function link(app: App, actor: Actor, platform: LinkedPlatform, raw
     const credited = await applyHeldPartnerEvents(app, externalId);
     if (credited.length) return { member, platform, externalId, state: "linked", credited };
   }
-  const credited = await app.db.$transaction(async (tx) => {
+  const credited = await transaction(app.db, async (tx) => {
     const credited = await linkInTx(app, tx, member.id, platform, externalId);
     await audit(tx, actor, `link ${platform}`, member.id, { externalId, credited: credited.filter((c) => c.status === "applied").length });
     return credited;
@@ -103,7 +104,7 @@ async function requestLink(app: App, actor: Actor, member: MemberRef, platform: 
   const taken = await owner(app.db, platform, externalId);
   if (taken?.memberId === member.id) throw new UserError(`You are already linked to ${LABEL[platform]} ${externalId}.`, undefined, "link.same");
   if (taken) throw new UserError(`${LABEL[platform]} ${externalId} is linked to another member.`, "If it is yours, ask a moderator to check.", "link.taken");
-  await app.db.$transaction(async (tx) => {
+  await transaction(app.db, async (tx) => {
     const mine = await tx.identity.findFirst({ where: { memberId: member.id, platform } });
     if (mine) throw new UserError(`You are already linked to ${LABEL[platform]} ${mine.externalId}.`, `To change it, /unlink ${platform} first.`, "link.has");
     const request = await tx.linkRequest.upsert({
@@ -131,7 +132,7 @@ export async function unlink(app: App, actor: Actor, platform: string, memberRef
     throw new PermissionError(`Only moderators can unlink someone else's accounts. Use /unlink ${platform} for your own.`);
   }
   const member: MemberRef = memberRef ? await resolveMember(app.db, memberRef) : { id: actor.memberId, handle: actor.handle, displayName: actor.displayName };
-  const externalId = await app.db.$transaction(async (tx) => {
+  const externalId = await transaction(app.db, async (tx) => {
     const identity = await tx.identity.findFirst({ where: { memberId: member.id, platform } });
     const request = await tx.linkRequest.findUnique({ where: { memberId_platform: { memberId: member.id, platform } } });
     if (!identity && !request) throw new UserError(`@${member.handle} has no ${platform} account linked.`, `Link one with /link ${platform}:<${platform === "forum" ? "username" : "id"}>`, "unlink.none");
