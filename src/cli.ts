@@ -3,7 +3,9 @@
 //   steward serve                   production: Slack/Discord, jobs and /health, no terminal
 //   steward run --as NAME "/tier"   one command; exit 0 ok, 1 user error, 2 internal error
 //   steward migrate                 apply database migrations
+//   steward import FILE [--dry-run] partner dashboard events from a CSV file
 // chat and serve import ./main.ts (adapters, jobs, HTTP server) when they start, so `steward run` loads none of it.
+import { readFile } from "node:fs/promises";
 import { userInfo } from "node:os";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
@@ -24,17 +26,19 @@ const USAGE = `Usage:
   steward serve                     run Slack/Discord, schedules and delivery without a terminal (production)
   steward run --as NAME "/command"  run one command, print the reply (exit 0 ok, 1 user error, 2 internal error)
   steward migrate                   apply database migrations
+  steward import FILE.csv [--dry-run]  apply partner dashboard events (header event,partner,url,kind,role,date);
+                                    --dry-run checks every line and changes nothing (exit 1 when a line is refused)
 Configuration comes from environment variables: see .env.example.`;
 
 async function main(argv: string[]): Promise<number> {
   const [verb = "chat", ...rest] = argv;
-  const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { as: { type: "string" }, help: { type: "boolean" } } });
+  const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { as: { type: "string" }, help: { type: "boolean" }, "dry-run": { type: "boolean" } } });
   if (values.help || verb === "help" || verb === "--help") {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  // In the terminal, info logs would interleave with the chat: only warnings unless LOG_LEVEL says otherwise.
-  const config = loadConfig(verb === "chat" || verb === "run" ? { LOG_LEVEL: "warn", ...process.env } : process.env);
+  // In the terminal, info logs would interleave with the chat or the import report: only warnings unless LOG_LEVEL says otherwise.
+  const config = loadConfig(verb === "chat" || verb === "run" || verb === "import" ? { LOG_LEVEL: "warn", ...process.env } : process.env);
   switch (verb) {
     case "migrate": {
       const runtime = await createRuntime(config);
@@ -48,6 +52,8 @@ async function main(argv: string[]): Promise<number> {
       return chat(config, values.as);
     case "serve":
       return serve(config);
+    case "import":
+      return importFile(config, positionals, values["dry-run"] ?? false);
     default:
       process.stderr.write(`Unknown verb ${verb}.\n${USAGE}\n`);
       return 1;
@@ -73,6 +79,59 @@ async function runOnce(config: Config, as: string | undefined, line: string): Pr
     }
     if (lines.length) process.stdout.write(`${lines.join("\n")}\n`);
     return result.status === "ok" ? 0 : result.status === "user-error" ? 1 : 2;
+  } finally {
+    await runtime.close();
+  }
+}
+
+/** Files with at least this many lines show a progress bar on a terminal. */
+const PROGRESS_FROM_LINES = 200;
+
+async function importFile(config: Config, files: string[], dryRun: boolean): Promise<number> {
+  const [file] = files;
+  if (!file || files.length > 1) {
+    process.stderr.write(`steward import needs one CSV file.\n${USAGE}\n`);
+    return 1;
+  }
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (err) {
+    process.stderr.write(`Cannot read ${file}: ${(err as Error).message}\n`);
+    return 1;
+  }
+  const { importCsv, ImportError } = await import("./adapters/dashboard/import.ts");
+  const runtime = await createRuntime(config);
+  const { SingleBar, Presets } = await import("cli-progress");
+  // The bar goes to stderr and only on a terminal, so the per-line report on stdout stays clean to pipe.
+  const bar = process.stderr.isTTY && text.split("\n").length >= PROGRESS_FROM_LINES ? new SingleBar({ stream: process.stderr, clearOnComplete: true }, Presets.shades_classic) : undefined;
+  const counts = { applied: 0, held: 0, skipped: 0, refused: 0 };
+  // Lines written to the terminal under a redrawn bar would be torn apart: they wait for the bar to end.
+  const later: string[] = [];
+  const print = (line: string) => (bar && process.stdout.isTTY ? later.push(line) : process.stdout.write(line));
+  try {
+    const results = await importCsv(runtime.app, text, {
+      dryRun,
+      onLine: (r, done, total) => {
+        counts[r.status]++;
+        if (done === 1) bar?.start(total, 0);
+        bar?.update(done);
+        const line = `line ${r.line}: ${dryRun && (r.status === "applied" || r.status === "held") ? "ok" : r.status} — ${r.message}\n`;
+        print(line);
+      },
+    });
+    bar?.stop();
+    process.stdout.write(later.join(""));
+    const summary = `${results.length} line(s): ${counts.applied} ${dryRun ? "would apply" : "applied"}, ${counts.held} ${dryRun ? "would be held" : "held (partner not linked)"}, ${counts.skipped} skipped, ${counts.refused} refused.`;
+    process.stdout.write(`${summary}${dryRun ? " Dry run: nothing was changed." : ""}\n`);
+    return counts.refused > 0 ? 1 : 0;
+  } catch (err) {
+    bar?.stop();
+    if (err instanceof ImportError) {
+      process.stderr.write(`${err.message}\n`);
+      return 1;
+    }
+    throw err;
   } finally {
     await runtime.close();
   }

@@ -76,6 +76,15 @@ export const configSchema = z.object({
     .transform((s) => Object.fromEntries(s.split(",").map((p) => p.trim()).filter(Boolean).map((p) => p.split("=") as [string, string]))),
   /** Where a DM goes, as a mention, when the member's DMs are closed. */
   DISCORD_DM_FALLBACK_CHANNEL: z.string().default("community"),
+
+  /** The Discourse forum: its address and an admin API key grant and revoke forum badges. */
+  DISCOURSE_URL: optional(url(["http:", "https:"], "https://forum.example.com")),
+  DISCOURSE_API_KEY: optional(z.string().min(1)),
+  DISCOURSE_API_USERNAME: z.string().default("system"),
+  /** The secret set on the forum's webhook (Admin → API → Webhooks); POST /webhooks/discourse is refused without it. */
+  DISCOURSE_WEBHOOK_SECRET: optional(z.string().min(12, "at least 12 characters")),
+  /** The partner dashboard's signing secret (whsec_<base64> as Standard Webhooks gives it, or the raw secret). */
+  PARTNER_WEBHOOK_SECRET: optional(z.string().min(12, "at least 12 characters")),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -94,6 +103,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       throw new ConfigError(`STEWARD_SECRET is ${Buffer.byteLength(c.STEWARD_SECRET)} bytes long; it must be at least 32 bytes (openssl rand -hex 32).`);
     if (c.DISCORD_TOKEN && !c.DISCORD_APPLICATION_ID)
       throw new ConfigError("DISCORD_TOKEN is set, so Discord needs DISCORD_APPLICATION_ID too.");
+    if (c.DISCOURSE_API_KEY && !c.DISCOURSE_URL) throw new ConfigError("DISCOURSE_API_KEY is set, so the forum needs DISCOURSE_URL too.");
     return c;
   }
   const lines = result.error.issues.map((i) => `  ${i.path.join(".")}: expected ${i.message}`);

@@ -1,11 +1,11 @@
 // Wiring only: the runtime, the platform adapters that are configured, the
-// jobs, and the ops server; and shutdown in the right order under a timeout.
+// jobs, and the HTTP server with its webhooks; and shutdown in the right order under a timeout.
 import { registry } from "../commands/index.ts";
 import { stopPictures, warmPictures } from "./chat/pictures/index.ts";
 import type { Config } from "./config.ts";
 import { consoleIsModerator } from "./adapters/console/session.ts";
 import type { Platform } from "./command/types.ts";
-import type { Mounted } from "./http/server.ts";
+import type { Mounted, Route } from "./http/server.ts";
 import { startJobs, type Jobs } from "./jobs/index.ts";
 import type { DeliveryTarget } from "./jobs/target.ts";
 import { createRuntime, type Runtime } from "./runtime.ts";
@@ -46,7 +46,21 @@ async function startAdapters(runtime: Runtime): Promise<Adapter[]> {
     const discord = await startDiscord(runtime, registry);
     adapters.push({ name: "discord", platform: "discord", target: discord.target, isModerator: discord.isModerator, stop: discord.stop });
   }
+  if (config.DISCOURSE_URL && config.DISCOURSE_API_KEY) {
+    const { discourseTarget } = await import("./adapters/forum/target.ts");
+    const target = discourseTarget(runtime.app, { url: config.DISCOURSE_URL, apiKey: config.DISCOURSE_API_KEY, apiUsername: config.DISCOURSE_API_USERNAME });
+    // A forum account never signs in to the dashboard as a moderator.
+    adapters.push({ name: "forum (badges)", platform: "forum", target, isModerator: async () => false, stop: async () => undefined });
+  }
   return adapters;
+}
+
+/** The webhooks the HTTP server takes: each one only when its secret is set (else it answers 404). */
+async function webhookRoutes(runtime: Runtime): Promise<Route[]> {
+  const { app } = runtime;
+  const { discourseWebhook } = await import("./adapters/forum/webhook.ts");
+  const { partnerWebhook } = await import("./adapters/dashboard/webhook.ts");
+  return [discourseWebhook(app), partnerWebhook(app)];
 }
 
 /** The dashboard when STEWARD_PUBLIC_URL turns it on; moderators are re-checked by the platform they signed in from. */
@@ -78,9 +92,12 @@ export async function startSteward(config: Config, extraTargets: DeliveryTarget[
     const jobs = await startJobs(runtime, [...extraTargets, ...adapters.map((a) => a.target)]);
     const ops =
       config.STEWARD_HTTP_PORT !== undefined
-        ? await (await import("./http/server.ts")).startOpsServer(runtime.app, config.STEWARD_HTTP_PORT, { web: await dashboard(runtime, adapters) })
+        ? await (await import("./http/server.ts")).startOpsServer(runtime.app, config.STEWARD_HTTP_PORT, {
+            web: await dashboard(runtime, adapters),
+            routes: await webhookRoutes(runtime),
+          })
         : undefined;
-    if (ops) log.info({ port: ops.port, dashboard: config.STEWARD_PUBLIC_URL ? `${config.STEWARD_PUBLIC_URL}/admin` : "off" }, "health, readiness and metrics served");
+    if (ops) log.info({ port: ops.port, dashboard: config.STEWARD_PUBLIC_URL ? `${config.STEWARD_PUBLIC_URL}/admin` : "off" }, "health, readiness, metrics and webhooks served");
     let stopping: Promise<void> | undefined;
     const stop = () =>
       (stopping ??= (async () => {

@@ -6,7 +6,8 @@ import type { Reply, Form } from "../chat/reply.ts";
 import type { App } from "../app.ts";
 import type { Pack } from "../domain/pack.ts";
 
-export type Platform = "console" | "slack" | "discord";
+/** Where a member has an account. Commands are typed on the first three; forum and dashboard accounts are linked ones that send events. */
+export type Platform = "console" | "slack" | "discord" | "forum" | "dashboard";
 
 /** What an option holds, so adapters can offer the native input (choices, autocomplete, user pickers). */
 export type OptionKind = "string" | "integer" | "number" | "member" | "url" | "program" | "tier" | "activity-kind" | "date" | "text";

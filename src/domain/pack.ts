@@ -51,6 +51,8 @@ export const badgeSchema = z.object({
   shownIn: z.enum(["chat", "forum"]).default("chat"),
   slackUserGroup: z.string().optional(),
   discordRole: z.string().optional(),
+  /** The badge's id on the Discourse forum (Admin → Badges, the number in its address): granted and revoked there. */
+  discourseBadgeId: z.number().int().positive().optional(),
 });
 
 export const questionSchema = z.object({
@@ -59,6 +61,8 @@ export const questionSchema = z.object({
   required: z.boolean().default(true),
   /** "url" answers must be http(s) links; "urls" a comma-separated list of them. */
   type: z.enum(["text", "url", "urls"]).default("text"),
+  /** The answer is the applicant's account there (their partner dashboard id): approval links it to the member. */
+  links: z.enum(["dashboard", "forum"]).optional(),
 });
 
 export const activityKindSchema = z.object({
@@ -97,6 +101,8 @@ export const programSchema = z.object({
   perks: z.array(z.object({ id, name: z.string().min(1), needsFulfilment: z.boolean().default(false) })).default([]),
   /** Channels (names or ids, any platform) whose messages count as contributions. */
   communityChannels: z.array(z.string()).default([]),
+  /** Discourse category ids whose replies count as forum answers for this program's members; empty counts every category. */
+  forumCategories: z.array(z.number().int().positive()).default([]),
   /** Where reviews and reports for this program are posted. */
   moderatorChannel: z.string().default("moderators"),
   reportCron: cron.default("0 9 * * 1"),
@@ -153,6 +159,8 @@ export const packSchema = z
     monthlyReminderDaysBefore: z.number().int().min(0).max(27).default(5),
     /** Announcements for one member within this many minutes go out as one message. */
     batchMinutes: z.number().int().min(0).default(5),
+    /** How forum posts count: a reply is an `answerKind` activity; an accepted solution adds a `solutionKind` one (none: it adds nothing). */
+    forum: z.object({ answerKind: id.default("answer"), solutionKind: id.optional() }).default({ answerKind: "answer" }),
     /** Serve the partner leaderboard to anyone at /leaderboard (off: only moderators see it, in the dashboard). */
     publicLeaderboard: z.boolean().default(false),
   })
@@ -178,6 +186,10 @@ export const packSchema = z
       if (!badgeIds.has(b.badge))
         ctx.addIssue({ code: "custom", path: ["partner", "tierBadges", i, "badge"], message: `unknown badge '${b.badge}'` });
     });
+    for (const key of ["answerKind", "solutionKind"] as const) {
+      const kind = pack.forum[key];
+      if (kind && !kindIds.has(kind)) ctx.addIssue({ code: "custom", path: ["forum", key], message: `unknown activity kind '${kind}'` });
+    }
     const programIds = new Set<string>();
     pack.programs.forEach((p, i) => {
       if (programIds.has(p.id)) ctx.addIssue({ code: "custom", path: ["programs", i, "id"], message: `duplicate program '${p.id}'` });

@@ -1,9 +1,12 @@
 // One HTTP server for operations and the dashboard: /healthz (the process
 // answers; /health is its old name), /readyz (the database, and Redis when
 // configured, reachable), /metrics (Prometheus text from prom-client: process
-// metrics and the outbox backlog), and the web adapter's pages (/admin,
-// /leaderboard) when the dashboard is on.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+// metrics and the outbox backlog), the web adapter's pages (/admin,
+// /leaderboard) when the dashboard is on, and the routes main.ts hands in
+// (the forum and partner dashboard webhooks). A route gets the raw body, as
+// signatures are computed over the exact bytes, read up to a size limit.
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Redis } from "ioredis";
 import { collectDefaultMetrics, Gauge, Registry } from "prom-client";
@@ -28,9 +31,69 @@ function within<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
 
+export interface RouteRequest {
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
+
+export interface RouteResponse {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+/** A webhook: it answers JSON to a POST. */
+export interface Route {
+  method: "POST";
+  path: string;
+  handle(req: RouteRequest): Promise<RouteResponse>;
+}
+
+/** Webhook bodies are a few kilobytes; anything this large is refused before it is read further. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+class BodyTooLarge extends Error {}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  if (Number(req.headers["content-length"] ?? 0) > limit) throw new BodyTooLarge();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new BodyTooLarge();
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function serveRoute(app: App, route: Route, path: string, req: IncomingMessage, res: ServerResponse): void {
+  const json = (status: number, body: Record<string, unknown>) => res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+  if (req.method !== route.method) {
+    res.setHeader("allow", route.method);
+    json(405, { error: `${path} takes ${route.method} only` });
+    return;
+  }
+  readBody(req, MAX_BODY_BYTES)
+    .then((body) => route.handle({ headers: req.headers, body }))
+    .then(
+      (r) => json(r.status, r.body),
+      (err: unknown) => {
+        if (err instanceof BodyTooLarge) {
+          // Not read to the end: the connection closes after the answer.
+          res.writeHead(413, { "content-type": "application/json", connection: "close" }).end(JSON.stringify({ error: `the body is larger than ${MAX_BODY_BYTES} bytes` }));
+          return;
+        }
+        // The sender retries on 5xx; the reference finds the log line.
+        const ref = randomUUID().slice(0, 8);
+        app.log.error({ err, path, ref }, "webhook failed");
+        json(500, { error: `Steward could not handle this event now (reference ${ref}); send it again later.` });
+      },
+    );
+}
+
 export interface OpsOptions {
   host?: string;
   web?: Mounted;
+  routes?: Route[];
 }
 
 export async function startOpsServer(app: App, port: number, options: OpsOptions = {}): Promise<OpsServer> {
@@ -94,6 +157,8 @@ export async function startOpsServer(app: App, port: number, options: OpsOptions
       );
       return;
     }
+    const route = options.routes?.find((r) => r.path === path);
+    if (route) return serveRoute(app, route, path, req, res);
     if (options.web?.owns(path)) return options.web.listener(req, res);
     res.writeHead(404, { "content-type": "text/plain" }).end("Steward: /healthz, /readyz and /metrics live here.\n");
   });

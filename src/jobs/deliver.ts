@@ -291,9 +291,9 @@ async function takeSlot(gate: RateGate, clock: WallClock, target: DeliveryTarget
     if (!r.reserved) throw new GateWait(Math.ceil(r.waitMs));
     wait = r.waitMs;
   }
-  if (limits.perSecond) {
-    // A message that takes several requests takes as many slots of the global limit.
-    const requests = Math.max(1, target.requests?.(message, member) ?? 1);
+  // A message that takes several requests takes as many slots of the global limit; one the target skips takes none.
+  const requests = Math.max(0, target.requests?.(message, member) ?? 1);
+  if (limits.perSecond && requests > 0) {
     const r = await gate.reserve(`${target.name}:*`, (1000 * requests) / limits.perSecond, MAX_GATE_WAIT_MS);
     if (!r.reserved) throw new GateWait(Math.ceil(r.waitMs), true);
     wait = Math.max(wait, r.waitMs);

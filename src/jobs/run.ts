@@ -15,6 +15,7 @@ import { sweepTiers } from "../services/ledger.ts";
 import { enqueueAll } from "../services/outbox.ts";
 import { buildReport } from "../services/reports.ts";
 import { sweepPremium } from "../services/sites.ts";
+import { expireHeldForum } from "../services/forum.ts";
 import type { Tx } from "../store/client.ts";
 import { isUniqueViolation } from "../store/transaction.ts";
 import { dueRun, periodAt, type ScheduledRun, type ScheduleDef } from "./schedules.ts";
@@ -106,6 +107,7 @@ async function execute(app: App, run: ScheduledRun, manual: boolean): Promise<Ru
     case "daily-sweep": {
       const lapsed = await sweepPremium(app);
       const demoted = await sweepTiers(app);
+      await expireHeldForum(app);
       // The sweeps are idempotent by themselves; the row only tells catch-up that today is done.
       await app.db.scheduleRun.createMany({ data: [{ scheduleId: run.def.id, period: run.period }], skipDuplicates: true });
       return done(`${lapsed} site${lapsed === 1 ? "" : "s"} lapsed, ${demoted} member${demoted === 1 ? "" : "s"} moved down a tier`);

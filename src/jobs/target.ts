@@ -40,7 +40,7 @@ export interface DeliveryTarget {
   deliver(message: OutboxMessage, ctx: DeliveryContext): Promise<DeliveryResult>;
   /** Optional: unlimited when absent (the terminal). */
   limits?: DeliveryLimits;
-  /** How many of `limits.perSecond` delivering this message takes (1 when absent): a Discord DM to a new member is two requests. */
+  /** How many of `limits.perSecond` delivering this message takes (1 when absent): a Discord DM to a new member is two requests; 0 for messages the target skips. */
   requests?(message: OutboxMessage, member: Recipient | undefined): number;
 }
 

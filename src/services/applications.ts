@@ -12,6 +12,8 @@ import type { Program, Question } from "../domain/pack.ts";
 import type { Tx } from "../store/client.ts";
 import { audit } from "./audit.ts";
 import { grantBadge } from "./badges.ts";
+import { applyHeldPartnerEvents } from "./partner-events.ts";
+import { accountId, linkInTx } from "./links.ts";
 import { resolveMember, type MemberRef } from "./members.ts";
 import { enqueue } from "./outbox.ts";
 import { findProgram, programBadge } from "./programs.ts";
@@ -172,6 +174,8 @@ export async function decideApplication(app: App, actor: Actor, memberRef: strin
   const program = findProgram(app, programId);
   const member = await resolveMember(app.db, memberRef);
   const now = app.now();
+  // Assigned, not appended to: a retried transaction runs the closure again.
+  let linkedDashboards: string[] = [];
   await transaction(app.db, async (tx) => {
     await lockMember(tx, member.id);
     const pending = await tx.application.findFirst({ where: { memberId: member.id, programId: program.id, state: "pending" }, orderBy: { createdAt: "desc" } });
@@ -189,9 +193,11 @@ export async function decideApplication(app: App, actor: Actor, memberRef: strin
       });
       const badge = programBadge(program);
       if (badge) await grantBadge(app, tx, member.id, badge, actor.memberId, `approved into ${program.name}`);
+      const links = await linkAnswers(app, tx, program, member.id, pending.answers as Answers);
+      linkedDashboards = links.filter((l) => l.platform === "dashboard" && l.linked).map((l) => l.externalId);
       const next = program.commitments.length ? " See what is expected of you with /commitments." : "";
       await enqueue(tx, { kind: "dm", memberId: member.id, reply: reply(`Welcome to ${program.name}! Your application was approved.${next}`) }, { now: app.now(), dedupeKey: `application:${pending.id}:approved` });
-      await audit(tx, actor, "review approve", member.id, { program: program.id, application: pending.id });
+      await audit(tx, actor, "review approve", member.id, { program: program.id, application: pending.id, ...(links.length ? { links } : {}) });
     } else {
       await tx.application.update({ where: { id: pending.id }, data: { state: "rejected", reason: decision.reason, decidedBy: actor.memberId, decidedAt: now } });
       const again = reapplyFrom(program, now).toISOString().slice(0, 10);
@@ -204,5 +210,29 @@ export async function decideApplication(app: App, actor: Actor, memberRef: strin
     }
   });
   app.outboxWritten();
+  // The approval stands either way: an event that fails here stays held, and /link dashboard:<id> applies it later.
+  for (const id of linkedDashboards) await applyHeldPartnerEvents(app, id).catch((err: unknown) => app.log.error({ err, dashboard: id }, "held dashboard events not applied"));
   return { member, program };
+}
+
+/**
+ * Answers to questions marked `links` (the partner dashboard id) become the
+ * member's linked account once a moderator approves them. An account linked
+ * to someone else already is left alone and noted in the audit record.
+ */
+async function linkAnswers(app: App, tx: Tx, program: Program, memberId: string, answers: Answers) {
+  const links: { platform: "dashboard" | "forum"; externalId: string; linked: boolean; reason?: string }[] = [];
+  for (const q of program.questions) {
+    const answer = answers[q.key];
+    if (!q.links || !answer) continue;
+    try {
+      const externalId = accountId(q.links, answer);
+      await linkInTx(app, tx, memberId, q.links, externalId);
+      links.push({ platform: q.links, externalId, linked: true });
+    } catch (err) {
+      if (!(err instanceof UserError)) throw err;
+      links.push({ platform: q.links, externalId: answer.slice(0, 100), linked: false, reason: err.message });
+    }
+  }
+  return links;
 }

@@ -1,6 +1,7 @@
 // Badges held by members. Granting twice, or revoking one not held, changes
-// nothing. Chat roles follow through the outbox, except for badges the pack
-// shows only in the forum (Velo Masters): those are recorded, never a role.
+// nothing. Chat roles follow through the outbox; badges the pack shows only
+// in the forum (Velo Masters) never become a chat role, and go to the forum
+// where the pack maps them to a Discourse badge.
 import type { App } from "../app.ts";
 import { reply } from "../chat/reply.ts";
 import { fillTemplate } from "../domain/partner.ts";
@@ -18,7 +19,7 @@ export async function grantBadge(app: App, tx: Tx, memberId: string, badge: stri
   const held = await tx.badge.findFirst({ where: { memberId, badge, revokedAt: null } });
   if (held) return false;
   const row = await tx.badge.create({ data: { memberId, badge, grantedBy: actor, reason } });
-  if (def.shownIn === "chat") await enqueue(tx, { kind: "badge-grant", memberId, badge }, { now: app.now(), dedupeKey: `badge:${row.id}:grant` });
+  if (def.shownIn === "chat" || def.discourseBadgeId) await enqueue(tx, { kind: "badge-grant", memberId, badge }, { now: app.now(), dedupeKey: `badge:${row.id}:grant` });
   await enqueue(tx, { kind: "dm", memberId, reply: reply(fillTemplate(app.pack.partner.templates.badgeGrantedDm, { badge: def.name, reason })) }, { now: app.now(), dedupeKey: `badge:${row.id}:grant:dm` });
   return true;
 }
@@ -28,7 +29,7 @@ export async function revokeBadge(app: App, tx: Tx, memberId: string, badge: str
   const held = await tx.badge.findFirst({ where: { memberId, badge, revokedAt: null } });
   if (!held) return false;
   await tx.badge.update({ where: { id: held.id }, data: { revokedAt: app.now(), revokedBy: actor, reason } });
-  if (def.shownIn === "chat") await enqueue(tx, { kind: "badge-revoke", memberId, badge, reason }, { now: app.now(), dedupeKey: `badge:${held.id}:revoke` });
+  if (def.shownIn === "chat" || def.discourseBadgeId) await enqueue(tx, { kind: "badge-revoke", memberId, badge, reason }, { now: app.now(), dedupeKey: `badge:${held.id}:revoke` });
   await enqueue(tx, { kind: "dm", memberId, reply: reply(fillTemplate(app.pack.partner.templates.badgeRevokedDm, { badge: def.name, reason })) }, { now: app.now(), dedupeKey: `badge:${held.id}:revoke:dm` });
   return true;
 }

@@ -104,12 +104,13 @@ describe.each(storeKinds)("community programs on %s", (kind) => {
     expect(member.output).toContain("already a member");
   });
 
-  it("Velo Masters' badge is recorded but never becomes a chat role; partner verification grants the Verified Partner badge", async () => {
+  it("Velo Masters' badge is recorded and goes to the forum, never a chat role; partner verification grants the Verified Partner badge", async () => {
     await ok("dave", "/apply velo-masters profiles:https://stackoverflow.com/u/1 experience:years");
     await ok("mod", "/review approve dave velo-masters");
     const dave = await memberId("dave");
     expect(await rt.app.db.badge.count({ where: { memberId: dave, badge: "velo-masters" } })).toBe(1);
-    expect(await rt.app.db.outboxMessage.count({ where: { kind: "badge-grant", memberId: dave } })).toBe(0);
+    // One row, for the forum target (the pack maps it to a Discourse badge); chat targets skip forum badges.
+    expect(await rt.app.db.outboxMessage.count({ where: { kind: "badge-grant", memberId: dave } })).toBe(1);
 
     await ok("erin", "/apply partner dashboard-id:P-123 site:https://client.example.com");
     await ok("mod", "/review approve erin partner");

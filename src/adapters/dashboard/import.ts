@@ -1,0 +1,105 @@
+// `steward import <file.csv>`: partner dashboard events in bulk, one per line
+// (header event,partner,url,kind,role,date), each through the same service
+// call as the webhook. A line is keyed on a hash of its event's content, so
+// an import run twice pays once. --dry-run validates only: it checks every
+// line (format, duplicates within the file and against what was imported
+// before, whether the partner is linked) and writes nothing; whether a site
+// service would then refuse (a site already submitted) shows in the real run.
+import { parse } from "csv-parse/sync";
+import type { App } from "../../app.ts";
+import { checkPartnerEvent } from "../../domain/dashboard.ts";
+import { describeEarlier, importKey, receivePartnerEvent } from "../../services/partner-events.ts";
+
+export const IMPORT_HEADER = ["event", "partner", "url", "kind", "role", "date"] as const;
+
+export type LineStatus = "applied" | "held" | "skipped" | "refused";
+
+export interface LineResult {
+  line: number;
+  status: LineStatus;
+  message: string;
+}
+
+export class ImportError extends Error {}
+
+interface Row {
+  line: number;
+  fields?: string[];
+  error?: string;
+}
+
+/**
+ * Rows with their line numbers. Each line is parsed on its own (an event is
+ * one line: no field holds a line break), so a line with a stray quote is
+ * refused alone instead of swallowing the lines after it.
+ */
+export function readCsv(text: string): Row[] {
+  const rows: Row[] = [];
+  text
+    .replace(/^\uFEFF/, "")
+    .split(/\r?\n/)
+    .forEach((raw, i) => {
+      if (!raw.trim()) return;
+      try {
+        const [fields] = parse(raw, { relax_column_count: true }) as string[][];
+        rows.push({ line: i + 1, fields: fields ?? [] });
+      } catch (err) {
+        rows.push({ line: i + 1, error: `not readable as CSV (${(err as Error).message.split(":")[0]}); quote a field that holds a comma, and double the quotes inside it` });
+      }
+    });
+  return rows;
+}
+
+export interface ImportOptions {
+  dryRun?: boolean;
+  onLine?: (result: LineResult, done: number, total: number) => void;
+}
+
+export async function importCsv(app: App, text: string, options: ImportOptions = {}): Promise<LineResult[]> {
+  if (text.includes("\u0000")) throw new ImportError("The file contains NUL characters: it is not a CSV text file.");
+  const rows = readCsv(text);
+  const header = rows.shift();
+  const names = header?.fields?.map((f) => f.trim().toLowerCase());
+  if (!names || names.join(",") !== IMPORT_HEADER.join(","))
+    throw new ImportError(`The first line must be the header ${IMPORT_HEADER.join(",")}${names ? ` (found ${names.join(",").slice(0, 120)})` : ""}.`);
+  const seen = new Map<string, number>();
+  const results: LineResult[] = [];
+  for (const row of rows) {
+    const result = await importRow(app, row, seen, options.dryRun ?? false);
+    results.push(result);
+    options.onLine?.(result, results.length, rows.length);
+  }
+  return results;
+}
+
+async function importRow(app: App, row: Row, seen: Map<string, number>, dryRun: boolean): Promise<LineResult> {
+  const { line } = row;
+  if (!row.fields) return { line, status: "refused", message: row.error ?? "not readable" };
+  if (row.fields.length !== IMPORT_HEADER.length)
+    return { line, status: "refused", message: `expected ${IMPORT_HEADER.length} fields (${IMPORT_HEADER.join(",")}), found ${row.fields.length}` };
+  const [type, partner, url, kind, role, date] = row.fields.map((f) => f.trim()) as [string, string, string, string, string, string];
+  const checked = checkPartnerEvent(app.pack, { type, data: { partner, url, kind, role, at: date } });
+  if ("problems" in checked) return { line, status: "refused", message: checked.problems.join("; ") };
+  const key = importKey(checked.event);
+  const earlier = seen.get(key);
+  if (earlier !== undefined) return { line, status: "skipped", message: `duplicate of line ${earlier}` };
+  seen.set(key, line);
+  if (dryRun) {
+    const before = await app.db.inboundEvent.findUnique({ where: { key } });
+    if (before) return { line, status: "skipped", message: describeEarlier(before) };
+    const linked = await app.db.identity.findUnique({ where: { platform_externalId: { platform: "dashboard", externalId: checked.event.partner } } });
+    return linked
+      ? { line, status: "applied", message: `would apply ${type}` }
+      : { line, status: "held", message: `would be held: dashboard id ${checked.event.partner} is not linked to a member` };
+  }
+  const outcome = await receivePartnerEvent(app, "import", key, checked.event);
+  switch (outcome.status) {
+    case "duplicate":
+      return { line, status: "skipped", message: outcome.result };
+    case "applied":
+    case "held":
+      return { line, status: outcome.status, message: outcome.result };
+    default:
+      return { line, status: "refused", message: outcome.result };
+  }
+}

@@ -1,0 +1,137 @@
+// Partner dashboard in: Standard Webhooks-signed events through the real HTTP
+// server on an ephemeral port become the same service calls the moderator
+// commands make. PGlite always, Postgres when DATABASE_URL is set.
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { partnerWebhook } from "../../src/adapters/dashboard/webhook.ts";
+import { startOpsServer, type OpsServer } from "../../src/http/server.ts";
+import { ChatDriver } from "../helpers/chat.ts";
+import { storeKinds, testRuntime, type TestRuntime } from "../helpers/runtime.ts";
+import { partnerHeaders, post } from "../helpers/webhooks.ts";
+
+const SECRET = `whsec_${Buffer.from("partner-dashboard-signing-key").toString("base64")}`;
+const SITE = "https://studio.example.com";
+
+describe.each(storeKinds)("partner dashboard webhooks on %s", (kind) => {
+  let rt: TestRuntime;
+  let server: OpsServer;
+  let chat: ChatDriver;
+  let n = 0;
+
+  const url = () => `http://127.0.0.1:${server.port}/webhooks/partner`;
+  const event = (type: string, data: Record<string, string>) => JSON.stringify({ type, data: { partner: "P-1", url: SITE, kind: "editorx", role: "owner", at: "2026-11-25", ...data } });
+  const send = (body: string, id = `msg_${++n}`, headers: Record<string, string> = {}) => post(url(), body, { ...partnerHeaders(SECRET, body, id), ...headers });
+  const balance = async (handle: string) => {
+    const m = await rt.app.db.member.findUniqueOrThrow({ where: { handle }, include: { balance: true } });
+    return m.balance?.points ?? 0;
+  };
+
+  beforeEach(async () => {
+    rt = await testRuntime(kind, { PARTNER_WEBHOOK_SECRET: SECRET });
+    server = await startOpsServer(rt.app, 0, { host: "127.0.0.1", routes: [partnerWebhook(rt.app)] });
+    chat = new ChatDriver(rt);
+    await chat.ok("alice", "/tier");
+    await chat.ok("mod", "/link dashboard:P-1 alice");
+  });
+  afterEach(async () => {
+    await server.close();
+    await rt.close();
+  });
+
+  it("site.published pays once; site.premium_expired takes the points back exactly once, however often it is sent", async () => {
+    expect((await send(event("site.published", {}), "msg_pub")).body).toMatchObject({ status: "applied" });
+    expect((await send(event("site.published", {}), "msg_pub")).body.status).toBe("duplicate");
+    expect(await balance("alice")).toBe(300);
+
+    const expired = event("site.premium_expired", {});
+    expect((await send(expired, "msg_exp")).body).toMatchObject({ status: "applied" });
+    expect((await send(expired, "msg_exp")).body).toMatchObject({ status: "duplicate" });
+    // The same event under a new id (the dashboard sent it twice): the site service refuses, nothing moves.
+    expect((await send(expired, "msg_exp_2")).body).toMatchObject({ status: "refused" });
+    expect(await balance("alice")).toBe(0);
+    const entries = await rt.app.db.ledgerEntry.findMany({ orderBy: { id: "asc" } });
+    expect(entries.map((e) => e.delta)).toEqual([300, -300]);
+    expect(entries[1]?.actor).toBe("partner-dashboard");
+    expect(await chat.ok("alice", "/site list")).toContain("premium lapsed");
+
+    expect((await send(event("site.premium_reactivated", {}))).body.status).toBe("applied");
+    expect((await send(event("site.published", { at: "2026-11-26" }))).body.status).toBe("applied");
+    expect(await balance("alice")).toBe(300);
+    expect((await send(event("site.contributor_removed", {}))).body.status).toBe("applied");
+    expect(await balance("alice")).toBe(0);
+    expect((await send(event("certification.earned", { kind: "velo", url: "" }))).body.status).toBe("applied");
+    expect(await balance("alice")).toBe(100);
+  });
+
+  it("refuses missing, wrong, stale and future signatures with 401; accepts any one of several signatures", async () => {
+    const body = event("site.published", {});
+    const now = Math.floor(Date.now() / 1000);
+    expect((await post(url(), body, {})).status).toBe(401);
+    expect((await send(body, "m1", { "webhook-signature": "v1,AAAA" })).status).toBe(401);
+    expect((await post(url(), body, partnerHeaders(SECRET, body, "m2", now - 301))).status).toBe(401);
+    expect((await post(url(), body, partnerHeaders(SECRET, body, "m3", now + 301))).status).toBe(401);
+    const h = partnerHeaders(SECRET, body, "m4");
+    expect((await post(url(), body, { ...h, "webhook-timestamp": `${h["webhook-timestamp"]}abc` })).status).toBe(401);
+    expect((await post(url(), body.replace("P-1", "P-2"), h)).status).toBe(401);
+    expect(await rt.app.db.inboundEvent.count()).toBe(0);
+    // During a secret rotation the dashboard signs with both: one matching is enough.
+    const both = { ...h, "webhook-signature": `v1,bm90LXRoaXMtb25l ${h["webhook-signature"]}` };
+    expect((await post(url(), body, both)).body.status).toBe("applied");
+  });
+
+  it("a raw secret (not whsec_) signs with its own bytes", async () => {
+    await server.close();
+    await rt.close();
+    rt = await testRuntime(kind, { PARTNER_WEBHOOK_SECRET: "plain-secret-value" });
+    server = await startOpsServer(rt.app, 0, { host: "127.0.0.1", routes: [partnerWebhook(rt.app)] });
+    const body = event("site.published", {});
+    expect((await post(url(), body, partnerHeaders("plain-secret-value", body, "raw1"))).body.status).toBe("held");
+  });
+
+  it("bad events get 400 naming each problem and store nothing", async () => {
+    const r = await send(JSON.stringify({ type: "site.exploded", data: { partner: "P 1", url: "ftp://x", role: "boss", at: "2026-02-30" } }));
+    expect(r.status).toBe(400);
+    for (const part of ["site.exploded", "not a dashboard id", "https://", "role must be owner or collaborator", "2026-02-30"]) expect(String(r.body.error)).toContain(part);
+    expect((await send("[]")).status).toBe(400);
+    expect((await send("nope")).status).toBe(400);
+    expect((await send(event("site.published", { kind: "wordpress" }))).status).toBe(400);
+    expect(await rt.app.db.inboundEvent.count()).toBe(0);
+  });
+
+  it("an event for an unknown partner is held, listed to moderators, and applied once when linked (also from an approved application)", async () => {
+    const body = JSON.stringify({ type: "site.published", data: { partner: "P-9", url: "https://bobs.example.com", kind: "classic", role: "owner" } });
+    expect((await send(body, "held-1")).body.status).toBe("held");
+    expect((await send(body, "held-1")).body.status).toBe("duplicate");
+    expect(await chat.ok("mod", "/link pending")).toContain("dashboard:P-9");
+
+    await chat.ok("bob", "/apply partner dashboard-id:P-9 site:https://client.example.com");
+    await chat.ok("mod", "/review approve bob partner");
+    expect(await balance("bob")).toBe(100);
+    expect(await rt.app.db.inboundEvent.count({ where: { status: "held" } })).toBe(0);
+    expect(await chat.ok("mod", "/link pending")).not.toContain("P-9");
+    // Linking again changes nothing and pays nothing.
+    expect((await chat.say("mod", "/link dashboard:P-9 bob")).output).toContain("already linked");
+    expect(await balance("bob")).toBe(100);
+  });
+
+  it("a held event that fails while being applied stays held, and linking the id again applies it", async () => {
+    // Held under a site kind the operator's pack no longer has: applying it throws (not a user error).
+    const row = await rt.app.db.inboundEvent.create({
+      data: { source: "partner", key: "partner:broken", type: "site.published", subject: "P-5", status: "held", payload: { type: "site.published", partner: "P-5", url: "https://bob.example.com", kind: "retired-kind", role: "owner" } },
+    });
+    await chat.ok("bob", "/tier");
+    expect((await chat.say("mod", "/link dashboard:P-5 bob")).status).toBe("internal-error");
+    expect((await rt.app.db.inboundEvent.findUniqueOrThrow({ where: { id: row.id } })).status).toBe("held");
+    await rt.app.db.inboundEvent.update({ where: { id: row.id }, data: { payload: { type: "site.published", partner: "P-5", url: "https://bob.example.com", kind: "classic", role: "owner" } } });
+    expect(await chat.ok("mod", "/link dashboard:P-5 bob")).toContain("1 held dashboard event(s) applied");
+    expect(await balance("bob")).toBe(100);
+  });
+
+  it("answers 404 when no secret is configured", async () => {
+    await server.close();
+    await rt.close();
+    rt = await testRuntime(kind);
+    server = await startOpsServer(rt.app, 0, { host: "127.0.0.1", routes: [partnerWebhook(rt.app)] });
+    const body = event("site.published", {});
+    expect((await post(url(), body, partnerHeaders(SECRET, body, "x"))).status).toBe(404);
+  });
+});
