@@ -1,7 +1,8 @@
 // `steward` on the command line:
 //   steward chat [--as NAME]        the terminal chat (npm start), plus Slack/Discord when configured
 //   steward serve                   production: Slack/Discord, jobs and /health, no terminal
-//   steward run --as NAME "/tier"   one command; exit 0 ok, 1 user error, 2 internal error
+//   steward run --as NAME "/tier"   one command; exit 0 ok, 1 user error, 2 internal error,
+//                                   3 the data folder is in use, 4 the database is unavailable
 //   steward migrate                 apply database migrations
 import { userInfo } from "node:os";
 import { createInterface } from "node:readline";
@@ -15,14 +16,20 @@ import { startSteward } from "./main.ts";
 import { PackError } from "./programs/load.ts";
 import { createRuntime } from "./runtime.ts";
 import { consoleMessageHandler } from "./services/activities.ts";
+import { DataDirLockedError } from "./store/lock.ts";
 import { MigrationError } from "./store/migrate.ts";
+import { isDatabaseUnavailable } from "./store/unavailable.ts";
 
 const USAGE = `Usage:
   steward chat [--as NAME]          chat with Steward in the terminal (npm start); Slack/Discord run too when configured
   steward serve                     run Slack/Discord, schedules and delivery without a terminal (production)
-  steward run --as NAME "/command"  run one command, print the reply (exit 0 ok, 1 user error, 2 internal error)
+  steward run --as NAME "/command"  run one command, print the reply (exit 0 ok, 1 user error, 2 internal error,
+                                    3 another Steward has the data folder open, 4 the database is unavailable)
   steward migrate                   apply database migrations
 Configuration comes from environment variables: see .env.example.`;
+
+const EXIT = { ok: 0, "user-error": 1, "internal-error": 2, unavailable: 4 } as const;
+const EXIT_FOLDER_IN_USE = 3;
 
 async function main(argv: string[]): Promise<number> {
   const [verb = "chat", ...rest] = argv;
@@ -69,7 +76,7 @@ async function runOnce(config: Config, as: string | undefined, line: string): Pr
       /* until nothing is due */
     }
     if (lines.length) process.stdout.write(`${lines.join("\n")}\n`);
-    return result.status === "ok" ? 0 : result.status === "user-error" ? 1 : 2;
+    return EXIT[result.status];
   } finally {
     await runtime.close();
   }
@@ -146,6 +153,15 @@ main(process.argv.slice(2)).then(
     if (err instanceof ConfigError || err instanceof PackError || err instanceof MigrationError) {
       process.stderr.write(`${err.message}\n`);
       process.exit(2);
+    }
+    // The operator's next step is plain in both cases: one line, a code a script can test, no stack.
+    if (err instanceof DataDirLockedError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(EXIT_FOLDER_IN_USE);
+    }
+    if (isDatabaseUnavailable(err)) {
+      process.stderr.write(`Steward stopped: the database is unavailable (${(err as Error).message.trim().split("\n").pop()}); nothing was recorded, try again.\n`);
+      process.exit(EXIT.unavailable);
     }
     process.stderr.write(`Steward stopped: ${(err as Error).stack ?? String(err)}\n`);
     process.exit(2);

@@ -7,6 +7,7 @@ import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import { PrismaClient } from "../generated/prisma/client.ts";
+import { lockDataDir, type DataDirLock } from "./lock.ts";
 
 export type Db = PrismaClient;
 /** What a service's transaction callback receives. */
@@ -44,9 +45,19 @@ export async function pgliteTemplate(prepare: (sql: SqlRunner) => Promise<unknow
 }
 
 async function openPglite(dataDir: string, template?: Blob): Promise<Store & { lite: PGlite }> {
-  if (dataDir !== "memory") mkdirSync(dataDir, { recursive: true });
-  const lite = dataDir === "memory" ? new PGlite(template ? { loadDataDir: template } : {}) : new PGlite(dataDir);
-  await lite.waitReady;
+  let lock: DataDirLock | undefined;
+  if (dataDir !== "memory") {
+    mkdirSync(dataDir, { recursive: true });
+    lock = await lockDataDir(dataDir);
+  }
+  let lite: PGlite;
+  try {
+    lite = dataDir === "memory" ? new PGlite(template ? { loadDataDir: template } : {}) : new PGlite(dataDir);
+    await lite.waitReady;
+  } catch (err) {
+    lock?.release();
+    throw err;
+  }
   const db = new PrismaClient({ adapter: new PrismaPGlite(lite) });
   return {
     db,
@@ -59,8 +70,12 @@ async function openPglite(dataDir: string, template?: Blob): Promise<Store & { l
       query: async <T,>(sql: string, params: unknown[] = []) => (await lite.query<T>(sql, params)).rows,
     },
     close: async () => {
-      await db.$disconnect();
-      await lite.close();
+      try {
+        await db.$disconnect();
+        await lite.close();
+      } finally {
+        lock?.release();
+      }
     },
   };
 }

@@ -6,6 +6,7 @@ import type { App } from "../../app.ts";
 import { renderText } from "../../chat/text.ts";
 import type { Form } from "../../chat/reply.ts";
 import { dispatch, type Registry } from "../../command/dispatch.ts";
+import { failureReply } from "../../command/failure.ts";
 import { parseLine, tokenize } from "../../command/parse.ts";
 import type { Actor, CommandContext } from "../../command/types.ts";
 import { actorFor } from "../../services/members.ts";
@@ -38,7 +39,17 @@ export class ConsoleSession {
     return actorFor(this.app, "console", this.handle, this.handle, () => moderators.includes(this.handle.toLowerCase()));
   }
 
+  /** Never throws: a failure (the database down, a fault of ours) is answered like any reply. */
   async handleLine(line: string, ask?: Ask): Promise<LineResult> {
+    try {
+      return await this.answer(line, ask);
+    } catch (err) {
+      const reply = failureReply(this.app.log, err, { actor: this.handle, channel: this.channel });
+      return { output: renderText(reply), status: reply.status };
+    }
+  }
+
+  private async answer(line: string, ask?: Ask): Promise<LineResult> {
     const text = line.trim();
     if (!text) return { output: "", status: "ok" };
     if (!text.startsWith("/")) {
