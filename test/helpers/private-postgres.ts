@@ -11,8 +11,9 @@ export interface PrivatePostgres {
   port: number;
   /** The `postgres` database on it. */
   url: string;
+  /** Starts it unless it runs. */
   start(): void;
-  /** Stops at once (`-m immediate`), as a crash or a failover would. */
+  /** Stops it at once (`-m immediate`), as a crash or a failover would, unless it is stopped. */
   stop(): void;
   destroy(): void;
 }
@@ -54,17 +55,22 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   run("initdb", ["-D", data, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8"]);
   const port = await freePort();
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=60`;
+  let running = false;
   const server: PrivatePostgres = {
     port,
     url: `postgresql://postgres@127.0.0.1:${port}/postgres`,
-    start: () => run("pg_ctl", ["-D", data, "-o", options, "-l", join(dir, "log"), "-w", "start"]),
-    stop: () => run("pg_ctl", ["-D", data, "-m", "immediate", "-w", "stop"]),
+    start: () => {
+      if (running) return;
+      run("pg_ctl", ["-D", data, "-o", options, "-l", join(dir, "log"), "-w", "start"]);
+      running = true;
+    },
+    stop: () => {
+      if (!running) return;
+      run("pg_ctl", ["-D", data, "-m", "immediate", "-w", "stop"]);
+      running = false;
+    },
     destroy: () => {
-      try {
-        server.stop();
-      } catch {
-        /* already stopped */
-      }
+      server.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };

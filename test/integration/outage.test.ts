@@ -6,7 +6,7 @@ import { existsSync } from "node:fs";
 import { Writable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { pino } from "pino";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { registry } from "../../commands/index.ts";
 import { ConsoleSession } from "../../src/adapters/console/session.ts";
 import { UNAVAILABLE_TEXT } from "../../src/command/failure.ts";
@@ -49,6 +49,8 @@ describe.skipIf(!haveServer)("database outage (needs PostgreSQL server binaries 
     pg = await startPrivatePostgres();
   }, 60_000);
   afterAll(() => pg?.destroy());
+  // A test that failed half-way leaves the server stopped: the next one starts from a running server.
+  beforeEach(() => pg.start());
 
   async function runtimeOnPrivateServer(log = capturedLogger()): Promise<Runtime & { lines: ReturnType<typeof capturedLogger>["lines"] }> {
     const runtime = await createRuntime(testConfig({ DATABASE_URL: pg.url }), { log: log.log });
