@@ -3,12 +3,19 @@
 // is small (default; each drill under a minute) or full. PGlite in memory unless DATABASE_URL is set;
 // the process and outage drills start their own data folders and their own PostgreSQL server.
 import { hostileDrill } from "./hostile.ts";
+import { outageDrill } from "./outage.ts";
+import { sigkillDrill, twoProcessesDrill } from "./processes.ts";
 import { replayDrill } from "./replay.ts";
+import { slackDrill } from "./slack.ts";
 import { seeded, type Drill, type DrillResult } from "./lib.ts";
 
 const drills: Record<string, { title: string; run: Drill }> = {
   hostile: { title: "(a) hostile command lines", run: hostileDrill },
   replay: { title: "(b) concurrent replays", run: replayDrill },
+  "two-processes": { title: "(c) two processes, one data folder", run: twoProcessesDrill },
+  sigkill: { title: "(d) SIGKILL during writes", run: sigkillDrill },
+  outage: { title: "(e) PostgreSQL stopped and started", run: outageDrill },
+  slack: { title: "(f) Slack deliveries ×3", run: slackDrill },
 };
 
 const asked = process.argv.slice(2);
