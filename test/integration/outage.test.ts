@@ -2,6 +2,7 @@
 // test's own that it stops and starts: the terminal chat answers "the database is unavailable;
 // nothing was recorded" and recovers by itself, `steward run` ends with exit code 4 and one line,
 // delivery and the scheduler back off (a bounded number of log lines) and resume by themselves.
+import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { Writable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -10,6 +11,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { registry } from "../../commands/index.ts";
 import { ConsoleSession } from "../../src/adapters/console/session.ts";
 import { UNAVAILABLE_TEXT } from "../../src/command/failure.ts";
+import { startJobs } from "../../src/jobs/index.ts";
 import { startInProcessDelivery, startInProcessScheduler } from "../../src/jobs/in-process.ts";
 import type { DeliveryTarget } from "../../src/jobs/target.ts";
 import { createRuntime, type Runtime } from "../../src/runtime.ts";
@@ -108,6 +110,41 @@ describe.skipIf(!haveServer)("database outage (needs PostgreSQL server binaries 
       await runtime.close();
     }
   }, 120_000);
+
+  it.skipIf(!process.env.REDIS_URL)("BullMQ (needs REDIS_URL): a delivery job waits out an outage longer than BullMQ's own retries, and delivers when the database is back", async () => {
+    const runtime = await runtimeOnPrivateServer();
+    const delivered: string[] = [];
+    const target: DeliveryTarget = {
+      name: "console",
+      deliver: async (_m, ctx) => {
+        delivered.push(ctx.dedupeKey);
+        return "delivered";
+      },
+    };
+    const jobs = await startJobs(runtime, [target], { redisUrl: process.env.REDIS_URL, prefix: `steward-outage-${randomUUID()}`, catchUp: false });
+    try {
+      // Due in a moment, so the job is queued by hand (as the sweep would) while the server is stopped.
+      const availableAt = new Date(Date.now() + 1000);
+      await runtime.app.db.$transaction((tx) =>
+        enqueue(tx, { kind: "post", channel: "announcements", reply: { text: "after", blocks: [], visibility: "public", status: "ok" } }, { dedupeKey: "bull-outage", now: runtime.app.now(), availableAt }),
+      );
+      const row = await runtime.app.db.outboxMessage.findFirstOrThrow({ where: { dedupeKey: "bull-outage" } });
+      pg.stop();
+      await sleep(1000);
+      await jobs.bull?.deliveryQueue.add("deliver", { outboxId: row.id }, { jobId: `outbox-${row.id}-${row.attempts}` });
+      // Longer than BullMQ's five attempts (1 + 2 + 4 + 8 + 16 s): a job that failed for good would keep the row from ever going out.
+      await sleep(35_000);
+      const warnings = runtime.lines.filter((l) => l.msg === "database unavailable; jobs wait and try again");
+      expect(warnings.length).toBeGreaterThan(0);
+      expect(warnings.length).toBeLessThanOrEqual(8);
+      pg.start();
+      await until("the row to be delivered", () => delivered.includes("bull-outage"), 120_000);
+      expect(delivered).toEqual(["bull-outage"]);
+    } finally {
+      await jobs.stop();
+      await runtime.close();
+    }
+  }, 240_000);
 
   it("a scheduled run that fails while the database is down is tried again with backoff and runs once it is back", async () => {
     const runtime = await runtimeOnPrivateServer();
