@@ -25,7 +25,8 @@ async function withFolder<T>(dir: string, read: (db: PGlite) => Promise<T>): Pro
 
 const sitesIn = (dir: string) => withFolder(dir, async (db) => new Set((await db.query<{ url: string }>("SELECT url FROM sites")).rows.map((r) => r.url)));
 
-export const twoProcessesDrill: Drill = async () => {
+export const twoProcessesDrill: Drill = async ({ size }) => {
+  const tries = size === "full" ? 6 : 2;
   const dir = mkdtempSync(join(tmpdir(), "steward-drill-c-"));
   const env = { STEWARD_DATA_DIR: dir };
   const problems: string[] = [];
@@ -44,7 +45,7 @@ export const twoProcessesDrill: Drill = async () => {
   // A chat holds the folder while `steward run` tries, then two `steward run` start at once.
   const chat = startSteward(["chat", "--as", "alice"], env);
   await chat.waitFor(/terminal chat/);
-  for (let i = 0; i < 3; i++) {
+  for (let i = 0; i < tries; i++) {
     chat.process.stdin.write(`/site submit https://chat${i}.example.com kind:classic\n`);
     await chat.waitFor(new RegExp(`Submitted https://chat${i}\\.example\\.com`));
     reported.push(`https://chat${i}.example.com`);
@@ -54,7 +55,7 @@ export const twoProcessesDrill: Drill = async () => {
   chat.process.stdin.end("/quit\n");
   if ((await chat.done).code !== 0) problems.push("the chat did not end cleanly");
   const refusedBesideChat = refusals;
-  for (let round = 0; round < 3; round++) {
+  for (let round = 0; round < tries; round++) {
     const urls = [`https://pair${round}a.example.com`, `https://pair${round}b.example.com`];
     const results = await Promise.all(urls.map((url) => steward(["run", "--as", "carol", `/site submit ${url} kind:classic`], env)));
     results.forEach((r, i) => judge(r, urls[i] as string, "two steward run at once"));
@@ -63,13 +64,13 @@ export const twoProcessesDrill: Drill = async () => {
   const lost = reported.filter((url) => !present.has(url));
   for (const url of lost.slice(0, 3)) problems.push(`reported written, missing after reopening: ${url}`);
   return {
-    pass: refusedBesideChat === 3 && unclear === 0 && lost.length === 0,
-    figures: `${refusals} refusals (exit 3, one line; ${refusedBesideChat}/3 beside an open chat), ${unclear} unclear failures, ${reported.length} writes reported, ${lost.length} lost`,
+    pass: refusedBesideChat === tries && unclear === 0 && lost.length === 0,
+    figures: `${refusals} refusals (exit 3, one line; ${refusedBesideChat}/${tries} beside an open chat), ${unclear} unclear failures, ${reported.length} writes reported, ${lost.length} lost`,
     problems,
   };
 };
 
-export const sigkillDrill: Drill = async ({ rand }) => {
+export const sigkillDrill: Drill = async ({ rand, size }) => {
   const dir = mkdtempSync(join(tmpdir(), "steward-drill-d-"));
   const env = { STEWARD_DATA_DIR: dir };
   const members = ["alice", "bob", "carol", "dan"];
@@ -77,7 +78,7 @@ export const sigkillDrill: Drill = async ({ rand }) => {
   let acknowledged = 0;
   let lost = 0;
   let mismatches = 0;
-  const rounds = 3;
+  const rounds = size === "full" ? 8 : 2;
   for (let round = 0; round < rounds; round++) {
     const chat = startSteward(["chat", "--as", "mod"], env);
     await chat.waitFor(/terminal chat/);
