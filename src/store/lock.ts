@@ -1,7 +1,9 @@
 // One process per embedded data folder. PGlite has no lock of its own: two
 // processes on one folder each work on their own copy in memory and write
 // their pages over each other's, so one process's writes vanish without an
-// error. The lock is a file in the folder naming its owner (pid and a nonce).
+// error. The lock is a file in the folder naming its owner: pid, a nonce, and on Linux the
+// process's start time, so a pid that a restarted container (or a long uptime) gave to another
+// process is not mistaken for the owner.
 //
 // Why not proper-lockfile: it judges a lock stale by its age (an mtime it
 // refreshes on a timer), so a killed process blocks the folder until the age
@@ -32,6 +34,22 @@ export interface DataDirLock {
 interface Owner {
   pid: number;
   nonce: string;
+  /** Clock ticks after boot the process started at (Linux); absent elsewhere. */
+  started?: string;
+}
+
+/** Nonces of the locks this process holds: its own pid in a lock is a previous process's only if the nonce is not one of these. */
+const heldHere = new Set<string>();
+
+/** Field 22 of /proc/PID/stat; undefined where there is no /proc. */
+function startTimeOf(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // The command name (field 2) may hold spaces and parentheses: count from the last ")".
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+  } catch {
+    return undefined;
+  }
 }
 
 function code(err: unknown): string | undefined {
@@ -46,19 +64,22 @@ function readOwner(path: string): Owner | undefined {
     if (code(err) === "ENOENT") return undefined;
     throw err;
   }
-  const [pid, nonce] = text.trim().split(/\s+/);
-  return { pid: Number(pid), nonce: nonce ?? "" };
+  const [pid, nonce, started] = text.trim().split(/\s+/);
+  return { pid: Number(pid), nonce: nonce ?? "", ...(started ? { started } : {}) };
 }
 
-export function isAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
+/** Whether the lock's owner still runs. */
+function ownerAlive(owner: Owner): boolean {
+  if (!Number.isInteger(owner.pid) || owner.pid <= 0) return false;
+  if (owner.pid === process.pid) return heldHere.has(owner.nonce);
   try {
-    process.kill(pid, 0);
-    return true;
+    process.kill(owner.pid, 0);
   } catch (err) {
     // EPERM: it runs, as another user.
-    return code(err) === "EPERM";
+    if (code(err) !== "EPERM") return false;
   }
+  const started = startTimeOf(owner.pid);
+  return owner.started === undefined || started === undefined || started === owner.started;
 }
 
 function unlinkQuietly(path: string): void {
@@ -76,7 +97,7 @@ function unlinkQuietly(path: string): void {
 export async function lockDataDir(dataDir: string, shownAs = dataDir): Promise<DataDirLock> {
   const path = join(dataDir, LOCK_FILE);
   const me: Owner = { pid: process.pid, nonce: randomUUID() };
-  const line = `${me.pid} ${me.nonce}\n`;
+  const line = `${me.pid} ${me.nonce} ${startTimeOf(me.pid) ?? ""}`.trim() + "\n";
   // Written under a private name, then linked into place: link() creates the lock only if there is
   // none (like O_EXCL), and nobody ever reads it half written.
   const draft = `${path}.${me.nonce}`;
@@ -91,7 +112,7 @@ export async function lockDataDir(dataDir: string, shownAs = dataDir): Promise<D
       }
       const owner = readOwner(path);
       if (!owner) continue;
-      if (isAlive(owner.pid)) throw new DataDirLockedError(shownAs, owner.pid);
+      if (ownerAlive(owner)) throw new DataDirLockedError(shownAs, owner.pid);
       // Its owner died without releasing it. Of several starters that all saw it dead, only the
       // one that creates the claim named after this lock's nonce removes it, and only after
       // reading it again under the claim: a lock a faster starter has taken since is never removed.
@@ -122,9 +143,11 @@ export async function lockDataDir(dataDir: string, shownAs = dataDir): Promise<D
 
 function ownLock(path: string, nonce: string): DataDirLock {
   let held = true;
+  heldHere.add(nonce);
   const release = () => {
     if (!held) return;
     held = false;
+    heldHere.delete(nonce);
     process.off("exit", release);
     // Never remove a lock that is not ours (one taken over after we were presumed dead).
     if (readOwner(path)?.nonce === nonce) unlinkQuietly(path);
