@@ -90,7 +90,7 @@ export async function applyTier(app: App, tx: Tx, memberId: string, points: numb
       for (const badge of badgesFor(partner, event.to)) await grantBadge(app, tx, memberId, badge, "system", `reached ${tier.name}`);
     } else if (event.type === "at-risk") {
       const tier = tierById(partner.tiers, event.tier);
-      const lapsed = await tx.site.findMany({ where: { memberId, state: { in: ["lapsed", "removed", "withdrawn"] } }, select: { url: true }, orderBy: { stateChangedAt: "desc" }, take: 10 });
+      const lapsed = await tx.site.findMany({ where: { memberId, state: { in: ["lapsed", "removed", "withdrawn", "disowned"] } }, select: { url: true }, orderBy: { stateChangedAt: "desc" }, take: 10 });
       const values = {
         name: member.displayName,
         tier: tier.name,
@@ -111,14 +111,19 @@ export async function applyTier(app: App, tx: Tx, memberId: string, points: numb
   return decision.events;
 }
 
-/** Lets grace periods run out: demotes members at risk whose balance has not recovered. Run daily. */
+/**
+ * Lets grace periods run out: demotes members at risk whose balance has not recovered. Also puts at risk
+ * a member whose points fell below their tier without an entry of their own saying so (a migration's
+ * reversals). Run daily.
+ */
 export async function sweepTiers(app: App): Promise<number> {
-  const due = await app.db.balance.findMany({ where: { atRiskSince: { lte: demotionCutoff(app.pack.partner, app.now()) } }, select: { memberId: true } });
+  const unwarned = app.pack.partner.tiers.map((t) => ({ tier: t.id, points: { lt: t.threshold }, atRiskSince: null }));
+  const due = await app.db.balance.findMany({ where: { OR: [{ atRiskSince: { lte: demotionCutoff(app.pack.partner, app.now()) } }, ...unwarned] }, select: { memberId: true } });
   let demoted = 0;
   for (const { memberId } of due) {
     const events = await app.db.$transaction(async (tx) => {
       const b = await tx.balance.findUniqueOrThrow({ where: { memberId } });
-      return applyTier(app, tx, memberId, b.points, { tier: b.tier, atRiskSince: b.atRiskSince }, `sweep-${b.atRiskSince?.toISOString() ?? "none"}`);
+      return applyTier(app, tx, memberId, b.points, { tier: b.tier, atRiskSince: b.atRiskSince }, `sweep-${(b.atRiskSince ?? app.now()).toISOString()}`);
     });
     if (events.some((e) => e.type === "demoted")) demoted++;
   }

@@ -3,7 +3,7 @@
 // `/channel community` where; any other line is a message in that channel,
 // counted as a community contribution where the pack says so.
 import type { App } from "../../app.ts";
-import { renderText } from "../../chat/text.ts";
+import { renderText, terminalSafe } from "../../chat/text.ts";
 import type { Form } from "../../chat/reply.ts";
 import { dispatch, type Registry } from "../../command/dispatch.ts";
 import { failureReply } from "../../command/failure.ts";
@@ -39,14 +39,19 @@ export class ConsoleSession {
     return actorFor(this.app, "console", this.handle, this.handle, () => moderators.includes(this.handle.toLowerCase()));
   }
 
-  /** Never throws: a failure (the database down, a fault of ours) is answered like any reply. */
+  /**
+   * What to print for a line. Never throws: a failure (the database down, a fault of ours) is
+   * answered like any reply; member text in it (names, reasons, notes) cannot garble the terminal.
+   */
   async handleLine(line: string, ask?: Ask): Promise<LineResult> {
+    let result: LineResult;
     try {
-      return await this.answer(line, ask);
+      result = await this.answer(line, ask);
     } catch (err) {
       const reply = failureReply(this.app.log, err, { actor: this.handle, channel: this.channel });
-      return { output: renderText(reply), status: reply.status };
+      result = { output: renderText(reply), status: reply.status };
     }
+    return { ...result, output: terminalSafe(result.output) };
   }
 
   private async answer(line: string, ask?: Ask): Promise<LineResult> {
