@@ -73,8 +73,14 @@ async function runOnce(config: Config, as: string | undefined, line: string): Pr
     // Deliver what the command put in the outbox for the terminal, then print it after the reply.
     const lines: string[] = [];
     const target = consoleTarget((text) => lines.push(text));
-    while ((await deliverDue(runtime.app, [target])) > 0) {
-      /* until nothing is due */
+    try {
+      while ((await deliverDue(runtime.app, [target])) > 0) {
+        /* until nothing is due */
+      }
+    } catch (err) {
+      // The command's own answer stands (it was printed); what it queued stays in the outbox.
+      if (!isDatabaseUnavailable(err)) throw err;
+      lines.push("(The database became unavailable before the announcements went out; they go out when Steward next runs.)");
     }
     if (lines.length) process.stdout.write(`${lines.join("\n")}\n`);
     return EXIT[result.status];
