@@ -45,7 +45,8 @@ describe("steward run", () => {
     // Nothing was done, so the apology may not say that anything was kept.
     expect(broken.stdout).not.toMatch(/was lost|was kept|was recorded/i);
     expect(broken.stdout).not.toMatch(/at .*\.ts:\d+/);
-  });
+    // Seven processes one after another: on a loaded 2-core machine that outlasts the default timeout.
+  }, 300_000);
 
   it("pays the spellings of one site once, refuses a second owner and a made-up host (issue 9)", async () => {
     const spellings = ["https://studio.example.com", "http://studio.example.com", "https://studio.example.com.", "https://www.studio.example.com", "https://studio.example.com/about"];

@@ -36,7 +36,8 @@ async function deadPid(): Promise<number> {
   return child.pid as number;
 }
 
-describe("one process per data folder", () => {
+// Real processes one after another: on a loaded 2-core machine they outlast the default timeout.
+describe("one process per data folder", { timeout: 300_000 }, () => {
   it("refuses `steward run` while `steward chat` has the folder open, and the chat's writes all stay", async () => {
     const dir = freshDir();
     const env = { STEWARD_DATA_DIR: dir };
