@@ -2,11 +2,14 @@
 // message template Steward uses. Programs are data; this file only says what
 // shape that data must have. The seed's pack is src/programs/wix.yaml.
 import { z } from "zod";
+import { MAX_ENTRY } from "./ledger.ts";
 
 const id = z
   .string()
   .regex(/^[a-z0-9][a-z0-9-]*$/, "use lowercase letters, digits and dashes (for example community-leaders-velo)");
 const cron = z.string().regex(/^\S+( \S+){4,5}$/, "a cron expression with five fields, for example '0 9 * * 1'");
+/** What one ledger entry may move (see MAX_ENTRY). */
+const entryPoints = z.number().int().min(0).max(MAX_ENTRY, `at most ${MAX_ENTRY} points, the most one ledger entry may move`);
 const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "a time of day as HH:MM");
 
 const hostPattern = z
@@ -22,7 +25,15 @@ export const tierSchema = z.object({
   threshold: z.number().int().min(0),
   /** Discord role (name or id) members of this tier hold, if the server wants one. */
   discordRole: z.string().optional(),
+  /** The tier's colour on cards and charts, as #rrggbb; DEFAULT_TIER_COLOURS by position when absent. */
+  colour: z
+    .string()
+    .regex(/^#[0-9a-f]{6}$/i, "a colour as #rrggbb, for example #3b82f6")
+    .optional(),
 });
+
+/** Tier colours by position for packs that name none: distinct on a dark card and for the common colour blindnesses. */
+export const DEFAULT_TIER_COLOURS = ["#2dd4bf", "#60a5fa", "#a78bfa", "#f59e0b", "#f43f5e"] as const;
 
 export const benefitSchema = z.object({
   id,
@@ -108,9 +119,9 @@ export const partnerSchema = z.object({
   /** Points per site kind and role. */
   sites: z.record(
     id,
-    z.object({ label: z.string().min(1), points: z.object({ owner: z.number().int().min(0), collaborator: z.number().int().min(0) }) }),
+    z.object({ label: z.string().min(1), points: z.object({ owner: entryPoints, collaborator: entryPoints }) }),
   ),
-  certifications: z.record(id, z.object({ label: z.string().min(1), points: z.number().int().min(0) })),
+  certifications: z.record(id, z.object({ label: z.string().min(1), points: entryPoints })),
   /**
    * Hosts that serve many sites under paths: there the first path segment is part of the site
    * (`alice.wixsite.com/portfolio`); anywhere else a path is a page of the same site. `*.` matches any subdomain.
@@ -123,7 +134,7 @@ export const partnerSchema = z.object({
   /** Badges that come with a tier and above, for example the Partner Badge from Creator. */
   tierBadges: z.array(z.object({ badge: id, fromTier: id })).default([]),
   demotionGraceDays: z.number().int().min(0).default(30),
-  maxAdjustment: z.number().int().positive().default(1000),
+  maxAdjustment: entryPoints.positive().default(1000),
   announcementsChannel: z.string().default("announcements"),
   templates: templatesSchema,
 });
@@ -142,6 +153,8 @@ export const packSchema = z
     monthlyReminderDaysBefore: z.number().int().min(0).max(27).default(5),
     /** Announcements for one member within this many minutes go out as one message. */
     batchMinutes: z.number().int().min(0).default(5),
+    /** Serve the partner leaderboard to anyone at /leaderboard (off: only moderators see it, in the dashboard). */
+    publicLeaderboard: z.boolean().default(false),
   })
   .superRefine((pack, ctx) => {
     const tiers = pack.partner.tiers;

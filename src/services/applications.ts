@@ -15,6 +15,7 @@ import { grantBadge } from "./badges.ts";
 import { resolveMember, type MemberRef } from "./members.ts";
 import { enqueue } from "./outbox.ts";
 import { findProgram, programBadge } from "./programs.ts";
+import { transaction } from "../store/transaction.ts";
 
 
 export type Answers = Record<string, string>;
@@ -103,7 +104,7 @@ export async function submitApplication(app: App, actor: Actor, programId: strin
   const answers = checkAnswers(program, given);
   const member: MemberRef = { id: actor.memberId, handle: actor.handle, displayName: actor.displayName };
   const now = app.now();
-  await app.db.$transaction(async (tx) => {
+  await transaction(app.db, async (tx) => {
     await lockMember(tx, member.id);
     const membership = await tx.membership.findUnique({ where: { memberId_programId: { memberId: member.id, programId: program.id } } });
     if (membership?.state === "active")
@@ -171,7 +172,7 @@ export async function decideApplication(app: App, actor: Actor, memberRef: strin
   const program = findProgram(app, programId);
   const member = await resolveMember(app.db, memberRef);
   const now = app.now();
-  await app.db.$transaction(async (tx) => {
+  await transaction(app.db, async (tx) => {
     await lockMember(tx, member.id);
     const pending = await tx.application.findFirst({ where: { memberId: member.id, programId: program.id, state: "pending" }, orderBy: { createdAt: "desc" } });
     if (!pending) {
