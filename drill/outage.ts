@@ -2,7 +2,7 @@
 // drill's own (a temporary folder, a free port below 32768). While it is down, commands answer
 // "the database is unavailable; nothing was recorded" (never an internal error), `steward run`
 // exits 4 with one line, `steward serve` keeps running and logs a bounded number of lines, and
-// /health says 503. When it is back, both recover by themselves.
+// /readyz says 503. When it is back, both recover by themselves.
 import { setTimeout as sleep } from "node:timers/promises";
 import { registry } from "../commands/index.ts";
 import { ConsoleSession } from "../src/adapters/console/session.ts";
@@ -20,7 +20,7 @@ const MAX_LINES = 30;
 
 async function health(port: number): Promise<number> {
   try {
-    return (await fetch(`http://127.0.0.1:${port}/health`)).status;
+    return (await fetch(`http://127.0.0.1:${port}/readyz`)).status;
   } catch {
     return 0;
   }
@@ -43,7 +43,7 @@ export const outageDrill: Drill = async () => {
   const problems: string[] = [];
   try {
     await serve.waitFor(/"msg":"Steward is running"/, "stderr");
-    const port = Number(/"port":(\d+)[^\n]*health and metrics served/.exec(serve.stderr)?.[1]);
+    const port = Number(/"port":(\d+)[^\n]*metrics served/.exec(serve.stderr)?.[1]);
     const session = new ConsoleSession(runtime.app, registry, "alice", consoleMessageHandler);
     const before = await session.handleLine("/site submit https://before-outage.example.com kind:classic");
     if (before.status !== "ok") problems.push(`before the outage: ${before.output}`);
@@ -78,7 +78,7 @@ export const outageDrill: Drill = async () => {
         unavailable === COMMANDS && internal === 0 && recordedDuringOutage === 0 && runOneLine && serveAlive && serveLines <= MAX_LINES && healthDown === 503 && recovered !== undefined && healthBack !== undefined,
       figures:
         `${outageSeconds.toFixed(0)} s down: ${unavailable}/${COMMANDS} commands answered "nothing was recorded" (${internal} internal errors, ${recordedDuringOutage} recorded), ` +
-        `steward run exit ${run.code}${runOneLine ? " with one line" : ""}, serve logged ${serveLines} lines (≤ ${MAX_LINES}), /health ${healthDown} → 200 ${healthBack?.toFixed(1) ?? "never"} s after restart, ` +
+        `steward run exit ${run.code}${runOneLine ? " with one line" : ""}, serve logged ${serveLines} lines (≤ ${MAX_LINES}), /readyz ${healthDown} → 200 ${healthBack?.toFixed(1) ?? "never"} s after restart, ` +
         `commands work again ${recovered?.toFixed(1) ?? "never"} s after restart`,
       problems,
     };
