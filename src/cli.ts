@@ -1,7 +1,8 @@
 // `steward` on the command line:
 //   steward chat [--as NAME]        the terminal chat (npm start), plus Slack/Discord when configured
 //   steward serve                   production: Slack/Discord, jobs and /health, no terminal
-//   steward run --as NAME "/tier"   one command; exit 0 ok, 1 user error, 2 internal error
+//   steward run --as NAME "/tier"   one command; exit 0 ok, 1 user error, 2 internal error,
+//                                   3 the data folder is in use, 4 the database is unavailable
 //   steward migrate                 apply database migrations
 //   steward import FILE [--dry-run] partner dashboard events from a CSV file
 // chat and serve import ./main.ts (adapters, jobs, HTTP server) when they start, so `steward run` loads none of it.
@@ -19,16 +20,22 @@ import { deliverDue } from "./jobs/deliver.ts";
 import { PackError } from "./programs/load.ts";
 import { createRuntime } from "./runtime.ts";
 import { consoleMessageHandler } from "./services/activities.ts";
+import { DataDirLockedError } from "./store/lock.ts";
 import { MigrationError } from "./store/migrate.ts";
+import { isDatabaseUnavailable } from "./store/unavailable.ts";
 
 const USAGE = `Usage:
   steward chat [--as NAME]          chat with Steward in the terminal (npm start); Slack/Discord run too when configured
   steward serve                     run Slack/Discord, schedules and delivery without a terminal (production)
-  steward run --as NAME "/command"  run one command, print the reply (exit 0 ok, 1 user error, 2 internal error)
+  steward run --as NAME "/command"  run one command, print the reply (exit 0 ok, 1 user error, 2 internal error,
+                                    3 another Steward has the data folder open, 4 the database is unavailable)
   steward migrate                   apply database migrations
   steward import FILE.csv [--dry-run]  apply partner dashboard events (header event,partner,url,kind,role,date);
                                     --dry-run checks every line and changes nothing (exit 1 when a line is refused)
 Configuration comes from environment variables: see .env.example.`;
+
+const EXIT = { ok: 0, "user-error": 1, "internal-error": 2, unavailable: 4 } as const;
+const EXIT_FOLDER_IN_USE = 3;
 
 async function main(argv: string[]): Promise<number> {
   const [verb = "chat", ...rest] = argv;
@@ -74,11 +81,17 @@ async function runOnce(config: Config, as: string | undefined, line: string): Pr
     // Deliver what the command put in the outbox for the terminal, then print it after the reply.
     const lines: string[] = [];
     const target = consoleTarget((text) => lines.push(text), pictures);
-    while ((await deliverDue(runtime.app, [target])) > 0) {
-      /* until nothing is due */
+    try {
+      while ((await deliverDue(runtime.app, [target])) > 0) {
+        /* until nothing is due */
+      }
+    } catch (err) {
+      // The command's own answer stands (it was printed); what it queued stays in the outbox.
+      if (!isDatabaseUnavailable(err)) throw err;
+      lines.push("(The database became unavailable before the announcements went out; they go out when Steward next runs.)");
     }
     if (lines.length) process.stdout.write(`${lines.join("\n")}\n`);
-    return result.status === "ok" ? 0 : result.status === "user-error" ? 1 : 2;
+    return EXIT[result.status];
   } finally {
     await runtime.close();
   }
@@ -210,6 +223,15 @@ main(process.argv.slice(2)).then(
     if (err instanceof ConfigError || err instanceof PackError || err instanceof MigrationError) {
       process.stderr.write(`${err.message}\n`);
       process.exit(2);
+    }
+    // The operator's next step is plain in both cases: one line, a code a script can test, no stack.
+    if (err instanceof DataDirLockedError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(EXIT_FOLDER_IN_USE);
+    }
+    if (isDatabaseUnavailable(err)) {
+      process.stderr.write(`Steward stopped: the database is unavailable (${(err as Error).message.trim().split("\n").pop()}); nothing was recorded, try again.\n`);
+      process.exit(EXIT.unavailable);
     }
     process.stderr.write(`Steward stopped: ${(err as Error).stack ?? String(err)}\n`);
     process.exit(2);

@@ -92,7 +92,8 @@ export interface Mention {
   userId: string;
 }
 
-export type ReplyStatus = "ok" | "user-error" | "internal-error";
+/** "unavailable": the database could not be reached, so nothing was done (try again). */
+export type ReplyStatus = "ok" | "user-error" | "internal-error" | "unavailable";
 
 export interface Reply {
   /** One-line summary: notification text, and the fallback where blocks cannot show. */

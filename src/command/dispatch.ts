@@ -1,10 +1,10 @@
 // The one place every command invocation passes through, whatever the
 // platform: find the command, check who may run it, validate its options,
 // run it, and turn every failure into a reply. A denial is audited here.
-import { randomUUID } from "node:crypto";
 import type { Reply, Form } from "../chat/reply.ts";
 import { auditDenied, withInvocation } from "../services/audit.ts";
 import { PermissionError, UserError } from "./errors.ts";
+import { failureReply } from "./failure.ts";
 import { splitOptions } from "./parse.ts";
 import type { CommandContext, CommandDef, Subcommand } from "./types.ts";
 import { choicesOf, optionsOf, rangeOf, usage } from "./usage.ts";
@@ -55,10 +55,7 @@ export async function dispatch(registry: Registry, inv: Invocation, ctx: Command
     return await withInvocation(ctx.invocationId, () => run(registry, inv, ctx));
   } catch (err) {
     if (err instanceof UserError) return { type: "reply", reply: userErrorReply(err) };
-    const ref = randomUUID().slice(0, 8);
-    ctx.app.log.error({ err, ref, command: inv.command, actor: ctx.actor.handle }, "command failed");
-    const text = `Sorry, something went wrong on our side (ref ${ref}). Nothing you sent was lost; please try again in a minute.`;
-    return { type: "reply", reply: { text, blocks: [{ type: "text", text }], visibility: "ephemeral", status: "internal-error" } };
+    return { type: "reply", reply: failureReply(ctx.app.log, err, { command: inv.command, actor: ctx.actor.handle }) };
   }
 }
 

@@ -11,9 +11,11 @@
 // BullMQ's limiter caps the whole queue at the strictest platform's global
 // rate; the Redis rate gate spaces messages per channel (Slack) across
 // processes; a platform's own 429 pauses the queue for its Retry-After.
-import { Queue, UnrecoverableError, Worker, type Job } from "bullmq";
+import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from "bullmq";
 import { Redis } from "ioredis";
 import type { Runtime } from "../runtime.ts";
+import { isDatabaseUnavailable } from "../store/unavailable.ts";
+import { Backoff } from "./backoff.ts";
 import { deliverOne, due, type DeliveryOutcome } from "./deliver.ts";
 import { redisGate } from "./rate.ts";
 import { runDue } from "./run.ts";
@@ -23,6 +25,8 @@ import type { DeliveryTarget } from "./target.ts";
 export const SCHEDULE_QUEUE = "schedules";
 export const DELIVERY_QUEUE = "delivery";
 const OUTBOX_SWEEP_JOB = "outbox";
+/** Longest wait before a job tries the database again while it is away. */
+const OUTAGE_BACKOFF_CAP_MS = 60_000;
 
 export interface BullJobsOptions {
   redisUrl: string;
@@ -85,6 +89,22 @@ export async function startBullJobs(runtime: Runtime, targets: DeliveryTarget[],
   // Both queues share `conn`, whose own handler logs the error; without a listener BullMQ prints each one to stderr.
   for (const q of [scheduleQueue, deliveryQueue]) q.on("error", (err) => app.log.debug({ err: err.message, queue: q.name }, "bullmq queue error"));
 
+  // While the database is away a job waits (delayed, with backoff shared by the process) and tries
+  // again as often as it takes. BullMQ's own retries would give up after a few and keep the failed
+  // job, whose id then stops the sweep from queueing that outbox row again: it would never go out.
+  // One line per doubling of the failures, so a long outage logs a handful of lines.
+  const outage = new Backoff(1000, OUTAGE_BACKOFF_CAP_MS);
+  const waitForDatabase = async (job: Job, token: string | undefined, err: unknown): Promise<never> => {
+    const waitMs = outage.fail();
+    if ((outage.streak & (outage.streak - 1)) === 0)
+      app.log.warn({ err: (err as Error).message, failures: outage.streak, retryInMs: waitMs, queue: job.queueName }, "database unavailable; jobs wait and try again");
+    await job.moveToDelayed(Date.now() + waitMs, token);
+    throw new DelayedError();
+  };
+  const databaseBack = () => {
+    if (outage.succeed()) app.log.info("database reachable again; jobs resume");
+  };
+
   const cronDefs = defs.filter((d) => d.cron);
   const sweepDef = defs.find((d) => d.kind === "outbox");
   // Upserts are idempotent (stable ids), so they can run again whenever Redis may have lost them.
@@ -120,12 +140,20 @@ export async function startBullJobs(runtime: Runtime, targets: DeliveryTarget[],
 
   const scheduleWorker = new Worker(
     SCHEDULE_QUEUE,
-    async (job: Job) => {
+    async (job: Job, token?: string) => {
+      // A sweep that fails is not retried: the next one comes within seconds.
       if (job.name === OUTBOX_SWEEP_JOB) return `${await sweep()} queued`;
       const def = defs.find((d) => d.id === job.name);
       // An old deploy's schedule with no entry in this table: failing it again will not help.
       if (!def) throw new UnrecoverableError(`no schedule ${job.name} in this version's table`);
-      const r = await runDue(app, def);
+      let r;
+      try {
+        r = await runDue(app, def);
+      } catch (err) {
+        if (isDatabaseUnavailable(err)) return waitForDatabase(job, token, err);
+        throw err;
+      }
+      databaseBack();
       app.log.info({ schedule: def.id, status: r.status, period: r.period }, r.summary);
       return r.summary;
     },
@@ -135,10 +163,17 @@ export async function startBullJobs(runtime: Runtime, targets: DeliveryTarget[],
   const limiter = limiterFor(targets);
   const deliveryWorker: Worker<DeliveryJob> = new Worker<DeliveryJob>(
     DELIVERY_QUEUE,
-    async (job) => {
+    async (job, token) => {
       const id = Number(job.data?.outboxId);
       if (!Number.isInteger(id) || id <= 0) throw new UnrecoverableError(`delivery job without an outbox id: ${JSON.stringify(job.data)}`);
-      const outcome: DeliveryOutcome = await deliverOne(app, targets, id, { gate });
+      let outcome: DeliveryOutcome;
+      try {
+        outcome = await deliverOne(app, targets, id, { gate });
+      } catch (err) {
+        if (isDatabaseUnavailable(err)) return waitForDatabase(job, token, err);
+        throw err;
+      }
+      databaseBack();
       switch (outcome.status) {
         case "rate-limited":
           if (outcome.platform) {

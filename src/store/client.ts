@@ -4,6 +4,7 @@
 import { mkdirSync } from "node:fs";
 import type { PGlite } from "@electric-sql/pglite";
 import { PrismaClient } from "../generated/prisma/client.ts";
+import { lockDataDir, type DataDirLock } from "./lock.ts";
 
 export type Db = PrismaClient;
 
@@ -51,11 +52,22 @@ export async function pgliteTemplate(prepare: (sql: SqlRunner) => Promise<unknow
 }
 
 async function openPglite(dataDir: string, template?: Blob): Promise<Store & { lite: PGlite }> {
-  if (dataDir !== "memory") mkdirSync(dataDir, { recursive: true });
-  // Each driver is imported only when its store opens: a start on PostgreSQL never loads PGlite, and back.
-  const [{ PGlite }, { PrismaPGlite }] = await Promise.all([import("@electric-sql/pglite"), import("pglite-prisma-adapter")]);
-  const lite = dataDir === "memory" ? new PGlite(template ? { loadDataDir: template } : {}) : new PGlite(dataDir);
-  await lite.waitReady;
+  let lock: DataDirLock | undefined;
+  if (dataDir !== "memory") {
+    mkdirSync(dataDir, { recursive: true });
+    lock = await lockDataDir(dataDir);
+  }
+  let lite: PGlite;
+  try {
+    // Each driver is imported only when its store opens: a start on PostgreSQL never loads PGlite, and back.
+    const { PGlite } = await import("@electric-sql/pglite");
+    lite = dataDir === "memory" ? new PGlite(template ? { loadDataDir: template } : {}) : new PGlite(dataDir);
+    await lite.waitReady;
+  } catch (err) {
+    lock?.release();
+    throw err;
+  }
+  const { PrismaPGlite } = await import("pglite-prisma-adapter");
   const db = new PrismaClient({ adapter: new PrismaPGlite(lite), transactionOptions: TRANSACTION_OPTIONS });
   return {
     db,
@@ -68,8 +80,12 @@ async function openPglite(dataDir: string, template?: Blob): Promise<Store & { l
       query: async <T,>(sql: string, params: unknown[] = []) => (await lite.query<T>(sql, params)).rows,
     },
     close: async () => {
-      await db.$disconnect();
-      await lite.close();
+      try {
+        await db.$disconnect();
+        await lite.close();
+      } finally {
+        lock?.release();
+      }
     },
   };
 }

@@ -9,6 +9,7 @@ import { renderText, terminalSafe } from "../../chat/text.ts";
 import { savePictures } from "../../chat/pictures/index.ts";
 import type { Form, Reply } from "../../chat/reply.ts";
 import { dispatch, type Registry } from "../../command/dispatch.ts";
+import { failureReply } from "../../command/failure.ts";
 import { parseLine, tokenize } from "../../command/parse.ts";
 import type { Actor, CommandContext } from "../../command/types.ts";
 import { isStorableText } from "../../domain/text.ts";
@@ -48,9 +49,18 @@ export class ConsoleSession {
     return actorFor(this.app, "console", this.handle, this.handle, () => consoleIsModerator(this.app.config, this.handle));
   }
 
-  /** What to print for a line: member text in it (names, reasons, notes) cannot garble the terminal. */
+  /**
+   * What to print for a line. Never throws: a failure (the database down, a fault of ours) is
+   * answered like any reply; member text in it (names, reasons, notes) cannot garble the terminal.
+   */
   async handleLine(line: string, ask?: Ask): Promise<LineResult> {
-    const result = await this.answer(line, ask);
+    let result: LineResult;
+    try {
+      result = await this.answer(line, ask);
+    } catch (err) {
+      const reply = failureReply(this.app.log, err, { actor: this.handle, channel: this.channel });
+      result = { output: renderText(reply), status: reply.status };
+    }
     return { ...result, output: terminalSafe(result.output) };
   }
 

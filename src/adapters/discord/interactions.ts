@@ -22,6 +22,7 @@ import type { App } from "../../app.ts";
 import { drawPictures } from "../../chat/pictures/index.ts";
 import type { Form, Reply } from "../../chat/reply.ts";
 import { dispatch, findSubcommand, type Outcome, type Registry } from "../../command/dispatch.ts";
+import { failureReply } from "../../command/failure.ts";
 import { parseLine } from "../../command/parse.ts";
 import type { Actor, CommandContext, Subcommand } from "../../command/types.ts";
 import { optionsOf } from "../../command/usage.ts";
@@ -49,9 +50,8 @@ export async function handleInteraction(deps: InteractionDeps, interaction: Inte
     if (interaction.isButton()) return await button(deps, interaction);
     if (interaction.isModalSubmit()) return await modalSubmit(deps, interaction);
   } catch (err) {
-    // Only failures of Discord itself land here (dispatch turns every command failure into a reply).
-    deps.app.log.error({ err, interaction: interaction.id }, "discord interaction failed");
-    const sorry = "Sorry, something went wrong on our side; please try again in a minute.";
+    // Failures of Discord itself, or of the database before dispatch (who is asking), land here.
+    const sorry = failureReply(deps.app.log, err, { interaction: interaction.id }, "discord interaction failed").text;
     if (interaction.isRepliable() && !interaction.replied) {
       // After a deferral the person sees "thinking…" until the reply is edited: end it with the apology.
       const answer = interaction.deferred ? interaction.followUp({ content: sorry, flags: MessageFlags.Ephemeral }) : interaction.reply({ content: sorry, flags: MessageFlags.Ephemeral });

@@ -37,7 +37,7 @@ export const LIMITS = {
   placeholder: 100,
 } as const;
 
-const COLOURS = { ok: 0x5865f2, "user-error": 0xfee75c, "internal-error": 0xed4245 } as const;
+const COLOURS = { ok: 0x5865f2, "user-error": 0xfee75c, "internal-error": 0xed4245, unavailable: 0xed4245 } as const;
 
 export interface DiscordMessage {
   content?: string;

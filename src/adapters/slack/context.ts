@@ -1,10 +1,10 @@
 // What every Slack listener needs, built once in app.ts: the application, the
 // command registry, who is who, and the small helpers that answer a person.
-import { randomUUID } from "node:crypto";
 import type { types, webApi } from "@slack/bolt";
 import type { App } from "../../app.ts";
 import type { Form, Reply } from "../../chat/reply.ts";
 import type { Registry } from "../../command/dispatch.ts";
+import { failureReply } from "../../command/failure.ts";
 import type { SlackActors } from "./actors.ts";
 import { hasUploads, uploadsOf } from "./uploads.ts";
 import { renderPagedMessage, renderModal, type ModalContext, type PageRequest } from "./render.ts";
@@ -63,10 +63,7 @@ export async function uploadFiles(ctx: SlackContext, reply: Reply, userId: strin
 
 /** Logs an error we did not expect and gives the short apology with its reference (never a stack). */
 export function apology(ctx: SlackContext, err: unknown, what: Record<string, unknown>): Reply {
-  const ref = randomUUID().slice(0, 8);
-  ctx.app.log.error({ err, ref, ...what }, "slack request failed");
-  const text = `Sorry, something went wrong on our side (ref ${ref}). Nothing you sent was lost; please try again in a minute.`;
-  return { text, blocks: [{ type: "text", text }], visibility: "ephemeral", status: "internal-error" };
+  return failureReply(ctx.app.log, err, what, "slack request failed");
 }
 
 export type KnownBlock = types.KnownBlock;

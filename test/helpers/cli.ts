@@ -1,0 +1,68 @@
+// Steward as an operator or a script runs it: real child processes of bin/steward.mjs.
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+export const BIN = fileURLToPath(new URL("../../bin/steward.mjs", import.meta.url));
+
+export interface Result {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", LOG_LEVEL: "warn", STEWARD_MODERATORS: "mod", ...env };
+}
+
+/** Runs `steward ARGS` to the end with `input` on stdin. */
+export function steward(args: string[], env: Record<string, string>, input?: string): Promise<Result> {
+  const child = startSteward(args, env);
+  child.process.stdin.end(input ?? "");
+  return child.done;
+}
+
+export interface RunningSteward {
+  process: ChildProcessWithoutNullStreams;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** Resolves once stdout (or stderr) matches. */
+  waitFor(pattern: RegExp, stream?: "stdout" | "stderr"): Promise<void>;
+  done: Promise<Result>;
+}
+
+/** Starts `steward ARGS` and leaves stdin open: a chat to type into, or a server. */
+export function startSteward(args: string[], env: Record<string, string>): RunningSteward {
+  const child = spawn(process.execPath, [BIN, ...args], { env: childEnv(env), stdio: ["pipe", "pipe", "pipe"] });
+  const out = { stdout: "", stderr: "" };
+  const waiters: { pattern: RegExp; stream: "stdout" | "stderr"; resolve: () => void }[] = [];
+  const check = () => {
+    for (const w of [...waiters])
+      if (w.pattern.test(out[w.stream])) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve();
+      }
+  };
+  child.stdout.on("data", (d: Buffer) => ((out.stdout += d.toString()), check()));
+  child.stderr.on("data", (d: Buffer) => ((out.stderr += d.toString()), check()));
+  const done = new Promise<Result>((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code, signal) => resolve({ code, signal, ...out }));
+  });
+  return {
+    process: child,
+    get stdout() {
+      return out.stdout;
+    },
+    get stderr() {
+      return out.stderr;
+    },
+    waitFor: (pattern, stream = "stdout") =>
+      new Promise<void>((resolve, reject) => {
+        waiters.push({ pattern, stream, resolve });
+        check();
+        void done.then((r) => reject(new Error(`steward ended (code ${r.code}) before ${stream} matched ${pattern}:\n${r.stdout}\n${r.stderr}`)));
+      }),
+    done,
+  };
+}
