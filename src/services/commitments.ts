@@ -138,7 +138,8 @@ async function loadMembers(app: App, program: Program, windowStart: Date, ref: D
   const weekly = rules.flatMap((c, ci) => (isWeekly(c) ? [ci] : []));
   const current = rules.flatMap((c, ci) => (isWeekly(c) ? [] : [ci]));
   const from = `FROM activities a JOIN memberships m ON m.member_id = a.member_id
-           WHERE m.program_id = $1 AND m.state = 'active' ${only} AND a.rejected_at IS NULL`;
+           WHERE m.program_id = $1 AND m.state = 'active' ${only} AND a.rejected_at IS NULL
+             AND (a.program_id IS NULL OR a.program_id = m.program_id)`;
 
   // This period's amounts: one column per commitment, and only the kinds of each unit from that unit's start.
   const cur = parameters(scope);

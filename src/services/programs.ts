@@ -4,7 +4,7 @@ import type { App } from "../app.ts";
 import { reply } from "../chat/reply.ts";
 import { UserError } from "../command/errors.ts";
 import type { Actor } from "../command/types.ts";
-import type { Program } from "../domain/pack.ts";
+import { VERIFIED_PARTNER_BADGE, type Program } from "../domain/pack.ts";
 import type { Tx } from "../store/client.ts";
 import { audit } from "./audit.ts";
 import { revokeBadge } from "./badges.ts";
@@ -13,7 +13,7 @@ import { enqueue } from "./outbox.ts";
 
 /** Badge a program's members hold; partner verification always yields the verified-partner badge. */
 export function programBadge(program: Program): string | undefined {
-  return program.badge ?? (program.type === "partner-verification" ? "verified-partner" : undefined);
+  return program.badge ?? (program.type === "partner-verification" ? VERIFIED_PARTNER_BADGE : undefined);
 }
 
 export function findProgram(app: App, id: string): Program {

@@ -1,0 +1,130 @@
+// The programs as the seed wrote them (issue 10), end to end through the
+// terminal chat's session on real databases: the two Community Leaders
+// programs run independently, every deadline is reminded, every missed week
+// is reported, history is kept. PGlite always, Postgres when DATABASE_URL is set.
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { registry } from "../../commands/index.ts";
+import { ConsoleSession, type Ask, type LineResult } from "../../src/adapters/console/session.ts";
+import { consoleTarget } from "../../src/adapters/console/target.ts";
+import { deliverDue } from "../../src/jobs/deliver.ts";
+import { consoleMessageHandler, recordMessage } from "../../src/services/activities.ts";
+import { membersNeedingReminder } from "../../src/services/commitments.ts";
+import { storeKinds, testRuntime, type TestRuntime } from "../helpers/runtime.ts";
+
+const VELO = "community-leaders-velo";
+const EDITORX = "community-leaders-editorx";
+const APPLY = (program: string) => `/apply ${program} profiles:https://forum.example.com/u/me experience:"5 years" contribution:meetups`;
+
+describe.each(storeKinds)("the seed's programs on %s", (kind) => {
+  let rt: TestRuntime;
+  let session: ConsoleSession;
+
+  const say = async (handle: string, line: string, ask?: Ask): Promise<LineResult> => {
+    session.handle = handle;
+    return session.handleLine(line, ask);
+  };
+  const ok = async (handle: string, line: string, ask?: Ask): Promise<string> => {
+    const r = await say(handle, line, ask);
+    if (r.status !== "ok") throw new Error(`${line} → ${r.status}: ${r.output}`);
+    return r.output;
+  };
+  const deliver = async (): Promise<string[]> => {
+    const lines: string[] = [];
+    const target = consoleTarget((t) => lines.push(t));
+    while ((await deliverDue(rt.app, [target])) > 0) {
+      /* until nothing is due */
+    }
+    return lines;
+  };
+  const memberId = async (handle: string) => (await rt.app.db.member.findUniqueOrThrow({ where: { handle } })).id;
+  const join = async (handle: string, program: string) => {
+    await ok(handle, APPLY(program));
+    await ok("mod", `/review approve ${handle} ${program}`);
+  };
+  const message = (handle: string, id: string, at: Date, channel: string) =>
+    recordMessage(rt.app, { platform: "console", channel, externalUserId: handle, displayName: handle, messageId: id, at, isBot: false });
+
+  beforeEach(async () => {
+    rt = await testRuntime(kind);
+    session = new ConsoleSession(rt.app, registry, "nobody", consoleMessageHandler);
+  });
+  afterEach(async () => {
+    await rt.close();
+  });
+
+  describe("activity belongs to one program (finding 1)", () => {
+    beforeEach(async () => {
+      // Joined as the quarter starts, so this week, month and quarter are judged.
+      rt.clock.set("2026-10-01T00:00:00Z");
+      await join("alice", VELO);
+      await join("alice", EDITORX);
+      rt.clock.set("2026-11-05T12:00:00Z");
+    });
+
+    it("a message in the Velo community counts for Velo Community Leaders only", async () => {
+      expect(await message("alice", "m1", rt.clock.now(), "community")).toBe("counted");
+      const mine = await ok("alice", "/commitments");
+      const velo = mine.slice(mine.indexOf("Velo Community Leaders"), mine.indexOf("Editor X Community Leaders"));
+      const editorx = mine.slice(mine.indexOf("Editor X Community Leaders"));
+      expect(velo).toMatch(/Contribute in the private Slack\s+2026-W45\s+met\s+1\/1/);
+      expect(editorx).toMatch(/Contribute in the private Slack\s+2026-W45\s+at risk\s+0\/1/);
+      // The Editor X reminder still names the week's contribution.
+      const due = await membersNeedingReminder(rt.app, EDITORX, "week", rt.clock.now());
+      expect(due.map((d) => d.missing)).toEqual([["Contribute in the private Slack: 1 more"]]);
+      expect(await membersNeedingReminder(rt.app, VELO, "week", rt.clock.now())).toEqual([]);
+
+      await say("alice", "/channel community");
+      expect((await say("alice", "hello all")).output).toBe("(counted as a community contribution to Velo Community Leaders)");
+      await say("alice", "/channel editorx-community");
+      expect((await say("alice", "hello editor x")).output).toBe("(counted as a community contribution to Editor X Community Leaders)");
+    });
+
+    it("/log asks which program when the member is in two that count the kind; steward run refuses with the choices", async () => {
+      const refused = await say("alice", "/log meetup url:https://meetup.example.com/e/1");
+      expect(refused.status).toBe("user-error");
+      expect(refused.output).toContain("say which one this meetup hosted was for");
+      expect(refused.output).toContain("program:community-leaders-velo or program:community-leaders-editorx");
+      expect(await rt.app.db.activity.count()).toBe(0);
+
+      const asked: string[] = [];
+      const out = await ok("alice", "/log meetup url:https://meetup.example.com/e/1", async (q) => {
+        asked.push(q);
+        return q.startsWith("For which program") ? EDITORX : "";
+      });
+      expect(asked[0]).toContain("For which program: community-leaders-velo or community-leaders-editorx");
+      expect(out).toContain("Counts toward: Host a meetup (Editor X Community Leaders).");
+      const row = await rt.app.db.activity.findFirstOrThrow();
+      expect(row.programId).toBe(EDITORX);
+
+      const mine = await ok("alice", "/commitments");
+      expect(mine.slice(mine.indexOf("Velo Community Leaders"), mine.indexOf("Editor X Community Leaders"))).toMatch(/Host a meetup\s+2026-Q4\s+\S+(?: \S+)?\s+0\/1/);
+      expect(mine.slice(mine.indexOf("Editor X Community Leaders"))).toMatch(/Host a meetup\s+2026-Q4\s+met\s+1\/1/);
+
+      const named = await ok("alice", `/log hours 2 program:${VELO}`);
+      expect(named).toContain("Counts toward: Hours servicing the community (Velo Community Leaders).");
+      const wrong = await say("alice", "/log hours 2 program:velo-masters");
+      expect(wrong.status).toBe("user-error");
+      expect(wrong.output).toContain("Velo Masters is not a program of yours that counts hours servicing the community");
+    });
+
+    it("a member in one program that counts the kind is never asked", async () => {
+      await join("bob", VELO);
+      const out = await ok("bob", "/log meetup url:https://meetup.example.com/e/2");
+      expect(out).toContain("Counts toward: Host a meetup (Velo Community Leaders).");
+    });
+  });
+
+  it("a kind the pack shares on purpose counts for every program of the member", async () => {
+    const meetup = rt.app.pack.activityKinds.find((k) => k.id === "meetup");
+    if (!meetup) throw new Error("no meetup kind");
+    meetup.sharedAcrossPrograms = true;
+    rt.clock.set("2026-10-01T00:00:00Z");
+    await join("alice", VELO);
+    await join("alice", EDITORX);
+    rt.clock.set("2026-11-05T12:00:00Z");
+    const out = await ok("alice", "/log meetup url:https://meetup.example.com/e/3");
+    expect(out).toContain("Counts toward: Host a meetup (Velo Community Leaders); Host a meetup (Editor X Community Leaders).");
+    const mine = await ok("alice", "/commitments");
+    expect(mine.match(/Host a meetup\s+2026-Q4\s+met\s+1\/1/g)).toHaveLength(2);
+  });
+});
