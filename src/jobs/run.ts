@@ -8,7 +8,9 @@
 import type { App } from "../app.ts";
 import { reply, type Reply } from "../chat/reply.ts";
 import type { Actor } from "../command/types.ts";
-import { formatDeadline } from "../domain/periods.ts";
+import { DateTime } from "luxon";
+import type { PeriodUnit } from "../domain/pack.ts";
+import { formatDeadline, isValidTimeZone } from "../domain/periods.ts";
 import { audit } from "../services/audit.ts";
 import { membersNeedingReminder } from "../services/commitments.ts";
 import { sweepTiers } from "../services/ledger.ts";
@@ -16,7 +18,7 @@ import { enqueueAll } from "../services/outbox.ts";
 import { buildReport } from "../services/reports.ts";
 import { sweepPremium } from "../services/sites.ts";
 import type { Tx } from "../store/client.ts";
-import { dueRun, periodAt, type ScheduledRun, type ScheduleDef } from "./schedules.ts";
+import { DEADLINE_REMINDERS, dueRun, periodAt, type ScheduledRun, type ScheduleDef } from "./schedules.ts";
 
 export interface RunResult {
   scheduleId: string;
@@ -105,7 +107,8 @@ async function execute(app: App, run: ScheduledRun, manual: boolean): Promise<Ru
     case "reminder":
       return done(await reminders(app, run, "week", manual));
     case "monthly-reminder":
-      return done(await reminders(app, run, "month", manual));
+    case "quarterly-reminder":
+      return done(await reminders(app, run, DEADLINE_REMINDERS[run.def.kind], manual));
     case "daily-sweep": {
       const lapsed = await sweepPremium(app);
       const demoted = await sweepTiers(app);
@@ -145,7 +148,7 @@ async function weeklyReport(app: App, run: ScheduledRun, manual: boolean): Promi
   return `report posted to #${program.moderatorChannel}${subscribers.length ? ` and sent to ${subscribers.length} moderator${subscribers.length === 1 ? "" : "s"}` : ""}`;
 }
 
-export function reminderReply(programName: string, unit: "week" | "month", missing: string[], deadline: Date, tz: string): Reply {
+export function reminderReply(programName: string, unit: PeriodUnit, missing: string[], deadline: Date, tz: string): Reply {
   const when = formatDeadline(deadline, tz);
   return reply(`${programName}: ${missing.length === 1 ? "one commitment" : `${missing.length} commitments`} still open this ${unit}, due ${when}`, [
     { type: "header", text: `${programName} — a friendly reminder` },
@@ -155,21 +158,42 @@ export function reminderReply(programName: string, unit: "week" | "month", missi
   ]);
 }
 
-async function reminders(app: App, run: ScheduledRun, unit: "week" | "month", manual: boolean): Promise<string> {
+/**
+ * A reminder reaches each member at the schedule's time of day in their own
+ * zone (10:00 in Tokyo and 10:00 in Los Angeles), on the day it fired in the
+ * organisation's zone; a time already past, or one after the deadline, means now.
+ */
+export function memberLocalTime(firedAt: Date, orgTz: string, memberTz: string | null, now: Date, deadline: Date): Date {
+  if (!memberTz || !isValidTimeZone(memberTz) || memberTz === orgTz) return now;
+  const fired = DateTime.fromJSDate(firedAt, { zone: orgTz });
+  const local = DateTime.fromObject({ year: fired.year, month: fired.month, day: fired.day, hour: fired.hour, minute: fired.minute }, { zone: memberTz }).toJSDate();
+  return local > now && local < deadline ? local : now;
+}
+
+async function reminders(app: App, run: ScheduledRun, unit: PeriodUnit, manual: boolean): Promise<string> {
   const program = programOf(app, run.def);
   const due = await membersNeedingReminder(app, program.id, unit, app.now());
   const zones = new Map(
     (await app.db.member.findMany({ where: { id: { in: due.map((d) => d.memberId) } }, select: { id: true, timezone: true } })).map((m) => [m.id, m.timezone]),
   );
+  const orgTz = app.config.STEWARD_TIMEZONE;
   await app.db.$transaction(async (tx) => {
     await record(tx, run, manual);
     // One statement for the whole program. Manual runs use the same key: nobody gets the same reminder twice for one period.
     await enqueueAll(
       tx,
-      due.map((d) => ({
-        message: { kind: "dm" as const, memberId: d.memberId, reply: reminderReply(program.name, unit, d.missing, d.deadline, zones.get(d.memberId) ?? app.config.STEWARD_TIMEZONE) },
-        options: { now: app.now(), dedupeKey: `reminder:${program.id}:${unit}:${d.periodKey}:${d.memberId}` },
-      })),
+      due.map((d) => {
+        const zone = zones.get(d.memberId) ?? null;
+        const tz = zone && isValidTimeZone(zone) ? zone : orgTz;
+        return {
+          message: { kind: "dm" as const, memberId: d.memberId, reply: reminderReply(program.name, unit, d.missing, d.deadline, tz) },
+          options: {
+            now: app.now(),
+            availableAt: manual ? app.now() : memberLocalTime(run.firedAt, orgTz, zone, app.now(), d.deadline),
+            dedupeKey: `reminder:${program.id}:${unit}:${d.periodKey}:${d.memberId}`,
+          },
+        };
+      }),
     );
   });
   if (due.length) app.outboxWritten();

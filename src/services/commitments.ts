@@ -299,9 +299,9 @@ export function whatIsLeft(c: CommitmentEvaluation): string {
 
 /**
  * Active, unpaused members who have not yet met the required commitments of
- * the current period of `unit` (the Thursday and month-end reminders).
+ * the current period of `unit` (the weekly, month-end and quarter-end reminders).
  */
-export async function membersNeedingReminder(app: App, programId: string, unit: "week" | "month", now: Date): Promise<ReminderDue[]> {
+export async function membersNeedingReminder(app: App, programId: string, unit: PeriodUnit, now: Date): Promise<ReminderDue[]> {
   const r = await evaluateProgramMembers(app, programId, { now, lookbackWeeks: 0 });
   const out: ReminderDue[] = [];
   for (const row of r.rows) {

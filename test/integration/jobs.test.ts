@@ -131,6 +131,11 @@ describe.each(storeKinds)("jobs on %s", (kind) => {
     const { target, received } = recorder();
     rt.app.pack.quietHours = undefined;
     await deliverDue(rt.app, [target]);
+    expect(received.map((r) => r.handle)).toEqual(["bob"]);
+    // Her reminder waits for the reminder's time of day where she lives: 10:00 in New York is 15:00 UTC.
+    expect(rows.find((r) => r.memberId === alice.id)?.availableAt.toISOString()).toBe("2026-11-26T15:00:00.000Z");
+    rt.clock.set("2026-11-26T15:00:00Z");
+    await deliverDue(rt.app, [target]);
     const toAlice = received.find((r) => r.handle === "alice");
     expect(JSON.stringify(toAlice?.message)).toContain("Contribute in the private Slack: 1 more");
     // Alice lives in New York: the week ends Monday 00:00 Berlin, which is Sunday 18:00 there.

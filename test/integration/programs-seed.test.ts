@@ -7,6 +7,8 @@ import { registry } from "../../commands/index.ts";
 import { ConsoleSession, type Ask, type LineResult } from "../../src/adapters/console/session.ts";
 import { consoleTarget } from "../../src/adapters/console/target.ts";
 import { deliverDue } from "../../src/jobs/deliver.ts";
+import { runDue } from "../../src/jobs/run.ts";
+import { scheduleTable } from "../../src/jobs/schedules.ts";
 import { consoleMessageHandler, recordMessage } from "../../src/services/activities.ts";
 import { membersNeedingReminder } from "../../src/services/commitments.ts";
 import { storeKinds, testRuntime, type TestRuntime } from "../helpers/runtime.ts";
@@ -126,5 +128,54 @@ describe.each(storeKinds)("the seed's programs on %s", (kind) => {
     expect(out).toContain("Counts toward: Host a meetup (Velo Community Leaders); Host a meetup (Editor X Community Leaders).");
     const mine = await ok("alice", "/commitments");
     expect(mine.match(/Host a meetup\s+2026-Q4\s+met\s+1\/1/g)).toHaveLength(2);
+  });
+
+  describe("every deadline reminded (finding 2)", () => {
+    const schedule = (id: string) => {
+      const def = scheduleTable(rt.app.pack, rt.app.config).find((d) => d.id === id);
+      if (!def) throw new Error(`no schedule ${id}`);
+      return def;
+    };
+
+    it("reminds an open quarterly commitment 14 days before the quarter ends, never a met or paused one, at the member's local time", async () => {
+      rt.clock.set("2026-10-01T00:00:00Z");
+      for (const h of ["alice", "bob", "carol", "dave"]) await join(h, VELO);
+      rt.clock.set("2026-12-10T12:00:00Z");
+      await ok("bob", "/log meetup url:https://meetup.example.com/e/9");
+      await ok("carol", "/pause until:2027-01-31 reason:travel");
+      await rt.app.db.member.update({ where: { id: await memberId("dave") }, data: { timezone: "America/Los_Angeles" } });
+      expect((await ok("alice", "/schedule")).match(/quarterly-reminder\/community-leaders-velo\s+14 days before the quarter ends, at 0 10 \* \* \*\s+Fri 18 Dec 2026, 10:00 UTC/)).not.toBeNull();
+
+      const def = schedule(`quarterly-reminder/${VELO}`);
+      expect((await runDue(rt.app, def)).status).toBe("not-due");
+      await deliver();
+      rt.clock.set("2026-12-18T10:00:00Z");
+      expect((await runDue(rt.app, def)).summary).toContain("2 reminders queued");
+      expect((await runDue(rt.app, def)).status).toBe("already-ran");
+      const rows = await rt.app.db.outboxMessage.findMany({ where: { kind: "dm", dedupeKey: { startsWith: "reminder:" } }, orderBy: { memberId: "asc" } });
+      const byMember = new Map(rows.map((r) => [r.memberId, r]));
+      expect(byMember.get(await memberId("alice"))?.availableAt.toISOString()).toBe("2026-12-18T10:00:00.000Z");
+      // 10:00 in Los Angeles is 18:00 UTC.
+      expect(byMember.get(await memberId("dave"))?.availableAt.toISOString()).toBe("2026-12-18T18:00:00.000Z");
+      const now = (await deliver()).join("\n");
+      expect(now).toContain("This quarter you still have:\n• Host a meetup: 1 more");
+      expect(now).toContain("DM to @alice");
+      expect(now).not.toContain("DM to @dave");
+      rt.clock.set("2026-12-18T18:00:00Z");
+      expect((await deliver()).join("\n")).toContain("DM to @dave");
+    });
+
+    it("a reminder cron with a list of hours shows its next runs and runs the monthly reminder (finding 10)", async () => {
+      const program = rt.app.pack.programs.find((p) => p.id === VELO);
+      if (!program) throw new Error("no program");
+      program.reminderCron = "0 10,14 * * 4";
+      rt.app.pack.deadlineReminderCron = "30 9,17 * * *";
+      rt.clock.set("2026-11-02T12:00:00Z");
+      const out = await ok("alice", "/schedule");
+      expect(out).toMatch(/reminder\/community-leaders-velo\s+0 10,14 \* \* 4\s+Thu 5 Nov 2026, 10:00 UTC/);
+      expect(out).toMatch(/monthly-reminder\/community-leaders-velo\s+5 days before the month ends, at 30 9,17 \* \* \*\s+Thu 26 Nov 2026, 09:30 UTC/);
+      rt.clock.set("2026-11-26T09:30:00Z");
+      expect((await runDue(rt.app, schedule(`monthly-reminder/${VELO}`))).status).toBe("ran");
+    });
   });
 });
