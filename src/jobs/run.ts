@@ -18,7 +18,7 @@ import { enqueueAll } from "../services/outbox.ts";
 import { buildReport } from "../services/reports.ts";
 import { sweepPremium } from "../services/sites.ts";
 import type { Tx } from "../store/client.ts";
-import { DEADLINE_REMINDERS, dueRun, periodAt, type ScheduledRun, type ScheduleDef } from "./schedules.ts";
+import { DEADLINE_REMINDERS, dueRun, missedRuns, periodAt, type ScheduledRun, type ScheduleDef } from "./schedules.ts";
 
 export interface RunResult {
   scheduleId: string;
@@ -72,11 +72,43 @@ export async function catchUp(app: App, defs: ScheduleDef[]): Promise<RunResult[
   }
   for (const def of defs) {
     try {
+      if (def.kind === "weekly-report") {
+        out.push(...(await catchUpReports(app, def)));
+        continue;
+      }
       const r = await runDue(app, def);
       if (r.status === "ran") app.log.info({ schedule: def.id, period: r.period }, "caught up a missed schedule");
       out.push(r);
     } catch (err) {
       app.log.error({ err, schedule: def.id }, "catch-up run failed");
+    }
+  }
+  return out;
+}
+
+/** Weeks of runs looked back at for missed reports; the pack caps how many are posted. */
+const CATCH_UP_LOOKBACK = 60;
+
+/**
+ * Every weekly report missed since the last one posted, oldest first, once
+ * each; at most the pack's reportCatchUpWeeks, the last of them naming the
+ * weeks left out. Without a report on record it is the latest due only.
+ */
+async function catchUpReports(app: App, def: ScheduleDef): Promise<RunResult[]> {
+  const last = await app.db.scheduleRun.findFirst({ where: { scheduleId: def.id }, orderBy: { period: "desc" } });
+  if (!last) return [await runDue(app, def)];
+  const missed = missedRuns(def, last.period, app.now(), CATCH_UP_LOOKBACK);
+  const cap = app.pack.reportCatchUpWeeks;
+  const skipped = missed.slice(0, Math.max(0, missed.length - cap)).map((r) => r.period);
+  const posting = missed.slice(skipped.length);
+  const out: RunResult[] = [];
+  for (const [i, run] of posting.entries()) {
+    try {
+      out.push(await execute(app, run, false, i === posting.length - 1 ? skipped : []));
+      app.log.info({ schedule: def.id, period: run.period }, "caught up a missed report");
+    } catch (err) {
+      if (err instanceof AlreadyRan || isUniqueViolation(err)) out.push(already(run));
+      else throw err;
     }
   }
   return out;
@@ -99,11 +131,11 @@ function programOf(app: App, def: ScheduleDef) {
   return program;
 }
 
-async function execute(app: App, run: ScheduledRun, manual: boolean): Promise<RunResult> {
+async function execute(app: App, run: ScheduledRun, manual: boolean, skipped: string[] = []): Promise<RunResult> {
   const done = (summary: string): RunResult => ({ scheduleId: run.def.id, period: run.period, status: "ran", summary: `${run.def.id} (${run.period}): ${summary}` });
   switch (run.def.kind) {
     case "weekly-report":
-      return done(await weeklyReport(app, run, manual));
+      return done(await weeklyReport(app, run, manual, skipped));
     case "reminder":
       return done(await reminders(app, run, "week", manual));
     case "monthly-reminder":
@@ -127,9 +159,21 @@ export async function reportSubscribers(app: App, programId: string): Promise<st
   return prefs.filter((p) => p.value === "*" || p.value.split(",").includes(programId)).map((p) => p.memberId);
 }
 
-async function weeklyReport(app: App, run: ScheduledRun, manual: boolean): Promise<string> {
+async function weeklyReport(app: App, run: ScheduledRun, manual: boolean, skipped: string[]): Promise<string> {
   const program = programOf(app, run.def);
-  const report = await buildReport(app, program.id, run.period);
+  const built = await buildReport(app, program.id, run.period);
+  const report: Reply = skipped.length
+    ? {
+        ...built,
+        blocks: [
+          ...built.blocks,
+          {
+            type: "context",
+            text: `Steward was not running when more reports were due. Catching up posts at most ${app.pack.reportCatchUpWeeks} weeks, so these were not posted: ${skipped.join(", ")}. /report ${program.id} week:<week> shows any of them.`,
+          },
+        ],
+      }
+    : built;
   const post: Reply = { ...report, visibility: "public" };
   const subscribers = await reportSubscribers(app, program.id);
   // A moderator who asks again gets the report again; a scheduler firing twice does not.

@@ -133,6 +133,22 @@ export function nextRun(def: ScheduleDef, after: Date, pack: LeadTimes): Date | 
   return cronOf(def)?.nextRun(after) ?? null;
 }
 
+/**
+ * The report runs a process that was down missed: every scheduled time after
+ * the run for `lastPeriod` up to now, one per period, oldest first (at most
+ * `limit` of the latest; older ones are left out).
+ */
+export function missedRuns(def: ScheduleDef, lastPeriod: string, now: Date, limit: number): ScheduledRun[] {
+  const runs = cronOf(def)?.previousRuns(limit, new Date(now.getTime() + 1)) ?? [];
+  const out = new Map<string, ScheduledRun>();
+  for (const firedAt of runs.reverse()) {
+    const period = periodAt(def, firedAt);
+    // Period keys of one unit sort as text ("2026-W53" < "2027-W01").
+    if (period > lastPeriod && !out.has(period)) out.set(period, { def, period, firedAt });
+  }
+  return [...out.values()];
+}
+
 /** The period a run at `at` is for: last week for a report, this week or month for a reminder, today for a sweep. */
 export function periodAt(def: ScheduleDef, at: Date): string {
   switch (def.kind) {

@@ -7,7 +7,7 @@ import { registry } from "../../commands/index.ts";
 import { ConsoleSession, type Ask, type LineResult } from "../../src/adapters/console/session.ts";
 import { consoleTarget } from "../../src/adapters/console/target.ts";
 import { deliverDue } from "../../src/jobs/deliver.ts";
-import { runDue } from "../../src/jobs/run.ts";
+import { catchUp, runDue } from "../../src/jobs/run.ts";
 import { scheduleTable } from "../../src/jobs/schedules.ts";
 import { consoleMessageHandler, recordMessage } from "../../src/services/activities.ts";
 import { membersNeedingReminder } from "../../src/services/commitments.ts";
@@ -176,6 +176,50 @@ describe.each(storeKinds)("the seed's programs on %s", (kind) => {
       expect(out).toMatch(/monthly-reminder\/community-leaders-velo\s+5 days before the month ends, at 30 9,17 \* \* \*\s+Thu 26 Nov 2026, 09:30 UTC/);
       rt.clock.set("2026-11-26T09:30:00Z");
       expect((await runDue(rt.app, schedule(`monthly-reminder/${VELO}`))).status).toBe("ran");
+    });
+  });
+
+  describe("every missed report posted once (finding 3)", () => {
+    const reportDef = () => {
+      const def = scheduleTable(rt.app.pack, rt.app.config).find((d) => d.id === `weekly-report/${VELO}`);
+      if (!def) throw new Error("no report schedule");
+      return def;
+    };
+    const posted = async () =>
+      (await rt.app.db.outboxMessage.findMany({ where: { kind: "post", dedupeKey: { startsWith: `report:${VELO}:` } }, orderBy: { id: "asc" } })).map((r) => r.dedupeKey);
+
+    beforeEach(async () => {
+      rt.clock.set("2026-12-01T12:00:00Z");
+      await join("alice", VELO);
+      // The last report before the downtime: 2026-W52, posted Monday 28 Dec.
+      await rt.app.db.scheduleRun.create({ data: { scheduleId: reportDef().id, period: "2026-W52", ranAt: new Date("2026-12-28T09:00:00Z") } });
+    });
+
+    it("after downtime posts each missed week's report, oldest first, once each", async () => {
+      // Down from 2 Jan to 20 Jan 2027: the reports of 4, 11 and 18 Jan were due meanwhile.
+      rt.clock.set("2027-01-20T08:00:00Z");
+      const results = await catchUp(rt.app, [reportDef()]);
+      expect(results.map((r) => [r.period, r.status])).toEqual([
+        ["2026-W53", "ran"],
+        ["2027-W01", "ran"],
+        ["2027-W02", "ran"],
+      ]);
+      expect(await posted()).toEqual([`report:${VELO}:2026-W53:post`, `report:${VELO}:2027-W01:post`, `report:${VELO}:2027-W02:post`]);
+      // A second start (or a second process) posts nothing again.
+      expect((await catchUp(rt.app, [reportDef()])).map((r) => r.status)).toEqual([]);
+      expect(await posted()).toHaveLength(3);
+      const lines = (await deliver()).filter((l) => l.startsWith("→ #moderators: Velo Community Leaders — week"));
+      expect(lines.map((l) => /week (\S+) /.exec(l)?.[1])).toEqual(["2026-W53", "2027-W01", "2027-W02"]);
+    });
+
+    it("caps the catch-up at the pack's number of weeks and says in the last report what was skipped", async () => {
+      rt.app.pack.reportCatchUpWeeks = 2;
+      rt.clock.set("2027-01-20T08:00:00Z");
+      const results = await catchUp(rt.app, [reportDef()]);
+      expect(results.map((r) => r.period)).toEqual(["2027-W01", "2027-W02"]);
+      const rows = await rt.app.db.outboxMessage.findMany({ where: { kind: "post", dedupeKey: { startsWith: `report:${VELO}:` } }, orderBy: { id: "asc" } });
+      expect(JSON.stringify(rows[0]?.payload)).not.toContain("were not posted");
+      expect(JSON.stringify(rows[1]?.payload)).toContain("Catching up posts at most 2 weeks, so these were not posted: 2026-W53.");
     });
   });
 });
