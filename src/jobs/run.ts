@@ -98,6 +98,7 @@ async function catchUpReports(app: App, def: ScheduleDef): Promise<RunResult[]> 
   const last = await app.db.scheduleRun.findFirst({ where: { scheduleId: def.id }, orderBy: { period: "desc" } });
   if (!last) return [await runDue(app, def)];
   const missed = missedRuns(def, last.period, app.now(), CATCH_UP_LOOKBACK);
+  if (missed.length === 0) return [await runDue(app, def)];
   const cap = app.pack.reportCatchUpWeeks;
   const skipped = missed.slice(0, Math.max(0, missed.length - cap)).map((r) => r.period);
   const posting = missed.slice(skipped.length);
