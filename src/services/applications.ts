@@ -105,7 +105,7 @@ export async function submitApplication(app: App, actor: Actor, programId: strin
   const now = app.now();
   await app.db.$transaction(async (tx) => {
     await lockMember(tx, member.id);
-    const membership = await tx.membership.findUnique({ where: { memberId_programId: { memberId: member.id, programId: program.id } } });
+    const membership = await tx.membership.findFirst({ where: { memberId: member.id, programId: program.id, state: "active" } });
     if (membership?.state === "active")
       throw new UserError(`You are already a member of ${program.name}.`, "See your commitments with /commitments.", "apply.member");
     const last = await tx.application.findFirst({ where: { memberId: member.id, programId: program.id }, orderBy: { createdAt: "desc" } });
@@ -181,11 +181,8 @@ export async function decideApplication(app: App, actor: Actor, memberRef: strin
     }
     if (decision.approve) {
       await tx.application.update({ where: { id: pending.id }, data: { state: "approved", decidedBy: actor.memberId, decidedAt: now } });
-      await tx.membership.upsert({
-        where: { memberId_programId: { memberId: member.id, programId: program.id } },
-        create: { memberId: member.id, programId: program.id, state: "active", joinedAt: now },
-        update: { state: "active", joinedAt: now, endedAt: null, reason: null },
-      });
+      // A new interval: an earlier membership keeps its dates for the reports of its weeks.
+      await tx.membership.create({ data: { memberId: member.id, programId: program.id, state: "active", joinedAt: now } });
       const badge = programBadge(program);
       if (badge) await grantBadge(app, tx, member.id, badge, actor.memberId, `approved into ${program.name}`);
       const next = program.commitments.length ? " See what is expected of you with /commitments." : "";

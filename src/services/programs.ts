@@ -77,7 +77,7 @@ export async function removeFromProgram(app: App, actor: Actor, memberRef: strin
   const program = findProgram(app, programId);
   const member = await resolveMember(app.db, memberRef);
   await app.db.$transaction(async (tx) => {
-    const membership = await tx.membership.findUnique({ where: { memberId_programId: { memberId: member.id, programId: program.id } } });
+    const membership = await tx.membership.findFirst({ where: { memberId: member.id, programId: program.id, state: "active" } });
     if (!membership || membership.state !== "active")
       throw new UserError(`${member.handle} is not a member of ${program.name}.`, `See who is: /program members ${program.id}`, "program.not-member");
     const now = app.now();

@@ -87,7 +87,7 @@ describe.each(storeKinds)("community programs on %s", (kind) => {
 
     expect(await ok("mod", "/review approve alice community-leaders-velo")).toContain("now a member");
     const alice = await memberId("alice");
-    const membership = await rt.app.db.membership.findUniqueOrThrow({ where: { memberId_programId: { memberId: alice, programId: LEADERS } } });
+    const membership = await rt.app.db.membership.findFirstOrThrow({ where: { memberId: alice, programId: LEADERS } });
     expect(membership.state).toBe("active");
     expect(membership.joinedAt.toISOString()).toBe(rt.clock.now().toISOString());
     expect(await rt.app.db.badge.count({ where: { memberId: alice, badge: "community-leaders", revokedAt: null } })).toBe(1);

@@ -222,4 +222,30 @@ describe.each(storeKinds)("the seed's programs on %s", (kind) => {
       expect(JSON.stringify(rows[1]?.payload)).toContain("Catching up posts at most 2 weeks, so these were not posted: 2026-W53.");
     });
   });
+
+  describe("history kept (finding 4)", () => {
+    it("a report for a past week lists who was a member then, with their status then, after removal and rejoining", async () => {
+      rt.clock.set("2026-10-31T12:00:00Z");
+      await join("alice", VELO);
+      await join("bob", VELO);
+      await message("alice", "a1", new Date("2026-11-03T09:00:00Z"), "community");
+      await message("alice", "a2", new Date("2026-11-10T09:00:00Z"), "community");
+      rt.clock.set("2026-11-18T12:00:00Z");
+      await ok("mod", `/program remove alice ${VELO} reason:inactive`);
+      rt.clock.set("2026-11-25T12:00:00Z");
+
+      const w46 = await ok("mod", `/report ${VELO} week:2026-W46`);
+      expect(w46).toMatch(/@alice\s+met\s+met 1\/1/);
+      expect(w46).toMatch(/@bob\s+missed\s+missed 0\/1/);
+      const w47 = await ok("mod", `/report ${VELO} week:2026-W47`);
+      expect(w47).toMatch(/@alice\s+.*left 2026-11-18/);
+      expect(await ok("mod", `/report ${VELO} week:2026-W48`)).not.toContain("@alice");
+
+      // Joining again starts a new interval; the old one still answers for its weeks.
+      await join("alice", VELO);
+      expect(await rt.app.db.membership.count({ where: { memberId: await memberId("alice"), programId: VELO } })).toBe(2);
+      expect(await ok("mod", `/report ${VELO} week:2026-W46`)).toMatch(/@alice\s+met\s+met 1\/1/);
+      expect(await ok("mod", `/program members ${VELO}`)).toMatch(/@alice\s+alice\s+2026-11-25/);
+    });
+  });
 });
