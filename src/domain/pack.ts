@@ -145,6 +145,10 @@ export const partnerSchema = z.object({
   demotionGraceDays: z.number().int().min(0).default(30),
   maxAdjustment: z.number().int().positive().default(1000),
   announcementsChannel: z.string().default("announcements"),
+  /** Partner health (/report partner and its weekly post): where it goes, when, and how long a site may wait for verification. */
+  moderatorChannel: z.string().default("moderators"),
+  healthReportCron: cron.default("0 9 * * 1"),
+  unverifiedSiteDays: z.number().int().min(1).default(14),
   templates: templatesSchema,
 });
 

@@ -10,11 +10,12 @@ import { reply, type Reply } from "../chat/reply.ts";
 import type { Actor } from "../command/types.ts";
 import { DateTime } from "luxon";
 import type { PeriodUnit } from "../domain/pack.ts";
-import { formatDeadline, isValidTimeZone } from "../domain/periods.ts";
+import { formatDeadline, isValidTimeZone, parsePeriodKey } from "../domain/periods.ts";
 import { audit } from "../services/audit.ts";
 import { membersNeedingReminder } from "../services/commitments.ts";
 import { sweepTiers } from "../services/ledger.ts";
-import { enqueueAll } from "../services/outbox.ts";
+import { enqueue, enqueueAll } from "../services/outbox.ts";
+import { partnerHealth, partnerHealthReply } from "../services/partner-health.ts";
 import { buildReport } from "../services/reports.ts";
 import { sweepPremium } from "../services/sites.ts";
 import type { Tx } from "../store/client.ts";
@@ -137,6 +138,8 @@ async function execute(app: App, run: ScheduledRun, manual: boolean, skipped: st
   switch (run.def.kind) {
     case "weekly-report":
       return done(await weeklyReport(app, run, manual, skipped));
+    case "partner-health":
+      return done(await partnerHealthPost(app, run, manual));
     case "reminder":
       return done(await reminders(app, run, "week", manual));
     case "monthly-reminder":
@@ -191,6 +194,18 @@ async function weeklyReport(app: App, run: ScheduledRun, manual: boolean, skippe
   });
   app.outboxWritten();
   return `report posted to #${program.moderatorChannel}${subscribers.length ? ` and sent to ${subscribers.length} moderator${subscribers.length === 1 ? "" : "s"}` : ""}`;
+}
+
+async function partnerHealthPost(app: App, run: ScheduledRun, manual: boolean): Promise<string> {
+  const channel = app.pack.partner.moderatorChannel;
+  const health = partnerHealthReply(app, await partnerHealth(app, parsePeriodKey(run.period, run.def.tz)));
+  const suffix = manual ? `:manual:${app.now().getTime()}` : "";
+  await app.db.$transaction(async (tx) => {
+    await record(tx, run, manual);
+    await enqueue(tx, { kind: "post", channel, reply: { ...health, visibility: "public" } }, { now: app.now(), dedupeKey: `partner-health:${run.period}:post${suffix}` });
+  });
+  app.outboxWritten();
+  return `partner health posted to #${channel}`;
 }
 
 export function reminderReply(programName: string, unit: PeriodUnit, missing: string[], deadline: Date, tz: string): Reply {

@@ -11,7 +11,7 @@ import type { Config } from "../config.ts";
 import type { Pack, PeriodUnit, Program } from "../domain/pack.ts";
 import { nextPeriod, periodOf, previousPeriod, type Period } from "../domain/periods.ts";
 
-export type ScheduleKind = "weekly-report" | "reminder" | "monthly-reminder" | "quarterly-reminder" | "daily-sweep" | "outbox";
+export type ScheduleKind = "weekly-report" | "partner-health" | "reminder" | "monthly-reminder" | "quarterly-reminder" | "daily-sweep" | "outbox";
 
 /** The reminders of commitments per month and per quarter: on the lead-time day, at the pack's deadline reminder time. */
 export const DEADLINE_REMINDERS = { "monthly-reminder": "month", "quarterly-reminder": "quarter" } as const;
@@ -89,6 +89,13 @@ export function scheduleTable(pack: Pack, config: Pick<Config, "STEWARD_TIMEZONE
           programId: program.id,
         });
   }
+  defs.push({
+    id: "partner-health",
+    kind: "partner-health",
+    description: `Last week's partner health (tiers, moves, lapses, sites waiting for verification), to #${pack.partner.moderatorChannel}`,
+    cron: pack.partner.healthReportCron,
+    tz,
+  });
   defs.push({ id: "daily-sweep", kind: "daily-sweep", description: "Lapsed premium plans lose their points; tier grace periods run out", cron: DAILY_SWEEP_CRON, tz });
   defs.push({ id: "outbox", kind: "outbox", description: "Delivers announcements, DMs, badges and reports", everyMs: OUTBOX_SWEEP_MS, tz });
   return defs;
@@ -153,6 +160,7 @@ export function missedRuns(def: ScheduleDef, lastPeriod: string, now: Date, limi
 export function periodAt(def: ScheduleDef, at: Date): string {
   switch (def.kind) {
     case "weekly-report":
+    case "partner-health":
       return previousPeriod(periodOf("week", at, def.tz)).key;
     case "reminder":
       return periodOf("week", at, def.tz).key;

@@ -78,6 +78,8 @@ export async function applyTier(app: App, tx: Tx, memberId: string, points: numb
   });
   const member = await tx.member.findUniqueOrThrow({ where: { id: memberId } });
   const t = partner.templates;
+  const moves = decision.events.flatMap((e) => (e.type === "promoted" || e.type === "demoted" ? [{ memberId, fromTier: e.from, toTier: e.to, createdAt: app.now() }] : []));
+  if (moves.length) await tx.tierChange.createMany({ data: moves });
   for (const event of decision.events) {
     const key = `${memberId}:${cause}:${event.type}`;
     if (event.type === "promoted") {

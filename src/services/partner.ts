@@ -2,7 +2,7 @@
 // benefits, their ledger, the leaderboard. Each reads the materialised
 // balance, never the whole ledger.
 import type { App } from "../app.ts";
-import { benefitsFor, progress, tierById, type Progress } from "../domain/partner.ts";
+import { benefitsFor, inGracePeriod, progress, tierById, type Progress } from "../domain/partner.ts";
 import type { Benefit } from "../domain/pack.ts";
 
 export interface TierStatus {
@@ -40,11 +40,15 @@ export interface LeaderboardRow {
   displayName: string;
   points: number;
   tier: string;
+  /** Holds the tier only until then: the balance fell below it and the grace period runs. */
+  graceUntil: Date | null;
 }
 
 /** Top members by balance, or by points earned since `since` (a week or month). */
 export async function leaderboard(app: App, since: Date | null, limit = 10): Promise<LeaderboardRow[]> {
-  const tiers = app.pack.partner.tiers;
+  const partner = app.pack.partner;
+  const tiers = partner.tiers;
+  const graceUntil = (atRiskSince: Date | null) => inGracePeriod(partner, { atRiskSince })?.until ?? null;
   if (since === null) {
     const rows = await app.db.balance.findMany({
       where: { points: { gt: 0 } },
@@ -52,10 +56,10 @@ export async function leaderboard(app: App, since: Date | null, limit = 10): Pro
       take: limit,
       include: { member: { select: { handle: true, displayName: true } } },
     });
-    return rows.map((r) => ({ handle: r.member.handle, displayName: r.member.displayName, points: r.points, tier: tierById(tiers, r.tier).name }));
+    return rows.map((r) => ({ handle: r.member.handle, displayName: r.member.displayName, points: r.points, tier: tierById(tiers, r.tier).name, graceUntil: graceUntil(r.atRiskSince) }));
   }
-  const rows = await app.sql.query<{ handle: string; display_name: string; points: string | number; tier: string }>(
-    `SELECT m.handle, m.display_name, s.points, b.tier
+  const rows = await app.sql.query<{ handle: string; display_name: string; points: string | number; tier: string; at_risk_since: Date | string | null }>(
+    `SELECT m.handle, m.display_name, s.points, b.tier, b.at_risk_since
        FROM (SELECT member_id, SUM(delta) AS points FROM ledger_entries WHERE created_at >= $1 GROUP BY member_id) s
        JOIN members m ON m.id = s.member_id
        JOIN balances b ON b.member_id = s.member_id
@@ -64,5 +68,11 @@ export async function leaderboard(app: App, since: Date | null, limit = 10): Pro
       LIMIT $2`,
     [since, limit],
   );
-  return rows.map((r) => ({ handle: r.handle, displayName: r.display_name, points: Number(r.points), tier: tierById(tiers, r.tier).name }));
+  return rows.map((r) => ({
+    handle: r.handle,
+    displayName: r.display_name,
+    points: Number(r.points),
+    tier: tierById(tiers, r.tier).name,
+    graceUntil: graceUntil(r.at_risk_since === null ? null : new Date(r.at_risk_since)),
+  }));
 }
