@@ -8,5 +8,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     // PGlite instances are memory-hungry WASM: keep parallelism modest on 2 cores.
     maxWorkers: 2,
+    // Property tests: a fixed seed (FC_SEED to change it), printed with any counterexample.
+    setupFiles: ["test/helpers/fast-check-seed.ts"],
   },
 });

@@ -20,10 +20,13 @@ import program from "./program.ts";
 import report from "./report.ts";
 import review from "./review.ts";
 import schedule from "./schedule.ts";
+import badges from "./badges.ts";
+import settings from "./settings.ts";
 
 export const commands: CommandDef[] = [];
 commands.push(helpCommand(() => commands), tier, points, benefits, site, leaderboard, certify, adjust, dispute);
 commands.push(apply, log, commitments, pause, activity, program, review, report);
 commands.push(schedule);
+commands.push(badges, settings);
 
 export const registry: Registry = buildRegistry(commands);

@@ -117,10 +117,15 @@ export const programSchema = z.object({
   reminderCron: cron.default("0 10 * * 4"),
 });
 
+/** Why a balance fell, and what restores it: filled into tierAtRiskDm as {cause} and {advice}. */
+const atRiskCause = z.object({ cause: z.string(), advice: z.string() });
+
 export const templatesSchema = z.object({
   tierUpPublic: z.string(),
   tierUpDm: z.string(),
   tierAtRiskDm: z.string(),
+  /** Per cause: a site's premium lapsed, the partner was removed as its contributor, withdrew it, or anything else (an adjustment). */
+  tierAtRiskCauses: z.object({ lapsed: atRiskCause, removed: atRiskCause, withdrawn: atRiskCause, other: atRiskCause }),
   tierDownDm: z.string(),
   siteLapsedDm: z.string(),
   siteRemovedDm: z.string(),

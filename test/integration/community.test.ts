@@ -133,7 +133,9 @@ describe.each(storeKinds)("community programs on %s", (kind) => {
       return answers.shift();
     });
     expect(r.status).toBe("ok");
-    expect(asked.map((q) => q.split(":")[0])).toEqual([
+    // The program's terms come first, with the first question.
+    expect(asked[0]).toMatch(/^Before you apply: A volunteer position/);
+    expect(asked.map((q) => q.split("\n").at(-1)?.split(":")[0])).toEqual([
       "Your online JS/Velo community profiles (Velo Forum, StackOverflow, …), comma-separated",
       "Your experience as a Velo developer",
       "Velo content you have created (links) (optional, Enter to skip)",

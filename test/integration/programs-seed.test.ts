@@ -248,4 +248,98 @@ describe.each(storeKinds)("the seed's programs on %s", (kind) => {
       expect(await ok("mod", `/program members ${VELO}`)).toMatch(/@alice\s+alice\s+2026-11-25/);
     });
   });
+
+  describe("the pack says what the seed says (findings 5 and 6)", () => {
+    it("social promotion is required of Community Leaders, feedback sessions of Velo Masters; bugs can be logged", async () => {
+      rt.clock.set("2026-10-01T00:00:00Z");
+      await join("alice", VELO);
+      await ok("dave", "/apply velo-masters profiles:https://stackoverflow.com/u/1 experience:years");
+      await ok("mod", "/review approve dave velo-masters");
+      rt.clock.set("2026-11-05T12:00:00Z");
+      const leaders = await ok("alice", "/commitments");
+      expect(leaders).toMatch(/Promote on social media\s+2026-11/);
+      expect(leaders).not.toContain("Promote on social media (encouraged)");
+      const masters = await ok("dave", "/commitments");
+      expect(masters).toMatch(/Feedback sessions\s+2026-Q4/);
+      expect(masters).not.toContain("Feedback sessions (encouraged)");
+      expect(await ok("dave", "/log bug-report url:https://forum.example.com/bug/1")).toContain("Counts toward: Report bugs to Wix (Velo Masters).");
+    });
+
+    it("/program <id> shows the description, commitments, perks and terms", async () => {
+      const out = await ok("bob", `/program ${VELO}`);
+      expect(out).toContain("Volunteers who host, speak, create and answer for the Velo community.");
+      expect(out).toMatch(/Promote on social media\s+1\s+a month\s+required/);
+      expect(out).toMatch(/Speak at events\s+1\s+a quarter\s+encouraged/);
+      expect(out).toContain("• Exposure on the showcase page");
+      expect(out).toContain("Terms: A volunteer position, not a paid job: no extra revenue share");
+      expect(out).toContain(`Apply with /apply ${VELO}.`);
+      expect(await ok("bob", "/program velo-masters")).toContain("• Velo Masters Badge (forum only, never a chat role)");
+    });
+
+    it("/apply shows the terms first, and refuses a member, a pending application and the cool-down before the first question", async () => {
+      const asked: string[] = [];
+      const ask: Ask = async (q) => {
+        asked.push(q);
+        return "https://forum.example.com/u/bob";
+      };
+      expect((await say("bob", `/apply ${VELO}`, ask)).status).toBe("ok");
+      expect(asked[0]).toMatch(/^Before you apply: A volunteer position, not a paid job[^\n]*\nLinks to your community profiles/);
+
+      asked.length = 0;
+      const pending = await say("bob", `/apply ${VELO}`, ask);
+      expect(pending.output).toContain("still pending review");
+      expect(asked).toEqual([]);
+
+      await ok("mod", `/review reject bob ${VELO} reason:"not yet"`);
+      const cooling = await say("bob", `/apply ${VELO}`, ask);
+      expect(cooling.output).toMatch(/was declined on \S+; you may apply again from/);
+      expect(asked).toEqual([]);
+
+      await join("carol", VELO);
+      const member = await say("carol", `/apply ${VELO}`, ask);
+      expect(member.output).toContain("already a member");
+      expect(asked).toEqual([]);
+    });
+
+    it("/badges lists a member's badges with where each is shown", async () => {
+      await join("alice", VELO);
+      await ok("alice", "/apply velo-masters profiles:https://stackoverflow.com/u/1 experience:years");
+      await ok("mod", "/review approve alice velo-masters");
+      const out = await ok("bob", "/badges alice");
+      expect(out).toMatch(/Community Leaders Badge\s+\S+\s+chat \(recorded; no role or user group set in the pack\)/);
+      expect(out).toMatch(/Velo Masters Badge\s+\S+\s+forum only, never a chat role/);
+      expect(await ok("bob", "/badges")).toContain("@bob holds no badges.");
+    });
+  });
+
+  describe("member time zones (finding 9)", () => {
+    it("/settings timezone: sets the member's zone, refuses an unknown one and changes nothing", async () => {
+      expect(await ok("alice", "/settings")).toContain("UTC (the organisation's; set yours)");
+      const bad = await say("alice", "/settings timezone:Europe/Berln");
+      expect(bad.status).toBe("user-error");
+      expect(bad.output).toContain("Europe/Berln is not a time zone I know.");
+      expect(bad.output).toContain("/settings timezone:Europe/Berlin");
+      const nul = await say("alice", "/settings timezone:Europe/Berlin\u0000");
+      expect(nul.status).toBe("user-error");
+      expect((await rt.app.db.member.findUniqueOrThrow({ where: { handle: "alice" } })).timezone).toBeNull();
+
+      expect(await ok("alice", "/settings timezone:america/new_york")).toContain("Your time zone is now America/New_York");
+      expect((await rt.app.db.member.findUniqueOrThrow({ where: { handle: "alice" } })).timezone).toBe("America/New_York");
+      expect(await ok("alice", "/settings")).toMatch(/Time zone:\s+America\/New_York/);
+      expect(await rt.app.db.auditLog.count({ where: { action: "settings timezone" } })).toBe(1);
+    });
+
+    it("a reminder shows the organisation's week in the member's zone", async () => {
+      rt.clock.set("2026-10-01T00:00:00Z");
+      await join("alice", VELO);
+      await ok("alice", "/settings timezone:Asia/Tokyo");
+      await deliver();
+      rt.clock.set("2026-11-05T14:00:00Z");
+      const def = scheduleTable(rt.app.pack, rt.app.config).find((d) => d.id === `reminder/${VELO}`);
+      if (!def) throw new Error("no reminder schedule");
+      await runDue(rt.app, def);
+      // The week is the organisation's: it ends Sunday 23:59 UTC, which is Monday 08:59 in Tokyo.
+      expect((await deliver()).join("\n")).toContain("Due by: Mon 9 Nov 2026, 08:59 GMT+9");
+    });
+  });
 });
