@@ -1,7 +1,7 @@
 // `steward run` and `steward chat` as an operator or a script uses them:
 // real processes, a real embedded database on disk, stdin and stdout.
 import { spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -68,6 +68,26 @@ describe("steward run", () => {
     expect(broken.code).toBe(2);
     expect(broken.stdout).toMatch(/something went wrong on our side \(ref [0-9a-f]{8}\)/);
     expect(broken.stdout).not.toMatch(/at .*\.ts:\d+/);
+  });
+
+  it("answers /program, /badges, /settings and /report partner, and runs a pack whose reminder cron lists hours (issue 10)", async () => {
+    const program = await steward(["run", "--as", "bob", "/program community-leaders-velo"], env);
+    expect(program.code).toBe(0);
+    expect(program.stdout).toContain("Terms: A volunteer position, not a paid job");
+    const badges = await steward(["run", "--as", "bob", "/badges"], env);
+    expect(badges.stdout).toContain("@bob holds no badges.");
+    const zone = await steward(["run", "--as", "bob", "/settings timezone:Mars/Olympus"], env);
+    expect(zone.code).toBe(1);
+    expect(zone.stdout).toContain("Mars/Olympus is not a time zone I know.");
+    const health = await steward(["run", "--as", "mod", "/report partner"], env);
+    expect(health.code).toBe(0);
+    expect(health.stdout).toMatch(/Wix Partner Program health — week \S+ so far/);
+
+    const pack = join(env.STEWARD_DATA_DIR as string, "pack.yaml");
+    writeFileSync(pack, readFileSync(fileURLToPath(new URL("../../src/programs/wix.yaml", import.meta.url)), "utf8").replace("name: Velo Community Leaders", 'name: Velo Community Leaders\n    reminderCron: "0 10,14 * * 4"'));
+    const schedule = await steward(["run", "--as", "bob", "/schedule"], { ...env, STEWARD_PROGRAMS: pack });
+    expect(schedule.code).toBe(0);
+    expect(schedule.stdout).toMatch(/reminder\/community-leaders-velo\s+0 10,14 \* \* 4\s+Thu \d+ \w+ \d{4}, (10|14):00/);
   });
 
   it("stops with a message naming a wrong variable", async () => {
