@@ -2,7 +2,7 @@ import { reply } from "../src/chat/reply.ts";
 import { opt } from "../src/command/options.ts";
 import { command, sub } from "../src/command/types.ts";
 import { memberOrSelf, resolveMember } from "../src/services/members.ts";
-import { lapseSite, listSites, reactivateSite, removeContributor, submitSite, verifySite, withdrawSite } from "../src/services/sites.ts";
+import { lapseSite, listSites, reactivateSite, removeContributor, submitSite, transferSite, verifySite, withdrawSite } from "../src/services/sites.ts";
 
 const siteKinds = (pack: { partner: { sites: Record<string, unknown> } }) => Object.keys(pack.partner.sites);
 const STATE_LABEL: Record<string, string> = {
@@ -11,6 +11,7 @@ const STATE_LABEL: Record<string, string> = {
   reactivated: "premium back — submit again",
   removed: "removed as contributor",
   withdrawn: "withdrawn",
+  disowned: "another partner owns it — submit as collaborator to count",
 };
 
 export default command({
@@ -102,6 +103,18 @@ export default command({
         const who = await resolveMember(app.db, member);
         const lost = await removeContributor(app, actor, url, who.id);
         return reply(`@${who.handle} is no longer a contributor of ${url}${lost ? ` and lost ${lost} points` : ""}.`);
+      },
+    }),
+    sub({
+      name: "transfer",
+      description: "Make another partner the site's owner (the old owner loses its points, the new one is paid once)",
+      access: "moderator",
+      options: { url: opt.url("The site's address", { positional: true }), member: opt.member("The partner who owns it", { positional: true }) },
+      handler: async ({ url, member }, { app, actor }) => {
+        const who = await resolveMember(app.db, member);
+        const r = await transferSite(app, actor, url, who);
+        const signed = (n: number) => (n ? ` (${n > 0 ? "+" : ""}${n} points)` : "");
+        return reply(`${r.url} now belongs to @${who.handle}${signed(r.gained)}${r.from ? `; @${r.from.handle} is no longer its owner${signed(-r.from.lost)}` : ""}.`);
       },
     }),
   ],

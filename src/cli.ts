@@ -9,6 +9,7 @@ import { parseArgs } from "node:util";
 import { registry } from "../commands/index.ts";
 import { ConsoleSession, type Ask } from "./adapters/console/session.ts";
 import { consoleTarget } from "./adapters/console/target.ts";
+import { terminalSafe } from "./chat/text.ts";
 import { ConfigError, loadConfig, type Config } from "./config.ts";
 import { deliverDue } from "./jobs/deliver.ts";
 import { startSteward } from "./main.ts";
@@ -97,7 +98,7 @@ async function serve(config: Config): Promise<number> {
 }
 
 async function chat(config: Config, as: string | undefined): Promise<number> {
-  const print = (text: string) => process.stdout.write(`${text}\n`);
+  const print = (text: string) => process.stdout.write(`${terminalSafe(text)}\n`);
   const running = await startSteward(config, [consoleTarget(print)]);
   const { app } = running.runtime;
   const handle = (as ?? config.STEWARD_MODERATORS[0] ?? userInfo().username).replace(/^@/, "").toLowerCase();
@@ -119,7 +120,7 @@ async function chat(config: Config, as: string | undefined): Promise<number> {
   const next = (): Promise<string | undefined> =>
     queue.length ? Promise.resolve(queue.shift()) : closed ? Promise.resolve(undefined) : new Promise((resolve) => (waiting = resolve));
   const ask: Ask = async (question) => {
-    process.stdout.write(question);
+    process.stdout.write(terminalSafe(question));
     return next();
   };
   const me = await session.actor();
@@ -127,7 +128,7 @@ async function chat(config: Config, as: string | undefined): Promise<number> {
   print(`Steward — terminal chat. You are ${me.handle}${me.isModerator ? " (moderator)" : ""}.${extra}`);
   print("Type /help for commands, /as NAME to switch user, /channel NAME to change channel (plain lines are messages there), /quit to leave.");
   for (;;) {
-    rl.setPrompt(`${session.handle}@#${session.channel}> `);
+    rl.setPrompt(terminalSafe(`${session.handle}@#${session.channel}> `));
     rl.prompt();
     const line = await next();
     if (line === undefined || /^\/(quit|exit)\b/.test(line.trim())) break;

@@ -2,6 +2,12 @@
 // it. Renderers (text.ts here, Slack Block Kit and Discord embeds in their
 // adapters) turn it into something native; none of them decides anything
 // about points or tiers.
+//
+// Every renderer escapes all the text it is given, so text from members
+// (names, reasons, notes, answers, URLs) is shown as written and can never
+// mention a person, a role or a channel. The only mentions in a reply are the
+// ones Steward means: its `mentions`.
+import type { Platform } from "../command/types.ts";
 
 export interface Field {
   label: string;
@@ -54,6 +60,12 @@ export interface FormField {
   placeholder?: string;
 }
 
+/** A person Steward itself addresses, as their account on one platform. */
+export interface Mention {
+  platform: Platform;
+  userId: string;
+}
+
 export type ReplyStatus = "ok" | "user-error" | "internal-error";
 
 export interface Reply {
@@ -63,6 +75,11 @@ export interface Reply {
   visibility: "ephemeral" | "public";
   status: ReplyStatus;
   files?: ReplyFile[];
+  /**
+   * Who the message is addressed to: each platform shows its own accounts here
+   * as a real mention ahead of the text, and notifies only them.
+   */
+  mentions?: Mention[];
 }
 
 /** Small builder so commands read as what they say, not as object literals. */

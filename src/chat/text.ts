@@ -38,9 +38,26 @@ function renderBlock(block: Block): string[] {
   }
 }
 
+/**
+ * Text as a terminal may print it: C0 and C1 control characters (escape
+ * sequences that clear the screen, retitle the window, move the cursor) become
+ * visible symbols — the Control Pictures for C0 and DEL, U+FFFD for C1 —
+ * while line breaks and tabs stay.
+ */
+export function terminalSafe(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/\r\n/g, "\n").replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => {
+    const code = c.charCodeAt(0);
+    if (code < 0x20) return String.fromCharCode(0x2400 + code);
+    return code === 0x7f ? "\u2421" : "\ufffd";
+  });
+}
+
 export function renderText(r: Reply): string {
-  if (r.blocks.length === 0) return r.text;
-  const out: string[] = [];
+  // The terminal's accounts are handles: the people a reply addresses are named first, as @handle.
+  const lead = (r.mentions ?? []).filter((m) => m.platform === "console").map((m) => `@${m.userId}`);
+  if (r.blocks.length === 0) return [...lead, r.text].join(" ");
+  const out: string[] = lead.length ? [lead.join(" ")] : [];
   for (const block of r.blocks) {
     if (out.length > 0 && block.type !== "context") out.push("");
     out.push(...renderBlock(block));

@@ -29,6 +29,9 @@ export const VERIFIED_PARTNER_BADGE = "verified-partner";
 
 /** How channels are compared: "#Community" and "community" are one channel. */
 export const channelKey = (c: string) => c.trim().replace(/^#/, "").toLowerCase();
+const hostPattern = z
+  .string()
+  .regex(/^(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)+$/, "a lower-case host name, optionally starting with *. for every subdomain (for example *.wixsite.com or editorx.io)");
 
 export const roleSchema = z.enum(["owner", "collaborator"]);
 export type SiteRole = z.infer<typeof roleSchema>;
@@ -141,6 +144,11 @@ export const partnerSchema = z.object({
     z.object({ label: z.string().min(1), points: z.object({ owner: z.number().int().min(0), collaborator: z.number().int().min(0) }) }),
   ),
   certifications: z.record(id, z.object({ label: z.string().min(1), points: z.number().int().min(0) })),
+  /**
+   * Hosts that serve many sites under paths: there the first path segment is part of the site
+   * (`alice.wixsite.com/portfolio`); anywhere else a path is a page of the same site. `*.` matches any subdomain.
+   */
+  pathSiteHosts: z.array(hostPattern).default([]),
   /** "submit": a site pays when submitted (a moderator may verify it later); "verify": only once verified. */
   sitePointsOn: z.enum(["submit", "verify"]).default("submit"),
   tiers: z.array(tierSchema).min(1),

@@ -1,6 +1,6 @@
-// Links as the programs compare them. A site is one site whatever the page or
-// query string; an activity's link (a video, a meetup page) keeps its query,
-// since ?v=abc and ?v=abd are different videos, but not tracking tags.
+// Links as the programs compare them (a site's identity is src/domain/sites.ts):
+// an activity's link (a video, a meetup page) keeps its query, since ?v=abc and
+// ?v=abd are different videos, but not tracking tags.
 
 /** An http(s) address with a dotted host name. */
 export function isWebUrl(s: string): boolean {
@@ -10,13 +10,6 @@ export function isWebUrl(s: string): boolean {
   } catch {
     return false;
   }
-}
-
-/** One spelling per site: lower-case host, no trailing slash, query or fragment. */
-export function normalizeSiteUrl(raw: string): string {
-  const u = new URL(raw.trim());
-  const path = u.pathname.replace(/\/+$/, "");
-  return `${u.protocol}//${u.host.toLowerCase()}${path}`;
 }
 
 /** One spelling per activity link: no fragment, no utm_ tags, no trailing slash. */

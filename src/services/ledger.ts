@@ -125,7 +125,7 @@ export async function applyTier(
   return decision.events;
 }
 
-/** Which at-risk message a site's state calls for. */
+/** Which at-risk message a site's state calls for; any other (a transferred site) says the entry's reason. */
 const CAUSE_OF_STATE = { lapsed: "lapsed", removed: "removed", withdrawn: "withdrawn" } as const;
 
 /** The site an entry is about: its own (site:<id>), or the disputed entry's for a dispute correction. */
@@ -137,14 +137,19 @@ async function siteBehind(tx: Tx, reference: string | null | undefined): Promise
   return site?.[1] ? tx.site.findUnique({ where: { id: site[1] }, select: { url: true, state: true } }) : null;
 }
 
-/** Lets grace periods run out: demotes members at risk whose balance has not recovered. Run daily. */
+/**
+ * Lets grace periods run out: demotes members at risk whose balance has not recovered. Also puts at risk
+ * a member whose points fell below their tier without an entry of their own saying so (a migration's
+ * reversals). Run daily.
+ */
 export async function sweepTiers(app: App): Promise<number> {
-  const due = await app.db.balance.findMany({ where: { atRiskSince: { lte: demotionCutoff(app.pack.partner, app.now()) } }, select: { memberId: true } });
+  const unwarned = app.pack.partner.tiers.map((t) => ({ tier: t.id, points: { lt: t.threshold }, atRiskSince: null }));
+  const due = await app.db.balance.findMany({ where: { OR: [{ atRiskSince: { lte: demotionCutoff(app.pack.partner, app.now()) } }, ...unwarned] }, select: { memberId: true } });
   let demoted = 0;
   for (const { memberId } of due) {
     const events = await app.db.$transaction(async (tx) => {
       const b = await tx.balance.findUniqueOrThrow({ where: { memberId } });
-      return applyTier(app, tx, memberId, b.points, { tier: b.tier, atRiskSince: b.atRiskSince }, `sweep-${b.atRiskSince?.toISOString() ?? "none"}`);
+      return applyTier(app, tx, memberId, b.points, { tier: b.tier, atRiskSince: b.atRiskSince }, `sweep-${(b.atRiskSince ?? app.now()).toISOString()}`);
     });
     if (events.some((e) => e.type === "demoted")) demoted++;
   }

@@ -65,10 +65,15 @@ export async function resolveMember(db: Db | Tx, ref: string): Promise<MemberRef
       include: { member: true },
     });
     if (identity) return identity.member;
-  } else {
-    const member = await db.member.findUnique({ where: { handle: text.replace(/^@/, "").toLowerCase() } });
-    if (member) return member;
+    // The mention itself is not repeated: renderers show member text as written, so it would read as raw markup.
+    throw new UserError(
+      `The ${slack ? "Slack" : "Discord"} account you mentioned is not a member yet (they have not used Steward).`,
+      "Name a member by their handle (alice or @alice) or mention someone who has used Steward.",
+      "member.unknown",
+    );
   }
+  const member = await db.member.findUnique({ where: { handle: text.replace(/^@/, "").toLowerCase() } });
+  if (member) return member;
   throw new UserError(`There is no member called ${text}.`, "Name a member by their handle (alice or @alice) or mention them.", "member.unknown");
 }
 

@@ -2,6 +2,10 @@
 //   submitted (active, pays) → lapsed (premium ended: points reversed)
 //   → reactivated (premium back, still no points) → submitted again (pays again)
 //   active → removed (no longer a contributor: points reversed) | withdrawn (by the partner)
+//   owner → disowned (a moderator moved the ownership to another partner: points reversed)
+// A site is named by its canonical spelling (src/domain/sites.ts): a partner
+// has one row per site, so one payment whatever the spelling or role, and the
+// owner's live row holds `ownerUrl`, unique, so a site has one owner.
 // Each submission pays under its own idempotency key, and each payment is
 // reversed at most once, so retries and replays never pay twice.
 import type { App } from "../app.ts";
@@ -9,11 +13,11 @@ import { reply } from "../chat/reply.ts";
 import { UserError } from "../command/errors.ts";
 import type { Actor } from "../command/types.ts";
 import { fillTemplate, sitePaysNow, sitePoints } from "../domain/partner.ts";
-import { normalizeSiteUrl } from "../domain/urls.ts";
+import { siteIdentity } from "../domain/sites.ts";
 import type { SiteRole } from "../domain/pack.ts";
 import type { Tx } from "../store/client.ts";
 import { audit } from "./audit.ts";
-import { postEntry } from "./ledger.ts";
+import { postEntry, reverseEntry } from "./ledger.ts";
 import { enqueue } from "./outbox.ts";
 import { siteEntries, takeBack } from "./site-consequences.ts";
 
@@ -36,6 +40,27 @@ async function award(app: App, tx: Tx, site: SiteRow, actor: string) {
 
 const paysNow = (app: App, site: { verifiedAt: Date | null }) => sitePaysNow(app.pack.partner, site.verifiedAt !== null);
 
+/** States in which a row still claims its site (the premium plan may have lapsed); an owner's such row holds the site. */
+const CLAIMING = ["active", "lapsed", "reactivated"];
+const ownerUrlFor = (url: string, role: string, state: string) => (role === "owner" && CLAIMING.includes(state) ? url : null);
+
+/** The canonical spelling of the site an address names; an address that names no site is the user's to fix. */
+function siteUrl(app: App, raw: string): string {
+  const site = siteIdentity(raw, app.pack.partner.pathSiteHosts);
+  if (!site.ok) throw new UserError(site.problem, "Name a site by its public address, like https://studio.example.com", "site.invalid-url");
+  return site.url;
+}
+
+async function refuseOtherOwner(tx: Tx, url: string, memberId: string, kind: string) {
+  const owner = await tx.site.findUnique({ where: { ownerUrl: url } });
+  if (owner && owner.memberId !== memberId)
+    throw new UserError(
+      `${url} already has an owner: another partner submitted it as theirs.`,
+      `If it is yours, ask a moderator to move it to you: /site transfer ${url} <you>. If you work on it, submit it as a collaborator: /site submit ${url} kind:${kind} role:collaborator`,
+      "site.owned",
+    );
+}
+
 export interface SubmitResult {
   site: SiteRow;
   points: number;
@@ -44,18 +69,21 @@ export interface SubmitResult {
 }
 
 export async function submitSite(app: App, actor: Actor, input: { url: string; kind: string; role: SiteRole }): Promise<SubmitResult> {
-  const url = normalizeSiteUrl(input.url);
+  const url = siteUrl(app, input.url);
+  const ownerUrl = ownerUrlFor(url, input.role, "active");
   const result = await app.db.$transaction(async (tx) => {
     const existing = await tx.site.findUnique({ where: { memberId_url: { memberId: actor.memberId, url } } });
     let site: SiteRow;
     let resubmitted = false;
     if (!existing) {
-      site = await tx.site.create({ data: { memberId: actor.memberId, url, kind: input.kind, role: input.role, state: "active", submittedAt: app.now(), stateChangedAt: app.now() } });
-    } else if (existing.state === "reactivated" || existing.state === "withdrawn") {
+      if (ownerUrl) await refuseOtherOwner(tx, url, actor.memberId, input.kind);
+      site = await tx.site.create({ data: { memberId: actor.memberId, url, ownerUrl, kind: input.kind, role: input.role, state: "active", submittedAt: app.now(), stateChangedAt: app.now() } });
+    } else if (existing.state === "reactivated" || existing.state === "withdrawn" || existing.state === "disowned") {
+      if (ownerUrl) await refuseOtherOwner(tx, url, actor.memberId, input.kind);
       resubmitted = true;
       site = await tx.site.update({
         where: { id: existing.id },
-        data: { state: "active", kind: input.kind, role: input.role, submission: existing.submission + 1, verifiedAt: null, verifiedBy: null, submittedAt: app.now(), stateChangedAt: app.now() },
+        data: { state: "active", ownerUrl, kind: input.kind, role: input.role, submission: existing.submission + 1, verifiedAt: null, verifiedBy: null, submittedAt: app.now(), stateChangedAt: app.now() },
       });
     } else if (existing.state === "active") {
       throw new UserError(`You already submitted ${url}; it counts for your points.`, "See your sites with /site list.", "site.duplicate");
@@ -81,12 +109,12 @@ export async function listSites(app: App, memberId: string) {
 
 /** The partner takes a site off their list; its points go with it. */
 export async function withdrawSite(app: App, actor: Actor, rawUrl: string): Promise<SiteRow> {
-  const url = normalizeSiteUrl(rawUrl);
+  const url = siteUrl(app, rawUrl);
   const site = await app.db.$transaction(async (tx) => {
     const site = await tx.site.findUnique({ where: { memberId_url: { memberId: actor.memberId, url } } });
     if (!site || site.state === "withdrawn") throw new UserError(`${url} is not on your list of sites.`, "See your sites with /site list.", "site.unknown");
     const found = await siteEntries(tx, site.id);
-    const updated = await tx.site.update({ where: { id: site.id }, data: { state: "withdrawn", stateChangedAt: app.now() } });
+    const updated = await tx.site.update({ where: { id: site.id }, data: { state: "withdrawn", ownerUrl: null, stateChangedAt: app.now() } });
     await takeBack(app, tx, found, `withdrawn: ${url}`, actor.memberId);
     return updated;
   });
@@ -103,7 +131,7 @@ async function sitesAt(tx: Tx, url: string, memberId?: string): Promise<SiteRow[
 
 /** A moderator confirms a submitted site; under `sitePointsOn: verify` it pays only now. */
 export async function verifySite(app: App, actor: Actor, rawUrl: string, memberId?: string): Promise<number> {
-  const url = normalizeSiteUrl(rawUrl);
+  const url = siteUrl(app, rawUrl);
   const count = await app.db.$transaction(async (tx) => {
     const pending = (await sitesAt(tx, url, memberId)).filter((s) => s.state === "active" && s.verifiedAt === null);
     if (pending.length === 0) throw new UserError(`${url} has no submission waiting for verification.`, undefined, "site.not-pending");
@@ -139,7 +167,7 @@ async function lapseInTx(app: App, tx: Tx, site: SiteRow, actor: string): Promis
  * site loses its points.
  */
 export async function lapseSite(app: App, actor: Actor, rawUrl: string, endsOn?: Date): Promise<{ lapsed: number; scheduled: number }> {
-  const url = normalizeSiteUrl(rawUrl);
+  const url = siteUrl(app, rawUrl);
   const result = await app.db.$transaction(async (tx) => {
     const active = (await sitesAt(tx, url)).filter((s) => s.state === "active");
     if (active.length === 0) throw new UserError(`${url} has no active submission to lapse.`, undefined, "site.not-active");
@@ -158,7 +186,7 @@ export async function lapseSite(app: App, actor: Actor, rawUrl: string, endsOn?:
 
 /** Premium is back. Points do not return by themselves: the partner must submit the site again. */
 export async function reactivateSite(app: App, actor: Actor, rawUrl: string): Promise<number> {
-  const url = normalizeSiteUrl(rawUrl);
+  const url = siteUrl(app, rawUrl);
   const count = await app.db.$transaction(async (tx) => {
     const lapsed = (await sitesAt(tx, url)).filter((s) => s.state === "lapsed");
     if (lapsed.length === 0) throw new UserError(`${url} is not lapsed, so there is nothing to re-activate.`, undefined, "site.not-lapsed");
@@ -178,12 +206,12 @@ export async function reactivateSite(app: App, actor: Actor, rawUrl: string): Pr
 }
 
 export async function removeContributor(app: App, actor: Actor, rawUrl: string, memberId: string): Promise<number> {
-  const url = normalizeSiteUrl(rawUrl);
+  const url = siteUrl(app, rawUrl);
   const lost = await app.db.$transaction(async (tx) => {
     const [site] = await sitesAt(tx, url, memberId);
     if (!site || site.state === "removed") throw new UserError(`That member is not a contributor of ${url}.`, undefined, "site.not-contributor");
     const found = await siteEntries(tx, site.id);
-    await tx.site.update({ where: { id: site.id }, data: { state: "removed", stateChangedAt: app.now() } });
+    await tx.site.update({ where: { id: site.id }, data: { state: "removed", ownerUrl: null, stateChangedAt: app.now() } });
     const lost = found.points;
     // The partner hears why before hearing what it does to their tier.
     await enqueue(tx, { kind: "dm", memberId, reply: reply(fillTemplate(app.pack.partner.templates.siteRemovedDm, { site: url, lost })) }, { now: app.now(), dedupeKey: `site:${site.id}:${site.submission}:removed` });
@@ -193,6 +221,76 @@ export async function removeContributor(app: App, actor: Actor, rawUrl: string, 
   });
   app.outboxWritten();
   return lost;
+}
+
+export interface TransferResult {
+  url: string;
+  from: { memberId: string; handle: string; lost: number } | null;
+  gained: number;
+}
+
+/**
+ * A moderator moves a site's ownership to another partner: the old owner's
+ * payment is reversed with the reason and their row is disowned; the new owner
+ * holds the site in its current premium state and is paid once as its owner
+ * (a payment they had as a collaborator is replaced, not added to).
+ */
+export async function transferSite(app: App, actor: Actor, rawUrl: string, to: { id: string; handle: string }): Promise<TransferResult> {
+  const url = siteUrl(app, rawUrl);
+  const result = await app.db.$transaction(async (tx) => {
+    const sites = await sitesAt(tx, url);
+    const owner = sites.find((s) => s.ownerUrl !== null);
+    if (owner?.memberId === to.id) throw new UserError(`@${to.handle} already owns ${url}.`, "See who holds it with /site list <member>.", "site.already-owner");
+    const mine = sites.find((s) => s.memberId === to.id);
+    // The site's premium state carries over: a lapsed site stays lapsed for its new owner.
+    const source = owner ?? (mine && CLAIMING.includes(mine.state) ? mine : undefined);
+    const state = source?.state ?? "active";
+    let from: TransferResult["from"] = null;
+    if (owner) {
+      const lost = owner.state === "active" ? await reversedAmount(app, tx, owner, `ownership of ${url} moved to @${to.handle}`, actor.memberId) : 0;
+      await tx.site.update({ where: { id: owner.id }, data: { state: "disowned", ownerUrl: null, stateChangedAt: app.now() } });
+      await enqueue(
+        tx,
+        { kind: "dm", memberId: owner.memberId, reply: reply(`A moderator recorded another partner as the owner of ${url}${lost ? `, so its ${lost} points were removed` : ""}. If you work on it, submit it as a collaborator.`) },
+        { now: app.now(), dedupeKey: `site:${owner.id}:${owner.submission}:disowned` },
+      );
+      const { handle } = await tx.member.findUniqueOrThrow({ where: { id: owner.memberId }, select: { handle: true } });
+      from = { memberId: owner.memberId, handle, lost };
+    }
+    if (mine?.state === "active") await reversedAmount(app, tx, mine, `became the owner of ${url}`, actor.memberId);
+    const data = {
+      role: "owner",
+      ownerUrl: ownerUrlFor(url, "owner", state),
+      state,
+      kind: (source ?? mine ?? sites[0])?.kind ?? "",
+      verifiedAt: source?.verifiedAt ?? null,
+      verifiedBy: source?.verifiedBy ?? null,
+      premiumEndsAt: source?.premiumEndsAt ?? null,
+      stateChangedAt: app.now(),
+    };
+    const site = mine
+      ? await tx.site.update({ where: { id: mine.id }, data: { ...data, submission: mine.submission + 1 } })
+      : await tx.site.create({ data: { ...data, memberId: to.id, url, submittedAt: app.now() } });
+    let gained = 0;
+    if (state === "active" && paysNow(app, site) && (await award(app, tx, site, actor.memberId)).entryId !== null) gained = sitePoints(app.pack.partner, site.kind, "owner");
+    await enqueue(
+      tx,
+      { kind: "dm", memberId: to.id, reply: reply(`A moderator recorded you as the owner of ${url}${gained ? `: +${gained} points` : ""}.`) },
+      { now: app.now(), dedupeKey: `site:${site.id}:${site.submission}:owner` },
+    );
+    await audit(tx, actor, "site transfer", url, { from: from?.memberId ?? null, to: to.id, lost: from?.lost ?? 0, gained });
+    return { url, from, gained };
+  });
+  app.outboxWritten();
+  return result;
+}
+
+/** Reverses a row's current payment; returns how many points that took away (0 when there was none left). */
+async function reversedAmount(app: App, tx: Tx, site: SiteRow, reason: string, actor: string): Promise<number> {
+  const posted = await reverseEntry(app, tx, awardKey(site), reason, actor);
+  if (!posted?.entryId) return 0;
+  const entry = await tx.ledgerEntry.findUniqueOrThrow({ where: { id: posted.entryId } });
+  return -entry.delta;
 }
 
 /** Daily: sites whose known premium end date has passed lose their points. */

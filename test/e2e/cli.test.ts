@@ -90,6 +90,28 @@ describe("steward run", () => {
     expect(schedule.stdout).toMatch(/reminder\/community-leaders-velo\s+0 10,14 \* \* 4\s+Thu \d+ \w+ \d{4}, (10|14):00/);
   });
 
+  it("pays the spellings of one site once, refuses a second owner and a made-up host (issue 9)", async () => {
+    const spellings = ["https://studio.example.com", "http://studio.example.com", "https://studio.example.com.", "https://www.studio.example.com", "https://studio.example.com/about"];
+    const runs = [];
+    for (const url of spellings) runs.push(await steward(["run", "--as", "alice", `/site submit ${url} kind:editorx role:owner`], env));
+    expect(runs.map((r) => r.code)).toEqual([0, 1, 1, 1, 1]);
+    expect(runs[0]?.stdout).toMatch(/\+300 points\. Balance: 300 points/);
+    for (const r of runs.slice(1)) expect(r.stdout).toMatch(/You already submitted https:\/\/studio\.example\.com/);
+
+    const second = await steward(["run", "--as", "bob", "/site submit https://WWW.studio.example.com/ kind:editorx role:owner"], env);
+    expect(second.code).toBe(1);
+    expect(second.stdout).toMatch(/already has an owner.*\n.*\/site transfer https:\/\/studio\.example\.com <you>/);
+
+    const madeUp = await steward(["run", "--as", "alice", "/site submit https://fuzz{}.example.com kind:classic"], env);
+    expect(madeUp.code).toBe(1);
+    expect(madeUp.stdout).toMatch(/The host fuzz\{\}\.example\.com has an invalid part/);
+
+    const points = await steward(["run", "--as", "alice", "/points"], env);
+    expect(points.stdout.match(/Editor X site/g)).toHaveLength(1);
+    expect(points.stdout).toMatch(/Points of @alice: 300\n/);
+    // Nine processes, each opening the embedded database: more than the default allowance on a busy 2-core machine.
+  }, 300_000);
+
   it("stops with a message naming a wrong variable", async () => {
     const r = await steward(["run", "--as", "alice", "/tier"], { ...env, STEWARD_TIMEZONE: "Nowhere/Land" });
     expect(r.code).toBe(2);

@@ -54,7 +54,7 @@ describe.each(storeKinds)("Discord adapter on %s", (kind) => {
     await h.interact(slashCommand(h.base(alice), "tier", [{ name: "member", type: 6, value: stranger.id }], [stranger]));
     const cb = lastCallback();
     expect(cb.data?.flags).toBe(EPHEMERAL);
-    expect(cb.data?.embeds?.[0]?.description).toContain(`There is no member called <@${stranger.id}>`);
+    expect(cb.data?.embeds?.[0]?.description).toContain("The Discord account you mentioned is not a member yet");
     expect(await h.runtime.app.db.identity.count({ where: { externalId: stranger.id } })).toBe(0);
   });
 

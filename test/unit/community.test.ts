@@ -55,11 +55,10 @@ describe("checkAnswers", () => {
   });
 });
 
-describe("site addresses", () => {
-  it("are one site whatever the case of the host, trailing slash, query or fragment", async () => {
-    const { normalizeSiteUrl, isWebUrl } = await import("../../src/domain/urls.ts");
-    expect(normalizeSiteUrl("https://Studio.Example.com/?ref=x#top")).toBe("https://studio.example.com");
-    expect(normalizeSiteUrl("https://studio.example.com/shop/")).toBe("https://studio.example.com/shop");
+describe("web addresses", () => {
+  // Which addresses are one site is test/unit/sites.test.ts.
+  it("are http(s) links to a dotted host", async () => {
+    const { isWebUrl } = await import("../../src/domain/urls.ts");
     expect(isWebUrl("studio")).toBe(false);
     expect(isWebUrl("ftp://files.example.com")).toBe(false);
     expect(isWebUrl("https://localhost")).toBe(false);

@@ -3,7 +3,7 @@
 // `/channel community` where; any other line is a message in that channel,
 // counted as a community contribution where the pack says so.
 import type { App } from "../../app.ts";
-import { renderText } from "../../chat/text.ts";
+import { renderText, terminalSafe } from "../../chat/text.ts";
 import type { Form } from "../../chat/reply.ts";
 import { dispatch, type Registry } from "../../command/dispatch.ts";
 import { parseLine, tokenize } from "../../command/parse.ts";
@@ -38,7 +38,13 @@ export class ConsoleSession {
     return actorFor(this.app, "console", this.handle, this.handle, () => moderators.includes(this.handle.toLowerCase()));
   }
 
+  /** What to print for a line: member text in it (names, reasons, notes) cannot garble the terminal. */
   async handleLine(line: string, ask?: Ask): Promise<LineResult> {
+    const result = await this.answer(line, ask);
+    return { ...result, output: terminalSafe(result.output) };
+  }
+
+  private async answer(line: string, ask?: Ask): Promise<LineResult> {
     const text = line.trim();
     if (!text) return { output: "", status: "ok" };
     if (!text.startsWith("/")) {

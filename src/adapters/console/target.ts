@@ -1,6 +1,6 @@
 // The terminal as a delivery target: DMs, channel posts, badges and roles are
 // printed where the operator can see them.
-import { renderText } from "../../chat/text.ts";
+import { renderText, terminalSafe } from "../../chat/text.ts";
 import type { OutboxMessage } from "../../services/outbox.ts";
 import type { DeliveryContext, DeliveryTarget } from "../../jobs/target.ts";
 
@@ -29,7 +29,7 @@ export function consoleTarget(write: (text: string) => void): DeliveryTarget {
     deliver: async (message, ctx) => {
       // The terminal has no standing view to redraw; /tier shows the fresh numbers.
       if (message.kind === "home-refresh") return "skipped";
-      write(formatDelivery(message, ctx));
+      write(terminalSafe(formatDelivery(message, ctx)));
       return "delivered";
     },
   };

@@ -26,7 +26,7 @@ import type { Actor, CommandContext, Subcommand } from "../../command/types.ts";
 import { optionsOf } from "../../command/usage.ts";
 import { actorFor } from "../../services/members.ts";
 import { stewardSubName, suggestions } from "./commands.ts";
-import { decodeId, formOfButton, parseButtonId, parseModalId, renderModal, renderReply, type DiscordMessage } from "./render.ts";
+import { decodeId, escapeMentions, formOfButton, parseButtonId, parseModalId, renderModal, renderReply, type DiscordMessage } from "./render.ts";
 import type { GuildDirectory } from "./guild.ts";
 
 export interface InteractionDeps {
@@ -158,13 +158,13 @@ export function replyOptions(m: DiscordMessage): InteractionReplyOptions {
     embeds: m.embeds,
     components: m.components,
     files: files(m),
-    allowedMentions: { parse: [] },
+    allowedMentions: { parse: [], users: m.mentions },
     ...(m.ephemeral ? { flags: MessageFlags.Ephemeral } : {}),
   };
 }
 
 function editOptions(m: DiscordMessage): InteractionEditReplyOptions {
-  return { content: m.content ?? null, embeds: m.embeds, components: m.components, files: files(m), allowedMentions: { parse: [] } };
+  return { content: m.content ?? null, embeds: m.embeds, components: m.components, files: files(m), allowedMentions: { parse: [], users: m.mentions } };
 }
 
 // ---------------------------------------------------------------------------
@@ -232,7 +232,7 @@ async function decide(deps: InteractionDeps, interaction: ButtonInteraction | Mo
 
 /** The decided message: what it said, plus who decided and what happened; no more buttons. */
 export function decisionUpdate(embeds: APIEmbed[], reply: Reply, actor: Actor): { embeds: APIEmbed[]; components: []; allowedMentions: { parse: [] } } {
-  const decided: APIEmbed = { color: 0x57f287, description: `${reply.text}\n— decided by <@${actor.externalId}> (${actor.displayName})` };
+  const decided: APIEmbed = { color: 0x57f287, description: `${escapeMentions(reply.text)}\n— decided by <@${actor.externalId}> (${escapeMentions(actor.displayName)})` };
   return { embeds: [...embeds.slice(0, 9), decided], components: [], allowedMentions: { parse: [] } };
 }
 

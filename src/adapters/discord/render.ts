@@ -41,6 +41,8 @@ const COLOURS = { ok: 0x5865f2, "user-error": 0xfee75c, "internal-error": 0xed42
 
 export interface DiscordMessage {
   content?: string;
+  /** The users the message addresses (the reply's Discord mentions): the only ones it may notify. */
+  mentions: string[];
   embeds: APIEmbed[];
   components: APIActionRowComponent<APIComponentInMessageActionRow>[];
   files: ReplyFile[];
@@ -49,6 +51,22 @@ export interface DiscordMessage {
 
 export function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/**
+ * Mention markup in text Discord draws (content, embed descriptions, field
+ * values), shown as written instead: `<@id>`, `<@!id>`, `<@&role>`, `<#channel>`
+ * and `</command:id>` get a markdown escape, `@everyone` and `@here` a
+ * zero-width space after the @. Pings are stopped by allowed_mentions on every
+ * message; this keeps member text from even looking like a mention.
+ */
+export function escapeMentions(text: string): string {
+  return text.replace(/<(?=[@#]|\/[^<>]+:\d+>)/g, "\\<").replace(/@(everyone|here)\b/g, "@\u200b$1");
+}
+
+/** Member text inside a code block: a run of backticks would end the block early, so each gets a zero-width space. */
+function inCode(text: string): string {
+  return text.replace(/`/g, "`\u200b");
 }
 
 /**
@@ -125,7 +143,7 @@ function renderButtons(buttons: Button[]): APIButtonComponentWithCustomId[] {
 function textTable(columns: string[], rows: string[][]): string {
   const widths = columns.map((c, i) => Math.max(c.length, ...rows.map((r) => (r[i] ?? "").length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ").trimEnd();
-  return [line(columns), widths.map((w) => "─".repeat(w)).join("  "), ...rows.map(line)].join("\n");
+  return inCode([line(columns), widths.map((w) => "─".repeat(w)).join("  "), ...rows.map(line)].join("\n"));
 }
 
 /** A table as a code block that fits the room left, dropping rows (and saying so) rather than breaking the block. */
@@ -166,21 +184,21 @@ export function renderReply(r: Reply): DiscordMessage {
         embed().title = clip(block.text, LIMITS.title);
         break;
       case "text":
-        describe(block.text);
+        describe(escapeMentions(block.text));
         break;
       case "fields": {
         const e = embed();
         e.fields = [
           ...(e.fields ?? []),
-          ...block.fields.map((f) => ({ name: clip(f.label || "\u200b", LIMITS.fieldName), value: clip(f.value || "—", LIMITS.fieldValue), inline: true })),
+          ...block.fields.map((f) => ({ name: clip(f.label || "\u200b", LIMITS.fieldName), value: clip(escapeMentions(f.value) || "—", LIMITS.fieldValue), inline: true })),
         ].slice(0, LIMITS.fields);
         break;
       }
       case "progress":
-        describe(`**${block.label}**\n\`${progressBar(block.value, block.max)}\`${block.caption ? ` ${block.caption}` : ""}`);
+        describe(`**${escapeMentions(block.label)}**\n\`${progressBar(block.value, block.max)}\`${block.caption ? ` ${escapeMentions(block.caption)}` : ""}`);
         break;
       case "table":
-        describe(`${block.caption ? `${block.caption}\n` : ""}${tableBlock(block.columns, block.rows, room() - (block.caption?.length ?? 0) - 1)}`);
+        describe(`${block.caption ? `${escapeMentions(block.caption)}\n` : ""}${tableBlock(block.columns, block.rows, room() - (block.caption?.length ?? 0) - 1)}`);
         break;
       case "context": {
         const e = embed();
@@ -202,8 +220,14 @@ export function renderReply(r: Reply): DiscordMessage {
     components.push({ type: ComponentType.ActionRow, components: rendered.slice(i, i + LIMITS.buttonsPerRow) });
 
   const kept = embeds.slice(0, LIMITS.embeds);
+  // Mentions in an embed notify nobody, so the people addressed are named in the content.
+  const mentions = [...new Set((r.mentions ?? []).filter((m) => m.platform === "discord" && /^\d{15,21}$/.test(m.userId)).map((m) => m.userId))];
+  const lead = mentions.map((id) => `<@${id}>`).join(" ");
+  const text = kept.length === 0 ? escapeMentions(r.text) : "";
+  const content = clip([lead, text].filter(Boolean).join(" "), LIMITS.content);
   return {
-    ...(kept.length === 0 ? { content: clip(r.text, LIMITS.content) } : {}),
+    ...(content ? { content } : {}),
+    mentions,
     embeds: kept,
     components,
     files: r.files ?? [],

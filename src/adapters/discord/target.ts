@@ -42,21 +42,25 @@ export function discordUserId(member: Recipient | undefined): string | undefined
   return member?.identities.find((i) => i.platform === "discord")?.externalId;
 }
 
+/** A member as the moderators' warnings name them: text (handles are letters, digits, `.`, `_`, `-`), never a mention. */
+function memberName(userId: string, member: Recipient | undefined): string {
+  return `${member?.handle ?? "a member"} (Discord user ${userId})`;
+}
+
 /** Discord's nonce is at most 25 characters; with enforce_nonce a retried send within minutes is not posted twice. */
 export function nonceOf(dedupeKey: string): string {
   return createHash("sha256").update(dedupeKey).digest("base64url").slice(0, 25);
 }
 
-function messageBody(r: Reply, nonce: string | undefined, prefix?: string): { body: Record<string, unknown>; files: RawFile[] } {
+function messageBody(r: Reply, nonce: string | undefined): { body: Record<string, unknown>; files: RawFile[] } {
   const m = renderReply(r);
-  const content = [prefix, m.content].filter(Boolean).join(" ");
   return {
     body: {
-      ...(content ? { content: content.slice(0, 2000) } : {}),
+      ...(m.content ? { content: m.content } : {}),
       embeds: m.embeds,
       components: m.components,
-      // Only the person a fallback DM is for may be pinged; announcements ping nobody.
-      allowed_mentions: { parse: [], users: prefix ? [...prefix.matchAll(/<@(\d+)>/g)].map((x) => x[1]) : [] },
+      // Only the people the reply addresses (a fallback DM's member) may be pinged; announcements ping nobody.
+      allowed_mentions: { parse: [], users: m.mentions },
       ...(nonce ? { nonce, enforce_nonce: true } : {}),
     },
     files: m.files.map((f) => ({ name: f.filename, data: Buffer.from(f.content, "utf8"), contentType: f.contentType })),
@@ -122,10 +126,10 @@ export function discordTarget(deps: DiscordTargetDeps): DeliveryTarget {
     return deps.guildId ? deps.guild.channelId(deps.guildId, name) : undefined;
   }
 
-  async function post(channel: string, r: Reply, nonce: string | undefined, prefix?: string): Promise<void> {
+  async function post(channel: string, r: Reply, nonce: string | undefined): Promise<void> {
     const id = await channelId(channel);
     if (!id) throw new PermanentDeliveryError(`No Discord channel for "${channel}": map it in DISCORD_CHANNELS (${channel}=<channel id>) or create a channel with that name.`);
-    const { body, files } = messageBody(r, nonce, prefix);
+    const { body, files } = messageBody(r, nonce);
     await rest.post(Routes.channelMessages(id), { body, files });
   }
 
@@ -163,7 +167,7 @@ export function discordTarget(deps: DiscordTargetDeps): DeliveryTarget {
       // DMs closed (privacy settings, or no shared server): tell them where they will see it, but keep
       // the message itself private — a tier at risk or a rejection is nobody else's business.
       const notice = "I have a private message for you, but your DMs are closed. Allow direct messages from server members (Privacy Settings) to get my messages; /tier, /points and /commitments show your status any time.";
-      await post(app.config.DISCORD_DM_FALLBACK_CHANNEL, reply(notice), nonceOf(`${ctx.dedupeKey}:fallback`), `<@${userId}>`);
+      await post(app.config.DISCORD_DM_FALLBACK_CHANNEL, reply(notice, [], { mentions: [{ platform: "discord", userId }] }), nonceOf(`${ctx.dedupeKey}:fallback`));
     }
   }
 
@@ -226,14 +230,14 @@ export function discordTarget(deps: DiscordTargetDeps): DeliveryTarget {
         const userId = discordUserId(ctx.member);
         const badge = app.pack.badges.find((b) => b.id === message.badge);
         if (!userId || !badge?.discordRole || badge.shownIn !== "chat") return "skipped";
-        const who = `<@${userId}> (${ctx.member?.handle ?? "?"})`;
+        const who = memberName(userId, ctx.member);
         await changeRole(message.kind === "badge-grant" ? "add" : "remove", userId, badge.discordRole, who, `${badge.name}${message.kind === "badge-revoke" && message.reason ? `: ${message.reason}` : ""}`);
         return "delivered";
       }
       case "tier-role": {
         const userId = discordUserId(ctx.member);
         if (!userId) return "skipped";
-        return tierRoles(userId, message.tier, `<@${userId}> (${ctx.member?.handle ?? "?"})`);
+        return tierRoles(userId, message.tier, memberName(userId, ctx.member));
       }
       case "home-refresh":
         // Discord has no per-member home view; /tier answers with the fresh numbers.

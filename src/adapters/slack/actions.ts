@@ -11,7 +11,7 @@ import type { Reply } from "../../chat/reply.ts";
 import { dispatch, type Outcome } from "../../command/dispatch.ts";
 import { parseLine } from "../../command/parse.ts";
 import { apology, channelName, openModal, postToResponseUrl, responsePayload, uploadFiles, type KnownBlock, type SlackContext } from "./context.ts";
-import { answersOf, buttonWords, decodeButton, decodePage, escapeMrkdwn, fieldForError, MODAL_CALLBACK_ID, PAGE_ACTIONS, renderMessage, type ModalContext } from "./render.ts";
+import { answersOf, buttonWords, decodeButton, decodePage, escapeMrkdwn, fieldForError, messageText, MODAL_CALLBACK_ID, PAGE_ACTIONS, renderMessage, type ModalContext } from "./render.ts";
 
 /** Slack closes a modal with an error when the submission is not acknowledged within 3 s; answer later past this. */
 const SUBMIT_BUDGET_MS = 2500;
@@ -30,7 +30,7 @@ async function updateMessage(ctx: SlackContext, where: { channel: string; ts: st
     const history = await ctx.client.conversations.history({ channel: where.channel, latest: where.ts, inclusive: true, limit: 1 });
     original = (history.messages?.[0]?.blocks ?? []) as KnownBlock[];
   }
-  await ctx.client.chat.update({ channel: where.channel, ts: where.ts, text: reply.text, blocks: decidedBlocks(original, reply, userId) });
+  await ctx.client.chat.update({ channel: where.channel, ts: where.ts, text: messageText(reply), blocks: decidedBlocks(original, reply, userId) });
 }
 
 /**

@@ -1,7 +1,8 @@
 // Builds and starts the Bolt app: Socket Mode when SLACK_APP_TOKEN is set,
 // the HTTP receiver otherwise (Bolt verifies the signing secret and refuses
-// requests older than five minutes with 401). SLACK_API_URL points both Web
-// API clients elsewhere (GovSlack, a proxy, the tests' fake Slack).
+// requests older than five minutes with 401; Steward refuses those more than
+// five minutes in the future too). SLACK_API_URL points both Web API clients
+// elsewhere (GovSlack, a proxy, the tests' fake Slack).
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import { App as BoltApp, HTTPReceiver, LogLevel, type Logger as BoltLogger } from "@slack/bolt";
@@ -32,6 +33,29 @@ export interface RunningSlack {
   /** For listeners added by other features (and the tests). */
   context: SlackContext;
   stop(): Promise<void>;
+}
+
+/** Slack's window for X-Slack-Request-Timestamp, either way from now. */
+const TIMESTAMP_WINDOW_SEC = 5 * 60;
+
+/**
+ * Bolt's receiver refuses a timestamp older than the window but takes any
+ * timestamp ahead of the clock, so a signed request would stay valid for as
+ * long as its timestamp is ahead. Requests from further in the future than
+ * the window are refused here, before Bolt reads them, the way Bolt refuses
+ * stale ones: 401 and nothing done. (Socket Mode has no timestamps.)
+ */
+export function refuseFutureRequests(receiver: HTTPReceiver, log: Logger, nowMs: () => number = Date.now): void {
+  const handle = receiver.requestListener;
+  receiver.requestListener = (req, res) => {
+    const timestamp = Number(req.headers["x-slack-request-timestamp"]);
+    if (Number.isFinite(timestamp) && timestamp > Math.floor(nowMs() / 1000) + TIMESTAMP_WINDOW_SEC) {
+      log.warn({ timestamp, path: req.url }, "Slack request refused: X-Slack-Request-Timestamp is more than 5 minutes in the future");
+      res.writeHead(401).end();
+      return;
+    }
+    handle(req, res);
+  };
 }
 
 /** Bolt logs through Steward's logger, so one LOG_LEVEL governs both. */
@@ -67,6 +91,7 @@ export async function startSlack(runtime: Runtime, registry: Registry, options: 
   } else {
     if (!config.SLACK_SIGNING_SECRET) throw new Error("SLACK_SIGNING_SECRET is needed for the HTTP receiver (or set SLACK_APP_TOKEN for Socket Mode)");
     receiver = new HTTPReceiver({ signingSecret: config.SLACK_SIGNING_SECRET, endpoints: [SLACK_EVENTS_PATH], logger, processBeforeResponse: false });
+    refuseFutureRequests(receiver, app.log);
     bolt = new BoltApp({ token: config.SLACK_BOT_TOKEN, receiver, logger, clientOptions });
   }
 

@@ -28,9 +28,27 @@ export const LIMITS = {
 
 const PREFORMATTED_CHUNK = 2800;
 
-/** Slack reads &, < and > as control characters in mrkdwn; everything a command says is shown as written. */
+/**
+ * Slack reads &, < and > as control characters in mrkdwn (`<!channel>`,
+ * `<@U…>`, `<!subteam^…>`, links); everything a command says is shown as
+ * written. Plain `@channel` is text unless a message asks Slack to parse names
+ * (`link_names`, `parse: "full"`), which Steward never does.
+ */
 export function escapeMrkdwn(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+/** The reply's Slack mentions as markup: the only unescaped `<…>` Steward sends. */
+function mentionsOf(r: Reply): string {
+  return (r.mentions ?? [])
+    .filter((m) => m.platform === "slack" && /^[UW][A-Z0-9]+$/.test(m.userId))
+    .map((m) => `<@${m.userId}>`)
+    .join(" ");
+}
+
+/** A message's top-level text (notifications, and the fallback where blocks cannot show): mentions, then the escaped summary. */
+export function messageText(r: Reply): string {
+  return [mentionsOf(r), escapeMrkdwn(clip(r.text, 3000))].filter(Boolean).join(" ");
 }
 
 function clip(text: string, max: number): string {
@@ -187,7 +205,9 @@ function renderBlock(block: Block, buttonIndex: { n: number }): KnownBlock[] {
 export function renderBlocks(r: Reply, maxBlocks: number = LIMITS.messageBlocks): KnownBlock[] {
   const source: Block[] = r.blocks.length > 0 ? r.blocks : [{ type: "text", text: r.text }];
   const index = { n: 0 };
-  const out = source.flatMap((b) => renderBlock(b, index));
+  const mentions = mentionsOf(r);
+  const out: KnownBlock[] = mentions ? [{ type: "section", text: mrkdwn(mentions) }] : [];
+  out.push(...source.flatMap((b) => renderBlock(b, index)));
   for (const file of r.files ?? []) out.push({ type: "context", elements: [mrkdwn(`📎 ${escapeMrkdwn(file.filename)}`)] });
   if (out.length <= maxBlocks) return out;
   const shown = out.slice(0, maxBlocks - 1);
@@ -197,7 +217,7 @@ export function renderBlocks(r: Reply, maxBlocks: number = LIMITS.messageBlocks)
 
 /** A chat message: the summary as notification text, and the blocks. */
 export function renderMessage(r: Reply): { text: string; blocks: KnownBlock[] } {
-  return { text: clip(r.text, 3000), blocks: renderBlocks(r) };
+  return { text: messageText(r), blocks: renderBlocks(r) };
 }
 
 // ---------------------------------------------------------------- pages
@@ -272,7 +292,7 @@ export function renderPagedMessage(r: Reply, pager: PageRequest | undefined): { 
   if (page < pages - 1) nav.push({ type: "button", action_id: PAGE_ACTIONS.next, text: plain("Next page ▶", LIMITS.buttonText), value: value(page + 1) });
   const blocks = renderBlocks(shown, LIMITS.messageBlocks - 2);
   blocks.push({ type: "context", elements: [mrkdwn(`Page ${page + 1} of ${pages}`)] }, { type: "actions", block_id: "steward-pages", elements: nav });
-  return { text: clip(r.text, 3000), blocks };
+  return { text: messageText(r), blocks };
 }
 
 // ---------------------------------------------------------------- modals
