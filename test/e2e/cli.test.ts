@@ -75,6 +75,7 @@ describe("steward run", () => {
     expect(program.code).toBe(0);
     expect(program.stdout).toContain("Terms: A volunteer position, not a paid job");
     const badges = await steward(["run", "--as", "bob", "/badges"], env);
+    expect(badges.stderr).toBe("");
     expect(badges.stdout).toContain("@bob holds no badges.");
     const zone = await steward(["run", "--as", "bob", "/settings timezone:Mars/Olympus"], env);
     expect(zone.code).toBe(1);
@@ -88,7 +89,8 @@ describe("steward run", () => {
     const schedule = await steward(["run", "--as", "bob", "/schedule"], { ...env, STEWARD_PROGRAMS: pack });
     expect(schedule.code).toBe(0);
     expect(schedule.stdout).toMatch(/reminder\/community-leaders-velo\s+0 10,14 \* \* 4\s+Thu \d+ \w+ \d{4}, (10|14):00/);
-  });
+    // Five processes, each opening the embedded database: minutes on a busy machine.
+  }, 600_000);
 
   it("pays the spellings of one site once, refuses a second owner and a made-up host (issue 9)", async () => {
     const spellings = ["https://studio.example.com", "http://studio.example.com", "https://studio.example.com.", "https://www.studio.example.com", "https://studio.example.com/about"];

@@ -316,15 +316,16 @@ describe.each(storeKinds)("jobs on %s", (kind) => {
     const jobs = await startJobs(rt, [target], { redisUrl: null, pollMs: 50 });
     expect(jobs.mode).toBe("in-process");
     await jobs.drain();
-    // The catch-up at start posted last week's report of every community program.
+    // The catch-up at start posted last week's report of every community program, and the partner health.
     expect(received.filter((r) => r.message.kind === "post").map((r) => r.dedupeKey).sort()).toEqual([
+      "partner-health:2026-W47:post",
       "report:community-leaders-editorx:2026-W47:post",
       `report:${PROGRAM}:2026-W47:post`,
       "report:velo-masters:2026-W47:post",
     ]);
     expect(await jobs.runNow("weekly-report")).toMatch(/report posted/);
     await jobs.drain();
-    expect(received.filter((r) => r.message.kind === "post")).toHaveLength(6);
+    expect(received.filter((r) => r.message.kind === "post")).toHaveLength(7);
     await jobs.stop();
   });
 });
