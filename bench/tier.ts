@@ -3,6 +3,7 @@
 // command reads the materialised balance, so its latency and its number of
 // SQL round trips should not grow with the ledger: the ratio large/small
 // should stay near 1×.
+import { randomUUID } from "node:crypto";
 import { registry } from "../commands/index.ts";
 import { dispatch } from "../src/command/dispatch.ts";
 import type { Actor } from "../src/command/types.ts";
@@ -61,12 +62,12 @@ async function measure(rt: BenchRuntime, members: number): Promise<Measured> {
   const pick = () => 1 + Math.floor(random() * members);
   const actor = (k: number): Actor => ({ memberId: `m${k}`, handle: `member${k}`, displayName: `Member ${k}`, platform: "console", externalId: `x${k}`, isModerator: false });
   const own = async (k: number) => {
-    const out = await dispatch(registry, { command: "tier", words: [] }, { app: rt.app, actor: actor(k), interactive: false });
+    const out = await dispatch(registry, { command: "tier", words: [] }, { app: rt.app, actor: actor(k), interactive: false, invocationId: randomUUID() });
     if (out.type !== "reply" || out.reply.status !== "ok") throw new Error(`/tier failed: ${JSON.stringify(out)}`);
   };
   // Naming another member adds the handle lookup.
   const other = async (k: number) => {
-    const out = await dispatch(registry, { command: "tier", words: [`member${pick()}`] }, { app: rt.app, actor: actor(k), interactive: false });
+    const out = await dispatch(registry, { command: "tier", words: [`member${pick()}`] }, { app: rt.app, actor: actor(k), interactive: false, invocationId: randomUUID() });
     if (out.type !== "reply" || out.reply.status !== "ok") throw new Error(`/tier <member> failed: ${JSON.stringify(out)}`);
   };
   await timeEach(WARMUP, () => own(pick()));

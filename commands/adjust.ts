@@ -1,5 +1,5 @@
 import { reply } from "../src/chat/reply.ts";
-import { opt } from "../src/command/options.ts";
+import { ADJUSTMENT_RANGE, opt } from "../src/command/options.ts";
 import { command, sub } from "../src/command/types.ts";
 import { resolveMember } from "../src/services/members.ts";
 import { adjust } from "../src/services/points.ts";
@@ -14,7 +14,7 @@ export default command({
       access: "moderator",
       options: {
         member: opt.member("Whose points", { positional: true }),
-        points: opt.integer("How many points, e.g. +50 or -50", { positional: true }),
+        points: opt.integer("How many points, e.g. +50 or -50", { positional: true, range: ADJUSTMENT_RANGE }),
         reason: opt.text("Why (shown in their ledger)", { positional: true, rest: true }),
       },
       handler: async ({ member, points, reason }, { app, actor, invocationId }) => {

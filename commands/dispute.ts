@@ -1,5 +1,5 @@
 import { reply } from "../src/chat/reply.ts";
-import { opt } from "../src/command/options.ts";
+import { ADJUSTMENT_RANGE, ID_RANGE, opt } from "../src/command/options.ts";
 import { command, sub } from "../src/command/types.ts";
 import { decideDispute } from "../src/services/points.ts";
 
@@ -23,11 +23,11 @@ export default command({
     }),
     sub({
       name: "accept",
-      description: "Accept a dispute: a correcting entry (the disputed entry undone, or points:<n>)",
+      description: "Accept a dispute: undo what the entry still counts, or points:<n> within the adjustment cap",
       access: "moderator",
       options: {
-        id: opt.integer("The dispute's number", { positional: true }),
-        points: opt.optionalInteger("The correction, if not the entry undone, e.g. -100"),
+        id: opt.integer("The dispute's number", { positional: true, range: ID_RANGE }),
+        points: opt.optionalInteger("The correction, if not the entry undone, e.g. -100", { range: ADJUSTMENT_RANGE }),
         note: opt.optionalText("A note for the partner", { positional: true, rest: true }),
       },
       handler: async ({ id, points, note }, { app, actor }) => {
@@ -39,7 +39,7 @@ export default command({
       name: "decline",
       description: "Decline a dispute, with a reason for the partner",
       access: "moderator",
-      options: { id: opt.integer("The dispute's number", { positional: true }), reason: opt.text("Why it is declined", { positional: true, rest: true }) },
+      options: { id: opt.integer("The dispute's number", { positional: true, range: ID_RANGE }), reason: opt.text("Why it is declined", { positional: true, rest: true }) },
       handler: async ({ id, reason }, { app, actor }) => {
         await decideDispute(app, actor, id, { accept: false, reason });
         return reply(`Dispute #${id} declined; the partner was told why.`);

@@ -1,5 +1,5 @@
 import { reply } from "../src/chat/reply.ts";
-import { opt } from "../src/command/options.ts";
+import { ID_RANGE, opt } from "../src/command/options.ts";
 import { command, sub } from "../src/command/types.ts";
 import { memberOrSelf } from "../src/services/members.ts";
 import { ledgerOf, tierStatus } from "../src/services/partner.ts";
@@ -30,10 +30,10 @@ export default command({
     }),
     sub({
       name: "dispute",
-      description: "Ask the moderators to correct an entry of your ledger",
+      description: "Ask the moderators to correct an entry of your ledger (once per entry)",
       access: "anyone",
       options: {
-        entry: opt.integer("The entry's number, as /points shows it", { positional: true }),
+        entry: opt.integer("The entry's number, as /points shows it", { positional: true, range: ID_RANGE }),
         reason: opt.text("What is wrong with it", { positional: true, rest: true }),
       },
       handler: async ({ entry, reason }, { app, actor }) => {

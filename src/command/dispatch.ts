@@ -3,11 +3,11 @@
 // run it, and turn every failure into a reply. A denial is audited here.
 import { randomUUID } from "node:crypto";
 import type { Reply, Form } from "../chat/reply.ts";
-import { auditDenied } from "../services/audit.ts";
+import { auditDenied, withInvocation } from "../services/audit.ts";
 import { PermissionError, UserError } from "./errors.ts";
 import { splitOptions } from "./parse.ts";
 import type { CommandContext, CommandDef, Subcommand } from "./types.ts";
-import { choicesOf, optionsOf, usage } from "./usage.ts";
+import { choicesOf, optionsOf, rangeOf, usage } from "./usage.ts";
 
 export type Registry = ReadonlyMap<string, CommandDef>;
 
@@ -52,7 +52,7 @@ function userErrorReply(err: UserError): Reply {
 
 export async function dispatch(registry: Registry, inv: Invocation, ctx: CommandContext): Promise<Outcome> {
   try {
-    return await run(registry, inv, ctx);
+    return await withInvocation(ctx.invocationId, () => run(registry, inv, ctx));
   } catch (err) {
     if (err instanceof UserError) return { type: "reply", reply: userErrorReply(err) };
     const ref = randomUUID().slice(0, 8);
@@ -66,33 +66,32 @@ async function run(registry: Registry, inv: Invocation, ctx: CommandContext): Pr
   const cmd = registry.get(inv.command.toLowerCase());
   if (!cmd) throw new UserError(`There is no command /${inv.command}.`, "Type /help to see the commands.", "command.unknown");
 
-  let sub: Subcommand | undefined;
+  const found = inv.words !== undefined ? findSubcommand(cmd, inv.words) : undefined;
+  const sub = inv.words !== undefined ? found?.sub : cmd.subcommands.find((s) => s.name === (inv.sub ?? ""));
+  const title = `/${cmd.name}${sub?.name ? ` ${sub.name}` : ""}`;
+
+  // Before anything about the options: a member's malformed attempt at a moderator command is a refused attempt, and audited.
+  const moderatorOnly = sub ? sub.access === "moderator" : cmd.subcommands.every((s) => s.access === "moderator");
+  if (moderatorOnly && !ctx.actor.isModerator) {
+    await auditDenied(ctx.app.db, ctx.actor, title.slice(1), { words: inv.words ?? null, options: inv.options ?? null });
+    throw new PermissionError(`Only moderators can use ${title}.`);
+  }
+
+  if (!sub) {
+    if (inv.words !== undefined) throw new UserError(`/${cmd.name} needs one of these:`, subcommandList(cmd, ctx), "command.subcommand");
+    throw new UserError(`/${cmd.name} has no subcommand ${inv.sub}.`, subcommandList(cmd, ctx), "command.subcommand");
+  }
+  const help = `Usage: ${usage(cmd, sub, ctx.app.pack)}`;
+
   let positional: string[] = [];
   let named: Record<string, string> = {};
-  if (inv.words !== undefined) {
-    const found = findSubcommand(cmd, inv.words);
-    if (!found) throw new UserError(`/${cmd.name} needs one of these:`, subcommandList(cmd, ctx), "command.subcommand");
-    sub = found.sub;
+  if (found) {
     const split = splitOptions(found.rest, new Set(Object.keys(optionsOf(sub, ctx.app.pack))));
-    if (split.unknown.length > 0)
-      throw new UserError(
-        `/${cmd.name}${sub.name ? ` ${sub.name}` : ""} has no option ${split.unknown.map((u) => `${u}:`).join(", ")}.`,
-        `Usage: ${usage(cmd, sub, ctx.app.pack)}`,
-        "command.option",
-      );
+    if (split.unknown.length > 0) throw new UserError(`${title} has no option ${split.unknown.map((u) => `${u}:`).join(", ")}.`, help, "command.option");
     positional = split.positional;
     named = split.named;
   } else {
-    sub = cmd.subcommands.find((s) => s.name === (inv.sub ?? ""));
-    if (!sub) throw new UserError(`/${cmd.name} has no subcommand ${inv.sub}.`, subcommandList(cmd, ctx), "command.subcommand");
     named = Object.fromEntries(Object.entries(inv.options ?? {}).map(([k, v]) => [k, String(v)]));
-  }
-  const title = `/${cmd.name}${sub.name ? ` ${sub.name}` : ""}`;
-  const help = `Usage: ${usage(cmd, sub, ctx.app.pack)}`;
-
-  if (sub.access === "moderator" && !ctx.actor.isModerator) {
-    await auditDenied(ctx.app.db, ctx.actor, title.slice(1), { words: inv.words ?? null, options: inv.options ?? null });
-    throw new PermissionError(`Only moderators can use ${title}.`);
   }
 
   // Positional words fill the positional options in order; a `rest` option takes what is left.
@@ -124,8 +123,16 @@ async function run(registry: Registry, inv: Invocation, ctx: CommandContext): Pr
       continue;
     }
     const parsed = option.schema.safeParse(choices && value !== undefined ? value.trim().toLowerCase() : value);
-    if (!parsed.success) problems.push(`${name} ${parsed.error.issues[0]?.message ?? "is not valid"}`);
-    else args[name] = parsed.data;
+    if (!parsed.success) {
+      problems.push(`${name} ${parsed.error.issues[0]?.message ?? "is not valid"}`);
+      continue;
+    }
+    const range = rangeOf(option, ctx.app.pack);
+    if (range && typeof parsed.data === "number" && !(parsed.data >= range[0] && parsed.data <= range[1])) {
+      problems.push(`${name} must be a whole number from ${range[0]} to ${range[1]} (not ${value?.trim()})`);
+      continue;
+    }
+    args[name] = parsed.data;
   }
   if (problems.length > 0) throw new UserError(`${title}: ${problems.join("; ")}.`, help, "command.invalid");
 

@@ -23,6 +23,8 @@ export interface OptionDef<S extends z.ZodType = z.ZodType> {
   rest?: boolean;
   /** Fixed choices, or choices read from the program pack. */
   choices?: readonly string[] | ((pack: Pack) => string[]);
+  /** Inclusive bounds of an integer option, fixed or read from the program pack. */
+  range?: readonly [number, number] | ((pack: Pack) => readonly [number, number]);
 }
 
 export type Options = Record<string, OptionDef>;
@@ -45,8 +47,11 @@ export interface CommandContext {
   channel?: string;
   /** True when a person can be asked follow-up questions (terminal chat, modals). */
   interactive: boolean;
-  /** The platform's id for this invocation (Slack trigger, Discord interaction), so a retry pays once. */
-  invocationId?: string;
+  /**
+   * The platform's id for this invocation (Slack trigger, Discord interaction,
+   * one per terminal line or `steward run`), so a replay has one effect and one audit row.
+   */
+  invocationId: string;
 }
 
 export type Access = "anyone" | "moderator";

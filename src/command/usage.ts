@@ -6,6 +6,10 @@ export function choicesOf(option: Subcommand["options"][string], pack: Pack): st
   return typeof option.choices === "function" ? option.choices(pack) : [...option.choices];
 }
 
+export function rangeOf(option: Subcommand["options"][string], pack: Pack): readonly [number, number] | undefined {
+  return typeof option.range === "function" ? option.range(pack) : option.range;
+}
+
 /** A subcommand's options, with those the program pack adds (see Subcommand.packOptions). */
 export function optionsOf(sub: Subcommand, pack: Pack): Subcommand["options"] {
   return sub.packOptions ? { ...sub.packOptions(pack), ...sub.options } : sub.options;

@@ -3,6 +3,7 @@
 // shape that data must have. The seed's pack is src/programs/wix.yaml.
 import { Cron } from "croner";
 import { z } from "zod";
+import { MAX_ENTRY } from "./ledger.ts";
 
 const id = z
   .string()
@@ -22,6 +23,8 @@ export function cronProblem(pattern: string): string | null {
     return (err as Error).message;
   }
 }
+/** What one ledger entry may move (see MAX_ENTRY). */
+const entryPoints = z.number().int().min(0).max(MAX_ENTRY, `at most ${MAX_ENTRY} points, the most one ledger entry may move`);
 const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "a time of day as HH:MM");
 
 /** The badge partner verification grants when its program names none. */
@@ -141,9 +144,9 @@ export const partnerSchema = z.object({
   /** Points per site kind and role. */
   sites: z.record(
     id,
-    z.object({ label: z.string().min(1), points: z.object({ owner: z.number().int().min(0), collaborator: z.number().int().min(0) }) }),
+    z.object({ label: z.string().min(1), points: z.object({ owner: entryPoints, collaborator: entryPoints }) }),
   ),
-  certifications: z.record(id, z.object({ label: z.string().min(1), points: z.number().int().min(0) })),
+  certifications: z.record(id, z.object({ label: z.string().min(1), points: entryPoints })),
   /**
    * Hosts that serve many sites under paths: there the first path segment is part of the site
    * (`alice.wixsite.com/portfolio`); anywhere else a path is a page of the same site. `*.` matches any subdomain.
@@ -156,7 +159,7 @@ export const partnerSchema = z.object({
   /** Badges that come with a tier and above, for example the Partner Badge from Creator. */
   tierBadges: z.array(z.object({ badge: id, fromTier: id })).default([]),
   demotionGraceDays: z.number().int().min(0).default(30),
-  maxAdjustment: z.number().int().positive().default(1000),
+  maxAdjustment: entryPoints.positive().default(1000),
   announcementsChannel: z.string().default("announcements"),
   /** Partner health (/report partner and its weekly post): where it goes, when, and how long a site may wait for verification. */
   moderatorChannel: z.string().default("moderators"),

@@ -272,3 +272,9 @@ export class PeriodSeries {
     return this.periods[i];
   }
 }
+
+/** A calendar day typed as YYYY-MM-DD, at its start in `tz`; undefined for anything else, including days that do not exist (2027-02-30). */
+export function parseDay(text: string, tz: string): DateTime | undefined {
+  const day = DateTime.fromFormat(text, "yyyy-MM-dd", { zone: tz });
+  return day.isValid ? day : undefined;
+}

@@ -19,6 +19,7 @@ import { partnerHealth, partnerHealthReply } from "../services/partner-health.ts
 import { buildReport } from "../services/reports.ts";
 import { sweepPremium } from "../services/sites.ts";
 import type { Tx } from "../store/client.ts";
+import { isUniqueViolation } from "../store/transaction.ts";
 import { DEADLINE_REMINDERS, dueRun, missedRuns, periodAt, type ScheduledRun, type ScheduleDef } from "./schedules.ts";
 
 export interface RunResult {
@@ -33,10 +34,6 @@ export interface RunResult {
 export const REPORT_DM_KEY = "report-dm";
 
 class AlreadyRan extends Error {}
-
-function isUniqueViolation(err: unknown): boolean {
-  return (err as { code?: string }).code === "P2002";
-}
 
 /** Runs the schedule's due period unless it ran already: what a firing scheduler and catch-up call. */
 export async function runDue(app: App, def: ScheduleDef): Promise<RunResult> {

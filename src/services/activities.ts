@@ -11,10 +11,12 @@ import { reply } from "../chat/reply.ts";
 import { UserError } from "../command/errors.ts";
 import type { Actor, Platform } from "../command/types.ts";
 import { channelKey, type ActivityKind, type Program } from "../domain/pack.ts";
+import { parseDay } from "../domain/periods.ts";
 import { audit } from "./audit.ts";
 import { ensureMember } from "./members.ts";
 import { enqueue } from "./outbox.ts";
 import { activePrograms, findProgram } from "./programs.ts";
+import { transaction } from "../store/transaction.ts";
 
 const HOURS_MAX = 24;
 
@@ -65,8 +67,8 @@ function occurredAt(app: App, date: string | undefined, kind: ActivityKind): Dat
   const tz = app.config.STEWARD_TIMEZONE;
   const now = DateTime.fromJSDate(app.now(), { zone: tz });
   if (date === undefined) return app.now();
-  const day = DateTime.fromISO(date, { zone: tz });
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || !day.isValid)
+  const day = parseDay(date, tz);
+  if (!day)
     throw new UserError(`${date} is not a date: write it YYYY-MM-DD, like ${now.toISODate()}.`, logUsage(kind), "log.date");
   const today = now.startOf("day");
   if (day > today) throw new UserError(`${date} is in the future: log things once they happened.`, logUsage(kind), "log.future");
@@ -283,7 +285,7 @@ export async function rejectActivity(app: App, actor: Actor, idOrPrefix: string,
   const prefix = idOrPrefix.trim().toLowerCase();
   if (!/^[0-9a-f-]{6,36}$/.test(prefix))
     throw new UserError(`${idOrPrefix} is not an activity id.`, "Use the id shown by /activity list <member> (at least 6 characters).", "activity.id");
-  const result = await app.db.$transaction(async (tx) => {
+  const result = await transaction(app.db, async (tx) => {
     const found = await tx.activity.findMany({ where: { id: { startsWith: prefix } }, take: 2, include: { member: { select: { handle: true } } } });
     const activity = found[0];
     if (!activity) throw new UserError(`There is no activity ${idOrPrefix}.`, "Use the id shown by /activity list <member>.", "activity.unknown");

@@ -15,6 +15,7 @@ import { grantBadge } from "./badges.ts";
 import { resolveMember, type MemberRef } from "./members.ts";
 import { enqueue } from "./outbox.ts";
 import { findProgram, programBadge } from "./programs.ts";
+import { transaction } from "../store/transaction.ts";
 
 
 export type Answers = Record<string, string>;
@@ -130,7 +131,7 @@ export async function submitApplication(app: App, actor: Actor, programId: strin
   const answers = checkAnswers(program, given);
   const member: MemberRef = { id: actor.memberId, handle: actor.handle, displayName: actor.displayName };
   const now = app.now();
-  await app.db.$transaction(async (tx) => {
+  await transaction(app.db, async (tx) => {
     await lockMember(tx, member.id);
     await assertCanApply(app, tx, member.id, program);
     const created = await tx.application.create({ data: { memberId: member.id, programId: program.id, answers, state: "pending", createdAt: now } });
@@ -181,7 +182,7 @@ export async function decideApplication(app: App, actor: Actor, memberRef: strin
   const program = findProgram(app, programId);
   const member = await resolveMember(app.db, memberRef);
   const now = app.now();
-  await app.db.$transaction(async (tx) => {
+  await transaction(app.db, async (tx) => {
     await lockMember(tx, member.id);
     const pending = await tx.application.findFirst({ where: { memberId: member.id, programId: program.id, state: "pending" }, orderBy: { createdAt: "desc" } });
     if (!pending) {

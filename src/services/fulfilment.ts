@@ -4,6 +4,7 @@ import type { App } from "../app.ts";
 import type { Actor } from "../command/types.ts";
 import { benefitsFor } from "../domain/partner.ts";
 import { audit } from "./audit.ts";
+import { transaction } from "../store/transaction.ts";
 
 /** Returns the benefit's name, or undefined when the member has not unlocked it. */
 export async function markDelivered(app: App, actor: Actor, memberId: string, benefitId: string, note?: string): Promise<string | undefined> {
@@ -15,7 +16,7 @@ export async function markDelivered(app: App, actor: Actor, memberId: string, be
     name = app.pack.programs.filter((p) => programs.includes(p.id)).flatMap((p) => p.perks).find((k) => k.id === benefitId)?.name;
   }
   if (!name) return undefined;
-  await app.db.$transaction(async (tx) => {
+  await transaction(app.db, async (tx) => {
     await tx.benefitFulfilment.upsert({
       where: { memberId_benefit: { memberId, benefit: benefitId } },
       create: { memberId, benefit: benefitId, note: note ?? null, deliveredBy: actor.memberId, deliveredAt: app.now() },

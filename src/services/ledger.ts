@@ -3,7 +3,8 @@
 // transaction, and whatever the tier change implies written to the outbox.
 import type { App } from "../app.ts";
 import { reply } from "../chat/reply.ts";
-import { reversalOf } from "../domain/ledger.ts";
+import { MAX_BALANCE, MAX_ENTRY, reversalOf } from "../domain/ledger.ts";
+import { UserError } from "../command/errors.ts";
 import { badgesFor, badgesLost, benefitsGained, decideTier, demotionCutoff, fillTemplate, tierById, type TierEvent } from "../domain/partner.ts";
 import type { Tx } from "../store/client.ts";
 import { grantBadge, revokeBadge } from "./badges.ts";
@@ -28,6 +29,7 @@ export interface Posted {
 
 /** Appends an entry unless its key was used before; returns the balance after. */
 export async function postEntry(app: App, tx: Tx, entry: NewEntry): Promise<Posted> {
+  if (!Number.isSafeInteger(entry.delta) || Math.abs(entry.delta) > MAX_ENTRY) throw new Error(`A ledger entry of ${entry.delta} points is beyond ±${MAX_ENTRY}`);
   const inserted = await tx.$queryRaw<{ id: number }[]>`
     INSERT INTO ledger_entries (member_id, delta, kind, reason, actor, reference, reverses_id, idempotency_key, created_at)
     VALUES (${entry.memberId}, ${entry.delta}, ${entry.kind}, ${entry.reason}, ${entry.actor}, ${entry.reference ?? null}, ${entry.reversesId ?? null}, ${entry.idempotencyKey}, ${app.now()})
@@ -38,24 +40,48 @@ export async function postEntry(app: App, tx: Tx, entry: NewEntry): Promise<Post
     const balance = await tx.balance.findUnique({ where: { memberId: entry.memberId } });
     return { entryId: null, points: balance?.points ?? 0, events: [] };
   }
-  // The upsert takes the balance row's lock, so concurrent entries for one member add up.
+  // The upsert takes the balance row's lock, so concurrent entries for one member add up. It moves
+  // nothing when the sum would leave the ledger's bound (summed in 64 bits, so that test cannot overflow).
   const rows = await tx.$queryRaw<{ points: number; tier: string; at_risk_since: Date | null }[]>`
     INSERT INTO balances (member_id, points, tier) VALUES (${entry.memberId}, ${entry.delta}, ${app.pack.partner.tiers[0]?.id ?? "none"})
     ON CONFLICT (member_id) DO UPDATE SET points = balances.points + EXCLUDED.points, updated_at = now()
+    WHERE abs(balances.points::bigint + EXCLUDED.points) <= ${MAX_BALANCE}
     RETURNING points, tier, at_risk_since`;
   const row = rows[0];
-  if (!row) throw new Error("balance upsert returned nothing");
+  if (!row)
+    throw new UserError(
+      `That would take the balance beyond ${entry.delta > 0 ? "" : "-"}${MAX_BALANCE} points, and a balance holds at most ${MAX_BALANCE} points either way. Nothing was changed.`,
+      undefined,
+      "ledger.bound",
+    );
   const events = await applyTier(app, tx, entry.memberId, row.points, { tier: row.tier, atRiskSince: row.at_risk_since }, `entry-${id}`, entry);
   // Only Slack has a Home view to redraw; without Slack the row would be written for nobody on every entry.
   if (app.config.SLACK_BOT_TOKEN) await enqueue(tx, { kind: "home-refresh", memberId: entry.memberId }, { now: app.now(), dedupeKey: `home:entry-${id}` });
   return { entryId: id, points: row.points, events };
 }
 
-/** Reverses an entry once; returns null when it was already reversed or does not exist. */
+/**
+ * What an entry still adds to its member's balance: itself, its reversal, and
+ * the corrections of its accepted disputes. Locks the entry's row first, so a
+ * reversal and a dispute's correction of one entry never both take it away.
+ */
+export async function entryStillCounts(tx: Tx, entryId: number): Promise<number | null> {
+  const rows = await tx.$queryRaw<{ counts: number }[]>`
+    SELECT (e.delta
+      + COALESCE((SELECT SUM(r.delta) FROM ledger_entries r WHERE r.reverses_id = e.id), 0)
+      + COALESCE((SELECT SUM(c.delta) FROM ledger_entries c JOIN points_disputes d ON c.reference = 'dispute:' || d.id
+                  WHERE d.entry_id = e.id AND c.kind = 'correction'), 0))::integer AS counts
+    FROM ledger_entries e WHERE e.id = ${entryId} FOR UPDATE OF e`;
+  return rows[0]?.counts ?? null;
+}
+
+/** Reverses what an entry still counts, once; returns null when it was already reversed, counts nothing any more, or does not exist. */
 export async function reverseEntry(app: App, tx: Tx, idempotencyKey: string, reason: string, actor: string): Promise<Posted | null> {
   const original = await tx.ledgerEntry.findUnique({ where: { idempotencyKey } });
   if (!original) return null;
-  return postEntry(app, tx, { ...reversalOf(original, reason), memberId: original.memberId, kind: "reversal", actor, reference: original.reference });
+  const counts = await entryStillCounts(tx, original.id);
+  if (!counts) return null;
+  return postEntry(app, tx, { ...reversalOf({ id: original.id, delta: counts }, reason), memberId: original.memberId, kind: "reversal", actor, reference: original.reference });
 }
 
 /**

@@ -6,6 +6,8 @@ import type { Actor, Platform } from "../command/types.ts";
 import { auditDenied } from "./audit.ts";
 import type { App } from "../app.ts";
 import type { Db, Tx } from "../store/client.ts";
+import { isUniqueViolation } from "../store/transaction.ts";
+import { storableText } from "../domain/text.ts";
 
 export interface MemberRef {
   id: string;
@@ -30,7 +32,8 @@ export async function ensureMember(app: App, platform: Platform, externalId: str
   const found = await app.db.identity.findUnique({ where: { platform_externalId: { platform, externalId } }, include: { member: true } });
   if (found) return found.member;
   const firstTier = app.pack.partner.tiers[0]?.id ?? "none";
-  const displayName = typeof name === "function" ? await name() : name;
+  // A platform's display name is kept as text Postgres can store, whatever the platform sent.
+  const displayName = storableText(typeof name === "function" ? await name() : name);
   const base = handleFrom(displayName);
   for (let attempt = 0; attempt < 20; attempt++) {
     const handle = attempt === 0 ? base : `${base}${attempt + 1}`;
@@ -42,7 +45,7 @@ export async function ensureMember(app: App, platform: Platform, externalId: str
         return member;
       });
     } catch (err) {
-      if ((err as { code?: string }).code !== "P2002") throw err;
+      if (!isUniqueViolation(err)) throw err;
       // Either the handle is taken (try the next) or the same account was created concurrently (use it).
       const raced = await app.db.identity.findUnique({ where: { platform_externalId: { platform, externalId } }, include: { member: true } });
       if (raced) return raced.member;

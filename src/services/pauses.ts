@@ -5,6 +5,8 @@ import { DateTime } from "luxon";
 import type { App } from "../app.ts";
 import { UserError } from "../command/errors.ts";
 import type { Actor } from "../command/types.ts";
+import { parseDay } from "../domain/periods.ts";
+import { transaction } from "../store/transaction.ts";
 
 export interface PauseRow {
   id: string;
@@ -17,15 +19,15 @@ export async function startPause(app: App, actor: Actor, until: string, reason: 
   const tz = app.config.STEWARD_TIMEZONE;
   const now = app.now();
   const today = DateTime.fromJSDate(now, { zone: tz }).startOf("day");
-  const day = DateTime.fromISO(until, { zone: tz });
+  const day = parseDay(until, tz);
   const usage = 'Usage: /pause until:YYYY-MM-DD reason:"…"';
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(until) || !day.isValid) throw new UserError(`${until} is not a date: write it YYYY-MM-DD.`, usage, "pause.date");
+  if (!day) throw new UserError(`${until} is not a date: write it YYYY-MM-DD.`, usage, "pause.date");
   if (day < today) throw new UserError(`${until} is in the past: a pause runs from now until a day to come.`, usage, "pause.past");
   const longest = today.plus({ days: app.pack.maxPauseDays });
   if (day > longest) throw new UserError(`A pause can last at most ${app.pack.maxPauseDays} days (until ${longest.toISODate()}).`, usage, "pause.long");
   // Through the whole of the last day: it ends at the next local midnight.
   const endsAt = day.plus({ days: 1 }).startOf("day").toJSDate();
-  return app.db.$transaction(async (tx) => {
+  return transaction(app.db, async (tx) => {
     // A new pause replaces one still running, so "until" always means what was last said.
     await tx.pause.updateMany({ where: { memberId: actor.memberId, startsAt: { lte: now }, endsAt: { gt: now } }, data: { endsAt: now } });
     return tx.pause.create({

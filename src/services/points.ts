@@ -5,14 +5,17 @@ import type { App } from "../app.ts";
 import { reply } from "../chat/reply.ts";
 import { UserError } from "../command/errors.ts";
 import type { Actor } from "../command/types.ts";
+import { disputeCorrection } from "../domain/ledger.ts";
+import { transaction } from "../store/transaction.ts";
 import { audit } from "./audit.ts";
-import { postEntry, type Posted } from "./ledger.ts";
+import { entryStillCounts, postEntry, type Posted } from "./ledger.ts";
 import { enqueue } from "./outbox.ts";
 
 export async function certify(app: App, actor: Actor, memberId: string, kind: string): Promise<Posted> {
   const cert = app.pack.partner.certifications[kind];
   if (!cert) throw new UserError(`There is no certification ${kind}.`, `Certifications: ${Object.keys(app.pack.partner.certifications).join(", ")}`);
-  const posted = await app.db.$transaction(async (tx) => {
+  // A lost race (the same /certify at once) retries, sees the winner's row and answers like a repeat.
+  const posted = await transaction(app.db, async (tx) => {
     const existing = await tx.certification.findUnique({ where: { memberId_kind: { memberId, kind } } });
     if (existing) throw new UserError(`That member is already ${cert.label}; it pays once.`, undefined, "certify.duplicate");
     await tx.certification.create({ data: { memberId, kind, actor: actor.memberId, createdAt: app.now() } });
@@ -29,7 +32,7 @@ export async function adjust(app: App, actor: Actor, memberId: string, delta: nu
   const cap = app.pack.partner.maxAdjustment;
   if (delta === 0) throw new UserError("An adjustment of 0 points changes nothing.", "Usage: /adjust <member> <±points> <reason>, e.g. /adjust alice +50 meetup prize", "adjust.zero");
   if (Math.abs(delta) > cap) throw new UserError(`One adjustment may move at most ${cap} points (you asked for ${delta}).`, "Split it, or ask the operator to raise maxAdjustment in the program pack.", "adjust.cap");
-  const posted = await app.db.$transaction(async (tx) => {
+  const posted = await transaction(app.db, async (tx) => {
     const posted = await postEntry(app, tx, { memberId, delta, kind: "adjustment", reason, actor: actor.memberId, idempotencyKey: `adjust:${invocationId ?? randomUUID()}` });
     await audit(tx, actor, "adjust", memberId, { delta, reason, entryId: posted.entryId });
     return posted;
@@ -38,12 +41,19 @@ export async function adjust(app: App, actor: Actor, memberId: string, delta: nu
   return posted;
 }
 
+/**
+ * One dispute per entry: while one is open the entry is "already disputed" (a
+ * unique index on open disputes decides a race; the loser retries and reads
+ * the winner's), and once decided it stays decided.
+ */
 export async function openDispute(app: App, actor: Actor, entryId: number, reason: string) {
-  const dispute = await app.db.$transaction(async (tx) => {
+  const dispute = await transaction(app.db, async (tx) => {
     const entry = await tx.ledgerEntry.findUnique({ where: { id: entryId } });
     if (!entry || entry.memberId !== actor.memberId) throw new UserError(`Entry #${entryId} is not in your ledger.`, "See your entries and their numbers with /points.", "dispute.unknown-entry");
-    const open = await tx.pointsDispute.findFirst({ where: { entryId, state: "open" } });
-    if (open) throw new UserError(`Entry #${entryId} is already disputed (dispute #${open.id}); the moderators will answer.`, undefined, "dispute.duplicate");
+    const earlier = await tx.pointsDispute.findFirst({ where: { entryId }, orderBy: { id: "desc" } });
+    if (earlier?.state === "open") throw new UserError(`Entry #${entryId} is already disputed (dispute #${earlier.id}); the moderators will answer.`, undefined, "dispute.duplicate");
+    if (earlier)
+      throw new UserError(`The dispute of entry #${entryId} is already decided (#${earlier.id}, ${earlier.state}); an entry is disputed once.`, "If something is still wrong, ask a moderator.", "dispute.decided");
     const dispute = await tx.pointsDispute.create({ data: { memberId: actor.memberId, entryId, reason, state: "open", createdAt: app.now() } });
     await enqueue(
       tx,
@@ -73,26 +83,29 @@ export async function openDispute(app: App, actor: Actor, entryId: number, reaso
 
 /** Accepting writes a correcting entry: by default the disputed entry undone, or `points` given by the moderator. */
 export async function decideDispute(app: App, actor: Actor, disputeId: number, decision: { accept: true; points?: number; note?: string } | { accept: false; reason: string }) {
-  const result = await app.db.$transaction(async (tx) => {
+  const result = await transaction(app.db, async (tx) => {
+    // Claiming the open dispute first makes a second decision (two moderators, a replayed click) wait and then find it decided.
+    const claimed = await tx.pointsDispute.updateMany({
+      where: { id: disputeId, state: "open" },
+      data: { state: decision.accept ? "accepted" : "declined", decidedBy: actor.memberId, decidedAt: app.now(), decision: decision.accept ? (decision.note ?? null) : decision.reason },
+    });
     const dispute = await tx.pointsDispute.findUnique({ where: { id: disputeId }, include: { entry: true } });
     if (!dispute) throw new UserError(`There is no dispute #${disputeId}.`, "See open disputes with /dispute list.", "dispute.unknown");
-    if (dispute.state !== "open") throw new UserError(`Dispute #${disputeId} was already ${dispute.state}.`, undefined, "dispute.decided");
+    if (claimed.count === 0) throw new UserError(`Dispute #${disputeId} was already ${dispute.state}.`, undefined, "dispute.decided");
     let text: string;
     if (decision.accept) {
-      const delta = decision.points ?? -dispute.entry.delta;
-      if (delta === 0) throw new UserError("A correction of 0 points changes nothing; decline instead.", undefined, "dispute.zero");
+      const counts = (await entryStillCounts(tx, dispute.entryId)) ?? 0;
+      const correction = disputeCorrection(dispute.entry, counts, decision.points, app.pack.partner.maxAdjustment);
+      if ("problem" in correction) throw new UserError(correction.problem, "Usage: /dispute accept <#> [points:<n>] [note]", "dispute.correction");
+      const delta = correction.delta;
       await postEntry(app, tx, { memberId: dispute.memberId, delta, kind: "correction", reason: `dispute #${dispute.id} accepted${decision.note ? `: ${decision.note}` : ""}`, actor: actor.memberId, reference: `dispute:${dispute.id}`, idempotencyKey: `dispute:${dispute.id}:accept` });
       text = `Your dispute of entry #${dispute.entryId} was accepted: ${delta > 0 ? "+" : ""}${delta} points.`;
     } else {
       text = `Your dispute of entry #${dispute.entryId} was declined: ${decision.reason}`;
     }
-    const updated = await tx.pointsDispute.update({
-      where: { id: disputeId },
-      data: { state: decision.accept ? "accepted" : "declined", decidedBy: actor.memberId, decidedAt: app.now(), decision: decision.accept ? (decision.note ?? null) : decision.reason },
-    });
     await enqueue(tx, { kind: "dm", memberId: dispute.memberId, reply: reply(text) }, { now: app.now(), dedupeKey: `dispute:${dispute.id}:decided` });
     await audit(tx, actor, decision.accept ? "dispute accept" : "dispute decline", String(disputeId), { member: dispute.memberId });
-    return updated;
+    return dispute;
   });
   app.outboxWritten();
   return result;

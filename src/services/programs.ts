@@ -10,6 +10,7 @@ import { audit } from "./audit.ts";
 import { revokeBadge } from "./badges.ts";
 import { resolveMember, type MemberRef } from "./members.ts";
 import { enqueue } from "./outbox.ts";
+import { transaction } from "../store/transaction.ts";
 
 /** Badge a program's members hold; partner verification always yields the verified-partner badge. */
 export function programBadge(program: Program): string | undefined {
@@ -76,7 +77,7 @@ export async function revokeProgramBadge(app: App, tx: Tx, memberId: string, pro
 export async function removeFromProgram(app: App, actor: Actor, memberRef: string, programId: string, reason: string): Promise<MemberRef> {
   const program = findProgram(app, programId);
   const member = await resolveMember(app.db, memberRef);
-  await app.db.$transaction(async (tx) => {
+  await transaction(app.db, async (tx) => {
     const membership = await tx.membership.findFirst({ where: { memberId: member.id, programId: program.id, state: "active" } });
     if (!membership || membership.state !== "active")
       throw new UserError(`${member.handle} is not a member of ${program.name}.`, `See who is: /program members ${program.id}`, "program.not-member");

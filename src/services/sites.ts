@@ -16,6 +16,7 @@ import { fillTemplate, sitePaysNow, sitePoints } from "../domain/partner.ts";
 import { siteIdentity } from "../domain/sites.ts";
 import type { SiteRole } from "../domain/pack.ts";
 import type { Tx } from "../store/client.ts";
+import { transaction } from "../store/transaction.ts";
 import { audit } from "./audit.ts";
 import { postEntry, reverseEntry } from "./ledger.ts";
 import { enqueue } from "./outbox.ts";
@@ -71,7 +72,8 @@ export interface SubmitResult {
 export async function submitSite(app: App, actor: Actor, input: { url: string; kind: string; role: SiteRole }): Promise<SubmitResult> {
   const url = siteUrl(app, input.url);
   const ownerUrl = ownerUrlFor(url, input.role, "active");
-  const result = await app.db.$transaction(async (tx) => {
+  // A lost race (the same submission twice at once, or two owners claiming one site) retries and answers like a repeat.
+  const result = await transaction(app.db, async (tx) => {
     const existing = await tx.site.findUnique({ where: { memberId_url: { memberId: actor.memberId, url } } });
     let site: SiteRow;
     let resubmitted = false;
@@ -110,7 +112,7 @@ export async function listSites(app: App, memberId: string) {
 /** The partner takes a site off their list; its points go with it. */
 export async function withdrawSite(app: App, actor: Actor, rawUrl: string): Promise<SiteRow> {
   const url = siteUrl(app, rawUrl);
-  const site = await app.db.$transaction(async (tx) => {
+  const site = await transaction(app.db, async (tx) => {
     const site = await tx.site.findUnique({ where: { memberId_url: { memberId: actor.memberId, url } } });
     if (!site || site.state === "withdrawn") throw new UserError(`${url} is not on your list of sites.`, "See your sites with /site list.", "site.unknown");
     const found = await siteEntries(tx, site.id);
@@ -132,7 +134,7 @@ async function sitesAt(tx: Tx, url: string, memberId?: string): Promise<SiteRow[
 /** A moderator confirms a submitted site; under `sitePointsOn: verify` it pays only now. */
 export async function verifySite(app: App, actor: Actor, rawUrl: string, memberId?: string): Promise<number> {
   const url = siteUrl(app, rawUrl);
-  const count = await app.db.$transaction(async (tx) => {
+  const count = await transaction(app.db, async (tx) => {
     const pending = (await sitesAt(tx, url, memberId)).filter((s) => s.state === "active" && s.verifiedAt === null);
     if (pending.length === 0) throw new UserError(`${url} has no submission waiting for verification.`, undefined, "site.not-pending");
     for (const s of pending) {
@@ -168,7 +170,7 @@ async function lapseInTx(app: App, tx: Tx, site: SiteRow, actor: string): Promis
  */
 export async function lapseSite(app: App, actor: Actor, rawUrl: string, endsOn?: Date): Promise<{ lapsed: number; scheduled: number }> {
   const url = siteUrl(app, rawUrl);
-  const result = await app.db.$transaction(async (tx) => {
+  const result = await transaction(app.db, async (tx) => {
     const active = (await sitesAt(tx, url)).filter((s) => s.state === "active");
     if (active.length === 0) throw new UserError(`${url} has no active submission to lapse.`, undefined, "site.not-active");
     if (endsOn && endsOn > app.now()) {
@@ -187,7 +189,7 @@ export async function lapseSite(app: App, actor: Actor, rawUrl: string, endsOn?:
 /** Premium is back. Points do not return by themselves: the partner must submit the site again. */
 export async function reactivateSite(app: App, actor: Actor, rawUrl: string): Promise<number> {
   const url = siteUrl(app, rawUrl);
-  const count = await app.db.$transaction(async (tx) => {
+  const count = await transaction(app.db, async (tx) => {
     const lapsed = (await sitesAt(tx, url)).filter((s) => s.state === "lapsed");
     if (lapsed.length === 0) throw new UserError(`${url} is not lapsed, so there is nothing to re-activate.`, undefined, "site.not-lapsed");
     for (const site of lapsed) {
@@ -207,7 +209,7 @@ export async function reactivateSite(app: App, actor: Actor, rawUrl: string): Pr
 
 export async function removeContributor(app: App, actor: Actor, rawUrl: string, memberId: string): Promise<number> {
   const url = siteUrl(app, rawUrl);
-  const lost = await app.db.$transaction(async (tx) => {
+  const lost = await transaction(app.db, async (tx) => {
     const [site] = await sitesAt(tx, url, memberId);
     if (!site || site.state === "removed") throw new UserError(`That member is not a contributor of ${url}.`, undefined, "site.not-contributor");
     const found = await siteEntries(tx, site.id);
@@ -237,7 +239,7 @@ export interface TransferResult {
  */
 export async function transferSite(app: App, actor: Actor, rawUrl: string, to: { id: string; handle: string }): Promise<TransferResult> {
   const url = siteUrl(app, rawUrl);
-  const result = await app.db.$transaction(async (tx) => {
+  const result = await transaction(app.db, async (tx) => {
     const sites = await sitesAt(tx, url);
     const owner = sites.find((s) => s.ownerUrl !== null);
     if (owner?.memberId === to.id) throw new UserError(`@${to.handle} already owns ${url}.`, "See who holds it with /site list <member>.", "site.already-owner");
@@ -297,7 +299,7 @@ async function reversedAmount(app: App, tx: Tx, site: SiteRow, reason: string, a
 export async function sweepPremium(app: App): Promise<number> {
   const due = await app.db.site.findMany({ where: { state: "active", premiumEndsAt: { lte: app.now() } }, select: { id: true } });
   for (const { id } of due) {
-    await app.db.$transaction(async (tx) => {
+    await transaction(app.db, async (tx) => {
       const site = await tx.site.findUniqueOrThrow({ where: { id } });
       if (site.state === "active") await lapseInTx(app, tx, site, "system");
     });

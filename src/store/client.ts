@@ -9,6 +9,16 @@ import pg from "pg";
 import { PrismaClient } from "../generated/prisma/client.ts";
 
 export type Db = PrismaClient;
+
+/**
+ * Prisma's defaults (2 s to get a connection, 5 s per transaction) fail a burst
+ * of entries for one member: they queue on that member's balance row while
+ * holding the pool's connections, so everyone else waits for a connection.
+ * A request may wait this long (Slack and Discord get their answer later
+ * through response_url / a deferred reply), and no transaction of ours should
+ * run longer than `timeout` on its own.
+ */
+export const TRANSACTION_OPTIONS = { maxWait: 15_000, timeout: 20_000 } as const;
 /** What a service's transaction callback receives. */
 export type Tx = Omit<PrismaClient, "$connect" | "$disconnect" | "$on" | "$transaction" | "$extends">;
 
@@ -47,7 +57,7 @@ async function openPglite(dataDir: string, template?: Blob): Promise<Store & { l
   if (dataDir !== "memory") mkdirSync(dataDir, { recursive: true });
   const lite = dataDir === "memory" ? new PGlite(template ? { loadDataDir: template } : {}) : new PGlite(dataDir);
   await lite.waitReady;
-  const db = new PrismaClient({ adapter: new PrismaPGlite(lite) });
+  const db = new PrismaClient({ adapter: new PrismaPGlite(lite), transactionOptions: TRANSACTION_OPTIONS });
   return {
     db,
     lite,
@@ -70,7 +80,7 @@ async function openPostgres(databaseUrl: string): Promise<Store> {
   // An idle connection the server ends (restart, failover, a dropped test database) must not crash the process;
   // the pool replaces it on the next query.
   pool.on("error", () => undefined);
-  const db = new PrismaClient({ adapter: new PrismaPg(pool) });
+  const db = new PrismaClient({ adapter: new PrismaPg(pool), transactionOptions: TRANSACTION_OPTIONS });
   return {
     db,
     kind: "postgres",

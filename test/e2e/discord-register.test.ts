@@ -30,6 +30,10 @@ describe("discord:register", () => {
     expect(put).toHaveLength(1);
     expect(put[0]?.headers.authorization).toBe("Bot bot-token");
     expect(put[0]?.body).toEqual(JSON.parse(JSON.stringify(buildApplicationCommands(commands, pack))));
+    // Integer options carry their ranges, so Discord's client keeps numbers in range before sending.
+    type Opt = { name: string; min_value?: number; max_value?: number; options?: Opt[] };
+    const adjust = (put[0]?.body as Opt[]).find((c) => c.name === "adjust");
+    expect(adjust?.options?.find((o) => o.name === "points")).toMatchObject({ min_value: -pack.partner.maxAdjustment, max_value: pack.partner.maxAdjustment });
     const meta = fake.find("PUT", new RegExp(`^/applications/${APP_ID}/role-connections/metadata$`));
     expect((meta[0]?.body as { key: string; type: number }[]).map((m) => [m.key, m.type])).toEqual([["points", 2], ["tier_level", 2]]);
   });

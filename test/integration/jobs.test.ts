@@ -2,6 +2,7 @@
 // DATABASE_URL is set): the schedule table, catch-up that runs a period once,
 // reminders that reach nobody twice, quiet hours, batching, rate limits and
 // permanent failures. The BullMQ side is in bullmq.test.ts.
+import { randomUUID } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { registry } from "../../commands/index.ts";
 import { reply } from "../../src/chat/reply.ts";
@@ -124,7 +125,7 @@ describe.each(storeKinds)("jobs on %s", (kind) => {
     // A moderator running it again reaches nobody twice.
     const mod = await member("mod");
     const actor: Actor = { memberId: mod.id, handle: "mod", displayName: "mod", platform: "console", externalId: "mod", isModerator: true };
-    const out = await dispatch(registry, { command: "schedule", words: ["run", "reminder"] }, { app: rt.app, actor, interactive: false });
+    const out = await dispatch(registry, { command: "schedule", words: ["run", "reminder"] }, { app: rt.app, actor, interactive: false, invocationId: randomUUID() });
     expect(out.type === "reply" && out.reply.status).toBe("ok");
     const rows = await rt.app.db.outboxMessage.findMany({ where: { kind: "dm" }, orderBy: { memberId: "asc" } });
     expect(rows.map((r) => r.dedupeKey).sort()).toEqual([`reminder:${PROGRAM}:week:2026-W48:${alice.id}`, `reminder:${PROGRAM}:week:2026-W48:${bob.id}`].sort());
@@ -292,20 +293,20 @@ describe.each(storeKinds)("jobs on %s", (kind) => {
     const mod = await member("mod");
     const bob = await member("bob");
     const actor = (m: { id: string; handle: string }, isModerator: boolean): Actor => ({ memberId: m.id, handle: m.handle, displayName: m.handle, platform: "console", externalId: m.handle, isModerator });
-    const list = await dispatch(registry, { command: "schedule", words: [] }, { app: rt.app, actor: actor(bob, false), interactive: false });
+    const list = await dispatch(registry, { command: "schedule", words: [] }, { app: rt.app, actor: actor(bob, false), interactive: false, invocationId: randomUUID() });
     expect(list.type === "reply" && JSON.stringify(list.reply.blocks)).toContain("Mon 30 Nov 2026, 09:00");
-    const denied = await dispatch(registry, { command: "schedule", words: ["run", "weekly-report"] }, { app: rt.app, actor: actor(bob, false), interactive: false });
+    const denied = await dispatch(registry, { command: "schedule", words: ["run", "weekly-report"] }, { app: rt.app, actor: actor(bob, false), interactive: false, invocationId: randomUUID() });
     expect(denied.type === "reply" && denied.reply.status).toBe("user-error");
-    const unknown = await dispatch(registry, { command: "schedule", words: ["run", "weekly"] }, { app: rt.app, actor: actor(mod, true), interactive: false });
+    const unknown = await dispatch(registry, { command: "schedule", words: ["run", "weekly"] }, { app: rt.app, actor: actor(mod, true), interactive: false, invocationId: randomUUID() });
     expect(unknown.type === "reply" && unknown.reply.text).toMatch(/no schedule 'weekly'.*weekly-report/);
-    const sub = await dispatch(registry, { command: "schedule", words: ["subscribe", PROGRAM] }, { app: rt.app, actor: actor(mod, true), interactive: false });
+    const sub = await dispatch(registry, { command: "schedule", words: ["subscribe", PROGRAM] }, { app: rt.app, actor: actor(mod, true), interactive: false, invocationId: randomUUID() });
     expect(sub.type === "reply" && sub.reply.status).toBe("ok");
     const def = scheduleTable(rt.app.pack, rt.app.config).find((d) => d.id === `weekly-report/${PROGRAM}`);
     if (!def) throw new Error("no report schedule");
     await runDue(rt.app, def);
     const dms = await rt.app.db.outboxMessage.findMany({ where: { kind: "dm" } });
     expect(dms.map((d) => d.memberId)).toEqual([mod.id]);
-    await dispatch(registry, { command: "schedule", words: ["unsubscribe"] }, { app: rt.app, actor: actor(mod, true), interactive: false });
+    await dispatch(registry, { command: "schedule", words: ["unsubscribe"] }, { app: rt.app, actor: actor(mod, true), interactive: false, invocationId: randomUUID() });
     expect(await rt.app.db.preference.count()).toBe(0);
   });
 

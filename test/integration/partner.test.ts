@@ -68,7 +68,7 @@ describe.each(storeKinds)("partner program on %s", (kind) => {
       ["alice", "/adjust alice +50 prize", /Only moderators can use \/adjust/],
       ["mod", "/adjust alice fifty prize", /points must be a whole number/],
       ["mod", "/adjust alice 0 nothing", /0 points changes nothing/],
-      ["mod", "/adjust alice -5000 too much", /at most 1000 points/],
+      ["mod", "/adjust alice -5000 too much", /points must be a whole number from -1000 to 1000/],
       ["mod", "/adjust ghost 10 who", /no member called ghost/],
       ["mod", "/site lapse https://unknown.example.com", /No partner has submitted/],
       ["alice", "/points dispute 999 wrong", /not in your ledger/],

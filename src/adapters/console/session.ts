@@ -2,12 +2,14 @@
 // Lines starting with / are commands; `/as bob` switches who is typing and
 // `/channel community` where; any other line is a message in that channel,
 // counted as a community contribution where the pack says so.
+import { randomUUID } from "node:crypto";
 import type { App } from "../../app.ts";
 import { renderText, terminalSafe } from "../../chat/text.ts";
 import type { Form } from "../../chat/reply.ts";
 import { dispatch, type Registry } from "../../command/dispatch.ts";
 import { parseLine, tokenize } from "../../command/parse.ts";
 import type { Actor, CommandContext } from "../../command/types.ts";
+import { isStorableText } from "../../domain/text.ts";
 import { actorFor } from "../../services/members.ts";
 import type { ReplyStatus } from "../../chat/reply.ts";
 
@@ -56,7 +58,7 @@ export class ConsoleSession {
     const [word, ...rest] = tokenize(text.slice(1));
     if (word === "as") {
       const name = rest[0]?.replace(/^@/, "");
-      if (!name || rest.length > 1) return { output: "Usage: /as <name>, e.g. /as bob", status: "user-error" };
+      if (!name || rest.length > 1 || !isStorableText(name)) return { output: "Usage: /as <name>, e.g. /as bob", status: "user-error" };
       this.handle = name.toLowerCase();
       const actor = await this.actor();
       return { output: `You are now ${actor.handle}${actor.isModerator ? " (moderator)" : ""}.`, status: "ok" };
@@ -73,7 +75,8 @@ export class ConsoleSession {
   private async runCommand(line: string, ask?: Ask): Promise<LineResult> {
     const parsed = parseLine(line);
     if (!parsed) return { output: "", status: "ok" };
-    const ctx: CommandContext = { app: this.app, actor: await this.actor(), channel: this.channel, interactive: ask !== undefined };
+    // Each line is its own invocation (a line typed twice acts twice); a form's answers complete the same one.
+    const ctx: CommandContext = { app: this.app, actor: await this.actor(), channel: this.channel, interactive: ask !== undefined, invocationId: `console:${randomUUID()}` };
     const outcome = await dispatch(this.registry, { command: parsed.command, words: parsed.words }, ctx);
     if (outcome.type === "reply") return { output: renderText(outcome.reply), status: outcome.reply.status };
     const answers = ask ? await askForm(outcome.form, parsed.words, ask) : undefined;

@@ -12,7 +12,7 @@ import {
   type RESTPostAPIChatInputApplicationCommandsJSONBody,
 } from "discord.js";
 import type { CommandDef, OptionDef, Subcommand } from "../../command/types.ts";
-import { choicesOf, optionsOf } from "../../command/usage.ts";
+import { choicesOf, optionsOf, rangeOf } from "../../command/usage.ts";
 import type { Pack } from "../../domain/pack.ts";
 import { clip } from "./render.ts";
 
@@ -61,7 +61,11 @@ function buildOption(name: string, option: OptionDef, pack: Pack): APIApplicatio
   const type = optionType(option);
   const base = { name: name.toLowerCase(), description: clip(option.description, 100), required: option.required };
   if (type === ApplicationCommandOptionType.User) return { ...base, type };
-  if (type === ApplicationCommandOptionType.Integer) return { ...base, type };
+  if (type === ApplicationCommandOptionType.Integer) {
+    // Discord's client keeps the number in range before sending; the dispatcher checks again.
+    const range = rangeOf(option, pack);
+    return { ...base, type, ...(range ? { min_value: range[0], max_value: range[1] } : {}) };
+  }
   if (type === ApplicationCommandOptionType.Number) return { ...base, type, min_value: 0 };
   if (usesAutocomplete(option, pack)) return { ...base, type, autocomplete: true };
   const choices = choicesOf(option, pack);

@@ -4,6 +4,7 @@
 // it later, when their standing changes: target.ts). Bolt acknowledges events
 // before these run; Slack retries an event it thinks was lost, so each
 // event_id is processed once, backed by the processed_events primary key.
+import { randomUUID } from "node:crypto";
 import type { App as BoltApp } from "@slack/bolt";
 import { tierReply } from "../../../commands/tier.ts";
 import type { Reply } from "../../chat/reply.ts";
@@ -72,7 +73,7 @@ export async function homeView(ctx: SlackContext, userId: string): Promise<{ typ
   const actor = await ctx.actors.actor(userId);
   const replies: Reply[] = [tierReply({ id: actor.memberId, handle: actor.handle, displayName: actor.displayName }, await tierStatus(ctx.app, actor.memberId))];
   if (ctx.registry.has("commitments")) {
-    const outcome = await dispatch(ctx.registry, { command: "commitments", words: [] }, { app: ctx.app, actor, interactive: false });
+    const outcome = await dispatch(ctx.registry, { command: "commitments", words: [] }, { app: ctx.app, actor, interactive: false, invocationId: `slack:home:${randomUUID()}` });
     if (outcome.type === "reply" && outcome.reply.status === "ok") replies.push(outcome.reply);
   }
   const blocks: KnownBlock[] = [];
