@@ -1,7 +1,8 @@
 // What a site's points were, taken back when the site stops counting (premium
-// lapsed, contributor removed, withdrawn): the award and every entry that
-// references the site, including a correction a moderator made on a dispute
-// of one of its entries, so no point earned through the site outlives it.
+// lapsed, contributor removed, withdrawn): every entry that references the
+// site, with a correction a moderator made on a dispute of one of them
+// (reverseEntry takes an entry back with its corrections), so no point earned
+// through the site outlives it.
 import type { App } from "../app.ts";
 import type { Tx } from "../store/client.ts";
 import { reverseEntry } from "./ledger.ts";
@@ -13,18 +14,23 @@ export interface SiteEntries {
   points: number;
 }
 
-/** Entries that still count for the site: not reversals, not reversed; the site's own first. */
+/**
+ * Entries that still count for the site (not reversals, not reversed), and
+ * what they count: with any correction accepted on a dispute of one of them,
+ * which reverseEntry takes back together with its entry.
+ */
 export async function siteEntries(tx: Tx, siteId: string): Promise<SiteEntries> {
-  const reference = `site:${siteId}`;
-  const own = await tx.ledgerEntry.findMany({ where: { reference }, select: { id: true } });
-  const disputes = await tx.pointsDispute.findMany({ where: { entryId: { in: own.map((e) => e.id) } }, select: { id: true } });
   const counting = await tx.ledgerEntry.findMany({
-    where: { reference: { in: [reference, ...disputes.map((d) => `dispute:${d.id}`)] }, reversesId: null, reversedBy: { is: null } },
+    where: { reference: `site:${siteId}`, reversesId: null, reversedBy: { is: null } },
+    select: { id: true, idempotencyKey: true, delta: true },
     orderBy: { id: "asc" },
   });
-  // The site's own entries first: a tier warning that follows names the site, not a correction.
-  counting.sort((a, b) => Number(b.reference === reference) - Number(a.reference === reference));
-  return { siteId, entries: counting, points: counting.reduce((sum, e) => sum + e.delta, 0) };
+  const disputes = await tx.pointsDispute.findMany({ where: { entryId: { in: counting.map((e) => e.id) } }, select: { id: true } });
+  const corrections = await tx.ledgerEntry.aggregate({
+    where: { kind: "correction", reference: { in: disputes.map((d) => `dispute:${d.id}`) } },
+    _sum: { delta: true },
+  });
+  return { siteId, entries: counting, points: counting.reduce((sum, e) => sum + e.delta, 0) + (corrections._sum.delta ?? 0) };
 }
 
 /** Takes back what siteEntries found, once each (a retry finds them reversed). */
