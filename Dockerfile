@@ -9,7 +9,8 @@ COPY prisma ./prisma
 # npm ci runs the postinstall step that generates the Prisma client into src/generated.
 RUN npm ci --no-audit --no-fund
 COPY . .
-RUN npm run typecheck && npm prune --omit=dev --no-audit --no-fund
+# Compile src/ into dist/ (npm ci ran before the sources were copied), so starts run JavaScript, not tsx.
+RUN npm run typecheck && npm run build && npm prune --omit=dev --no-audit --no-fund
 
 FROM node:24-slim
 ENV NODE_ENV=production

@@ -35,6 +35,10 @@ export interface PlatformCounters {
   /** performance.now() of the first and last message posted. */
   firstMessageAt: number;
   lastMessageAt: number;
+  /** How many times each message text arrived: more than once is a duplicate delivery. */
+  texts: Map<string, number>;
+  /** performance.now() of each message posted, in order. */
+  times: number[];
 }
 
 export interface FakePlatform {
@@ -50,11 +54,13 @@ export interface FakePlatform {
 }
 
 function counters(): PlatformCounters {
-  return { ok: { message: 0, open: 0 }, tooMany: 0, firstMessageAt: 0, lastMessageAt: 0 };
+  return { ok: { message: 0, open: 0 }, tooMany: 0, firstMessageAt: 0, lastMessageAt: 0, texts: new Map(), times: [] };
 }
 
-function posted(c: PlatformCounters): void {
+function posted(c: PlatformCounters, text: string): void {
   const now = performance.now();
+  c.texts.set(text, (c.texts.get(text) ?? 0) + 1);
+  c.times.push(now);
   if (c.ok.message === 0) c.firstMessageAt = now;
   c.lastMessageAt = now;
   c.ok.message++;
@@ -93,6 +99,8 @@ export async function startFakePlatform(): Promise<FakePlatform> {
   async function slack(req: IncomingMessage, res: ServerResponse, method: string): Promise<void> {
     const raw = await body(req);
     const form = req.headers["content-type"]?.includes("json") ? (JSON.parse(raw || "{}") as Record<string, string>) : Object.fromEntries(new URLSearchParams(raw));
+    // Bolt checks its token once at start.
+    if (method === "auth.test") return json(res, 200, { ok: true, user_id: "UBOT", bot_id: "BBOT", team_id: "T1" });
     if (method !== "chat.postMessage") return json(res, 200, { ok: false, error: "unknown_method" });
     const channel = form.channel ?? "";
     const wait = state.enforce ? slackLimit.take(channel) : 0;
@@ -100,7 +108,7 @@ export async function startFakePlatform(): Promise<FakePlatform> {
       state.slack.tooMany++;
       return json(res, 429, { ok: false, error: "ratelimited" }, { "retry-after": String(Math.max(1, Math.ceil(wait / 1000))) });
     }
-    posted(state.slack);
+    posted(state.slack, form.text ?? "");
     json(res, 200, { ok: true, channel, ts: `${ts++}.000100`, message: { text: form.text ?? "" } });
   }
 
@@ -123,7 +131,7 @@ export async function startFakePlatform(): Promise<FakePlatform> {
     }
     const m = /^\/channels\/(\d+)\/messages$/.exec(path);
     if (req.method === "POST" && m) {
-      posted(state.discord);
+      posted(state.discord, (JSON.parse(raw || "{}") as { content?: string }).content ?? "");
       return json(res, 200, {
         id: String(BigInt(Date.now()) << 22n),
         channel_id: m[1],

@@ -29,6 +29,8 @@ export function benchConfig(env: Record<string, string> = {}): Config {
 
 export interface BenchRuntime extends Runtime {
   kind: StoreKind;
+  /** The scratch database's URL on PostgreSQL (other processes can join it). */
+  url?: string;
   /** SQL statements sent to the database since the last reset (every client of this runtime). */
   queries: QueryCounter;
 }
@@ -111,6 +113,7 @@ export async function benchRuntime(env: Record<string, string> = {}): Promise<Be
   return {
     ...runtime,
     kind: "postgres",
+    url: db.url,
     queries,
     close: async () => {
       pgCounters.delete(db.name);
@@ -125,13 +128,14 @@ export interface Stats {
   mean: number;
   p50: number;
   p95: number;
+  p99: number;
   max: number;
 }
 
 export function stats(samplesMs: number[]): Stats {
   const s = [...samplesMs].sort((a, b) => a - b);
   const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? 0;
-  return { n: s.length, mean: s.reduce((a, b) => a + b, 0) / Math.max(1, s.length), p50: at(0.5), p95: at(0.95), max: s.at(-1) ?? 0 };
+  return { n: s.length, mean: s.reduce((a, b) => a + b, 0) / Math.max(1, s.length), p50: at(0.5), p95: at(0.95), p99: at(0.99), max: s.at(-1) ?? 0 };
 }
 
 /** Runs `fn` `n` times one after another; returns each call's milliseconds. */
@@ -143,6 +147,24 @@ export async function timeEach(n: number, fn: (i: number) => Promise<unknown>): 
     out.push(performance.now() - t);
   }
   return out;
+}
+
+/**
+ * A figure and its baseline sampled alternately, so both see the same load: on a busy machine
+ * two separate runs of a few seconds each can meet very different moments.
+ */
+export async function timePaired(n: number, baseline: () => Promise<unknown>, fn: (i: number) => Promise<unknown>): Promise<{ base: number[]; figure: number[] }> {
+  const base: number[] = [];
+  const figure: number[] = [];
+  for (let i = 0; i < n; i++) {
+    let t = performance.now();
+    await baseline();
+    base.push(performance.now() - t);
+    t = performance.now();
+    await fn(i);
+    figure.push(performance.now() - t);
+  }
+  return { base, figure };
 }
 
 export async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
@@ -171,13 +193,18 @@ function signed(mb: number): string {
   return `${mb >= 0 ? "+" : ""}${mb.toFixed(1)} MB`;
 }
 
+/** The process's peak resident set so far (getrusage), in MiB. */
+export function peakRssMb(): number {
+  return process.resourceUsage().maxRSS / 1024;
+}
+
 export function gc(): void {
   (globalThis as { gc?: () => void }).gc?.();
 }
 
 export const ms = (x: number) => (x >= 100 ? `${x.toFixed(0)} ms` : x >= 10 ? `${x.toFixed(1)} ms` : `${x.toFixed(2)} ms`);
 export const ratio = (x: number, base: number) => `${(x / base).toFixed(2)}×`;
-export const fmtStats = (s: Stats) => `mean ${ms(s.mean)}, p50 ${ms(s.p50)}, p95 ${ms(s.p95)}, max ${ms(s.max)} (n=${s.n})`;
+export const fmtStats = (s: Stats) => `mean ${ms(s.mean)}, p50 ${ms(s.p50)}, p95 ${ms(s.p95)}, p99 ${ms(s.p99)}, max ${ms(s.max)} (n=${s.n})`;
 
 export function heading(title: string): void {
   console.log(`\n=== ${title} ===`);

@@ -22,11 +22,13 @@ import review from "./review.ts";
 import schedule from "./schedule.ts";
 import badges from "./badges.ts";
 import settings from "./settings.ts";
+import dashboard from "./dashboard.ts";
 
 export const commands: CommandDef[] = [];
 commands.push(helpCommand(() => commands), tier, points, benefits, site, leaderboard, certify, adjust, dispute);
 commands.push(apply, log, commitments, pause, activity, program, review, report);
 commands.push(schedule);
 commands.push(badges, settings);
+commands.push(dashboard);
 
 export const registry: Registry = buildRegistry(commands);

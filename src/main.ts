@@ -1,8 +1,11 @@
 // Wiring only: the runtime, the platform adapters that are configured, the
 // jobs, and the ops server; and shutdown in the right order under a timeout.
 import { registry } from "../commands/index.ts";
+import { stopPictures, warmPictures } from "./chat/pictures/index.ts";
 import type { Config } from "./config.ts";
-import { startOpsServer } from "./http/server.ts";
+import { consoleIsModerator } from "./adapters/console/session.ts";
+import type { Platform } from "./command/types.ts";
+import type { Mounted } from "./http/server.ts";
 import { startJobs, type Jobs } from "./jobs/index.ts";
 import type { DeliveryTarget } from "./jobs/target.ts";
 import { createRuntime, type Runtime } from "./runtime.ts";
@@ -16,7 +19,10 @@ export interface Running {
 
 interface Adapter {
   name: string;
+  platform: Platform;
   target: DeliveryTarget;
+  /** Whether an account of this platform is a moderator now (the dashboard asks on every request). */
+  isModerator(externalId: string): Promise<boolean>;
   stop(): Promise<void>;
 }
 
@@ -27,14 +33,33 @@ async function startAdapters(runtime: Runtime): Promise<Adapter[]> {
   if (config.SLACK_BOT_TOKEN) {
     const { startSlack } = await import("./adapters/slack/app.ts");
     const slack = await startSlack(runtime, registry);
-    adapters.push({ name: slack.port ? `slack (HTTP on port ${slack.port})` : "slack (Socket Mode)", target: slack.target, stop: slack.stop });
+    adapters.push({
+      name: slack.port ? `slack (HTTP on port ${slack.port})` : "slack (Socket Mode)",
+      platform: "slack",
+      target: slack.target,
+      isModerator: (id) => slack.context.actors.isModerator(id),
+      stop: slack.stop,
+    });
   }
   if (config.DISCORD_TOKEN) {
     const { startDiscord } = await import("./adapters/discord/client.ts");
     const discord = await startDiscord(runtime, registry);
-    adapters.push({ name: "discord", target: discord.target, stop: discord.stop });
+    adapters.push({ name: "discord", platform: "discord", target: discord.target, isModerator: discord.isModerator, stop: discord.stop });
   }
   return adapters;
+}
+
+/** The dashboard when STEWARD_PUBLIC_URL turns it on; moderators are re-checked by the platform they signed in from. */
+async function dashboard(runtime: Runtime, adapters: Adapter[]): Promise<Mounted | undefined> {
+  const config = runtime.app.config;
+  if (!config.STEWARD_PUBLIC_URL) return undefined;
+  const { mountWeb } = await import("./adapters/web/routes.ts");
+  return mountWeb({
+    app: runtime.app,
+    registry,
+    isModerator: async (platform, externalId) =>
+      platform === "console" ? consoleIsModerator(config, externalId) : ((await adapters.find((a) => a.platform === platform)?.isModerator(externalId)) ?? false),
+  });
 }
 
 function withTimeout(work: Promise<unknown>, ms: number): Promise<unknown> {
@@ -48,9 +73,14 @@ export async function startSteward(config: Config, extraTargets: DeliveryTarget[
   let adapters: Adapter[] = [];
   try {
     adapters = await startAdapters(runtime);
+    // A platform's first picture should not wait for the drawing thread to load its fonts.
+    if (adapters.length > 0) void warmPictures();
     const jobs = await startJobs(runtime, [...extraTargets, ...adapters.map((a) => a.target)]);
-    const ops = config.STEWARD_HTTP_PORT !== undefined ? await startOpsServer(runtime.app, config.STEWARD_HTTP_PORT) : undefined;
-    if (ops) log.info({ port: ops.port }, "health and metrics served");
+    const ops =
+      config.STEWARD_HTTP_PORT !== undefined
+        ? await (await import("./http/server.ts")).startOpsServer(runtime.app, config.STEWARD_HTTP_PORT, { web: await dashboard(runtime, adapters) })
+        : undefined;
+    if (ops) log.info({ port: ops.port, dashboard: config.STEWARD_PUBLIC_URL ? `${config.STEWARD_PUBLIC_URL}/admin` : "off" }, "health, readiness and metrics served");
     let stopping: Promise<void> | undefined;
     const stop = () =>
       (stopping ??= (async () => {
@@ -58,6 +88,7 @@ export async function startSteward(config: Config, extraTargets: DeliveryTarget[
         await withTimeout(Promise.allSettled(adapters.map((a) => a.stop())), 10_000);
         await withTimeout(jobs.stop(), 15_000);
         await ops?.close();
+        await stopPictures();
         await runtime.close();
       })());
     return { runtime, jobs, platforms: adapters.map((a) => a.name), stop };

@@ -45,7 +45,15 @@ export const tierSchema = z.object({
   threshold: z.number().int().min(0),
   /** Discord role (name or id) members of this tier hold, if the server wants one. */
   discordRole: z.string().optional(),
+  /** The tier's colour on cards and charts, as #rrggbb; DEFAULT_TIER_COLOURS by position when absent. */
+  colour: z
+    .string()
+    .regex(/^#[0-9a-f]{6}$/i, "a colour as #rrggbb, for example #3b82f6")
+    .optional(),
 });
+
+/** Tier colours by position for packs that name none: distinct on a dark card and for the common colour blindnesses. */
+export const DEFAULT_TIER_COLOURS = ["#2dd4bf", "#60a5fa", "#a78bfa", "#f59e0b", "#f43f5e"] as const;
 
 export const benefitSchema = z.object({
   id,
@@ -188,6 +196,8 @@ export const packSchema = z
     reportCatchUpWeeks: z.number().int().min(1).max(52).default(4),
     /** Announcements for one member within this many minutes go out as one message. */
     batchMinutes: z.number().int().min(0).default(5),
+    /** Serve the partner leaderboard to anyone at /leaderboard (off: only moderators see it, in the dashboard). */
+    publicLeaderboard: z.boolean().default(false),
   })
   .superRefine((pack, ctx) => {
     const tiers = pack.partner.tiers;

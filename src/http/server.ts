@@ -1,7 +1,11 @@
-// Operations endpoints: /health (the database answers) and /metrics
-// (Prometheus text from prom-client: process metrics and the outbox backlog).
-import { createServer, type Server } from "node:http";
+// One HTTP server for operations and the dashboard: /healthz (the process
+// answers; /health is its old name), /readyz (the database, and Redis when
+// configured, reachable), /metrics (Prometheus text from prom-client: process
+// metrics and the outbox backlog), and the web adapter's pages (/admin,
+// /leaderboard) when the dashboard is on.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { Redis } from "ioredis";
 import { collectDefaultMetrics, Gauge, Registry } from "prom-client";
 import type { App } from "../app.ts";
 
@@ -10,7 +14,52 @@ export interface OpsServer {
   close(): Promise<void>;
 }
 
-export async function startOpsServer(app: App, port: number, host = "0.0.0.0"): Promise<OpsServer> {
+/** Pages served beside the operations endpoints (the dashboard): a Node request listener and the paths it owns. */
+export interface Mounted {
+  owns(path: string): boolean;
+  listener(req: IncomingMessage, res: ServerResponse): void;
+}
+
+const READY_TIMEOUT_MS = 2000;
+
+function within<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms)));
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+
+export interface OpsOptions {
+  host?: string;
+  web?: Mounted;
+}
+
+export async function startOpsServer(app: App, port: number, options: OpsOptions = {}): Promise<OpsServer> {
+  const host = options.host ?? "0.0.0.0";
+  // Its own connection, failing fast: readiness must say "Redis is down", not wait for it to come back.
+  const redis = app.config.REDIS_URL
+    ? new Redis(app.config.REDIS_URL, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: READY_TIMEOUT_MS })
+    : undefined;
+  redis?.on("error", () => undefined);
+  async function readiness(): Promise<{ ok: boolean; checks: Record<string, string> }> {
+    const checks: Record<string, string> = {};
+    const database = within(app.sql.query("SELECT 1"), READY_TIMEOUT_MS, "the database").then(
+      () => void (checks.database = "ok"),
+      (err: Error) => void (checks.database = `unavailable: ${err.message}`),
+    );
+    const cache = redis
+      ? within(
+          (redis.status === "wait" || redis.status === "end" ? redis.connect().catch(() => undefined) : Promise.resolve()).then(() => redis.ping()),
+          READY_TIMEOUT_MS,
+          "Redis",
+        ).then(
+          () => void (checks.redis = "ok"),
+          (err: Error) => void (checks.redis = `unavailable: ${err.message}`),
+        )
+      : undefined;
+    await Promise.all([database, cache]);
+    return { ok: Object.values(checks).every((c) => c === "ok"), checks };
+  }
+
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics });
   new Gauge({
@@ -26,12 +75,16 @@ export async function startOpsServer(app: App, port: number, host = "0.0.0.0"): 
   });
 
   const server: Server = createServer((req, res) => {
-    const path = (req.url ?? "/").split("?")[0];
-    if (path === "/health") {
-      app.sql.query("SELECT 1").then(
-        () => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ status: "ok" })),
-        (err: Error) => res.writeHead(503, { "content-type": "application/json" }).end(JSON.stringify({ status: "database unavailable", error: err.message })),
-      );
+    const path = (req.url ?? "/").split("?")[0] ?? "/";
+    if (path === "/healthz" || path === "/health") {
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ status: "ok" }));
+      return;
+    }
+    if (path === "/readyz") {
+      void readiness().then(({ ok, checks }) => {
+        const failed = Object.keys(checks).filter((k) => checks[k] !== "ok");
+        res.writeHead(ok ? 200 : 503, { "content-type": "application/json" }).end(JSON.stringify({ status: ok ? "ready" : `not ready: ${failed.join(", ")}`, checks }));
+      });
       return;
     }
     if (path === "/metrics") {
@@ -41,7 +94,8 @@ export async function startOpsServer(app: App, port: number, host = "0.0.0.0"): 
       );
       return;
     }
-    res.writeHead(404, { "content-type": "text/plain" }).end("Steward: /health and /metrics live here.\n");
+    if (options.web?.owns(path)) return options.web.listener(req, res);
+    res.writeHead(404, { "content-type": "text/plain" }).end("Steward: /healthz, /readyz and /metrics live here.\n");
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -49,6 +103,10 @@ export async function startOpsServer(app: App, port: number, host = "0.0.0.0"): 
   });
   return {
     port: (server.address() as AddressInfo).port,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      redis?.disconnect();
+    },
   };
 }

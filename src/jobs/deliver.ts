@@ -19,7 +19,7 @@ import { DateTime } from "luxon";
 import type { App } from "../app.ts";
 import type { Block, Reply } from "../chat/reply.ts";
 import { messageOf, type OutboxMessage } from "../services/outbox.ts";
-import { memoryGate, type RateGate } from "./rate.ts";
+import { memoryGate, realClock, type RateGate, type WallClock } from "./rate.ts";
 import { PermanentDeliveryError, RateLimitedError, type DeliveryTarget, type Recipient } from "./target.ts";
 
 const LOCK_MS = 60_000;
@@ -37,6 +37,8 @@ const DEFAULT_CONCURRENCY = 64;
 export interface DeliverOptions {
   /** Shared between processes with BullMQ; one per process otherwise. */
   gate?: RateGate;
+  /** The real time rate slots are waited for in (the gate's, for a memory gate); tests pass a virtual one. */
+  clock?: WallClock;
   /** deliverDue: how many channels get their rows at the same time (each channel's rows still go one at a time). */
   concurrency?: number;
   /** deliverDue: rows went back to wait for a rate slot; the earliest is due at `at` (a loop can wake then). */
@@ -98,7 +100,7 @@ export async function deliverDue(app: App, targets: DeliveryTarget[], limit = 50
   let delivered = 0;
   // A channel takes no slot further than this: otherwise the busiest channel's lane would keep
   // the batch (and the channels done early) waiting while the rest of its rows trickle out.
-  const channelDeadline = Date.now() + MAX_GATE_WAIT_MS;
+  const channelDeadline = (options.clock ?? realClock).now() + MAX_GATE_WAIT_MS;
   // A platform-wide limit (Discord's) busy past the wait: every lane would hear the same, so the
   // lanes not started yet go back together, in one statement.
   const halt: { at?: Date; ids: number[] } = { ids: [] };
@@ -279,12 +281,12 @@ function channelKey(message: OutboxMessage): string {
 }
 
 /** Takes this target's rate slots, sleeping a short wait; a long wait becomes a RateLimitedError. */
-async function takeSlot(gate: RateGate, target: DeliveryTarget, message: OutboxMessage, member: Recipient | undefined, channelDeadline: number | undefined): Promise<void> {
+async function takeSlot(gate: RateGate, clock: WallClock, target: DeliveryTarget, message: OutboxMessage, member: Recipient | undefined, channelDeadline: number | undefined): Promise<void> {
   const limits = target.limits;
   if (!limits) return;
   let wait = 0;
   if (limits.perChannelMs) {
-    const maxWait = channelDeadline === undefined ? MAX_GATE_WAIT_MS : Math.max(0, Math.min(MAX_GATE_WAIT_MS, channelDeadline - Date.now()));
+    const maxWait = channelDeadline === undefined ? MAX_GATE_WAIT_MS : Math.max(0, Math.min(MAX_GATE_WAIT_MS, channelDeadline - clock.now()));
     const r = await gate.reserve(`${target.name}:${channelKey(message)}`, limits.perChannelMs, maxWait);
     if (!r.reserved) throw new GateWait(Math.ceil(r.waitMs));
     wait = r.waitMs;
@@ -296,7 +298,7 @@ async function takeSlot(gate: RateGate, target: DeliveryTarget, message: OutboxM
     if (!r.reserved) throw new GateWait(Math.ceil(r.waitMs), true);
     wait = Math.max(wait, r.waitMs);
   }
-  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+  if (wait > 0) await clock.sleep(wait);
 }
 
 /** Our own spacing asked for a longer wait than a worker should sleep. */
@@ -310,7 +312,7 @@ class GateWait extends RateLimitedError {
   }
 }
 
-/** `channelDeadline` (Date.now() time): no per-channel slot later than this; the rows go back instead. */
+/** `channelDeadline` (wall-clock time): no per-channel slot later than this; the rows go back instead. */
 async function deliverGroup(app: App, targets: DeliveryTarget[], rows: Row[], options: DeliverOptions, channelDeadline?: number): Promise<DeliveryOutcome> {
   const gate = options.gate ?? defaultGate;
   const first = rows[0];
@@ -347,7 +349,7 @@ async function deliverGroup(app: App, targets: DeliveryTarget[], rows: Row[], op
   try {
     for (const target of targets) {
       if (done.has(target.name)) continue;
-      await takeSlot(gate, target, message, member, channelDeadline);
+      await takeSlot(gate, options.clock ?? realClock, target, message, member, channelDeadline);
       try {
         await target.deliver(message, { outboxId: first.id, dedupeKey, ...(member ? { member } : {}) });
       } catch (err) {

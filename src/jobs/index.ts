@@ -4,7 +4,7 @@
 // passed while no process ran are caught up once.
 import type { App } from "../app.ts";
 import type { Runtime } from "../runtime.ts";
-import { startBullJobs, type BullJobs } from "./bullmq.ts";
+import type { BullJobs } from "./bullmq.ts";
 import { startInProcessDelivery, startInProcessScheduler } from "./in-process.ts";
 import { catchUp, runScheduleNow } from "./run.ts";
 import { DEADLINE_REMINDERS, findSchedules, isDeadlineReminder, leadDays, nextRun, scheduleTable, type ScheduleDef, type ScheduleKind } from "./schedules.ts";
@@ -88,6 +88,8 @@ export async function startJobs(runtime: Runtime, targets: DeliveryTarget[], opt
   };
 
   if (redisUrl) {
+    // BullMQ and ioredis load only in Redis mode.
+    const { startBullJobs } = await import("./bullmq.ts");
     const bull = await startBullJobs(runtime, targets, defs, {
       redisUrl,
       prefix: options.prefix ?? "steward",

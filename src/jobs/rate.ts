@@ -20,11 +20,22 @@ export interface RateGate {
   block(key: string, ms: number): Promise<void>;
 }
 
-export function memoryGate(): RateGate {
+/** The real time rate slots are counted in; tests pass a virtual one so spacing is checked without waiting. */
+export interface WallClock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+export const realClock: WallClock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+export function memoryGate(clock: WallClock = realClock): RateGate {
   const next = new Map<string, number>();
   return {
     reserve: async (key, spacingMs, maxWaitMs) => {
-      const now = Date.now();
+      const now = clock.now();
       const slot = Math.max(now, next.get(key) ?? 0);
       const waitMs = slot - now;
       if (waitMs > maxWaitMs) return { reserved: false, waitMs };
@@ -32,7 +43,7 @@ export function memoryGate(): RateGate {
       return { reserved: true, waitMs };
     },
     block: async (key, ms) => {
-      next.set(key, Math.max(next.get(key) ?? 0, Date.now() + ms));
+      next.set(key, Math.max(next.get(key) ?? 0, clock.now() + ms));
     },
   };
 }

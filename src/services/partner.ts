@@ -58,13 +58,17 @@ export async function leaderboard(app: App, since: Date | null, limit = 10): Pro
     });
     return rows.map((r) => ({ handle: r.member.handle, displayName: r.member.displayName, points: r.points, tier: tierById(tiers, r.tier).name, graceUntil: graceUntil(r.atRiskSince) }));
   }
+  // Members and balances are looked up for the top rows only (ties at the cut included, ordered by
+  // handle), not joined for every member who earned points in the period. OFFSET 0 keeps each lookup a
+  // per-row index probe: the planner cannot guess how few rows pass the cut and would scan all members.
   const rows = await app.sql.query<{ handle: string; display_name: string; points: string | number; tier: string; at_risk_since: Date | string | null }>(
-    `SELECT m.handle, m.display_name, s.points, b.tier, b.at_risk_since
-       FROM (SELECT member_id, SUM(delta) AS points FROM ledger_entries WHERE created_at >= $1 GROUP BY member_id) s
-       JOIN members m ON m.id = s.member_id
-       JOIN balances b ON b.member_id = s.member_id
-      WHERE s.points > 0
-      ORDER BY s.points DESC, m.handle ASC
+    `WITH s AS (SELECT member_id, SUM(delta) AS points FROM ledger_entries WHERE created_at >= $1 GROUP BY member_id HAVING SUM(delta) > 0),
+          top AS (SELECT * FROM s WHERE points >= COALESCE((SELECT points FROM s ORDER BY points DESC OFFSET $2 - 1 LIMIT 1), 0))
+     SELECT m.handle, m.display_name, top.points, b.tier, b.at_risk_since
+       FROM top
+       CROSS JOIN LATERAL (SELECT handle, display_name FROM members WHERE id = top.member_id OFFSET 0) m
+       CROSS JOIN LATERAL (SELECT tier, at_risk_since FROM balances WHERE member_id = top.member_id OFFSET 0) b
+      ORDER BY top.points DESC, m.handle ASC
       LIMIT $2`,
     [since, limit],
   );

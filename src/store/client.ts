@@ -2,10 +2,7 @@
 // default, PostgreSQL when DATABASE_URL is set. Everything above this file sees
 // the same Prisma client and the same raw SQL runner.
 import { mkdirSync } from "node:fs";
-import { PGlite } from "@electric-sql/pglite";
-import { PrismaPGlite } from "pglite-prisma-adapter";
-import { PrismaPg } from "@prisma/adapter-pg";
-import pg from "pg";
+import type { PGlite } from "@electric-sql/pglite";
 import { PrismaClient } from "../generated/prisma/client.ts";
 
 export type Db = PrismaClient;
@@ -55,6 +52,8 @@ export async function pgliteTemplate(prepare: (sql: SqlRunner) => Promise<unknow
 
 async function openPglite(dataDir: string, template?: Blob): Promise<Store & { lite: PGlite }> {
   if (dataDir !== "memory") mkdirSync(dataDir, { recursive: true });
+  // Each driver is imported only when its store opens: a start on PostgreSQL never loads PGlite, and back.
+  const [{ PGlite }, { PrismaPGlite }] = await Promise.all([import("@electric-sql/pglite"), import("pglite-prisma-adapter")]);
   const lite = dataDir === "memory" ? new PGlite(template ? { loadDataDir: template } : {}) : new PGlite(dataDir);
   await lite.waitReady;
   const db = new PrismaClient({ adapter: new PrismaPGlite(lite), transactionOptions: TRANSACTION_OPTIONS });
@@ -76,6 +75,7 @@ async function openPglite(dataDir: string, template?: Blob): Promise<Store & { l
 }
 
 async function openPostgres(databaseUrl: string): Promise<Store> {
+  const [{ default: pg }, { PrismaPg }] = await Promise.all([import("pg"), import("@prisma/adapter-pg")]);
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
   // An idle connection the server ends (restart, failover, a dropped test database) must not crash the process;
   // the pool replaces it on the next query.

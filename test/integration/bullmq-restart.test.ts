@@ -9,7 +9,7 @@ import { randomUUID } from "node:crypto";
 import { once } from "node:events";
 import { createServer } from "node:net";
 import { Redis } from "ioredis";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { reply } from "../../src/chat/reply.ts";
 import { startJobs, type Jobs } from "../../src/jobs/index.ts";
 import { OUTBOX_SWEEP_MS } from "../../src/jobs/schedules.ts";
@@ -136,6 +136,7 @@ describe.skipIf(!process.env.REDIS_URL || !HAS_REDIS_SERVER).each(storeKinds)("B
     process.on("uncaughtException", onUnhandled);
   });
   afterEach(async () => {
+    vi.restoreAllMocks();
     process.off("unhandledRejection", onUnhandled);
     process.off("uncaughtException", onUnhandled);
     // The server may be down if the test failed halfway: stopping must not hang on it.
@@ -170,10 +171,15 @@ describe.skipIf(!process.env.REDIS_URL || !HAS_REDIS_SERVER).each(storeKinds)("B
 
     await redis.kill();
     // Down for a while: reconnect attempts fail, and a row written now cannot be queued yet.
+    const warnings = vi.spyOn(rt.app.log, "warn");
+    const failedReconnects = () => warnings.mock.calls.filter(([, msg]) => msg === "redis connection error; reconnecting").length;
     await post("during-outage");
     rt.app.outboxWritten();
-    await new Promise((r) => setTimeout(r, 1500));
+    const seen = failedReconnects();
+    // Every connection (queue, two workers) tried again at least once after the row was written, and failed.
+    await until("reconnect attempts to fail after the row was written", () => failedReconnects() >= seen + 3);
     expect(platform.receipts).not.toContain("during-outage");
+    expect(await rt.app.db.outboxMessage.findUniqueOrThrow({ where: { dedupeKey: "during-outage" } })).toMatchObject({ status: "pending", attempts: 0 });
     await redis.start();
 
     // A memory-less Redis came back empty; the process registers its schedulers again.
@@ -185,8 +191,18 @@ describe.skipIf(!process.env.REDIS_URL || !HAS_REDIS_SERVER).each(storeKinds)("B
     await post("after-restart");
     await until("the row written after the restart to be delivered", async () => (await delivered("after-restart")) === 1, OUTBOX_SWEEP_MS * 3);
     expect(await delivered("during-outage")).toBe(1);
-    // Another sweep or two go by: nothing is delivered twice.
-    await new Promise((r) => setTimeout(r, OUTBOX_SWEEP_MS + 1000));
+    // Two more sweeps go by: nothing is delivered twice.
+    const nextSweep = async () => (await queue.getJobScheduler("outbox"))?.next ?? 0;
+    for (let i = 0; i < 2; i++) {
+      const due = await nextSweep();
+      expect(due).toBeGreaterThan(0);
+      // The scheduler moves on when that sweep starts; completed sweeps are removed, so gone then means done.
+      await until(
+        `the outbox sweep due at ${new Date(due).toISOString()}`,
+        async () => (await nextSweep()) > due && ["completed", "unknown"].includes(await queue.getJobState(`repeat:outbox:${due}`)),
+        OUTBOX_SWEEP_MS * 3,
+      );
+    }
     expect(platform.receipts.slice(1).sort()).toEqual(["after-restart", "during-outage"]);
     // The report's period already ran before the restart: firing again posts nothing new.
     expect(await rt.app.db.scheduleRun.count({ where: { scheduleId: REPORT } })).toBe(1);

@@ -7,7 +7,8 @@
 // server here is shared with other suites, so that suite starts its own.
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { Worker } from "bullmq";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { reply } from "../../src/chat/reply.ts";
 import { startJobs, type Jobs } from "../../src/jobs/index.ts";
 import { nextRun, scheduleTable } from "../../src/jobs/schedules.ts";
@@ -72,6 +73,7 @@ describe.skipIf(!REDIS_URL).each(storeKinds)("BullMQ jobs on %s", (kind) => {
     prefix = `steward-test-${randomUUID().slice(0, 8)}`;
   });
   afterEach(async () => {
+    vi.restoreAllMocks();
     for (const j of started.splice(0)) await j.stop();
     await rt.close();
     const admin = new Redis(REDIS_URL as string);
@@ -143,8 +145,11 @@ describe.skipIf(!REDIS_URL).each(storeKinds)("BullMQ jobs on %s", (kind) => {
     await a.stop();
     const b = await start([{ name: "console", deliver: async (_m, ctx) => (platform.receive(ctx.dedupeKey), "delivered") }]);
     await b.drain();
-    await new Promise((r) => setTimeout(r, 300));
+    // b's job for the row (queued by the sweep under the row's attempt count) ran and is gone: it found the row claimed.
+    const row = await rt.app.db.outboxMessage.findFirstOrThrow();
+    await until(async () => (await b.bull?.deliveryQueue.getJobState(`outbox-${row.id}-${row.attempts}`)) === "unknown");
     expect(await delivered()).toBe(0); // still claimed by the dead worker
+    expect(platform.receipts).toEqual(["report:x"]);
     rt.clock.advance(61_000); // its claim expires
     await b.drain();
     await until(async () => (await delivered()) === 1);
@@ -154,13 +159,18 @@ describe.skipIf(!REDIS_URL).each(storeKinds)("BullMQ jobs on %s", (kind) => {
 
   it("waits out a 429 and then delivers once", async () => {
     const platform = fakePlatform();
-    const calls: number[] = [];
+    // Observed, not replaced: the worker really pauses the queue in Redis.
+    const pauses = vi.spyOn(Worker.prototype, "rateLimit");
+    const perSecond = 50;
+    /** The queue's pause left when each call came in: 0 unless the limiter's count is at its max, as a pause sets it. */
+    const limitLeft: number[] = [];
     const limited: DeliveryTarget = {
       name: "discord",
-      limits: { perSecond: 50 },
+      limits: { perSecond },
       deliver: async (_m, ctx) => {
-        calls.push(Date.now());
-        if (calls.length === 1) throw new RateLimitedError(700);
+        // Called only once `jobs` below is running.
+        limitLeft.push((await jobs.bull?.deliveryQueue.getRateLimitTtl(perSecond)) ?? -1);
+        if (limitLeft.length === 1) throw new RateLimitedError(700);
         platform.receive(ctx.dedupeKey);
         return "delivered";
       },
@@ -170,8 +180,9 @@ describe.skipIf(!REDIS_URL).each(storeKinds)("BullMQ jobs on %s", (kind) => {
     await jobs.drain();
     await until(async () => (await delivered()) === 1);
     expect(platform.receipts).toEqual(["tier-up:1"]);
-    expect(calls).toHaveLength(2);
-    expect((calls[1] ?? 0) - (calls[0] ?? 0)).toBeGreaterThanOrEqual(650);
+    // The 429's Retry-After paused the whole queue in Redis, and the retry came only once that pause was over.
+    expect(pauses.mock.calls).toEqual([[700]]);
+    expect(limitLeft).toEqual([0, 0]);
     const row = await rt.app.db.outboxMessage.findFirstOrThrow();
     expect(row.attempts).toBe(1); // the 429 did not count as a failed attempt
   });

@@ -17,6 +17,7 @@ import { PermanentDeliveryError, RateLimitedError, type DeliveryTarget } from ".
 import { ensureMember } from "../../src/services/members.ts";
 import { enqueue, type OutboxMessage } from "../../src/services/outbox.ts";
 import { storeKinds, testRuntime, type TestRuntime } from "../helpers/runtime.ts";
+import { runOn, virtualClock } from "../helpers/virtual-clock.ts";
 
 interface Received {
   message: OutboxMessage;
@@ -233,18 +234,19 @@ describe.each(storeKinds)("jobs on %s", (kind) => {
   it("spaces messages to one channel by the target's per-channel limit", async () => {
     for (let i = 0; i < 3; i++)
       await rt.app.db.$transaction((tx) => enqueue(tx, { kind: "post", channel: "announcements", reply: reply(`n${i}`) }, { dedupeKey: `p${i}`, now: rt.app.now() }));
+    const clock = virtualClock();
     const times: number[] = [];
     const slow: DeliveryTarget = {
       name: "slack",
       limits: { perChannelMs: 300 },
       deliver: async () => {
-        times.push(Date.now());
+        times.push(clock.now());
         return "delivered";
       },
     };
-    expect(await deliverDue(rt.app, [slow])).toBe(3);
-    expect(times).toHaveLength(3);
-    expect((times[2] ?? 0) - (times[0] ?? 0)).toBeGreaterThanOrEqual(550);
+    expect(await runOn(clock, deliverDue(rt.app, [slow], 50, { gate: memoryGate(clock), clock }))).toBe(3);
+    // Each message waited for its slot, no longer: one every 300 ms from the first.
+    expect(times).toEqual([0, 300, 600]);
   });
 
   it("does not hold back other channels' rows while one channel waits for its slot", async () => {
@@ -255,35 +257,45 @@ describe.each(storeKinds)("jobs on %s", (kind) => {
       await rt.app.db.$transaction((tx) => enqueue(tx, { kind: "post", channel: "announcements", reply: reply(`n${i}`) }, { dedupeKey: `busy${i}`, now: rt.app.now() }));
     await dm(bob.id, "for bob", "k:bob");
     await dm(carol.id, "for carol", "k:carol");
+    const clock = virtualClock();
     const sent: { key: string; at: number }[] = [];
+    let dmsSent: () => void = () => {};
+    const bothDms = new Promise<void>((resolve) => (dmsSent = resolve));
     const slack: DeliveryTarget = {
       name: "slack",
       limits: { perChannelMs: 1000 },
       deliver: async (_m, ctx) => {
-        sent.push({ key: ctx.dedupeKey, at: Date.now() });
+        sent.push({ key: ctx.dedupeKey, at: clock.now() });
+        if (sent.some((s) => s.key === "k:bob") && sent.some((s) => s.key === "k:carol")) dmsSent();
         return "delivered";
       },
     };
     const deferred: Date[] = [];
-    const start = Date.now();
+    const start = clock.now();
     // Its own gate: the module's default one remembers other tests' channels.
-    const delivered = await deliverDue(rt.app, [slack], 50, { gate: memoryGate(), onDeferred: (at) => deferred.push(at) });
+    const delivering = deliverDue(rt.app, [slack], 50, { gate: memoryGate(clock), clock, onDeferred: (at) => deferred.push(at) });
+    // The busy channel sleeps until its second slot and the clock stands still: the DMs go out meanwhile.
+    await Promise.race([Promise.all([bothDms, clock.sleeping()]), delivering]);
     const at = (key: string) => sent.find((s) => s.key === key)?.at ?? Infinity;
-    expect(at("k:bob") - start).toBeLessThan(800);
-    expect(at("k:carol") - start).toBeLessThan(800);
-    // The busy channel still gets one message a second, and what would wait past the batch goes back.
+    expect(at("k:bob") - start).toBe(0);
+    expect(at("k:carol") - start).toBe(0);
+    expect(sent.filter((s) => s.key.startsWith("busy")).map((s) => s.key)).toEqual(["busy0"]);
+    const delivered = await runOn(clock, delivering);
+    // The busy channel still gets one message a second, and what would wait past the batch (2 s) goes back.
     const busy = sent.filter((s) => s.key.startsWith("busy"));
-    expect(busy.map((s) => s.key)).toEqual(["busy0", "busy1", "busy2", "busy3"].slice(0, busy.length));
-    for (let i = 1; i < busy.length; i++) expect((busy[i]?.at ?? 0) - (busy[i - 1]?.at ?? 0)).toBeGreaterThanOrEqual(950);
-    expect(busy.length).toBeLessThanOrEqual(3);
+    expect(busy).toEqual([
+      { key: "busy0", at: start },
+      { key: "busy1", at: start + 1000 },
+      { key: "busy2", at: start + 2000 },
+    ]);
     expect(delivered).toBe(2 + busy.length);
     const waiting = await rt.app.db.outboxMessage.findMany({ where: { status: "pending" }, orderBy: { id: "asc" } });
     expect(waiting.map((w) => w.dedupeKey)).toEqual(["busy0", "busy1", "busy2", "busy3"].slice(busy.length));
     for (const w of waiting) {
       expect(w.attempts).toBe(0); // waiting for a slot is not a failed attempt
       expect(w.lockedUntil).toBeNull();
-      expect(w.availableAt.getTime()).toBeGreaterThan(rt.app.now().getTime());
-      expect(w.availableAt.getTime()).toBeLessThanOrEqual(rt.app.now().getTime() + 2000);
+      // Due when its slot is: a second after busy2's.
+      expect(w.availableAt.getTime()).toBe(rt.app.now().getTime() + 1000);
     }
     expect(deferred).toHaveLength(1);
     expect(deferred[0]?.getTime()).toBe(waiting[0]?.availableAt.getTime());

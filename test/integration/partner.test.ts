@@ -173,7 +173,8 @@ describe.each(storeKinds)("partner program on %s", (kind) => {
     expect(await chat.ok("alice", "/tier")).toMatch(/Creator/);
     const lines = await chat.deliver();
     expect(lines).toContain("→ badge partner-badge granted to @alice");
-    expect(lines.filter((l) => l.startsWith("→ #announcements"))).toEqual([
+    // First lines: each announcement goes on with its tier card.
+    expect(lines.filter((l) => l.startsWith("→ #announcements")).map((l) => l.split("\n")[0])).toEqual([
       "→ #announcements: 🎉 alice reached Pioneer with 400 points!",
       "→ #announcements: 🎉 alice reached Creator with 1000 points!",
     ]);
@@ -229,6 +230,31 @@ describe.each(storeKinds)("partner program on %s", (kind) => {
     const week = await chat.ok("carol", "/leaderboard week");
     expect(week).toContain("bob");
     expect(week).not.toContain("alice");
+  });
+
+  it("cuts the period leaderboard at ten, ties at the cut in handle order, and counts only the period's points", async () => {
+    const { postEntry } = await import("../../src/services/ledger.ts");
+    const { ensureMember } = await import("../../src/services/members.ts");
+    const { leaderboard } = await import("../../src/services/partner.ts");
+    const grant = async (handle: string, delta: number) => {
+      const m = await ensureMember(rt.app, "console", handle, handle);
+      await rt.app.db.$transaction((tx) => postEntry(rt.app, tx, { memberId: m.id, delta, kind: "adjustment", reason: "seed", actor: "test", idempotencyKey: `seed:${handle}:${delta}:${rt.clock.now().getTime()}` }));
+    };
+    await grant("early", 5000); // before the week: counts overall only
+    rt.clock.advance(30 * DAY);
+    const since = rt.clock.now();
+    rt.clock.advance(DAY);
+    for (let i = 0; i < 8; i++) await grant(`top${i}`, 100 - i * 10);
+    // Four tied at 20 for places 9–12, written out of handle order.
+    for (const h of ["tie-d", "tie-b", "tie-a", "tie-c"]) await grant(h, 20);
+    await grant("negative", -5);
+    const week = await leaderboard(rt.app, since);
+    expect(week.map((r) => [r.handle, r.points])).toEqual([
+      ...Array.from({ length: 8 }, (_, i) => [`top${i}`, 100 - i * 10]),
+      ["tie-a", 20],
+      ["tie-b", 20],
+    ]);
+    expect((await leaderboard(rt.app, null))[0]?.handle).toBe("early");
   });
 
   it("shows benefits by tier with fulfilment, which moderators record", async () => {

@@ -1,0 +1,170 @@
+// Several Steward processes on one PostgreSQL and one Redis (issue 13): three
+// `steward serve` processes (real child processes, BullMQ mode) deliver DMs
+// written to the outbox to the local fake platform, which enforces Slack's
+// published limit (1 message a second per channel, burst 2) and records every
+// message it accepted. Halfway through, one process is killed with SIGKILL.
+// Figures: messages/s against the allowed rate (aim ≥ 95%), duplicates and
+// missing DMs at the receiver (aim: each exactly once), 429 answers (aim 0).
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Redis } from "ioredis";
+import { parse, stringify } from "yaml";
+import { reply } from "../src/chat/reply.ts";
+import { DEFAULT_PACK_PATH } from "../src/programs/load.ts";
+import { startFakePlatform } from "./fake-platform.ts";
+import { benchRuntime, heading, line, storeKind, type Scale } from "./lib.ts";
+
+const BIN = fileURLToPath(new URL("../bin/steward.mjs", import.meta.url));
+const PROCESSES = 3;
+const CHANNELS = 40;
+/** A Redis database of its own: `steward serve` uses the fixed key prefix "steward", which must not meet anyone else's. */
+const REDIS_DB = 11;
+
+function redisUrl(): string {
+  const u = new URL(process.env.REDIS_URL as string);
+  u.pathname = `/${REDIS_DB}`;
+  return u.toString();
+}
+
+/** Deletes this benchmark's keys (SCAN, never FLUSH: the server is shared). */
+async function clearKeys(redis: Redis): Promise<void> {
+  let cursor = "0";
+  do {
+    const [next, keys] = await redis.scan(cursor, "MATCH", "steward:*", "COUNT", 1000);
+    cursor = next;
+    if (keys.length) await redis.del(...keys);
+  } while (cursor !== "0");
+}
+
+/** The shipped pack with quiet hours and DM batching off, so every DM is one message at any hour. */
+function benchPack(): string {
+  const pack = parse(readFileSync(DEFAULT_PACK_PATH, "utf8")) as Record<string, unknown>;
+  delete pack.quietHours;
+  pack.batchMinutes = 0;
+  const file = join(mkdtempSync(join(tmpdir(), "steward-bench-")), "pack.yaml");
+  writeFileSync(file, stringify(pack));
+  return file;
+}
+
+/** Starts one `steward serve`; resolves once it logged that it runs (logs go to stderr). */
+function serve(env: Record<string, string>): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [BIN, "serve"], { env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env }, stdio: ["ignore", "ignore", "pipe"] });
+  return new Promise((resolve, reject) => {
+    let log = "";
+    const onData = (d: Buffer) => {
+      log += d.toString();
+      if (log.includes("Steward is running")) {
+        child.stderr?.off("data", onData);
+        child.stderr?.resume();
+        resolve(child);
+      }
+    };
+    child.stderr?.on("data", onData);
+    child.once("exit", (code) => reject(new Error(`steward serve exited (${code}) before it was running: ${log.slice(-2000)}`)));
+  });
+}
+
+/** CPU seconds (user + system) a child used so far, from /proc (Linux); 0 where there is none. */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
+  } catch {
+    return 0;
+  }
+}
+
+export async function clusterBench(scale: Scale): Promise<void> {
+  const n = scale === "full" ? 5_000 : 1_000;
+  heading(`${PROCESSES} × steward serve on one PostgreSQL and one Redis (BullMQ), ${n.toLocaleString("en")} DMs to ${CHANNELS} Slack members, one process SIGKILLed halfway`);
+  if (storeKind !== "postgres" || !process.env.REDIS_URL) {
+    line("skipped", "needs DATABASE_URL and REDIS_URL");
+    return;
+  }
+  const redis = new Redis(redisUrl(), { maxRetriesPerRequest: 3 });
+  const fake = await startFakePlatform();
+  const rt = await benchRuntime();
+  const children: ChildProcess[] = [];
+  try {
+    await clearKeys(redis);
+    await rt.app.sql.exec(`
+      INSERT INTO members (id, handle, display_name) SELECT 'm' || g, 'member' || g, 'Member ' || g FROM generate_series(1, ${CHANNELS}) g;
+      INSERT INTO identities (id, platform, external_id, member_id) SELECT 'is' || g, 'slack', 'U' || lpad(g::text, 9, '0'), 'm' || g FROM generate_series(1, ${CHANNELS}) g;`);
+    const env = {
+      DATABASE_URL: rt.url as string,
+      REDIS_URL: redisUrl(),
+      STEWARD_PROGRAMS: benchPack(),
+      STEWARD_MODERATORS: "mod",
+      LOG_LEVEL: "info",
+      SLACK_BOT_TOKEN: "xoxb-bench",
+      SLACK_SIGNING_SECRET: "bench",
+      SLACK_API_URL: fake.slackApiUrl,
+      SLACK_PORT: "0",
+    };
+    const started = performance.now();
+    // One first, so the migrations and the job schedulers are in place before the others race for them.
+    children.push(await serve(env));
+    children.push(...(await Promise.all(Array.from({ length: PROCESSES - 1 }, () => serve(env)))));
+    line("processes running", `${PROCESSES} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+
+    fake.reset();
+    fake.enforce = true;
+    // Each DM says which it is, so the receiver can tell a duplicate from a second DM to the same member.
+    const template = reply("Your balance changed.", [{ type: "text", text: "Your balance changed." }]);
+    await rt.app.sql.query(
+      `INSERT INTO outbox (kind, member_id, payload, dedupe_key, created_at, available_at)
+         SELECT 'dm', 'm' || (1 + (g - 1) % ${CHANNELS}),
+                jsonb_build_object('memberId', 'm' || (1 + (g - 1) % ${CHANNELS}), 'reply', jsonb_set(jsonb_set($1::jsonb, '{text}', to_jsonb('DM ' || g)), '{blocks,0,text}', to_jsonb('DM ' || g))),
+                'cluster:' || g, now(), now()
+           FROM generate_series(1, ${n}) g ORDER BY hashint4(g)`,
+      [JSON.stringify(template)],
+    );
+    const slack = () => fake.slack;
+    // Each channel takes one message a second: at least n / CHANNELS - 1 seconds; generous margin for the lock expiry after the kill.
+    const deadline = performance.now() + (n / CHANNELS + 180) * 1000;
+    let killedAt = 0;
+    let killedWhen = 0;
+    let killedCpu = 0;
+    while (slack().texts.size < n && performance.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      if (!killedAt && slack().ok.message >= n / 2) {
+        killedCpu = cpuSeconds(children[0]?.pid);
+        children[0]?.kill("SIGKILL");
+        killedAt = slack().ok.message;
+        killedWhen = performance.now();
+      }
+    }
+    // Late duplicates would come after the killed process's claims expire (60 s): wait that out too.
+    const settle = Math.max(0, killedWhen + 65_000 - performance.now());
+    await new Promise((resolve) => setTimeout(resolve, settle));
+    const c = slack();
+    const cpu = killedCpu + children.slice(1).reduce((sum, ch) => sum + cpuSeconds(ch.pid), 0);
+    const dupes = [...c.texts.values()].filter((k) => k > 1).length;
+    const missing = n - [...c.texts.keys()].filter((t) => /^DM \d+$/.test(t)).length;
+    const span = (c.lastMessageAt - c.firstMessageAt) / 1000;
+    const rate = (c.ok.message - 1) / span;
+    // The killed process's claimed rows wait for their 60 s lock: the rate up to the message that left only those.
+    const rows = await rt.app.sql.query<{ status: string; n: string | number }>(`SELECT status, count(*) AS n FROM outbox WHERE dedupe_key LIKE 'cluster:%' GROUP BY status`);
+    const sorted = [...c.times].sort((a, b) => a - b);
+    const gapAt = sorted.findIndex((t, i) => i > 0 && t - (sorted[i - 1] ?? t) > 10_000);
+    const bulk = gapAt > 0 ? { count: gapAt, seconds: ((sorted[gapAt - 1] ?? 0) - (sorted[0] ?? 0)) / 1000 } : undefined;
+    line("received at the fake", `${c.ok.message} messages, ${c.texts.size} distinct, in ${span.toFixed(1)} s; killed process 1 after ${killedAt}`);
+    line("exactly once", `${dupes} delivered twice, ${missing} missing; outbox ${rows.map((r) => `${r.status} ${r.n}`).join(", ")}`);
+    line("429 answers", String(c.tooMany));
+    // What limits the rate on a loaded machine: the processes' own CPU per DM (start-up included).
+    line("CPU of the serve processes", `${cpu.toFixed(1)} s in all = ${((cpu * 1000) / Math.max(1, c.ok.message)).toFixed(1)} ms per DM delivered; load average ${loadavg().map((l) => l.toFixed(1)).join(", ")}`);
+    line("rate ÷ allowed", `${rate.toFixed(1)} messages/s ÷ ${CHANNELS}/s = ${((rate / CHANNELS) * 100).toFixed(1)}%  (aim ≥ 95%)`);
+    if (bulk)
+      line("… before the orphaned claims", `${bulk.count} messages in ${bulk.seconds.toFixed(1)} s = ${((bulk.count - 1) / bulk.seconds).toFixed(1)}/s = ${(((bulk.count - 1) / bulk.seconds / CHANNELS) * 100).toFixed(1)}% of ${CHANNELS}/s; the last ${c.ok.message - bulk.count} waited for the killed process's 60 s claim to expire`);
+  } finally {
+    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+    await Promise.all(children.map((ch) => (ch.exitCode === null && ch.signalCode === null ? new Promise((r) => ch.once("exit", r)) : undefined)));
+    await clearKeys(redis).catch(() => undefined);
+    redis.disconnect();
+    await fake.close();
+    await rt.close();
+  }
+}

@@ -1,0 +1,108 @@
+// Message contributions recorded per second through the real Slack event
+// path, in this process: signed Events API requests over HTTP into Bolt's
+// HTTPReceiver (signature checked), the event_id dedupe claim, the member
+// lookup and the activity insert with its dedupe key. Baseline: the same rows
+// inserted raw (`INSERT … ON CONFLICT DO NOTHING`, one statement a row, as
+// many in flight) through pg into a copy of the activities table, in the same
+// run. Issue 13 aims at ≥ 50% of the raw rate.
+import { randomUUID } from "node:crypto";
+import pg from "pg";
+import { registry } from "../commands/index.ts";
+import { SLACK_EVENTS_PATH, startSlack } from "../src/adapters/slack/app.ts";
+import { JSON_TYPE, sendSigned, startFakeSlack } from "../test/helpers/fake-slack.ts";
+import { benchRuntime, heading, line, type BenchRuntime, type Scale } from "./lib.ts";
+
+const SECRET = "bench-signing-secret";
+const MEMBERS = 500;
+/** Requests in flight at once, like Slack's delivery of a busy workspace; the baseline uses as many. */
+const IN_FLIGHT = 32;
+const PROGRAM = "community-leaders-velo";
+
+async function seed(rt: BenchRuntime): Promise<void> {
+  await rt.app.sql.exec(`
+    INSERT INTO members (id, handle, display_name)
+      SELECT 'm' || g, 'member' || g, 'Member ' || g FROM generate_series(1, ${MEMBERS}) g;
+    INSERT INTO identities (id, platform, external_id, member_id)
+      SELECT 'i' || g, 'slack', 'U' || lpad(g::text, 9, '0'), 'm' || g FROM generate_series(1, ${MEMBERS}) g;
+    INSERT INTO memberships (id, member_id, program_id, state, joined_at)
+      SELECT 'ms' || g, 'm' || g, '${PROGRAM}', 'active', now() - interval '60 days' FROM generate_series(1, ${MEMBERS}) g;
+  `);
+}
+
+/** Runs `fn(0..n-1)` with at most `inFlight` calls pending. */
+async function pooled(n: number, inFlight: number, fn: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (next < n) await fn(next++);
+    }),
+  );
+}
+
+const userOf = (i: number) => `U${String(1 + (i % MEMBERS)).padStart(9, "0")}`;
+
+export async function slackEventsBench(scale: Scale): Promise<void> {
+  const n = scale === "full" ? 5_000 : 2_000;
+  const fake = await startFakeSlack();
+  const rt = await benchRuntime({ SLACK_BOT_TOKEN: "xoxb-bench", SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: fake.apiUrl, SLACK_CHANNELS: "community=CCOM" });
+  const slack = await startSlack(rt, registry, { port: 0, host: "127.0.0.1" });
+  const url = `http://127.0.0.1:${slack.port}${SLACK_EVENTS_PATH}`;
+  try {
+    heading(`Slack message events → contributions (${rt.kind}, BENCH_SCALE=${scale}: ${n.toLocaleString("en")} events from ${MEMBERS} members, ${IN_FLIGHT} in flight, signed, dedupe on)`);
+    await seed(rt);
+    const now = Math.floor(Date.now() / 1000);
+    const rows = Array.from({ length: n }, (_, i) => ({ user: userOf(i), ts: `${now - n + i}.${String(i % 1_000_000).padStart(6, "0")}`, msg: randomUUID() }));
+
+    // Baseline: the same rows, raw, through pg (PGlite: through the runtime's SQL runner, it has no pg).
+    await rt.app.sql.exec(`CREATE TABLE bench_activities (LIKE activities INCLUDING ALL)`);
+    const insert = `INSERT INTO bench_activities (id, member_id, kind, occurred_at, source, dedupe_key)
+                    VALUES ($1, $2, 'message', to_timestamp($3), 'message:slack', $4) ON CONFLICT DO NOTHING`;
+    const pool = rt.url ? new pg.Pool({ connectionString: rt.url, max: 10 }) : undefined;
+    const raw = (params: unknown[]) => (pool ? pool.query(insert, params) : rt.app.sql.query(insert, params));
+    const rawStart = performance.now();
+    await pooled(n, IN_FLIGHT, async (i) => {
+      const r = rows[i]!;
+      await raw([randomUUID(), `m${1 + (i % MEMBERS)}`, Number(r.ts), `msg:slack:${r.msg}`]);
+    });
+    const rawSeconds = (performance.now() - rawStart) / 1000;
+    await pool?.end();
+    const rawRate = n / rawSeconds;
+    line("baseline: raw INSERT … ON CONFLICT", `${n} rows in ${rawSeconds.toFixed(2)} s → ${rawRate.toFixed(0)} rows/s`);
+
+    // Bolt acknowledges before it handles the event (processBeforeResponse: false), so the run ends
+    // when the last contribution is in the table, not when the last request is answered.
+    const counted = async () =>
+      Number((await rt.app.sql.query<{ n: string | number }>(`SELECT count(*) AS n FROM activities WHERE source = 'message:slack'`))[0]?.n ?? 0);
+    let refused = 0;
+    rt.queries.reset();
+    const start = performance.now();
+    await pooled(n, IN_FLIGHT, async (i) => {
+      const r = rows[i]!;
+      const body = JSON.stringify({
+        token: "x",
+        team_id: "T1",
+        api_app_id: "A1",
+        type: "event_callback",
+        event_id: `Ev${r.msg}`,
+        event_time: now,
+        event: { type: "message", channel_type: "channel", channel: "CCOM", user: r.user, text: "hello", ts: r.ts, client_msg_id: r.msg },
+      });
+      const res = await sendSigned(url, body, JSON_TYPE, { secret: SECRET });
+      if (res.status !== 200) refused++;
+    });
+    const sent = (performance.now() - start) / 1000;
+    let got = 0;
+    while ((got = await counted()) < n && performance.now() - start < 300_000) await new Promise((resolve) => setTimeout(resolve, 20));
+    const seconds = (performance.now() - start) / 1000;
+    const rate = got / seconds;
+    // The count polls above are the benchmark's own: one a loop, about seconds / 20 ms of them at most.
+    const statements = rt.queries.count;
+    line("Slack events: recorded", `${got}/${n} in ${seconds.toFixed(2)} s (all sent and acknowledged after ${sent.toFixed(2)} s)${refused ? `, ${refused} refused` : ""}`);
+    line("SQL statements per event", `${(statements / n).toFixed(1)} (raw insert: 1; includes this benchmark's count polls)`);
+    line("Slack events ÷ raw insert", `${rate.toFixed(0)} contributions/s ÷ ${rawRate.toFixed(0)} rows/s = ${((rate / rawRate) * 100).toFixed(1)}%  (aim ≥ 50%)`);
+  } finally {
+    await slack.stop();
+    await rt.close();
+    await fake.stop();
+  }
+}
