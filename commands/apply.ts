@@ -1,7 +1,7 @@
 import { opt } from "../src/command/options.ts";
 import { command, sub, type Options } from "../src/command/types.ts";
 import type { Pack } from "../src/domain/pack.ts";
-import { applicationForm, submitApplication, type Answers } from "../src/services/applications.ts";
+import { applicationForm, assertCanApply, submitApplication, type Answers } from "../src/services/applications.ts";
 import { findProgram } from "../src/services/programs.ts";
 
 /** Every question key of every program, so `key:value` answers pass the dispatcher; the program's own rules are checked in the service. */
@@ -23,9 +23,12 @@ export default command({
         program: opt.fromPack("program", "The program to apply to", (pack) => pack.programs.map((p) => p.id), { positional: true }),
       },
       packOptions: questionOptions,
-      form: (ctx, args) => {
+      form: async (ctx, args) => {
         const program = ctx.app.pack.programs.find((p) => p.id === args.program?.trim().toLowerCase());
-        return program && program.questions.length ? applicationForm(program) : undefined;
+        if (!program || program.questions.length === 0) return undefined;
+        // Nobody answers questions only to hear they cannot apply.
+        await assertCanApply(ctx.app, ctx.app.db, ctx.actor.memberId, program);
+        return applicationForm(program);
       },
       handler: async (args, { app, actor }) => {
         const program = findProgram(app, args.program);

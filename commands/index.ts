@@ -21,6 +21,8 @@ import report from "./report.ts";
 import review from "./review.ts";
 import schedule from "./schedule.ts";
 import { linkCommand, unlinkCommand } from "./link.ts";
+import badges from "./badges.ts";
+import settings from "./settings.ts";
 import dashboard from "./dashboard.ts";
 
 export const commands: CommandDef[] = [];
@@ -28,6 +30,7 @@ commands.push(helpCommand(() => commands), tier, points, benefits, site, leaderb
 commands.push(apply, log, commitments, pause, activity, program, review, report);
 commands.push(schedule);
 commands.push(linkCommand, unlinkCommand);
+commands.push(badges, settings);
 commands.push(dashboard);
 
 export const registry: Registry = buildRegistry(commands);

@@ -1,3 +1,4 @@
+import { DateTime } from "luxon";
 import { reply } from "../src/chat/reply.ts";
 import { opt } from "../src/command/options.ts";
 import { command, sub } from "../src/command/types.ts";
@@ -20,7 +21,14 @@ export default command({
         const title = period === "all" ? "Leaderboard" : `Leaderboard — points earned this ${period}`;
         return reply(title, [
           { type: "header", text: title },
-          { type: "table", columns: ["#", "partner", "points", "tier"], rows: rows.map((r, i) => [String(i + 1), `${r.displayName} (@${r.handle})`, String(r.points), r.tier]) },
+          {
+            type: "table",
+            columns: ["#", "partner", "points", "tier"],
+            rows: rows.map((r, i) => [String(i + 1), `${r.displayName} (@${r.handle})`, String(r.points), r.graceUntil ? `${r.tier} ⏳ until ${DateTime.fromJSDate(r.graceUntil, { zone: tz }).toISODate()}` : r.tier]),
+          },
+          ...(rows.some((r) => r.graceUntil)
+            ? [{ type: "context" as const, text: "⏳ in the grace period: below the tier's points, keeping it until the date shown unless they recover." }]
+            : []),
         ]);
       },
     }),

@@ -1,7 +1,7 @@
 import { reply, type Form, type FormField } from "../src/chat/reply.ts";
 import { opt } from "../src/command/options.ts";
 import { command, sub } from "../src/command/types.ts";
-import { logActivity, loggableKinds } from "../src/services/activities.ts";
+import { logActivity, loggableKinds, programsCounting } from "../src/services/activities.ts";
 
 const NUMBER = /^\d+(\.\d+)?$/;
 
@@ -26,8 +26,9 @@ export default command({
         hours: opt.optionalNumber("How many hours"),
         date: opt.optionalDate("When, YYYY-MM-DD (default today)"),
         note: opt.optionalText("A few words about it"),
+        program: opt.optionalFromPack("program", "Which program it was for (when you are in several that count it)", (pack) => pack.programs.map((p) => p.id)),
       },
-      form: (ctx, args): Form | undefined => {
+      form: async (ctx, args): Promise<Form | undefined> => {
         const kind = loggableKinds(ctx.app).find((k) => k.id === args.kind?.trim().toLowerCase());
         if (!kind) return undefined;
         const fromDetail = splitDetail(args.detail);
@@ -36,11 +37,15 @@ export default command({
         if (kind.needs.includes("hours") && fromDetail.hours === undefined) fields.push({ key: "hours", label: "How many hours", required: true, kind: "number" });
         if (kind.needs.includes("date")) fields.push({ key: "date", label: "When (YYYY-MM-DD, empty for today)", required: false, kind: "date" });
         if (kind.needs.includes("note")) fields.push({ key: "note", label: "A few words about it", required: false, kind: "long-text" });
+        if (args.program === undefined && !kind.sharedAcrossPrograms) {
+          const counting = await programsCounting(ctx.app, ctx.actor.memberId, kind);
+          if (counting.length > 1) fields.unshift({ key: "program", label: `For which program: ${counting.map((p) => p.id).join(" or ")}`, required: true, kind: "text" });
+        }
         return fields.length ? { title: `Log: ${kind.label}`.slice(0, 45), submit: `/log ${kind.id}`, fields } : undefined;
       },
-      handler: async ({ kind, detail, url, hours, date, note }, { app, actor, invocationId }) => {
+      handler: async ({ kind, detail, url, hours, date, note, program }, { app, actor, invocationId }) => {
         const fromDetail = splitDetail(detail);
-        const logged = await logActivity(app, actor, { kind, url: url ?? fromDetail.url, hours: hours ?? fromDetail.hours, date, note }, invocationId);
+        const logged = await logActivity(app, actor, { kind, url: url ?? fromDetail.url, hours: hours ?? fromDetail.hours, date, note, program }, invocationId);
         const what = [logged.kind.label, logged.hours !== null ? `${logged.hours} h` : "", logged.url ?? ""].filter(Boolean).join(", ");
         const day = logged.occurredAt.toISOString().slice(0, 10);
         const counts = logged.countsToward.length

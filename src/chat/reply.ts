@@ -76,6 +76,8 @@ export interface Form {
   /** The command line the answers are appended to, as `key:value` options. */
   submit: string;
   fields: FormField[];
+  /** Read before answering (a program's terms): shown above the questions where the platform can. */
+  intro?: string;
 }
 
 export interface FormField {

@@ -102,7 +102,7 @@ async function run(registry: Registry, inv: Invocation, ctx: CommandContext): Pr
   if (positional.length > 0) throw new UserError(`${title} did not expect "${positional.join(" ")}".`, help, "command.extra");
 
   if (sub.form && ctx.interactive) {
-    const form = sub.form(ctx, raw as never);
+    const form = await sub.form(ctx, raw as never);
     if (form && form.fields.some((f) => f.required && (raw[f.key] === undefined || raw[f.key] === ""))) return { type: "form", form };
   }
 

@@ -72,7 +72,7 @@ export interface Subcommand<O extends Options = Options> {
   /** Public replies are posted for everyone in the channel; the default is only for the asker. */
   visibility?: "ephemeral" | "public";
   /** Questions to ask in a modal (or one by one in the terminal) when they are missing. */
-  form?: (ctx: CommandContext, args: Partial<ArgsOf<O>>) => Form | undefined;
+  form?: (ctx: CommandContext, args: Partial<ArgsOf<O>>) => Form | undefined | Promise<Form | undefined>;
   handler: (args: ArgsOf<O>, ctx: CommandContext) => Promise<Reply>;
 }
 

@@ -1,17 +1,37 @@
 // The program pack: every point value, tier, benefit, commitment, question and
 // message template Steward uses. Programs are data; this file only says what
 // shape that data must have. The seed's pack is src/programs/wix.yaml.
+import { Cron } from "croner";
 import { z } from "zod";
 import { MAX_ENTRY } from "./ledger.ts";
 
 const id = z
   .string()
   .regex(/^[a-z0-9][a-z0-9-]*$/, "use lowercase letters, digits and dashes (for example community-leaders-velo)");
-const cron = z.string().regex(/^\S+( \S+){4,5}$/, "a cron expression with five fields, for example '0 9 * * 1'");
+/** Checked by the cron library that runs it, so a pattern that loads is one that runs. */
+const cron = z.string().superRefine((pattern, ctx) => {
+  const problem = cronProblem(pattern);
+  if (problem) ctx.addIssue({ code: "custom", message: `not a cron expression the scheduler can run (${problem}); for example '0 9 * * 1'` });
+});
+
+export function cronProblem(pattern: string): string | null {
+  if (!/^\S+( \S+){4,5}$/.test(pattern.trim())) return "five fields: minute hour day-of-month month day-of-week";
+  try {
+    new Cron(pattern, { paused: true });
+    return null;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
 /** What one ledger entry may move (see MAX_ENTRY). */
 const entryPoints = z.number().int().min(0).max(MAX_ENTRY, `at most ${MAX_ENTRY} points, the most one ledger entry may move`);
 const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "a time of day as HH:MM");
 
+/** The badge partner verification grants when its program names none. */
+export const VERIFIED_PARTNER_BADGE = "verified-partner";
+
+/** How channels are compared: "#Community" and "community" are one channel. */
+export const channelKey = (c: string) => c.trim().replace(/^#/, "").toLowerCase();
 const hostPattern = z
   .string()
   .regex(/^(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)+$/, "a lower-case host name, optionally starting with *. for every subdomain (for example *.wixsite.com or editorx.io)");
@@ -72,6 +92,12 @@ export const activityKindSchema = z.object({
   needs: z.array(z.enum(["url", "hours", "date", "note"])).default([]),
   /** Counted automatically from messages in community channels, never logged by hand. */
   automatic: z.boolean().default(false),
+  /**
+   * Programs run independently: an activity counts for one program (the
+   * community channel it was in, or the program the member names). true makes
+   * it count for every program of the member that counts this kind, on purpose.
+   */
+  sharedAcrossPrograms: z.boolean().default(false),
 });
 
 export const periodSchema = z.enum(["week", "month", "quarter"]);
@@ -92,6 +118,8 @@ export const programSchema = z.object({
   id,
   name: z.string().min(1),
   description: z.string().default(""),
+  /** What a member agrees to (unpaid, no revenue share…): shown by /program and before /apply asks anything. */
+  terms: z.string().default(""),
   /** "partner-verification" approves into the partner group; "community" has commitments. */
   type: z.enum(["community", "partner-verification"]).default("community"),
   questions: z.array(questionSchema).default([]),
@@ -109,10 +137,15 @@ export const programSchema = z.object({
   reminderCron: cron.default("0 10 * * 4"),
 });
 
+/** Why a balance fell, and what restores it: filled into tierAtRiskDm as {cause} and {advice}. */
+const atRiskCause = z.object({ cause: z.string(), advice: z.string() });
+
 export const templatesSchema = z.object({
   tierUpPublic: z.string(),
   tierUpDm: z.string(),
   tierAtRiskDm: z.string(),
+  /** Per cause: a site's premium lapsed, the partner was removed as its contributor, withdrew it, or anything else (an adjustment). */
+  tierAtRiskCauses: z.object({ lapsed: atRiskCause, removed: atRiskCause, withdrawn: atRiskCause, other: atRiskCause }),
   tierDownDm: z.string(),
   siteLapsedDm: z.string(),
   siteRemovedDm: z.string(),
@@ -142,6 +175,10 @@ export const partnerSchema = z.object({
   demotionGraceDays: z.number().int().min(0).default(30),
   maxAdjustment: entryPoints.positive().default(1000),
   announcementsChannel: z.string().default("announcements"),
+  /** Partner health (/report partner and its weekly post): where it goes, when, and how long a site may wait for verification. */
+  moderatorChannel: z.string().default("moderators"),
+  healthReportCron: cron.default("0 9 * * 1"),
+  unverifiedSiteDays: z.number().int().min(1).default(14),
   templates: templatesSchema,
 });
 
@@ -157,6 +194,12 @@ export const packSchema = z
     maxPauseDays: z.number().int().min(1).default(366),
     quietHours: z.object({ start: clock, end: clock }).optional(),
     monthlyReminderDaysBefore: z.number().int().min(0).max(27).default(5),
+    /** Lead time of the quarterly reminder: sent when this many days of the quarter are left. */
+    quarterlyReminderDaysBefore: z.number().int().min(0).max(88).default(14),
+    /** When on the lead-time day the monthly and quarterly reminders go out (the first run of this cron that day, in the member's zone). */
+    deadlineReminderCron: cron.default("0 10 * * *"),
+    /** After downtime, at most this many missed weekly reports are posted; the last one names the weeks skipped. */
+    reportCatchUpWeeks: z.number().int().min(1).max(52).default(4),
     /** Announcements for one member within this many minutes go out as one message. */
     batchMinutes: z.number().int().min(0).default(5),
     /** How forum posts count: a reply is an `answerKind` activity; an accepted solution adds a `solutionKind` one (none: it adds nothing). */
@@ -191,11 +234,30 @@ export const packSchema = z
       if (kind && !kindIds.has(kind)) ctx.addIssue({ code: "custom", path: ["forum", key], message: `unknown activity kind '${kind}'` });
     }
     const programIds = new Set<string>();
+    const channelOwner = new Map<string, string>();
+    const messagesShared = pack.activityKinds.some((k) => k.automatic && k.sharedAcrossPrograms);
     pack.programs.forEach((p, i) => {
       if (programIds.has(p.id)) ctx.addIssue({ code: "custom", path: ["programs", i, "id"], message: `duplicate program '${p.id}'` });
       programIds.add(p.id);
       if (p.badge && !badgeIds.has(p.badge))
         ctx.addIssue({ code: "custom", path: ["programs", i, "badge"], message: `unknown badge '${p.badge}'` });
+      if (!p.badge && p.type === "partner-verification" && !badgeIds.has(VERIFIED_PARTNER_BADGE))
+        ctx.addIssue({
+          code: "custom",
+          path: ["programs", i, "badge"],
+          message: `a partner-verification program grants a badge: name one, or add a '${VERIFIED_PARTNER_BADGE}' badge to badges`,
+        });
+      p.communityChannels.forEach((c, j) => {
+        const key = channelKey(c);
+        const other = channelOwner.get(key);
+        if (other !== undefined && !messagesShared)
+          ctx.addIssue({
+            code: "custom",
+            path: ["programs", i, "communityChannels", j],
+            message: `channel '${c}' is already a community channel of '${other}'; programs run independently, so a message counts for one program (or mark the automatic activity kind sharedAcrossPrograms)`,
+          });
+        if (other === undefined) channelOwner.set(key, p.id);
+      });
       p.commitments.forEach((c, j) =>
         c.kinds.forEach((k, n) => {
           if (!kindIds.has(k))

@@ -144,3 +144,51 @@ export function decideTier(partner: PartnerProgram, held: TierState, points: num
 export function fillTemplate(template: string, values: Record<string, string | number>): string {
   return template.replace(/\{(\w+)\}/g, (whole, key: string) => (key in values ? String(values[key]) : whole));
 }
+
+/** A partner's balance as the health report reads it. */
+export interface PartnerStanding {
+  handle: string;
+  tier: string;
+  points: number;
+  atRiskSince: Date | null;
+}
+
+export interface TierCount {
+  tier: string;
+  name: string;
+  threshold: number;
+  partners: number;
+}
+
+/**
+ * How many partners hold each tier, lowest first, every tier listed (zero
+ * included): plain data a table or a chart is drawn from.
+ */
+export function tierDistribution(partner: PartnerProgram, standings: readonly Pick<PartnerStanding, "tier">[]): TierCount[] {
+  const counts = new Map<string, number>();
+  for (const s of standings) counts.set(s.tier, (counts.get(s.tier) ?? 0) + 1);
+  return partner.tiers.map((t) => ({ tier: t.id, name: t.name, threshold: t.threshold, partners: counts.get(t.id) ?? 0 }));
+}
+
+export interface BelowThreshold extends PartnerStanding {
+  threshold: number;
+  missing: number;
+  /** When the grace period ends and the sweep demotes them, unless they recover. */
+  demotionOn: Date;
+}
+
+/** Partners holding a tier their balance no longer reaches, with the day they will be demoted; soonest first. */
+export function belowThreshold(partner: PartnerProgram, standings: readonly PartnerStanding[]): BelowThreshold[] {
+  return standings
+    .flatMap((s) => {
+      const tier = partner.tiers.find((t) => t.id === s.tier);
+      if (!tier || s.points >= tier.threshold || !s.atRiskSince) return [];
+      return [{ ...s, threshold: tier.threshold, missing: tier.threshold - s.points, demotionOn: new Date(s.atRiskSince.getTime() + graceMs(partner)) }];
+    })
+    .sort((a, b) => a.demotionOn.getTime() - b.demotionOn.getTime());
+}
+
+/** Whether a member holds their tier only by the grace period (the leaderboard marks them). */
+export function inGracePeriod(partner: PartnerProgram, s: Pick<PartnerStanding, "atRiskSince">): { until: Date } | null {
+  return s.atRiskSince ? { until: new Date(s.atRiskSince.getTime() + graceMs(partner)) } : null;
+}

@@ -68,17 +68,41 @@ function keyOf(unit: PeriodUnit, start: DateTime): string {
   }
 }
 
+const HOUR_MS = 3_600_000;
+
+/**
+ * The first instant of the period of `unit` containing `local`. Where clocks
+ * go back over midnight (America/Havana, 1 Nov 2020) local 00:00 happens
+ * twice, and luxon's startOf resolves it with the offset it started from, so
+ * two instants of one month would get two starts: the period starts at the
+ * earlier one.
+ */
+function startOfUnit(local: DateTime, unit: PeriodUnit): DateTime {
+  const start = local.startOf(unit);
+  const zone = start.zone;
+  const ms = start.toMillis();
+  const wall = ms + start.offset * 60_000;
+  let earliest = ms;
+  // The offsets in force a few hours either side are the only ones the same wall time can have.
+  for (const probe of [ms - 3 * HOUR_MS, ms + 3 * HOUR_MS]) {
+    const offset = zone.offset(probe);
+    const t = wall - offset * 60_000;
+    if (t < earliest && zone.offset(t) === offset) earliest = t;
+  }
+  return earliest === ms ? start : DateTime.fromMillis(earliest, { zone });
+}
+
 function fromLocalStart(unit: PeriodUnit, start: DateTime, tz: string): Period {
   // Recomputing the end with startOf keeps it equal to the next period's start
   // even where local midnight does not exist (luxon then starts at 01:00, and
   // adding a week would carry that hour along).
-  const end = start.plus(ONE[unit]).startOf(unit);
+  const end = startOfUnit(start.plus(ONE[unit]), unit);
   return { unit, key: keyOf(unit, start), start: start.toJSDate(), end: end.toJSDate(), tz };
 }
 
 /** The period of `unit` that contains `instant`, in timezone `tz`. */
 export function periodOf(unit: PeriodUnit, instant: Date | number, tz: string): Period {
-  return fromLocalStart(unit, local(instant, tz).startOf(unit), tz);
+  return fromLocalStart(unit, startOfUnit(local(instant, tz), unit), tz);
 }
 
 export function nextPeriod(period: Period): Period {
@@ -163,21 +187,21 @@ export function tryParsePeriodKey(key: string, tz: string): ParsedPeriod {
     const week = Number(m[2]);
     const weeks = DateTime.fromObject({ weekYear: year, weekNumber: 1, weekday: 1 }, { zone: tz }).weeksInWeekYear;
     if (week < 1 || week > weeks) return fail(`${year} has ISO weeks 1 to ${weeks}`);
-    const start = DateTime.fromObject({ weekYear: year, weekNumber: week, weekday: 1 }, { zone: tz }).startOf("week");
+    const start = startOfUnit(DateTime.fromObject({ weekYear: year, weekNumber: week, weekday: 1, hour: 12 }, { zone: tz }), "week");
     return { ok: true, period: fromLocalStart("week", start, tz) };
   }
   m = MONTH_KEY.exec(text);
   if (m) {
     const month = Number(m[2]);
     if (month < 1 || month > 12) return fail("months go from 01 to 12");
-    const start = DateTime.fromObject({ year: Number(m[1]), month, day: 1 }, { zone: tz }).startOf("month");
+    const start = startOfUnit(DateTime.fromObject({ year: Number(m[1]), month, day: 1, hour: 12 }, { zone: tz }), "month");
     return { ok: true, period: fromLocalStart("month", start, tz) };
   }
   m = QUARTER_KEY.exec(text);
   if (m) {
     const quarter = Number(m[2]);
     if (quarter < 1 || quarter > 4) return fail("quarters go from Q1 to Q4");
-    const start = DateTime.fromObject({ year: Number(m[1]), month: quarter * 3 - 2, day: 1 }, { zone: tz }).startOf("quarter");
+    const start = startOfUnit(DateTime.fromObject({ year: Number(m[1]), month: quarter * 3 - 2, day: 1, hour: 12 }, { zone: tz }), "quarter");
     return { ok: true, period: fromLocalStart("quarter", start, tz) };
   }
   return fail("unrecognised format");
@@ -217,7 +241,7 @@ export class PeriodSeries {
     this.tz = tz;
     const list: Period[] = [];
     const last = to.getTime();
-    let start = local(from, tz).startOf(unit);
+    let start = startOfUnit(local(from, tz), unit);
     for (;;) {
       const p = fromLocalStart(unit, start, tz);
       list.push(p);

@@ -7,7 +7,7 @@ import type { Runtime } from "../runtime.ts";
 import type { BullJobs } from "./bullmq.ts";
 import { startInProcessDelivery, startInProcessScheduler } from "./in-process.ts";
 import { catchUp, runScheduleNow } from "./run.ts";
-import { findSchedules, nextRun, scheduleTable, type ScheduleDef, type ScheduleKind } from "./schedules.ts";
+import { DEADLINE_REMINDERS, findSchedules, isDeadlineReminder, leadDays, nextRun, scheduleTable, type ScheduleDef, type ScheduleKind } from "./schedules.ts";
 import type { DeliveryTarget } from "./target.ts";
 
 export interface ScheduleInfo {
@@ -47,11 +47,8 @@ export interface StartJobsOptions {
   pollMs?: number;
 }
 
-function describeWhen(d: ScheduleDef, daysBefore: number): string {
-  if (d.kind === "monthly-reminder") {
-    const [minute, hour] = (d.cron ?? "0 10").split(/\s+/);
-    return `${daysBefore} days before month end, ${String(hour).padStart(2, "0")}:${String(minute).padStart(2, "0")}`;
-  }
+function describeWhen(d: ScheduleDef, pack: App["pack"]): string {
+  if (isDeadlineReminder(d.kind)) return `${leadDays(pack, DEADLINE_REMINDERS[d.kind])} days before the ${DEADLINE_REMINDERS[d.kind]} ends, at ${d.cron}`;
   return d.cron ?? `every ${Math.round((d.everyMs ?? 0) / 1000)} s`;
 }
 
@@ -61,7 +58,7 @@ export function listSchedules(app: App): ScheduleInfo[] {
     id: d.id,
     kind: d.kind,
     description: d.description,
-    when: describeWhen(d, app.pack.monthlyReminderDaysBefore),
+    when: describeWhen(d, app.pack),
     tz: d.tz,
     nextRun: nextRun(d, now, app.pack),
   }));

@@ -8,17 +8,20 @@
 import type { App } from "../app.ts";
 import { reply, type Reply } from "../chat/reply.ts";
 import type { Actor } from "../command/types.ts";
-import { formatDeadline } from "../domain/periods.ts";
+import { DateTime } from "luxon";
+import type { PeriodUnit } from "../domain/pack.ts";
+import { formatDeadline, isValidTimeZone, parsePeriodKey } from "../domain/periods.ts";
 import { audit } from "../services/audit.ts";
 import { membersNeedingReminder } from "../services/commitments.ts";
 import { sweepTiers } from "../services/ledger.ts";
-import { enqueueAll } from "../services/outbox.ts";
+import { enqueue, enqueueAll } from "../services/outbox.ts";
+import { partnerHealth, partnerHealthReply } from "../services/partner-health.ts";
 import { buildReport } from "../services/reports.ts";
 import { sweepPremium } from "../services/sites.ts";
 import { expireHeldForum } from "../services/forum.ts";
 import type { Tx } from "../store/client.ts";
 import { isUniqueViolation } from "../store/transaction.ts";
-import { dueRun, periodAt, type ScheduledRun, type ScheduleDef } from "./schedules.ts";
+import { DEADLINE_REMINDERS, dueRun, missedRuns, periodAt, type ScheduledRun, type ScheduleDef } from "./schedules.ts";
 
 export interface RunResult {
   scheduleId: string;
@@ -68,11 +71,44 @@ export async function catchUp(app: App, defs: ScheduleDef[]): Promise<RunResult[
   }
   for (const def of defs) {
     try {
+      if (def.kind === "weekly-report") {
+        out.push(...(await catchUpReports(app, def)));
+        continue;
+      }
       const r = await runDue(app, def);
       if (r.status === "ran") app.log.info({ schedule: def.id, period: r.period }, "caught up a missed schedule");
       out.push(r);
     } catch (err) {
       app.log.error({ err, schedule: def.id }, "catch-up run failed");
+    }
+  }
+  return out;
+}
+
+/** Weeks of runs looked back at for missed reports; the pack caps how many are posted. */
+const CATCH_UP_LOOKBACK = 60;
+
+/**
+ * Every weekly report missed since the last one posted, oldest first, once
+ * each; at most the pack's reportCatchUpWeeks, the last of them naming the
+ * weeks left out. Without a report on record it is the latest due only.
+ */
+async function catchUpReports(app: App, def: ScheduleDef): Promise<RunResult[]> {
+  const last = await app.db.scheduleRun.findFirst({ where: { scheduleId: def.id }, orderBy: { period: "desc" } });
+  if (!last) return [await runDue(app, def)];
+  const missed = missedRuns(def, last.period, app.now(), CATCH_UP_LOOKBACK);
+  if (missed.length === 0) return [await runDue(app, def)];
+  const cap = app.pack.reportCatchUpWeeks;
+  const skipped = missed.slice(0, Math.max(0, missed.length - cap)).map((r) => r.period);
+  const posting = missed.slice(skipped.length);
+  const out: RunResult[] = [];
+  for (const [i, run] of posting.entries()) {
+    try {
+      out.push(await execute(app, run, false, i === posting.length - 1 ? skipped : []));
+      app.log.info({ schedule: def.id, period: run.period }, "caught up a missed report");
+    } catch (err) {
+      if (err instanceof AlreadyRan || isUniqueViolation(err)) out.push(already(run));
+      else throw err;
     }
   }
   return out;
@@ -95,15 +131,18 @@ function programOf(app: App, def: ScheduleDef) {
   return program;
 }
 
-async function execute(app: App, run: ScheduledRun, manual: boolean): Promise<RunResult> {
+async function execute(app: App, run: ScheduledRun, manual: boolean, skipped: string[] = []): Promise<RunResult> {
   const done = (summary: string): RunResult => ({ scheduleId: run.def.id, period: run.period, status: "ran", summary: `${run.def.id} (${run.period}): ${summary}` });
   switch (run.def.kind) {
     case "weekly-report":
-      return done(await weeklyReport(app, run, manual));
+      return done(await weeklyReport(app, run, manual, skipped));
+    case "partner-health":
+      return done(await partnerHealthPost(app, run, manual));
     case "reminder":
       return done(await reminders(app, run, "week", manual));
     case "monthly-reminder":
-      return done(await reminders(app, run, "month", manual));
+    case "quarterly-reminder":
+      return done(await reminders(app, run, DEADLINE_REMINDERS[run.def.kind], manual));
     case "daily-sweep": {
       const lapsed = await sweepPremium(app);
       const demoted = await sweepTiers(app);
@@ -123,9 +162,21 @@ export async function reportSubscribers(app: App, programId: string): Promise<st
   return prefs.filter((p) => p.value === "*" || p.value.split(",").includes(programId)).map((p) => p.memberId);
 }
 
-async function weeklyReport(app: App, run: ScheduledRun, manual: boolean): Promise<string> {
+async function weeklyReport(app: App, run: ScheduledRun, manual: boolean, skipped: string[]): Promise<string> {
   const program = programOf(app, run.def);
-  const report = await buildReport(app, program.id, run.period);
+  const built = await buildReport(app, program.id, run.period);
+  const report: Reply = skipped.length
+    ? {
+        ...built,
+        blocks: [
+          ...built.blocks,
+          {
+            type: "context",
+            text: `Steward was not running when more reports were due. Catching up posts at most ${app.pack.reportCatchUpWeeks} weeks, so these were not posted: ${skipped.join(", ")}. /report ${program.id} week:<week> shows any of them.`,
+          },
+        ],
+      }
+    : built;
   const post: Reply = { ...report, visibility: "public" };
   const subscribers = await reportSubscribers(app, program.id);
   // A moderator who asks again gets the report again; a scheduler firing twice does not.
@@ -144,7 +195,19 @@ async function weeklyReport(app: App, run: ScheduledRun, manual: boolean): Promi
   return `report posted to #${program.moderatorChannel}${subscribers.length ? ` and sent to ${subscribers.length} moderator${subscribers.length === 1 ? "" : "s"}` : ""}`;
 }
 
-export function reminderReply(programName: string, unit: "week" | "month", missing: string[], deadline: Date, tz: string): Reply {
+async function partnerHealthPost(app: App, run: ScheduledRun, manual: boolean): Promise<string> {
+  const channel = app.pack.partner.moderatorChannel;
+  const health = partnerHealthReply(app, await partnerHealth(app, parsePeriodKey(run.period, run.def.tz)));
+  const suffix = manual ? `:manual:${app.now().getTime()}` : "";
+  await app.db.$transaction(async (tx) => {
+    await record(tx, run, manual);
+    await enqueue(tx, { kind: "post", channel, reply: { ...health, visibility: "public" } }, { now: app.now(), dedupeKey: `partner-health:${run.period}:post${suffix}` });
+  });
+  app.outboxWritten();
+  return `partner health posted to #${channel}`;
+}
+
+export function reminderReply(programName: string, unit: PeriodUnit, missing: string[], deadline: Date, tz: string): Reply {
   const when = formatDeadline(deadline, tz);
   return reply(`${programName}: ${missing.length === 1 ? "one commitment" : `${missing.length} commitments`} still open this ${unit}, due ${when}`, [
     { type: "header", text: `${programName} — a friendly reminder` },
@@ -154,21 +217,42 @@ export function reminderReply(programName: string, unit: "week" | "month", missi
   ]);
 }
 
-async function reminders(app: App, run: ScheduledRun, unit: "week" | "month", manual: boolean): Promise<string> {
+/**
+ * A reminder reaches each member at the schedule's time of day in their own
+ * zone (10:00 in Tokyo and 10:00 in Los Angeles), on the day it fired in the
+ * organisation's zone; a time already past, or one after the deadline, means now.
+ */
+export function memberLocalTime(firedAt: Date, orgTz: string, memberTz: string | null, now: Date, deadline: Date): Date {
+  if (!memberTz || !isValidTimeZone(memberTz) || memberTz === orgTz) return now;
+  const fired = DateTime.fromJSDate(firedAt, { zone: orgTz });
+  const local = DateTime.fromObject({ year: fired.year, month: fired.month, day: fired.day, hour: fired.hour, minute: fired.minute }, { zone: memberTz }).toJSDate();
+  return local > now && local < deadline ? local : now;
+}
+
+async function reminders(app: App, run: ScheduledRun, unit: PeriodUnit, manual: boolean): Promise<string> {
   const program = programOf(app, run.def);
   const due = await membersNeedingReminder(app, program.id, unit, app.now());
   const zones = new Map(
     (await app.db.member.findMany({ where: { id: { in: due.map((d) => d.memberId) } }, select: { id: true, timezone: true } })).map((m) => [m.id, m.timezone]),
   );
+  const orgTz = app.config.STEWARD_TIMEZONE;
   await app.db.$transaction(async (tx) => {
     await record(tx, run, manual);
     // One statement for the whole program. Manual runs use the same key: nobody gets the same reminder twice for one period.
     await enqueueAll(
       tx,
-      due.map((d) => ({
-        message: { kind: "dm" as const, memberId: d.memberId, reply: reminderReply(program.name, unit, d.missing, d.deadline, zones.get(d.memberId) ?? app.config.STEWARD_TIMEZONE) },
-        options: { now: app.now(), dedupeKey: `reminder:${program.id}:${unit}:${d.periodKey}:${d.memberId}` },
-      })),
+      due.map((d) => {
+        const zone = zones.get(d.memberId) ?? null;
+        const tz = zone && isValidTimeZone(zone) ? zone : orgTz;
+        return {
+          message: { kind: "dm" as const, memberId: d.memberId, reply: reminderReply(program.name, unit, d.missing, d.deadline, tz) },
+          options: {
+            now: app.now(),
+            availableAt: manual ? app.now() : memberLocalTime(run.firedAt, orgTz, zone, app.now(), d.deadline),
+            dedupeKey: `reminder:${program.id}:${unit}:${d.periodKey}:${d.memberId}`,
+          },
+        };
+      }),
     );
   });
   if (due.length) app.outboxWritten();

@@ -8,10 +8,24 @@
 import { Cron } from "croner";
 import { DateTime } from "luxon";
 import type { Config } from "../config.ts";
-import type { Pack, Program } from "../domain/pack.ts";
-import { periodOf, previousPeriod, type Period } from "../domain/periods.ts";
+import type { Pack, PeriodUnit, Program } from "../domain/pack.ts";
+import { nextPeriod, periodOf, previousPeriod, type Period } from "../domain/periods.ts";
 
-export type ScheduleKind = "weekly-report" | "reminder" | "monthly-reminder" | "daily-sweep" | "outbox";
+export type ScheduleKind = "weekly-report" | "partner-health" | "reminder" | "monthly-reminder" | "quarterly-reminder" | "daily-sweep" | "outbox";
+
+/** The reminders of commitments per month and per quarter: on the lead-time day, at the pack's deadline reminder time. */
+export const DEADLINE_REMINDERS = { "monthly-reminder": "month", "quarterly-reminder": "quarter" } as const;
+type DeadlineReminderKind = keyof typeof DEADLINE_REMINDERS;
+
+export function isDeadlineReminder(kind: ScheduleKind): kind is DeadlineReminderKind {
+  return kind in DEADLINE_REMINDERS;
+}
+
+type LeadTimes = Pick<Pack, "monthlyReminderDaysBefore" | "quarterlyReminderDaysBefore">;
+
+export function leadDays(pack: LeadTimes, unit: "month" | "quarter"): number {
+  return unit === "month" ? pack.monthlyReminderDaysBefore : pack.quarterlyReminderDaysBefore;
+}
 
 export interface ScheduleDef {
   /** Stable, and free of ":" so it can be typed after /schedule run: "weekly-report/community-leaders-velo". */
@@ -37,13 +51,7 @@ export interface ScheduledRun {
 export const OUTBOX_SWEEP_MS = 5_000;
 export const DAILY_SWEEP_CRON = "15 6 * * *";
 
-/** The daily cron a monthly reminder checks on: the hour and minute of the program's reminder cron. */
-function dailyAtReminderTime(program: Program): string {
-  const [minute, hour] = program.reminderCron.split(/\s+/);
-  return `${minute ?? "0"} ${hour ?? "10"} * * *`;
-}
-
-function hasCommitments(program: Program, unit: "week" | "month"): boolean {
+function hasCommitments(program: Program, unit: PeriodUnit): boolean {
   return program.type === "community" && program.commitments.some((c) => c.per === unit && c.required);
 }
 
@@ -69,16 +77,25 @@ export function scheduleTable(pack: Pack, config: Pick<Config, "STEWARD_TIMEZONE
         tz,
         programId: program.id,
       });
-    if (hasCommitments(program, "month"))
-      defs.push({
-        id: `monthly-reminder/${program.id}`,
-        kind: "monthly-reminder",
-        description: `Reminder to ${program.name} members short of this month's commitments, ${pack.monthlyReminderDaysBefore} days before month end`,
-        cron: dailyAtReminderTime(program),
-        tz,
-        programId: program.id,
-      });
+    for (const [kind, unit] of Object.entries(DEADLINE_REMINDERS) as [DeadlineReminderKind, "month" | "quarter"][])
+      if (hasCommitments(program, unit))
+        defs.push({
+          id: `${kind}/${program.id}`,
+          kind,
+          description: `Reminder to ${program.name} members short of this ${unit}'s commitments, ${leadDays(pack, unit)} days before it ends`,
+          // Checked daily; it sends once a period, from the lead-time day on.
+          cron: pack.deadlineReminderCron,
+          tz,
+          programId: program.id,
+        });
   }
+  defs.push({
+    id: "partner-health",
+    kind: "partner-health",
+    description: `Last week's partner health (tiers, moves, lapses, sites waiting for verification), to #${pack.partner.moderatorChannel}`,
+    cron: pack.partner.healthReportCron,
+    tz,
+  });
   defs.push({ id: "daily-sweep", kind: "daily-sweep", description: "Lapsed premium plans lose their points; tier grace periods run out", cron: DAILY_SWEEP_CRON, tz });
   defs.push({ id: "outbox", kind: "outbox", description: "Delivers announcements, DMs, badges and reports", everyMs: OUTBOX_SWEEP_MS, tz });
   return defs;
@@ -94,38 +111,62 @@ function cronOf(def: ScheduleDef): Cron | null {
   return def.cron ? new Cron(def.cron, { timezone: def.tz, paused: true }) : null;
 }
 
-/** The local day a monthly reminder goes out: when `daysBefore` days of the month are left, today included. */
-function monthlyTrigger(def: ScheduleDef, month: Period, daysBefore: number): Date {
-  const [minute, hour] = (def.cron ?? "0 10").split(/\s+/).map(Number);
-  const start = DateTime.fromJSDate(month.start, { zone: def.tz });
-  const day = Math.max(1, (start.daysInMonth ?? 28) - daysBefore + 1);
-  return start.set({ day, hour: hour ?? 10, minute: minute ?? 0 }).toJSDate();
+/**
+ * When a month's or quarter's reminder goes out: the first run of the
+ * deadline reminder cron on or after the day when `daysBefore` days of the
+ * period are left, today included (null if the cron has no run before the
+ * period ends).
+ */
+function leadTimeTrigger(def: ScheduleDef, period: Period, daysBefore: number): Date | null {
+  const day = DateTime.fromJSDate(period.end, { zone: def.tz }).minus({ days: Math.max(1, daysBefore) }).startOf("day");
+  const from = Math.max(day.toMillis(), period.start.getTime());
+  const at = cronOf(def)?.nextRun(new Date(from - 1)) ?? null;
+  return at && at.getTime() < period.end.getTime() ? at : null;
 }
 
 /** When the schedule next fires after `after` (null: never, or not a cron schedule). */
-export function nextRun(def: ScheduleDef, after: Date, pack: Pick<Pack, "monthlyReminderDaysBefore">): Date | null {
+export function nextRun(def: ScheduleDef, after: Date, pack: LeadTimes): Date | null {
   if (def.everyMs) return new Date(after.getTime() + def.everyMs);
-  if (def.kind === "monthly-reminder") {
-    let month = periodOf("month", after, def.tz);
+  if (isDeadlineReminder(def.kind)) {
+    const unit = DEADLINE_REMINDERS[def.kind];
+    let period = periodOf(unit, after, def.tz);
     for (let i = 0; i < 2; i++) {
-      const at = monthlyTrigger(def, month, pack.monthlyReminderDaysBefore);
-      if (at.getTime() > after.getTime()) return at;
-      month = periodOf("month", month.end, def.tz);
+      const at = leadTimeTrigger(def, period, leadDays(pack, unit));
+      if (at && at.getTime() > after.getTime()) return at;
+      period = nextPeriod(period);
     }
     return null;
   }
   return cronOf(def)?.nextRun(after) ?? null;
 }
 
+/**
+ * The report runs a process that was down missed: every scheduled time after
+ * the run for `lastPeriod` up to now, one per period, oldest first (at most
+ * `limit` of the latest; older ones are left out).
+ */
+export function missedRuns(def: ScheduleDef, lastPeriod: string, now: Date, limit: number): ScheduledRun[] {
+  const runs = cronOf(def)?.previousRuns(limit, new Date(now.getTime() + 1)) ?? [];
+  const out = new Map<string, ScheduledRun>();
+  for (const firedAt of runs.reverse()) {
+    const period = periodAt(def, firedAt);
+    // Period keys of one unit sort as text ("2026-W53" < "2027-W01").
+    if (period > lastPeriod && !out.has(period)) out.set(period, { def, period, firedAt });
+  }
+  return [...out.values()];
+}
+
 /** The period a run at `at` is for: last week for a report, this week or month for a reminder, today for a sweep. */
 export function periodAt(def: ScheduleDef, at: Date): string {
   switch (def.kind) {
     case "weekly-report":
+    case "partner-health":
       return previousPeriod(periodOf("week", at, def.tz)).key;
     case "reminder":
       return periodOf("week", at, def.tz).key;
     case "monthly-reminder":
-      return periodOf("month", at, def.tz).key;
+    case "quarterly-reminder":
+      return periodOf(DEADLINE_REMINDERS[def.kind], at, def.tz).key;
     case "daily-sweep":
     case "outbox":
       return DateTime.fromJSDate(at, { zone: def.tz }).toISODate() ?? at.toISOString().slice(0, 10);
@@ -137,12 +178,13 @@ export function periodAt(def: ScheduleDef, at: Date): string {
  * if it is still worth running (a reminder for a week that is over is not; a
  * report is, until the next one is due). Null when nothing is due.
  */
-export function dueRun(def: ScheduleDef, now: Date, pack: Pick<Pack, "monthlyReminderDaysBefore">): ScheduledRun | null {
+export function dueRun(def: ScheduleDef, now: Date, pack: LeadTimes): ScheduledRun | null {
   if (def.kind === "outbox") return null;
-  if (def.kind === "monthly-reminder") {
-    const month = periodOf("month", now, def.tz);
-    const at = monthlyTrigger(def, month, pack.monthlyReminderDaysBefore);
-    return at.getTime() <= now.getTime() ? { def, period: month.key, firedAt: at } : null;
+  if (isDeadlineReminder(def.kind)) {
+    const unit = DEADLINE_REMINDERS[def.kind];
+    const period = periodOf(unit, now, def.tz);
+    const at = leadTimeTrigger(def, period, leadDays(pack, unit));
+    return at && at.getTime() <= now.getTime() ? { def, period: period.key, firedAt: at } : null;
   }
   const [last] = cronOf(def)?.previousRuns(1, new Date(now.getTime() + 1)) ?? [];
   if (!last) return null;

@@ -10,11 +10,12 @@ import type { App } from "../app.ts";
 import { reply } from "../chat/reply.ts";
 import { UserError } from "../command/errors.ts";
 import type { Actor, Platform } from "../command/types.ts";
-import type { ActivityKind, Program } from "../domain/pack.ts";
+import { channelKey, type ActivityKind, type Program } from "../domain/pack.ts";
 import { parseDay } from "../domain/periods.ts";
 import { audit } from "./audit.ts";
 import { ensureMember } from "./members.ts";
 import { enqueue } from "./outbox.ts";
+import { activePrograms, findProgram } from "./programs.ts";
 import { transaction } from "../store/transaction.ts";
 
 const HOURS_MAX = 24;
@@ -43,6 +44,8 @@ export interface LogInput {
   /** YYYY-MM-DD in the organisation's timezone; today when absent. */
   date?: string | undefined;
   note?: string | undefined;
+  /** Which program it was for; needed when the member is in several that count the kind. */
+  program?: string | undefined;
 }
 
 export function logUsage(kind: ActivityKind): string {
@@ -51,6 +54,7 @@ export function logUsage(kind: ActivityKind): string {
   if (kind.needs.includes("url")) parts.push("url:<link>");
   if (kind.needs.includes("date")) parts.push("[date:YYYY-MM-DD]");
   if (kind.needs.includes("note")) parts.push('[note:"…"]');
+  parts.push("[program:<id>]");
   return `Usage: ${parts.join(" ")}`;
 }
 
@@ -103,6 +107,7 @@ export async function logActivity(app: App, actor: Actor, input: LogInput, invoc
   if (hours !== null && !(hours > 0 && hours <= HOURS_MAX)) problems.push(`hours must be more than 0 and at most ${HOURS_MAX} per entry`);
   if (problems.length) throw new UserError(`Cannot log ${kind.label.toLowerCase()}: ${problems.join("; ")}.`, logUsage(kind), "log.invalid");
   const at = occurredAt(app, input.date, kind);
+  const program = await programFor(app, actor.memberId, kind, input.program);
 
   if (url) {
     const seen = await app.db.activity.findUnique({ where: { dedupeKey: `url:${url}` }, include: { member: { select: { handle: true } } } });
@@ -121,6 +126,7 @@ export async function logActivity(app: App, actor: Actor, input: LogInput, invoc
       {
         memberId: actor.memberId,
         kind: kind.id,
+        programId: program?.id ?? null,
         occurredAt: at,
         hours,
         url,
@@ -135,12 +141,42 @@ export async function logActivity(app: App, actor: Actor, input: LogInput, invoc
   const row = await app.db.activity.findUniqueOrThrow({ where: { dedupeKey } });
   if (inserted.count === 0 && row.memberId !== actor.memberId)
     throw new UserError(`That link was already logged by another member; the same link counts once.`, undefined, "log.duplicate");
-  const memberships = await app.db.membership.findMany({ where: { memberId: actor.memberId, state: "active" }, select: { programId: true } });
-  const mine = new Set(memberships.map((m) => m.programId));
-  const countsToward = app.pack.programs
-    .filter((p) => mine.has(p.id))
-    .flatMap((p) => p.commitments.filter((c) => c.kinds.includes(kind.id)).map((c) => `${c.label} (${p.name})`));
+  const countedBy = row.programId
+    ? app.pack.programs.filter((p) => p.id === row.programId)
+    : await programsCounting(app, actor.memberId, kind);
+  const countsToward = countedBy.flatMap((p) => p.commitments.filter((c) => c.kinds.includes(kind.id)).map((c) => `${c.label} (${p.name})`));
   return { id: row.id, kind, occurredAt: row.occurredAt, url: row.url, hours: row.hours, countsToward };
+}
+
+/** The member's programs with a commitment this kind counts toward, in the pack's order. */
+export async function programsCounting(app: App, memberId: string, kind: ActivityKind): Promise<Program[]> {
+  return (await activePrograms(app, memberId)).map((m) => m.program).filter((p) => p.commitments.some((c) => c.kinds.includes(kind.id)));
+}
+
+/**
+ * The one program a logged activity counts for: the one named, or the only
+ * program of the member that counts the kind. None when the kind is shared
+ * on purpose (it counts for all of them) or no program of theirs counts it.
+ */
+async function programFor(app: App, memberId: string, kind: ActivityKind, named: string | undefined): Promise<Program | undefined> {
+  if (kind.sharedAcrossPrograms) return undefined;
+  const counting = await programsCounting(app, memberId, kind);
+  const choices = counting.map((p) => `program:${p.id}`).join(" or ");
+  if (named !== undefined) {
+    const program = findProgram(app, named);
+    if (counting.includes(program)) return program;
+    throw new UserError(
+      `${program.name} is not a program of yours that counts ${kind.label.toLowerCase()}.`,
+      counting.length ? `Name one of: ${choices}.` : "Leave program: out; see your programs with /program.",
+      "log.program",
+    );
+  }
+  if (counting.length <= 1) return counting[0];
+  throw new UserError(
+    `You are in ${counting.map((p) => p.name).join(" and ")}, which run independently: say which one this ${kind.label.toLowerCase()} was for.`,
+    `Add ${choices}. ${logUsage(kind)}`,
+    "log.program",
+  );
 }
 
 export interface MessageEvent {
@@ -153,8 +189,6 @@ export interface MessageEvent {
   at: Date;
   isBot: boolean;
 }
-
-const channelKey = (c: string) => c.trim().replace(/^#/, "").toLowerCase();
 
 /** Programs whose community channels include this channel. */
 export function programsWithChannel(app: App, channel: string): Program[] {
@@ -175,11 +209,16 @@ async function countMessage(app: App, ev: MessageEvent): Promise<Program[]> {
     select: { programId: true },
   });
   if (memberships.length === 0) return [];
+  const ids = new Set(memberships.map((m) => m.programId));
+  const counted = programs.filter((p) => ids.has(p.id));
+  // The pack lets a channel belong to several programs only when messages are shared on purpose.
+  const only = counted.length === 1 && !kind.sharedAcrossPrograms ? counted[0] : undefined;
   const inserted = await app.db.activity.createMany({
     data: [
       {
         memberId: member.id,
         kind: kind.id,
+        programId: only?.id ?? null,
         occurredAt: ev.at,
         source: `message:${ev.platform}`,
         dedupeKey: `msg:${ev.platform}:${ev.messageId}`,
@@ -189,8 +228,7 @@ async function countMessage(app: App, ev: MessageEvent): Promise<Program[]> {
     skipDuplicates: true,
   });
   if (inserted.count === 0) return [];
-  const ids = new Set(memberships.map((m) => m.programId));
-  return programs.filter((p) => ids.has(p.id));
+  return counted;
 }
 
 /**

@@ -55,13 +55,40 @@ function fieldKind(q: Question): Form["fields"][number]["kind"] {
   return q.type === "url" ? "url" : "long-text";
 }
 
-/** The modal (or terminal questions) for applying to a program. */
+/** The modal (or terminal questions) for applying to a program, its terms shown first. */
 export function applicationForm(program: Program): Form {
   return {
     title: `Apply to ${program.name}`.slice(0, 45),
     submit: `/apply ${program.id}`,
     fields: program.questions.map((q) => ({ key: q.key, label: q.prompt, required: q.required, kind: fieldKind(q) })),
+    ...(program.terms ? { intro: `Before you apply: ${program.terms}` } : {}),
   };
+}
+
+/**
+ * Refuses an application that cannot be taken: already a member, one still
+ * pending, or declined within the cool-down. Checked before the first
+ * question is asked, and again when the answers arrive.
+ */
+export async function assertCanApply(app: App, db: Tx | App["db"], memberId: string, program: Program): Promise<void> {
+  const membership = await db.membership.findFirst({ where: { memberId, programId: program.id, state: "active" } });
+  if (membership) throw new UserError(`You are already a member of ${program.name}.`, "See your commitments with /commitments.", "apply.member");
+  const last = await db.application.findFirst({ where: { memberId, programId: program.id }, orderBy: { createdAt: "desc" } });
+  if (last?.state === "pending")
+    throw new UserError(
+      `Your application to ${program.name} from ${last.createdAt.toISOString().slice(0, 10)} is still pending review.`,
+      "A moderator will decide soon; you will get a message.",
+      "apply.pending",
+    );
+  if (last?.state === "rejected" && last.decidedAt) {
+    const again = reapplyFrom(program, last.decidedAt);
+    if (again > app.now())
+      throw new UserError(
+        `Your application to ${program.name} was declined on ${last.decidedAt.toISOString().slice(0, 10)}; you may apply again from ${again.toISOString().slice(0, 10)}.`,
+        last.reason ? `The reason given: ${last.reason}` : undefined,
+        "apply.cooldown",
+      );
+  }
 }
 
 function answerFields(program: Program, answers: Answers): Block {
@@ -108,25 +135,7 @@ export async function submitApplication(app: App, actor: Actor, programId: strin
   const now = app.now();
   await transaction(app.db, async (tx) => {
     await lockMember(tx, member.id);
-    const membership = await tx.membership.findUnique({ where: { memberId_programId: { memberId: member.id, programId: program.id } } });
-    if (membership?.state === "active")
-      throw new UserError(`You are already a member of ${program.name}.`, "See your commitments with /commitments.", "apply.member");
-    const last = await tx.application.findFirst({ where: { memberId: member.id, programId: program.id }, orderBy: { createdAt: "desc" } });
-    if (last?.state === "pending")
-      throw new UserError(
-        `Your application to ${program.name} from ${last.createdAt.toISOString().slice(0, 10)} is still pending review.`,
-        "A moderator will decide soon; you will get a message.",
-        "apply.pending",
-      );
-    if (last?.state === "rejected" && last.decidedAt) {
-      const again = reapplyFrom(program, last.decidedAt);
-      if (again > now)
-        throw new UserError(
-          `Your application to ${program.name} was declined on ${last.decidedAt.toISOString().slice(0, 10)}; you may apply again from ${again.toISOString().slice(0, 10)}.`,
-          last.reason ? `The reason given: ${last.reason}` : undefined,
-          "apply.cooldown",
-        );
-    }
+    await assertCanApply(app, tx, member.id, program);
     const created = await tx.application.create({ data: { memberId: member.id, programId: program.id, answers, state: "pending", createdAt: now } });
     await enqueue(
       tx,
@@ -142,6 +151,7 @@ export async function submitApplication(app: App, actor: Actor, programId: strin
   return reply(`Thanks! Your application to ${program.name} is pending review.`, [
     { type: "text", text: `Thanks! Your application to ${program.name} is pending review.` },
     answerFields(program, answers),
+    ...(program.terms ? [{ type: "context" as const, text: `You applied on these terms: ${program.terms}` }] : []),
     { type: "context", text: "Moderators will review it; you will get a message with the decision." },
   ]);
 }
@@ -186,11 +196,8 @@ export async function decideApplication(app: App, actor: Actor, memberRef: strin
     }
     if (decision.approve) {
       await tx.application.update({ where: { id: pending.id }, data: { state: "approved", decidedBy: actor.memberId, decidedAt: now } });
-      await tx.membership.upsert({
-        where: { memberId_programId: { memberId: member.id, programId: program.id } },
-        create: { memberId: member.id, programId: program.id, state: "active", joinedAt: now },
-        update: { state: "active", joinedAt: now, endedAt: null, reason: null },
-      });
+      // A new interval: an earlier membership keeps its dates for the reports of its weeks.
+      await tx.membership.create({ data: { memberId: member.id, programId: program.id, state: "active", joinedAt: now } });
       const badge = programBadge(program);
       if (badge) await grantBadge(app, tx, member.id, badge, actor.memberId, `approved into ${program.name}`);
       const links = await linkAnswers(app, tx, program, member.id, pending.answers as Answers);

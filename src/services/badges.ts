@@ -5,6 +5,7 @@
 import type { App } from "../app.ts";
 import { reply } from "../chat/reply.ts";
 import { fillTemplate } from "../domain/partner.ts";
+import type { BadgeDef } from "../domain/pack.ts";
 import type { Tx } from "../store/client.ts";
 import { enqueue } from "./outbox.ts";
 
@@ -32,4 +33,21 @@ export async function revokeBadge(app: App, tx: Tx, memberId: string, badge: str
   if (def.shownIn === "chat" || def.discourseBadgeId) await enqueue(tx, { kind: "badge-revoke", memberId, badge, reason }, { now: app.now(), dedupeKey: `badge:${held.id}:revoke` });
   await enqueue(tx, { kind: "dm", memberId, reply: reply(fillTemplate(app.pack.partner.templates.badgeRevokedDm, { badge: def.name, reason })) }, { now: app.now(), dedupeKey: `badge:${held.id}:revoke:dm` });
   return true;
+}
+
+/** Where a badge is shown, as /badges and /program say it. */
+export function badgePlace(def: BadgeDef): string {
+  if (def.shownIn === "forum") return "forum only, never a chat role";
+  const places = [def.slackUserGroup ? `Slack user group ${def.slackUserGroup}` : "", def.discordRole ? `Discord role ${def.discordRole}` : ""].filter(Boolean);
+  return places.length ? places.join(", ") : "chat (recorded; no role or user group set in the pack)";
+}
+
+/** The badges a member holds, with when each was granted, in the pack's order. */
+export async function heldBadges(app: App, memberId: string): Promise<Array<{ def: BadgeDef; grantedAt: Date }>> {
+  const rows = await app.db.badge.findMany({ where: { memberId, revokedAt: null }, select: { badge: true, grantedAt: true } });
+  const since = new Map(rows.map((r) => [r.badge, r.grantedAt]));
+  return app.pack.badges.flatMap((def) => {
+    const grantedAt = since.get(def.id);
+    return grantedAt ? [{ def, grantedAt }] : [];
+  });
 }

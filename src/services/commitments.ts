@@ -35,6 +35,8 @@ export interface LoadedMember extends MemberInput {
   displayName: string;
   /** When they joined, before any clamping to the window. */
   joinedAt: Date;
+  /** When this membership ended (a report for a past week lists members who have left since). */
+  endedAt: Date | null;
   /** Joined before the window: streak and weeks missed cannot see further back. */
   capped: boolean;
   activities: ActivityInput[];
@@ -89,6 +91,7 @@ function windowStartFor(program: Program, ref: Date, lookbackWeeks: number, tz: 
 interface MemberRow {
   member_id: string;
   joined_at: Date | string;
+  ended_at: Date | string | null;
   handle: string;
   display_name: string;
 }
@@ -130,17 +133,31 @@ function amountSql(c: Commitment, add: (v: unknown) => string, extra = ""): stri
  * The domain then places each amount in its period exactly as it would have
  * placed the activities, so /commitments, reminders and the report agree.
  */
-async function loadMembers(app: App, program: Program, windowStart: Date, ref: Date, memberIds: string[] | undefined): Promise<LoadedMember[]> {
+async function loadMembers(
+  app: App,
+  program: Program,
+  windowStart: Date,
+  ref: Date,
+  memberIds: string[] | undefined,
+  period: Period | undefined,
+): Promise<LoadedMember[]> {
   const tz = app.config.STEWARD_TIMEZONE;
   const until = new Date(ref.getTime() + 1);
-  const only = memberIds ? "AND m.member_id = ANY($2::text[])" : "";
-  const scope = memberIds ? [program.id, memberIds] : [program.id];
+  const scope: unknown[] = [program.id];
+  const only = memberIds ? `AND member_id = ANY($${scope.push(memberIds)}::text[])` : "";
+  // Now: the active members. A past period: whoever was a member during it (their latest interval then), as they stood then.
+  const during = period
+    ? `joined_at < $${scope.push(until)} AND (ended_at IS NULL OR ended_at > $${scope.push(period.start)})`
+    : "state = 'active'";
+  const memberships = `(SELECT DISTINCT ON (member_id) member_id, program_id, joined_at, ended_at
+                          FROM memberships WHERE program_id = $1 ${only} AND ${during}
+                         ORDER BY member_id, joined_at DESC)`;
   const rules = program.commitments;
   const isWeekly = (c: Commitment) => c.per === "week" && c.required;
   const weekly = rules.flatMap((c, ci) => (isWeekly(c) ? [ci] : []));
   const current = rules.flatMap((c, ci) => (isWeekly(c) ? [] : [ci]));
-  const from = `FROM activities a JOIN memberships m ON m.member_id = a.member_id
-           WHERE m.program_id = $1 AND m.state = 'active' ${only} AND a.rejected_at IS NULL`;
+  const from = `FROM activities a JOIN ${memberships} m ON m.member_id = a.member_id
+           WHERE a.rejected_at IS NULL AND (a.program_id IS NULL OR a.program_id = m.program_id)`;
 
   // This period's amounts: one column per commitment, and only the kinds of each unit from that unit's start.
   const cur = parameters(scope);
@@ -175,9 +192,8 @@ async function loadMembers(app: App, program: Program, windowStart: Date, ref: D
   const n = scope.length;
   const [members, currentRows, weeklyRows, pauses] = await Promise.all([
     app.sql.query<MemberRow>(
-      `SELECT m.member_id, m.joined_at, mem.handle, mem.display_name
-         FROM memberships m JOIN members mem ON mem.id = m.member_id
-        WHERE m.program_id = $1 AND m.state = 'active' ${only}
+      `SELECT m.member_id, m.joined_at, m.ended_at, mem.handle, mem.display_name
+         FROM ${memberships} m JOIN members mem ON mem.id = m.member_id
         ORDER BY mem.handle`,
       scope,
     ),
@@ -185,9 +201,8 @@ async function loadMembers(app: App, program: Program, windowStart: Date, ref: D
     weeklySql ? app.sql.query<{ member_id: string; weeks: string }>(weeklySql, wk.values) : [],
     app.sql.query<PauseRow>(
       `SELECT p.member_id, p.starts_at, p.ends_at
-         FROM pauses p JOIN memberships m ON m.member_id = p.member_id
-        WHERE m.program_id = $1 AND m.state = 'active' ${only}
-          AND p.ends_at > $${n + 1} AND p.starts_at < $${n + 2}`,
+         FROM pauses p JOIN ${memberships} m ON m.member_id = p.member_id
+        WHERE p.ends_at > $${n + 1} AND p.starts_at < $${n + 2}`,
       [...scope, windowStart, until],
     ),
   ]);
@@ -196,14 +211,16 @@ async function loadMembers(app: App, program: Program, windowStart: Date, ref: D
   const out: LoadedMember[] = [];
   for (const r of members) {
     const joinedAt = asDate(r.joined_at);
+    const endedAt = r.ended_at === null ? null : asDate(r.ended_at);
     const capped = joinedAt < windowStart;
     const m: LoadedMember = {
       memberId: r.member_id,
       handle: r.handle,
       displayName: r.display_name,
       joinedAt,
+      endedAt,
       capped,
-      membership: { joinedAt: capped ? windowStart : joinedAt },
+      membership: { joinedAt: capped ? windowStart : joinedAt, endedAt },
       activities: [],
       progress: [],
       pauses: [],
@@ -249,7 +266,7 @@ export async function evaluateProgramMembers(app: App, programId: string, opts: 
   const now = opts.now ?? app.now();
   const ref = referenceInstant(now, opts.period);
   const windowStart = windowStartFor(program, ref, opts.lookbackWeeks ?? REPORT_LOOKBACK_WEEKS, tz);
-  const members = await loadMembers(app, program, windowStart, ref, opts.memberIds);
+  const members = await loadMembers(app, program, windowStart, ref, opts.memberIds, opts.period);
   const evalOpts: EvaluationOptions = { now, tz, ...(opts.period ? { period: opts.period } : {}), ...(opts.historyWeeks ? { historyWeeks: opts.historyWeeks } : {}) };
   const { rows, summary } = evaluateProgram(program.commitments, members, evalOpts);
   const windowWeeks = Math.round((periodOf("week", ref, tz).start.getTime() - windowStart.getTime()) / WEEK_MS);
@@ -300,9 +317,9 @@ export function whatIsLeft(c: CommitmentEvaluation): string {
 
 /**
  * Active, unpaused members who have not yet met the required commitments of
- * the current period of `unit` (the Thursday and month-end reminders).
+ * the current period of `unit` (the weekly, month-end and quarter-end reminders).
  */
-export async function membersNeedingReminder(app: App, programId: string, unit: "week" | "month", now: Date): Promise<ReminderDue[]> {
+export async function membersNeedingReminder(app: App, programId: string, unit: PeriodUnit, now: Date): Promise<ReminderDue[]> {
   const r = await evaluateProgramMembers(app, programId, { now, lookbackWeeks: 0 });
   const out: ReminderDue[] = [];
   for (const row of r.rows) {

@@ -55,7 +55,7 @@ export async function postEntry(app: App, tx: Tx, entry: NewEntry): Promise<Post
       undefined,
       "ledger.bound",
     );
-  const events = await applyTier(app, tx, entry.memberId, row.points, { tier: row.tier, atRiskSince: row.at_risk_since }, `entry-${id}`);
+  const events = await applyTier(app, tx, entry.memberId, row.points, { tier: row.tier, atRiskSince: row.at_risk_since }, `entry-${id}`, entry);
   // Only Slack has a Home view to redraw; without Slack the row would be written for nobody on every entry.
   if (app.config.SLACK_BOT_TOKEN) await enqueue(tx, { kind: "home-refresh", memberId: entry.memberId }, { now: app.now(), dedupeKey: `home:entry-${id}` });
   return { entryId: id, points: row.points, events };
@@ -91,7 +91,15 @@ export async function reverseEntry(app: App, tx: Tx, idempotencyKey: string, rea
  * with a DM naming the lapsed sites; demotion comes after the grace period.
  * `cause` makes the outbox keys unique to this change.
  */
-export async function applyTier(app: App, tx: Tx, memberId: string, points: number, held: { tier: string; atRiskSince: Date | null }, cause: string): Promise<TierEvent[]> {
+export async function applyTier(
+  app: App,
+  tx: Tx,
+  memberId: string,
+  points: number,
+  held: { tier: string; atRiskSince: Date | null },
+  cause: string,
+  source?: Pick<NewEntry, "reference" | "reason">,
+): Promise<TierEvent[]> {
   const partner = app.pack.partner;
   const decision = decideTier(partner, held, points, app.now());
   if (decision.events.length === 0) return [];
@@ -105,6 +113,8 @@ export async function applyTier(app: App, tx: Tx, memberId: string, points: numb
   });
   const member = await tx.member.findUniqueOrThrow({ where: { id: memberId } });
   const t = partner.templates;
+  const moves = decision.events.flatMap((e) => (e.type === "promoted" || e.type === "demoted" ? [{ memberId, fromTier: e.from, toTier: e.to, createdAt: app.now() }] : []));
+  if (moves.length) await tx.tierChange.createMany({ data: moves });
   for (const event of decision.events) {
     const key = `${memberId}:${cause}:${event.type}`;
     if (event.type === "promoted") {
@@ -121,14 +131,18 @@ export async function applyTier(app: App, tx: Tx, memberId: string, points: numb
       for (const badge of badgesFor(partner, event.to)) await grantBadge(app, tx, memberId, badge, "system", `reached ${tier.name}`);
     } else if (event.type === "at-risk") {
       const tier = tierById(partner.tiers, event.tier);
-      const lapsed = await tx.site.findMany({ where: { memberId, state: { in: ["lapsed", "removed", "withdrawn", "disowned"] } }, select: { url: true }, orderBy: { stateChangedAt: "desc" }, take: 10 });
+      const site = await siteBehind(tx, source?.reference);
+      const why = site && site.state in CAUSE_OF_STATE ? t.tierAtRiskCauses[CAUSE_OF_STATE[site.state as keyof typeof CAUSE_OF_STATE]] : t.tierAtRiskCauses.other;
+      const about = { site: site?.url ?? "", reason: source?.reason ?? "" };
       const values = {
         name: member.displayName,
         tier: tier.name,
         points,
         threshold: tier.threshold,
         missing: tier.threshold - points,
-        sites: lapsed.map((s) => s.url).join(", ") || "none",
+        sites: site?.url ?? "none",
+        cause: fillTemplate(why.cause, about),
+        advice: fillTemplate(why.advice, about),
         deadline: event.deadline.toISOString().slice(0, 10),
       };
       await enqueue(tx, { kind: "dm", memberId, reply: reply(fillTemplate(t.tierAtRiskDm, values)) }, { now: app.now(), dedupeKey: `${key}:dm` });
@@ -140,6 +154,18 @@ export async function applyTier(app: App, tx: Tx, memberId: string, points: numb
     }
   }
   return decision.events;
+}
+
+/** Which at-risk message a site's state calls for; any other (a transferred site) says the entry's reason. */
+const CAUSE_OF_STATE = { lapsed: "lapsed", removed: "removed", withdrawn: "withdrawn" } as const;
+
+/** The site an entry is about: its own (site:<id>), or the disputed entry's for a dispute correction. */
+async function siteBehind(tx: Tx, reference: string | null | undefined): Promise<{ url: string; state: string } | null> {
+  let ref = reference ?? "";
+  const dispute = /^dispute:(\d+)$/.exec(ref);
+  if (dispute) ref = (await tx.pointsDispute.findUnique({ where: { id: Number(dispute[1]) }, select: { entry: { select: { reference: true } } } }))?.entry.reference ?? "";
+  const site = /^site:(.+)$/.exec(ref);
+  return site?.[1] ? tx.site.findUnique({ where: { id: site[1] }, select: { url: true, state: true } }) : null;
 }
 
 /**

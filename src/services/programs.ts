@@ -4,7 +4,7 @@ import type { App } from "../app.ts";
 import { reply } from "../chat/reply.ts";
 import { UserError } from "../command/errors.ts";
 import type { Actor } from "../command/types.ts";
-import type { Program } from "../domain/pack.ts";
+import { VERIFIED_PARTNER_BADGE, type Program } from "../domain/pack.ts";
 import type { Tx } from "../store/client.ts";
 import { audit } from "./audit.ts";
 import { revokeBadge } from "./badges.ts";
@@ -14,7 +14,7 @@ import { transaction } from "../store/transaction.ts";
 
 /** Badge a program's members hold; partner verification always yields the verified-partner badge. */
 export function programBadge(program: Program): string | undefined {
-  return program.badge ?? (program.type === "partner-verification" ? "verified-partner" : undefined);
+  return program.badge ?? (program.type === "partner-verification" ? VERIFIED_PARTNER_BADGE : undefined);
 }
 
 export function findProgram(app: App, id: string): Program {
@@ -78,7 +78,7 @@ export async function removeFromProgram(app: App, actor: Actor, memberRef: strin
   const program = findProgram(app, programId);
   const member = await resolveMember(app.db, memberRef);
   await transaction(app.db, async (tx) => {
-    const membership = await tx.membership.findUnique({ where: { memberId_programId: { memberId: member.id, programId: program.id } } });
+    const membership = await tx.membership.findFirst({ where: { memberId: member.id, programId: program.id, state: "active" } });
     if (!membership || membership.state !== "active")
       throw new UserError(`${member.handle} is not a member of ${program.name}.`, `See who is: /program members ${program.id}`, "program.not-member");
     const now = app.now();

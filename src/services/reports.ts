@@ -109,6 +109,11 @@ function awaitingDelivery(app: App, program: Program, memberIds: Iterable<string
   return out;
 }
 
+/** A member who left during the week is listed for it (they were a member), marked with the day they left. */
+function leftIn(endedAt: Date | null, week: Period): string {
+  return endedAt && endedAt < week.end ? `left ${DateTime.fromJSDate(endedAt, { zone: week.tz }).toISODate()}` : "";
+}
+
 function weekLabel(p: Period): string {
   const start = DateTime.fromJSDate(p.start, { zone: p.tz });
   const last = DateTime.fromMillis(p.end.getTime() - 1, { zone: p.tz });
@@ -151,7 +156,7 @@ export async function buildReport(app: App, programId: string, periodKey?: strin
       ...r.commitments.map(commitmentCell),
       atLeastShown(r.streak, r.member, result.windowWeeks),
       atLeastShown(r.missedInARow, r.member, result.windowWeeks),
-      [r.flagged ? "⚠ flagged" : "", r.onPause ? "on leave" : ""].filter(Boolean).join(", "),
+      [r.flagged ? "⚠ flagged" : "", r.onPause ? "on leave" : "", leftIn(r.member.endedAt, week)].filter(Boolean).join(", "),
     ]);
 
   const blocks: Block[] = [
@@ -209,6 +214,7 @@ export async function buildReport(app: App, programId: string, periodKey?: strin
     "on_leave",
     "joined_at",
     "awaiting_delivery",
+    "left_at",
   ];
   const records: Array<Array<string | number>> = [header];
   for (const r of rows) {
@@ -221,6 +227,7 @@ export async function buildReport(app: App, programId: string, periodKey?: strin
       r.onPause ? "yes" : "no",
       r.member.joinedAt.toISOString(),
       (awaiting.get(r.member.memberId) ?? []).join("; "),
+      r.member.endedAt && r.member.endedAt < week.end ? r.member.endedAt.toISOString() : "",
     );
     records.push(fields);
   }

@@ -20,6 +20,7 @@ import { transaction } from "../store/transaction.ts";
 import { audit } from "./audit.ts";
 import { postEntry, reverseEntry } from "./ledger.ts";
 import { enqueue } from "./outbox.ts";
+import { siteEntries, takeBack } from "./site-consequences.ts";
 
 type SiteRow = Awaited<ReturnType<Tx["site"]["findFirstOrThrow"]>>;
 
@@ -114,8 +115,10 @@ export async function withdrawSite(app: App, actor: Actor, rawUrl: string): Prom
   const site = await transaction(app.db, async (tx) => {
     const site = await tx.site.findUnique({ where: { memberId_url: { memberId: actor.memberId, url } } });
     if (!site || site.state === "withdrawn") throw new UserError(`${url} is not on your list of sites.`, "See your sites with /site list.", "site.unknown");
-    if (site.state === "active") await reverseEntry(app, tx, awardKey(site), `withdrawn: ${url}`, actor.memberId);
-    return tx.site.update({ where: { id: site.id }, data: { state: "withdrawn", ownerUrl: null, stateChangedAt: app.now() } });
+    const found = await siteEntries(tx, site.id);
+    const updated = await tx.site.update({ where: { id: site.id }, data: { state: "withdrawn", ownerUrl: null, stateChangedAt: app.now() } });
+    await takeBack(app, tx, found, `withdrawn: ${url}`, actor.memberId);
+    return updated;
   });
   app.outboxWritten();
   return site;
@@ -147,16 +150,16 @@ export async function verifySite(app: App, actor: Actor, rawUrl: string, memberI
 }
 
 async function lapseInTx(app: App, tx: Tx, site: SiteRow, actor: string): Promise<number> {
-  const original = await tx.ledgerEntry.findUnique({ where: { idempotencyKey: awardKey(site) } });
+  const found = await siteEntries(tx, site.id);
   await tx.site.update({ where: { id: site.id }, data: { state: "lapsed", stateChangedAt: app.now(), premiumEndsAt: site.premiumEndsAt ?? app.now() } });
-  const lost = original && !(await tx.ledgerEntry.findUnique({ where: { reversesId: original.id } })) ? original.delta : 0;
+  const lost = found.points;
   // The partner hears why before hearing what it does to their tier.
   await enqueue(
     tx,
     { kind: "dm", memberId: site.memberId, reply: reply(fillTemplate(app.pack.partner.templates.siteLapsedDm, { site: site.url, lost, kind: site.kind, role: site.role })) },
     { now: app.now(), dedupeKey: `site:${site.id}:${site.submission}:lapsed` },
   );
-  await reverseEntry(app, tx, awardKey(site), `premium plan lapsed: ${site.url}`, actor);
+  await takeBack(app, tx, found, `premium plan lapsed: ${site.url}`, actor);
   return lost;
 }
 
@@ -209,11 +212,12 @@ export async function removeContributor(app: App, actor: Actor, rawUrl: string, 
   const lost = await transaction(app.db, async (tx) => {
     const [site] = await sitesAt(tx, url, memberId);
     if (!site || site.state === "removed") throw new UserError(`That member is not a contributor of ${url}.`, undefined, "site.not-contributor");
-    const original = site.state === "active" ? await tx.ledgerEntry.findUnique({ where: { idempotencyKey: awardKey(site) } }) : null;
-    if (site.state === "active") await reverseEntry(app, tx, awardKey(site), `removed as contributor: ${url}`, actor.memberId);
+    const found = await siteEntries(tx, site.id);
     await tx.site.update({ where: { id: site.id }, data: { state: "removed", ownerUrl: null, stateChangedAt: app.now() } });
-    const lost = original?.delta ?? 0;
+    const lost = found.points;
+    // The partner hears why before hearing what it does to their tier.
     await enqueue(tx, { kind: "dm", memberId, reply: reply(fillTemplate(app.pack.partner.templates.siteRemovedDm, { site: url, lost })) }, { now: app.now(), dedupeKey: `site:${site.id}:${site.submission}:removed` });
+    await takeBack(app, tx, found, `removed as contributor: ${url}`, actor.memberId);
     await audit(tx, actor, "site remove-contributor", url, { member: memberId, lost });
     return lost;
   });

@@ -1,8 +1,9 @@
 // `steward run` and `steward chat` as an operator or a script uses them:
 // real processes, a real embedded database on disk, stdin and stdout.
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
 import { PNG } from "pngjs";
 import { beforeEach, describe, expect, it } from "vitest";
@@ -74,6 +75,28 @@ describe("steward run", () => {
     expect(PNG.sync.read(readFileSync(heat as string)).width).toBeGreaterThan(700);
     // Six processes, each starting the embedded database and the drawing thread.
   }, 300_000);
+
+  it("answers /program, /badges, /settings and /report partner, and runs a pack whose reminder cron lists hours (issue 10)", async () => {
+    const program = await steward(["run", "--as", "bob", "/program community-leaders-velo"], env);
+    expect(program.code).toBe(0);
+    expect(program.stdout).toContain("Terms: A volunteer position, not a paid job");
+    const badges = await steward(["run", "--as", "bob", "/badges"], env);
+    expect(badges.stderr).toBe("");
+    expect(badges.stdout).toContain("@bob holds no badges.");
+    const zone = await steward(["run", "--as", "bob", "/settings timezone:Mars/Olympus"], env);
+    expect(zone.code).toBe(1);
+    expect(zone.stdout).toContain("Mars/Olympus is not a time zone I know.");
+    const health = await steward(["run", "--as", "mod", "/report partner"], env);
+    expect(health.code).toBe(0);
+    expect(health.stdout).toMatch(/Wix Partner Program health — week \S+ so far/);
+
+    const pack = join(env.STEWARD_DATA_DIR as string, "pack.yaml");
+    writeFileSync(pack, readFileSync(fileURLToPath(new URL("../../src/programs/wix.yaml", import.meta.url)), "utf8").replace("name: Velo Community Leaders", 'name: Velo Community Leaders\n    reminderCron: "0 10,14 * * 4"'));
+    const schedule = await steward(["run", "--as", "bob", "/schedule"], { ...env, STEWARD_PROGRAMS: pack });
+    expect(schedule.code).toBe(0);
+    expect(schedule.stdout).toMatch(/reminder\/community-leaders-velo\s+0 10,14 \* \* 4\s+Thu \d+ \w+ \d{4}, (10|14):00/);
+    // Five processes, each opening the embedded database: minutes on a busy machine.
+  }, 600_000);
 
   it("pays the spellings of one site once, refuses a second owner and a made-up host (issue 9)", async () => {
     const spellings = ["https://studio.example.com", "http://studio.example.com", "https://studio.example.com.", "https://www.studio.example.com", "https://studio.example.com/about"];

@@ -87,7 +87,7 @@ describe.skipIf(!present && !process.env.CI)("the dashboard in Chromium", () => 
     await page.getByRole("button", { name: "Approve @alice" }).click();
     await expect(page.getByRole("status").textContent()).resolves.toContain("Approved: @alice is now a member of Velo Community Leaders.");
     const alice = await d.runtime.app.db.member.findUniqueOrThrow({ where: { handle: "alice" } });
-    const membership = await d.runtime.app.db.membership.findUnique({ where: { memberId_programId: { memberId: alice.id, programId: PROGRAM } } });
+    const membership = await d.runtime.app.db.membership.findFirst({ where: { memberId: alice.id, programId: PROGRAM, state: "active" } });
     expect(membership?.state).toBe("active");
 
     const again = await browser.newPage();

@@ -177,7 +177,7 @@ describe.each(storeKinds)("dashboard over HTTP (%s)", (kind) => {
 
     const shape = async (handle: string) => {
       const m = await db.member.findUniqueOrThrow({ where: { handle } });
-      const membership = await db.membership.findUniqueOrThrow({ where: { memberId_programId: { memberId: m.id, programId: LEADERS } } });
+      const membership = await db.membership.findFirstOrThrow({ where: { memberId: m.id, programId: LEADERS } });
       const application = await db.application.findFirstOrThrow({ where: { memberId: m.id, programId: LEADERS } });
       const badges = await db.badge.findMany({ where: { memberId: m.id, revokedAt: null }, select: { badge: true, grantedBy: true } });
       const audit = await db.auditLog.findMany({ where: { target: m.id, action: { startsWith: "review" } } });

@@ -96,7 +96,10 @@ describe.each(storeKinds)("Applications reviewed on Slack (%s)", (kind) => {
 
   it("/apply opens the questions, shows a bad link on its field, and posts the review card; Approve decides it", async () => {
     const { view, responseId } = await apply("UCAROL", "carol");
-    expect(view.blocks.map((b) => b.block_id)).toEqual(["profiles", "experience", "contribution"]);
+    // The program's terms come first, as plain text above the questions.
+    expect(view.blocks[0]?.type).toBe("context");
+    expect(JSON.stringify(view.blocks[0])).toContain("Before you apply: A volunteer position, not a paid job");
+    expect(view.blocks.slice(1).map((b) => b.block_id)).toEqual(["profiles", "experience", "contribution"]);
 
     const bad = await submit("UCAROL", view, { profiles: "my-blog", experience: "Five years of Velo", contribution: "Meetups in Berlin" });
     const errors = JSON.parse(bad.text) as { response_action: string; errors: Record<string, string> };

@@ -181,6 +181,24 @@ describe.each(storeKinds)("Slack adapter through Bolt (%s)", (kind) => {
     expect(done.body.channel_id).toBe("DPIC");
   });
 
+  it("takes a member's time zone from their Slack profile (users.info tz) until they set one", async () => {
+    fake.zones.set("UTZ", "Asia/Tokyo");
+    const first = slash("/steward", "settings", "UTZ", "tomo");
+    await first.send();
+    expect((await responseFor(first.id)).text).toBe("Your time zone: Asia/Tokyo");
+    const member = await rt.app.db.identity.findUniqueOrThrow({ where: { platform_externalId: { platform: "slack", externalId: "UTZ" } }, include: { member: true } });
+    expect(member.member.timezone).toBe("Asia/Tokyo");
+    // The member's own choice wins over the profile, and the profile is asked once per process.
+    const set = slash("/steward", "settings timezone:Europe/Lisbon", "UTZ", "tomo");
+    await set.send();
+    await responseFor(set.id);
+    fake.zones.set("UTZ", "America/Chicago");
+    const again = slash("/steward", "settings", "UTZ", "tomo");
+    await again.send();
+    expect((await responseFor(again.id)).text).toBe("Your time zone: Europe/Lisbon");
+    expect(fake.calls.filter((c) => c.method === "users.info" && String(c.body.user) === "UTZ")).toHaveLength(1);
+  });
+
   it("runs any command as /steward <command>, and says what is wrong with an unknown one", async () => {
     const help = slash("/steward", "help");
     await help.send();

@@ -64,6 +64,8 @@ export class FakeSlack {
   readonly userGroups = new Map<string, string[]>();
   /** Messages conversations.history returns, by channel. */
   readonly history = new Map<string, { ts: string; text?: string; blocks?: unknown[] }[]>();
+  /** Time zones users.info reports (Slack profile `tz`), by user id. */
+  readonly zones = new Map<string, string>();
   private readonly handlers = new Map<string, Handler[]>();
   private ts = 1_700_000_000;
   private server: Server | undefined;
@@ -135,6 +137,7 @@ export class FakeSlack {
     this.handlers.clear();
     this.userGroups.clear();
     this.history.clear();
+    this.zones.clear();
   }
 
   /** Waits until `method` has been called `count` times (the bot answers after acknowledging). */
@@ -166,7 +169,7 @@ export class FakeSlack {
       case "conversations.history":
         return { body: { ok: true, messages: (this.history.get(String(b.channel)) ?? []).filter((m) => !b.latest || m.ts === b.latest) } };
       case "users.info":
-        return { body: { ok: true, user: { id: b.user, name: `user-${String(b.user).toLowerCase()}`, profile: { display_name: "" } } } };
+        return { body: { ok: true, user: { id: b.user, name: `user-${String(b.user).toLowerCase()}`, tz: this.zones.get(String(b.user)), profile: { display_name: "" } } } };
       case "usergroups.users.list":
         return { body: { ok: true, users: this.userGroups.get(String(b.usergroup)) ?? [] } };
       case "usergroups.users.update": {

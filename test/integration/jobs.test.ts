@@ -133,6 +133,11 @@ describe.each(storeKinds)("jobs on %s", (kind) => {
     const { target, received } = recorder();
     rt.app.pack.quietHours = undefined;
     await deliverDue(rt.app, [target]);
+    expect(received.map((r) => r.handle)).toEqual(["bob"]);
+    // Her reminder waits for the reminder's time of day where she lives: 10:00 in New York is 15:00 UTC.
+    expect(rows.find((r) => r.memberId === alice.id)?.availableAt.toISOString()).toBe("2026-11-26T15:00:00.000Z");
+    rt.clock.set("2026-11-26T15:00:00Z");
+    await deliverDue(rt.app, [target]);
     const toAlice = received.find((r) => r.handle === "alice");
     expect(JSON.stringify(toAlice?.message)).toContain("Contribute in the private Slack: 1 more");
     // Alice lives in New York: the week ends Monday 00:00 Berlin, which is Sunday 18:00 there.
@@ -324,15 +329,16 @@ describe.each(storeKinds)("jobs on %s", (kind) => {
     const jobs = await startJobs(rt, [target], { redisUrl: null, pollMs: 50 });
     expect(jobs.mode).toBe("in-process");
     await jobs.drain();
-    // The catch-up at start posted last week's report of every community program.
+    // The catch-up at start posted last week's report of every community program, and the partner health.
     expect(received.filter((r) => r.message.kind === "post").map((r) => r.dedupeKey).sort()).toEqual([
+      "partner-health:2026-W47:post",
       "report:community-leaders-editorx:2026-W47:post",
       `report:${PROGRAM}:2026-W47:post`,
       "report:velo-masters:2026-W47:post",
     ]);
     expect(await jobs.runNow("weekly-report")).toMatch(/report posted/);
     await jobs.drain();
-    expect(received.filter((r) => r.message.kind === "post")).toHaveLength(6);
+    expect(received.filter((r) => r.message.kind === "post")).toHaveLength(7);
     await jobs.stop();
   });
 });

@@ -249,7 +249,7 @@ describe("pauses", () => {
   it("shows a member on a long leave as paused overall", () => {
     const pauses = [{ startsAt: b("2026-11-10T00:00"), endsAt: b("2027-01-01T00:00") }];
     const e = evaluate({ pauses }, "2026-11-26T12:00");
-    expect(e.commitments.filter((c) => c.required).map((c) => c.status)).toEqual(["paused", "paused", "paused", "paused"]);
+    expect(e.commitments.filter((c) => c.required).map((c) => c.status)).toEqual(["paused", "paused", "paused", "paused", "paused"]);
     expect(e.overall).toBe("paused");
   });
 
@@ -358,7 +358,7 @@ describe("streaks and weeks missed in a row", () => {
 
 describe("overall status", () => {
   it("is the worst required commitment; encouraged ones do not count", () => {
-    const allMet = [msg("2026-11-24T09:00"), hrs("2026-11-05T10:00", 3), act("content", "2026-11-06T10:00"), act("meetup", "2026-10-10T10:00")];
+    const allMet = [msg("2026-11-24T09:00"), hrs("2026-11-05T10:00", 3), act("content", "2026-11-06T10:00"), act("meetup", "2026-10-10T10:00"), act("social", "2026-11-06T11:00")];
     expect(evaluate({ activities: allMet }, "2026-11-26T12:00").overall).toBe("met");
     // Only the weekly contribution is missing on Thursday: at risk.
     expect(evaluate({ activities: allMet.slice(1) }, "2026-11-26T12:00").overall).toBe("at-risk");
@@ -380,7 +380,7 @@ describe("overall status", () => {
 describe("a whole program", () => {
   it("evaluates many members in input order with a summary", () => {
     const members = [
-      { memberId: "ann", membership: veteran, activities: [msg("2026-11-24T09:00"), hrs("2026-11-05T10:00", 3), act("content", "2026-11-06T10:00"), act("meetup", "2026-10-10T10:00")] },
+      { memberId: "ann", membership: veteran, activities: [msg("2026-11-24T09:00"), hrs("2026-11-05T10:00", 3), act("content", "2026-11-06T10:00"), act("meetup", "2026-10-10T10:00"), act("social", "2026-11-06T11:00")] },
       { memberId: "bob", membership: veteran, activities: [] },
       { memberId: "cy", membership: { joinedAt: b("2026-11-25T10:00") }, activities: [] },
       { memberId: "dee", membership: veteran, activities: [], pauses: [{ startsAt: b("2026-11-01T00:00"), endsAt: b("2027-01-01T00:00") }] },
@@ -408,6 +408,7 @@ describe("a whole program", () => {
             hrs("2026-11-05T10:00", 3),
             act("content", "2026-11-06T10:00"),
             act("meetup", "2026-10-10T10:00"),
+            act("social", "2026-11-06T11:00"),
           ],
         },
         now,

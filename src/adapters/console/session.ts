@@ -114,10 +114,12 @@ export class ConsoleSession {
 async function askForm(form: Form, given: string[], ask: Ask): Promise<string[] | undefined> {
   const words: string[] = [];
   const have = new Set(given.map((w) => /^([a-z][\w-]*):/i.exec(w)?.[1]?.toLowerCase()).filter(Boolean));
+  let intro = form.intro ? `${form.intro}\n` : "";
   for (const field of form.fields) {
     if (have.has(field.key)) continue;
     for (;;) {
-      const answer = await ask(`${field.label}${field.required ? "" : " (optional, Enter to skip)"}: `);
+      const answer = await ask(`${intro}${field.label}${field.required ? "" : " (optional, Enter to skip)"}: `);
+      intro = "";
       if (answer === undefined) return undefined;
       const value = answer.trim();
       if (value) {

@@ -6,11 +6,15 @@ import type { webApi } from "@slack/bolt";
 import type { App } from "../../app.ts";
 import type { Actor } from "../../command/types.ts";
 import { actorFor } from "../../services/members.ts";
+import { defaultTimezone } from "../../services/settings.ts";
 
 const GROUP_TTL_MS = 60_000;
 
 export class SlackActors {
   private group: { users: Set<string>; until: number } | undefined;
+  /** Users whose profile zone this process has looked at: users.info at most once each. */
+  private readonly zoneChecked = new Set<string>();
+  private readonly zones = new Map<string, string>();
   private groupLoading: Promise<Set<string>> | undefined;
 
   constructor(
@@ -52,6 +56,7 @@ export class SlackActors {
     try {
       const res = await this.client.users.info({ user: userId });
       const u = res.user;
+      if (u?.tz) this.zones.set(userId, u.tz);
       return u?.profile?.display_name || u?.name || u?.real_name || userId;
     } catch (err) {
       this.app.log.warn({ err, userId }, "users.info failed; using the user id as the name");
@@ -62,6 +67,26 @@ export class SlackActors {
   /** The member behind a Slack user; `name` is used only when the member is new. */
   async actor(userId: string, name?: string): Promise<Actor> {
     // users.info is asked only for someone Steward has not met yet.
-    return actorFor(this.app, "slack", userId, name || (() => this.nameOf(userId)), () => this.isModerator(userId));
+    const actor = await actorFor(this.app, "slack", userId, name || (() => this.nameOf(userId)), () => this.isModerator(userId));
+    if (!this.zoneChecked.has(userId)) {
+      this.zoneChecked.add(userId);
+      await this.defaultZone(actor.memberId, userId);
+    }
+    return actor;
+  }
+
+  /** The Slack profile's time zone becomes the member's until they choose one with /settings. */
+  private async defaultZone(memberId: string, userId: string): Promise<void> {
+    const member = await this.app.db.member.findUnique({ where: { id: memberId }, select: { timezone: true } });
+    if (member?.timezone) return;
+    let tz = this.zones.get(userId);
+    if (tz === undefined) {
+      try {
+        tz = (await this.client.users.info({ user: userId })).user?.tz;
+      } catch (err) {
+        this.app.log.warn({ err, userId }, "users.info failed; the organisation's time zone applies");
+      }
+    }
+    await defaultTimezone(this.app, memberId, tz);
   }
 }

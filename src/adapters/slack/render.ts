@@ -340,13 +340,17 @@ export function renderModal(form: Form, ctx: ModalContext): types.ModalView {
     title: plain(form.title, LIMITS.modalTitle),
     submit: plain("Submit", LIMITS.modalTitle),
     close: plain("Cancel", LIMITS.modalTitle),
-    blocks: form.fields.slice(0, LIMITS.viewBlocks).map((f) => ({
-      type: "input" as const,
-      block_id: f.key,
-      optional: !f.required,
-      label: plain(f.label, 2000),
-      element: inputElement(f),
-    })),
+    blocks: [
+      // Plain text: the terms come from the pack and are shown, never interpreted.
+      ...(form.intro ? [{ type: "context" as const, elements: [plain(form.intro, 2000)] }] : []),
+      ...form.fields.slice(0, LIMITS.viewBlocks - 1).map((f) => ({
+        type: "input" as const,
+        block_id: f.key,
+        optional: !f.required,
+        label: plain(f.label, 2000),
+        element: inputElement(f),
+      })),
+    ],
   };
 }
 

@@ -1,0 +1,32 @@
+import { reply } from "../src/chat/reply.ts";
+import { opt } from "../src/command/options.ts";
+import { command, sub } from "../src/command/types.ts";
+import { badgePlace, heldBadges } from "../src/services/badges.ts";
+import { memberOrSelf } from "../src/services/members.ts";
+
+export default command({
+  name: "badges",
+  description: "Badges a member holds, and where each is shown",
+  subcommands: [
+    sub({
+      name: "",
+      description: "Your badges (or a member's), with where each is shown: chat role, user group, or the forum only",
+      access: "anyone",
+      options: { member: opt.optionalMember("Whose badges (default: yours)", { positional: true }) },
+      handler: async ({ member }, ctx) => {
+        const who = await memberOrSelf(ctx, member);
+        const held = await heldBadges(ctx.app, who.id);
+        const title = `Badges of @${who.handle}`;
+        if (held.length === 0)
+          return reply(`@${who.handle} holds no badges.`, [
+            { type: "text", text: `@${who.handle} holds no badges.` },
+            { type: "context", text: `Badges come with programs (/program) and partner tiers (/benefits): ${ctx.app.pack.badges.map((b) => b.name).join(", ")}.` },
+          ]);
+        return reply(title, [
+          { type: "header", text: title },
+          { type: "table", columns: ["badge", "since", "shown in"], rows: held.map((b) => [b.def.name, b.grantedAt.toISOString().slice(0, 10), badgePlace(b.def)]) },
+        ]);
+      },
+    }),
+  ],
+});
