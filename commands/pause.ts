@@ -16,8 +16,8 @@ export default command({
         until: opt.date("The last day of your leave, YYYY-MM-DD"),
         reason: opt.optionalText("Why (seen by moderators)", { positional: true, rest: true }),
       },
-      handler: async ({ until, reason }, { app, actor }) => {
-        const p = await startPause(app, actor, until, reason);
+      handler: async ({ until, reason }, { app, actor, invocationId }) => {
+        const p = await startPause(app, actor, until, reason, invocationId);
         const last = DateTime.fromMillis(p.endsAt.getTime() - 1, { zone: app.config.STEWARD_TIMEZONE }).toISODate();
         return reply(`You are on leave until ${last} (inclusive). No reminders until then; the weeks show as paused, not missed.`, [], {});
       },

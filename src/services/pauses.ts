@@ -15,7 +15,7 @@ export interface PauseRow {
   reason: string | null;
 }
 
-export async function startPause(app: App, actor: Actor, until: string, reason: string | undefined): Promise<PauseRow> {
+export async function startPause(app: App, actor: Actor, until: string, reason: string | undefined, invocationId?: string): Promise<PauseRow> {
   const tz = app.config.STEWARD_TIMEZONE;
   const now = app.now();
   const today = DateTime.fromJSDate(now, { zone: tz }).startOf("day");
@@ -27,12 +27,16 @@ export async function startPause(app: App, actor: Actor, until: string, reason: 
   if (day > longest) throw new UserError(`A pause can last at most ${app.pack.maxPauseDays} days (until ${longest.toISODate()}).`, usage, "pause.long");
   // Through the whole of the last day: it ends at the next local midnight.
   const endsAt = day.plus({ days: 1 }).startOf("day").toJSDate();
+  const select = { id: true, startsAt: true, endsAt: true, reason: true };
   return transaction(app.db, async (tx) => {
+    // A replay answers with the leave its first delivery started; a lost race on the unique key is retried into this.
+    const replayed = invocationId ? await tx.pause.findUnique({ where: { invocationId }, select }) : null;
+    if (replayed) return replayed;
     // A new pause replaces one still running, so "until" always means what was last said.
     await tx.pause.updateMany({ where: { memberId: actor.memberId, startsAt: { lte: now }, endsAt: { gt: now } }, data: { endsAt: now } });
     return tx.pause.create({
-      data: { memberId: actor.memberId, startsAt: now, endsAt, reason: reason ?? null, createdAt: now },
-      select: { id: true, startsAt: true, endsAt: true, reason: true },
+      data: { memberId: actor.memberId, startsAt: now, endsAt, reason: reason ?? null, invocationId: invocationId ?? null, createdAt: now },
+      select,
     });
   });
 }

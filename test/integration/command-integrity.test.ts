@@ -182,6 +182,17 @@ describe.each(storeKinds)("command integrity on %s", (kind) => {
       expect(await audits("adjust", "denied")).toHaveLength(1);
     });
 
+    it("a /pause replayed 20 times at once starts one leave (found by the replay drill)", async () => {
+      await members("alice");
+      const id = randomUUID();
+      const replies = await Promise.all(Array.from({ length: 20 }, () => send("alice", "/pause until:2026-12-12 a holiday", id)));
+      expect(new Set(replies.map((r) => r.status))).toEqual(new Set(["ok"]));
+      expect(await rt.app.db.pause.count({ where: { memberId: await memberId("alice") } })).toBe(1);
+      // A new invocation is a new leave that replaces the running one.
+      expect((await send("alice", "/pause until:2026-12-20")).status).toBe("ok");
+      expect(await rt.app.db.pause.count({ where: { memberId: await memberId("alice") } })).toBe(2);
+    });
+
     it("the terminal gives each line its own invocation: the same line typed twice acts twice", async () => {
       await members("alice", "mod");
       const session = new ConsoleSession(rt.app, registry, "mod");
