@@ -95,7 +95,9 @@ export const hostileDrill: Drill = async ({ rand, size }) => {
     const problems: string[] = [];
     for (let i = 0; i < lines; i++) {
       const cmd = pick(rand, commands);
-      const words = vocab.get(cmd) ?? [];
+      // A command with no options or subcommands (/dashboard) is attacked with hostile words only.
+      const known = vocab.get(cmd) ?? [];
+      const words = known.length > 0 ? known : HOSTILE;
       const parts: string[] = [rand() < 0.03 ? pick(rand, HOSTILE) || "x" : pick(rand, [cmd.name, ...(cmd.aliases ?? [])])];
       const count = Math.floor(rand() * 6);
       for (let w = 0; w < count; w++) {

@@ -43,7 +43,7 @@ export const outageDrill: Drill = async () => {
   const problems: string[] = [];
   try {
     await serve.waitFor(/"msg":"Steward is running"/, "stderr");
-    const port = Number(/"port":(\d+)[^\n]*metrics served/.exec(serve.stderr)?.[1]);
+    const port = Number(/"port":(\d+)[^\n]*served"/.exec(serve.stderr)?.[1]);
     const session = new ConsoleSession(runtime.app, registry, "alice", consoleMessageHandler);
     const before = await session.handleLine("/site submit https://before-outage.example.com kind:classic");
     if (before.status !== "ok") problems.push(`before the outage: ${before.output}`);
