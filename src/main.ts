@@ -49,13 +49,14 @@ async function startAdapters(runtime: Runtime): Promise<Adapter[]> {
 }
 
 /** The dashboard when STEWARD_PUBLIC_URL turns it on; moderators are re-checked by the platform they signed in from. */
-async function dashboard(runtime: Runtime, adapters: Adapter[]): Promise<Mounted | undefined> {
+async function dashboard(runtime: Runtime, adapters: Adapter[], jobs: Jobs): Promise<Mounted | undefined> {
   const config = runtime.app.config;
   if (!config.STEWARD_PUBLIC_URL) return undefined;
   const { mountWeb } = await import("./adapters/web/routes.ts");
   return mountWeb({
     app: runtime.app,
     registry,
+    ...(jobs.bull ? { queues: [jobs.bull.scheduleQueue, jobs.bull.deliveryQueue] } : {}),
     isModerator: async (platform, externalId) =>
       platform === "console" ? consoleIsModerator(config, externalId) : ((await adapters.find((a) => a.platform === platform)?.isModerator(externalId)) ?? false),
   });
@@ -73,7 +74,7 @@ export async function startSteward(config: Config, extraTargets: DeliveryTarget[
   try {
     adapters = await startAdapters(runtime);
     const jobs = await startJobs(runtime, [...extraTargets, ...adapters.map((a) => a.target)]);
-    const ops = config.STEWARD_HTTP_PORT !== undefined ? await startOpsServer(runtime.app, config.STEWARD_HTTP_PORT, { web: await dashboard(runtime, adapters) }) : undefined;
+    const ops = config.STEWARD_HTTP_PORT !== undefined ? await startOpsServer(runtime.app, config.STEWARD_HTTP_PORT, { web: await dashboard(runtime, adapters, jobs) }) : undefined;
     if (ops) log.info({ port: ops.port, dashboard: config.STEWARD_PUBLIC_URL ? `${config.STEWARD_PUBLIC_URL}/admin` : "off" }, "health, readiness and metrics served");
     let stopping: Promise<void> | undefined;
     const stop = () =>
