@@ -99,7 +99,7 @@ if (!DATABASE_URL || !REDIS_URL) {
     .finally(() => client.end());
   check(applied === migrations, `the CMD applied every migration at start (${applied} of ${migrations})`);
   child.kill("SIGTERM");
-  const { code, signal } = await Promise.race([exited, sleep(30_000).then(() => (child.kill("SIGKILL"), exited))]);
+  const { code, signal } = await Promise.race([exited, sleep(30_000, undefined, { ref: false }).then(() => (child.kill("SIGKILL"), exited))]);
   check(code === 0, `SIGTERM stops it cleanly (exit ${code ?? signal})`);
 }
 
