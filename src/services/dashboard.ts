@@ -7,6 +7,7 @@ import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import type { App } from "../app.ts";
 import { UserError } from "../command/errors.ts";
 import type { Actor, Platform } from "../command/types.ts";
+import { transaction } from "../store/transaction.ts";
 import { audit, auditDenied } from "./audit.ts";
 
 export const LINK_TTL_MS = 10 * 60 * 1000;
@@ -47,7 +48,7 @@ export async function createSignInLink(app: App, actor: Actor): Promise<SignInLi
   if (!dash) throw new UserError("The dashboard is not turned on here.", "An operator turns it on with STEWARD_PUBLIC_URL and STEWARD_SECRET.", "dashboard.off");
   const token = newToken();
   const expiresAt = new Date(app.now().getTime() + LINK_TTL_MS);
-  await app.db.$transaction(async (tx) => {
+  await transaction(app.db, async (tx) => {
     await tx.dashboardLink.deleteMany({ where: { expiresAt: { lt: new Date(expiresAt.getTime() - KEEP_ENDED_MS) } } });
     await tx.dashboardLink.create({
       data: { tokenHash: keyed(dash.secret, "link", token), memberId: actor.memberId, platform: actor.platform, externalId: actor.externalId, expiresAt },
@@ -88,7 +89,7 @@ export async function signIn(app: App, token: string): Promise<NewSession | unde
   if (!dash || !TOKEN.test(token)) return undefined;
   const now = app.now();
   const tokenHash = keyed(dash.secret, "link", token);
-  return app.db.$transaction(async (tx) => {
+  return transaction(app.db, async (tx) => {
     const used = await tx.dashboardLink.updateMany({ where: { tokenHash, usedAt: null, expiresAt: { gt: now } }, data: { usedAt: now } });
     if (used.count !== 1) return undefined;
     const link = await tx.dashboardLink.findUniqueOrThrow({ where: { tokenHash } });
