@@ -4,6 +4,7 @@
 import type { Config } from "./config.ts";
 import type { Pack } from "./domain/pack.ts";
 import type { Logger } from "./log.ts";
+import type { StewardMetrics } from "./metrics.ts";
 import type { Db, SqlRunner } from "./store/client.ts";
 
 export interface App {
@@ -16,4 +17,6 @@ export interface App {
   now: () => Date;
   /** Called after a transaction committed outbox rows, so delivery can start at once. */
   outboxWritten: () => void;
+  /** Counters the jobs and webhooks move; /metrics serves them. */
+  metrics?: StewardMetrics;
 }

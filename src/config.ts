@@ -68,6 +68,8 @@ export const configSchema = z.object({
   DISCORD_GUILD_ID: optional(z.string().regex(/^\d+$/, "a numeric guild (server) id")),
   DISCORD_API_URL: optional(url(["http:", "https:"], "https://discord.com/api")),
   DISCORD_MODERATOR_ROLE: optional(z.string()),
+  /** The application's OAuth2 client secret: turns Linked Roles on (/discord/linked-role). */
+  DISCORD_CLIENT_SECRET: optional(z.string().min(1)),
   /** Logical channel names to Discord channel ids: announcements=123,moderators=456 (else looked up by name in the guild). */
   DISCORD_CHANNELS: z
     .string()
@@ -101,6 +103,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       throw new ConfigError("STEWARD_PUBLIC_URL is set, so the dashboard needs STEWARD_SECRET too: a random string of at least 32 bytes (openssl rand -hex 32).");
     if (c.STEWARD_SECRET !== undefined && Buffer.byteLength(c.STEWARD_SECRET) < 32)
       throw new ConfigError(`STEWARD_SECRET is ${Buffer.byteLength(c.STEWARD_SECRET)} bytes long; it must be at least 32 bytes (openssl rand -hex 32).`);
+    if (c.DISCORD_CLIENT_SECRET && (!c.DISCORD_APPLICATION_ID || !c.STEWARD_PUBLIC_URL))
+      throw new ConfigError("DISCORD_CLIENT_SECRET is set, so Linked Roles needs DISCORD_APPLICATION_ID (the OAuth2 client id) and STEWARD_PUBLIC_URL (its redirect URI is ${STEWARD_PUBLIC_URL}/discord/oauth-callback) too.");
     if (c.DISCORD_TOKEN && !c.DISCORD_APPLICATION_ID)
       throw new ConfigError("DISCORD_TOKEN is set, so Discord needs DISCORD_APPLICATION_ID too.");
     if (c.DISCOURSE_API_KEY && !c.DISCOURSE_URL) throw new ConfigError("DISCOURSE_API_KEY is set, so the forum needs DISCOURSE_URL too.");

@@ -64,13 +64,14 @@ async function webhookRoutes(runtime: Runtime): Promise<Route[]> {
 }
 
 /** The dashboard when STEWARD_PUBLIC_URL turns it on; moderators are re-checked by the platform they signed in from. */
-async function dashboard(runtime: Runtime, adapters: Adapter[]): Promise<Mounted | undefined> {
+async function dashboard(runtime: Runtime, adapters: Adapter[], jobs: Jobs): Promise<Mounted | undefined> {
   const config = runtime.app.config;
   if (!config.STEWARD_PUBLIC_URL) return undefined;
   const { mountWeb } = await import("./adapters/web/routes.ts");
   return mountWeb({
     app: runtime.app,
     registry,
+    ...(jobs.bull ? { queues: [jobs.bull.scheduleQueue, jobs.bull.deliveryQueue] } : {}),
     isModerator: async (platform, externalId) =>
       platform === "console" ? consoleIsModerator(config, externalId) : ((await adapters.find((a) => a.platform === platform)?.isModerator(externalId)) ?? false),
   });
@@ -93,7 +94,7 @@ export async function startSteward(config: Config, extraTargets: DeliveryTarget[
     const ops =
       config.STEWARD_HTTP_PORT !== undefined
         ? await (await import("./http/server.ts")).startOpsServer(runtime.app, config.STEWARD_HTTP_PORT, {
-            web: await dashboard(runtime, adapters),
+            web: await dashboard(runtime, adapters, jobs),
             routes: await webhookRoutes(runtime),
           })
         : undefined;

@@ -4,6 +4,7 @@ import { EventEmitter } from "node:events";
 import type { App } from "./app.ts";
 import type { Config } from "./config.ts";
 import { createLogger, type Logger } from "./log.ts";
+import { createMetrics } from "./metrics.ts";
 import { loadPack } from "./programs/load.ts";
 import { openStore, type Store, type StoreTarget } from "./store/client.ts";
 import { migrate } from "./store/migrate.ts";
@@ -46,6 +47,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     log,
     now: options.now ?? (() => new Date()),
     outboxWritten: () => events.emit("outbox"),
+    metrics: createMetrics(),
   };
   return { app, store, events, close: () => store.close() };
 }

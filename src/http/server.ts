@@ -1,7 +1,7 @@
 // One HTTP server for operations and the dashboard: /healthz (the process
 // answers; /health is its old name), /readyz (the database, and Redis when
 // configured, reachable), /metrics (Prometheus text from prom-client: process
-// metrics and the outbox backlog), the web adapter's pages (/admin,
+// metrics, the outbox backlog and the runtime's counters: see src/metrics.ts), the web adapter's pages (/admin,
 // /leaderboard) when the dashboard is on, and the routes main.ts hands in
 // (the forum and partner dashboard webhooks). A route gets the raw body, as
 // signatures are computed over the exact bytes, read up to a size limit.
@@ -136,6 +136,19 @@ export async function startOpsServer(app: App, port: number, options: OpsOptions
       for (const r of rows) this.set({ status: r.status }, r._count._all);
     },
   });
+  new Gauge({
+    name: "steward_outbox_oldest_due_seconds",
+    help: "How long the oldest pending outbox row has been due (0 when none is): the delivery backlog's age",
+    registers: [metrics],
+    async collect() {
+      const now = app.now();
+      const [oldest] = await app.sql.query<{ at: Date | null }>("SELECT min(available_at) AS at FROM outbox WHERE status = 'pending' AND available_at <= $1", [now]);
+      this.set(oldest?.at ? Math.max(0, now.getTime() - new Date(oldest.at).getTime()) / 1000 : 0);
+    },
+  });
+
+  // The runtime's counters (deliveries, schedules, webhooks) beside this server's gauges.
+  const served = app.metrics ? Registry.merge([metrics, app.metrics.registry]) : metrics;
 
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0] ?? "/";
@@ -151,8 +164,8 @@ export async function startOpsServer(app: App, port: number, options: OpsOptions
       return;
     }
     if (path === "/metrics") {
-      metrics.metrics().then(
-        (text) => res.writeHead(200, { "content-type": metrics.contentType }).end(text),
+      served.metrics().then(
+        (text) => res.writeHead(200, { "content-type": served.contentType }).end(text),
         (err: Error) => res.writeHead(500).end(err.message),
       );
       return;

@@ -362,9 +362,12 @@ async function deliverGroup(app: App, targets: DeliveryTarget[], rows: Row[], op
       where: { id: { in: ids } },
       data: { status: "delivered", deliveredAt: app.now(), lockedUntil: null, lastError: null },
     });
+    for (const r of rows) app.metrics?.deliveryLatency.observe({ kind: r.kind }, Math.max(0, app.now().getTime() - r.createdAt.getTime()) / 1000);
+    app.metrics?.deliveries.inc({ result: "delivered" }, ids.length);
     return { status: "delivered", ids };
   } catch (err) {
     const error = (err as Error).message;
+    app.metrics?.deliveries.inc({ result: err instanceof RateLimitedError ? "rate-limited" : err instanceof PermanentDeliveryError || first.attempts >= MAX_ATTEMPTS ? "failed" : "retry" });
     if (err instanceof RateLimitedError) {
       await release(app, ids, { availableAt: new Date(app.now().getTime() + err.retryAfterMs), lastError: error, refund: true });
       return { status: "rate-limited", retryAfterMs: err.retryAfterMs, platform: !(err instanceof GateWait), ...(err instanceof GateWait && err.global ? { global: true } : {}) };

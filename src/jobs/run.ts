@@ -38,6 +38,18 @@ class AlreadyRan extends Error {}
 
 /** Runs the schedule's due period unless it ran already: what a firing scheduler and catch-up call. */
 export async function runDue(app: App, def: ScheduleDef): Promise<RunResult> {
+  try {
+    const result = await runDueOnce(app, def);
+    app.metrics?.scheduleRuns.inc({ schedule: def.id, status: result.status });
+    return result;
+  } catch (err) {
+    app.metrics?.scheduleRuns.inc({ schedule: def.id, status: "failed" });
+    app.metrics?.scheduleFailures.inc({ schedule: def.id });
+    throw err;
+  }
+}
+
+async function runDueOnce(app: App, def: ScheduleDef): Promise<RunResult> {
   const due = dueRun(def, app.now(), app.pack);
   if (!due) return { scheduleId: def.id, period: "", status: "not-due", summary: `${def.id}: nothing due` };
   const seen = await app.db.scheduleRun.findUnique({ where: { scheduleId_period: { scheduleId: def.id, period: due.period } } });

@@ -10,6 +10,7 @@ import { badgesFor, badgesLost, benefitsGained, decideTier, demotionCutoff, fill
 import type { Tx } from "../store/client.ts";
 import { grantBadge, revokeBadge } from "./badges.ts";
 import { enqueue } from "./outbox.ts";
+import { enqueueRoleConnection } from "./role-connections.ts";
 
 export interface NewEntry {
   memberId: string;
@@ -128,6 +129,7 @@ export async function applyTier(
       await enqueue(tx, { kind: "post", channel: partner.announcementsChannel, reply: reply(post, announce(post), { visibility: "public" }) }, { now: app.now(), dedupeKey: `${key}:post` });
       await enqueue(tx, { kind: "dm", memberId, reply: reply(dm, announce(dm)) }, { now: app.now(), dedupeKey: `${key}:dm` });
       await enqueue(tx, { kind: "tier-role", memberId, tier: event.to, previous: event.from }, { now: app.now(), dedupeKey: `${key}:role` });
+      await enqueueRoleConnection(app, tx, memberId, `${key}:role-connection`);
       for (const badge of badgesFor(partner, event.to)) await grantBadge(app, tx, memberId, badge, "system", `reached ${tier.name}`);
     } else if (event.type === "at-risk") {
       const tier = tierById(partner.tiers, event.tier);
@@ -150,6 +152,7 @@ export async function applyTier(
       const tier = tierById(partner.tiers, event.to);
       await enqueue(tx, { kind: "dm", memberId, reply: reply(fillTemplate(t.tierDownDm, { name: member.displayName, tier: tier.name, points })) }, { now: app.now(), dedupeKey: `${key}:dm` });
       await enqueue(tx, { kind: "tier-role", memberId, tier: event.to, previous: event.from }, { now: app.now(), dedupeKey: `${key}:role` });
+      await enqueueRoleConnection(app, tx, memberId, `${key}:role-connection`);
       for (const badge of badgesLost(partner, event.from, event.to)) await revokeBadge(app, tx, memberId, badge, "system", `tier is now ${tier.name}`);
     }
   }

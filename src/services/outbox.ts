@@ -14,7 +14,9 @@ export type OutboxMessage =
   | { kind: "badge-revoke"; memberId: string; badge: string; reason?: string }
   | { kind: "tier-role"; memberId: string; tier: string; previous?: string }
   /** The member's points changed: platforms that show a standing view (Slack's App Home) redraw it; others skip it. */
-  | { kind: "home-refresh"; memberId: string };
+  | { kind: "home-refresh"; memberId: string }
+  /** The member's tier changed: Discord Linked Roles gets their points and tier level again (when they linked). */
+  | { kind: "role-connection"; memberId: string };
 
 export type OutboxKind = OutboxMessage["kind"];
 

@@ -57,9 +57,10 @@ describe("discord:register", () => {
       const body = await roleConnectionFor(runtime.app, m.id);
       expect(body.metadata).toEqual({ points: "450", tier_level: "1" });
       fake.clear();
-      await pushRoleConnection({ api: fake.url, applicationId: APP_ID, userAccessToken: "user-oauth-token" }, body);
+      const token = fake.oauth.issue({ id: "1400000000000000009", username: "bob" });
+      await pushRoleConnection({ api: fake.url, applicationId: APP_ID, userAccessToken: token }, body);
       const put = fake.find("PUT", new RegExp(`^/users/@me/applications/${APP_ID}/role-connection$`));
-      expect(put[0]?.headers.authorization).toBe("Bearer user-oauth-token");
+      expect(put[0]?.headers.authorization).toBe(`Bearer ${token}`);
       expect(put[0]?.body).toEqual(body);
     } finally {
       await runtime.close();

@@ -5,7 +5,7 @@
 import { createServer } from "node:net";
 import { registry } from "../../commands/index.ts";
 import { consoleIsModerator } from "../../src/adapters/console/session.ts";
-import { mountWeb } from "../../src/adapters/web/routes.ts";
+import { mountWeb, type WebDeps } from "../../src/adapters/web/routes.ts";
 import { startOpsServer, type OpsServer } from "../../src/http/server.ts";
 import { ChatDriver } from "./chat.ts";
 import { testRuntime, type StoreKind, type TestRuntime } from "./runtime.ts";
@@ -35,13 +35,14 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-export async function startDashboard(kind: StoreKind = "pglite", env: Record<string, string> = {}): Promise<DashboardHarness> {
+/** `extra`: more of the web adapter's dependencies, made from the runtime (the BullMQ queues for the board). */
+export async function startDashboard(kind: StoreKind = "pglite", env: Record<string, string> = {}, extra?: (runtime: TestRuntime) => Promise<Partial<WebDeps>>): Promise<DashboardHarness> {
   // The public URL is the server's own address when a browser must reach it; otherwise any origin will do.
   const port = env.STEWARD_PUBLIC_URL ? 0 : await freePort();
   const publicUrl = env.STEWARD_PUBLIC_URL ?? `http://127.0.0.1:${port}`;
   const runtime = await testRuntime(kind, { STEWARD_PUBLIC_URL: publicUrl, STEWARD_SECRET: SECRET, ...env });
   const { app } = runtime;
-  const web = mountWeb({ app, registry, isModerator: async (platform, id) => platform === "console" && consoleIsModerator(app.config, id) });
+  const web = mountWeb({ app, registry, isModerator: async (platform, id) => platform === "console" && consoleIsModerator(app.config, id), ...(await extra?.(runtime)) });
   const ops = await startOpsServer(app, port, { host: "127.0.0.1", web });
   const base = `http://127.0.0.1:${ops.port}`;
   const chat = new ChatDriver(runtime);

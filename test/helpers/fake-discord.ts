@@ -32,6 +32,7 @@ interface Scripted {
 
 export interface FakeDiscord {
   url: string;
+  oauth: FakeOAuth;
   requests: RecordedRequest[];
   /** The next matching request gets this answer instead of the normal one. */
   failNext(method: string, path: RegExp, status: number, body: unknown, headers?: Record<string, string>): void;
@@ -91,12 +92,89 @@ async function readBody(req: IncomingMessage): Promise<{ body: unknown; files: R
     }
     return { body, files };
   }
+  if (type.startsWith("application/x-www-form-urlencoded")) return { body: Object.fromEntries(new URLSearchParams(raw.toString("utf8"))), files: [] };
   return { body: JSON.parse(raw.toString("utf8")), files: [] };
+}
+
+/**
+ * Discord's OAuth2 side, for Linked Roles: codes handed out by `authorize`
+ * are exchanged once at POST /oauth2/token (client id and secret checked),
+ * refresh tokens rotate on use, GET /users/@me and the role-connection PUT
+ * need a live Bearer token. `roleConnections` holds what each user's
+ * profile shows now.
+ */
+export interface FakeOAuth {
+  clientSecret: string;
+  /** Seconds the next tokens live (Discord: a week). */
+  expiresIn: number;
+  /** A code Discord would send back to the redirect URI once `user` allowed the app. */
+  authorize(user: RawUser): string;
+  /** An access token for `user`, as if they had authorised the app earlier. */
+  issue(user: RawUser): string;
+  /** Every token issued so far, so tests can look for them where they must not be. */
+  issued: string[];
+  roleConnections: Map<string, { platform_name: string; platform_username: string; metadata: Record<string, string> }>;
+}
+
+function fakeOAuth(applicationId: string): FakeOAuth & { route(method: string, path: string, body: Record<string, unknown>, auth: string | undefined): [number, unknown?] | undefined } {
+  let n = 0;
+  const codes = new Map<string, RawUser>();
+  const access = new Map<string, RawUser>();
+  const refresh = new Map<string, RawUser>();
+  const oauth = {
+    clientSecret: "fake-client-secret",
+    expiresIn: 604_800,
+    issued: [] as string[],
+    roleConnections: new Map(),
+    issue: (user: RawUser) => {
+      const at = `access-${++n}-${Math.random().toString(36).slice(2)}`;
+      access.set(at, user);
+      oauth.issued.push(at);
+      return at;
+    },
+    authorize: (user: RawUser) => {
+      const code = `code-${++n}-${user.id}`;
+      codes.set(code, user);
+      return code;
+    },
+    route: (method: string, path: string, body: Record<string, unknown>, auth: string | undefined): [number, unknown?] | undefined => {
+      const bearer = auth?.startsWith("Bearer ") ? access.get(auth.slice(7)) : undefined;
+      if (method === "POST" && path === "/oauth2/token") {
+        if (body.client_id !== applicationId || body.client_secret !== oauth.clientSecret) return [401, { error: "invalid_client" }];
+        let user: RawUser | undefined;
+        if (body.grant_type === "authorization_code") {
+          user = codes.get(String(body.code));
+          codes.delete(String(body.code));
+        } else if (body.grant_type === "refresh_token") {
+          user = refresh.get(String(body.refresh_token));
+          refresh.delete(String(body.refresh_token));
+        }
+        if (!user) return [400, { error: "invalid_grant", error_description: "Invalid \"code\" in request." }];
+        const at = `access-${++n}-${Math.random().toString(36).slice(2)}`;
+        const rt = `refresh-${++n}-${Math.random().toString(36).slice(2)}`;
+        access.set(at, user);
+        refresh.set(rt, user);
+        oauth.issued.push(at, rt);
+        return [200, { access_token: at, token_type: "Bearer", expires_in: oauth.expiresIn, refresh_token: rt, scope: "identify role_connections.write" }];
+      }
+      if (path === "/users/@me" || /^\/users\/@me\/applications\/\d+\/role-connection$/.test(path)) {
+        if (!bearer) return [401, { message: "401: Unauthorized", code: 0 }];
+        if (method === "GET" && path === "/users/@me") return [200, { ...bearer, discriminator: "0", avatar: null, global_name: null }];
+        if (method === "PUT") {
+          oauth.roleConnections.set(bearer.id, body as never);
+          return [200, body];
+        }
+      }
+      return undefined;
+    },
+  };
+  return oauth;
 }
 
 export async function startFakeDiscord(guild: FakeGuild, applicationId = "1000"): Promise<FakeDiscord> {
   const requests: RecordedRequest[] = [];
   const scripted: Scripted[] = [];
+  const oauth = fakeOAuth(applicationId);
 
   const send = (res: ServerResponse, status: number, body?: unknown, headers: Record<string, string> = {}) => {
     if (body === undefined) {
@@ -146,7 +224,7 @@ export async function startFakeDiscord(guild: FakeGuild, applicationId = "1000")
         const [s] = scripted.splice(i, 1);
         if (s) return send(res, s.status, s.body, s.headers);
       }
-      const [status, out] = route(method, path, (body ?? {}) as Record<string, unknown>);
+      const [status, out] = oauth.route(method, path, (body ?? {}) as Record<string, unknown>, req.headers.authorization) ?? route(method, path, (body ?? {}) as Record<string, unknown>);
       send(res, status, out);
     })().catch((err: unknown) => send(res, 500, { message: String(err), code: 0 }));
   });
@@ -155,6 +233,7 @@ export async function startFakeDiscord(guild: FakeGuild, applicationId = "1000")
 
   return {
     url: `http://127.0.0.1:${port}/api`,
+    oauth,
     requests,
     failNext: (method, path, status, body, headers) => scripted.push({ method, path, status, body, ...(headers ? { headers } : {}) }),
     rateLimitNext: (method, path, retryAfterSeconds) =>

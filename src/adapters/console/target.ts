@@ -20,6 +20,8 @@ export function formatDelivery(message: OutboxMessage, ctx: DeliveryContext): st
       return `→ tier role for ${who}: ${message.previous ? `${message.previous} → ` : ""}${message.tier}`;
     case "home-refresh":
       return `→ home view of ${who} refreshed`;
+    case "role-connection":
+      return `→ Discord linked role of ${who} updated`;
   }
 }
 
@@ -30,7 +32,7 @@ export function consoleTarget(write: (text: string) => void, pictures?: string):
     wakesPeople: false,
     deliver: async (message, ctx) => {
       // The terminal has no standing view to redraw; /tier shows the fresh numbers.
-      if (message.kind === "home-refresh") return "skipped";
+      if (message.kind === "home-refresh" || message.kind === "role-connection") return "skipped";
       if (pictures && (message.kind === "dm" || message.kind === "post")) message = { ...message, reply: await savePictures(message.reply, pictures) };
       write(terminalSafe(formatDelivery(message, ctx)));
       return "delivered";

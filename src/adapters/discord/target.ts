@@ -16,6 +16,7 @@ import { reply, type Reply } from "../../chat/reply.ts";
 import { PermanentDeliveryError, RateLimitedError, type DeliveryContext, type DeliveryResult, type DeliveryTarget, type Recipient } from "../../jobs/target.ts";
 import type { OutboxMessage } from "../../services/outbox.ts";
 import type { GuildDirectory } from "./guild.ts";
+import { pushLinkedRole } from "./linked-roles.ts";
 import { renderReply } from "./render.ts";
 
 /** Discord JSON error codes this target reacts to (https://discord.com/developers/docs/topics/opcodes-and-status-codes). */
@@ -250,6 +251,8 @@ export function discordTarget(deps: DiscordTargetDeps): DeliveryTarget {
       case "home-refresh":
         // Discord has no per-member home view; /tier answers with the fresh numbers.
         return "skipped";
+      case "role-connection":
+        return pushLinkedRole(app, message.memberId);
     }
   }
 

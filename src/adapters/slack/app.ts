@@ -58,6 +58,15 @@ export function refuseFutureRequests(receiver: HTTPReceiver, log: Logger, nowMs:
   };
 }
 
+/** Every request Slack sends in, by the status it got (steward_webhook_requests_total on /metrics). */
+function countResults(receiver: HTTPReceiver, app: Runtime["app"]): void {
+  const handle = receiver.requestListener;
+  receiver.requestListener = (req, res) => {
+    res.once("finish", () => app.metrics?.webhooks.inc({ source: "slack", status: String(res.statusCode) }));
+    handle(req, res);
+  };
+}
+
 /** Bolt logs through Steward's logger, so one LOG_LEVEL governs both. */
 function boltLogger(log: Logger): BoltLogger {
   let level = LogLevel.INFO;
@@ -92,6 +101,7 @@ export async function startSlack(runtime: Runtime, registry: Registry, options: 
     if (!config.SLACK_SIGNING_SECRET) throw new Error("SLACK_SIGNING_SECRET is needed for the HTTP receiver (or set SLACK_APP_TOKEN for Socket Mode)");
     receiver = new HTTPReceiver({ signingSecret: config.SLACK_SIGNING_SECRET, endpoints: [SLACK_EVENTS_PATH], logger, processBeforeResponse: false });
     refuseFutureRequests(receiver, app.log);
+    countResults(receiver, app);
     bolt = new BoltApp({ token: config.SLACK_BOT_TOKEN, receiver, logger, clientOptions });
   }
 

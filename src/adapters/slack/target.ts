@@ -163,6 +163,9 @@ export function slackTarget(app: App, client: webApi.WebClient, options: SlackTa
       case "badge-grant":
       case "badge-revoke":
         return badge(message, ctx);
+      case "role-connection":
+        // Discord's Linked Roles only.
+        return "skipped";
       case "tier-role":
         // Slack has no roles; the tier shows in the App Home (refreshed after this row) and /tier.
         return "skipped";

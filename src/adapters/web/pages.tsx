@@ -604,3 +604,13 @@ export function leaderboardPage(shell: Shell, title: string, rows: LeaderboardRo
     </Layout>,
   );
 }
+
+/** A page for someone who is not signed in to the dashboard (a member back from Discord's Linked Roles). */
+export function messagePage(shell: Shell, title: string, message: string): string {
+  return document(
+    <Layout title={title} shell={{ tz: shell.tz }}>
+      <h1>{title}</h1>
+      <p>{message}</p>
+    </Layout>,
+  );
+}

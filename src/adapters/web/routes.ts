@@ -12,13 +12,17 @@ import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { csrf } from "hono/csrf";
 import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
+import type { Queue } from "bullmq";
 import type { App } from "../../app.ts";
+import { linkedRoleRoutes } from "../discord/linked-role-routes.ts";
+import { linkedRolesConfig } from "../discord/linked-roles.ts";
 import { renderText } from "../../chat/text.ts";
 import { UserError } from "../../command/errors.ts";
 import { dispatch, type Registry } from "../../command/dispatch.ts";
 import type { Actor, Platform } from "../../command/types.ts";
 import type { Mounted } from "../../http/server.ts";
 import { pendingApplications } from "../../services/applications.ts";
+import { audit } from "../../services/audit.ts";
 import {
   csrfToken,
   csrfTokenMatches,
@@ -35,6 +39,7 @@ import { auditEntries, complianceGrid, gridPrograms, memberHistory, partnerOverv
 import { leaderboard } from "../../services/partner.ts";
 import { buildReport } from "../../services/reports.ts";
 import { applicationsPage, auditPage, gridPage, leaderboardPage, memberPage, partnersPage, refusedPage, signInPage, type Shell } from "./pages.tsx";
+import { QUEUE_BOARD_CSP, QUEUE_BOARD_PATH, queueBoard } from "./queues.ts";
 import { STYLESHEET } from "./style.ts";
 
 /** Whether the account a session was opened from is a moderator right now; each platform answers its own way. */
@@ -44,6 +49,8 @@ export interface WebDeps {
   app: App;
   registry: Registry;
   isModerator: ModeratorCheck;
+  /** BullMQ's queues (REDIS_URL): shown by the board at /admin/queues. */
+  queues?: Queue[];
 }
 
 const COOKIE = "steward_session";
@@ -80,6 +87,8 @@ export function webApp(deps: WebDeps): Hono<Env> {
     secureHeaders({
       contentSecurityPolicy: { defaultSrc: ["'none'"], styleSrc: ["'self'"], imgSrc: ["'self'"], formAction: ["'self'"], frameAncestors: ["'none'"], baseUri: ["'none'"] },
       referrerPolicy: "no-referrer",
+      // Pages with a policy of their own (the queue board) keep it.
+      overwrite: false,
     }),
   );
   web.use(async (c, next) => {
@@ -97,6 +106,9 @@ export function webApp(deps: WebDeps): Hono<Env> {
   });
 
   web.get("/admin/static/style.css", (c) => c.body(STYLESHEET, 200, { "content-type": "text/css; charset=utf-8", "cache-control": "public, max-age=3600" }));
+
+  const linkedRoles = linkedRolesConfig(app);
+  if (linkedRoles) web.route("/discord", linkedRoleRoutes(app, linkedRoles, dash.secret));
 
   web.get("/leaderboard", async (c) => {
     if (!app.pack.publicLeaderboard) return refuse(c, 404, "Not found", "There is no public leaderboard here.");
@@ -157,6 +169,18 @@ export function webApp(deps: WebDeps): Hono<Env> {
     deleteCookie(c, COOKIE, { path: "/admin" });
     return c.html(refusedPage({ tz }, "Signed out", "You are signed out."));
   });
+
+  if (deps.queues?.length) {
+    web.use(`${QUEUE_BOARD_PATH}/*`, async (c, next) => {
+      await next();
+      c.header("content-security-policy", QUEUE_BOARD_CSP);
+      // Retry, promote, clean, pause: moderator actions, so audited like any other.
+      if (c.req.method !== "GET" && c.res.ok) {
+        await audit(app.db, c.get("actor"), "queue board", c.req.path.slice(QUEUE_BOARD_PATH.length), { method: c.req.method });
+      }
+    });
+    web.route(QUEUE_BOARD_PATH, queueBoard(deps.queues));
+  }
 
   web.get("/admin", (c) => {
     const first = gridPrograms(app)[0];
@@ -235,7 +259,7 @@ export function mountWeb(deps: WebDeps): Mounted {
   // Keep Node's own Request/Response globals: other code in the process (discord.js, fetch) uses them.
   const listener = getRequestListener(web.fetch, { overrideGlobalObjects: false });
   return {
-    owns: (path) => path === "/admin" || path.startsWith("/admin/") || path === "/leaderboard",
+    owns: (path) => path === "/admin" || path.startsWith("/admin/") || path === "/leaderboard" || path === "/discord/linked-role" || path === "/discord/oauth-callback",
     listener: (req, res) => void listener(req, res),
   };
 }

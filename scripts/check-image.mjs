@@ -1,0 +1,110 @@
+#!/usr/bin/env node
+// No Docker engine runs in CI here, so the image is checked in two halves.
+//
+// 1. Read: the Dockerfile and docker-compose.yml say what the issue asks
+//    (an LTS Node image, a non-root USER before CMD, a HEALTHCHECK on
+//    /healthz, compose waiting for healthy PostgreSQL and Redis).
+// 2. Run: the final stage's CMD, with the final stage's ENV, outside Docker
+//    against a fresh PostgreSQL database (DATABASE_URL) and Redis (REDIS_URL),
+//    and the HEALTHCHECK's own command, literally, until it passes; then the
+//    database must hold every migration (the CMD migrates at start) and
+//    SIGTERM must stop the process cleanly.
+// The build stage's RUN steps (npm ci, typecheck, prune) are not repeated:
+// .ci/run runs the same commands on the same lock file just before this.
+// Usage: DATABASE_URL=postgresql://…/fresh REDIS_URL=redis://… node scripts/check-image.mjs
+import { spawn, spawnSync } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import pg from "pg";
+import { setTimeout as sleep } from "node:timers/promises";
+import { parse } from "yaml";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const failures = [];
+const check = (ok, what) => {
+  console.log(`${ok ? "ok  " : "FAIL"} ${what}`);
+  if (!ok) failures.push(what);
+};
+
+// --- 1. Read --------------------------------------------------------------------
+/** Instructions of the Dockerfile, continuation lines joined, by stage. */
+function stages(text) {
+  const lines = text.replace(/\\\r?\n/g, " ").split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith("#"));
+  const out = [];
+  for (const line of lines) {
+    const [, op, rest] = /^(\w+)\s+(.*)$/.exec(line) ?? [];
+    if (!op) continue;
+    if (op.toUpperCase() === "FROM") out.push({ from: rest, steps: [] });
+    else out.at(-1)?.steps.push({ op: op.toUpperCase(), args: rest });
+  }
+  return out;
+}
+const docker = stages(readFileSync(join(root, "Dockerfile"), "utf8"));
+const final = docker.at(-1);
+for (const s of docker) {
+  const major = Number(/^node:(\d+)/.exec(s.from)?.[1]);
+  // Even Node majors become LTS; 22 is the oldest still maintained.
+  check(major >= 22 && major % 2 === 0, `FROM ${s.from} is an LTS Node image`);
+}
+const steps = final?.steps ?? [];
+const cmdAt = steps.findIndex((s) => s.op === "CMD");
+const user = steps.slice(0, cmdAt).filter((s) => s.op === "USER").at(-1)?.args;
+check(cmdAt >= 0, "the final stage has a CMD");
+check(Boolean(user) && !/^(root|0)(:|$)/.test(user), `the final stage runs as a non-root user (USER ${user ?? "none"})`);
+const health = steps.find((s) => s.op === "HEALTHCHECK")?.args ?? "";
+const healthCmd = /\bCMD\s+(.*)$/.exec(health)?.[1] ?? "";
+check(healthCmd.includes("/healthz"), "the HEALTHCHECK asks /healthz");
+const env = {};
+for (const s of steps.filter((x) => x.op === "ENV")) for (const [, k, v] of s.args.matchAll(/(\w+)=("[^"]*"|\S+)/g)) env[k] = v.replace(/^"|"$/g, "");
+const cmd = JSON.parse(steps[cmdAt]?.args ?? "[]");
+check(Array.isArray(cmd) && cmd.length > 0, `CMD is in exec form (${JSON.stringify(cmd)})`);
+
+const compose = parse(readFileSync(join(root, "docker-compose.yml"), "utf8"));
+const deps = compose.services?.steward?.depends_on ?? {};
+for (const service of ["db", "redis"]) {
+  check(deps[service]?.condition === "service_healthy", `compose: steward waits for ${service} to be healthy`);
+  check(Array.isArray(compose.services?.[service]?.healthcheck?.test), `compose: ${service} has a healthcheck`);
+}
+
+// --- 2. Run ---------------------------------------------------------------------
+const { DATABASE_URL, REDIS_URL } = process.env;
+if (!DATABASE_URL || !REDIS_URL) {
+  check(false, "DATABASE_URL (a fresh database) and REDIS_URL are set, to run the CMD");
+} else {
+  const port = await new Promise((resolve) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const free = s.address().port;
+      s.close(() => resolve(free));
+    });
+  });
+  // The image's environment, with its port moved to a free one (the HEALTHCHECK reads STEWARD_HTTP_PORT).
+  const childEnv = { ...process.env, ...env, STEWARD_HTTP_PORT: String(port), NODE_ENV: env.NODE_ENV ?? "production", LOG_LEVEL: "warn" };
+  const child = spawn(cmd[0], cmd.slice(1), { cwd: root, env: childEnv, stdio: ["ignore", "inherit", "inherit"] });
+  const exited = new Promise((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
+  let healthy = false;
+  const deadline = Date.now() + 60_000;
+  while (!healthy && Date.now() < deadline && child.exitCode === null) {
+    healthy = spawnSync("sh", ["-c", healthCmd], { env: childEnv, timeout: 5_000 }).status === 0;
+    if (!healthy) await sleep(500);
+  }
+  check(healthy, `the HEALTHCHECK passes against \`${cmd.join(" ")}\``);
+  const migrations = readdirSync(join(root, "prisma/migrations"), { withFileTypes: true }).filter((d) => d.isDirectory()).length;
+  const client = new pg.Client({ connectionString: DATABASE_URL });
+  await client.connect();
+  const applied = await client
+    .query("SELECT count(*)::int AS n FROM _prisma_migrations WHERE finished_at IS NOT NULL")
+    .then((r) => r.rows[0].n, () => 0)
+    .finally(() => client.end());
+  check(applied === migrations, `the CMD applied every migration at start (${applied} of ${migrations})`);
+  child.kill("SIGTERM");
+  const { code, signal } = await Promise.race([exited, sleep(30_000, undefined, { ref: false }).then(() => (child.kill("SIGKILL"), exited))]);
+  check(code === 0, `SIGTERM stops it cleanly (exit ${code ?? signal})`);
+}
+
+if (failures.length) {
+  console.error(`\nThe image's steps do not hold: ${failures.length} check(s) failed.`);
+  process.exit(1);
+}
+console.log("\nThe image's steps hold.");

@@ -1,0 +1,25 @@
+// The BullMQ board (bull-board, its Hono adapter) under /admin/queues: the
+// dashboard's session check runs before it, so only a signed-in moderator
+// sees the queues. Its jobs only name outbox rows and schedule ids (the
+// database decides what is delivered), so retrying or removing one here
+// never sends a message twice; every change made through the board is
+// audited as the signed-in moderator.
+import { createBullBoard } from "@bull-board/api";
+import { BullMQAdapter } from "@bull-board/api/bullMQAdapter";
+import { HonoAdapter } from "@bull-board/hono";
+import { serveStatic } from "@hono/node-server/serve-static";
+import type { Queue } from "bullmq";
+import type { Hono } from "hono";
+
+export const QUEUE_BOARD_PATH = "/admin/queues";
+
+/** bull-board's page runs its own scripts and styles, which the dashboard's stricter policy forbids. */
+export const QUEUE_BOARD_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+export function queueBoard(queues: Queue[]): Hono {
+  const adapter = new HonoAdapter(serveStatic);
+  adapter.setBasePath(QUEUE_BOARD_PATH);
+  createBullBoard({ queues: queues.map((q) => new BullMQAdapter(q)), serverAdapter: adapter, options: { uiConfig: { boardTitle: "Steward queues" } } });
+  return adapter.registerPlugin();
+}
