@@ -21,11 +21,13 @@ import report from "./report.ts";
 import review from "./review.ts";
 import schedule from "./schedule.ts";
 import { linkCommand, unlinkCommand } from "./link.ts";
+import dashboard from "./dashboard.ts";
 
 export const commands: CommandDef[] = [];
 commands.push(helpCommand(() => commands), tier, points, benefits, site, leaderboard, certify, adjust, dispute);
 commands.push(apply, log, commitments, pause, activity, program, review, report);
 commands.push(schedule);
 commands.push(linkCommand, unlinkCommand);
+commands.push(dashboard);
 
 export const registry: Registry = buildRegistry(commands);

@@ -43,6 +43,10 @@ export const configSchema = z.object({
   STEWARD_TIMEZONE: timezone.default("UTC"),
   STEWARD_MODERATORS: list,
   STEWARD_HTTP_PORT: optional(port),
+  /** Where people reach Steward (the dashboard's links); setting it turns the dashboard on. */
+  STEWARD_PUBLIC_URL: optional(url(["http:", "https:"], "https://steward.example.org")),
+  /** Signs dashboard links and sessions; at least 32 bytes. */
+  STEWARD_SECRET: optional(z.string()),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 
   SLACK_BOT_TOKEN: optional(z.string().startsWith("xoxb-", "a bot token starting with xoxb-")),
@@ -93,6 +97,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const c = result.data;
     if (c.SLACK_BOT_TOKEN && !c.SLACK_SIGNING_SECRET && !c.SLACK_APP_TOKEN)
       throw new ConfigError("SLACK_BOT_TOKEN is set, so Slack needs SLACK_SIGNING_SECRET (HTTP) or SLACK_APP_TOKEN (Socket Mode) too.");
+    if (c.STEWARD_PUBLIC_URL && !c.STEWARD_SECRET)
+      throw new ConfigError("STEWARD_PUBLIC_URL is set, so the dashboard needs STEWARD_SECRET too: a random string of at least 32 bytes (openssl rand -hex 32).");
+    if (c.STEWARD_SECRET !== undefined && Buffer.byteLength(c.STEWARD_SECRET) < 32)
+      throw new ConfigError(`STEWARD_SECRET is ${Buffer.byteLength(c.STEWARD_SECRET)} bytes long; it must be at least 32 bytes (openssl rand -hex 32).`);
     if (c.DISCORD_TOKEN && !c.DISCORD_APPLICATION_ID)
       throw new ConfigError("DISCORD_TOKEN is set, so Discord needs DISCORD_APPLICATION_ID too.");
     if (c.DISCOURSE_API_KEY && !c.DISCOURSE_URL) throw new ConfigError("DISCOURSE_API_KEY is set, so the forum needs DISCOURSE_URL too.");

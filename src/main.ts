@@ -2,7 +2,9 @@
 // jobs, and the HTTP server with its webhooks; and shutdown in the right order under a timeout.
 import { registry } from "../commands/index.ts";
 import type { Config } from "./config.ts";
-import { startOpsServer, type Route } from "./http/server.ts";
+import { consoleIsModerator } from "./adapters/console/session.ts";
+import type { Platform } from "./command/types.ts";
+import { startOpsServer, type Mounted, type Route } from "./http/server.ts";
 import { startJobs, type Jobs } from "./jobs/index.ts";
 import type { DeliveryTarget } from "./jobs/target.ts";
 import { createRuntime, type Runtime } from "./runtime.ts";
@@ -16,7 +18,10 @@ export interface Running {
 
 interface Adapter {
   name: string;
+  platform: Platform;
   target: DeliveryTarget;
+  /** Whether an account of this platform is a moderator now (the dashboard asks on every request). */
+  isModerator(externalId: string): Promise<boolean>;
   stop(): Promise<void>;
 }
 
@@ -27,17 +32,24 @@ async function startAdapters(runtime: Runtime): Promise<Adapter[]> {
   if (config.SLACK_BOT_TOKEN) {
     const { startSlack } = await import("./adapters/slack/app.ts");
     const slack = await startSlack(runtime, registry);
-    adapters.push({ name: slack.port ? `slack (HTTP on port ${slack.port})` : "slack (Socket Mode)", target: slack.target, stop: slack.stop });
+    adapters.push({
+      name: slack.port ? `slack (HTTP on port ${slack.port})` : "slack (Socket Mode)",
+      platform: "slack",
+      target: slack.target,
+      isModerator: (id) => slack.context.actors.isModerator(id),
+      stop: slack.stop,
+    });
   }
   if (config.DISCORD_TOKEN) {
     const { startDiscord } = await import("./adapters/discord/client.ts");
     const discord = await startDiscord(runtime, registry);
-    adapters.push({ name: "discord", target: discord.target, stop: discord.stop });
+    adapters.push({ name: "discord", platform: "discord", target: discord.target, isModerator: discord.isModerator, stop: discord.stop });
   }
   if (config.DISCOURSE_URL && config.DISCOURSE_API_KEY) {
     const { discourseTarget } = await import("./adapters/forum/target.ts");
     const target = discourseTarget(runtime.app, { url: config.DISCOURSE_URL, apiKey: config.DISCOURSE_API_KEY, apiUsername: config.DISCOURSE_API_USERNAME });
-    adapters.push({ name: "forum (badges)", target, stop: async () => undefined });
+    // A forum account never signs in to the dashboard as a moderator.
+    adapters.push({ name: "forum (badges)", platform: "forum", target, isModerator: async () => false, stop: async () => undefined });
   }
   return adapters;
 }
@@ -48,6 +60,19 @@ async function webhookRoutes(runtime: Runtime): Promise<Route[]> {
   const { discourseWebhook } = await import("./adapters/forum/webhook.ts");
   const { partnerWebhook } = await import("./adapters/dashboard/webhook.ts");
   return [discourseWebhook(app), partnerWebhook(app)];
+}
+
+/** The dashboard when STEWARD_PUBLIC_URL turns it on; moderators are re-checked by the platform they signed in from. */
+async function dashboard(runtime: Runtime, adapters: Adapter[]): Promise<Mounted | undefined> {
+  const config = runtime.app.config;
+  if (!config.STEWARD_PUBLIC_URL) return undefined;
+  const { mountWeb } = await import("./adapters/web/routes.ts");
+  return mountWeb({
+    app: runtime.app,
+    registry,
+    isModerator: async (platform, externalId) =>
+      platform === "console" ? consoleIsModerator(config, externalId) : ((await adapters.find((a) => a.platform === platform)?.isModerator(externalId)) ?? false),
+  });
 }
 
 function withTimeout(work: Promise<unknown>, ms: number): Promise<unknown> {
@@ -62,8 +87,11 @@ export async function startSteward(config: Config, extraTargets: DeliveryTarget[
   try {
     adapters = await startAdapters(runtime);
     const jobs = await startJobs(runtime, [...extraTargets, ...adapters.map((a) => a.target)]);
-    const ops = config.STEWARD_HTTP_PORT !== undefined ? await startOpsServer(runtime.app, config.STEWARD_HTTP_PORT, undefined, await webhookRoutes(runtime)) : undefined;
-    if (ops) log.info({ port: ops.port }, "health, metrics and webhooks served");
+    const ops =
+      config.STEWARD_HTTP_PORT !== undefined
+        ? await startOpsServer(runtime.app, config.STEWARD_HTTP_PORT, { web: await dashboard(runtime, adapters), routes: await webhookRoutes(runtime) })
+        : undefined;
+    if (ops) log.info({ port: ops.port, dashboard: config.STEWARD_PUBLIC_URL ? `${config.STEWARD_PUBLIC_URL}/admin` : "off" }, "health, readiness, metrics and webhooks served");
     let stopping: Promise<void> | undefined;
     const stop = () =>
       (stopping ??= (async () => {

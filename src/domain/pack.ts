@@ -153,6 +153,8 @@ export const packSchema = z
     batchMinutes: z.number().int().min(0).default(5),
     /** How forum posts count: a reply is an `answerKind` activity; an accepted solution adds a `solutionKind` one (none: it adds nothing). */
     forum: z.object({ answerKind: id.default("answer"), solutionKind: id.optional() }).default({ answerKind: "answer" }),
+    /** Serve the partner leaderboard to anyone at /leaderboard (off: only moderators see it, in the dashboard). */
+    publicLeaderboard: z.boolean().default(false),
   })
   .superRefine((pack, ctx) => {
     const tiers = pack.partner.tiers;

@@ -102,6 +102,11 @@ export function demotionCutoff(partner: PartnerProgram, now: Date): Date {
   return new Date(now.getTime() - graceMs(partner));
 }
 
+/** When a tier at risk since `atRiskSince` is lost if the balance stays short. */
+export function demotionDate(partner: PartnerProgram, atRiskSince: Date): Date {
+  return new Date(atRiskSince.getTime() + graceMs(partner));
+}
+
 /**
  * How the held tier moves for a new balance. Promotion is immediate. A drop
  * below the held tier first puts it at risk (the member is told what restores

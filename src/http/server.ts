@@ -1,17 +1,34 @@
-// The one HTTP server: /health (the database answers), /metrics (Prometheus
-// text from prom-client: process metrics and the outbox backlog), and the
-// routes main.ts hands in (the forum and partner dashboard webhooks). A
-// route gets the raw body, as signatures are computed over the exact bytes,
-// read up to a size limit.
+// One HTTP server for operations and the dashboard: /healthz (the process
+// answers; /health is its old name), /readyz (the database, and Redis when
+// configured, reachable), /metrics (Prometheus text from prom-client: process
+// metrics and the outbox backlog), the web adapter's pages (/admin,
+// /leaderboard) when the dashboard is on, and the routes main.ts hands in
+// (the forum and partner dashboard webhooks). A route gets the raw body, as
+// signatures are computed over the exact bytes, read up to a size limit.
 import { randomUUID } from "node:crypto";
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server } from "node:http";
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { Redis } from "ioredis";
 import { collectDefaultMetrics, Gauge, Registry } from "prom-client";
 import type { App } from "../app.ts";
 
 export interface OpsServer {
   port: number;
   close(): Promise<void>;
+}
+
+/** Pages served beside the operations endpoints (the dashboard): a Node request listener and the paths it owns. */
+export interface Mounted {
+  owns(path: string): boolean;
+  listener(req: IncomingMessage, res: ServerResponse): void;
+}
+
+const READY_TIMEOUT_MS = 2000;
+
+function within<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms)));
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
 
 export interface RouteRequest {
@@ -24,6 +41,7 @@ export interface RouteResponse {
   body: Record<string, unknown>;
 }
 
+/** A webhook: it answers JSON to a POST. */
 export interface Route {
   method: "POST";
   path: string;
@@ -47,7 +65,64 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-export async function startOpsServer(app: App, port: number, host = "0.0.0.0", routes: Route[] = []): Promise<OpsServer> {
+function serveRoute(app: App, route: Route, path: string, req: IncomingMessage, res: ServerResponse): void {
+  const json = (status: number, body: Record<string, unknown>) => res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+  if (req.method !== route.method) {
+    res.setHeader("allow", route.method);
+    json(405, { error: `${path} takes ${route.method} only` });
+    return;
+  }
+  readBody(req, MAX_BODY_BYTES)
+    .then((body) => route.handle({ headers: req.headers, body }))
+    .then(
+      (r) => json(r.status, r.body),
+      (err: unknown) => {
+        if (err instanceof BodyTooLarge) {
+          // Not read to the end: the connection closes after the answer.
+          res.writeHead(413, { "content-type": "application/json", connection: "close" }).end(JSON.stringify({ error: `the body is larger than ${MAX_BODY_BYTES} bytes` }));
+          return;
+        }
+        // The sender retries on 5xx; the reference finds the log line.
+        const ref = randomUUID().slice(0, 8);
+        app.log.error({ err, path, ref }, "webhook failed");
+        json(500, { error: `Steward could not handle this event now (reference ${ref}); send it again later.` });
+      },
+    );
+}
+
+export interface OpsOptions {
+  host?: string;
+  web?: Mounted;
+  routes?: Route[];
+}
+
+export async function startOpsServer(app: App, port: number, options: OpsOptions = {}): Promise<OpsServer> {
+  const host = options.host ?? "0.0.0.0";
+  // Its own connection, failing fast: readiness must say "Redis is down", not wait for it to come back.
+  const redis = app.config.REDIS_URL
+    ? new Redis(app.config.REDIS_URL, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: READY_TIMEOUT_MS })
+    : undefined;
+  redis?.on("error", () => undefined);
+  async function readiness(): Promise<{ ok: boolean; checks: Record<string, string> }> {
+    const checks: Record<string, string> = {};
+    const database = within(app.sql.query("SELECT 1"), READY_TIMEOUT_MS, "the database").then(
+      () => void (checks.database = "ok"),
+      (err: Error) => void (checks.database = `unavailable: ${err.message}`),
+    );
+    const cache = redis
+      ? within(
+          (redis.status === "wait" || redis.status === "end" ? redis.connect().catch(() => undefined) : Promise.resolve()).then(() => redis.ping()),
+          READY_TIMEOUT_MS,
+          "Redis",
+        ).then(
+          () => void (checks.redis = "ok"),
+          (err: Error) => void (checks.redis = `unavailable: ${err.message}`),
+        )
+      : undefined;
+    await Promise.all([database, cache]);
+    return { ok: Object.values(checks).every((c) => c === "ok"), checks };
+  }
+
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics });
   new Gauge({
@@ -63,12 +138,16 @@ export async function startOpsServer(app: App, port: number, host = "0.0.0.0", r
   });
 
   const server: Server = createServer((req, res) => {
-    const path = (req.url ?? "/").split("?")[0];
-    if (path === "/health") {
-      app.sql.query("SELECT 1").then(
-        () => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ status: "ok" })),
-        (err: Error) => res.writeHead(503, { "content-type": "application/json" }).end(JSON.stringify({ status: "database unavailable", error: err.message })),
-      );
+    const path = (req.url ?? "/").split("?")[0] ?? "/";
+    if (path === "/healthz" || path === "/health") {
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ status: "ok" }));
+      return;
+    }
+    if (path === "/readyz") {
+      void readiness().then(({ ok, checks }) => {
+        const failed = Object.keys(checks).filter((k) => checks[k] !== "ok");
+        res.writeHead(ok ? 200 : 503, { "content-type": "application/json" }).end(JSON.stringify({ status: ok ? "ready" : `not ready: ${failed.join(", ")}`, checks }));
+      });
       return;
     }
     if (path === "/metrics") {
@@ -78,33 +157,10 @@ export async function startOpsServer(app: App, port: number, host = "0.0.0.0", r
       );
       return;
     }
-    const route = routes.find((r) => r.path === path);
-    if (route) {
-      const json = (status: number, body: Record<string, unknown>) => res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
-      if (req.method !== route.method) {
-        res.setHeader("allow", route.method);
-        json(405, { error: `${path} takes ${route.method} only` });
-        return;
-      }
-      readBody(req, MAX_BODY_BYTES)
-        .then((body) => route.handle({ headers: req.headers, body }))
-        .then(
-          (r) => json(r.status, r.body),
-          (err: unknown) => {
-            if (err instanceof BodyTooLarge) {
-              // Not read to the end: the connection closes after the answer.
-              res.writeHead(413, { "content-type": "application/json", connection: "close" }).end(JSON.stringify({ error: `the body is larger than ${MAX_BODY_BYTES} bytes` }));
-              return;
-            }
-            // The sender retries on 5xx; the reference finds the log line.
-            const ref = randomUUID().slice(0, 8);
-            app.log.error({ err, path, ref }, "webhook failed");
-            json(500, { error: `Steward could not handle this event now (reference ${ref}); send it again later.` });
-          },
-        );
-      return;
-    }
-    res.writeHead(404, { "content-type": "text/plain" }).end(`Steward: /health and /metrics live here${routes.length ? `, and ${routes.map((r) => `${r.method} ${r.path}`).join(", ")}` : ""}.\n`);
+    const route = options.routes?.find((r) => r.path === path);
+    if (route) return serveRoute(app, route, path, req, res);
+    if (options.web?.owns(path)) return options.web.listener(req, res);
+    res.writeHead(404, { "content-type": "text/plain" }).end("Steward: /healthz, /readyz and /metrics live here.\n");
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -112,6 +168,10 @@ export async function startOpsServer(app: App, port: number, host = "0.0.0.0", r
   });
   return {
     port: (server.address() as AddressInfo).port,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      redis?.disconnect();
+    },
   };
 }

@@ -12,7 +12,7 @@ import type { Program, Question } from "../domain/pack.ts";
 import type { Tx } from "../store/client.ts";
 import { audit } from "./audit.ts";
 import { grantBadge } from "./badges.ts";
-import { applyHeldPartnerEvents } from "./dashboard.ts";
+import { applyHeldPartnerEvents } from "./partner-events.ts";
 import { accountId, linkInTx } from "./links.ts";
 import { resolveMember, type MemberRef } from "./members.ts";
 import { enqueue } from "./outbox.ts";

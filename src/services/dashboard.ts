@@ -1,131 +1,151 @@
-// Partner dashboard events (webhooks and `steward import` lines) become the
-// same service calls the moderator commands make: submit, lapse, reactivate,
-// remove contributor, certify. Each is claimed under its key first (the
-// webhook-id, or a hash of an import line's content), so a retry does
-// nothing. The site services run their own transactions, so the claim is a
-// row of its own: a crash between claim and outcome leaves it "received",
-// and a retry after STALE_CLAIM_MS takes it up again (the services refuse
-// what was already done, so that cannot pay twice either).
-import { createHash } from "node:crypto";
+// Signing in to the dashboard through chat, without passwords: /dashboard
+// hands a moderator a one-time link; the link, once used, becomes a session
+// kept in the database so it can expire and be revoked. Only keyed hashes
+// (HMAC with STEWARD_SECRET) of link tokens and session ids are stored, so a
+// copy of the database signs nobody in.
+import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import type { App } from "../app.ts";
 import { UserError } from "../command/errors.ts";
-import type { Actor } from "../command/types.ts";
-import { canonicalPartnerEvent, type PartnerEvent } from "../domain/dashboard.ts";
-import type { InboundOutcome } from "./forum.ts";
-import { certify } from "./points.ts";
-import { lapseSite, reactivateSite, removeContributor, submitSite } from "./sites.ts";
+import type { Actor, Platform } from "../command/types.ts";
+import { transaction } from "../store/transaction.ts";
+import { audit, auditDenied } from "./audit.ts";
 
-const STALE_CLAIM_MS = 10 * 60_000;
+export const LINK_TTL_MS = 10 * 60 * 1000;
+export const SESSION_TTL_MS = 8 * 60 * 60 * 1000;
+/** Used-up links and ended sessions are kept this long (for looking into an incident), then swept when new ones are made. */
+const KEEP_ENDED_MS = 7 * 24 * 60 * 60 * 1000;
 
-/** Who the ledger and audit log name for events the dashboard reported. */
-const dashboardActor = (partner: string): Actor => ({
-  memberId: "partner-dashboard",
-  handle: "partner-dashboard",
-  displayName: "Partner dashboard",
-  platform: "dashboard",
-  externalId: partner,
-  isModerator: false,
-});
+/** 32 random bytes in base64url: exactly this shape, so anything else is refused before the database is asked. */
+const TOKEN = /^[A-Za-z0-9_-]{43}$/;
 
-export const importKey = (e: PartnerEvent) => `import:${createHash("sha256").update(canonicalPartnerEvent(e)).digest("hex")}`;
-
-interface Stored {
-  type: string;
-  partner: string;
-  url?: string;
-  kind?: string;
-  role?: string;
-  at?: string;
+export interface DashboardConfig {
+  publicUrl: string;
+  secret: string;
 }
 
-function store({ at, ...rest }: PartnerEvent): Stored {
-  return { ...rest, ...(at ? { at: at.toISOString() } : {}) };
-}
-const load = (s: Stored): PartnerEvent => ({ ...(s as Omit<PartnerEvent, "at">), ...(s.at ? { at: new Date(s.at) } : {}) }) as PartnerEvent;
-
-/** How a duplicate names the entry it repeats. */
-export function describeEarlier(row: { id: number; createdAt: Date; status: string; result: string | null }): string {
-  return `already received on ${row.createdAt.toISOString().slice(0, 10)} (entry #${row.id}, ${row.status}${row.result ? `: ${row.result}` : ""})`;
+/** The dashboard is on when STEWARD_PUBLIC_URL is set (config.ts then requires STEWARD_SECRET). */
+export function dashboardConfig(app: App): DashboardConfig | undefined {
+  const { STEWARD_PUBLIC_URL: publicUrl, STEWARD_SECRET: secret } = app.config;
+  return publicUrl && secret ? { publicUrl: publicUrl.replace(/\/+$/, ""), secret } : undefined;
 }
 
-export interface PartnerOutcome extends InboundOutcome {
-  entryId: number;
+function keyed(secret: string, purpose: string, value: string): string {
+  return createHmac("sha256", secret).update(`${purpose}:${value}`).digest("hex");
 }
 
-/** Claims `key` and applies the event once; a key seen before answers "duplicate" with what became of it. */
-export async function receivePartnerEvent(app: App, source: "partner" | "import", key: string, event: PartnerEvent): Promise<PartnerOutcome> {
-  const now = app.now();
-  const claimed = await app.db.inboundEvent.createMany({
-    data: [{ source, key, type: event.type, subject: event.partner, payload: store(event) as object, status: "received", occurredAt: event.at ?? null, createdAt: now, updatedAt: now }],
-    skipDuplicates: true,
-  });
-  const row = await app.db.inboundEvent.findUniqueOrThrow({ where: { key } });
-  if (claimed.count === 0) {
-    const retake = await app.db.inboundEvent.updateMany({
-      where: { id: row.id, OR: [{ status: "failed" }, { status: "received", updatedAt: { lt: new Date(now.getTime() - STALE_CLAIM_MS) } }] },
-      data: { status: "received", updatedAt: now },
+function newToken(): string {
+  return randomBytes(32).toString("base64url");
+}
+
+export interface SignInLink {
+  url: string;
+  expiresAt: Date;
+}
+
+/** A one-time sign-in link for the moderator running /dashboard. */
+export async function createSignInLink(app: App, actor: Actor): Promise<SignInLink> {
+  const dash = dashboardConfig(app);
+  if (!dash) throw new UserError("The dashboard is not turned on here.", "An operator turns it on with STEWARD_PUBLIC_URL and STEWARD_SECRET.", "dashboard.off");
+  const token = newToken();
+  const expiresAt = new Date(app.now().getTime() + LINK_TTL_MS);
+  await transaction(app.db, async (tx) => {
+    await tx.dashboardLink.deleteMany({ where: { expiresAt: { lt: new Date(expiresAt.getTime() - KEEP_ENDED_MS) } } });
+    await tx.dashboardLink.create({
+      data: { tokenHash: keyed(dash.secret, "link", token), memberId: actor.memberId, platform: actor.platform, externalId: actor.externalId, expiresAt },
     });
-    if (retake.count === 0) return { status: "duplicate", result: describeEarlier(row), entryId: row.id };
-  }
-  return { ...(await applyPartnerRow(app, row.id, event)), entryId: row.id };
+    await audit(tx, actor, "dashboard link", actor.memberId, { expiresAt: expiresAt.toISOString() });
+  });
+  return { url: `${dash.publicUrl}/admin/login?token=${token}`, expiresAt };
 }
 
-/** `onError`: what an unexpected failure leaves the row as: "failed" (the sender retries the key) or "held" (it waits in /link pending). */
-async function applyPartnerRow(app: App, id: number, event: PartnerEvent, onError: "failed" | "held" = "failed"): Promise<InboundOutcome> {
-  const finish = async (outcome: InboundOutcome & { memberId?: string }) => {
-    await app.db.inboundEvent.update({ where: { id }, data: { status: outcome.status, result: outcome.result, memberId: outcome.memberId ?? null, updatedAt: app.now() } });
-    return { status: outcome.status, result: outcome.result };
-  };
-  const identity = await app.db.identity.findUnique({ where: { platform_externalId: { platform: "dashboard", externalId: event.partner } }, include: { member: true } });
-  if (!identity) return finish({ status: "held", result: `dashboard id ${event.partner} is not linked to a member yet; a moderator sees it in /link pending` });
-  const member = identity.member;
-  try {
-    const result = await apply(app, event, { memberId: member.id, handle: member.handle, displayName: member.displayName, platform: "dashboard", externalId: event.partner, isModerator: false });
-    return finish({ status: "applied", result, memberId: member.id });
-  } catch (err) {
-    if (err instanceof UserError) return finish({ status: "refused", result: err.message, memberId: member.id });
-    await app.db.inboundEvent.update({ where: { id }, data: { status: onError, result: (err as Error).message.slice(0, 500), updatedAt: app.now() } });
-    throw err;
-  }
+export interface LinkHolder {
+  memberId: string;
+  platform: Platform;
+  externalId: string;
 }
 
-async function apply(app: App, e: PartnerEvent, partner: Actor): Promise<string> {
-  const system = dashboardActor(e.partner);
-  const url = e.url as string;
-  switch (e.type) {
-    case "site.published": {
-      const r = await submitSite(app, partner, { url, kind: e.kind as string, role: e.role ?? "owner" });
-      return `@${partner.handle} ${r.resubmitted ? "resubmitted" : "submitted"} ${r.site.url}: +${r.awarded} points`;
-    }
-    case "site.premium_expired": {
-      const r = await lapseSite(app, system, url, e.at && e.at > app.now() ? e.at : undefined);
-      return r.scheduled ? `${url} lapses on ${e.at?.toISOString().slice(0, 10)}` : `${url} lapsed for ${r.lapsed} partner(s)`;
-    }
-    case "site.premium_reactivated":
-      return `${url} re-activated for ${await reactivateSite(app, system, url)} partner(s)`;
-    case "site.contributor_removed": {
-      const lost = await removeContributor(app, system, url, partner.memberId);
-      return `@${partner.handle} removed as contributor of ${url} (-${lost} points)`;
-    }
-    case "certification.earned": {
-      const kind = e.kind ?? Object.keys(app.pack.partner.certifications)[0] ?? "";
-      const posted = await certify(app, system, partner.memberId, kind);
-      return `@${partner.handle} certified ${kind} (balance ${posted.points})`;
-    }
-  }
+/** Whether a link would still sign in (read only: showing the sign-in page must not use it up). */
+export async function peekSignInLink(app: App, token: string): Promise<LinkHolder | undefined> {
+  const dash = dashboardConfig(app);
+  if (!dash || !TOKEN.test(token)) return undefined;
+  const link = await app.db.dashboardLink.findUnique({ where: { tokenHash: keyed(dash.secret, "link", token) } });
+  if (!link || link.usedAt || link.expiresAt <= app.now()) return undefined;
+  return { memberId: link.memberId, platform: link.platform as Platform, externalId: link.externalId };
+}
+
+export interface NewSession extends LinkHolder {
+  /** The raw session id, for the cookie only. */
+  id: string;
+  expiresAt: Date;
 }
 
 /**
- * Applies, in the order they came, the events held for a dashboard id that a
- * member just linked. One that fails unexpectedly stays held, and linking
- * the same id again applies it.
+ * Uses a link up and opens a session, in one transaction. The link is marked
+ * used by a conditional UPDATE, so of two requests racing with the same link
+ * exactly one gets a session.
  */
-export async function applyHeldPartnerEvents(app: App, partner: string): Promise<InboundOutcome[]> {
-  const held = await app.db.inboundEvent.findMany({ where: { source: { in: ["partner", "import"] }, subject: partner, status: "held" }, orderBy: { id: "asc" } });
-  const outcomes: InboundOutcome[] = [];
-  for (const row of held) {
-    const taken = await app.db.inboundEvent.updateMany({ where: { id: row.id, status: "held" }, data: { status: "received", updatedAt: app.now() } });
-    if (taken.count === 1) outcomes.push(await applyPartnerRow(app, row.id, load(row.payload as unknown as Stored), "held"));
-  }
-  return outcomes;
+export async function signIn(app: App, token: string): Promise<NewSession | undefined> {
+  const dash = dashboardConfig(app);
+  if (!dash || !TOKEN.test(token)) return undefined;
+  const now = app.now();
+  const tokenHash = keyed(dash.secret, "link", token);
+  return transaction(app.db, async (tx) => {
+    const used = await tx.dashboardLink.updateMany({ where: { tokenHash, usedAt: null, expiresAt: { gt: now } }, data: { usedAt: now } });
+    if (used.count !== 1) return undefined;
+    const link = await tx.dashboardLink.findUniqueOrThrow({ where: { tokenHash } });
+    const id = newToken();
+    const expiresAt = new Date(now.getTime() + SESSION_TTL_MS);
+    await tx.dashboardSession.deleteMany({ where: { expiresAt: { lt: new Date(now.getTime() - KEEP_ENDED_MS) } } });
+    await tx.dashboardSession.create({
+      data: { idHash: keyed(dash.secret, "session", id), memberId: link.memberId, platform: link.platform, externalId: link.externalId, expiresAt },
+    });
+    await audit(tx, { memberId: link.memberId }, "dashboard sign-in", link.memberId, { platform: link.platform });
+    return { id, memberId: link.memberId, platform: link.platform as Platform, externalId: link.externalId, expiresAt };
+  });
+}
+
+export interface Session extends LinkHolder {
+  idHash: string;
+  handle: string;
+  displayName: string;
+  expiresAt: Date;
+}
+
+/** The live session behind a cookie: not expired, not revoked, its member still there. */
+export async function findSession(app: App, id: string | undefined): Promise<Session | undefined> {
+  const dash = dashboardConfig(app);
+  if (!dash || !id || !TOKEN.test(id)) return undefined;
+  const idHash = keyed(dash.secret, "session", id);
+  const s = await app.db.dashboardSession.findUnique({ where: { idHash } });
+  if (!s || s.revokedAt || s.expiresAt <= app.now()) return undefined;
+  const member = await app.db.member.findUnique({ where: { id: s.memberId }, select: { handle: true, displayName: true } });
+  if (!member) return undefined;
+  return { idHash, memberId: s.memberId, platform: s.platform as Platform, externalId: s.externalId, expiresAt: s.expiresAt, ...member };
+}
+
+/** Ends one live session (signing out), or every live session of a member; returns how many ended. */
+export async function revokeSessions(app: App, where: { idHash: string } | { memberId: string }): Promise<number> {
+  const now = app.now();
+  const r = await app.db.dashboardSession.updateMany({ where: { ...where, revokedAt: null, expiresAt: { gt: now } }, data: { revokedAt: now } });
+  return r.count;
+}
+
+/** A session whose holder is no longer a moderator ends here, audited like any refused moderator action. */
+export async function refuseFormerModerator(app: App, session: Session): Promise<void> {
+  await revokeSessions(app, { idHash: session.idHash });
+  await auditDenied(app.db, session, "dashboard", { reason: "no longer a moderator", platform: session.platform });
+}
+
+/** The form token of a session: bound to it, so a form from another session (or site) is refused. */
+export function csrfToken(app: App, session: Pick<Session, "idHash">): string {
+  const dash = dashboardConfig(app);
+  if (!dash) throw new Error("the dashboard is off");
+  return keyed(dash.secret, "csrf", session.idHash);
+}
+
+export function csrfTokenMatches(app: App, session: Pick<Session, "idHash">, given: unknown): boolean {
+  if (typeof given !== "string") return false;
+  const want = Buffer.from(csrfToken(app, session));
+  const got = Buffer.from(given);
+  return got.length === want.length && timingSafeEqual(got, want);
 }

@@ -16,7 +16,7 @@ import { forumUsername } from "../domain/forum.ts";
 import type { Tx } from "../store/client.ts";
 import { transaction } from "../store/transaction.ts";
 import { audit, auditDenied } from "./audit.ts";
-import { applyHeldPartnerEvents } from "./dashboard.ts";
+import { applyHeldPartnerEvents } from "./partner-events.ts";
 import { creditHeldForum, type InboundOutcome } from "./forum.ts";
 import { resolveMember, type MemberRef } from "./members.ts";
 import { enqueue } from "./outbox.ts";

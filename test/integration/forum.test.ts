@@ -34,7 +34,7 @@ describe.each(storeKinds)("forum webhooks on %s", (kind) => {
 
   beforeEach(async () => {
     rt = await testRuntime(kind, { DISCOURSE_WEBHOOK_SECRET: SECRET });
-    server = await startOpsServer(rt.app, 0, "127.0.0.1", [discourseWebhook(rt.app)]);
+    server = await startOpsServer(rt.app, 0, { host: "127.0.0.1", routes: [discourseWebhook(rt.app)] });
     chat = new ChatDriver(rt);
     await joinVeloMasters("alice");
     await chat.ok("mod", "/link forum:Alice_F alice");

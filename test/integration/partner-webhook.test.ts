@@ -27,7 +27,7 @@ describe.each(storeKinds)("partner dashboard webhooks on %s", (kind) => {
 
   beforeEach(async () => {
     rt = await testRuntime(kind, { PARTNER_WEBHOOK_SECRET: SECRET });
-    server = await startOpsServer(rt.app, 0, "127.0.0.1", [partnerWebhook(rt.app)]);
+    server = await startOpsServer(rt.app, 0, { host: "127.0.0.1", routes: [partnerWebhook(rt.app)] });
     chat = new ChatDriver(rt);
     await chat.ok("alice", "/tier");
     await chat.ok("mod", "/link dashboard:P-1 alice");
@@ -82,7 +82,7 @@ describe.each(storeKinds)("partner dashboard webhooks on %s", (kind) => {
     await server.close();
     await rt.close();
     rt = await testRuntime(kind, { PARTNER_WEBHOOK_SECRET: "plain-secret-value" });
-    server = await startOpsServer(rt.app, 0, "127.0.0.1", [partnerWebhook(rt.app)]);
+    server = await startOpsServer(rt.app, 0, { host: "127.0.0.1", routes: [partnerWebhook(rt.app)] });
     const body = event("site.published", {});
     expect((await post(url(), body, partnerHeaders("plain-secret-value", body, "raw1"))).body.status).toBe("held");
   });
@@ -130,7 +130,7 @@ describe.each(storeKinds)("partner dashboard webhooks on %s", (kind) => {
     await server.close();
     await rt.close();
     rt = await testRuntime(kind);
-    server = await startOpsServer(rt.app, 0, "127.0.0.1", [partnerWebhook(rt.app)]);
+    server = await startOpsServer(rt.app, 0, { host: "127.0.0.1", routes: [partnerWebhook(rt.app)] });
     const body = event("site.published", {});
     expect((await post(url(), body, partnerHeaders(SECRET, body, "x"))).status).toBe(404);
   });

@@ -34,4 +34,13 @@ describe("configuration", () => {
     expect(() => loadConfig({ SLACK_BOT_TOKEN: "xoxb-1" })).toThrow(/SLACK_SIGNING_SECRET/);
     expect(() => loadConfig({ DISCORD_TOKEN: "abc" })).toThrow(/DISCORD_APPLICATION_ID/);
   });
+
+  it("turns the dashboard on only with a secret of at least 32 bytes", () => {
+    expect(() => loadConfig({ STEWARD_PUBLIC_URL: "https://steward.example.org" })).toThrow(/STEWARD_SECRET too/);
+    expect(() => loadConfig({ STEWARD_PUBLIC_URL: "https://steward.example.org", STEWARD_SECRET: "x".repeat(31) })).toThrow(/STEWARD_SECRET is 31 bytes long; it must be at least 32/);
+    // Bytes, not characters: 11 three-byte characters are 33 bytes.
+    expect(loadConfig({ STEWARD_PUBLIC_URL: "https://steward.example.org", STEWARD_SECRET: "€".repeat(11) }).STEWARD_SECRET).toBe("€".repeat(11));
+    expect(() => loadConfig({ STEWARD_PUBLIC_URL: "steward.example.org", STEWARD_SECRET: "x".repeat(32) })).toThrow(/STEWARD_PUBLIC_URL: expected a URL such as https:/);
+    expect(loadConfig({}).STEWARD_PUBLIC_URL).toBeUndefined();
+  });
 });

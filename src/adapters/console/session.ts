@@ -4,6 +4,7 @@
 // counted as a community contribution where the pack says so.
 import { randomUUID } from "node:crypto";
 import type { App } from "../../app.ts";
+import type { Config } from "../../config.ts";
 import { renderText, terminalSafe } from "../../chat/text.ts";
 import type { Form } from "../../chat/reply.ts";
 import { dispatch, type Registry } from "../../command/dispatch.ts";
@@ -24,6 +25,11 @@ export interface LineResult {
 /** Hook for plain (non-command) lines; the community service plugs in here. */
 export type MessageHandler = (app: App, actor: Actor, channel: string, text: string, messageId: string) => Promise<string | undefined>;
 
+/** Terminal moderators are the handles in STEWARD_MODERATORS (a console identity's external id is its handle). */
+export function consoleIsModerator(config: Pick<Config, "STEWARD_MODERATORS">, handle: string): boolean {
+  return config.STEWARD_MODERATORS.some((m) => m.toLowerCase() === handle.toLowerCase());
+}
+
 export class ConsoleSession {
   private counter = 0;
   channel = "general";
@@ -36,8 +42,7 @@ export class ConsoleSession {
   ) {}
 
   async actor(): Promise<Actor> {
-    const moderators = this.app.config.STEWARD_MODERATORS.map((m) => m.toLowerCase());
-    return actorFor(this.app, "console", this.handle, this.handle, () => moderators.includes(this.handle.toLowerCase()));
+    return actorFor(this.app, "console", this.handle, this.handle, () => consoleIsModerator(this.app.config, this.handle));
   }
 
   /** What to print for a line: member text in it (names, reasons, notes) cannot garble the terminal. */

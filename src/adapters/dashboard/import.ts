@@ -8,7 +8,7 @@
 import { parse } from "csv-parse/sync";
 import type { App } from "../../app.ts";
 import { checkPartnerEvent } from "../../domain/dashboard.ts";
-import { describeEarlier, importKey, receivePartnerEvent } from "../../services/dashboard.ts";
+import { describeEarlier, importKey, receivePartnerEvent } from "../../services/partner-events.ts";
 
 export const IMPORT_HEADER = ["event", "partner", "url", "kind", "role", "date"] as const;
 

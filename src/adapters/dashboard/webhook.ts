@@ -8,7 +8,7 @@ import { Webhook, WebhookVerificationError } from "standardwebhooks";
 import type { App } from "../../app.ts";
 import { checkPartnerEvent } from "../../domain/dashboard.ts";
 import type { Route, RouteRequest } from "../../http/server.ts";
-import { receivePartnerEvent } from "../../services/dashboard.ts";
+import { receivePartnerEvent } from "../../services/partner-events.ts";
 
 const header = (req: RouteRequest, name: string): string => {
   const v = req.headers[name];

@@ -20,6 +20,7 @@ import type { Runtime } from "../../runtime.ts";
 import { guildDirectory, type GuildDirectory } from "./guild.ts";
 import { handleInteraction } from "./interactions.ts";
 import { handleMessage } from "./messages.ts";
+import { userIsModerator } from "./moderators.ts";
 import { discordTarget } from "./target.ts";
 
 const STOP_TIMEOUT_MS = 10_000;
@@ -48,6 +49,8 @@ export interface AttachOptions {
 
 export interface AttachedDiscord {
   target: DeliveryTarget;
+  /** Whether a Discord user is a moderator now (the dashboard asks on every request). */
+  isModerator(userId: string): Promise<boolean>;
   /** Resolves when every event handler started so far has finished. */
   idle(): Promise<void>;
   detach(): void;
@@ -69,6 +72,7 @@ export function attachDiscord(client: Client, app: App, registry: Registry, opti
   client.on("messageCreate", onMessage);
   return {
     target: discordTarget({ app, rest: client.rest, guild, guildId: app.config.DISCORD_GUILD_ID }),
+    isModerator: (userId) => userIsModerator(app, client.rest, guild, userId),
     idle: async () => {
       while (running.size > 0) await Promise.allSettled([...running]);
     },
@@ -80,7 +84,7 @@ export function attachDiscord(client: Client, app: App, registry: Registry, opti
 }
 
 /** Logs in with DISCORD_TOKEN; the lead wires the target into delivery and stop() into shutdown. */
-export async function startDiscord(runtime: Runtime, registry: Registry): Promise<{ target: DeliveryTarget; stop(): Promise<void> }> {
+export async function startDiscord(runtime: Runtime, registry: Registry): Promise<{ target: DeliveryTarget; isModerator(userId: string): Promise<boolean>; stop(): Promise<void> }> {
   const { app } = runtime;
   const token = app.config.DISCORD_TOKEN;
   if (!token) throw new Error("DISCORD_TOKEN is not set");
@@ -91,6 +95,7 @@ export async function startDiscord(runtime: Runtime, registry: Registry): Promis
   await client.login(token);
   return {
     target: attached.target,
+    isModerator: attached.isModerator,
     stop: async () => {
       attached.detach();
       let timer: NodeJS.Timeout | undefined;

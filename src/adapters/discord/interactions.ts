@@ -28,6 +28,7 @@ import { actorFor } from "../../services/members.ts";
 import { stewardSubName, suggestions } from "./commands.ts";
 import { decodeId, escapeMentions, formOfButton, parseButtonId, parseModalId, renderModal, renderReply, type DiscordMessage } from "./render.ts";
 import type { GuildDirectory } from "./guild.ts";
+import { holdsModeratorRole } from "./moderators.ts";
 
 export interface InteractionDeps {
   app: App;
@@ -65,15 +66,11 @@ async function actorOf(deps: InteractionDeps, interaction: Exclude<Interaction, 
 
 /** A moderator holds DISCORD_MODERATOR_ROLE (id or name). Outside a guild nobody is. */
 export async function isModerator(deps: InteractionDeps, interaction: Interaction): Promise<boolean> {
-  const wanted = deps.app.config.DISCORD_MODERATOR_ROLE;
   const member = interaction.member;
-  if (!wanted || !member || !interaction.guildId) return false;
+  if (!member || !interaction.guildId) return false;
   // A cached guild gives a GuildMember; otherwise Discord's raw member with role ids.
   const held: string[] = Array.isArray(member.roles) ? member.roles : [...member.roles.cache.keys()];
-  if (held.includes(wanted)) return true;
-  if (held.length === 0) return false;
-  const id = await deps.guild.roleId(interaction.guildId, wanted);
-  return id !== undefined && held.includes(id);
+  return holdsModeratorRole(deps.app, deps.guild, interaction.guildId, held);
 }
 
 function context(deps: InteractionDeps, interaction: Interaction, actor: Actor, interactive: boolean): CommandContext {

@@ -1,0 +1,606 @@
+// The dashboard's renderer: server-rendered HTML (Hono's JSX, which escapes
+// every interpolated value), usable without JavaScript: links and plain
+// forms only. Tables have captions and header cells with scopes; every
+// status is written out, its colour only repeats it.
+import type { Child, PropsWithChildren } from "hono/jsx";
+import { DateTime } from "luxon";
+import type { CommitmentStatus } from "../../domain/commitments.ts";
+import type { Program } from "../../domain/pack.ts";
+import type { Period } from "../../domain/periods.ts";
+import type { PendingApplication } from "../../services/applications.ts";
+import { GRID_PAGE_SIZE, type AuditEntry, type AuditFilter, type GridPage, type MemberHistory, type PartnerOverview } from "../../services/overview.ts";
+import type { LeaderboardRow } from "../../services/partner.ts";
+import { STATUS_LABEL } from "../../services/reports.ts";
+
+export interface Viewer {
+  handle: string;
+  csrf: string;
+}
+
+export type Section = "programs" | "partners" | "applications" | "audit";
+
+export interface Shell {
+  viewer?: Viewer | undefined;
+  programs?: Program[];
+  current?: Section;
+  tz: string;
+}
+
+export function document(node: Child): string {
+  return `<!doctype html>${String(node)}`;
+}
+
+export function when(d: Date, tz: string, format = "d LLL yyyy, HH:mm"): string {
+  return DateTime.fromJSDate(d, { zone: tz }).toFormat(format);
+}
+
+function Layout(props: PropsWithChildren<{ title: string; shell: Shell }>) {
+  const { viewer, programs = [], current } = props.shell;
+  const here = (s: Section) => (current === s ? { "aria-current": "page" as const } : {});
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>{props.title} · Steward</title>
+        <link rel="stylesheet" href="/admin/static/style.css" />
+      </head>
+      <body>
+        <a class="skip" href="#main">
+          Skip to content
+        </a>
+        <header class="site">
+          <span class="brand">Steward{viewer ? " dashboard" : ""}</span>
+          {viewer && (
+            <nav class="main" aria-label="Dashboard">
+              <ul>
+                {programs.map((p) => (
+                  <li>
+                    <a href={`/admin/programs/${p.id}`} {...(current === "programs" && props.title.startsWith(p.name) ? { "aria-current": "page" } : {})}>
+                      {p.name}
+                    </a>
+                  </li>
+                ))}
+                <li>
+                  <a href="/admin/partners" {...here("partners")}>
+                    Partners
+                  </a>
+                </li>
+                <li>
+                  <a href="/admin/applications" {...here("applications")}>
+                    Applications
+                  </a>
+                </li>
+                <li>
+                  <a href="/admin/audit" {...here("audit")}>
+                    Audit log
+                  </a>
+                </li>
+              </ul>
+            </nav>
+          )}
+          {viewer && (
+            <form method="post" action="/admin/logout" class="inline">
+              <span>Signed in as @{viewer.handle}</span>
+              <input type="hidden" name="csrf" value={viewer.csrf} />
+              <button type="submit" class="plain">
+                Sign out
+              </button>
+            </form>
+          )}
+        </header>
+        <main id="main">{props.children}</main>
+      </body>
+    </html>
+  );
+}
+
+/** A refusal says what happened (and, when it is about signing in, how to get in), and shows nothing else. */
+export function refusedPage(shell: Shell, title: string, message: string, signInHint = true): string {
+  return document(
+    <Layout title={title} shell={{ tz: shell.tz }}>
+      <h1>{title}</h1>
+      <p>{message}</p>
+      {signInHint ? (
+        <p>
+          Moderators get a sign-in link by typing <code>/dashboard</code> in chat. Each link works once, for 10 minutes.
+        </p>
+      ) : (
+        <p>
+          <a href="/admin">Back to the dashboard</a>
+        </p>
+      )}
+    </Layout>,
+  );
+}
+
+export function signInPage(shell: Shell, token: string, handle: string): string {
+  return document(
+    <Layout title="Sign in" shell={{ tz: shell.tz }}>
+      <h1>Sign in to the Steward dashboard</h1>
+      <p>This link signs in @{handle}. It works once: after signing in, ask /dashboard for a new link.</p>
+      <form method="post" action="/admin/login">
+        <input type="hidden" name="token" value={token} />
+        <button type="submit">Sign in as @{handle}</button>
+      </form>
+    </Layout>,
+  );
+}
+
+function Notice(props: { notice?: { ok: boolean; text: string } | undefined }) {
+  if (!props.notice) return null;
+  return (
+    <div class={`notice ${props.notice.ok ? "ok" : "error"}`} role={props.notice.ok ? "status" : "alert"}>
+      {props.notice.text}
+    </div>
+  );
+}
+
+const STATUSES: CommitmentStatus[] = ["met", "on-track", "at-risk", "missed", "paused", "not-yet-judged"];
+
+function weekHeader(p: Period, current: boolean) {
+  const start = DateTime.fromJSDate(p.start, { zone: p.tz });
+  return (
+    <th scope="col" class="num">
+      {p.key.slice(5)}
+      <br />
+      <span class="muted">{current ? "this week" : start.toFormat("d LLL")}</span>
+    </th>
+  );
+}
+
+function StatusCell(props: { status: CommitmentStatus; week: Period }) {
+  return (
+    <td class={`st st-${props.status}`} title={`${props.week.key}: ${STATUS_LABEL[props.status]}`}>
+      {STATUS_LABEL[props.status]}
+    </td>
+  );
+}
+
+function Pager(props: { page: number; pages: number; base: string }) {
+  if (props.pages <= 1) return null;
+  const link = (n: number) => `${props.base}?page=${n}`;
+  return (
+    <nav class="pager" aria-label="Pages">
+      {props.page > 1 ? <a href={link(1)}>First</a> : null}
+      {props.page > 1 ? (
+        <a href={link(props.page - 1)} rel="prev">
+          Previous
+        </a>
+      ) : null}
+      <span>
+        Page {props.page} of {props.pages}
+      </span>
+      {props.page < props.pages ? (
+        <a href={link(props.page + 1)} rel="next">
+          Next
+        </a>
+      ) : null}
+      {props.page < props.pages ? <a href={link(props.pages)}>Last</a> : null}
+      <form method="get" action={props.base} class="inline">
+        <label for="page">Go to page</label>
+        <input id="page" name="page" type="number" min="1" max={String(props.pages)} value={String(props.page)} required />
+        <button type="submit" class="plain">
+          Go
+        </button>
+      </form>
+    </nav>
+  );
+}
+
+function GridTable(props: { grid: GridPage; caption: string; linkMembers: boolean }) {
+  const { grid } = props;
+  const last = grid.weeks.length - 1;
+  return (
+    <div class="grid-wrap">
+      <table class="grid">
+        <caption>{props.caption}</caption>
+        <thead>
+          <tr>
+            <th scope="col">Member</th>
+            <th scope="col" class="num">
+              Weeks missed in a row
+            </th>
+            {grid.weeks.map((w, i) => weekHeader(w, i === last))}
+          </tr>
+        </thead>
+        <tbody>
+          {grid.rows.map((r) => (
+            <tr>
+              <th scope="row">
+                {props.linkMembers ? <a href={`/admin/members/${encodeURIComponent(r.handle)}`}>@{r.handle}</a> : `@${r.handle}`}
+                {r.displayName !== r.handle ? <span class="muted"> ({r.displayName})</span> : null}
+              </th>
+              <td class="num">
+                {r.flagged ? <span class="flag">⚠ {r.missedInARow}</span> : r.missedInARow}
+              </td>
+              {r.weeks.map((s, i) => (
+                <StatusCell status={s} week={grid.weeks[i] as Period} />
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function Legend() {
+  return (
+    <ul class="legend" aria-label="Statuses">
+      {STATUSES.map((s) => (
+        <li class={`st-${s}`}>{STATUS_LABEL[s]}</li>
+      ))}
+    </ul>
+  );
+}
+
+export function gridPage(shell: Shell, grid: GridPage): string {
+  const p = grid.program;
+  const base = `/admin/programs/${p.id}`;
+  const from = (grid.page - 1) * GRID_PAGE_SIZE + 1;
+  return document(
+    <Layout title={`${p.name} — compliance`} shell={{ ...shell, current: "programs" }}>
+      <h1>{p.name}: compliance, last {grid.weeks.length} weeks</h1>
+      <p>
+        {grid.total} active member{grid.total === 1 ? "" : "s"}. Each week shows the member's overall status as that week's report had it; members who missed two or more weeks in a row come
+        first. Open a member for their history.
+      </p>
+      <Legend />
+      <form method="get" action={`${base}/report.csv`} class="inline">
+        <label for="week">Report week (CSV)</label>
+        <input id="week" name="week" placeholder={grid.weeks.at(-2)?.key ?? ""} pattern="\d{4}-W\d{2}" aria-describedby="week-help" />
+        <span id="week-help" class="muted">
+          empty: last complete week
+        </span>
+        <button type="submit">Download CSV</button>
+      </form>
+      {grid.total === 0 ? (
+        <p>Nobody is in this program yet.</p>
+      ) : (
+        <GridTable grid={grid} caption={`${p.name}: members ${from}–${from + grid.rows.length - 1} of ${grid.total}, weeks ${grid.weeks[0]?.key} to ${grid.weeks.at(-1)?.key}`} linkMembers />
+      )}
+      <Pager page={grid.page} pages={grid.pages} base={base} />
+    </Layout>,
+  );
+}
+
+export function memberPage(shell: Shell, h: MemberHistory): string {
+  return document(
+    <Layout title={`@${h.member.handle}`} shell={{ ...shell, current: "programs" }}>
+      <h1>
+        @{h.member.handle} <span class="muted">({h.member.displayName})</span>
+      </h1>
+      <p>Member since {when(h.member.createdAt, shell.tz, "d LLL yyyy")}.</p>
+      <Legend />
+      {h.grids.length === 0 ? <p>Not in any program with commitments.</p> : null}
+      {h.grids.map((g) => (
+        <section>
+          <h2>{g.program.name}</h2>
+          <GridTable grid={g} caption={`${g.program.name}: @${h.member.handle}, weeks ${g.weeks[0]?.key} to ${g.weeks.at(-1)?.key}`} linkMembers={false} />
+        </section>
+      ))}
+      <h2>Recent activities</h2>
+      {h.activities.length === 0 ? (
+        <p>No activities logged.</p>
+      ) : (
+        <table>
+          <caption>Last {h.activities.length} activities, newest first</caption>
+          <thead>
+            <tr>
+              <th scope="col">When</th>
+              <th scope="col">Kind</th>
+              <th scope="col" class="num">
+                Hours
+              </th>
+              <th scope="col">Link</th>
+              <th scope="col">Counts</th>
+            </tr>
+          </thead>
+          <tbody>
+            {h.activities.map((a) => (
+              <tr>
+                <td>{when(a.occurredAt, shell.tz)}</td>
+                <td>{a.kind}</td>
+                <td class="num">{a.hours ?? ""}</td>
+                <td>{a.url ?? ""}</td>
+                <td>{a.rejected ? "rejected" : "yes"}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </Layout>,
+  );
+}
+
+function LeaderTable(props: { rows: LeaderboardRow[]; caption: string }) {
+  return (
+    <table>
+      <caption>{props.caption}</caption>
+      <thead>
+        <tr>
+          <th scope="col" class="num">
+            Rank
+          </th>
+          <th scope="col">Partner</th>
+          <th scope="col">Tier</th>
+          <th scope="col" class="num">
+            Points
+          </th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.rows.map((r, i) => (
+          <tr>
+            <td class="num">{i + 1}</td>
+            <th scope="row">
+              {r.displayName} <span class="muted">@{r.handle}</span>
+            </th>
+            <td>{r.tier}</td>
+            <td class="num">{r.points}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+const LOSS_LABEL: Record<string, string> = { lapsed: "premium plan lapsed", removed: "removed as contributor", disowned: "ownership moved to another partner" };
+
+export function partnersPage(shell: Shell, o: PartnerOverview): string {
+  const tz = shell.tz;
+  return document(
+    <Layout title="Partners" shell={{ ...shell, current: "partners" }}>
+      <h1>Partner program</h1>
+      <h2>Tiers</h2>
+      <table>
+        <caption>Members per tier</caption>
+        <thead>
+          <tr>
+            <th scope="col">Tier</th>
+            <th scope="col" class="num">
+              From points
+            </th>
+            <th scope="col" class="num">
+              Members
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {o.tiers.map((t) => (
+            <tr>
+              <th scope="row">{t.name}</th>
+              <td class="num">{t.threshold}</td>
+              <td class="num">{t.members}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <h2>Leaderboard</h2>
+      {o.leaders.length ? <LeaderTable rows={o.leaders} caption="Top partners by points" /> : <p>No partner has points yet.</p>}
+      <h2>In the grace period</h2>
+      {o.grace.length === 0 ? (
+        <p>No partner is below their tier.</p>
+      ) : (
+        <table>
+          <caption>Partners below their tier's threshold, with the day they drop if nothing changes</caption>
+          <thead>
+            <tr>
+              <th scope="col">Partner</th>
+              <th scope="col">Tier held</th>
+              <th scope="col" class="num">
+                Points
+              </th>
+              <th scope="col">Drops to</th>
+              <th scope="col">Below since</th>
+              <th scope="col">Demotion on</th>
+            </tr>
+          </thead>
+          <tbody>
+            {o.grace.map((g) => (
+              <tr>
+                <th scope="row">@{g.handle}</th>
+                <td>{g.tier}</td>
+                <td class="num">{g.points}</td>
+                <td>{g.dropsTo}</td>
+                <td>{when(g.atRiskSince, tz, "d LLL yyyy")}</td>
+                <td>{when(g.demotionOn, tz, "d LLL yyyy")}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <h2>Recent lapses and removals</h2>
+      {o.lapses.length === 0 ? (
+        <p>No site has lapsed or been removed.</p>
+      ) : (
+        <table>
+          <caption>Sites whose premium plan lapsed, whose contributor was removed or whose ownership moved, newest first</caption>
+          <thead>
+            <tr>
+              <th scope="col">When</th>
+              <th scope="col">Partner</th>
+              <th scope="col">Site</th>
+              <th scope="col">What happened</th>
+            </tr>
+          </thead>
+          <tbody>
+            {o.lapses.map((l) => (
+              <tr>
+                <td>{when(l.at, tz)}</td>
+                <th scope="row">@{l.handle}</th>
+                <td>{l.url}</td>
+                <td>{LOSS_LABEL[l.state] ?? l.state}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <h2>Waiting for verification ({o.waitingTotal})</h2>
+      {o.waiting.length === 0 ? (
+        <p>No site is waiting.</p>
+      ) : (
+        <table>
+          <caption>
+            Submitted sites not yet verified, oldest first{o.waitingTotal > o.waiting.length ? ` (first ${o.waiting.length} of ${o.waitingTotal})` : ""}; verify with
+            /site verify in chat
+          </caption>
+          <thead>
+            <tr>
+              <th scope="col">Submitted</th>
+              <th scope="col">Partner</th>
+              <th scope="col">Site</th>
+              <th scope="col">Kind</th>
+              <th scope="col">Role</th>
+            </tr>
+          </thead>
+          <tbody>
+            {o.waiting.map((w) => (
+              <tr>
+                <td>{when(w.submittedAt, tz)}</td>
+                <th scope="row">@{w.handle}</th>
+                <td>{w.url}</td>
+                <td>{w.kind}</td>
+                <td>{w.role}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </Layout>,
+  );
+}
+
+export function applicationsPage(shell: Shell, pending: PendingApplication[], notice?: { ok: boolean; text: string }): string {
+  const csrf = shell.viewer?.csrf ?? "";
+  return document(
+    <Layout title="Applications" shell={{ ...shell, current: "applications" }}>
+      <h1>Pending applications ({pending.length})</h1>
+      <Notice notice={notice} />
+      {pending.length === 0 ? <p>No applications are waiting for review.</p> : null}
+      {pending.map((a, i) => {
+        const prompt = new Map(a.program.questions.map((q) => [q.key, q.prompt]));
+        const id = `app-${i}`;
+        return (
+          <article class="application" aria-labelledby={`${id}-title`}>
+            <h2 id={`${id}-title`}>
+              {a.member.displayName} (@{a.member.handle}) applied to {a.program.name}
+            </h2>
+            <p class="muted">Applied {when(a.createdAt, shell.tz)}</p>
+            <dl>
+              {Object.entries(a.answers).map(([k, v]) => (
+                <>
+                  <dt>{prompt.get(k) ?? k}</dt>
+                  <dd>{v}</dd>
+                </>
+              ))}
+            </dl>
+            <div class="actions">
+              <form method="post" action="/admin/applications">
+                <input type="hidden" name="csrf" value={csrf} />
+                <input type="hidden" name="member" value={a.member.handle} />
+                <input type="hidden" name="program" value={a.program.id} />
+                <input type="hidden" name="decision" value="approve" />
+                <button type="submit">Approve @{a.member.handle}</button>
+              </form>
+              <form method="post" action="/admin/applications">
+                <input type="hidden" name="csrf" value={csrf} />
+                <input type="hidden" name="member" value={a.member.handle} />
+                <input type="hidden" name="program" value={a.program.id} />
+                <input type="hidden" name="decision" value="reject" />
+                <label for={`${id}-reason`}>Reason for rejecting (sent to the applicant)</label>
+                <textarea id={`${id}-reason`} name="reason" rows={2} cols={40} maxlength={500} required></textarea>
+                <button type="submit" class="danger">
+                  Reject @{a.member.handle}
+                </button>
+              </form>
+            </div>
+          </article>
+        );
+      })}
+    </Layout>,
+  );
+}
+
+export function auditPage(shell: Shell, filter: AuditFilter, result: { entries: AuditEntry[]; older: number | undefined }, error?: string): string {
+  const query = (extra: Record<string, string>) => {
+    const q = new URLSearchParams();
+    for (const [k, v] of Object.entries({ actor: filter.actor, action: filter.action, from: filter.from, to: filter.to, ...extra })) if (v) q.set(k, v);
+    return `/admin/audit?${q.toString()}`;
+  };
+  return document(
+    <Layout title="Audit log" shell={{ ...shell, current: "audit" }}>
+      <h1>Audit log</h1>
+      <form method="get" action="/admin/audit" class="filters" role="search" aria-label="Filter the audit log">
+        <div>
+          <label for="actor">Actor (handle)</label>
+          <input id="actor" name="actor" value={filter.actor ?? ""} maxlength={64} />
+        </div>
+        <div>
+          <label for="action">Action starts with</label>
+          <input id="action" name="action" value={filter.action ?? ""} maxlength={64} placeholder="review" />
+        </div>
+        <div>
+          <label for="from">From (day)</label>
+          <input id="from" name="from" type="date" value={filter.from ?? ""} />
+        </div>
+        <div>
+          <label for="to">To (day)</label>
+          <input id="to" name="to" type="date" value={filter.to ?? ""} />
+        </div>
+        <button type="submit">Filter</button>
+        <a href="/admin/audit">Clear</a>
+      </form>
+      <Notice notice={error ? { ok: false, text: error } : undefined} />
+      {result.entries.length === 0 ? (
+        <p>No entries match.</p>
+      ) : (
+        <table>
+          <caption>Audit entries, newest first{filter.before ? " (older page)" : ""}</caption>
+          <thead>
+            <tr>
+              <th scope="col">When</th>
+              <th scope="col">Actor</th>
+              <th scope="col">Action</th>
+              <th scope="col">Target</th>
+              <th scope="col">Outcome</th>
+              <th scope="col">Details</th>
+            </tr>
+          </thead>
+          <tbody>
+            {result.entries.map((e) => (
+              <tr>
+                <td>{when(e.at, shell.tz, "d LLL yyyy, HH:mm:ss")}</td>
+                <th scope="row">{e.actor}</th>
+                <td>{e.action}</td>
+                <td>{e.target ?? ""}</td>
+                <td>{e.outcome}</td>
+                <td>
+                  <code>{e.details === null || e.details === undefined ? "" : JSON.stringify(e.details).slice(0, 300)}</code>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <nav class="pager" aria-label="Pages">
+        {filter.before ? <a href={query({})}>Newest</a> : null}
+        {result.older ? (
+          <a href={query({ before: String(result.older) })} rel="next">
+            Older entries
+          </a>
+        ) : null}
+      </nav>
+    </Layout>,
+  );
+}
+
+export function leaderboardPage(shell: Shell, title: string, rows: LeaderboardRow[]): string {
+  return document(
+    <Layout title={`${title} leaderboard`} shell={{ tz: shell.tz }}>
+      <h1>{title}: leaderboard</h1>
+      {rows.length ? <LeaderTable rows={rows} caption="Partners by points" /> : <p>No partner has points yet.</p>}
+    </Layout>,
+  );
+}

@@ -1,0 +1,241 @@
+// The dashboard's receiver: HTTP requests in, pages out, on Hono (mounted on
+// the ops server through @hono/node-server's request listener). Every /admin
+// page but the sign-in needs a live session whose holder is a moderator now,
+// asked again on each request the way the chat adapters ask; forms need the
+// session's CSRF token and a same-origin request. Moderator actions run the
+// chat command through the same dispatcher, as the signed-in moderator.
+import { randomUUID } from "node:crypto";
+import { getRequestListener } from "@hono/node-server";
+import { Hono, type Context } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import { csrf } from "hono/csrf";
+import { HTTPException } from "hono/http-exception";
+import { secureHeaders } from "hono/secure-headers";
+import type { App } from "../../app.ts";
+import { renderText } from "../../chat/text.ts";
+import { UserError } from "../../command/errors.ts";
+import { dispatch, type Registry } from "../../command/dispatch.ts";
+import type { Actor, Platform } from "../../command/types.ts";
+import type { Mounted } from "../../http/server.ts";
+import { pendingApplications } from "../../services/applications.ts";
+import {
+  csrfToken,
+  csrfTokenMatches,
+  dashboardConfig,
+  findSession,
+  peekSignInLink,
+  refuseFormerModerator,
+  revokeSessions,
+  SESSION_TTL_MS,
+  signIn,
+  type Session,
+} from "../../services/dashboard.ts";
+import { auditEntries, complianceGrid, gridPrograms, memberHistory, partnerOverview, type AuditFilter } from "../../services/overview.ts";
+import { leaderboard } from "../../services/partner.ts";
+import { buildReport } from "../../services/reports.ts";
+import { applicationsPage, auditPage, gridPage, leaderboardPage, memberPage, partnersPage, refusedPage, signInPage, type Shell } from "./pages.tsx";
+import { STYLESHEET } from "./style.ts";
+
+/** Whether the account a session was opened from is a moderator right now; each platform answers its own way. */
+export type ModeratorCheck = (platform: Platform, externalId: string) => Promise<boolean>;
+
+export interface WebDeps {
+  app: App;
+  registry: Registry;
+  isModerator: ModeratorCheck;
+}
+
+const COOKIE = "steward_session";
+const MAX_FIELD = 1000;
+
+type Env = { Variables: { reqId: string; session: Session; actor: Actor } };
+
+export function webApp(deps: WebDeps): Hono<Env> {
+  const { app } = deps;
+  const dash = dashboardConfig(app);
+  if (!dash) throw new Error("the dashboard needs STEWARD_PUBLIC_URL and STEWARD_SECRET");
+  const publicOrigin = new URL(dash.publicUrl).origin;
+  const secure = publicOrigin.startsWith("https:");
+  const tz = app.config.STEWARD_TIMEZONE;
+  const web = new Hono<Env>();
+
+  const shellOf = (c: Context<Env>): Shell => {
+    const session = c.get("session") as Session | undefined;
+    return { tz, programs: gridPrograms(app), ...(session ? { viewer: { handle: session.handle, csrf: csrfToken(app, session) } } : {}) };
+  };
+  const refuse = (c: Context<Env>, status: 400 | 401 | 403 | 404 | 503, title: string, message: string) =>
+    c.html(refusedPage({ tz }, title, message, status === 401 || status === 403), status);
+
+  // A request id on every response and log line; the path only, never the query (sign-in tokens travel there).
+  web.use(async (c, next) => {
+    const reqId = randomUUID();
+    c.set("reqId", reqId);
+    const started = performance.now();
+    await next();
+    c.header("x-request-id", reqId);
+    app.log.info({ reqId, method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) }, "web request");
+  });
+  web.use(
+    secureHeaders({
+      contentSecurityPolicy: { defaultSrc: ["'none'"], styleSrc: ["'self'"], imgSrc: ["'self'"], formAction: ["'self'"], frameAncestors: ["'none'"], baseUri: ["'none'"] },
+      referrerPolicy: "no-referrer",
+    }),
+  );
+  web.use(async (c, next) => {
+    await next();
+    c.header("cache-control", "no-store");
+  });
+  // Forms come from the dashboard's own pages only (Origin / Sec-Fetch-Site), and are small.
+  web.on("POST", "*", csrf({ origin: publicOrigin, secFetchSite: "same-origin" }), bodyLimit({ maxSize: 32 * 1024 }));
+  web.onError((err, c) => {
+    if (err instanceof HTTPException && err.status === 403) return refuse(c, 403, "Refused", "This form did not come from the dashboard's own page.");
+    if (err instanceof HTTPException && err.status === 413) return refuse(c, 400, "Too large", "That form was too large.");
+    const ref = c.get("reqId");
+    app.log.error({ err, reqId: ref }, "web request failed");
+    return c.html(refusedPage({ tz }, "Something went wrong", `Something went wrong on our side (ref ${ref}). Nothing was changed by this page; please try again.`), 500);
+  });
+
+  web.get("/admin/static/style.css", (c) => c.body(STYLESHEET, 200, { "content-type": "text/css; charset=utf-8", "cache-control": "public, max-age=3600" }));
+
+  web.get("/leaderboard", async (c) => {
+    if (!app.pack.publicLeaderboard) return refuse(c, 404, "Not found", "There is no public leaderboard here.");
+    return c.html(leaderboardPage({ tz }, app.pack.partner.name, await leaderboard(app, null, 50)));
+  });
+
+  const linkRefused = (c: Context<Env>) =>
+    refuse(c, 401, "This sign-in link does not work", "The link was already used, has expired, or is not a link Steward made.");
+
+  // Opening the link only shows a button: link previews (chat unfurls, mail scanners) fetch it too, and must not use it up.
+  web.get("/admin/login", async (c) => {
+    const token = c.req.query("token") ?? "";
+    const holder = await peekSignInLink(app, token);
+    if (!holder) return linkRefused(c);
+    const member = await app.db.member.findUnique({ where: { id: holder.memberId }, select: { handle: true } });
+    return c.html(signInPage({ tz }, token, member?.handle ?? "?"));
+  });
+
+  web.post("/admin/login", async (c) => {
+    const body = await c.req.parseBody();
+    const token = typeof body.token === "string" ? body.token : "";
+    const session = await signIn(app, token);
+    if (!session) return linkRefused(c);
+    setCookie(c, COOKIE, session.id, { path: "/admin", httpOnly: true, sameSite: "Lax", secure, maxAge: Math.floor(SESSION_TTL_MS / 1000) });
+    return c.redirect("/admin", 303);
+  });
+
+  // Everything else under /admin: a live session of someone who is a moderator now.
+  web.use("/admin/*", async (c, next) => {
+    const session = await findSession(app, getCookie(c, COOKIE));
+    if (!session) {
+      deleteCookie(c, COOKIE, { path: "/admin" });
+      return refuse(c, 401, "Not signed in", "You are not signed in, or your session has ended.");
+    }
+    let moderator: boolean;
+    try {
+      moderator = await deps.isModerator(session.platform, session.externalId);
+    } catch (err) {
+      app.log.warn({ err, reqId: c.get("reqId") }, "could not check moderator status for the dashboard");
+      return refuse(c, 503, "Try again", `Steward could not confirm your moderator status on ${session.platform} just now.`);
+    }
+    if (!moderator) {
+      await refuseFormerModerator(app, session);
+      deleteCookie(c, COOKIE, { path: "/admin" });
+      return refuse(c, 403, "Not a moderator", "The dashboard is for moderators, and you are not one now. Your session has ended.");
+    }
+    c.set("session", session);
+    c.set("actor", { memberId: session.memberId, handle: session.handle, displayName: session.displayName, platform: session.platform, externalId: session.externalId, isModerator: true });
+    if (c.req.method === "POST") {
+      const body = await c.req.parseBody();
+      if (!csrfTokenMatches(app, session, body.csrf)) return refuse(c, 403, "Refused", "This form is from another session or site; reload the page and try again.");
+    }
+    await next();
+  });
+
+  web.post("/admin/logout", async (c) => {
+    await revokeSessions(app, { idHash: c.get("session").idHash });
+    deleteCookie(c, COOKIE, { path: "/admin" });
+    return c.html(refusedPage({ tz }, "Signed out", "You are signed out."));
+  });
+
+  web.get("/admin", (c) => {
+    const first = gridPrograms(app)[0];
+    return c.redirect(first ? `/admin/programs/${first.id}` : "/admin/partners", 303);
+  });
+
+  web.get("/admin/programs/:id", async (c) => {
+    const program = gridPrograms(app).find((p) => p.id === c.req.param("id"));
+    if (!program) return refuse(c, 404, "Not found", "There is no program with commitments by that name.");
+    const page = Number.parseInt(c.req.query("page") ?? "1", 10);
+    return c.html(gridPage(shellOf(c), await complianceGrid(app, program.id, { page: Number.isFinite(page) ? page : 1 })));
+  });
+
+  web.get("/admin/programs/:id/report.csv", async (c) => {
+    const program = gridPrograms(app).find((p) => p.id === c.req.param("id"));
+    if (!program) return refuse(c, 404, "Not found", "There is no program with commitments by that name.");
+    const week = c.req.query("week")?.trim().slice(0, 20) || undefined;
+    try {
+      const file = (await buildReport(app, program.id, week)).files?.[0];
+      if (!file) return refuse(c, 404, "Not found", "This report has no CSV.");
+      return c.body(file.content, 200, { "content-type": "text/csv; charset=utf-8", "content-disposition": `attachment; filename="${file.filename}"` });
+    } catch (err) {
+      if (err instanceof UserError) return refuse(c, 400, "No such week", `${err.message}${err.hint ? ` ${err.hint}` : ""}`);
+      throw err;
+    }
+  });
+
+  web.get("/admin/members/:handle", async (c) => {
+    const history = await memberHistory(app, c.req.param("handle").slice(0, 64));
+    if (!history) return refuse(c, 404, "Not found", "There is no member by that handle.");
+    return c.html(memberPage(shellOf(c), history));
+  });
+
+  web.get("/admin/partners", async (c) => c.html(partnersPage(shellOf(c), await partnerOverview(app))));
+
+  web.get("/admin/applications", async (c) => c.html(applicationsPage(shellOf(c), await pendingApplications(app))));
+
+  web.post("/admin/applications", async (c) => {
+    const body = await c.req.parseBody();
+    const field = (k: string) => (typeof body[k] === "string" ? (body[k] as string).slice(0, MAX_FIELD) : undefined);
+    const decision = field("decision");
+    const member = field("member");
+    const program = field("program");
+    if ((decision !== "approve" && decision !== "reject") || !member || !program) {
+      const pending = await pendingApplications(app);
+      return c.html(applicationsPage(shellOf(c), pending, { ok: false, text: "That form was incomplete: it needs a member, a program and approve or reject." }), 400);
+    }
+    const options: Record<string, string> = { member, program };
+    const reason = field("reason")?.trim();
+    if (decision === "reject" && reason) options.reason = reason;
+    const outcome = await dispatch(deps.registry, { command: "review", sub: decision, options }, { app, actor: c.get("actor"), interactive: false, invocationId: `web:${c.get("reqId")}` });
+    const reply = outcome.type === "reply" ? outcome.reply : undefined;
+    const ok = reply?.status === "ok";
+    const text = reply ? renderText(reply) : "That needs more answers; use /review in chat.";
+    return c.html(applicationsPage(shellOf(c), await pendingApplications(app), { ok, text }), ok ? 200 : 400);
+  });
+
+  web.get("/admin/audit", async (c) => {
+    const q = (k: string) => c.req.query(k)?.trim().slice(0, 64) || undefined;
+    const before = Number.parseInt(q("before") ?? "", 10);
+    const filter: AuditFilter = { actor: q("actor"), action: q("action"), from: q("from"), to: q("to"), ...(Number.isSafeInteger(before) && before > 0 ? { before } : {}) };
+    try {
+      return c.html(auditPage(shellOf(c), filter, await auditEntries(app, filter)));
+    } catch (err) {
+      if (!(err instanceof UserError)) throw err;
+      return c.html(auditPage(shellOf(c), filter, { entries: [], older: undefined }, `${err.message} ${err.hint ?? ""}`), 400);
+    }
+  });
+
+  return web;
+}
+
+/** The dashboard as the ops server mounts it. */
+export function mountWeb(deps: WebDeps): Mounted {
+  const web = webApp(deps);
+  // Keep Node's own Request/Response globals: other code in the process (discord.js, fetch) uses them.
+  const listener = getRequestListener(web.fetch, { overrideGlobalObjects: false });
+  return {
+    owns: (path) => path === "/admin" || path.startsWith("/admin/") || path === "/leaderboard",
+    listener: (req, res) => void listener(req, res),
+  };
+}

@@ -1,0 +1,233 @@
+// Read models for the moderators' dashboard: a program's compliance grid
+// (members × weeks), the partner program at a glance, and the audit log.
+// Statuses come from the same evaluation as /commitments and /report
+// (evaluateProgramMembers); nothing here judges a member by itself.
+import { DateTime } from "luxon";
+import type { App } from "../app.ts";
+import { UserError } from "../command/errors.ts";
+import { compareForReport, type CommitmentStatus } from "../domain/commitments.ts";
+import type { Program } from "../domain/pack.ts";
+import { demotionDate, tierById, tierFor } from "../domain/partner.ts";
+import { periodOf, previousPeriod, type Period } from "../domain/periods.ts";
+import { atLeastShown, evaluateProgramMembers } from "./commitments.ts";
+import { leaderboard, type LeaderboardRow } from "./partner.ts";
+import { findProgram } from "./programs.ts";
+
+export const GRID_WEEKS = 12;
+export const GRID_PAGE_SIZE = 50;
+
+export interface GridRow {
+  memberId: string;
+  handle: string;
+  displayName: string;
+  /** Weeks missed in a row, as the report shows it ("12+" when it reaches back past the window). */
+  missedInARow: string;
+  flagged: boolean;
+  /** One per week of `GridPage.weeks`: the overall status as that week's report had it. */
+  weeks: CommitmentStatus[];
+}
+
+export interface GridPage {
+  program: Program;
+  /** Oldest first; the last is the week still running. */
+  weeks: Period[];
+  rows: GridRow[];
+  page: number;
+  pages: number;
+  total: number;
+}
+
+/** The last `count` weeks, oldest first, ending with the current one. */
+export function lastWeeks(app: App, count = GRID_WEEKS): Period[] {
+  const weeks = [periodOf("week", app.now(), app.config.STEWARD_TIMEZONE)];
+  while (weeks.length < count) weeks.unshift(previousPeriod(weeks[0] as Period));
+  return weeks;
+}
+
+/**
+ * One page of a program's grid. Every active member is judged once as of now
+ * to order them as the weekly report does (repeat missers first); only the
+ * page's members are then judged week by week.
+ */
+export async function complianceGrid(app: App, programId: string, opts: { page?: number; pageSize?: number; memberIds?: string[] } = {}): Promise<GridPage> {
+  const program = findProgram(app, programId);
+  const pageSize = opts.pageSize ?? GRID_PAGE_SIZE;
+  const now = await evaluateProgramMembers(app, program.id, opts.memberIds ? { memberIds: opts.memberIds } : {});
+  const ordered = [...now.rows].sort((a, b) => compareForReport(a, b) || a.member.handle.localeCompare(b.member.handle));
+  const pages = Math.max(1, Math.ceil(ordered.length / pageSize));
+  const page = Math.min(Math.max(1, Math.trunc(opts.page ?? 1)), pages);
+  const slice = ordered.slice((page - 1) * pageSize, page * pageSize);
+  const weeks = lastWeeks(app);
+  const ids = slice.map((r) => r.member.memberId);
+  const byWeek = ids.length
+    ? await Promise.all(weeks.map((period) => evaluateProgramMembers(app, program.id, { period, memberIds: ids, lookbackWeeks: 0 })))
+    : [];
+  const statusOf = byWeek.map((w) => new Map(w.rows.map((r) => [r.member.memberId, r.overall])));
+  const rows = slice.map((r) => ({
+    memberId: r.member.memberId,
+    handle: r.member.handle,
+    displayName: r.member.displayName,
+    missedInARow: atLeastShown(r.missedInARow, r.member, now.windowWeeks),
+    flagged: r.flagged,
+    weeks: statusOf.map((m) => m.get(r.member.memberId) ?? "not-yet-judged"),
+  }));
+  return { program, weeks, rows, page, pages, total: ordered.length };
+}
+
+/** The programs a grid can show: those with commitments. */
+export function gridPrograms(app: App): Program[] {
+  return app.pack.programs.filter((p) => p.commitments.length > 0);
+}
+
+export interface MemberHistory {
+  member: { id: string; handle: string; displayName: string; createdAt: Date };
+  grids: GridPage[];
+  activities: Array<{ kind: string; occurredAt: Date; hours: number | null; url: string | null; rejected: boolean }>;
+}
+
+/** A member's page: their row of every program grid they are in, and their recent activities. */
+export async function memberHistory(app: App, handle: string): Promise<MemberHistory | undefined> {
+  const member = await app.db.member.findUnique({ where: { handle: handle.toLowerCase() }, select: { id: true, handle: true, displayName: true, createdAt: true } });
+  if (!member) return undefined;
+  const memberships = await app.db.membership.findMany({ where: { memberId: member.id, state: "active" }, select: { programId: true } });
+  const inProgram = new Set(memberships.map((m) => m.programId));
+  const grids: GridPage[] = [];
+  for (const program of gridPrograms(app)) if (inProgram.has(program.id)) grids.push(await complianceGrid(app, program.id, { memberIds: [member.id] }));
+  const activities = await app.db.activity.findMany({
+    where: { memberId: member.id },
+    orderBy: { occurredAt: "desc" },
+    take: 50,
+    select: { kind: true, occurredAt: true, hours: true, url: true, rejectedAt: true },
+  });
+  return { member, grids, activities: activities.map((a) => ({ kind: a.kind, occurredAt: a.occurredAt, hours: a.hours, url: a.url, rejected: a.rejectedAt !== null })) };
+}
+
+export interface PartnerOverview {
+  tiers: Array<{ id: string; name: string; threshold: number; members: number }>;
+  leaders: LeaderboardRow[];
+  grace: Array<{ handle: string; points: number; tier: string; dropsTo: string; atRiskSince: Date; demotionOn: Date }>;
+  lapses: Array<{ handle: string; url: string; state: string; at: Date }>;
+  waiting: Array<{ handle: string; url: string; kind: string; role: string; submittedAt: Date }>;
+  waitingTotal: number;
+}
+
+const LIST_LIMIT = 50;
+/** Site states in which a partner lost a site's points: its plan lapsed, they were removed as contributor, or its ownership moved. */
+const SITE_LOSSES = ["lapsed", "removed", "disowned"] as const;
+
+export async function partnerOverview(app: App): Promise<PartnerOverview> {
+  const partner = app.pack.partner;
+  const [counts, leaders, atRisk, lapses, waiting, waitingTotal] = await Promise.all([
+    app.sql.query<{ tier: string; n: string | number }>(
+      `SELECT b.tier, count(*) AS n FROM balances b JOIN members m ON m.id = b.member_id WHERE NOT m.is_bot GROUP BY b.tier`,
+    ),
+    leaderboard(app, null, 20),
+    app.db.balance.findMany({
+      where: { atRiskSince: { not: null } },
+      orderBy: { atRiskSince: "asc" },
+      take: LIST_LIMIT,
+      include: { member: { select: { handle: true } } },
+    }),
+    app.db.site.findMany({
+      where: { state: { in: [...SITE_LOSSES] } },
+      orderBy: { stateChangedAt: "desc" },
+      take: LIST_LIMIT,
+      include: { member: { select: { handle: true } } },
+    }),
+    app.db.site.findMany({
+      where: { state: "active", verifiedAt: null },
+      orderBy: { submittedAt: "asc" },
+      take: LIST_LIMIT,
+      include: { member: { select: { handle: true } } },
+    }),
+    app.db.site.count({ where: { state: "active", verifiedAt: null } }),
+  ]);
+  const byTier = new Map(counts.map((c) => [c.tier, Number(c.n)]));
+  return {
+    tiers: partner.tiers.map((t) => ({ id: t.id, name: t.name, threshold: t.threshold, members: byTier.get(t.id) ?? 0 })),
+    leaders,
+    grace: atRisk.map((b) => ({
+      handle: b.member.handle,
+      points: b.points,
+      tier: tierById(partner.tiers, b.tier).name,
+      dropsTo: tierFor(partner.tiers, b.points).name,
+      atRiskSince: b.atRiskSince as Date,
+      demotionOn: demotionDate(partner, b.atRiskSince as Date),
+    })),
+    lapses: lapses.map((s) => ({ handle: s.member.handle, url: s.url, state: s.state, at: s.stateChangedAt })),
+    waiting: waiting.map((s) => ({ handle: s.member.handle, url: s.url, kind: s.kind, role: s.role, submittedAt: s.submittedAt })),
+    waitingTotal,
+  };
+}
+
+export interface AuditFilter {
+  actor?: string | undefined;
+  action?: string | undefined;
+  /** Inclusive days, YYYY-MM-DD in the organisation's zone. */
+  from?: string | undefined;
+  to?: string | undefined;
+  /** Keyset paging: entries older than this id. */
+  before?: number | undefined;
+}
+
+export interface AuditEntry {
+  id: number;
+  at: Date;
+  actor: string;
+  action: string;
+  target: string | null;
+  outcome: string;
+  details: unknown;
+}
+
+export const AUDIT_PAGE_SIZE = 50;
+
+/** The first instant of a calendar day in the organisation's zone; anything but a real YYYY-MM-DD is refused. */
+function dayStart(app: App, day: string, field: string): Date {
+  const d = /^\d{4}-\d{2}-\d{2}$/.test(day) ? DateTime.fromISO(day, { zone: app.config.STEWARD_TIMEZONE }) : undefined;
+  if (!d?.isValid) throw new UserError(`"${day.slice(0, 20)}" is not a date.`, `Give ${field} as a calendar day, like 2026-11-30.`, "audit.date");
+  return d.toJSDate();
+}
+
+function nextDay(app: App, day: Date): Date {
+  return DateTime.fromJSDate(day, { zone: app.config.STEWARD_TIMEZONE }).plus({ days: 1 }).toJSDate();
+}
+
+/** Audit entries, newest first, filtered; handles shown for member ids. */
+export async function auditEntries(app: App, filter: AuditFilter): Promise<{ entries: AuditEntry[]; older: number | undefined }> {
+  let actorId: string | undefined;
+  if (filter.actor) {
+    const handle = filter.actor.trim().replace(/^@/, "").toLowerCase();
+    const member = await app.db.member.findUnique({ where: { handle }, select: { id: true } });
+    actorId = member?.id ?? handle;
+  }
+  const createdAt: { gte?: Date; lt?: Date } = {};
+  if (filter.from) createdAt.gte = dayStart(app, filter.from, "from");
+  if (filter.to) createdAt.lt = nextDay(app, dayStart(app, filter.to, "to"));
+  const rows = await app.db.auditLog.findMany({
+    where: {
+      ...(actorId ? { actor: actorId } : {}),
+      ...(filter.action ? { action: { startsWith: filter.action.trim() } } : {}),
+      ...(createdAt.gte || createdAt.lt ? { createdAt } : {}),
+      ...(filter.before ? { id: { lt: filter.before } } : {}),
+    },
+    orderBy: { id: "desc" },
+    take: AUDIT_PAGE_SIZE + 1,
+  });
+  const page = rows.slice(0, AUDIT_PAGE_SIZE);
+  const ids = [...new Set(page.flatMap((r) => [r.actor, r.target ?? ""]).filter(Boolean))];
+  const members = await app.db.member.findMany({ where: { id: { in: ids } }, select: { id: true, handle: true } });
+  const handleOf = new Map(members.map((m) => [m.id, `@${m.handle}`]));
+  return {
+    entries: page.map((r) => ({
+      id: r.id,
+      at: r.createdAt,
+      actor: handleOf.get(r.actor) ?? r.actor,
+      action: r.action,
+      target: r.target === null ? null : (handleOf.get(r.target) ?? r.target),
+      outcome: r.outcome,
+      details: r.details,
+    })),
+    older: rows.length > AUDIT_PAGE_SIZE ? page.at(-1)?.id : undefined,
+  };
+}

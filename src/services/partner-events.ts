@@ -1,0 +1,131 @@
+// Partner dashboard events (webhooks and `steward import` lines) become the
+// same service calls the moderator commands make: submit, lapse, reactivate,
+// remove contributor, certify. Each is claimed under its key first (the
+// webhook-id, or a hash of an import line's content), so a retry does
+// nothing. The site services run their own transactions, so the claim is a
+// row of its own: a crash between claim and outcome leaves it "received",
+// and a retry after STALE_CLAIM_MS takes it up again (the services refuse
+// what was already done, so that cannot pay twice either).
+import { createHash } from "node:crypto";
+import type { App } from "../app.ts";
+import { UserError } from "../command/errors.ts";
+import type { Actor } from "../command/types.ts";
+import { canonicalPartnerEvent, type PartnerEvent } from "../domain/dashboard.ts";
+import type { InboundOutcome } from "./forum.ts";
+import { certify } from "./points.ts";
+import { lapseSite, reactivateSite, removeContributor, submitSite } from "./sites.ts";
+
+const STALE_CLAIM_MS = 10 * 60_000;
+
+/** Who the ledger and audit log name for events the dashboard reported. */
+const dashboardActor = (partner: string): Actor => ({
+  memberId: "partner-dashboard",
+  handle: "partner-dashboard",
+  displayName: "Partner dashboard",
+  platform: "dashboard",
+  externalId: partner,
+  isModerator: false,
+});
+
+export const importKey = (e: PartnerEvent) => `import:${createHash("sha256").update(canonicalPartnerEvent(e)).digest("hex")}`;
+
+interface Stored {
+  type: string;
+  partner: string;
+  url?: string;
+  kind?: string;
+  role?: string;
+  at?: string;
+}
+
+function store({ at, ...rest }: PartnerEvent): Stored {
+  return { ...rest, ...(at ? { at: at.toISOString() } : {}) };
+}
+const load = (s: Stored): PartnerEvent => ({ ...(s as Omit<PartnerEvent, "at">), ...(s.at ? { at: new Date(s.at) } : {}) }) as PartnerEvent;
+
+/** How a duplicate names the entry it repeats. */
+export function describeEarlier(row: { id: number; createdAt: Date; status: string; result: string | null }): string {
+  return `already received on ${row.createdAt.toISOString().slice(0, 10)} (entry #${row.id}, ${row.status}${row.result ? `: ${row.result}` : ""})`;
+}
+
+export interface PartnerOutcome extends InboundOutcome {
+  entryId: number;
+}
+
+/** Claims `key` and applies the event once; a key seen before answers "duplicate" with what became of it. */
+export async function receivePartnerEvent(app: App, source: "partner" | "import", key: string, event: PartnerEvent): Promise<PartnerOutcome> {
+  const now = app.now();
+  const claimed = await app.db.inboundEvent.createMany({
+    data: [{ source, key, type: event.type, subject: event.partner, payload: store(event) as object, status: "received", occurredAt: event.at ?? null, createdAt: now, updatedAt: now }],
+    skipDuplicates: true,
+  });
+  const row = await app.db.inboundEvent.findUniqueOrThrow({ where: { key } });
+  if (claimed.count === 0) {
+    const retake = await app.db.inboundEvent.updateMany({
+      where: { id: row.id, OR: [{ status: "failed" }, { status: "received", updatedAt: { lt: new Date(now.getTime() - STALE_CLAIM_MS) } }] },
+      data: { status: "received", updatedAt: now },
+    });
+    if (retake.count === 0) return { status: "duplicate", result: describeEarlier(row), entryId: row.id };
+  }
+  return { ...(await applyPartnerRow(app, row.id, event)), entryId: row.id };
+}
+
+/** `onError`: what an unexpected failure leaves the row as: "failed" (the sender retries the key) or "held" (it waits in /link pending). */
+async function applyPartnerRow(app: App, id: number, event: PartnerEvent, onError: "failed" | "held" = "failed"): Promise<InboundOutcome> {
+  const finish = async (outcome: InboundOutcome & { memberId?: string }) => {
+    await app.db.inboundEvent.update({ where: { id }, data: { status: outcome.status, result: outcome.result, memberId: outcome.memberId ?? null, updatedAt: app.now() } });
+    return { status: outcome.status, result: outcome.result };
+  };
+  const identity = await app.db.identity.findUnique({ where: { platform_externalId: { platform: "dashboard", externalId: event.partner } }, include: { member: true } });
+  if (!identity) return finish({ status: "held", result: `dashboard id ${event.partner} is not linked to a member yet; a moderator sees it in /link pending` });
+  const member = identity.member;
+  try {
+    const result = await apply(app, event, { memberId: member.id, handle: member.handle, displayName: member.displayName, platform: "dashboard", externalId: event.partner, isModerator: false });
+    return finish({ status: "applied", result, memberId: member.id });
+  } catch (err) {
+    if (err instanceof UserError) return finish({ status: "refused", result: err.message, memberId: member.id });
+    await app.db.inboundEvent.update({ where: { id }, data: { status: onError, result: (err as Error).message.slice(0, 500), updatedAt: app.now() } });
+    throw err;
+  }
+}
+
+async function apply(app: App, e: PartnerEvent, partner: Actor): Promise<string> {
+  const system = dashboardActor(e.partner);
+  const url = e.url as string;
+  switch (e.type) {
+    case "site.published": {
+      const r = await submitSite(app, partner, { url, kind: e.kind as string, role: e.role ?? "owner" });
+      return `@${partner.handle} ${r.resubmitted ? "resubmitted" : "submitted"} ${r.site.url}: +${r.awarded} points`;
+    }
+    case "site.premium_expired": {
+      const r = await lapseSite(app, system, url, e.at && e.at > app.now() ? e.at : undefined);
+      return r.scheduled ? `${url} lapses on ${e.at?.toISOString().slice(0, 10)}` : `${url} lapsed for ${r.lapsed} partner(s)`;
+    }
+    case "site.premium_reactivated":
+      return `${url} re-activated for ${await reactivateSite(app, system, url)} partner(s)`;
+    case "site.contributor_removed": {
+      const lost = await removeContributor(app, system, url, partner.memberId);
+      return `@${partner.handle} removed as contributor of ${url} (-${lost} points)`;
+    }
+    case "certification.earned": {
+      const kind = e.kind ?? Object.keys(app.pack.partner.certifications)[0] ?? "";
+      const posted = await certify(app, system, partner.memberId, kind);
+      return `@${partner.handle} certified ${kind} (balance ${posted.points})`;
+    }
+  }
+}
+
+/**
+ * Applies, in the order they came, the events held for a dashboard id that a
+ * member just linked. One that fails unexpectedly stays held, and linking
+ * the same id again applies it.
+ */
+export async function applyHeldPartnerEvents(app: App, partner: string): Promise<InboundOutcome[]> {
+  const held = await app.db.inboundEvent.findMany({ where: { source: { in: ["partner", "import"] }, subject: partner, status: "held" }, orderBy: { id: "asc" } });
+  const outcomes: InboundOutcome[] = [];
+  for (const row of held) {
+    const taken = await app.db.inboundEvent.updateMany({ where: { id: row.id, status: "held" }, data: { status: "received", updatedAt: app.now() } });
+    if (taken.count === 1) outcomes.push(await applyPartnerRow(app, row.id, load(row.payload as unknown as Stored), "held"));
+  }
+  return outcomes;
+}
