@@ -1,4 +1,4 @@
-// `npm run bench [-- tier report delivery dashboard]`: runs the benchmarks (all by
+// `npm run bench [-- tier report delivery dashboard pictures]`: runs the benchmarks (all by
 // default) one after another and prints their figures with ratios against
 // baselines measured in the same run. PGlite in memory unless DATABASE_URL is
 // set; BENCH_SCALE=small|full picks the /tier size (default: full on
@@ -6,10 +6,11 @@
 import { dashboardBench } from "./dashboard.ts";
 import { deliveryBench } from "./delivery.ts";
 import { benchScale, storeKind } from "./lib.ts";
+import { picturesBench } from "./pictures.ts";
 import { reportBench } from "./report.ts";
 import { tierBench } from "./tier.ts";
 
-const benches = { tier: tierBench, report: reportBench, delivery: deliveryBench, dashboard: dashboardBench } as const;
+const benches = { tier: tierBench, report: reportBench, delivery: deliveryBench, dashboard: dashboardBench, pictures: picturesBench } as const;
 type Name = keyof typeof benches;
 
 const asked = process.argv.slice(2);

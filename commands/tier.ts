@@ -1,10 +1,19 @@
-import { reply, type Reply } from "../src/chat/reply.ts";
+import { tierCard, tierCardAlt } from "../src/chat/pictures/tier-card.ts";
+import { reply, type ImageBlock, type Reply } from "../src/chat/reply.ts";
 import { opt } from "../src/command/options.ts";
 import { command, sub } from "../src/command/types.ts";
+import type { Pack } from "../src/domain/pack.ts";
 import { memberOrSelf, type MemberRef } from "../src/services/members.ts";
 import { tierStatus, type TierStatus } from "../src/services/partner.ts";
 
-export function tierReply(member: MemberRef, s: TierStatus): Reply {
+/** The tier card of a member, as the picture block of a reply. */
+export function tierCardBlock(pack: Pack, member: MemberRef, s: TierStatus): ImageBlock {
+  const card = tierCard(pack.partner, pack.badges, member, s.points, s.progress.tier.id, s.badges);
+  return { type: "image", picture: { kind: "tier-card", card }, alt: tierCardAlt(card), filename: `tier-${member.handle}.png` };
+}
+
+/** `pack`: with it, the reply carries the tier card picture too (the Slack Home, which cannot show one, leaves it out). */
+export function tierReply(member: MemberRef, s: TierStatus, pack?: Pack): Reply {
   const { tier, next, toNext } = s.progress;
   const headline = next ? `${tier.name}, ${s.points} points, ${toNext} to ${next.name}` : `${tier.name}, ${s.points} points (the top tier)`;
   return reply(`${member.displayName}: ${headline}`, [
@@ -18,6 +27,7 @@ export function tierReply(member: MemberRef, s: TierStatus): Reply {
     ...(s.atRiskSince ? [{ type: "text" as const, text: `⚠ Your balance is below ${tier.name} (${tier.threshold}) since ${s.atRiskSince.toISOString().slice(0, 10)}. Resubmit re-activated sites or add new ones to keep it.` }] : []),
     { type: "text", text: `Benefits unlocked: ${s.unlocked.map((b) => b.name).join(", ") || "none"}` },
     ...(next ? [{ type: "text" as const, text: `At ${next.name}: ${s.nextBenefits.map((b) => b.name).join(", ") || "no new benefits"}` }] : []),
+    ...(pack ? [tierCardBlock(pack, member, s)] : []),
   ]);
 }
 
@@ -32,7 +42,7 @@ export default command({
       options: { member: opt.optionalMember("Whose tier to show (default: yours)", { positional: true }) },
       handler: async ({ member }, { app, actor }) => {
         const who = await memberOrSelf({ app, actor }, member);
-        return tierReply(who, await tierStatus(app, who.id));
+        return tierReply(who, await tierStatus(app, who.id), app.pack);
       },
     }),
   ],

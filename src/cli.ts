@@ -11,6 +11,7 @@ import { parseArgs } from "node:util";
 import { registry } from "../commands/index.ts";
 import { ConsoleSession, type Ask } from "./adapters/console/session.ts";
 import { consoleTarget } from "./adapters/console/target.ts";
+import { picturesDir } from "./chat/pictures/index.ts";
 import { terminalSafe } from "./chat/text.ts";
 import { ConfigError, loadConfig, type Config } from "./config.ts";
 import { deliverDue } from "./jobs/deliver.ts";
@@ -66,12 +67,13 @@ async function runOnce(config: Config, as: string | undefined, line: string): Pr
   }
   const runtime = await createRuntime(config);
   try {
-    const session = new ConsoleSession(runtime.app, registry, as.replace(/^@/, "").toLowerCase(), consoleMessageHandler);
+    const pictures = picturesDir(config.STEWARD_DATA_DIR);
+    const session = new ConsoleSession(runtime.app, registry, as.replace(/^@/, "").toLowerCase(), consoleMessageHandler, pictures);
     const result = await session.handleLine(line.trim().startsWith("/") ? line : `/${line.trim()}`);
     if (result.output) process.stdout.write(`${result.output}\n`);
     // Deliver what the command put in the outbox for the terminal, then print it after the reply.
     const lines: string[] = [];
-    const target = consoleTarget((text) => lines.push(text));
+    const target = consoleTarget((text) => lines.push(text), pictures);
     while ((await deliverDue(runtime.app, [target])) > 0) {
       /* until nothing is due */
     }
@@ -158,10 +160,10 @@ async function serve(config: Config): Promise<number> {
 
 async function chat(config: Config, as: string | undefined): Promise<number> {
   const print = (text: string) => process.stdout.write(`${terminalSafe(text)}\n`);
-  const running = await startSteward(config, [consoleTarget(print)]);
+  const running = await startSteward(config, [consoleTarget(print, picturesDir(config.STEWARD_DATA_DIR))]);
   const { app } = running.runtime;
   const handle = (as ?? config.STEWARD_MODERATORS[0] ?? userInfo().username).replace(/^@/, "").toLowerCase();
-  const session = new ConsoleSession(app, registry, handle, consoleMessageHandler);
+  const session = new ConsoleSession(app, registry, handle, consoleMessageHandler, picturesDir(config.STEWARD_DATA_DIR));
   const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY, historySize: 200 });
   onSignals(async () => {
     rl.close();

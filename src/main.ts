@@ -1,6 +1,7 @@
 // Wiring only: the runtime, the platform adapters that are configured, the
 // jobs, and the HTTP server with its webhooks; and shutdown in the right order under a timeout.
 import { registry } from "../commands/index.ts";
+import { stopPictures, warmPictures } from "./chat/pictures/index.ts";
 import type { Config } from "./config.ts";
 import { consoleIsModerator } from "./adapters/console/session.ts";
 import type { Platform } from "./command/types.ts";
@@ -86,6 +87,8 @@ export async function startSteward(config: Config, extraTargets: DeliveryTarget[
   let adapters: Adapter[] = [];
   try {
     adapters = await startAdapters(runtime);
+    // A platform's first picture should not wait for the drawing thread to load its fonts.
+    if (adapters.length > 0) void warmPictures();
     const jobs = await startJobs(runtime, [...extraTargets, ...adapters.map((a) => a.target)]);
     const ops =
       config.STEWARD_HTTP_PORT !== undefined
@@ -99,6 +102,7 @@ export async function startSteward(config: Config, extraTargets: DeliveryTarget[
         await withTimeout(Promise.allSettled(adapters.map((a) => a.stop())), 10_000);
         await withTimeout(jobs.stop(), 15_000);
         await ops?.close();
+        await stopPictures();
         await runtime.close();
       })());
     return { runtime, jobs, platforms: adapters.map((a) => a.name), stop };

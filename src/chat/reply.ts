@@ -8,6 +8,9 @@
 // mention a person, a role or a channel. The only mentions in a reply are the
 // ones Steward means: its `mentions`.
 import type { Platform } from "../command/types.ts";
+import type { Heatmap } from "./pictures/heatmap.ts";
+import type { TierCard } from "./pictures/tier-card.ts";
+import type { TierChart } from "./pictures/tier-chart.ts";
 
 export interface Field {
   label: string;
@@ -34,7 +37,32 @@ export type Block =
   | { type: "table"; columns: string[]; rows: string[][]; caption?: string }
   | { type: "buttons"; buttons: Button[] }
   | { type: "context"; text: string }
-  | { type: "divider" };
+  | { type: "divider" }
+  | ImageBlock;
+
+/**
+ * A picture (tier card, heatmap, chart) as the data it is drawn from, so a
+ * reply stays plain JSON: an outbox row carries the few fields, not the PNG.
+ * Each surface draws it when it shows it (src/chat/pictures) and shows `alt`
+ * where it cannot show a picture.
+ */
+export interface ImageBlock {
+  type: "image";
+  picture: Picture;
+  /** Says what the picture says, in words. */
+  alt: string;
+  /** e.g. "tier-alice.png": the upload's or attachment's name. */
+  filename: string;
+  /** The drawn PNG, once a surface has drawn it (drawPictures); never stored. */
+  png?: Uint8Array;
+  /** Where the surface put the drawn picture: a file path in the terminal. */
+  src?: string;
+}
+
+export type Picture =
+  | { kind: "tier-card"; card: TierCard }
+  | { kind: "heatmap"; heatmap: Heatmap }
+  | { kind: "tier-chart"; chart: TierChart };
 
 export interface ReplyFile {
   filename: string;

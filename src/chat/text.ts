@@ -35,6 +35,9 @@ function renderBlock(block: Block): string[] {
       return [block.buttons.map((b) => `[${b.label}: /${b.command} ${b.action} ${b.value}]`).join("  ")];
     case "divider":
       return ["─".repeat(40)];
+    case "image":
+      // savePictures sets src; undrawn, the alt text says what the picture would.
+      return [block.src ? `image: ${block.src}` : `[picture ${block.filename}: ${block.alt}]`];
   }
 }
 

@@ -101,6 +101,8 @@ export interface EvaluationOptions {
   pausedAtLeast?: number;
   /** Members who missed this many weeks in a row or more are flagged in reports. */
   flagMissedInARow?: number;
+  /** Also give each member's status in the last this many weeks (MemberEvaluation.weeks), for the report's heatmap. */
+  historyWeeks?: number;
 }
 
 export const DEFAULT_AT_RISK_AFTER = 3 / 7;
@@ -140,6 +142,13 @@ export interface MemberEvaluation {
   flagged: boolean;
   /** A pause covers the reference instant: send no reminders. */
   onPause: boolean;
+  /**
+   * With EvaluationOptions.historyWeeks: the status of each of the last weeks up
+   * to the reference week (oldest first) over the weekly required commitments,
+   * the worst of them; "not-yet-judged" for weeks before joining. Empty when
+   * the program has no weekly required commitment.
+   */
+  weeks?: CommitmentStatus[];
 }
 
 export type StatusCounts = Record<CommitmentStatus, number> & { total: number; flagged: number };
@@ -191,6 +200,7 @@ class Context {
   readonly weekRefIndex: number;
   readonly pausedAtLeast: number;
   readonly flagAt: number;
+  readonly historyWeeks: number;
   /**
    * Per commitment, amount done per period index. Reused from member to member
    * (and cleared behind each) instead of allocating per member: a report of
@@ -209,6 +219,7 @@ class Context {
     this.ref = !p ? this.now : p.start.getTime() <= this.now ? Math.min(p.end.getTime() - 1, this.now) : p.end.getTime() - 1;
     this.pausedAtLeast = fraction("pausedAtLeast", opts.pausedAtLeast ?? DEFAULT_PAUSED_AT_LEAST);
     this.flagAt = opts.flagMissedInARow ?? DEFAULT_FLAG_MISSED_IN_A_ROW;
+    this.historyWeeks = Math.max(0, Math.trunc(opts.historyWeeks ?? 0));
 
     let from = this.ref;
     for (const m of members) {
@@ -272,6 +283,7 @@ class Context {
         missedInARow,
         flagged: missedInARow !== null && missedInARow >= this.flagAt,
         onPause: m.pauses.some(([s, e]) => s <= this.ref && this.ref < e),
+        ...(this.historyWeeks ? { weeks: m.history(this.historyWeeks) } : {}),
       };
     } finally {
       m.release();
@@ -444,6 +456,25 @@ class MemberState {
     }
     if (allMet) return "met";
     return anyMissed ? "missed" : "skip"; // paused, or the running week not done yet
+  }
+
+  /** The last `n` weeks' statuses, oldest first: each the worst over the weekly required commitments. */
+  history(n: number): CommitmentStatus[] {
+    const ctx = this.ctx;
+    if (ctx.weeklyRequired.length === 0) return [];
+    const out: CommitmentStatus[] = [];
+    for (let i = ctx.weekRefIndex - n + 1; i <= ctx.weekRefIndex; i++) {
+      const period = ctx.weekSeries?.at(i);
+      let worst: CommitmentStatus = "not-yet-judged";
+      if (period && i >= 0) {
+        for (const ci of ctx.weeklyRequired) {
+          const s = this.reason(ci, i, period) ? "not-yet-judged" : this.status(ci, i, period);
+          if (STATUS_SEVERITY[s] > STATUS_SEVERITY[worst]) worst = s;
+        }
+      }
+      out.push(worst);
+    }
+    return out;
   }
 
   weekly(): { streak: number; missedInARow: number } {

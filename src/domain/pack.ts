@@ -25,7 +25,15 @@ export const tierSchema = z.object({
   threshold: z.number().int().min(0),
   /** Discord role (name or id) members of this tier hold, if the server wants one. */
   discordRole: z.string().optional(),
+  /** The tier's colour on cards and charts, as #rrggbb; DEFAULT_TIER_COLOURS by position when absent. */
+  colour: z
+    .string()
+    .regex(/^#[0-9a-f]{6}$/i, "a colour as #rrggbb, for example #3b82f6")
+    .optional(),
 });
+
+/** Tier colours by position for packs that name none: distinct on a dark card and for the common colour blindnesses. */
+export const DEFAULT_TIER_COLOURS = ["#2dd4bf", "#60a5fa", "#a78bfa", "#f59e0b", "#f43f5e"] as const;
 
 export const benefitSchema = z.object({
   id,

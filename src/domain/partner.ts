@@ -1,7 +1,7 @@
 // The partner program's rules: what a site or certification is worth, which
 // tier a balance reaches, which benefits a tier unlocks, and how a tier moves
 // when the balance changes (immediate promotion, demotion after a grace period).
-import type { Benefit, PartnerProgram, SiteRole, Tier } from "./pack.ts";
+import { DEFAULT_TIER_COLOURS, type Benefit, type PartnerProgram, type SiteRole, type Tier } from "./pack.ts";
 
 export function sitePoints(partner: PartnerProgram, kind: string, role: SiteRole): number {
   const site = partner.sites[kind];
@@ -56,6 +56,12 @@ export function sitePaysNow(partner: PartnerProgram, verified: boolean): boolean
 export function badgesFor(partner: PartnerProgram, tierId: string): string[] {
   const rank = tierRank(partner.tiers, tierId);
   return partner.tierBadges.filter((b) => tierRank(partner.tiers, b.fromTier) <= rank).map((b) => b.badge);
+}
+
+/** A tier's colour: the pack's, else the default for its position (the palette repeats past its end). */
+export function tierColour(tiers: readonly Tier[], id: string): string {
+  const i = Math.max(0, tiers.findIndex((t) => t.id === id));
+  return tiers[i]?.colour ?? DEFAULT_TIER_COLOURS[i % DEFAULT_TIER_COLOURS.length] ?? "#60a5fa";
 }
 
 export interface Progress {

@@ -62,6 +62,8 @@ export interface EvaluateOptions {
   lookbackWeeks?: number;
   /** The evaluation's "now"; default app.now(). */
   now?: Date | undefined;
+  /** Each member's last this many weeks too (MemberEvaluation.weeks); at most lookbackWeeks + 1. */
+  historyWeeks?: number;
 }
 
 export const REPORT_LOOKBACK_WEEKS = 12;
@@ -248,7 +250,7 @@ export async function evaluateProgramMembers(app: App, programId: string, opts: 
   const ref = referenceInstant(now, opts.period);
   const windowStart = windowStartFor(program, ref, opts.lookbackWeeks ?? REPORT_LOOKBACK_WEEKS, tz);
   const members = await loadMembers(app, program, windowStart, ref, opts.memberIds);
-  const evalOpts: EvaluationOptions = { now, tz, ...(opts.period ? { period: opts.period } : {}) };
+  const evalOpts: EvaluationOptions = { now, tz, ...(opts.period ? { period: opts.period } : {}), ...(opts.historyWeeks ? { historyWeeks: opts.historyWeeks } : {}) };
   const { rows, summary } = evaluateProgram(program.commitments, members, evalOpts);
   const windowWeeks = Math.round((periodOf("week", ref, tz).start.getTime() - windowStart.getTime()) / WEEK_MS);
   return { program, period: opts.period, rows, summary, windowStart, windowWeeks };

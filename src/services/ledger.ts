@@ -2,7 +2,8 @@
 // was seen), the materialised balance moved by the same amount in the same
 // transaction, and whatever the tier change implies written to the outbox.
 import type { App } from "../app.ts";
-import { reply } from "../chat/reply.ts";
+import { tierCard, tierCardAlt } from "../chat/pictures/tier-card.ts";
+import { reply, type Block, type ImageBlock } from "../chat/reply.ts";
 import { MAX_BALANCE, MAX_ENTRY, reversalOf } from "../domain/ledger.ts";
 import { UserError } from "../command/errors.ts";
 import { badgesFor, badgesLost, benefitsGained, decideTier, demotionCutoff, fillTemplate, tierById, type TierEvent } from "../domain/partner.ts";
@@ -110,8 +111,12 @@ export async function applyTier(app: App, tx: Tx, memberId: string, points: numb
       const tier = tierById(partner.tiers, event.to);
       const unlocked = benefitsGained(partner, event.from, event.to);
       const values = { name: member.displayName, tier: tier.name, points, benefits: unlocked.map((b) => b.name).join(", ") || "none new" };
-      await enqueue(tx, { kind: "post", channel: partner.announcementsChannel, reply: reply(fillTemplate(t.tierUpPublic, values), [], { visibility: "public" }) }, { now: app.now(), dedupeKey: `${key}:post` });
-      await enqueue(tx, { kind: "dm", memberId, reply: reply(fillTemplate(t.tierUpDm, values)) }, { now: app.now(), dedupeKey: `${key}:dm` });
+      const card = await tierUpCard(app, tx, member, points, event.to);
+      const announce = (text: string): Block[] => [{ type: "text", text }, card];
+      const post = fillTemplate(t.tierUpPublic, values);
+      const dm = fillTemplate(t.tierUpDm, values);
+      await enqueue(tx, { kind: "post", channel: partner.announcementsChannel, reply: reply(post, announce(post), { visibility: "public" }) }, { now: app.now(), dedupeKey: `${key}:post` });
+      await enqueue(tx, { kind: "dm", memberId, reply: reply(dm, announce(dm)) }, { now: app.now(), dedupeKey: `${key}:dm` });
       await enqueue(tx, { kind: "tier-role", memberId, tier: event.to, previous: event.from }, { now: app.now(), dedupeKey: `${key}:role` });
       for (const badge of badgesFor(partner, event.to)) await grantBadge(app, tx, memberId, badge, "system", `reached ${tier.name}`);
     } else if (event.type === "at-risk") {
@@ -135,6 +140,18 @@ export async function applyTier(app: App, tx: Tx, memberId: string, points: numb
     }
   }
   return decision.events;
+}
+
+/**
+ * The tier card that goes with a tier-up: the data to draw it (a few names and
+ * numbers), not the picture, so the outbox row stays small; each surface draws
+ * it when it delivers. Its badges include the tier's own, granted just after.
+ */
+async function tierUpCard(app: App, tx: Tx, member: { id: string; handle: string; displayName: string }, points: number, tier: string): Promise<ImageBlock> {
+  const held = await tx.badge.findMany({ where: { memberId: member.id, revokedAt: null }, select: { badge: true } });
+  const badges = [...new Set([...held.map((b) => b.badge), ...badgesFor(app.pack.partner, tier)])];
+  const card = tierCard(app.pack.partner, app.pack.badges, member, points, tier, badges, "New tier!");
+  return { type: "image", picture: { kind: "tier-card", card }, alt: tierCardAlt(card), filename: `tier-up-${member.handle}.png` };
 }
 
 /**

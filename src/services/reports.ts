@@ -5,7 +5,8 @@
 import { stringify } from "csv-stringify/sync";
 import { DateTime } from "luxon";
 import type { App } from "../app.ts";
-import { reply, type Block, type Reply } from "../chat/reply.ts";
+import { heatmap, heatmapAlt } from "../chat/pictures/heatmap.ts";
+import { reply, type Block, type ImageBlock, type Reply } from "../chat/reply.ts";
 import { UserError } from "../command/errors.ts";
 import { compareForReport, type CommitmentEvaluation, type CommitmentStatus } from "../domain/commitments.ts";
 import type { Program } from "../domain/pack.ts";
@@ -114,10 +115,27 @@ function weekLabel(p: Period): string {
   return `${p.key} (${start.toFormat("ccc d LLL")} – ${last.toFormat("ccc d LLL yyyy")}, ${p.tz})`;
 }
 
+/** Weeks across the heatmap: the report's week and the ones before it. */
+export const HEATMAP_WEEKS = 12;
+
+/**
+ * The report's heatmap: members in the report's order (repeat missers first) by
+ * the last weeks, each cell that week's status over the weekly commitments; the
+ * first HEATMAP_ROWS members and a count of the rest. None for a program
+ * without a weekly required commitment: it has no week-by-week status.
+ */
+export function heatmapBlock(program: Program, week: Period, rows: readonly { member: { handle: string; displayName: string }; weeks?: CommitmentStatus[] }[]): ImageBlock | undefined {
+  if (!program.commitments.some((c) => c.per === "week" && c.required)) return undefined;
+  const labels: string[] = [];
+  for (let p = week, i = 0; i < HEATMAP_WEEKS; i++, p = previousPeriod(p)) labels.unshift(p.key.replace(/^\d{4}-/, ""));
+  const map = heatmap(`${program.name} — the ${HEATMAP_WEEKS} weeks to ${week.key}`, labels, rows.map((r) => ({ name: `@${r.member.handle}`, weeks: r.weeks ?? [] })));
+  return { type: "image", picture: { kind: "heatmap", heatmap: map }, alt: heatmapAlt(map), filename: `heatmap-${program.id}-${week.key}.png` };
+}
+
 export async function buildReport(app: App, programId: string, periodKey?: string): Promise<Reply> {
   const program = findProgram(app, programId);
   const week = reportWeek(app, periodKey);
-  const [result, got] = await Promise.all([evaluateProgramMembers(app, program.id, { period: week }), deliveries(app, program)]);
+  const [result, got] = await Promise.all([evaluateProgramMembers(app, program.id, { period: week, historyWeeks: HEATMAP_WEEKS }), deliveries(app, program)]);
   const awaiting = awaitingDelivery(app, program, result.rows.map((r) => r.member.memberId), got);
   const rows = [...result.rows].sort(compareForReport);
   const s = result.summary;
@@ -176,6 +194,8 @@ export async function buildReport(app: App, programId: string, periodKey?: strin
       text: `Unlocked, not yet delivered (mark with /benefits deliver <member> <perk>):\n${lines.slice(0, 50).join("\n")}${lines.length > 50 ? `\n… and ${lines.length - 50} more (see the CSV)` : ""}`,
     });
   }
+  const picture = heatmapBlock(program, week, rows);
+  if (picture) blocks.push(picture);
   blocks.push({ type: "context", text: `Statuses as of the end of ${week.key}; months and quarters as they stood then. Weeks on leave count as paused, not missed.` });
 
   const header = [

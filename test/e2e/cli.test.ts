@@ -1,11 +1,12 @@
 // `steward run` and `steward chat` as an operator or a script uses them:
 // real processes, a real embedded database on disk, stdin and stdout.
 import { spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
+import { PNG } from "pngjs";
 import { beforeEach, describe, expect, it } from "vitest";
 
 const BIN = fileURLToPath(new URL("../../bin/steward.mjs", import.meta.url));
@@ -68,7 +69,34 @@ describe("steward run", () => {
     expect(broken.code).toBe(2);
     expect(broken.stdout).toMatch(/something went wrong on our side \(ref [0-9a-f]{8}\)/);
     expect(broken.stdout).not.toMatch(/at .*\.ts:\d+/);
-  });
+    // Seven processes; /tier and the tier-up also start the drawing thread.
+  }, 300_000);
+
+  it("writes pictures under the data folder and prints `image: <path>.png`: the tier card, its tier-up announcement, the report's heatmap", async () => {
+    const image = (stdout: string) => [...stdout.matchAll(/^.*image: (.+\.png)$/gm)].map((m) => m[1] as string);
+    const submit = await steward(["run", "--as", "alice", "/site submit https://studio.example.com kind:editorx role:owner"], env);
+    expect(submit.code).toBe(0);
+    const up = await steward(["run", "--as", "alice", "/site submit https://bakery.example.com kind:classic role:collaborator"], env);
+    // The announcement and the DM each carry the new tier's card.
+    expect(up.stdout).toMatch(/→ #announcements: 🎉 alice reached Pioneer with 400 points!\n\nimage: /);
+    expect(image(up.stdout)).toHaveLength(2);
+
+    const tier = await steward(["run", "--as", "alice", "/tier"], env);
+    expect(tier.code).toBe(0);
+    const [card] = image(tier.stdout);
+    expect(card?.startsWith(join(env.STEWARD_DATA_DIR as string, "pictures"))).toBe(true);
+    const png = PNG.sync.read(readFileSync(card as string));
+    expect([png.width, png.height]).toEqual([800, 320]);
+
+    await steward(["run", "--as", "bob", "/apply community-leaders-velo profiles:https://forum.example.com/u/bob experience:years contribution:meetups"], env);
+    await steward(["run", "--as", "mod", "/review approve bob community-leaders-velo"], env);
+    const report = await steward(["run", "--as", "mod", "/report community-leaders-velo"], env);
+    expect(report.code).toBe(0);
+    const [heat] = image(report.stdout);
+    expect(heat).toMatch(/heatmap-community-leaders-velo-\d{4}-W\d{2}-.*\.png$/);
+    expect(PNG.sync.read(readFileSync(heat as string)).width).toBeGreaterThan(700);
+    // Six processes, each starting the embedded database and the drawing thread.
+  }, 300_000);
 
   it("pays the spellings of one site once, refuses a second owner and a made-up host (issue 9)", async () => {
     const spellings = ["https://studio.example.com", "http://studio.example.com", "https://studio.example.com.", "https://www.studio.example.com", "https://studio.example.com/about"];

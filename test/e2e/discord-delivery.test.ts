@@ -3,8 +3,10 @@
 // posts with the report CSV attached, badge and tier roles, a role the bot
 // may not manage (50013) reported to moderators and not retried, and a 429
 // surfacing as RateLimitedError with Discord's retry_after.
+import { PNG } from "pngjs";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { registry } from "../../commands/index.ts";
+import { heatmap, heatmapAlt } from "../../src/chat/pictures/heatmap.ts";
 import { reply } from "../../src/chat/reply.ts";
 import { dmChannelCache } from "../../src/adapters/discord/target.ts";
 import { PermanentDeliveryError, RateLimitedError, type DeliveryContext, type Recipient } from "../../src/jobs/target.ts";
@@ -108,8 +110,26 @@ describe.each(storeKinds)("Discord delivery target on %s", (kind) => {
     expect(await deliver({ kind: "post", channel: "moderators", reply: report }, ctx({ member: undefined }))).toBe("delivered");
     const sent = h.fake.find("POST", new RegExp(`^/channels/${CHANNEL.moderators}/messages$`));
     expect(sent).toHaveLength(1);
-    expect(sent[0]?.files).toEqual([{ name: "compliance-2026-W48.csv", contentType: "text/csv", content: "member,program,status\nalice,community-leaders-velo,ok\n" }]);
+    expect(sent[0]?.files).toHaveLength(1);
+    expect(sent[0]?.files[0]).toMatchObject({ name: "compliance-2026-W48.csv", contentType: "text/csv", content: "member,program,status\nalice,community-leaders-velo,ok\n" });
     expect((sent[0]?.body as { embeds: { title: string }[] }).embeds[0]?.title).toBe("Weekly compliance");
+  });
+
+  it("posts the weekly report's heatmap beside its CSV, drawn at delivery from the row's data, shown in the embed", async () => {
+    const map = heatmap("Velo — W48", ["W47", "W48"], [{ name: "@alice", weeks: ["missed", "met"] }]);
+    const report = reply("Weekly compliance", [{ type: "header", text: "Weekly compliance" }, { type: "image", picture: { kind: "heatmap", heatmap: map }, alt: heatmapAlt(map), filename: "heatmap-velo-2026-W48.png" }], {
+      visibility: "public",
+      files: [{ filename: "compliance-2026-W48.csv", contentType: "text/csv", content: "member,status\nalice,met\n" }],
+    });
+    // An outbox row is JSON: what comes back from the table is what is delivered.
+    const row = JSON.parse(JSON.stringify({ kind: "post", channel: "moderators", reply: report }));
+    expect(await deliver(row, ctx({ member: undefined }))).toBe("delivered");
+    const [sent] = h.fake.find("POST", new RegExp(`^/channels/${CHANNEL.moderators}/messages$`));
+    expect(sent?.files.map((f) => [f.name, f.contentType])).toEqual([["compliance-2026-W48.csv", "text/csv"], ["heatmap-velo-2026-W48.png", "image/png"]]);
+    const body = sent?.body as { embeds: { image?: { url: string } }[]; attachments: { id: number; description?: string }[] };
+    expect(body.embeds[0]?.image?.url).toBe("attachment://heatmap-velo-2026-W48.png");
+    expect(body.attachments[1]).toEqual({ id: 1, filename: "heatmap-velo-2026-W48.png", description: heatmapAlt(map) });
+    expect(PNG.sync.read(sent?.files[1]?.bytes as Buffer).width).toBeGreaterThan(700);
   });
 
   it("fails for good on a channel that exists nowhere", async () => {

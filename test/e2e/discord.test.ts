@@ -1,6 +1,7 @@
 // The Discord adapter through the real discord.js: raw INTERACTION_CREATE and
 // MESSAGE_CREATE payloads go in through the client's own actions, and what
 // Steward sends comes out at a local fake of Discord's REST API.
+import { PNG } from "pngjs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { registry } from "../../commands/index.ts";
 import { storeKinds } from "../helpers/runtime.ts";
@@ -16,6 +17,11 @@ interface Callback {
 }
 
 const EPHEMERAL = 64;
+
+interface Payload {
+  embeds?: { title?: string; image?: { url: string } }[];
+  attachments?: { id: number | string; filename?: string; description?: string }[];
+}
 
 describe.each(storeKinds)("Discord adapter on %s", (kind) => {
   let h: DiscordHarness;
@@ -42,6 +48,26 @@ describe.each(storeKinds)("Discord adapter on %s", (kind) => {
     expect(cb.data?.embeds?.[0]?.fields?.map((f) => f.name)).toEqual(["Points", "Tier", "Next tier"]);
     const identity = await h.runtime.app.db.identity.findUnique({ where: { platform_externalId: { platform: "discord", externalId: alice.id } }, include: { member: true } });
     expect(identity?.member.handle).toBe("alice");
+  });
+
+  it("shows /tier's card in the embed as an attachment (attachment://), with the card's alt text as its description", async () => {
+    await h.interact(slashCommand(h.base(alice), "tier"));
+    // Answered at once, or deferred and edited when the first drawing takes long: either way one request carries the card.
+    const sent = h.fake.requests.filter((r) => r.files.some((f) => f.name === "tier-alice.png"));
+    expect(sent).toHaveLength(1);
+    const req = sent[0]!;
+    const body = req.body as { data?: Payload } & Payload;
+    const payload: Payload = body.data ?? body;
+    const card = payload.embeds?.find((e) => e.image);
+    expect(card?.image?.url).toBe("attachment://tier-alice.png");
+    expect(card?.title).toBe("alice — Explorer");
+    // discord.js numbers attachments by their file's position; the card is the only file.
+    expect(payload.attachments).toHaveLength(1);
+    expect(payload.attachments?.[0]?.description).toMatch(/^Tier card of alice: Explorer, 0 points, 400 to Pioneer/);
+    const file = req.files.find((f) => f.name === "tier-alice.png")!;
+    expect(file.contentType).toBe("image/png");
+    const png = PNG.sync.read(file.bytes);
+    expect([png.width, png.height]).toEqual([800, 320]);
   });
 
   it("turns a picked user into a mention the dispatcher resolves", async () => {

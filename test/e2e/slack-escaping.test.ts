@@ -82,7 +82,8 @@ describe.each(storeKinds)("member text on Slack (%s)", (kind) => {
     // Shown as written: the escaped name is there, so Slack displays it literally.
     expect(announcement!.body.text).toContain(name.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;"));
     // The DM to the member goes through the same renderer.
-    const dm = fake.callsTo("chat.postMessage").find((c) => c.body.channel === userId);
+    // (A DM with a picture, the tier card, goes to the DM's channel, where its upload can follow it.)
+    const dm = fake.callsTo("chat.postMessage").find((c) => c.body.channel === userId || c.body.channel === `D${userId.slice(1)}`);
     expect(dm).toBeDefined();
     for (const t of parsedTexts(dm!.body)) expect(t).not.toMatch(RAW_MARKUP);
     // So does the member's App Home, redrawn after the DM.

@@ -2,11 +2,12 @@
 // the fake Slack on 127.0.0.1: what each outbox message becomes on Slack, and
 // that a 429 is handed to the outbox job (RateLimitedError with Retry-After)
 // after exactly one call, never retried inside the client.
+import { PNG } from "pngjs";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { reply } from "../../src/chat/reply.ts";
 import { outboxClient, slackTarget } from "../../src/adapters/slack/target.ts";
 import { PermanentDeliveryError, RateLimitedError, type DeliveryContext, type DeliveryTarget } from "../../src/jobs/target.ts";
-import { startFakeSlack, type FakeSlack } from "../helpers/fake-slack.ts";
+import { startFakeSlack, uploadedFile, type FakeSlack } from "../helpers/fake-slack.ts";
 import { testRuntime, type TestRuntime } from "../helpers/runtime.ts";
 
 describe("Slack delivery target", () => {
@@ -65,6 +66,19 @@ describe("Slack delivery target", () => {
     expect(fake.callsTo("files.getUploadURLExternal")[0]!.body).toMatchObject({ filename: "report-2026-W48.csv", length: String(Buffer.byteLength(csv)) });
     expect(fake.callsTo("upload")[0]!.raw).toContain("alice,met");
     expect(fake.callsTo("files.completeUploadExternal")[0]!.body.channel_id).toBe("CMOD");
+  });
+
+  it("posts a tier-up announcement and uploads its card, drawn at delivery from the row's data, with the alt text", async () => {
+    const card = { name: "Alice", tier: { name: "Pioneer", colour: "#60a5fa", threshold: 400 }, points: 400, next: { name: "Creator", colour: "#a78bfa", threshold: 1000 }, unlocked: ["Priority Support"], upcoming: ["Partner Badge"], badges: [], banner: "New tier!" };
+    const r = reply("🎉 Alice reached Pioneer", [{ type: "text", text: "🎉 Alice reached Pioneer" }, { type: "image", picture: { kind: "tier-card", card }, alt: "Alice reached Pioneer: 400 points.", filename: "tier-up-alice.png" }], { visibility: "public" });
+    // What the outbox row holds is plain JSON.
+    const row = JSON.parse(JSON.stringify({ kind: "post", channel: "announcements", reply: r }));
+    expect(await target.deliver(row, { outboxId: 7, dedupeKey: "k7" })).toBe("delivered");
+    expect(fake.calls.map((c) => c.method)).toEqual(["chat.postMessage", "files.getUploadURLExternal", "upload", "files.completeUploadExternal"]);
+    expect(fake.callsTo("files.getUploadURLExternal")[0]!.body).toMatchObject({ filename: "tier-up-alice.png", alt_text: "Alice reached Pioneer: 400 points." });
+    const png = PNG.sync.read(await uploadedFile(fake.callsTo("upload")[0]!));
+    expect([png.width, png.height]).toEqual([800, 320]);
+    expect(fake.callsTo("files.completeUploadExternal")[0]!.body.channel_id).toBe("CANN");
   });
 
   it("turns a 429 into RateLimitedError with Retry-After after one call: the outbox job retries, not the client", async () => {

@@ -2,6 +2,7 @@
 // HTTP receiver on 127.0.0.1, the bot's Web API calls and response_url posts
 // going to a fake Slack on 127.0.0.1. Asserts on the Block Kit sent, on the
 // database after, and on Bolt refusing forged and stale requests.
+import { PNG } from "pngjs";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { commands } from "../../commands/index.ts";
 import { reply } from "../../src/chat/reply.ts";
@@ -12,7 +13,7 @@ import { command, sub } from "../../src/command/types.ts";
 import type { RunningSlack } from "../../src/adapters/slack/app.ts";
 import { deliverDue } from "../../src/jobs/deliver.ts";
 import { ensureMember } from "../../src/services/members.ts";
-import { FORM, JSON_TYPE, form, interactive, sendSigned, type FakeSlack } from "../helpers/fake-slack.ts";
+import { FORM, JSON_TYPE, form, interactive, sendSigned, uploadedFile, type FakeSlack } from "../helpers/fake-slack.ts";
 import { storeKinds, type TestRuntime } from "../helpers/runtime.ts";
 import { startSlackHarness, type SlackHarness } from "../helpers/slack-harness.ts";
 
@@ -154,6 +155,27 @@ describe.each(storeKinds)("Slack adapter through Bolt (%s)", (kind) => {
     expect(blocks.some((b) => b.type === "section" && b.text?.text.includes("`[░░░░░░░░░░░░░░░░░░░░] 0%`"))).toBe(true);
     const identity = await rt.app.db.identity.findUnique({ where: { platform_externalId: { platform: "slack", externalId: "U1" } }, include: { member: true } });
     expect(identity?.member.handle).toBe("alice");
+  });
+
+  it("uploads /tier's card with files.uploadV2 to the person's DM after answering, with the card's alt text", async () => {
+    const s = slash("/tier", "", "UPIC", "pic");
+    expect((await s.send()).status).toBe(200);
+    const body = await responseFor(s.id);
+    expect(JSON.stringify(body.blocks)).toContain("🖼 tier-pic.png");
+    // Earlier tests' cards may still be arriving: pick this one by its name.
+    const done = await eventually(async () => fake.callsTo("files.completeUploadExternal").find((c) => (c.body.files as { title?: string }[])[0]?.title === "tier-pic.png"), 20_000);
+    const fileId = (done.body.files as { id: string }[])[0]?.id;
+    // The answer first, then the upload: drawing never holds up the reply.
+    const respondAt = fake.calls.findIndex((c) => c.path === `/respond/${s.id}`);
+    const askedAt = fake.calls.findIndex((c) => c.method === "files.getUploadURLExternal" && c.body.filename === "tier-pic.png");
+    expect(respondAt).toBeGreaterThanOrEqual(0);
+    expect(askedAt).toBeGreaterThan(respondAt);
+    const asked = fake.calls[askedAt]!.body;
+    expect(String(asked.alt_text)).toBe(`Tier card of pic: Explorer, 0 points, 400 to Pioneer (0% of the way). Unlocked at Explorer: Team Management & Dashboard, Partner Resources. Next at Pioneer: Priority Support, Product Betas, Ascend Tools, Client Billing. Badges: none.`);
+    expect(String(asked.alt_text)).toContain(String(body.text).replace(/^pic: /, ""));
+    const png = PNG.sync.read(await uploadedFile(fake.calls.find((c) => c.path === `/upload/${fileId}`)!));
+    expect([png.width, png.height]).toEqual([800, 320]);
+    expect(done.body.channel_id).toBe("DPIC");
   });
 
   it("runs any command as /steward <command>, and says what is wrong with an unknown one", async () => {

@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import type { Client } from "discord.js";
 import { attachDiscord, createDiscordClient, type AttachedDiscord } from "../../src/adapters/discord/client.ts";
+import { warmPictures } from "../../src/chat/pictures/index.ts";
 import type { Registry } from "../../src/command/dispatch.ts";
 import { testRuntime, type StoreKind, type TestRuntime } from "./runtime.ts";
 
@@ -17,7 +18,7 @@ export interface RecordedRequest {
   query: URLSearchParams;
   /** JSON body (payload_json for multipart uploads). */
   body: unknown;
-  files: { name: string; content: string; contentType: string }[];
+  files: { name: string; content: string; contentType: string; bytes: Buffer }[];
   headers: IncomingMessage["headers"];
 }
 
@@ -86,7 +87,7 @@ async function readBody(req: IncomingMessage): Promise<{ body: unknown; files: R
     let body: unknown;
     for (const [key, value] of form.entries()) {
       if (key === "payload_json") body = JSON.parse(value as string);
-      else if (typeof value !== "string") files.push({ name: value.name, content: await value.text(), contentType: value.type });
+      else if (typeof value !== "string") files.push({ name: value.name, content: await value.text(), contentType: value.type, bytes: Buffer.from(await value.arrayBuffer()) });
     }
     return { body, files };
   }
@@ -339,6 +340,8 @@ export async function discordHarness(kind: StoreKind, registry: Registry, env: R
   client.rest.setToken("test-token");
   (client.guilds as unknown as { _add(data: unknown): unknown })._add(rawGuild(guild));
   const attached = attachDiscord(client, runtime.app, registry, deferAfterMs !== undefined ? { deferAfterMs } : {});
+  // As a running Steward does at start: the first picture does not wait for the fonts to load.
+  await warmPictures();
   const actions = (client as unknown as { actions: Record<string, { handle(data: unknown): unknown }> }).actions;
   return {
     runtime,

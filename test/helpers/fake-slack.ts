@@ -14,6 +14,18 @@ export interface RecordedCall {
   /** Form fields or JSON; Block Kit fields sent as JSON strings are parsed. */
   body: Record<string, unknown>;
   raw: string;
+  /** The request body as sent: a file upload's bytes (a PNG) do not survive `raw`'s UTF-8. */
+  bytes: Buffer;
+  contentType?: string;
+}
+
+/** The file of an "upload" call: the WebClient posts it as the multipart field `body`. */
+export async function uploadedFile(call: RecordedCall): Promise<Buffer> {
+  if (!call.contentType?.startsWith("multipart/form-data")) return call.bytes;
+  const form = await new Response(call.bytes, { headers: { "content-type": call.contentType } }).formData();
+  const file = form.get("body");
+  if (!file || typeof file === "string") throw new Error("the upload has no file in its body field");
+  return Buffer.from(await file.arrayBuffer());
 }
 
 export interface FakeAnswer {
@@ -40,10 +52,10 @@ function parseBody(raw: string, contentType: string | undefined): Record<string,
   return { content: raw };
 }
 
-async function readAll(req: IncomingMessage): Promise<string> {
+async function readAll(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString("utf8");
+  return Buffer.concat(chunks);
 }
 
 export class FakeSlack {
@@ -72,10 +84,11 @@ export class FakeSlack {
   async start(): Promise<this> {
     this.server = createServer((req, res) => {
       void (async () => {
-        const raw = await readAll(req);
+        const bytes = await readAll(req);
+        const raw = bytes.toString("utf8");
         const path = req.url ?? "/";
         const method = path.startsWith("/api/") ? path.slice(5).split("?")[0]! : path.startsWith("/respond/") ? "respond" : path.startsWith("/upload/") ? "upload" : path;
-        const call: RecordedCall = { method, path, body: parseBody(raw, req.headers["content-type"]), raw };
+        const call: RecordedCall = { method, path, body: parseBody(raw, req.headers["content-type"]), raw, bytes, ...(req.headers["content-type"] ? { contentType: req.headers["content-type"] } : {}) };
         this.calls.push(call);
         const answer = this.answer(call);
         res.writeHead(answer.status ?? 200, { "content-type": "application/json", ...answer.headers });

@@ -2,6 +2,7 @@
 // test runtime: what every Slack end-to-end suite starts with.
 import type { Registry } from "../../src/command/dispatch.ts";
 import { startSlack, SLACK_EVENTS_PATH, type RunningSlack } from "../../src/adapters/slack/app.ts";
+import { warmPictures } from "../../src/chat/pictures/index.ts";
 import { startFakeSlack, type FakeSlack } from "./fake-slack.ts";
 import { testRuntime, type StoreKind, type TestRuntime } from "./runtime.ts";
 
@@ -24,6 +25,8 @@ export async function startSlackHarness(kind: StoreKind, secret: string, registr
     SLACK_CHANNELS: "announcements=CANN,moderators=CMOD,community=CCOM",
   });
   const slack = await startSlack(rt, registry, { port: 0, host: "127.0.0.1" });
+  // As a running Steward does at start: the first picture does not wait for the fonts to load.
+  await warmPictures();
   return {
     fake,
     rt,

@@ -265,6 +265,19 @@ describe.each(storeKinds)("community programs on %s", (kind) => {
     expect(carol).toMatchObject({ "weekly-contribution_status": "paused", weeks_missed_in_a_row: "1", flagged: "no" });
     expect(rows).toHaveLength(3);
 
+    // The heatmap: the same members in the same order, one cell a week, the report's week last.
+    const image = report.blocks.find((b) => b.type === "image");
+    expect(image?.filename).toBe("heatmap-community-leaders-velo-2026-W47.png");
+    const map = image?.picture.kind === "heatmap" ? image.picture.heatmap : undefined;
+    expect(map?.weeks).toHaveLength(12);
+    expect(map?.weeks.slice(-4)).toEqual(["W44", "W45", "W46", "W47"]);
+    expect(map?.rows.map((r) => r.name)).toEqual(rows.map((r) => `@${r.member}`));
+    expect(Object.fromEntries(map?.rows.map((r) => [r.name, r.weeks.slice(-4)]) ?? [])).toEqual({ "@bob": "-MXX", "@alice": "-MMM", "@carol": "-XPP" });
+    expect(image?.alt).toContain("@bob: 1 met, 2 missed");
+    // What an outbox row carries for it is a few hundred bytes of data, not a picture.
+    expect(JSON.stringify(image).length).toBeLessThan(2000);
+    expect((await buildReport(rt.app, "velo-masters")).blocks.some((b) => b.type === "image")).toBe(false);
+
     const fields = report.blocks.find((b) => b.type === "fields");
     expect(fields && fields.type === "fields" && fields.fields.find((f) => f.label === "Missed 2+ weeks in a row")?.value).toBe("1");
     const text = await ok("mod", "/report community-leaders-velo week:2026-W47");

@@ -173,7 +173,8 @@ describe.each(storeKinds)("partner program on %s", (kind) => {
     expect(await chat.ok("alice", "/tier")).toMatch(/Creator/);
     const lines = await chat.deliver();
     expect(lines).toContain("→ badge partner-badge granted to @alice");
-    expect(lines.filter((l) => l.startsWith("→ #announcements"))).toEqual([
+    // First lines: each announcement goes on with its tier card.
+    expect(lines.filter((l) => l.startsWith("→ #announcements")).map((l) => l.split("\n")[0])).toEqual([
       "→ #announcements: 🎉 alice reached Pioneer with 400 points!",
       "→ #announcements: 🎉 alice reached Creator with 1000 points!",
     ]);

@@ -501,3 +501,31 @@ describe("properties", () => {
     );
   });
 });
+
+describe("week-by-week history for the report's heatmap", () => {
+  it("gives each of the last weeks its status over the weekly required commitments, oldest first", () => {
+    // Weeks of 2026: W44 starts Mon 26 Oct, W48 starts Mon 23 Nov. Now is Wednesday of W48.
+    const e = evaluate(
+      {
+        activities: [msg("2026-10-27T10:00"), msg("2026-11-10T10:00"), msg("2026-11-24T09:00")],
+        pauses: [{ startsAt: b("2026-11-02T00:00"), endsAt: b("2026-11-09T00:00") }],
+      },
+      "2026-11-25T12:00",
+      { historyWeeks: 5 },
+    );
+    // W44 met, W45 paused, W46 met, W47 missed, W48 (running, already met).
+    expect(e.weeks).toEqual(["met", "paused", "met", "missed", "met"]);
+    // The same rules as the streak: the history agrees with missed-in-a-row.
+    expect(e.missedInARow).toBe(0);
+  });
+
+  it("marks weeks before joining as not judged, and the running week as on track or at risk", () => {
+    const e = evaluate({ membership: { joinedAt: b("2026-11-16T00:00") } }, "2026-11-27T12:00", { historyWeeks: 4 });
+    expect(e.weeks).toEqual(["not-yet-judged", "not-yet-judged", "missed", "at-risk"]);
+  });
+
+  it("is left out unless asked, and empty for a program without a weekly required commitment", () => {
+    expect(evaluate({}, "2026-11-25T12:00").weeks).toBeUndefined();
+    expect(evaluate({}, "2026-11-25T12:00", { historyWeeks: 3 }, veloMasters).weeks).toEqual([]);
+  });
+});

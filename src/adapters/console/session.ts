@@ -6,7 +6,8 @@ import { randomUUID } from "node:crypto";
 import type { App } from "../../app.ts";
 import type { Config } from "../../config.ts";
 import { renderText, terminalSafe } from "../../chat/text.ts";
-import type { Form } from "../../chat/reply.ts";
+import { savePictures } from "../../chat/pictures/index.ts";
+import type { Form, Reply } from "../../chat/reply.ts";
 import { dispatch, type Registry } from "../../command/dispatch.ts";
 import { parseLine, tokenize } from "../../command/parse.ts";
 import type { Actor, CommandContext } from "../../command/types.ts";
@@ -39,6 +40,8 @@ export class ConsoleSession {
     private readonly registry: Registry,
     public handle: string,
     private readonly onMessage?: MessageHandler,
+    /** Folder the replies' pictures are written to (printed as `image: <path>`); without it they are not drawn. */
+    private readonly pictures?: string,
   ) {}
 
   async actor(): Promise<Actor> {
@@ -83,12 +86,17 @@ export class ConsoleSession {
     // Each line is its own invocation (a line typed twice acts twice); a form's answers complete the same one.
     const ctx: CommandContext = { app: this.app, actor: await this.actor(), channel: this.channel, interactive: ask !== undefined, invocationId: `console:${randomUUID()}` };
     const outcome = await dispatch(this.registry, { command: parsed.command, words: parsed.words }, ctx);
-    if (outcome.type === "reply") return { output: renderText(outcome.reply), status: outcome.reply.status };
+    if (outcome.type === "reply") return { output: renderText(await this.withPictures(outcome.reply)), status: outcome.reply.status };
     const answers = ask ? await askForm(outcome.form, parsed.words, ask) : undefined;
     if (answers === undefined) return { output: "Cancelled.", status: "user-error" };
     const again = await dispatch(this.registry, { command: parsed.command, words: [...parsed.words, ...answers] }, { ...ctx, interactive: false });
     if (again.type === "form") return { output: "Some answers are still missing.", status: "user-error" };
-    return { output: renderText(again.reply), status: again.reply.status };
+    return { output: renderText(await this.withPictures(again.reply)), status: again.reply.status };
+  }
+
+  private withPictures(reply: Reply): Promise<Reply> {
+    if (!this.pictures) return Promise.resolve(reply);
+    return savePictures(reply, this.pictures, (err) => this.app.log.error({ err }, "a picture could not be drawn; its alt text stands in"));
   }
 }
 

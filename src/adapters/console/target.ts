@@ -1,5 +1,6 @@
 // The terminal as a delivery target: DMs, channel posts, badges and roles are
 // printed where the operator can see them.
+import { savePictures } from "../../chat/pictures/index.ts";
 import { renderText, terminalSafe } from "../../chat/text.ts";
 import type { OutboxMessage } from "../../services/outbox.ts";
 import type { DeliveryContext, DeliveryTarget } from "../../jobs/target.ts";
@@ -22,13 +23,15 @@ export function formatDelivery(message: OutboxMessage, ctx: DeliveryContext): st
   }
 }
 
-export function consoleTarget(write: (text: string) => void): DeliveryTarget {
+/** `pictures`: the folder announcements' and reports' pictures are written to; without it they are not drawn. */
+export function consoleTarget(write: (text: string) => void, pictures?: string): DeliveryTarget {
   return {
     name: "console",
     wakesPeople: false,
     deliver: async (message, ctx) => {
       // The terminal has no standing view to redraw; /tier shows the fresh numbers.
       if (message.kind === "home-refresh") return "skipped";
+      if (pictures && (message.kind === "dm" || message.kind === "post")) message = { ...message, reply: await savePictures(message.reply, pictures) };
       write(terminalSafe(formatDelivery(message, ctx)));
       return "delivered";
     },

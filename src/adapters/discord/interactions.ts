@@ -19,6 +19,7 @@ import {
   type ModalSubmitInteraction,
 } from "discord.js";
 import type { App } from "../../app.ts";
+import { drawPictures } from "../../chat/pictures/index.ts";
 import type { Form, Reply } from "../../chat/reply.ts";
 import { dispatch, findSubcommand, type Outcome, type Registry } from "../../command/dispatch.ts";
 import { parseLine } from "../../command/parse.ts";
@@ -100,7 +101,7 @@ async function slashCommand(deps: InteractionDeps, interaction: ChatInputCommand
   const sub = cmd ? stewardSubName(cmd, interaction.options.getSubcommand(false)) : "";
   const declared = cmd?.subcommands.find((s) => s.name === sub);
   const actor = await actorOf(deps, interaction);
-  const work = dispatch(deps.registry, { command: interaction.commandName, sub, options: optionValues(interaction.options.data) }, context(deps, interaction, actor, true));
+  const work = drawn(deps, dispatch(deps.registry, { command: interaction.commandName, sub, options: optionValues(interaction.options.data) }, context(deps, interaction, actor, true)));
   await respond(deps, interaction, work, (declared?.visibility ?? "ephemeral") === "ephemeral");
 }
 
@@ -146,7 +147,17 @@ function formTooLate(form: Form): Reply {
 }
 
 function files(m: DiscordMessage) {
-  return m.files.map((f) => ({ attachment: Buffer.from(f.content, "utf8"), name: f.filename, contentType: f.contentType }));
+  return [
+    ...m.files.map((f) => ({ attachment: Buffer.from(f.content, "utf8"), name: f.filename, contentType: f.contentType })),
+    ...(m.images ?? []).map((i) => ({ attachment: Buffer.from(i.png), name: i.filename, contentType: "image/png", description: i.alt.slice(0, 1024) })),
+  ];
+}
+
+/** The outcome with its pictures drawn: part of the work raced against the deadline, so a slow drawing defers rather than misses it. */
+function drawn(deps: InteractionDeps, work: Promise<Outcome>): Promise<Outcome> {
+  return work.then(async (o) =>
+    o.type === "reply" ? { ...o, reply: await drawPictures(o.reply, (err) => deps.app.log.error({ err }, "a picture could not be drawn; its alt text stands in")) } : o,
+  );
 }
 
 export function replyOptions(m: DiscordMessage): InteractionReplyOptions {
@@ -199,7 +210,7 @@ async function button(deps: InteractionDeps, interaction: ButtonInteraction): Pr
 
   const actor = await actorOf(deps, interaction);
   const sub = subcommandOf(deps, parsed.command, parsed.words);
-  const work = dispatch(deps.registry, { command: parsed.command, words: parsed.words }, context(deps, interaction, actor, true));
+  const work = drawn(deps, dispatch(deps.registry, { command: parsed.command, words: parsed.words }, context(deps, interaction, actor, true)));
   await decide(deps, interaction, work, sub, actor);
 }
 
@@ -251,7 +262,7 @@ async function modalSubmit(deps: InteractionDeps, interaction: ModalSubmitIntera
   const actor = await actorOf(deps, interaction);
   const sub = subcommandOf(deps, parsed.command, words);
   // Not interactive: a modal cannot open another modal, so anything still missing is said in the reply.
-  const work = dispatch(deps.registry, { command: parsed.command, words }, context(deps, interaction, actor, false));
+  const work = drawn(deps, dispatch(deps.registry, { command: parsed.command, words }, context(deps, interaction, actor, false)));
   if (interaction.isFromMessage()) return decide(deps, interaction, work, sub, actor);
   await respond(deps, interaction, work, (sub?.visibility ?? "ephemeral") === "ephemeral");
 }

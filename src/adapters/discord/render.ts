@@ -46,6 +46,8 @@ export interface DiscordMessage {
   embeds: APIEmbed[];
   components: APIActionRowComponent<APIComponentInMessageActionRow>[];
   files: ReplyFile[];
+  /** Drawn pictures, attached and shown in their embed as attachment://filename; absent when there are none. */
+  images?: { filename: string; png: Uint8Array; alt: string }[];
   ephemeral: boolean;
 }
 
@@ -161,6 +163,7 @@ export function renderReply(r: Reply): DiscordMessage {
   const colour = COLOURS[r.status];
   const embeds: APIEmbed[] = [];
   const buttons: Button[] = [];
+  const images: NonNullable<DiscordMessage["images"]> = [];
   let current: APIEmbed | undefined;
   const embed = (): APIEmbed => {
     if (!current) {
@@ -211,6 +214,18 @@ export function renderReply(r: Reply): DiscordMessage {
       case "buttons":
         buttons.push(...block.buttons);
         break;
+      case "image": {
+        // An embed shows one image: a second picture starts an embed of its own.
+        if (!block.png) {
+          describe(block.alt);
+          break;
+        }
+        if (current?.image) current = undefined;
+        const filename = attachmentName(block.filename, images.length);
+        embed().image = { url: `attachment://${filename}` };
+        images.push({ filename, png: block.png, alt: block.alt });
+        break;
+      }
     }
   }
 
@@ -231,8 +246,15 @@ export function renderReply(r: Reply): DiscordMessage {
     embeds: kept,
     components,
     files: r.files ?? [],
+    ...(images.length ? { images } : {}),
     ephemeral: r.visibility !== "public",
   };
+}
+
+/** attachment:// names must be plain: letters, digits, dot, dash, underscore; unique within the message. */
+function attachmentName(filename: string, index: number): string {
+  const base = filename.replace(/\.png$/i, "").replace(/[^\w.-]+/g, "-").slice(0, 60) || "picture";
+  return `${base}${index ? `-${index + 1}` : ""}.png`;
 }
 
 /**

@@ -11,6 +11,7 @@
 import { createHash } from "node:crypto";
 import { DiscordAPIError, RateLimitError, Routes, type REST, type RawFile } from "discord.js";
 import type { App } from "../../app.ts";
+import { drawPictures } from "../../chat/pictures/index.ts";
 import { reply, type Reply } from "../../chat/reply.ts";
 import { PermanentDeliveryError, RateLimitedError, type DeliveryContext, type DeliveryResult, type DeliveryTarget, type Recipient } from "../../jobs/target.ts";
 import type { OutboxMessage } from "../../services/outbox.ts";
@@ -62,8 +63,13 @@ function messageBody(r: Reply, nonce: string | undefined): { body: Record<string
       // Only the people the reply addresses (a fallback DM's member) may be pinged; announcements ping nobody.
       allowed_mentions: { parse: [], users: m.mentions },
       ...(nonce ? { nonce, enforce_nonce: true } : {}),
+      // Attachment ids are the files' positions; a picture's description is its alt text.
+      ...(m.images ? { attachments: [...m.files.map((f, i) => ({ id: i, filename: f.filename })), ...m.images.map((im, i) => ({ id: m.files.length + i, filename: im.filename, description: im.alt.slice(0, 1024) }))] } : {}),
     },
-    files: m.files.map((f) => ({ name: f.filename, data: Buffer.from(f.content, "utf8"), contentType: f.contentType })),
+    files: [
+      ...m.files.map((f) => ({ name: f.filename, data: Buffer.from(f.content, "utf8"), contentType: f.contentType })),
+      ...(m.images ?? []).map((im) => ({ name: im.filename, data: Buffer.from(im.png), contentType: "image/png" })),
+    ],
   };
 }
 
@@ -126,10 +132,12 @@ export function discordTarget(deps: DiscordTargetDeps): DeliveryTarget {
     return deps.guildId ? deps.guild.channelId(deps.guildId, name) : undefined;
   }
 
+  const draw = (r: Reply) => drawPictures(r, (err) => app.log.error({ err }, "a picture could not be drawn; its alt text stands in"));
+
   async function post(channel: string, r: Reply, nonce: string | undefined): Promise<void> {
     const id = await channelId(channel);
     if (!id) throw new PermanentDeliveryError(`No Discord channel for "${channel}": map it in DISCORD_CHANNELS (${channel}=<channel id>) or create a channel with that name.`);
-    const { body, files } = messageBody(r, nonce);
+    const { body, files } = messageBody(await draw(r), nonce);
     await rest.post(Routes.channelMessages(id), { body, files });
   }
 
@@ -151,7 +159,7 @@ export function discordTarget(deps: DiscordTargetDeps): DeliveryTarget {
   }
 
   async function dm(userId: string, r: Reply, ctx: DeliveryContext): Promise<void> {
-    const { body, files } = messageBody(r, nonceOf(ctx.dedupeKey));
+    const { body, files } = messageBody(await draw(r), nonceOf(ctx.dedupeKey));
     try {
       const cached = dmChannels.has(userId);
       try {

@@ -6,6 +6,7 @@ import type { App } from "../../app.ts";
 import type { Form, Reply } from "../../chat/reply.ts";
 import type { Registry } from "../../command/dispatch.ts";
 import type { SlackActors } from "./actors.ts";
+import { hasUploads, uploadsOf } from "./uploads.ts";
 import { renderPagedMessage, renderModal, type ModalContext, type PageRequest } from "./render.ts";
 
 export interface SlackContext {
@@ -46,17 +47,17 @@ export async function openModal(ctx: SlackContext, triggerId: string, form: Form
   await ctx.client.views.open({ trigger_id: triggerId, view: renderModal(form, modal) });
 }
 
-/** Replies with files (a CSV report) upload them where the reply goes: the channel when public, else a DM. */
+/** Replies with files (a CSV report) or pictures upload them where the reply goes: the channel when public, else a DM. */
 export async function uploadFiles(ctx: SlackContext, reply: Reply, userId: string, channelId: string | undefined): Promise<void> {
-  if (!reply.files?.length) return;
+  if (!hasUploads(reply)) return;
   let channel = reply.visibility === "public" ? channelId : undefined;
   if (!channel) {
     const im = await ctx.client.conversations.open({ users: userId });
     channel = im.channel?.id;
   }
   if (!channel) throw new Error("no channel to upload the files to");
-  for (const file of reply.files) {
-    await ctx.client.filesUploadV2({ channel_id: channel, filename: file.filename, file: Buffer.from(file.content, "utf8"), title: file.filename });
+  for (const file of await uploadsOf(reply, (err) => ctx.app.log.error({ err }, "a picture could not be drawn; its alt text stands in"))) {
+    await ctx.client.filesUploadV2({ channel_id: channel, ...file });
   }
 }
 

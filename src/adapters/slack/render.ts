@@ -198,6 +198,9 @@ function renderBlock(block: Block, buttonIndex: { n: number }): KnownBlock[] {
     }
     case "divider":
       return [{ type: "divider" }];
+    case "image":
+      // The picture itself is uploaded beside the message (uploadPictures), with the alt text.
+      return [{ type: "context", elements: [mrkdwn(`🖼 ${escapeMrkdwn(block.filename)}`)] }];
   }
 }
 

@@ -15,6 +15,7 @@ import type { Reply } from "../../chat/reply.ts";
 import { PermanentDeliveryError, RateLimitedError, type DeliveryContext, type DeliveryResult, type DeliveryTarget } from "../../jobs/target.ts";
 import type { OutboxMessage } from "../../services/outbox.ts";
 import { renderMessage } from "./render.ts";
+import { hasUploads, uploadsOf } from "./uploads.ts";
 
 /** Platform errors no retry can fix: the row is marked failed with the reason. */
 const PERMANENT = new Set([
@@ -76,14 +77,14 @@ export function slackTarget(app: App, client: webApi.WebClient, options: SlackTa
   };
 
   async function upload(channel: string, reply: Reply): Promise<void> {
-    for (const file of reply.files ?? []) {
-      await client.filesUploadV2({ channel_id: channel, filename: file.filename, title: file.filename, file: Buffer.from(file.content, "utf8") });
+    for (const file of await uploadsOf(reply, (err) => app.log.error({ err }, "a picture could not be drawn; its alt text stands in"))) {
+      await client.filesUploadV2({ channel_id: channel, ...file });
     }
   }
 
   async function dm(userId: string, reply: Reply): Promise<void> {
     // Posting to a user id lands in the app's DM with them; files need the DM's channel id.
-    if (!reply.files?.length) {
+    if (!hasUploads(reply)) {
       await client.chat.postMessage({ channel: userId, ...renderMessage(reply) });
       return;
     }

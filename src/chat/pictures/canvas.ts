@@ -1,0 +1,114 @@
+// What every picture shares: the fonts (npm font packages, registered once,
+// nothing downloaded at run time), member text made safe to draw, text cut to
+// a width, and the palette. Drawing is @napi-rs/canvas (Skia): it shapes
+// right-to-left and CJK text and draws colour emoji from the registered fonts.
+import { readdirSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { createCanvas, GlobalFonts, type SKRSContext2D } from "@napi-rs/canvas";
+
+export type Context = SKRSContext2D;
+
+/** Latin, Greek and Cyrillic first; each later family fills the glyphs the earlier ones lack. */
+const FAMILIES: { pkg: string; family: string; weights: string[] }[] = [
+  { pkg: "@fontsource/noto-sans", family: "Noto Sans", weights: ["400", "700"] },
+  { pkg: "@fontsource/noto-sans-hebrew", family: "Noto Sans Hebrew", weights: ["400", "700"] },
+  { pkg: "@fontsource/noto-sans-arabic", family: "Noto Sans Arabic", weights: ["400", "700"] },
+  // CJK in one weight: each weight is about a hundred subset files to load.
+  { pkg: "@fontsource/noto-sans-sc", family: "Noto Sans SC", weights: ["400"] },
+  { pkg: "@fontsource/noto-color-emoji", family: "Noto Color Emoji", weights: ["400"] },
+];
+
+export const FONT_STACK = FAMILIES.map((f) => `"${f.family}"`).join(", ");
+
+let registered = false;
+
+/** Registers the shipped fonts on first use (about 0.3 s once per process). */
+export function ensureFonts(): void {
+  if (registered) return;
+  registered = true;
+  const require = createRequire(import.meta.url);
+  for (const { pkg, family, weights } of FAMILIES) {
+    const dir = join(dirname(require.resolve(`${pkg}/package.json`)), "files");
+    // fontsource splits a font into unicode-range subsets; Skia picks the one with the glyph.
+    for (const file of readdirSync(dir))
+      if (file.endsWith("-normal.woff2") && weights.some((w) => file.endsWith(`-${w}-normal.woff2`))) GlobalFonts.registerFromPath(join(dir, file), family);
+  }
+}
+
+export function font(size: number, weight: "normal" | "bold" = "normal"): string {
+  return `${weight === "bold" ? "bold " : ""}${size}px ${FONT_STACK}`;
+}
+
+/**
+ * Member-provided text as it is drawn: lone surrogates replaced, control and
+ * bidi-override characters dropped (they could reorder what follows them), and
+ * runs of whitespace made one space. Nothing is markup here: canvas draws text
+ * as text, so `<!channel>` is just those characters.
+ */
+export function safeText(text: string): string {
+  return text
+    .replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, "\ufffd")
+    .replace(/\p{Cc}|[\u200e\u200f\u202a-\u202e\u2066-\u2069]/gu, " ")
+    .replace(/\s+/g, " ")
+    .trim();
+}
+
+const graphemes = new Intl.Segmenter(undefined, { granularity: "grapheme" });
+
+/** The text, or as much of it as fits `width` followed by "…"; cut between graphemes so an emoji is never split. */
+export function fitText(ctx: Context, text: string, width: number): string {
+  const clean = safeText(text);
+  if (ctx.measureText(clean).width <= width) return clean;
+  const parts = [...graphemes.segment(clean)].map((s) => s.segment);
+  let lo = 0;
+  let hi = parts.length;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (ctx.measureText(`${parts.slice(0, mid).join("")}…`).width <= width) lo = mid;
+    else hi = mid - 1;
+  }
+  return `${parts.slice(0, lo).join("").trimEnd()}…`;
+}
+
+/** Words joined with ", " while they fit `width`, then "+n more". */
+export function fitList(ctx: Context, items: string[], width: number, none: string): string {
+  if (items.length === 0) return none;
+  for (let n = items.length; n > 0; n--) {
+    const more = items.length - n;
+    const text = `${items.slice(0, n).map(safeText).join(", ")}${more ? ` +${more} more` : ""}`;
+    if (ctx.measureText(text).width <= width) return text;
+  }
+  return fitText(ctx, `${items.length} (${items.map(safeText).join(", ")})`, width);
+}
+
+/** Dark card colours: the pictures carry their own background, so they read the same in light and dark clients. */
+export const INK = {
+  background: "#17181c",
+  panel: "#23252b",
+  text: "#f2f3f5",
+  muted: "#a8adb7",
+  faint: "#3a3d45",
+  edge: "#454954",
+} as const;
+
+export function canvas(width: number, height: number): { ctx: Context; png: () => Buffer } {
+  ensureFonts();
+  const c = createCanvas(width, height);
+  const ctx = c.getContext("2d");
+  ctx.fillStyle = INK.background;
+  ctx.fillRect(0, 0, width, height);
+  // An edge, so the picture stands apart from a dark client's background too.
+  ctx.strokeStyle = INK.edge;
+  ctx.lineWidth = 2;
+  ctx.strokeRect(1, 1, width - 2, height - 2);
+  ctx.textBaseline = "alphabetic";
+  return { ctx, png: () => c.toBuffer("image/png") };
+}
+
+export function roundRect(ctx: Context, x: number, y: number, w: number, h: number, r: number, fill: string): void {
+  ctx.beginPath();
+  ctx.roundRect(x, y, w, h, Math.min(r, h / 2, w / 2));
+  ctx.fillStyle = fill;
+  ctx.fill();
+}
