@@ -228,6 +228,9 @@ async function mergeMembers(app: App, tx: Tx, a: MemberRef, b: MemberRef): Promi
   moved.linkRequests = (await tx.linkRequest.updateMany({ where: from, data: to })).count;
   moved.outbox = (await tx.outboxMessage.updateMany({ where: from, data: to })).count;
   moved.inboundEvents = (await tx.inboundEvent.updateMany({ where: from, data: to })).count;
+  // Dashboard sign-ins stay valid: they re-check the account's moderator status, and the account is the survivor's now.
+  await tx.dashboardLink.updateMany({ where: from, data: to });
+  await tx.dashboardSession.updateMany({ where: from, data: to });
   await tx.memberMerge.updateMany({ where: { survivorId: b.id }, data: { survivorId: a.id } });
   // The merged member's own codes and wrong guesses go with it (cascade).
 
