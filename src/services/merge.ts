@@ -21,9 +21,9 @@ import type { MemberRef } from "./members.ts";
 import { CLAIMING } from "./sites.ts";
 import { enqueue } from "./outbox.ts";
 
-export const CODE_TTL_MS = 10 * 60 * 1000;
-export const MAX_WRONG_CODES = 5;
-export const WRONG_CODE_WINDOW_MS = 10 * 60 * 1000;
+const CODE_TTL_MS = 10 * 60 * 1000;
+const MAX_WRONG_CODES = 5;
+const WRONG_CODE_WINDOW_MS = 10 * 60 * 1000;
 
 // Crockford's base32: no I, L, O or U, so a code read aloud or retyped survives; 8 characters are 40 random bits.
 const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -31,7 +31,7 @@ const CODE_LENGTH = 8;
 const CODE_USAGE = "Usage: /link code:<code>, with the code /link gave your other account (e.g. /link code:7KQ2-M9XD)";
 
 /** The code as Crockford's base32 reads it: case, spaces and dashes ignored, O as 0, I and L as 1. */
-export function normalizeCode(raw: string): string | undefined {
+function normalizeCode(raw: string): string | undefined {
   const code = raw.toUpperCase().replace(/[\s-]/g, "").replace(/O/g, "0").replace(/[IL]/g, "1");
   return code.length === CODE_LENGTH && [...code].every((c) => ALPHABET.includes(c)) ? code : undefined;
 }
@@ -141,7 +141,7 @@ async function mergeByCode(app: App, tx: Tx, actor: Actor, codeHash: string): Pr
 }
 
 /** What stops two members from becoming one without someone deciding: each with what to do about it. */
-export async function mergeConflicts(tx: Tx, a: MemberRef, b: MemberRef): Promise<string[]> {
+async function mergeConflicts(tx: Tx, a: MemberRef, b: MemberRef): Promise<string[]> {
   const problems: string[] = [];
   // Only a site both still claim is a conflict; a withdrawn or disowned row gives way to the other (mergeMembers).
   const [sitesA, sitesB] = await Promise.all([a, b].map((m) => tx.site.findMany({ where: { memberId: m.id, state: { in: CLAIMING } }, select: { url: true } })));
