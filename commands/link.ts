@@ -2,9 +2,10 @@ import { reply } from "../src/chat/reply.ts";
 import { UserError } from "../src/command/errors.ts";
 import { opt } from "../src/command/options.ts";
 import { command, sub } from "../src/command/types.ts";
+import { issueLinkCode, redeemLinkCode } from "../src/services/merge.ts";
 import { link, pendingLinks, unlink, type LinkedPlatform, type LinkOutcome } from "../src/services/links.ts";
 
-const LINK_USAGE = "Usage: /link forum:<username> [member] or /link dashboard:<id> [member]";
+const LINK_USAGE = "Usage: /link (a code for your other platform), /link code:<code>, /link forum:<username> [member] or /link dashboard:<id> [member]";
 
 function linkedText(r: LinkOutcome): string {
   const what = r.platform === "forum" ? `forum user ${r.externalId}` : `dashboard id ${r.externalId}`;
@@ -21,21 +22,37 @@ function linkedText(r: LinkOutcome): string {
 
 export const linkCommand = command({
   name: "link",
-  description: "Link a member to their forum username or partner dashboard id",
+  description: "Join your Slack and Discord accounts into one member; link your forum username or partner dashboard id",
   subcommands: [
     sub({
       name: "",
-      description: "Link your forum username or dashboard id (a moderator confirms it); moderators link anyone's at once",
+      description: "A code to join your other platform's account (or enter one with code:); link your forum or dashboard account",
       access: "anyone",
       options: {
+        code: opt.optionalString("The code /link gave your other account"),
         forum: opt.optionalString("Your forum (Discourse) username"),
         dashboard: opt.optionalString("Your partner dashboard id"),
         member: opt.optionalMember("Whose account (moderators only)", { positional: true }),
       },
-      handler: async ({ forum, dashboard, member }, { app, actor }) => {
+      handler: async ({ code, forum, dashboard, member }, { app, actor }) => {
+        if (code !== undefined) {
+          if (forum || dashboard || member) throw new UserError("Enter a code on its own.", LINK_USAGE, "link.usage");
+          const r = await redeemLinkCode(app, actor, code);
+          const joined = r.already ? "These accounts are already one member" : `@${r.mergedHandle} joined @${r.survivor.handle}`;
+          return reply(`${joined}: every account of both now counts as @${r.survivor.handle}, with ${r.points} points (the sum of both ledgers). See /tier.`);
+        }
+        if (!forum && !dashboard) {
+          if (member) throw new UserError("A code joins your own accounts only.", LINK_USAGE, "link.usage");
+          const { code, expiresAt } = await issueLinkCode(app, actor);
+          const text = `Your link code: ${code}. On your other account (Slack or Discord), type /link code:${code} before ${expiresAt.toISOString().slice(11, 16)} UTC (10 minutes). It works once.`;
+          return reply(text, [
+            { type: "text", text },
+            { type: "context", text: "Both accounts become one member: points, sites, activities and badges add up. Share the code with nobody: whoever enters it is joined to you." },
+          ]);
+        }
         const given = [forum ? (["forum", forum] as const) : undefined, dashboard ? (["dashboard", dashboard] as const) : undefined].filter((x) => x !== undefined);
         const [first] = given;
-        if (given.length !== 1 || !first) throw new UserError(given.length ? "Link one account at a time." : "Say which account to link.", LINK_USAGE, "link.usage");
+        if (given.length !== 1 || !first) throw new UserError("Link one account at a time.", LINK_USAGE, "link.usage");
         const [platform, id] = first as readonly [LinkedPlatform, string];
         return reply(linkedText(await link(app, actor, platform, id, member)));
       },

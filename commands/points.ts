@@ -2,6 +2,7 @@ import { reply } from "../src/chat/reply.ts";
 import { ID_RANGE, opt } from "../src/command/options.ts";
 import { command, sub } from "../src/command/types.ts";
 import { memberOrSelf } from "../src/services/members.ts";
+import { mergesInto } from "../src/services/merge.ts";
 import { ledgerOf, tierStatus } from "../src/services/partner.ts";
 import { openDispute } from "../src/services/points.ts";
 
@@ -16,7 +17,7 @@ export default command({
       options: { member: opt.optionalMember("Whose ledger (moderators only)", { positional: true }) },
       handler: async ({ member }, { app, actor }) => {
         const who = await memberOrSelf({ app, actor }, member, { private: { what: "ledger", own: "/points" } });
-        const [entries, status] = await Promise.all([ledgerOf(app, who.id), tierStatus(app, who.id)]);
+        const [entries, status, merges] = await Promise.all([ledgerOf(app, who.id), tierStatus(app, who.id), mergesInto(app, who.id)]);
         return reply(`@${who.handle}: ${status.points} points (${status.progress.tier.name})`, [
           { type: "header", text: `Points of @${who.handle}: ${status.points}` },
           {
@@ -25,6 +26,7 @@ export default command({
             rows: entries.map((e) => [String(e.id), e.createdAt.toISOString().slice(0, 10), `${e.delta > 0 ? "+" : ""}${e.delta}`, e.reason]),
           },
           { type: "context", text: entries.length ? "Something wrong? /points dispute <#> <reason>" : "No entries yet: submit a premium site with /site submit." },
+          ...merges.map((m) => ({ type: "context" as const, text: `@${m.handle} was joined into @${who.handle} on ${m.at.toISOString().slice(0, 10)} (/link code): ${m.moved.entries ?? 0} entries, ${m.moved.sites ?? 0} sites, ${m.moved.activities ?? 0} activities moved.` })),
         ]);
       },
     }),

@@ -75,8 +75,12 @@ export async function resolveMember(db: Db | Tx, ref: string): Promise<MemberRef
       "member.unknown",
     );
   }
-  const member = await db.member.findUnique({ where: { handle: text.replace(/^@/, "").toLowerCase() } });
+  const handle = text.replace(/^@/, "").toLowerCase();
+  const member = await db.member.findUnique({ where: { handle } });
   if (member) return member;
+  // A member joined into another by /link code is still named by their old handle.
+  const merged = await db.memberMerge.findFirst({ where: { mergedHandle: handle }, orderBy: { id: "desc" }, include: { survivor: true } });
+  if (merged) return merged.survivor;
   throw new UserError(`There is no member called ${text}.`, "Name a member by their handle (alice or @alice) or mention them.", "member.unknown");
 }
 

@@ -42,7 +42,7 @@ async function award(app: App, tx: Tx, site: SiteRow, actor: string) {
 const paysNow = (app: App, site: { verifiedAt: Date | null }) => sitePaysNow(app.pack.partner, site.verifiedAt !== null);
 
 /** States in which a row still claims its site (the premium plan may have lapsed); an owner's such row holds the site. */
-const CLAIMING = ["active", "lapsed", "reactivated"];
+export const CLAIMING = ["active", "lapsed", "reactivated"];
 const ownerUrlFor = (url: string, role: string, state: string) => (role === "owner" && CLAIMING.includes(state) ? url : null);
 
 /** The canonical spelling of the site an address names; an address that names no site is the user's to fix. */
