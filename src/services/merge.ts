@@ -228,6 +228,12 @@ async function mergeMembers(app: App, tx: Tx, a: MemberRef, b: MemberRef): Promi
   moved.linkRequests = (await tx.linkRequest.updateMany({ where: from, data: to })).count;
   moved.outbox = (await tx.outboxMessage.updateMany({ where: from, data: to })).count;
   moved.inboundEvents = (await tx.inboundEvent.updateMany({ where: from, data: to })).count;
+  // The partner report's history of tier moves follows the person.
+  await tx.tierChange.updateMany({ where: from, data: to });
+  // One Linked Roles connection per member: the survivor's own stays, else the merged account's moves over.
+  if (!(await tx.discordRoleConnection.findUnique({ where: { memberId: a.id }, select: { memberId: true } })))
+    await tx.discordRoleConnection.updateMany({ where: from, data: to });
+  else await tx.discordRoleConnection.deleteMany({ where: from });
   // Dashboard sign-ins stay valid: they re-check the account's moderator status, and the account is the survivor's now.
   await tx.dashboardLink.updateMany({ where: from, data: to });
   await tx.dashboardSession.updateMany({ where: from, data: to });

@@ -226,9 +226,9 @@ describe.each(storeKinds)("/link code on %s", (kind) => {
   it("every table that holds a member's rows is one the merge knows", async () => {
     // A new member-owned table must be handled in mergeMembers (src/services/merge.ts) and named here.
     const handled = [
-      "activities", "applications", "badges", "balances", "benefit_fulfilments", "certifications", "dashboard_links", "dashboard_sessions", "identities", "inbound_events",
+      "activities", "applications", "badges", "balances", "benefit_fulfilments", "certifications", "dashboard_links", "dashboard_sessions", "discord_role_connections", "identities", "inbound_events",
       "ledger_entries", "link_code_attempts", "link_codes", "link_requests", "member_merges", "memberships", "outbox", "pauses",
-      "points_disputes", "preferences", "sites",
+      "points_disputes", "preferences", "sites", "tier_changes",
     ];
     const rows = await rt.app.db.$queryRaw<{ table_name: string }[]>`
       SELECT DISTINCT c.table_name FROM information_schema.columns c
