@@ -42,6 +42,8 @@ describe.skipIf(!present && !process.env.CI)("the dashboard in Chromium", () => 
       for (const month of ["08", "09", "10", "11"]) {
         await log(m.id, "hours", Date.parse(`2026-${month}-01T09:00:00Z`), 3);
         await log(m.id, "content", Date.parse(`2026-${month}-01T09:00:00Z`));
+        // Social promotion is a required monthly commitment of Community Leaders (the seed's "must promote").
+        await log(m.id, "social", Date.parse(`2026-${month}-01T09:00:00Z`));
       }
       for (const q of ["2026-08-01", "2026-10-01"]) await log(m.id, "meetup", Date.parse(`${q}T09:00:00Z`));
     }

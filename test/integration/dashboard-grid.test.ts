@@ -26,12 +26,14 @@ describe.each(storeKinds)("compliance grid (%s)", (kind) => {
 
   beforeAll(async () => {
     rt = await testRuntime(kind); // the clock: Wednesday 2026-11-25 12:00 UTC, week 2026-W48
-    // steady does everything: a message every week, hours and content each month, a meetup each quarter.
+    // steady does everything: a message every week, hours, content and social promotion each month, a meetup each quarter.
     const steady = await member("steady", "2026-06-01T00:00:00Z");
     for (let t = Date.parse("2026-06-01T10:00:00Z"); t < rt.clock.now().getTime(); t += 7 * DAY) await log(steady, "message", new Date(t));
     for (const month of ["06", "07", "08", "09", "10", "11"]) {
       await log(steady, "hours", new Date(`2026-${month}-01T09:00:00Z`), 3);
       await log(steady, "content", new Date(`2026-${month}-01T09:00:00Z`));
+      // Social promotion is a required monthly commitment of Community Leaders (the seed's "must promote").
+      await log(steady, "social", new Date(`2026-${month}-01T09:00:00Z`));
     }
     for (const q of ["2026-07-01", "2026-10-01"]) await log(steady, "meetup", new Date(`${q}T09:00:00Z`));
     await member("lapsed", "2026-06-01T00:00:00Z"); // nothing at all
