@@ -8,7 +8,8 @@
 import { stringify } from "csv-stringify/sync";
 import { DateTime } from "luxon";
 import type { App } from "../app.ts";
-import { reply, type Block, type Reply } from "../chat/reply.ts";
+import { tierChart, tierChartAlt } from "../chat/pictures/tier-chart.ts";
+import { reply, type Block, type ImageBlock, type Reply } from "../chat/reply.ts";
 import { belowThreshold, tierDistribution, type BelowThreshold, type TierCount } from "../domain/partner.ts";
 import type { Period } from "../domain/periods.ts";
 
@@ -90,6 +91,19 @@ function list(items: string[]): string {
   return items.slice(0, CHAT_ITEMS).join("\n") + (items.length > CHAT_ITEMS ? `\n… and ${items.length - CHAT_ITEMS} more (see the CSV)` : "");
 }
 
+/** The tier distribution as a picture: members per tier, and this week's arrivals by promotion and departures by demotion. */
+function tierChartBlock(app: App, title: string, h: PartnerHealth): ImageBlock {
+  const counts = Object.fromEntries(h.tierDistribution.map((t) => [t.tier, t.partners]));
+  const moves: Record<string, { up: number; down: number }> = {};
+  const at = (tier: string) => (moves[tier] ??= { up: 0, down: 0 });
+  for (const m of h.moves) {
+    if (m.direction === "promotion") at(m.to).up++;
+    else at(m.from).down++;
+  }
+  const chart = tierChart(title, app.pack.partner.tiers, counts, moves);
+  return { type: "image", picture: { kind: "tier-chart", chart }, alt: tierChartAlt(chart), filename: `tier-chart-${h.week.key}.png` };
+}
+
 export function partnerHealthReply(app: App, h: PartnerHealth): Reply {
   const tz = h.week.tz;
   const day = (d: Date) => DateTime.fromJSDate(d, { zone: tz }).toISODate() ?? d.toISOString().slice(0, 10);
@@ -102,6 +116,7 @@ export function partnerHealthReply(app: App, h: PartnerHealth): Reply {
   const blocks: Block[] = [
     { type: "header", text: title },
     { type: "fields", fields: h.tierDistribution.map((t) => ({ label: `${t.name} (${t.threshold}+)`, value: String(t.partners) })) },
+    tierChartBlock(app, title, h),
     {
       type: "table",
       columns: ["partner", "tier", "points", "needs", "demoted on"],

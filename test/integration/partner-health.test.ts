@@ -5,7 +5,7 @@ import { parse } from "csv-parse/sync";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { runDue } from "../../src/jobs/run.ts";
 import { scheduleTable } from "../../src/jobs/schedules.ts";
-import { partnerHealth } from "../../src/services/partner-health.ts";
+import { partnerHealthReply, partnerHealth } from "../../src/services/partner-health.ts";
 import { parsePeriodKey } from "../../src/domain/periods.ts";
 import { ChatDriver } from "../helpers/chat.ts";
 import { storeKinds, testRuntime, type TestRuntime } from "../helpers/runtime.ts";
@@ -59,6 +59,21 @@ describe.each(storeKinds)("partner health on %s", (kind) => {
 
     const denied = await chat.say("alice", "/report partner");
     expect(denied.output).toContain("Only moderators");
+  });
+
+  it("/report partner carries the tier chart: members per tier, who reached a tier and who dropped from one", async () => {
+    const reply = partnerHealthReply(rt.app, await partnerHealth(rt.app, parsePeriodKey("2026-W48", "UTC")));
+    const chart = reply.blocks.find((b) => b.type === "image");
+    expect(chart?.type === "image" && chart.picture.kind).toBe("tier-chart");
+    if (chart?.type !== "image" || chart.picture.kind !== "tier-chart") return;
+    expect(chart.picture.chart.tiers.map((t) => [t.name, t.members, t.up, t.down])).toEqual([
+      ["Explorer", 3, 0, 0],
+      ["Pioneer", 2, 1, 1],
+      ["Creator", 0, 0, 0],
+      ["Icon", 0, 0, 0],
+      ["Legend", 0, 0, 0],
+    ]);
+    expect(chart.alt).toContain("Pioneer 2 (+1 in, −1 out this week)");
   });
 
   it("exposes the tier distribution and the week's moves as plain data", async () => {
