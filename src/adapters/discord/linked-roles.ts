@@ -21,6 +21,7 @@
 // registering the metadata is harmless, and servers simply see no values
 // until the flow exists.
 import { ApplicationRoleConnectionMetadataType, REST, Routes, type APIApplicationRoleConnectionMetadata } from "discord.js";
+import { discordAgent } from "./agent.ts";
 import type { App } from "../../app.ts";
 import type { Pack } from "../../domain/pack.ts";
 
@@ -70,6 +71,6 @@ export async function roleConnectionFor(app: App, memberId: string): Promise<Rol
 
 /** Publishes one member's values with their OAuth2 access token (role_connections.write). */
 export async function pushRoleConnection(options: { api?: string; applicationId: string; userAccessToken: string }, body: RoleConnectionBody): Promise<void> {
-  const rest = new REST({ authPrefix: "Bearer", ...(options.api ? { api: options.api } : {}) }).setToken(options.userAccessToken);
+  const rest = new REST({ authPrefix: "Bearer", agent: discordAgent, ...(options.api ? { api: options.api } : {}) }).setToken(options.userAccessToken);
   await rest.put(Routes.userApplicationRoleConnection(options.applicationId), { body });
 }
