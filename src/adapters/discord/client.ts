@@ -17,6 +17,7 @@ import type { Registry } from "../../command/dispatch.ts";
 import type { Config } from "../../config.ts";
 import type { DeliveryTarget } from "../../jobs/target.ts";
 import type { Runtime } from "../../runtime.ts";
+import { discordAgent } from "./agent.ts";
 import { guildDirectory, type GuildDirectory } from "./guild.ts";
 import { handleInteraction } from "./interactions.ts";
 import { handleMessage } from "./messages.ts";
@@ -37,7 +38,7 @@ export function rejectOnRateLimit(data: RateLimitData): boolean {
 export function createDiscordClient(config: Config): Client {
   return new Client({
     intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages],
-    rest: { ...(config.DISCORD_API_URL ? { api: config.DISCORD_API_URL } : {}), rejectOnRateLimit },
+    rest: { ...(config.DISCORD_API_URL ? { api: config.DISCORD_API_URL } : {}), rejectOnRateLimit, agent: discordAgent },
     allowedMentions: { parse: [] },
   });
 }

@@ -22,6 +22,7 @@
 // (arctic, discord-oauth2) hard-code discord.com, and the API base must follow
 // DISCORD_API_URL so a proxy, or the tests' fake, receives them.
 import { ApplicationRoleConnectionMetadataType, REST, Routes, type APIApplicationRoleConnectionMetadata } from "discord.js";
+import { discordAgent } from "./agent.ts";
 import type { App } from "../../app.ts";
 import type { Pack } from "../../domain/pack.ts";
 import { ensureMember } from "../../services/members.ts";
@@ -74,7 +75,7 @@ export async function roleConnectionFor(app: App, memberId: string): Promise<Rol
 
 /** Publishes one member's values with their OAuth2 access token (role_connections.write). */
 export async function pushRoleConnection(options: { api?: string; applicationId: string; userAccessToken: string }, body: RoleConnectionBody): Promise<void> {
-  const rest = new REST({ authPrefix: "Bearer", ...(options.api ? { api: options.api } : {}) }).setToken(options.userAccessToken);
+  const rest = new REST({ authPrefix: "Bearer", agent: discordAgent, ...(options.api ? { api: options.api } : {}) }).setToken(options.userAccessToken);
   await rest.put(Routes.userApplicationRoleConnection(options.applicationId), { body });
 }
 
