@@ -67,8 +67,9 @@ export async function drillRuntime(env: Record<string, string> = {}, log: Logger
 }
 
 /**
- * Counts every row written to any table but the audit log (which records refused attempts on
- * purpose): a refused command must leave the count where it was.
+ * Counts every row written to any table but the two that record refused attempts on purpose: the
+ * audit log, and /link's wrong-code attempts (the rate limit counts them, so a guesser cannot try
+ * forever). A refused command must leave the count where it was.
  */
 export async function installWriteCounter(sql: SqlRunner): Promise<() => Promise<number>> {
   await sql.exec(`
@@ -76,7 +77,7 @@ export async function installWriteCounter(sql: SqlRunner): Promise<() => Promise
     INSERT INTO drill_writes VALUES (0);
     CREATE FUNCTION drill_count() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN UPDATE drill_writes SET n = n + 1; RETURN NULL; END $$;
     DO $$ DECLARE t text; BEGIN
-      FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename NOT IN ('drill_writes', 'audit_log', '_prisma_migrations') LOOP
+      FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename NOT IN ('drill_writes', 'audit_log', 'link_code_attempts', '_prisma_migrations') LOOP
         EXECUTE format('CREATE TRIGGER drill_count AFTER INSERT OR UPDATE OR DELETE ON %I FOR EACH ROW EXECUTE FUNCTION drill_count()', t);
       END LOOP;
     END $$;`);
