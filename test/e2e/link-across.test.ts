@@ -9,19 +9,11 @@ import { defaultSubName } from "../../src/adapters/discord/commands.ts";
 import { discordHarness, slashCommand, type DiscordHarness, type RawOption } from "../helpers/fake-discord.ts";
 import { FORM, form, sendSigned, startFakeSlack, type FakeSlack } from "../helpers/fake-slack.ts";
 import { storeKinds } from "../helpers/runtime.ts";
+import { eventually } from "../helpers/eventually.ts";
 
 const SECRET = "test-signing-secret";
 const discordAlice = { id: "1400000000000000001", username: "alice" };
 
-async function eventually<T>(fn: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > until) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe.each(storeKinds)("/link across Slack and Discord on %s", (kind) => {
   let fake: FakeSlack;

@@ -14,6 +14,7 @@ import { ensureMember } from "../../src/services/members.ts";
 import { FORM, form, sendSigned, type FakeSlack, type RecordedCall } from "../helpers/fake-slack.ts";
 import { storeKinds } from "../helpers/runtime.ts";
 import { startSlackHarness, type SlackHarness } from "../helpers/slack-harness.ts";
+import { eventually } from "../helpers/eventually.ts";
 
 const SECRET = "test-signing-secret";
 
@@ -21,15 +22,6 @@ const SECRET = "test-signing-secret";
 const HOSTILE = ["<!channel>", "<!here> <!everyone>", "<@U0TARGET> <#C0GENERAL> <!subteam^S0ADMINS|@admins>", "<https://evil.example|click me>", "@channel @here @everyone & co"];
 const RAW_MARKUP = /<[!@#]|<https?:/;
 
-async function eventually<T>(fn: () => T | undefined, timeoutMs = 5000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > until) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 /** Every text Slack would parse in a message body or view: top-level text and each mrkdwn text object in its blocks. */
 function parsedTexts(body: Record<string, unknown>): string[] {

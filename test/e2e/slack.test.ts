@@ -16,6 +16,7 @@ import { ensureMember } from "../../src/services/members.ts";
 import { FORM, JSON_TYPE, form, interactive, sendSigned, uploadedFile, type FakeSlack } from "../helpers/fake-slack.ts";
 import { storeKinds, type TestRuntime } from "../helpers/runtime.ts";
 import { startSlackHarness, type SlackHarness } from "../helpers/slack-harness.ts";
+import { eventually } from "../helpers/eventually.ts";
 
 const SECRET = "test-signing-secret";
 
@@ -96,15 +97,6 @@ const roster = command({
   ],
 });
 
-async function eventually<T>(fn: () => Promise<T | undefined | null | false>, timeoutMs = 5000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > until) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe.each(storeKinds)("Slack adapter through Bolt (%s)", (kind) => {
   let fake: FakeSlack;
