@@ -5,7 +5,7 @@
 import { randomUUID } from "node:crypto";
 import { registry } from "../commands/index.ts";
 import { dispatch } from "../src/command/dispatch.ts";
-import type { Actor } from "../src/command/types.ts";
+import type { Actor } from "../src/core/actor.ts";
 import { fmtStats, line, ms, ratio, stats, timeEach, timePaired, type BenchRuntime, type Stats } from "./lib.ts";
 
 const SAMPLES = 300;

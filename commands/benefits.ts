@@ -1,5 +1,5 @@
 import { reply } from "../src/chat/reply.ts";
-import { UserError } from "../src/command/errors.ts";
+import { UserError } from "../src/core/errors.ts";
 import { opt } from "../src/command/options.ts";
 import { command, sub } from "../src/command/types.ts";
 import { benefitsFor } from "../src/domain/partner.ts";

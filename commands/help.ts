@@ -1,5 +1,5 @@
 import { reply } from "../src/chat/reply.ts";
-import { UserError } from "../src/command/errors.ts";
+import { UserError } from "../src/core/errors.ts";
 import { opt } from "../src/command/options.ts";
 import { command, sub, type CommandDef } from "../src/command/types.ts";
 import { usage } from "../src/command/usage.ts";

@@ -1,6 +1,6 @@
 import { DateTime } from "luxon";
 import { reply } from "../src/chat/reply.ts";
-import { UserError } from "../src/command/errors.ts";
+import { UserError } from "../src/core/errors.ts";
 import { opt } from "../src/command/options.ts";
 import { command, sub } from "../src/command/types.ts";
 import { listSchedules, runSchedulesNow } from "../src/jobs/index.ts";

@@ -4,7 +4,7 @@ import { registry } from "../commands/index.ts";
 import { stopPictures, warmPictures } from "./chat/pictures/index.ts";
 import type { Config } from "./config.ts";
 import { consoleIsModerator } from "./adapters/console/session.ts";
-import type { Platform } from "./command/types.ts";
+import type { Platform } from "./core/actor.ts";
 import type { Mounted, Route } from "./http/server.ts";
 import { startJobs, type Jobs } from "./jobs/index.ts";
 import type { DeliveryTarget } from "./jobs/target.ts";

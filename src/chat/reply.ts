@@ -7,7 +7,7 @@
 // (names, reasons, notes, answers, URLs) is shown as written and can never
 // mention a person, a role or a channel. The only mentions in a reply are the
 // ones Steward means: its `mentions`.
-import type { Platform } from "../command/types.ts";
+import type { Platform } from "../core/actor.ts";
 import type { Heatmap } from "./pictures/heatmap.ts";
 import type { TierCard } from "./pictures/tier-card.ts";
 import type { TierChart } from "./pictures/tier-chart.ts";

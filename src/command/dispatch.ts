@@ -3,7 +3,7 @@
 // run it, and turn every failure into a reply. A denial is audited here.
 import type { Reply, Form } from "../chat/reply.ts";
 import { auditDenied, withInvocation } from "../services/audit.ts";
-import { PermissionError, UserError } from "./errors.ts";
+import { PermissionError, UserError } from "../core/errors.ts";
 import { failureReply } from "./failure.ts";
 import { splitOptions } from "./parse.ts";
 import type { CommandContext, CommandDef, Subcommand } from "./types.ts";

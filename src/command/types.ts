@@ -5,9 +5,8 @@ import type { z } from "zod";
 import type { Reply, Form } from "../chat/reply.ts";
 import type { App } from "../app.ts";
 import type { Pack } from "../domain/pack.ts";
+import type { Invocation } from "../core/invocation.ts";
 
-/** Where a member has an account. Commands are typed on the first three; forum and dashboard accounts are linked ones that send events. */
-export type Platform = "console" | "slack" | "discord" | "forum" | "dashboard";
 
 /** What an option holds, so adapters can offer the native input (choices, autocomplete, user pickers). */
 export type OptionKind = "string" | "integer" | "number" | "member" | "url" | "program" | "tier" | "activity-kind" | "date" | "text";
@@ -31,28 +30,8 @@ export interface OptionDef<S extends z.ZodType = z.ZodType> {
 export type Options = Record<string, OptionDef>;
 export type ArgsOf<O extends Options> = { [K in keyof O]: z.output<O[K]["schema"]> };
 
-/** The person running a command, as the adapter identified them. */
-export interface Actor {
-  memberId: string;
-  handle: string;
-  displayName: string;
-  platform: Platform;
-  externalId: string;
-  isModerator: boolean;
-}
-
-export interface CommandContext {
+export interface CommandContext extends Invocation {
   app: App;
-  actor: Actor;
-  /** Where the command was typed (channel name or id), if anywhere. */
-  channel?: string;
-  /** True when a person can be asked follow-up questions (terminal chat, modals). */
-  interactive: boolean;
-  /**
-   * The platform's id for this invocation (Slack trigger, Discord interaction,
-   * one per terminal line or `steward run`), so a replay has one effect and one audit row.
-   */
-  invocationId: string;
 }
 
 export type Access = "anyone" | "moderator";

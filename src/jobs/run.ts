@@ -7,7 +7,7 @@
 // transaction rolls back whole).
 import type { App } from "../app.ts";
 import { reply, type Reply } from "../chat/reply.ts";
-import type { Actor } from "../command/types.ts";
+import type { Actor } from "../core/actor.ts";
 import { DateTime } from "luxon";
 import type { PeriodUnit } from "../domain/pack.ts";
 import { formatDeadline, isValidTimeZone, parsePeriodKey } from "../domain/periods.ts";

@@ -1,7 +1,7 @@
 // Where outbox rows go: each running adapter (terminal, Slack, Discord) is a
 // delivery target. The delivery job does not know which platforms exist.
 import type { OutboxMessage } from "../services/outbox.ts";
-import type { Platform } from "../command/types.ts";
+import type { Platform } from "../core/actor.ts";
 
 export interface Recipient {
   id: string;

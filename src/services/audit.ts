@@ -4,7 +4,7 @@
 // the same signed body again) is not audited twice.
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { Tx } from "../store/client.ts";
-import type { Actor } from "../command/types.ts";
+import type { Actor } from "../core/actor.ts";
 import { storableJson } from "../domain/text.ts";
 
 const invocation = new AsyncLocalStorage<string>();

@@ -5,8 +5,8 @@
 // copy of the database signs nobody in.
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import type { App } from "../app.ts";
-import { UserError } from "../command/errors.ts";
-import type { Actor, Platform } from "../command/types.ts";
+import { UserError } from "../core/errors.ts";
+import type { Actor, Platform } from "../core/actor.ts";
 import { transaction } from "../store/transaction.ts";
 import { audit, auditDenied } from "./audit.ts";
 

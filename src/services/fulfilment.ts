@@ -1,7 +1,7 @@
 // Benefits and perks that a person hands over (an account manager, swag,
 // beta access): a moderator records the delivery, once.
 import type { App } from "../app.ts";
-import type { Actor } from "../command/types.ts";
+import type { Actor } from "../core/actor.ts";
 import { benefitsFor } from "../domain/partner.ts";
 import { audit } from "./audit.ts";
 import { transaction } from "../store/transaction.ts";

@@ -5,7 +5,7 @@ import type { App } from "../app.ts";
 import { tierCard, tierCardAlt } from "../chat/pictures/tier-card.ts";
 import { reply, type Block, type ImageBlock } from "../chat/reply.ts";
 import { MAX_BALANCE, MAX_ENTRY, reversalOf } from "../domain/ledger.ts";
-import { UserError } from "../command/errors.ts";
+import { UserError } from "../core/errors.ts";
 import { badgesFor, badgesLost, benefitsGained, decideTier, demotionCutoff, fillTemplate, tierById, type TierEvent } from "../domain/partner.ts";
 import type { Tx } from "../store/client.ts";
 import { grantBadge, revokeBadge } from "./badges.ts";

@@ -9,8 +9,8 @@
 // account's answers, sites and points to them.
 import type { App } from "../app.ts";
 import { reply } from "../chat/reply.ts";
-import { PermissionError, UserError } from "../command/errors.ts";
-import type { Actor } from "../command/types.ts";
+import { PermissionError, UserError } from "../core/errors.ts";
+import type { Actor } from "../core/actor.ts";
 import { DASHBOARD_ID } from "../domain/dashboard.ts";
 import { forumUsername } from "../domain/forum.ts";
 import type { Tx } from "../store/client.ts";

@@ -1,8 +1,8 @@
 // Members and their platform identities. A person is one member whichever
 // platforms they use; commands name members by handle (alice, @alice) or by a
 // platform mention (<@U123> on Slack, <@123> on Discord).
-import { PermissionError, UserError } from "../command/errors.ts";
-import type { Actor, Platform } from "../command/types.ts";
+import { PermissionError, UserError } from "../core/errors.ts";
+import type { Actor, Platform } from "../core/actor.ts";
 import { auditDenied } from "./audit.ts";
 import type { App } from "../app.ts";
 import type { Db, Tx } from "../store/client.ts";

@@ -11,8 +11,8 @@
 // their handle (which still names the survivor in commands) and what moved.
 import { createHash, randomInt } from "node:crypto";
 import type { App } from "../app.ts";
-import { UserError } from "../command/errors.ts";
-import type { Actor } from "../command/types.ts";
+import { UserError } from "../core/errors.ts";
+import type { Actor } from "../core/actor.ts";
 import type { Tx } from "../store/client.ts";
 import { transaction } from "../store/transaction.ts";
 import { audit, auditDenied } from "./audit.ts";

@@ -4,7 +4,7 @@
 // (evaluateProgramMembers); nothing here judges a member by itself.
 import { DateTime } from "luxon";
 import type { App } from "../app.ts";
-import { UserError } from "../command/errors.ts";
+import { UserError } from "../core/errors.ts";
 import { compareForReport, type CommitmentStatus } from "../domain/commitments.ts";
 import type { Program } from "../domain/pack.ts";
 import { demotionDate, tierById, tierFor } from "../domain/partner.ts";

@@ -8,8 +8,8 @@
 // what was already done, so that cannot pay twice either).
 import { createHash } from "node:crypto";
 import type { App } from "../app.ts";
-import { UserError } from "../command/errors.ts";
-import type { Actor } from "../command/types.ts";
+import { UserError } from "../core/errors.ts";
+import type { Actor } from "../core/actor.ts";
 import { canonicalPartnerEvent, type PartnerEvent } from "../domain/dashboard.ts";
 import type { InboundOutcome } from "./forum.ts";
 import { certify } from "./points.ts";

@@ -3,8 +3,8 @@
 // periods it covers are shown as paused, not missed.
 import { DateTime } from "luxon";
 import type { App } from "../app.ts";
-import { UserError } from "../command/errors.ts";
-import type { Actor } from "../command/types.ts";
+import { UserError } from "../core/errors.ts";
+import type { Actor } from "../core/actor.ts";
 import { parseDay } from "../domain/periods.ts";
 import { transaction } from "../store/transaction.ts";
 

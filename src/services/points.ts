@@ -3,8 +3,8 @@
 import { randomUUID } from "node:crypto";
 import type { App } from "../app.ts";
 import { reply } from "../chat/reply.ts";
-import { UserError } from "../command/errors.ts";
-import type { Actor } from "../command/types.ts";
+import { UserError } from "../core/errors.ts";
+import type { Actor } from "../core/actor.ts";
 import { disputeCorrection } from "../domain/ledger.ts";
 import { transaction } from "../store/transaction.ts";
 import { audit } from "./audit.ts";

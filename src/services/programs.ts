@@ -2,8 +2,8 @@
 // finding one by id, who is in it, and a moderator removing a member.
 import type { App } from "../app.ts";
 import { reply } from "../chat/reply.ts";
-import { UserError } from "../command/errors.ts";
-import type { Actor } from "../command/types.ts";
+import { UserError } from "../core/errors.ts";
+import type { Actor } from "../core/actor.ts";
 import { VERIFIED_PARTNER_BADGE, type Program } from "../domain/pack.ts";
 import type { Tx } from "../store/client.ts";
 import { audit } from "./audit.ts";

@@ -7,7 +7,7 @@ import { DateTime } from "luxon";
 import type { App } from "../app.ts";
 import { heatmap, heatmapAlt } from "../chat/pictures/heatmap.ts";
 import { reply, type Block, type ImageBlock, type Reply } from "../chat/reply.ts";
-import { UserError } from "../command/errors.ts";
+import { UserError } from "../core/errors.ts";
 import { compareForReport, type CommitmentEvaluation, type CommitmentStatus } from "../domain/commitments.ts";
 import type { Program } from "../domain/pack.ts";
 import { benefitsFor } from "../domain/partner.ts";

@@ -2,8 +2,8 @@
 // local time and quiet hours are theirs; weeks, months and reports stay in the
 // organisation's zone so everyone is judged on the same calendar.
 import type { App } from "../app.ts";
-import { UserError } from "../command/errors.ts";
-import type { Actor } from "../command/types.ts";
+import { UserError } from "../core/errors.ts";
+import type { Actor } from "../core/actor.ts";
 import { isValidTimeZone } from "../domain/periods.ts";
 import { audit } from "./audit.ts";
 

@@ -10,8 +10,8 @@
 // reversed at most once, so retries and replays never pay twice.
 import type { App } from "../app.ts";
 import { reply } from "../chat/reply.ts";
-import { UserError } from "../command/errors.ts";
-import type { Actor } from "../command/types.ts";
+import { UserError } from "../core/errors.ts";
+import type { Actor } from "../core/actor.ts";
 import { fillTemplate, sitePaysNow, sitePoints } from "../domain/partner.ts";
 import { siteIdentity } from "../domain/sites.ts";
 import type { SiteRole } from "../domain/pack.ts";

@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest
 import { commands } from "../../commands/index.ts";
 import { reply } from "../../src/chat/reply.ts";
 import { buildRegistry } from "../../src/command/dispatch.ts";
-import { UserError } from "../../src/command/errors.ts";
+import { UserError } from "../../src/core/errors.ts";
 import { opt } from "../../src/command/options.ts";
 import { command, sub } from "../../src/command/types.ts";
 import type { RunningSlack } from "../../src/adapters/slack/app.ts";

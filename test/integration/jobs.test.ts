@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { registry } from "../../commands/index.ts";
 import { reply } from "../../src/chat/reply.ts";
 import { dispatch } from "../../src/command/dispatch.ts";
-import type { Actor } from "../../src/command/types.ts";
+import type { Actor } from "../../src/core/actor.ts";
 import { deliverDue } from "../../src/jobs/deliver.ts";
 import { listSchedules, startJobs } from "../../src/jobs/index.ts";
 import { memoryGate } from "../../src/jobs/rate.ts";

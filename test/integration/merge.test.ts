@@ -8,7 +8,7 @@ import { registry } from "../../commands/index.ts";
 import { renderText } from "../../src/chat/text.ts";
 import { dispatch } from "../../src/command/dispatch.ts";
 import { parseLine } from "../../src/command/parse.ts";
-import type { Platform } from "../../src/command/types.ts";
+import type { Platform } from "../../src/core/actor.ts";
 import { actorFor, resolveMember } from "../../src/services/members.ts";
 import { storeKinds, testRuntime, type TestRuntime } from "../helpers/runtime.ts";
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { loadPack } from "../../src/programs/load.ts";
 import { normalizeLink as normalizeUrl } from "../../src/domain/urls.ts";
 import { applicationForm, checkAnswers } from "../../src/services/applications.ts";
-import { UserError } from "../../src/command/errors.ts";
+import { UserError } from "../../src/core/errors.ts";
 
 const pack = loadPack(undefined);
 const program = (id: string) => {

@@ -6,7 +6,7 @@
 // message (a review) updates that message to show who decided. Page buttons
 // under a long list run its command line again for another page.
 import type { App as BoltApp, BlockAction, ButtonAction, ViewSubmitAction } from "@slack/bolt";
-import type { Actor } from "../../command/types.ts";
+import type { Actor } from "../../core/actor.ts";
 import type { Reply } from "../../chat/reply.ts";
 import { dispatch, type Outcome } from "../../command/dispatch.ts";
 import { parseLine } from "../../command/parse.ts";

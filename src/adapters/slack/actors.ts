@@ -4,7 +4,7 @@
 // busy channel does not ask Slack on every command).
 import type { webApi } from "@slack/bolt";
 import type { App } from "../../app.ts";
-import type { Actor } from "../../command/types.ts";
+import type { Actor } from "../../core/actor.ts";
 import { actorFor } from "../../services/members.ts";
 import { defaultTimezone } from "../../services/settings.ts";
 

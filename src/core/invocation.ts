@@ -1,0 +1,15 @@
+// One person's request, as any surface received it: who, where, and the platform's own id for it.
+import type { Actor } from "./actor.ts";
+
+export interface Invocation {
+  actor: Actor;
+  /** Where the command was typed (channel name or id), if anywhere. */
+  channel?: string;
+  /** True when a person can be asked follow-up questions (terminal chat, modals). */
+  interactive: boolean;
+  /**
+   * The platform's id for this invocation (Slack trigger, Discord interaction,
+   * one per terminal line or `steward run`), so a replay has one effect and one audit row.
+   */
+  invocationId: string;
+}
