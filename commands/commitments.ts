@@ -1,10 +1,10 @@
+import { atLeastShown, STATUS_LABEL } from "../src/chat/commitments.ts";
 import { reply, type Block } from "../src/chat/reply.ts";
 import { opt } from "../src/command/options.ts";
 import { command, sub } from "../src/command/types.ts";
 import { formatDeadline } from "../src/domain/periods.ts";
-import { atLeastShown, memberCommitments } from "../src/services/commitments.ts";
+import { memberCommitments } from "../src/services/commitments.ts";
 import { memberOrSelf } from "../src/services/members.ts";
-import { STATUS_LABEL } from "../src/services/reports.ts";
 
 const NOT_JUDGED: Record<string, string> = {
   "joined-mid-period": "you joined during it; counted from the next one",

@@ -553,6 +553,17 @@ export function summarize(evaluations: readonly MemberEvaluation[]): StatusCount
   return counts;
 }
 
+/**
+ * Who gets a reminder for the running period of `unit`: a member not on leave
+ * with a required commitment of that unit still open (on track or at risk).
+ * Returns those commitments in the program's order; none when no reminder is due
+ * (all met, missed already, paused, not yet judged, or on leave).
+ */
+export function reminderDue(e: MemberEvaluation, unit: PeriodUnit): CommitmentEvaluation[] {
+  if (e.onPause) return [];
+  return e.commitments.filter((c) => c.required && c.unit === unit && (c.status === "on-track" || c.status === "at-risk"));
+}
+
 /** Report order: flagged members first (most weeks missed first), then worst overall status; stable otherwise. */
 export function compareForReport(a: MemberEvaluation, b: MemberEvaluation): number {
   if (a.flagged !== b.flagged) return a.flagged ? -1 : 1;

@@ -9,7 +9,8 @@ import { compareForReport, type CommitmentStatus } from "../domain/commitments.t
 import type { Program } from "../domain/pack.ts";
 import { demotionDate, tierById, tierFor } from "../domain/partner.ts";
 import { periodOf, previousPeriod, type Period } from "../domain/periods.ts";
-import { atLeastShown, evaluateProgramMembers } from "./commitments.ts";
+import { atLeastShown } from "../chat/commitments.ts";
+import { evaluateProgramMembers } from "./commitments.ts";
 import { leaderboard, type LeaderboardRow } from "./partner.ts";
 import { findProgram } from "./programs.ts";
 

@@ -1,6 +1,6 @@
 // The weekly compliance report of a program: one row per member with the
 // status of each commitment, streak and weeks missed in a row; members who
-// missed two or more weeks in a row first; perks (and, for the partner group,
+// missed the flagging number of weeks in a row first; perks (and, for the partner group,
 // tier benefits) unlocked but not yet delivered. The same rows go out as CSV.
 import { stringify } from "csv-stringify/sync";
 import { DateTime } from "luxon";
@@ -8,29 +8,16 @@ import type { App } from "../app.ts";
 import { heatmap, heatmapAlt } from "../chat/pictures/heatmap.ts";
 import { reply, type Block, type ImageBlock, type Reply } from "../chat/reply.ts";
 import { UserError } from "../core/errors.ts";
-import { compareForReport, type CommitmentEvaluation, type CommitmentStatus } from "../domain/commitments.ts";
+import { atLeastShown, commitmentCell, missedInARowLabels, STATUS_LABEL } from "../chat/commitments.ts";
+import { compareForReport, type CommitmentStatus } from "../domain/commitments.ts";
 import type { Program } from "../domain/pack.ts";
 import { benefitsFor } from "../domain/partner.ts";
 import { periodOf, previousPeriod, tryParsePeriodKey, type Period } from "../domain/periods.ts";
-import { atLeastShown, evaluateProgramMembers } from "./commitments.ts";
+import { evaluateProgramMembers } from "./commitments.ts";
 import { findProgram } from "./programs.ts";
 
 /** Rows shown in chat; the CSV always has every member. */
 export const CHAT_ROWS = 100;
-
-export const STATUS_LABEL: Readonly<Record<CommitmentStatus, string>> = {
-  met: "met",
-  "on-track": "on track",
-  "at-risk": "at risk",
-  missed: "missed",
-  paused: "paused",
-  "not-yet-judged": "new",
-};
-
-export function commitmentCell(c: CommitmentEvaluation): string {
-  const unit = c.measure === "hours" ? "h" : "";
-  return `${STATUS_LABEL[c.status]} ${c.done}/${c.atLeast}${unit}`;
-}
 
 /** The week a report covers: the given ISO week, or the last complete one. */
 export function reportWeek(app: App, periodKey: string | undefined): Period {
@@ -144,6 +131,7 @@ export async function buildReport(app: App, programId: string, periodKey?: strin
   const awaiting = awaitingDelivery(app, program, result.rows.map((r) => r.member.memberId), got);
   const rows = [...result.rows].sort(compareForReport);
   const s = result.summary;
+  const missedLabels = missedInARowLabels(result.flagMissedInARow);
   const title = `${program.name} — week ${weekLabel(week)}`;
 
   const flagged = rows.filter((r) => r.flagged);
@@ -171,14 +159,14 @@ export async function buildReport(app: App, programId: string, periodKey?: strin
         { label: "Missed", value: String(s.missed) },
         { label: "Paused", value: String(s.paused) },
         { label: "New (not yet judged)", value: String(s["not-yet-judged"]) },
-        { label: "Missed 2+ weeks in a row", value: String(s.flagged) },
+        { label: missedLabels.field, value: String(s.flagged) },
       ],
     },
   ];
   if (flagged.length)
     blocks.push({
       type: "text",
-      text: `⚠ Missed two or more weeks in a row: ${flagged
+      text: `⚠ ${missedLabels.sentence}: ${flagged
         .slice(0, 50)
         .map((r) => `@${r.member.handle} (${r.missedInARow})`)
         .join(", ")}${flagged.length > 50 ? ` and ${flagged.length - 50} more` : ""}`,
@@ -234,6 +222,6 @@ export async function buildReport(app: App, programId: string, periodKey?: strin
   // escape_formulas: names and notes are members' own text, and moderators open this in a spreadsheet.
   const csv = stringify(records, { escape_formulas: true });
 
-  const text = `${program.name}, week ${week.key}: ${s.total} members — ${s.met} met, ${s["at-risk"]} at risk, ${s.missed} missed, ${s.paused} paused; ${s.flagged} missed 2+ weeks in a row`;
+  const text = `${program.name}, week ${week.key}: ${s.total} members — ${s.met} met, ${s["at-risk"]} at risk, ${s.missed} missed, ${s.paused} paused; ${s.flagged} ${missedLabels.summary}`;
   return reply(text, blocks, { files: [{ filename: `${program.id}-${week.key}.csv`, contentType: "text/csv", content: csv }] });
 }

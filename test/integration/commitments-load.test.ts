@@ -1,4 +1,4 @@
-// The loader adds progress up in SQL (src/services/commitments.ts) instead of
+// The loader adds progress up in SQL (src/store/commitments.ts) instead of
 // handing every activity to the domain. Here, on random programs' worth of
 // activity in a zone with a DST change, its evaluation must equal the pure
 // evaluation of the raw activities, member for member: for reports of past
@@ -85,14 +85,20 @@ describe.each(storeKinds)("SQL-aggregated progress equals evaluating raw activit
     expect(r.summary).toEqual(fromRaw.summary);
   }
 
+  /** Assertions expectSameAsRaw makes. */
+  const PER_COMPARISON = 3;
+  const REPORT_WEEKS = ["2026-W47", "2026-W44", "2026-W43", "2026-W40", "2026-W27"];
+
   it.each(PROGRAMS)("%s: weekly reports, across the DST change and a quarter boundary", async (programId) => {
-    for (const key of ["2026-W47", "2026-W44", "2026-W43", "2026-W40", "2026-W27"]) {
+    expect.assertions(REPORT_WEEKS.length * PER_COMPARISON);
+    for (const key of REPORT_WEEKS) {
       const period = parsePeriodKey(key, TZ);
       expectSameAsRaw(await evaluateProgramMembers(rt.app, programId, { period }), period);
     }
   });
 
   it.each(PROGRAMS)("%s: as of now, the reminders' window", async (programId) => {
+    expect.assertions(PER_COMPARISON);
     expectSameAsRaw(await evaluateProgramMembers(rt.app, programId, { now: NOW, lookbackWeeks: 0 }), undefined);
   });
 
@@ -101,6 +107,8 @@ describe.each(storeKinds)("SQL-aggregated progress equals evaluating raw activit
     const enrolled = new Set((await rt.app.db.membership.findMany({ where: { programId, memberId: { in: ids } } })).map((m) => m.memberId));
     // Every program has some of them (velo-masters not all): the comparison below runs for each.
     expect(enrolled.size).toBeGreaterThan(0);
+    // Every member is checked: compared with the raw evaluation if enrolled, found absent otherwise.
+    expect.assertions(1 + enrolled.size * PER_COMPARISON + (ids.length - enrolled.size));
     for (const id of ids) {
       const r = await evaluateProgramMembers(rt.app, programId, { memberIds: [id], lookbackWeeks: MEMBER_LOOKBACK_WEEKS });
       if (enrolled.has(id)) expectSameAsRaw(r, undefined);

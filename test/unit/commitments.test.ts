@@ -9,6 +9,7 @@ import {
   evaluateMember,
   evaluateProgram,
   groupByMember,
+  reminderDue,
   summarize,
   worstStatus,
   type ActivityInput,
@@ -292,6 +293,30 @@ describe("pauses", () => {
     const pauses = [{ startsAt: b("2026-11-09T00:00"), endsAt: b("2026-11-23T00:00") }];
     const e = evaluate({ pauses }, "2026-12-01T12:00", { period: parsePeriodKey("2026-11", tz) });
     expect(one(e, "monthly-hours").status).toBe("missed");
+  });
+});
+
+describe("who gets a reminder", () => {
+  const due = (e: MemberEvaluation, unit: "week" | "month" | "quarter") => reminderDue(e, unit).map((c) => c.id);
+
+  it("is a member with a required commitment of that unit still open, on track or at risk", () => {
+    expect(due(evaluate({}, "2026-11-24T12:00"), "week")).toEqual(["weekly-contribution"]);
+    expect(due(evaluate({}, "2026-11-27T12:00"), "week")).toEqual(["weekly-contribution"]);
+    // The encouraged weekly "answers" is never reminded of.
+    expect(due(evaluate({ activities: [msg("2026-11-24T09:00")] }, "2026-11-24T12:00"), "week")).toEqual([]);
+  });
+
+  it("names every open commitment of the unit in the program's order, and only of that unit", () => {
+    const e = evaluate({ activities: [act("content", "2026-11-03T10:00")] }, "2026-11-24T12:00");
+    expect(due(e, "month")).toEqual(["monthly-hours", "social"]);
+    expect(due(e, "quarter")).toEqual(["quarterly-meetup"]);
+  });
+
+  it("is nobody on leave, nor a period already missed or not yet judged", () => {
+    const onLeave = [{ startsAt: b("2026-11-20T00:00"), endsAt: b("2026-12-10T00:00") }];
+    expect(due(evaluate({ pauses: onLeave }, "2026-11-24T12:00"), "week")).toEqual([]);
+    expect(due(evaluate({}, "2026-12-01T12:00", { period: parsePeriodKey("2026-W48", tz) }), "week")).toEqual([]);
+    expect(due(evaluate({ membership: { joinedAt: b("2026-11-25T10:00") } }, "2026-11-26T12:00"), "week")).toEqual([]);
   });
 });
 

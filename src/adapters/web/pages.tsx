@@ -10,7 +10,7 @@ import type { Period } from "../../domain/periods.ts";
 import type { PendingApplication } from "../../services/applications.ts";
 import { GRID_PAGE_SIZE, type AuditEntry, type AuditFilter, type GridPage, type MemberHistory, type PartnerOverview } from "../../services/overview.ts";
 import type { LeaderboardRow } from "../../services/partner.ts";
-import { STATUS_LABEL } from "../../services/reports.ts";
+import { STATUS_LABEL } from "../../chat/commitments.ts";
 
 export interface Viewer {
   handle: string;

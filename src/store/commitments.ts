@@ -1,0 +1,208 @@
+// What the commitment rules need of a program — memberships, progress, pauses —
+// in four set-based queries, each returning at most a row per member, for the
+// pure evaluation in src/domain/commitments.ts (through services/commitments.ts).
+//
+// Progress is added up in SQL instead of shipping every activity, only for the
+// periods the evaluation reads. History is read from a window (the caller's
+// `windowStart`): memberships older than it are evaluated as if they began at
+// its start, a Monday before every judged period, so streaks and weeks missed
+// stop there and `capped` says so.
+import type { ActivityInput, MemberInput, PauseInput, ProgressInput } from "../domain/commitments.ts";
+import type { Commitment, PeriodUnit, Program } from "../domain/pack.ts";
+import { periodOf, type Period } from "../domain/periods.ts";
+import type { SqlRunner } from "./client.ts";
+
+export interface LoadedMember extends MemberInput {
+  memberId: string;
+  handle: string;
+  displayName: string;
+  /** When they joined, before any clamping to the window. */
+  joinedAt: Date;
+  /** When this membership ended (a report for a past week lists members who have left since). */
+  endedAt: Date | null;
+  /** Joined before the window: streak and weeks missed cannot see further back. */
+  capped: boolean;
+  activities: ActivityInput[];
+  progress: ProgressInput[];
+  pauses: PauseInput[];
+}
+
+export interface LoadQuery {
+  program: Program;
+  /** The organisation's timezone: weeks, months and quarters are cut in it. */
+  tz: string;
+  /** A local week start on or before every judged period; nothing older is read. */
+  windowStart: Date;
+  /** The instant the evaluation looks from: nothing after it is read. */
+  ref: Date;
+  /** Only these members (for /commitments), default all. */
+  memberIds?: string[] | undefined;
+  /** A past period: whoever was a member during it; default the active members. */
+  period?: Period | undefined;
+}
+
+/** Units from shortest to longest. */
+export const UNIT_ORDER: readonly PeriodUnit[] = ["week", "month", "quarter"];
+
+interface MemberRow {
+  member_id: string;
+  joined_at: Date | string;
+  ended_at: Date | string | null;
+  handle: string;
+  display_name: string;
+}
+interface PauseRow {
+  member_id: string;
+  starts_at: Date | string;
+  ends_at: Date | string;
+}
+
+const asDate = (v: Date | string) => (v instanceof Date ? v : new Date(v));
+
+/** Placeholders for one statement's parameters, numbered as they are added. */
+function parameters(initial: unknown[]) {
+  const values = [...initial];
+  return { values, add: (v: unknown) => `$${values.push(v)}` };
+}
+
+/**
+ * SQL for what a commitment's rule adds up over the rows a filter keeps:
+ * activities counted, or hours summed (non-finite hours count 0, as in the
+ * domain). Every caller has already dropped rejected activities.
+ */
+function amountSql(c: Commitment, add: (v: unknown) => string, extra = ""): string {
+  const kinds = `a.kind = ANY(${add([...new Set(c.kinds)])}::text[])${extra}`;
+  return c.measure === "hours"
+    ? `coalesce(sum(a.hours) FILTER (WHERE ${kinds} AND a.hours > '-Infinity' AND a.hours < 'Infinity'), 0)::float8`
+    : `count(*) FILTER (WHERE ${kinds})::int`;
+}
+
+/**
+ * The members, pauses and progress of a program in four set-based queries,
+ * each returning at most a row per member. Progress is what the domain's
+ * evaluation reads, added up in SQL instead of shipping every activity:
+ * - each commitment's amount in the period of its unit containing `ref` (the
+ *   only period judged and shown);
+ * - for the weekly required commitments (streaks and weeks missed in a row),
+ *   their amount in every local ISO week of the window that has any, packed
+ *   per member as "ms,amount,…,ms,amount,…" with ms an instant in that week.
+ * The domain then places each amount in its period exactly as it would have
+ * placed the activities, so /commitments, reminders and the report agree.
+ */
+export async function loadProgramMembers(sql: SqlRunner, { program, tz, windowStart, ref, memberIds, period }: LoadQuery): Promise<LoadedMember[]> {
+  const until = new Date(ref.getTime() + 1);
+  const scope: unknown[] = [program.id];
+  const only = memberIds ? `AND member_id = ANY($${scope.push(memberIds)}::text[])` : "";
+  // Now: the active members. A past period: whoever was a member during it (their latest interval then), as they stood then.
+  const during = period
+    ? `joined_at < $${scope.push(until)} AND (ended_at IS NULL OR ended_at > $${scope.push(period.start)})`
+    : "state = 'active'";
+  const memberships = `(SELECT DISTINCT ON (member_id) member_id, program_id, joined_at, ended_at
+                          FROM memberships WHERE program_id = $1 ${only} AND ${during}
+                         ORDER BY member_id, joined_at DESC)`;
+  const rules = program.commitments;
+  const isWeekly = (c: Commitment) => c.per === "week" && c.required;
+  const weekly = rules.flatMap((c, ci) => (isWeekly(c) ? [ci] : []));
+  const current = rules.flatMap((c, ci) => (isWeekly(c) ? [] : [ci]));
+  const from = `FROM activities a JOIN ${memberships} m ON m.member_id = a.member_id
+           WHERE a.rejected_at IS NULL AND (a.program_id IS NULL OR a.program_id = m.program_id)`;
+
+  // This period's amounts: one column per commitment, and only the kinds of each unit from that unit's start.
+  const cur = parameters(scope);
+  const units = UNIT_ORDER.flatMap((unit) => {
+    const cis = current.filter((ci) => rules[ci]?.per === unit);
+    if (cis.length === 0) return [];
+    const kinds = [...new Set(cis.flatMap((ci) => rules[ci]?.kinds ?? []))];
+    return [{ cis, start: cur.add(periodOf(unit, ref, tz).start), kinds }];
+  });
+  const currentSql = units.length
+    ? `SELECT a.member_id, ${units
+        .flatMap((u) => u.cis.map((ci) => `${amountSql(rules[ci] as Commitment, cur.add, ` AND a.occurred_at >= ${u.start}`)} AS c${ci}`))
+        .join(", ")}
+         ${from} AND a.occurred_at < ${cur.add(until)}
+           AND (${units.map((u) => `(a.kind = ANY(${cur.add(u.kinds)}::text[]) AND a.occurred_at >= ${u.start})`).join(" OR ")})
+         GROUP BY a.member_id`
+    : undefined;
+
+  // Week by week for the weekly required commitments, over the whole window.
+  const wk = parameters(scope);
+  const weeklySql = weekly.length
+    ? `SELECT w.member_id, string_agg(w.at_ms || ${weekly.map((ci) => `',' || w.c${ci}`).join(" || ")}, ',') AS weeks
+         FROM (SELECT a.member_id, floor(extract(epoch FROM min(a.occurred_at)) * 1000)::bigint AS at_ms,
+                      ${weekly.map((ci) => `${amountSql(rules[ci] as Commitment, wk.add)} AS c${ci}`).join(", ")}
+                 ${from}
+                  AND a.kind = ANY(${wk.add([...new Set(weekly.flatMap((ci) => rules[ci]?.kinds ?? []))])}::text[])
+                  AND a.occurred_at >= ${wk.add(windowStart)} AND a.occurred_at < ${wk.add(until)}
+                GROUP BY a.member_id, date_trunc('week', a.occurred_at AT TIME ZONE ${wk.add(tz)})) w
+        GROUP BY w.member_id`
+    : undefined;
+
+  const n = scope.length;
+  const [members, currentRows, weeklyRows, pauses] = await Promise.all([
+    sql.query<MemberRow>(
+      `SELECT m.member_id, m.joined_at, m.ended_at, mem.handle, mem.display_name
+         FROM ${memberships} m JOIN members mem ON mem.id = m.member_id
+        ORDER BY mem.handle`,
+      scope,
+    ),
+    currentSql ? sql.query<Record<string, unknown> & { member_id: string }>(currentSql, cur.values) : [],
+    weeklySql ? sql.query<{ member_id: string; weeks: string }>(weeklySql, wk.values) : [],
+    sql.query<PauseRow>(
+      `SELECT p.member_id, p.starts_at, p.ends_at
+         FROM pauses p JOIN ${memberships} m ON m.member_id = p.member_id
+        WHERE p.ends_at > $${n + 1} AND p.starts_at < $${n + 2}`,
+      [...scope, windowStart, until],
+    ),
+  ]);
+
+  const byId = new Map<string, LoadedMember>();
+  const out: LoadedMember[] = [];
+  for (const r of members) {
+    const joinedAt = asDate(r.joined_at);
+    const endedAt = r.ended_at === null ? null : asDate(r.ended_at);
+    const capped = joinedAt < windowStart;
+    const m: LoadedMember = {
+      memberId: r.member_id,
+      handle: r.handle,
+      displayName: r.display_name,
+      joinedAt,
+      endedAt,
+      capped,
+      membership: { joinedAt: capped ? windowStart : joinedAt, endedAt },
+      activities: [],
+      progress: [],
+      pauses: [],
+    };
+    byId.set(r.member_id, m);
+    out.push(m);
+  }
+  const columns = current.map((ci) => [ci, `c${ci}`] as const);
+  for (const r of currentRows) {
+    const m = byId.get(r.member_id);
+    if (!m) continue;
+    for (const [ci, column] of columns) {
+      const amount = Number(r[column] ?? 0);
+      if (amount !== 0) m.progress.push({ commitment: ci, at: ref, amount });
+    }
+  }
+  // "ms,amount,amount,ms,amount,amount…": one split per member.
+  const stride = weekly.length + 1;
+  for (const r of weeklyRows) {
+    const m = byId.get(r.member_id);
+    if (!m || !r.weeks) continue;
+    const parts = r.weeks.split(",");
+    for (let k = 0; k + stride <= parts.length; k += stride) {
+      const at = new Date(Number(parts[k]));
+      for (let j = 1; j < stride; j++) {
+        const amount = Number(parts[k + j]);
+        const ci = weekly[j - 1];
+        if (amount !== 0 && ci !== undefined) m.progress.push({ commitment: ci, at, amount });
+      }
+    }
+  }
+  for (const p of pauses) {
+    const m = byId.get(p.member_id);
+    if (m) m.pauses.push({ startsAt: asDate(p.starts_at), endsAt: asDate(p.ends_at) });
+  }
+  return out;
+}
