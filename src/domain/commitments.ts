@@ -477,19 +477,22 @@ class MemberState {
     return out;
   }
 
+  /** Both counts in one walk back from the reference week, so each week is judged once. */
   weekly(): { streak: number; missedInARow: number } {
-    const top = this.ctx.weekRefIndex;
     let streak = 0;
-    for (let i = top; i >= 0; i--) {
-      const w = this.week(i);
-      if (w === "met") streak++;
-      else if (w === "missed" || w === "stop") break;
-    }
     let missedInARow = 0;
-    for (let i = top; i >= 0; i--) {
+    let streakGoes = true;
+    let missedGoes = true;
+    for (let i = this.ctx.weekRefIndex; i >= 0 && (streakGoes || missedGoes); i--) {
       const w = this.week(i);
-      if (w === "missed") missedInARow++;
-      else if (w === "met" || w === "stop") break;
+      if (streakGoes) {
+        if (w === "met") streak++;
+        else if (w === "missed" || w === "stop") streakGoes = false;
+      }
+      if (missedGoes) {
+        if (w === "missed") missedInARow++;
+        else if (w === "met" || w === "stop") missedGoes = false;
+      }
     }
     return { streak, missedInARow };
   }

@@ -2,13 +2,13 @@
 // status of each commitment, streak and weeks missed in a row; members who
 // missed the flagging number of weeks in a row first; perks (and, for the partner group,
 // tier benefits) unlocked but not yet delivered. The same rows go out as CSV.
-import { stringify } from "csv-stringify/sync";
 import { DateTime } from "luxon";
 import type { App } from "../app.ts";
 import { heatmap, heatmapAlt } from "../chat/pictures/heatmap.ts";
 import { reply, type Block, type ImageBlock, type Reply } from "../chat/reply.ts";
 import { UserError } from "../core/errors.ts";
 import { atLeastShown, commitmentCell, missedInARowLabels, STATUS_LABEL } from "../chat/commitments.ts";
+import { toCsv } from "../chat/csv.ts";
 import { compareForReport, type CommitmentStatus } from "../domain/commitments.ts";
 import type { Program } from "../domain/pack.ts";
 import { benefitsFor } from "../domain/partner.ts";
@@ -219,8 +219,8 @@ export async function buildReport(app: App, programId: string, periodKey?: strin
     );
     records.push(fields);
   }
-  // escape_formulas: names and notes are members' own text, and moderators open this in a spreadsheet.
-  const csv = stringify(records, { escape_formulas: true });
+  // Formulas escaped: names and notes are members' own text, and moderators open this in a spreadsheet.
+  const csv = toCsv(records);
 
   const text = `${program.name}, week ${week.key}: ${s.total} members — ${s.met} met, ${s["at-risk"]} at risk, ${s.missed} missed, ${s.paused} paused; ${s.flagged} ${missedLabels.summary}`;
   return reply(text, blocks, { files: [{ filename: `${program.id}-${week.key}.csv`, contentType: "text/csv", content: csv }] });

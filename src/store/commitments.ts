@@ -9,7 +9,7 @@
 // stop there and `capped` says so.
 import type { ActivityInput, MemberInput, PauseInput, ProgressInput } from "../domain/commitments.ts";
 import type { Commitment, PeriodUnit, Program } from "../domain/pack.ts";
-import { periodOf, type Period } from "../domain/periods.ts";
+import { PeriodSeries, periodOf, type Period } from "../domain/periods.ts";
 import type { SqlRunner } from "./client.ts";
 
 export interface LoadedMember extends MemberInput {
@@ -44,20 +44,21 @@ export interface LoadQuery {
 /** Units from shortest to longest. */
 export const UNIT_ORDER: readonly PeriodUnit[] = ["week", "month", "quarter"];
 
+// Instants come back as epoch milliseconds (float8): parsing 10,000 timestamp strings in the driver cost more than the query.
 interface MemberRow {
   member_id: string;
-  joined_at: Date | string;
-  ended_at: Date | string | null;
+  joined_ms: number;
+  ended_ms: number | null;
   handle: string;
   display_name: string;
 }
 interface PauseRow {
   member_id: string;
-  starts_at: Date | string;
-  ends_at: Date | string;
+  starts_ms: number;
+  ends_ms: number;
 }
 
-const asDate = (v: Date | string) => (v instanceof Date ? v : new Date(v));
+const epochMs = (column: string) => `(extract(epoch FROM ${column}) * 1000)::float8`;
 
 /** Placeholders for one statement's parameters, numbered as they are added. */
 function parameters(initial: unknown[]) {
@@ -85,7 +86,8 @@ function amountSql(c: Commitment, add: (v: unknown) => string, extra = ""): stri
  *   only period judged and shown);
  * - for the weekly required commitments (streaks and weeks missed in a row),
  *   their amount in every local ISO week of the window that has any, packed
- *   per member as "ms,amount,…,ms,amount,…" with ms an instant in that week.
+ *   per member as "week,amount,…,week,amount,…" with week the number of the
+ *   week in the window (its bucket among the window's week starts, from 1).
  * The domain then places each amount in its period exactly as it would have
  * placed the activities, so /commitments, reminders and the report agree.
  */
@@ -124,23 +126,25 @@ export async function loadProgramMembers(sql: SqlRunner, { program, tz, windowSt
          GROUP BY a.member_id`
     : undefined;
 
-  // Week by week for the weekly required commitments, over the whole window.
+  // Week by week for the weekly required commitments, over the whole window: each activity's week is found by
+  // width_bucket among the window's local week starts (a binary search), not by a time zone conversion per row.
   const wk = parameters(scope);
+  const weekStarts = weekly.length ? new PeriodSeries("week", windowStart, ref, tz).periods.map((p) => p.start) : [];
   const weeklySql = weekly.length
-    ? `SELECT w.member_id, string_agg(w.at_ms || ${weekly.map((ci) => `',' || w.c${ci}`).join(" || ")}, ',') AS weeks
-         FROM (SELECT a.member_id, floor(extract(epoch FROM min(a.occurred_at)) * 1000)::bigint AS at_ms,
+    ? `SELECT w.member_id, string_agg(w.week || ${weekly.map((ci) => `',' || w.c${ci}`).join(" || ")}, ',') AS weeks
+         FROM (SELECT a.member_id, width_bucket(a.occurred_at, ${wk.add(weekStarts)}::timestamptz[]) AS week,
                       ${weekly.map((ci) => `${amountSql(rules[ci] as Commitment, wk.add)} AS c${ci}`).join(", ")}
                  ${from}
                   AND a.kind = ANY(${wk.add([...new Set(weekly.flatMap((ci) => rules[ci]?.kinds ?? []))])}::text[])
                   AND a.occurred_at >= ${wk.add(windowStart)} AND a.occurred_at < ${wk.add(until)}
-                GROUP BY a.member_id, date_trunc('week', a.occurred_at AT TIME ZONE ${wk.add(tz)})) w
+                GROUP BY 1, 2) w
         GROUP BY w.member_id`
     : undefined;
 
   const n = scope.length;
   const [members, currentRows, weeklyRows, pauses] = await Promise.all([
     sql.query<MemberRow>(
-      `SELECT m.member_id, m.joined_at, m.ended_at, mem.handle, mem.display_name
+      `SELECT m.member_id, ${epochMs("m.joined_at")} AS joined_ms, ${epochMs("m.ended_at")} AS ended_ms, mem.handle, mem.display_name
          FROM ${memberships} m JOIN members mem ON mem.id = m.member_id
         ORDER BY mem.handle`,
       scope,
@@ -148,7 +152,7 @@ export async function loadProgramMembers(sql: SqlRunner, { program, tz, windowSt
     currentSql ? sql.query<Record<string, unknown> & { member_id: string }>(currentSql, cur.values) : [],
     weeklySql ? sql.query<{ member_id: string; weeks: string }>(weeklySql, wk.values) : [],
     sql.query<PauseRow>(
-      `SELECT p.member_id, p.starts_at, p.ends_at
+      `SELECT p.member_id, ${epochMs("p.starts_at")} AS starts_ms, ${epochMs("p.ends_at")} AS ends_ms
          FROM pauses p JOIN ${memberships} m ON m.member_id = p.member_id
         WHERE p.ends_at > $${n + 1} AND p.starts_at < $${n + 2}`,
       [...scope, windowStart, until],
@@ -158,8 +162,8 @@ export async function loadProgramMembers(sql: SqlRunner, { program, tz, windowSt
   const byId = new Map<string, LoadedMember>();
   const out: LoadedMember[] = [];
   for (const r of members) {
-    const joinedAt = asDate(r.joined_at);
-    const endedAt = r.ended_at === null ? null : asDate(r.ended_at);
+    const joinedAt = new Date(r.joined_ms);
+    const endedAt = r.ended_ms === null ? null : new Date(r.ended_ms);
     const capped = joinedAt < windowStart;
     const m: LoadedMember = {
       memberId: r.member_id,
@@ -185,14 +189,15 @@ export async function loadProgramMembers(sql: SqlRunner, { program, tz, windowSt
       if (amount !== 0) m.progress.push({ commitment: ci, at: ref, amount });
     }
   }
-  // "ms,amount,amount,ms,amount,amount…": one split per member.
+  // "week,amount,amount,week,amount,amount…": one split per member; a week's instant is its start, shared.
   const stride = weekly.length + 1;
   for (const r of weeklyRows) {
     const m = byId.get(r.member_id);
     if (!m || !r.weeks) continue;
     const parts = r.weeks.split(",");
     for (let k = 0; k + stride <= parts.length; k += stride) {
-      const at = new Date(Number(parts[k]));
+      const at = weekStarts[Number(parts[k]) - 1];
+      if (!at) continue;
       for (let j = 1; j < stride; j++) {
         const amount = Number(parts[k + j]);
         const ci = weekly[j - 1];
@@ -202,7 +207,7 @@ export async function loadProgramMembers(sql: SqlRunner, { program, tz, windowSt
   }
   for (const p of pauses) {
     const m = byId.get(p.member_id);
-    if (m) m.pauses.push({ startsAt: asDate(p.starts_at), endsAt: asDate(p.ends_at) });
+    if (m) m.pauses.push({ startsAt: new Date(p.starts_ms), endsAt: new Date(p.ends_ms) });
   }
   return out;
 }
