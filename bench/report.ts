@@ -1,14 +1,27 @@
 // The weekly compliance report (issue 3) for a program of 10,000 members,
-// against the same report for 100 members in the same database. Issue 3 aims
-// at under a second on Postgres for 10,000 members.
+// against the same report for 100 members in the same database and a
+// `SELECT count(*)` over the week's activities. Issue 13 aims at a mean of
+// 300 ms and a p95 of 450 ms for 10,000 members, and 3 s for 100,000 (full
+// scale: the program grows to 100,000 members after the 10,000 figures).
+// Node's CPU time per report (process.cpuUsage) is printed beside the wall
+// time: on a loaded machine it moves much less.
 import { evaluateProgramMembers } from "../src/services/commitments.ts";
 import { buildReport, reportWeek } from "../src/services/reports.ts";
-import { benchRuntime, fmtStats, ms, gc, heading, line, memory, memoryDelta, ratio, stats, timeEach, timed, type BenchRuntime, type Scale } from "./lib.ts";
+import { benchRuntime, fmtStats, ms, gc, heading, line, memory, memoryDelta, ratio, stats, timeEach, timed, type BenchRuntime, type Scale, type Stats } from "./lib.ts";
+
+/** Each run's wall time, and node's CPU time (user + system) per run. */
+async function timeWithCpu(n: number, fn: () => Promise<unknown>): Promise<{ wall: Stats; cpuMs: number }> {
+  const before = process.cpuUsage();
+  const wall = stats(await timeEach(n, fn));
+  const used = process.cpuUsage(before);
+  return { wall, cpuMs: (used.user + used.system) / 1000 / n };
+}
 
 const BIG = { program: "community-leaders-velo", members: 10_000 };
 const BASE = { program: "community-leaders-editorx", members: 100 };
 const ACTIVITIES_PER_MEMBER = 40;
 const RUNS = 5;
+const HUGE = 100_000;
 
 // Kinds the Community Leaders commitments count, weighted towards the everyday ones.
 const KINDS = ["message", "message", "message", "message", "message", "answer", "answer", "hours", "hours", "content", "social", "moderation", "meetup", "talk", "webinar", "feedback-session"];
@@ -61,8 +74,14 @@ export async function reportBench(scale: Scale): Promise<void> {
     await run(BASE.program);
     await run(BIG.program);
 
+    const week = reportWeek(rt.app, undefined);
+    const countWeek = () => rt.app.sql.query("SELECT count(*) FROM activities WHERE occurred_at >= $1 AND occurred_at < $2", [week.start, week.end]);
+    await countWeek();
+    const counted = stats(await timeEach(RUNS, countWeek));
+
     rt.queries.reset();
-    const base = stats(await timeEach(RUNS, () => run(BASE.program)));
+    const baseTimed = await timeWithCpu(RUNS, () => run(BASE.program));
+    const base = baseTimed.wall;
     const baseQueries = rt.queries.count / RUNS;
 
     gc();
@@ -70,14 +89,13 @@ export async function reportBench(scale: Scale): Promise<void> {
     let csvBytes = 0;
     let rows = 0;
     rt.queries.reset();
-    const big = stats(
-      await timeEach(RUNS, async () => {
-        const r = await run(BIG.program);
-        const csv = r.files?.[0]?.content ?? "";
-        csvBytes = Buffer.byteLength(csv);
-        rows = csv.split("\n").filter(Boolean).length - 1;
-      }),
-    );
+    const bigTimed = await timeWithCpu(RUNS, async () => {
+      const r = await run(BIG.program);
+      const csv = r.files?.[0]?.content ?? "";
+      csvBytes = Buffer.byteLength(csv);
+      rows = csv.split("\n").filter(Boolean).length - 1;
+    });
+    const big = bigTimed.wall;
     const bigQueries = rt.queries.count / RUNS;
     const mem = memoryDelta(before);
 
@@ -95,15 +113,27 @@ export async function reportBench(scale: Scale): Promise<void> {
     const evaluated = stats(await timeEach(RUNS, () => evaluateProgramMembers(rt.app, BIG.program, { period: reportWeek(rt.app, undefined) })));
     rt.app.sql.query = query;
 
-    line(`report, ${BASE.members} members (baseline)`, `${fmtStats(base)}; ${baseQueries.toFixed(0)} SQL round trips`);
-    line(`report, ${BIG.members.toLocaleString("en")} members`, `${fmtStats(big)}; ${bigQueries.toFixed(0)} SQL round trips`);
-    line("10,000 ÷ 100 members (mean)", `${ratio(big.mean, base.mean)}  (${ratio(BIG.members, BASE.members)} the members)`);
-    line("10,000 members vs the 1 s aim", `${big.mean < 1000 ? "within" : "OVER"} (${(big.mean / 1000).toFixed(2)} s mean)`);
+    line("SELECT count(*) over the week's activities (baseline)", fmtStats(counted));
+    line(`report, ${BASE.members} members (baseline)`, `${fmtStats(base)}; node CPU ${ms(baseTimed.cpuMs)}; ${baseQueries.toFixed(0)} SQL round trips`);
+    line(`report, ${BIG.members.toLocaleString("en")} members`, `${fmtStats(big)}; node CPU ${ms(bigTimed.cpuMs)}; ${bigQueries.toFixed(0)} SQL round trips`);
+    line("10,000 ÷ 100 members (mean)", `${ratio(big.mean, base.mean)}  (${ratio(BIG.members, BASE.members)} the members); CPU ${ratio(bigTimed.cpuMs, baseTimed.cpuMs)}`);
+    line("10,000 members ÷ SELECT count(*) (mean)", ratio(big.mean, counted.mean));
+    line("10,000 members vs the aims", `mean ${big.mean <= 300 ? "within" : "OVER"} 300 ms (${ms(big.mean)}), p95 ${big.p95 <= 450 ? "within" : "OVER"} 450 ms (${ms(big.p95)})`);
     line("  of which load + judge members", `${fmtStats(evaluated)}`);
     const perRun = statements.slice(0, statements.length / RUNS).sort((a, b) => b.ms - a.ms);
     for (const st of perRun) line(`    statement, ${st.rows.toLocaleString("en")} rows`, `${ms(st.ms)}: ${st.sql.slice(0, 70)}…`);
     line("CSV", `${rows.toLocaleString("en")} rows, ${(csvBytes / 1024).toFixed(0)} KiB`);
     line(`memory over ${RUNS} reports of 10,000`, mem);
+
+    if (scale === "full") {
+      const grown = await timed(() => seed(rt, BIG.program, BIG.members + BASE.members + 1, HUGE + BASE.members));
+      line(`seed to ${HUGE.toLocaleString("en")} members`, `${(grown.ms / 1000).toFixed(1)} s`);
+      await run(BIG.program);
+      rt.queries.reset();
+      const huge = await timeWithCpu(3, () => run(BIG.program));
+      line(`report, ${HUGE.toLocaleString("en")} members`, `${fmtStats(huge.wall)}; node CPU ${ms(huge.cpuMs)}; ${(rt.queries.count / 3).toFixed(0)} SQL round trips`);
+      line(`${HUGE.toLocaleString("en")} members vs the 3 s aim`, `${huge.wall.mean <= 3000 ? "within" : "OVER"} (${(huge.wall.mean / 1000).toFixed(2)} s mean); ÷ 10,000 members ${ratio(huge.wall.mean, big.mean)}`);
+    }
   } finally {
     await rt.close();
   }
