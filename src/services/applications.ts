@@ -182,7 +182,7 @@ export type Decision = { approve: true } | { approve: false; reason: string };
 /** A moderator approves or rejects a member's pending application, in one transaction with its audit row. */
 export async function decideApplication(app: App, actor: Actor, memberRef: string, programId: string, decision: Decision): Promise<{ member: MemberRef; program: Program }> {
   const program = findProgram(app, programId);
-  const member = await resolveMember(app.db, memberRef);
+  const member = await resolveMember(app, memberRef);
   const now = app.now();
   // Assigned, not appended to: a retried transaction runs the closure again.
   let linkedDashboards: string[] = [];
