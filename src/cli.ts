@@ -19,7 +19,7 @@ import { ConfigError, loadConfig, type Config } from "./config.ts";
 import { deliverDue } from "./jobs/deliver.ts";
 import { PackError } from "./programs/load.ts";
 import { createRuntime } from "./runtime.ts";
-import { consoleMessageHandler } from "./services/activities.ts";
+import { consoleMessageHandler } from "./adapters/console/messages.ts";
 import { DataDirLockedError } from "./store/lock.ts";
 import { MigrationError } from "./store/migrate.ts";
 import { isDatabaseUnavailable } from "./store/unavailable.ts";
