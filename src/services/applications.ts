@@ -70,7 +70,7 @@ export function applicationForm(program: Program): Form {
  * pending, or declined within the cool-down. Checked before the first
  * question is asked, and again when the answers arrive.
  */
-export async function assertCanApply(app: App, db: Tx | App["db"], memberId: string, program: Program): Promise<void> {
+export async function assertCanApply(app: App, memberId: string, program: Program, db: Tx | App["db"] = app.db): Promise<void> {
   const membership = await db.membership.findFirst({ where: { memberId, programId: program.id, state: "active" } });
   if (membership) throw new UserError(`You are already a member of ${program.name}.`, "See your commitments with /commitments.", "apply.member");
   const last = await db.application.findFirst({ where: { memberId, programId: program.id }, orderBy: { createdAt: "desc" } });
@@ -135,7 +135,7 @@ export async function submitApplication(app: App, actor: Actor, programId: strin
   const now = app.now();
   await transaction(app.db, async (tx) => {
     await lockMember(tx, member.id);
-    await assertCanApply(app, tx, member.id, program);
+    await assertCanApply(app, member.id, program, tx);
     const created = await tx.application.create({ data: { memberId: member.id, programId: program.id, answers, state: "pending", createdAt: now } });
     await enqueue(
       tx,

@@ -17,6 +17,7 @@ import { auditFailed } from "../../services/audit.ts";
 import type { OutboxMessage } from "../../services/outbox.ts";
 import { renderMessage } from "./render.ts";
 import { hasUploads, uploadsOf } from "./uploads.ts";
+import { mappedChannelId } from "../../core/channels.ts";
 
 /** Platform errors no retry can fix: the row is marked failed with the reason. */
 const PERMANENT = new Set([
@@ -71,7 +72,7 @@ const CHANGES_HOME = new Set<OutboxMessage["kind"]>(["dm", "badge-grant", "badge
 
 export function slackTarget(app: App, client: webApi.WebClient, options: SlackTargetOptions = {}): DeliveryTarget {
   const channelIdOf = (name: string): string | undefined => {
-    const mapped = app.config.SLACK_CHANNELS[name] ?? app.config.SLACK_CHANNELS[name.replace(/^#/, "")];
+    const mapped = mappedChannelId(app.config.SLACK_CHANNELS, name);
     if (mapped) return mapped;
     // The pack may name a channel by its Slack id directly.
     return /^[CG][A-Z0-9]{6,}$/.test(name) ? name : undefined;
