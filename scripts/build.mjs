@@ -7,7 +7,7 @@
 //
 // One bundle of our own code (npm packages stay external, loaded from
 // node_modules as usual), split at the dynamic imports so `steward run` does
-// not read the Slack, Discord, BullMQ or HTTP code.
+// not read the Slack, Discord, BullMQ or HTTP code. A second entry is the drawing thread's.
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
@@ -65,7 +65,8 @@ async function builtPacks() {
 }
 
 const result = await build({
-  entryPoints: { cli: entry },
+  // The drawing thread (src/chat/pictures/thread.mjs) loads its own entry.
+  entryPoints: { cli: entry, "pictures-worker": resolve(root, "src/chat/pictures/worker.ts") },
   outdir,
   bundle: true,
   splitting: true,
