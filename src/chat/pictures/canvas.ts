@@ -5,6 +5,7 @@
 import { readdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
+import type * as Skia from "@napi-rs/canvas";
 import type { SKRSContext2D } from "@napi-rs/canvas";
 
 export type Context = SKRSContext2D;
@@ -27,8 +28,8 @@ const require = createRequire(import.meta.url);
  * The native drawing library, loaded on the first picture: commands build a picture's data (and its alt
  * text) from the helpers beside the drawing code, and a process that never draws should not load Skia.
  */
-let skia: typeof import("@napi-rs/canvas") | undefined;
-const native = () => (skia ??= require("@napi-rs/canvas") as typeof import("@napi-rs/canvas"));
+let skia: typeof Skia | undefined;
+const native = () => (skia ??= require("@napi-rs/canvas") as typeof Skia);
 
 const registered = new Set<string>();
 
