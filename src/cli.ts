@@ -77,7 +77,7 @@ async function runOnce(config: Config, as: string | undefined, line: string): Pr
     process.stderr.write(`steward run needs --as NAME and a command.\n${USAGE}\n`);
     return 1;
   }
-  const runtime = await createRuntime(config, { metrics: false });
+  const runtime = await createRuntime(config, { oneShot: true });
   try {
     const pictures = picturesDir(config.STEWARD_DATA_DIR);
     const session = new ConsoleSession(runtime.app, registry, as.replace(/^@/, "").toLowerCase(), consoleMessageHandler, pictures);

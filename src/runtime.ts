@@ -23,8 +23,11 @@ export interface RuntimeOptions {
   now?: () => Date;
   log?: Logger;
   store?: StoreTarget;
-  /** false: no counters. A one-shot command serves no /metrics, and so never loads prom-client. */
-  metrics?: boolean;
+  /**
+   * A process that runs one command and exits (`steward run`): no counters (it serves no /metrics, so it
+   * never loads prom-client) and the embedded database's small buffer pool.
+   */
+  oneShot?: boolean;
 }
 
 export function storeTarget(config: Config): StoreTarget {
@@ -50,7 +53,8 @@ function packFrom(file = DEFAULT_PACK_PATH): Pack {
 export async function createRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
   const pack = packFrom(config.STEWARD_PROGRAMS);
   const log = options.log ?? createLogger(config.LOG_LEVEL);
-  const store = await openStore(options.store ?? storeTarget(config));
+  const target = options.store ?? storeTarget(config);
+  const store = await openStore(options.oneShot && "dataDir" in target ? { ...target, smallBuffers: true } : target);
   try {
     const applied = await migrate(store.sql);
     if (applied.length > 0) log.info({ applied }, "database migrated");
@@ -67,7 +71,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     log,
     now: options.now ?? (() => new Date()),
     outboxWritten: () => events.emit("outbox"),
-    metrics: options.metrics === false ? undefined : (await import("./metrics.ts")).createMetrics(),
+    metrics: options.oneShot ? undefined : (await import("./metrics.ts")).createMetrics(),
   };
   return { app, store, events, close: () => store.close() };
 }
