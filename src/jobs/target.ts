@@ -35,7 +35,7 @@ export interface DeliveryLimits {
 }
 
 /**
- * Outbox kinds that only some platforms deliver: a standing view to redraw exists on Slack only.
+ * Outbox kinds that only some platforms deliver, such as a standing view to redraw (Slack's App Home).
  * Such a row is written only when a running target declared it handles the kind.
  */
 export type OnDemandKind = Extract<OutboxMessage["kind"], "home-refresh">;
