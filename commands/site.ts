@@ -1,4 +1,5 @@
 import { reply } from "../src/chat/reply.ts";
+import { sitePaysNow } from "../src/domain/partner.ts";
 import { opt } from "../src/command/options.ts";
 import { command, sub } from "../src/command/types.ts";
 import { memberOrSelf, resolveMember } from "../src/services/members.ts";
@@ -30,7 +31,7 @@ export default command({
       handler: async ({ url, kind, role }, { app, actor }) => {
         const r = await submitSite(app, actor, { url, kind, role });
         const label = app.pack.partner.sites[kind]?.label ?? kind;
-        const paid = r.awarded > 0 ? `+${r.awarded} points` : app.pack.partner.sitePointsOn === "verify" ? "points once a moderator verifies it" : "no new points";
+        const paid = r.awarded > 0 ? `+${r.awarded} points` : !sitePaysNow(app.pack.partner, r.site.verifiedAt !== null) ? "points once a moderator verifies it" : "no new points";
         return reply(`${r.resubmitted ? "Resubmitted" : "Submitted"} ${r.site.url} (${label}, ${role}): ${paid}. Balance: ${r.points} points.`);
       },
     }),
