@@ -4,6 +4,7 @@
 import { Cron } from "croner";
 import { z } from "zod";
 import { MAX_ENTRY } from "./ledger.ts";
+import { SITE_REFUSALS, SITE_STATES, type SiteRefusal, type SiteState } from "./sites.ts";
 
 const id = z
   .string()
@@ -157,6 +158,15 @@ export const templatesSchema = z.object({
   /** A moderator made the partner the site's owner: {site}, and {gained} in the variant for when it paid. */
   siteOwnerDm: z.string(),
   siteOwnerGainedDm: z.string(),
+  /** Why the site lifecycle refused a request, by refusal ({site} is the site's address), with what to do instead. */
+  siteRefusals: z.object(
+    Object.fromEntries(SITE_REFUSALS.map((r) => [r, z.object({ message: z.string(), hint: z.string().optional() })])) as Record<
+      SiteRefusal,
+      z.ZodObject<{ message: z.ZodString; hint: z.ZodOptional<z.ZodString> }>
+    >,
+  ),
+  /** How /site list shows each state. */
+  siteStates: z.object(Object.fromEntries(SITE_STATES.map((s) => [s, z.string()])) as Record<SiteState, z.ZodString>),
   badgeGrantedDm: z.string(),
   badgeRevokedDm: z.string(),
 });

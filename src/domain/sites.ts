@@ -88,8 +88,9 @@ export type SiteState = (typeof SITE_STATES)[number];
 /** What happens to a site row: the partner submits or withdraws it, a moderator records a change. */
 export type SiteEvent = "submit" | "withdraw" | "verify" | "lapse" | "reactivate" | "remove";
 
-/** Why an event does not apply to a state; the service words each for the person who asked. */
-export type SiteRefusal = "duplicate" | "lapsed" | "removed" | "unknown" | "not-pending" | "not-active" | "not-lapsed" | "not-contributor";
+/** Why an event does not apply to a state; the pack words each for the person who asked (partner.templates.siteRefusals). */
+export const SITE_REFUSALS = ["duplicate", "lapsed", "removed", "unknown", "not-pending", "not-active", "not-lapsed", "not-contributor"] as const;
+export type SiteRefusal = (typeof SITE_REFUSALS)[number];
 
 /** States in which a row still claims its site (its premium plan may have lapsed): an owner's such row holds the site. */
 export const CLAIMING_STATES: readonly SiteState[] = ["active", "lapsed", "reactivated"];

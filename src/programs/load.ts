@@ -47,10 +47,17 @@ function seed(): Raw {
   return seedRaw;
 }
 
-/** The operator's texts over the seed's, key by key; anything that is not a pack-shaped object is left for the schema to refuse. */
+/** `mine` over `theirs`, key by key at every depth; anything else of mine is left for the schema to judge. */
+function over(mine: unknown, theirs: unknown): unknown {
+  if (mine === undefined) return theirs;
+  if (!isObject(mine) || !isObject(theirs)) return mine;
+  const keys = new Set([...Object.keys(theirs), ...Object.keys(mine)]);
+  return Object.fromEntries([...keys].map((k) => [k, over(mine[k], theirs[k])]));
+}
+
+/** The operator's texts over the seed's; anything that is not a pack-shaped object is left for the schema to refuse. */
 function withSeedTexts(raw: unknown): unknown {
   if (!isObject(raw)) return raw;
-  const over = (mine: unknown, theirs: unknown) => (mine === undefined ? theirs : isObject(mine) && isObject(theirs) ? { ...theirs, ...mine } : mine);
   const s = seed();
   const out: Raw = { ...raw, texts: over(raw.texts, s.texts) };
   const partner = raw.partner;

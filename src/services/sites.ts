@@ -57,20 +57,9 @@ async function refuseOtherOwner(tx: Tx, url: string, memberId: string, kind: str
 }
 
 /** What the partner or moderator hears when the lifecycle does not allow what they asked. */
-const REFUSALS: Record<SiteRefusal, (url: string) => [message: string, hint?: string]> = {
-  duplicate: (url) => [`You already submitted ${url}; it counts for your points.`, "See your sites with /site list."],
-  lapsed: (url) => [`${url} has no active premium plan, so it cannot earn points now.`, "Once its premium plan is re-activated (a moderator records that), submit it again."],
-  removed: (url) => [`You were removed as a contributor of ${url}, so it cannot earn you points.`, "If you were added back, ask a moderator to check the site."],
-  unknown: (url) => [`${url} is not on your list of sites.`, "See your sites with /site list."],
-  "not-pending": (url) => [`${url} has no submission waiting for verification.`],
-  "not-active": (url) => [`${url} has no active submission to lapse.`],
-  "not-lapsed": (url) => [`${url} is not lapsed, so there is nothing to re-activate.`],
-  "not-contributor": (url) => [`That member is not a contributor of ${url}.`],
-};
-
-function refused(refusal: SiteRefusal, url: string): UserError {
-  const [message, hint] = REFUSALS[refusal](url);
-  return new UserError(message, hint, `site.${refusal}`);
+function refused(app: App, refusal: SiteRefusal, url: string): UserError {
+  const { message, hint } = app.pack.partner.templates.siteRefusals[refusal];
+  return new UserError(fillTemplate(message, { site: url }), hint === undefined ? undefined : fillTemplate(hint, { site: url }), `site.${refusal}`);
 }
 
 export interface SubmitResult {
@@ -87,7 +76,7 @@ export async function submitSite(app: App, actor: Actor, input: { url: string; k
   const result = await transaction(app.db, async (tx) => {
     const existing = await tx.site.findUnique({ where: { memberId_url: { memberId: actor.memberId, url } } });
     const step = siteTransition(existing?.state ?? null, "submit");
-    if (!step.ok) throw refused(step.refusal, url);
+    if (!step.ok) throw refused(app, step.refusal, url);
     if (ownerUrl) await refuseOtherOwner(tx, url, actor.memberId, input.kind);
     const resubmitted = existing !== null;
     const site = existing
@@ -117,7 +106,7 @@ export async function withdrawSite(app: App, actor: Actor, rawUrl: string): Prom
   const site = await transaction(app.db, async (tx) => {
     const site = await tx.site.findUnique({ where: { memberId_url: { memberId: actor.memberId, url } } });
     const step = siteTransition(site?.state ?? null, "withdraw");
-    if (!site || !step.ok) throw refused("unknown", url);
+    if (!site || !step.ok) throw refused(app, "unknown", url);
     const found = await siteEntries(tx, site.id);
     const updated = await tx.site.update({ where: { id: site.id }, data: { state: step.to, ownerUrl: null, stateChangedAt: app.now() } });
     await takeBack(app, tx, found, `withdrawn: ${url}`, actor.memberId);
@@ -139,7 +128,7 @@ export async function verifySite(app: App, actor: Actor, rawUrl: string, memberI
   const url = siteUrl(app, rawUrl);
   const count = await transaction(app.db, async (tx) => {
     const pending = (await sitesAt(tx, url, memberId)).filter(awaitsVerification);
-    if (pending.length === 0) throw refused("not-pending", url);
+    if (pending.length === 0) throw refused(app, "not-pending", url);
     for (const s of pending) {
       const site = await tx.site.update({ where: { id: s.id }, data: { verifiedAt: app.now(), verifiedBy: actor.memberId } });
       // Under `sitePointsOn: submit` it paid at submission already; the idempotency key keeps it at once.
@@ -175,7 +164,7 @@ export async function lapseSite(app: App, actor: Actor, rawUrl: string, endsOn?:
   const url = siteUrl(app, rawUrl);
   const result = await transaction(app.db, async (tx) => {
     const active = (await sitesAt(tx, url)).filter((s) => siteAllows(s.state, "lapse"));
-    if (active.length === 0) throw refused("not-active", url);
+    if (active.length === 0) throw refused(app, "not-active", url);
     if (endsOn && endsOn > app.now()) {
       await tx.site.updateMany({ where: { id: { in: active.map((s) => s.id) } }, data: { premiumEndsAt: endsOn } });
       await audit(tx, actor, "site lapse", url, { endsOn: endsOn.toISOString(), scheduled: true });
@@ -194,7 +183,7 @@ export async function reactivateSite(app: App, actor: Actor, rawUrl: string): Pr
   const url = siteUrl(app, rawUrl);
   const count = await transaction(app.db, async (tx) => {
     const lapsed = (await sitesAt(tx, url)).filter((s) => siteAllows(s.state, "reactivate"));
-    if (lapsed.length === 0) throw refused("not-lapsed", url);
+    if (lapsed.length === 0) throw refused(app, "not-lapsed", url);
     for (const site of lapsed) {
       await tx.site.update({ where: { id: site.id }, data: { state: "reactivated" satisfies SiteState, premiumEndsAt: null, stateChangedAt: app.now() } });
       await enqueue(
@@ -214,7 +203,7 @@ export async function removeContributor(app: App, actor: Actor, rawUrl: string, 
   const url = siteUrl(app, rawUrl);
   const lost = await transaction(app.db, async (tx) => {
     const [site] = await sitesAt(tx, url, memberId);
-    if (!site || !siteAllows(site.state, "remove")) throw refused("not-contributor", url);
+    if (!site || !siteAllows(site.state, "remove")) throw refused(app, "not-contributor", url);
     const found = await siteEntries(tx, site.id);
     await tx.site.update({ where: { id: site.id }, data: { state: "removed" satisfies SiteState, ownerUrl: null, stateChangedAt: app.now() } });
     const lost = found.points;

@@ -54,7 +54,10 @@ describe("an operator's pack", () => {
     delete mine.texts;
     delete mine.partner.templates.siteOwnerDm;
     mine.partner.templates.tierUpDm = "Now {tier}!";
+    mine.partner.templates.siteRefusals = { lapsed: { message: "{site}: no premium." } };
     const pack = parsePack(JSON.stringify({ ...mine, texts: { pauseNone: "Not away." } }), "mine.json");
+    expect(pack.partner.templates.siteRefusals.lapsed.message).toBe("{site}: no premium.");
+    expect(pack.partner.templates.siteRefusals.duplicate).toEqual(base.partner.templates.siteRefusals.duplicate);
     expect(pack.texts.pauseNone).toBe("Not away.");
     expect(pack.texts.pauseEnded).toBe(base.texts.pauseEnded);
     expect(pack.partner.templates.siteOwnerDm).toBe(base.partner.templates.siteOwnerDm);
