@@ -1,18 +1,12 @@
 import { reply } from "../src/chat/reply.ts";
+import { sitePaysNow } from "../src/domain/partner.ts";
+import { isSiteState } from "../src/domain/sites.ts";
 import { opt } from "../src/command/options.ts";
 import { command, sub } from "../src/command/types.ts";
 import { memberOrSelf, resolveMember } from "../src/services/members.ts";
 import { lapseSite, listSites, reactivateSite, removeContributor, submitSite, transferSite, verifySite, withdrawSite } from "../src/services/sites.ts";
 
 const siteKinds = (pack: { partner: { sites: Record<string, unknown> } }) => Object.keys(pack.partner.sites);
-const STATE_LABEL: Record<string, string> = {
-  active: "counts",
-  lapsed: "premium lapsed — no points",
-  reactivated: "premium back — submit again",
-  removed: "removed as contributor",
-  withdrawn: "withdrawn",
-  disowned: "another partner owns it — submit as collaborator to count",
-};
 
 export default command({
   name: "site",
@@ -30,7 +24,7 @@ export default command({
       handler: async ({ url, kind, role }, { app, actor }) => {
         const r = await submitSite(app, actor, { url, kind, role });
         const label = app.pack.partner.sites[kind]?.label ?? kind;
-        const paid = r.awarded > 0 ? `+${r.awarded} points` : app.pack.partner.sitePointsOn === "verify" ? "points once a moderator verifies it" : "no new points";
+        const paid = r.awarded > 0 ? `+${r.awarded} points` : !sitePaysNow(app.pack.partner, r.site.verifiedAt !== null) ? "points once a moderator verifies it" : "no new points";
         return reply(`${r.resubmitted ? "Resubmitted" : "Submitted"} ${r.site.url} (${label}, ${role}): ${paid}. Balance: ${r.points} points.`);
       },
     }),
@@ -47,7 +41,7 @@ export default command({
           {
             type: "table",
             columns: ["site", "kind", "role", "state", "verified"],
-            rows: sites.map((s) => [s.url, app.pack.partner.sites[s.kind]?.label ?? s.kind, s.role, STATE_LABEL[s.state] ?? s.state, s.verifiedAt ? "yes" : "no"]),
+            rows: sites.map((s) => [s.url, app.pack.partner.sites[s.kind]?.label ?? s.kind, s.role, (isSiteState(s.state) ? app.pack.partner.templates.siteStates[s.state] : s.state), s.verifiedAt ? "yes" : "no"]),
           },
           ...(sites.length === 0 ? [{ type: "context" as const, text: "Submit one with /site submit <url> kind:<kind> role:<owner|collaborator>" }] : []),
         ]);
@@ -69,7 +63,7 @@ export default command({
       access: "moderator",
       options: { url: opt.url("The site's address as submitted", { positional: true }), member: opt.optionalMember("Only this partner's submission", { positional: true }) },
       handler: async ({ url, member }, { app, actor }) => {
-        const who = member ? await resolveMember(app.db, member) : undefined;
+        const who = member ? await resolveMember(app, member) : undefined;
         const n = await verifySite(app, actor, url, who?.id);
         return reply(`Verified ${url} for ${n} partner(s).`);
       },
@@ -100,7 +94,7 @@ export default command({
       access: "moderator",
       options: { url: opt.url("The site's address as submitted", { positional: true }), member: opt.member("The partner removed", { positional: true }) },
       handler: async ({ url, member }, { app, actor }) => {
-        const who = await resolveMember(app.db, member);
+        const who = await resolveMember(app, member);
         const lost = await removeContributor(app, actor, url, who.id);
         return reply(`@${who.handle} is no longer a contributor of ${url}${lost ? ` and lost ${lost} points` : ""}.`);
       },
@@ -111,7 +105,7 @@ export default command({
       access: "moderator",
       options: { url: opt.url("The site's address", { positional: true }), member: opt.member("The partner who owns it", { positional: true }) },
       handler: async ({ url, member }, { app, actor }) => {
-        const who = await resolveMember(app.db, member);
+        const who = await resolveMember(app, member);
         const r = await transferSite(app, actor, url, who);
         const signed = (n: number) => (n ? ` (${n > 0 ? "+" : ""}${n} points)` : "");
         return reply(`${r.url} now belongs to @${who.handle}${signed(r.gained)}${r.from ? `; @${r.from.handle} is no longer its owner${signed(-r.from.lost)}` : ""}.`);

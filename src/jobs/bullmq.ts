@@ -16,11 +16,13 @@ import { Redis } from "ioredis";
 import type { Runtime } from "../runtime.ts";
 import { isDatabaseUnavailable } from "../store/unavailable.ts";
 import { Backoff } from "./backoff.ts";
-import { deliverOne, due, type DeliveryOutcome } from "./deliver.ts";
+import { dueRows } from "../store/outbox.ts";
+import { deliverOne, type Booking, type DeliveryOutcome } from "./deliver.ts";
 import { redisGate } from "./rate.ts";
 import { runDue } from "./run.ts";
 import type { ScheduleDef } from "./schedules.ts";
 import type { DeliveryTarget } from "./target.ts";
+import { withTimeout } from "../core/timeout.ts";
 
 export const SCHEDULE_QUEUE = "schedules";
 export const DELIVERY_QUEUE = "delivery";
@@ -39,6 +41,8 @@ export interface BullJobsOptions {
 
 interface DeliveryJob {
   outboxId: number;
+  /** The channel slot an earlier try booked for this row (see deliverOne). */
+  booking?: Booking;
 }
 
 export interface BullJobs {
@@ -48,14 +52,6 @@ export interface BullJobs {
   /** For tests and health checks. */
   readonly deliveryQueue: Queue;
   readonly scheduleQueue: Queue;
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | "timeout"> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<"timeout">((resolve) => {
-    timer = setTimeout(() => resolve("timeout"), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** The strictest global rate among the targets, as BullMQ's limiter; none when no target declares one. */
@@ -123,19 +119,15 @@ export async function startBullJobs(runtime: Runtime, targets: DeliveryTarget[],
   }
 
   const sweep = async (): Promise<number> => {
-    const now = app.now();
-    const rows = await app.sql.query<{ id: number; attempts: number }>(
-      `SELECT id, attempts FROM outbox WHERE status = 'pending' AND ${due("$1")} ORDER BY id LIMIT 1000`,
-      [now],
-    );
+    const rows = await dueRows(app, app.now(), 1000);
     // The jobId makes a row queued once per attempt; BullMQ ignores an add while that job exists.
     if (rows.length) await deliveryQueue.addBulk(rows.map((r) => ({ name: "deliver", data: { outboxId: r.id }, opts: { jobId: `outbox-${r.id}-${r.attempts}` } })));
     return rows.length;
   };
 
-  const later = async (outboxId: number, at: Date, tag: string) => {
+  const later = async (outboxId: number, at: Date, tag: string, booking?: Booking) => {
     const delay = Math.max(0, at.getTime() - app.now().getTime());
-    await deliveryQueue.add("deliver", { outboxId }, { jobId: `outbox-${outboxId}-${tag}-${at.getTime()}`, delay });
+    await deliveryQueue.add("deliver", { outboxId, ...(booking ? { booking } : {}) }, { jobId: `outbox-${outboxId}-${tag}-${at.getTime()}`, delay });
   };
 
   const scheduleWorker = new Worker(
@@ -168,7 +160,7 @@ export async function startBullJobs(runtime: Runtime, targets: DeliveryTarget[],
       if (!Number.isInteger(id) || id <= 0) throw new UnrecoverableError(`delivery job without an outbox id: ${JSON.stringify(job.data)}`);
       let outcome: DeliveryOutcome;
       try {
-        outcome = await deliverOne(app, targets, id, { gate });
+        outcome = await deliverOne(app, targets, id, { gate, ...(job.data.booking ? { booking: job.data.booking } : {}) });
       } catch (err) {
         if (isDatabaseUnavailable(err)) return waitForDatabase(job, token, err);
         throw err;
@@ -182,7 +174,7 @@ export async function startBullJobs(runtime: Runtime, targets: DeliveryTarget[],
             await deliveryWorker.rateLimit(outcome.retryAfterMs);
             throw Worker.RateLimitError();
           }
-          await later(id, new Date(app.now().getTime() + outcome.retryAfterMs), "slot");
+          await later(id, new Date(app.now().getTime() + outcome.retryAfterMs), "slot", outcome.booking);
           break;
         case "held":
           await later(id, outcome.until, "quiet");
@@ -252,18 +244,18 @@ export async function startBullJobs(runtime: Runtime, targets: DeliveryTarget[],
       stopped = true;
       runtime.events.off("outbox", kick);
       conn.off("ready", onReconnect);
-      await withTimeout(reregistering, options.stopTimeoutMs);
+      await withTimeout(reregistering, options.stopTimeoutMs, "timeout");
       await sweeping;
       // close() stops fetching and waits for the current jobs, with no timeout of its own.
       const closing = Promise.all([scheduleWorker.close(), deliveryWorker.close()]);
-      if ((await withTimeout(closing, options.stopTimeoutMs)) === "timeout") {
+      if ((await withTimeout(closing, options.stopTimeoutMs, "timeout")) === "timeout") {
         app.log.warn({ timeoutMs: options.stopTimeoutMs }, "jobs still running at shutdown; closing anyway (their rows stay claimed until the lock expires, then go out again)");
-        await withTimeout(Promise.all([scheduleWorker.close(true), deliveryWorker.close(true)]), 2000);
+        await withTimeout(Promise.all([scheduleWorker.close(true), deliveryWorker.close(true)]), 2000, "timeout");
       }
-      await withTimeout(Promise.all([scheduleQueue.close(), deliveryQueue.close()]), 2000);
+      await withTimeout(Promise.all([scheduleQueue.close(), deliveryQueue.close()]), 2000, "timeout");
       for (const c of connections) {
         if (c.status === "end") continue;
-        if ((await withTimeout(c.quit().catch(() => "error"), 1000)) !== "OK") c.disconnect();
+        if ((await withTimeout(c.quit().catch(() => "error"), 1000, "timeout")) !== "OK") c.disconnect();
       }
     },
   };

@@ -8,7 +8,8 @@ import { UserError } from "../core/errors.ts";
 import { compareForReport, type CommitmentStatus } from "../domain/commitments.ts";
 import type { Program } from "../domain/pack.ts";
 import { demotionDate, tierById, tierFor } from "../domain/partner.ts";
-import { periodOf, previousPeriod, type Period } from "../domain/periods.ts";
+import { LOST_BY_OTHERS } from "../domain/sites.ts";
+import { parseDay, periodOf, previousPeriod, type Period } from "../domain/periods.ts";
 import { atLeastShown } from "../chat/commitments.ts";
 import { evaluateProgramMembers } from "./commitments.ts";
 import { leaderboard, type LeaderboardRow } from "./partner.ts";
@@ -113,8 +114,6 @@ export interface PartnerOverview {
 }
 
 const LIST_LIMIT = 50;
-/** Site states in which a partner lost a site's points: its plan lapsed, they were removed as contributor, or its ownership moved. */
-const SITE_LOSSES = ["lapsed", "removed", "disowned"] as const;
 
 export async function partnerOverview(app: App): Promise<PartnerOverview> {
   const partner = app.pack.partner;
@@ -130,7 +129,7 @@ export async function partnerOverview(app: App): Promise<PartnerOverview> {
       include: { member: { select: { handle: true } } },
     }),
     app.db.site.findMany({
-      where: { state: { in: [...SITE_LOSSES] } },
+      where: { state: { in: [...LOST_BY_OTHERS] } },
       orderBy: { stateChangedAt: "desc" },
       take: LIST_LIMIT,
       include: { member: { select: { handle: true } } },
@@ -185,8 +184,8 @@ export const AUDIT_PAGE_SIZE = 50;
 
 /** The first instant of a calendar day in the organisation's zone; anything but a real YYYY-MM-DD is refused. */
 function dayStart(app: App, day: string, field: string): Date {
-  const d = /^\d{4}-\d{2}-\d{2}$/.test(day) ? DateTime.fromISO(day, { zone: app.config.STEWARD_TIMEZONE }) : undefined;
-  if (!d?.isValid) throw new UserError(`"${day.slice(0, 20)}" is not a date.`, `Give ${field} as a calendar day, like 2026-11-30.`, "audit.date");
+  const d = parseDay(day, app.config.STEWARD_TIMEZONE);
+  if (!d) throw new UserError(`"${day.slice(0, 20)}" is not a date.`, `Give ${field} as a calendar day, like 2026-11-30.`, "audit.date");
   return d.toJSDate();
 }
 

@@ -10,6 +10,7 @@ import type { Actor } from "../../core/actor.ts";
 import type { Reply } from "../../chat/reply.ts";
 import { dispatch, type Outcome } from "../../command/dispatch.ts";
 import { parseLine } from "../../command/parse.ts";
+import { readSlackMention } from "./mentions.ts";
 import { apology, channelName, openModal, postToResponseUrl, responsePayload, uploadFiles, type KnownBlock, type SlackContext } from "./context.ts";
 import { answersOf, buttonWords, decodeButton, decodePage, escapeMrkdwn, fieldForError, messageText, MODAL_CALLBACK_ID, PAGE_ACTIONS, renderMessage, type ModalContext } from "./render.ts";
 
@@ -56,7 +57,7 @@ function registerPaging(bolt: BoltApp, ctx: SlackContext): void {
         ctx.registry,
         { command: request.command, words: [...request.words] },
         // interactive: false: turning a page never opens a modal.
-        { app: ctx.app, actor, interactive: false, invocationId: request.invocationId ?? `slack:${body.trigger_id}`, ...(channel ? { channel } : {}) },
+        { app: ctx.app, actor, interactive: false, invocationId: request.invocationId ?? `slack:${body.trigger_id}`, readMention: readSlackMention, ...(channel ? { channel } : {}) },
       );
       const reply: Reply =
         outcome.type === "reply" ? outcome.reply : { text: "This list needs more answers now; run the command again.", blocks: [], visibility: "ephemeral", status: "user-error" };
@@ -97,7 +98,7 @@ export function registerActions(bolt: BoltApp, ctx: SlackContext): void {
       const outcome = await dispatch(
         ctx.registry,
         { command: payload.command, words: buttonWords(payload) },
-        { app: ctx.app, actor, interactive: true, invocationId, ...(channel ? { channel } : {}) },
+        { app: ctx.app, actor, interactive: true, invocationId, readMention: readSlackMention, ...(channel ? { channel } : {}) },
       );
       if (outcome.type === "form") {
         await openModal(ctx, body.trigger_id, outcome.form, modal(outcome.form.submit));
@@ -133,7 +134,7 @@ export function registerActions(bolt: BoltApp, ctx: SlackContext): void {
     const run = (async (): Promise<Outcome> => {
       const actor: Actor = await ctx.actors.actor(userId, body.user.name);
       const channel = channelName(ctx.app, meta.channel);
-      return dispatch(ctx.registry, { command: line.command, words }, { app: ctx.app, actor, interactive: false, invocationId: `slack:view:${view.id}`, ...(channel ? { channel } : {}) });
+      return dispatch(ctx.registry, { command: line.command, words }, { app: ctx.app, actor, interactive: false, invocationId: `slack:view:${view.id}`, readMention: readSlackMention, ...(channel ? { channel } : {}) });
     })().catch((err: unknown): Outcome => ({ type: "reply", reply: apology(ctx, err, { modal: meta.submit, user: userId }) }));
 
     // Most commands answer well within Slack's deadline, so errors can go on the field; a slow one closes the modal first.

@@ -8,6 +8,7 @@ import type { Registry } from "../../command/dispatch.ts";
 import type { CommandDef } from "../../command/types.ts";
 import { dispatch } from "../../command/dispatch.ts";
 import { tokenize } from "../../command/parse.ts";
+import { readSlackMention } from "./mentions.ts";
 import { apology, channelName, openModal, responsePayload, uploadFiles, type SlackContext } from "./context.ts";
 
 /** The one command that reaches everything. */
@@ -55,7 +56,7 @@ export function registerCommands(bolt: BoltApp, ctx: SlackContext): void {
         const actor = await ctx.actors.actor(body.user_id, body.user_name);
         const channel = channelName(ctx.app, body.channel_id);
         const invocationId = `slack:${body.trigger_id}`;
-        const outcome = await dispatch(ctx.registry, { command: name, words: [...words] }, { app: ctx.app, actor, interactive: true, invocationId, ...(channel ? { channel } : {}) });
+        const outcome = await dispatch(ctx.registry, { command: name, words: [...words] }, { app: ctx.app, actor, interactive: true, invocationId, readMention: readSlackMention, ...(channel ? { channel } : {}) });
         if (outcome.type === "form") {
           await openModal(ctx, body.trigger_id, outcome.form, { submit: outcome.form.submit, channel: body.channel_id, responseUrl: body.response_url });
           return;

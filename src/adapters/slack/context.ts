@@ -8,6 +8,7 @@ import { failureReply } from "../../command/failure.ts";
 import type { SlackActors } from "./actors.ts";
 import { hasUploads, uploadsOf } from "./uploads.ts";
 import { renderPagedMessage, renderModal, type ModalContext, type PageRequest } from "./render.ts";
+import { logicalChannelName } from "../../core/channels.ts";
 
 export interface SlackContext {
   app: App;
@@ -20,8 +21,7 @@ export interface SlackContext {
 /** The pack's logical name of a channel id when SLACK_CHANNELS maps it, else the id. */
 export function channelName(app: App, channelId: string | undefined): string | undefined {
   if (!channelId) return undefined;
-  const found = Object.entries(app.config.SLACK_CHANNELS).find(([, id]) => id === channelId);
-  return found?.[0] ?? channelId;
+  return logicalChannelName(app.config.SLACK_CHANNELS, channelId) ?? channelId;
 }
 
 /**

@@ -14,8 +14,9 @@ export const METHOD_SCOPES: Readonly<Record<string, string | null>> = {
   "chat.postMessage": "chat:write",
   "chat.update": "chat:write",
   "conversations.open": "im:write",
-  // Reading a review message back after a modal: public and private channels.
-  "conversations.history": "channels:history groups:history",
+  // Reading a review message back after a modal: public and private channels. Looking for an outbox
+  // message an attempt that died may have sent: those channels and the DMs.
+  "conversations.history": "channels:history groups:history im:history",
   "users.info": "users:read",
   "usergroups.users.list": "usergroups:read",
   "usergroups.users.update": "usergroups:write",
@@ -55,7 +56,7 @@ export function slackManifest(registry: Registry, requestUrl = PLACEHOLDER_URL) 
         url: requestUrl,
         description: c.description.slice(0, 100),
         usage_hint: c.usageHint.slice(0, 100),
-        // Mentions arrive as <@U123|name>, which commands resolve to members.
+        // Mentions arrive as <@U123|name>, which the adapter reads as members before dispatch (mentions.ts).
         should_escape: true,
       })),
     },
