@@ -25,6 +25,7 @@ function capturingLog() {
   return { log: pino({ level: "debug" }, stream), lines };
 }
 
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
 // Hostile values: colons, quotes, line breaks, NUL and other controls, right-to-left marks, astral characters, overlong.
@@ -117,6 +118,16 @@ describe("clip and tabulate", () => {
         expect(out.length).toBeLessThanOrEqual(max);
         if (text.length <= max) expect(out).toBe(text);
         else expect(out.endsWith("…")).toBe(true);
+      }),
+    );
+  });
+
+  it("never cuts a character in half (a lone surrogate is not valid text, and a platform may refuse the message)", () => {
+    expect(clip("a😀bc", 3)).toBe("a…");
+    expect(clip("ab😀c", 4)).toBe("ab…");
+    fc.assert(
+      fc.property(fc.string({ unit: "grapheme", maxLength: 100 }), fc.integer({ min: 1, max: 100 }), (text, max) => {
+        expect(clip(text, max)).not.toMatch(LONE_SURROGATE);
       }),
     );
   });
