@@ -18,7 +18,7 @@ export default command({
         reason: opt.text("Why (shown in their ledger)", { positional: true, rest: true }),
       },
       handler: async ({ member, points, reason }, { app, actor, invocationId }) => {
-        const who = await resolveMember(app.db, member);
+        const who = await resolveMember(app, member);
         const posted = await adjust(app, actor, who.id, points, reason, invocationId);
         return reply(`${points > 0 ? "+" : ""}${points} points for @${who.handle} (${reason}). Balance: ${posted.points}.`);
       },

@@ -27,7 +27,7 @@ export default command({
         const program = ctx.app.pack.programs.find((p) => p.id === args.program?.trim().toLowerCase());
         if (!program || program.questions.length === 0) return undefined;
         // Nobody answers questions only to hear they cannot apply.
-        await assertCanApply(ctx.app, ctx.app.db, ctx.actor.memberId, program);
+        await assertCanApply(ctx.app, ctx.actor.memberId, program);
         return applicationForm(program);
       },
       handler: async (args, { app, actor }) => {

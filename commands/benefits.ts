@@ -45,7 +45,7 @@ export default command({
         note: opt.optionalText("What was done, e.g. 'account manager: Dana'", { positional: true, rest: true }),
       },
       handler: async ({ member, benefit, note }, { app, actor }) => {
-        const who = await resolveMember(app.db, member);
+        const who = await resolveMember(app, member);
         const name = await markDelivered(app, actor, who.id, benefit, note);
         if (!name) throw new UserError(`@${who.handle} has not unlocked ${benefit}.`, "A benefit counts once the member's tier (or program) unlocks it.");
         return reply(`${name} marked as delivered to @${who.handle}.`);

@@ -17,7 +17,7 @@ export default command({
         kind: opt.optionalFromPack("string", "Which certification", (pack) => Object.keys(pack.partner.certifications), { positional: true }),
       },
       handler: async ({ member, kind }, { app, actor }) => {
-        const who = await resolveMember(app.db, member);
+        const who = await resolveMember(app, member);
         const k = kind ?? Object.keys(app.pack.partner.certifications)[0] ?? "";
         const posted = await certify(app, actor, who.id, k);
         return reply(`@${who.handle} is ${app.pack.partner.certifications[k]?.label ?? k}: +${app.pack.partner.certifications[k]?.points ?? 0} points (balance ${posted.points}).`);

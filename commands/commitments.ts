@@ -4,6 +4,7 @@ import { command, sub } from "../src/command/types.ts";
 import { formatDeadline } from "../src/domain/periods.ts";
 import { atLeastShown, memberCommitments } from "../src/services/commitments.ts";
 import { memberOrSelf } from "../src/services/members.ts";
+import { memberSettings } from "../src/services/settings.ts";
 import { STATUS_LABEL } from "../src/services/reports.ts";
 
 const NOT_JUDGED: Record<string, string> = {
@@ -24,8 +25,7 @@ export default command({
       options: { member: opt.optionalMember("Whose commitments (moderators only; default: yours)", { positional: true }) },
       handler: async ({ member }, { app, actor }) => {
         const who = await memberOrSelf({ app, actor }, member, { private: { what: "commitments", own: "/commitments" } });
-        const profile = await app.db.member.findUnique({ where: { id: who.id }, select: { timezone: true } });
-        const tz = profile?.timezone ?? app.config.STEWARD_TIMEZONE;
+        const tz = (await memberSettings(app, who.id)).timezone;
         const statuses = await memberCommitments(app, who.id);
         if (statuses.length === 0)
           return reply(`${member ? `@${who.handle} is` : "You are"} not in a program with commitments. Apply with /apply <program>.`);

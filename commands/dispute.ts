@@ -1,7 +1,7 @@
 import { reply } from "../src/chat/reply.ts";
 import { ADJUSTMENT_RANGE, ID_RANGE, opt } from "../src/command/options.ts";
 import { command, sub } from "../src/command/types.ts";
-import { decideDispute } from "../src/services/points.ts";
+import { decideDispute, openDisputes } from "../src/services/points.ts";
 
 export default command({
   name: "dispute",
@@ -13,7 +13,7 @@ export default command({
       access: "moderator",
       options: {},
       handler: async (_args, { app }) => {
-        const open = await app.db.pointsDispute.findMany({ where: { state: "open" }, orderBy: { id: "asc" }, include: { entry: true, member: { select: { handle: true } } }, take: 50 });
+        const open = await openDisputes(app);
         return reply(`${open.length} open dispute(s)`, [
           { type: "header", text: "Open disputes" },
           { type: "table", columns: ["#", "member", "entry", "reason"], rows: open.map((d) => [String(d.id), `@${d.member.handle}`, `#${d.entry.id} ${d.entry.delta > 0 ? "+" : ""}${d.entry.delta} ${d.entry.reason}`, d.reason]) },

@@ -4,10 +4,9 @@ import { UserError } from "../src/core/errors.ts";
 import { opt } from "../src/command/options.ts";
 import { command, sub } from "../src/command/types.ts";
 import { listSchedules, runSchedulesNow } from "../src/jobs/index.ts";
-import { setReportDm } from "../src/jobs/run.ts";
 import { findSchedules, scheduleTable } from "../src/jobs/schedules.ts";
 import type { Pack } from "../src/domain/pack.ts";
-import { audit } from "../src/services/audit.ts";
+import { auditScheduleRun, lastPeriods, setReportDm } from "../src/services/schedules.ts";
 
 const communityPrograms = (pack: Pack) => pack.programs.filter((p) => p.type === "community").map((p) => p.id);
 
@@ -27,9 +26,7 @@ export default command({
       handler: async (_args, { app }) => {
         const tz = app.config.STEWARD_TIMEZONE;
         const schedules = listSchedules(app);
-        const runs = await app.db.scheduleRun.findMany({ orderBy: { ranAt: "desc" }, take: 500 });
-        const last = new Map<string, string>();
-        for (const r of runs) if (!last.has(r.scheduleId)) last.set(r.scheduleId, r.period);
+        const last = await lastPeriods(app);
         return reply(`${schedules.length} schedules, times in ${tz}`, [
           { type: "header", text: "Schedules" },
           {
@@ -53,7 +50,7 @@ export default command({
           throw new UserError(`There is no schedule '${id}'. Use one of: ${[...kinds, ...defs.map((d) => d.id)].join(", ")} — e.g. /schedule run weekly-report`);
         }
         const lines = await runSchedulesNow(app, id);
-        await app.db.$transaction((tx) => audit(tx, actor, "schedule run", id, { results: lines }));
+        await auditScheduleRun(app, actor, id, lines);
         return reply(`Ran ${id}`, [{ type: "header", text: `Ran ${id}` }, { type: "text", text: lines.map((l) => `• ${l}`).join("\n") }]);
       },
     }),

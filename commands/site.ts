@@ -69,7 +69,7 @@ export default command({
       access: "moderator",
       options: { url: opt.url("The site's address as submitted", { positional: true }), member: opt.optionalMember("Only this partner's submission", { positional: true }) },
       handler: async ({ url, member }, { app, actor }) => {
-        const who = member ? await resolveMember(app.db, member) : undefined;
+        const who = member ? await resolveMember(app, member) : undefined;
         const n = await verifySite(app, actor, url, who?.id);
         return reply(`Verified ${url} for ${n} partner(s).`);
       },
@@ -100,7 +100,7 @@ export default command({
       access: "moderator",
       options: { url: opt.url("The site's address as submitted", { positional: true }), member: opt.member("The partner removed", { positional: true }) },
       handler: async ({ url, member }, { app, actor }) => {
-        const who = await resolveMember(app.db, member);
+        const who = await resolveMember(app, member);
         const lost = await removeContributor(app, actor, url, who.id);
         return reply(`@${who.handle} is no longer a contributor of ${url}${lost ? ` and lost ${lost} points` : ""}.`);
       },
@@ -111,7 +111,7 @@ export default command({
       access: "moderator",
       options: { url: opt.url("The site's address", { positional: true }), member: opt.member("The partner who owns it", { positional: true }) },
       handler: async ({ url, member }, { app, actor }) => {
-        const who = await resolveMember(app.db, member);
+        const who = await resolveMember(app, member);
         const r = await transferSite(app, actor, url, who);
         const signed = (n: number) => (n ? ` (${n > 0 ? "+" : ""}${n} points)` : "");
         return reply(`${r.url} now belongs to @${who.handle}${signed(r.gained)}${r.from ? `; @${r.from.handle} is no longer its owner${signed(-r.from.lost)}` : ""}.`);

@@ -8,7 +8,7 @@ import { registry } from "../commands/index.ts";
 import { ConsoleSession } from "../src/adapters/console/session.ts";
 import { createLogger } from "../src/log.ts";
 import { createRuntime } from "../src/runtime.ts";
-import { consoleMessageHandler } from "../src/services/activities.ts";
+import { consoleMessageHandler } from "../src/adapters/console/messages.ts";
 import { startSteward, steward } from "../test/helpers/cli.ts";
 import { startPrivatePostgres } from "../test/helpers/private-postgres.ts";
 import { drillConfig, type Drill } from "./lib.ts";

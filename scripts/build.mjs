@@ -7,11 +7,12 @@
 //
 // One bundle of our own code (npm packages stay external, loaded from
 // node_modules as usual), split at the dynamic imports so `steward run` does
-// not read the Slack, Discord, BullMQ or HTTP code.
-import { existsSync, rmSync, writeFileSync } from "node:fs";
+// not read the Slack, Discord, BullMQ or HTTP code. A second entry is the drawing thread's.
+import { createHash } from "node:crypto";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { dirname, relative, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { build } from "esbuild";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -43,8 +44,29 @@ const keepSourceLocation = {
 
 const started = Date.now();
 rmSync(outdir, { recursive: true, force: true });
+
+/**
+ * The packs shipped in src/programs, validated now with the loader this build compiles, keyed by a hash of
+ * their text: a start that reads the same text skips the YAML parse and the schema check (a quarter of a
+ * `steward run`). Any other text (an operator's own pack, an edited one) is parsed as usual.
+ */
+async function builtPacks() {
+  const loader = resolve(outdir, "pack-loader.mjs");
+  await build({ entryPoints: [resolve(root, "src/programs/load.ts")], outfile: loader, bundle: true, format: "esm", platform: "node", packages: "external", logLevel: "warning", plugins: [keepSourceLocation] });
+  const { parsePack } = await import(pathToFileURL(loader).href);
+  rmSync(loader);
+  const dir = resolve(root, "src/programs");
+  const packs = {};
+  for (const name of readdirSync(dir).filter((f) => /\.ya?ml$/.test(f))) {
+    const text = readFileSync(resolve(dir, name), "utf8");
+    packs[createHash("sha256").update(text).digest("hex")] = JSON.stringify(parsePack(text, name));
+  }
+  return packs;
+}
+
 const result = await build({
-  entryPoints: { cli: entry },
+  // The drawing thread (src/chat/pictures/thread.mjs) loads its own entry.
+  entryPoints: { cli: entry, "pictures-worker": resolve(root, "src/chat/pictures/worker.ts") },
   outdir,
   bundle: true,
   splitting: true,
@@ -56,7 +78,9 @@ const result = await build({
   metafile: true,
   logLevel: "warning",
   plugins: [keepSourceLocation],
+  define: { STEWARD_BUILT_PACKS: JSON.stringify(await builtPacks()) },
 });
-const inputs = Object.keys(result.metafile.inputs).filter((p) => !p.startsWith("node_modules/"));
+// Files only: esbuild lists a define as a virtual input (`<define:…>`).
+const inputs = Object.keys(result.metafile.inputs).filter((p) => !p.startsWith("node_modules/") && !p.startsWith("<"));
 writeFileSync(resolve(outdir, "build.json"), `${JSON.stringify({ builtAt: started, inputs }, null, 1)}\n`);
 console.log(`build: ${inputs.length} files compiled into dist/ in ${Date.now() - started} ms`);

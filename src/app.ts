@@ -17,6 +17,12 @@ export interface App {
   now: () => Date;
   /** Called after a transaction committed outbox rows, so delivery can start at once. */
   outboxWritten: () => void;
+  /**
+   * Outbox kinds only some platforms deliver (a Slack App Home refresh), as the delivery targets
+   * started in this process declared them (jobs/target.ts): such a row is written only when a
+   * target will read it, so no service asks which platform is configured.
+   */
+  deliverable?: Set<string>;
   /** Counters the jobs and webhooks move; /metrics serves them. */
   metrics?: StewardMetrics;
 }

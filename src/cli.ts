@@ -10,6 +10,7 @@ import { readFile } from "node:fs/promises";
 import { userInfo } from "node:os";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
+import { setFlagsFromString } from "node:v8";
 import { registry } from "../commands/index.ts";
 import { ConsoleSession, type Ask } from "./adapters/console/session.ts";
 import { consoleTarget } from "./adapters/console/target.ts";
@@ -19,7 +20,7 @@ import { ConfigError, loadConfig, type Config } from "./config.ts";
 import { deliverDue } from "./jobs/deliver.ts";
 import { PackError } from "./programs/load.ts";
 import { createRuntime } from "./runtime.ts";
-import { consoleMessageHandler } from "./services/activities.ts";
+import { consoleMessageHandler } from "./adapters/console/messages.ts";
 import { DataDirLockedError } from "./store/lock.ts";
 import { MigrationError } from "./store/migrate.ts";
 import { isDatabaseUnavailable } from "./store/unavailable.ts";
@@ -54,6 +55,10 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case "run":
+      // One command compiles a few queries once: Prisma's query compiler (WebAssembly) runs them on V8's
+      // baseline code. Optimising its hot functions too (TurboFan, meant for a long-running process)
+      // costs more CPU and memory than that command ever saves.
+      setFlagsFromString("--liftoff-only");
       return runOnce(config, values.as, positionals.join(" "));
     case "chat":
       return chat(config, values.as);
@@ -72,7 +77,7 @@ async function runOnce(config: Config, as: string | undefined, line: string): Pr
     process.stderr.write(`steward run needs --as NAME and a command.\n${USAGE}\n`);
     return 1;
   }
-  const runtime = await createRuntime(config);
+  const runtime = await createRuntime(config, { oneShot: true });
   try {
     const pictures = picturesDir(config.STEWARD_DATA_DIR);
     const session = new ConsoleSession(runtime.app, registry, as.replace(/^@/, "").toLowerCase(), consoleMessageHandler, pictures);

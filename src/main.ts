@@ -9,6 +9,7 @@ import type { Mounted, Route } from "./http/server.ts";
 import { startJobs, type Jobs } from "./jobs/index.ts";
 import type { DeliveryTarget } from "./jobs/target.ts";
 import { createRuntime, type Runtime } from "./runtime.ts";
+import { withTimeout } from "./core/timeout.ts";
 
 export interface Running {
   runtime: Runtime;
@@ -77,11 +78,6 @@ async function dashboard(runtime: Runtime, adapters: Adapter[], jobs: Jobs): Pro
   });
 }
 
-function withTimeout(work: Promise<unknown>, ms: number): Promise<unknown> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([work, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]).finally(() => clearTimeout(timer));
-}
-
 export async function startSteward(config: Config, extraTargets: DeliveryTarget[] = []): Promise<Running> {
   const runtime = await createRuntime(config);
   const log = runtime.app.log;
@@ -103,8 +99,8 @@ export async function startSteward(config: Config, extraTargets: DeliveryTarget[
     const stop = () =>
       (stopping ??= (async () => {
         // Adapters first (no new work comes in), then jobs (finish the current one), then connections.
-        await withTimeout(Promise.allSettled(adapters.map((a) => a.stop())), 10_000);
-        await withTimeout(jobs.stop(), 15_000);
+        await withTimeout(Promise.allSettled(adapters.map((a) => a.stop())), 10_000, "timeout");
+        await withTimeout(jobs.stop(), 15_000, "timeout");
         await ops?.close();
         await stopPictures();
         await runtime.close();

@@ -4,8 +4,10 @@ import { EventEmitter } from "node:events";
 import type { App } from "./app.ts";
 import type { Config } from "./config.ts";
 import { createLogger, type Logger } from "./log.ts";
-import { createMetrics } from "./metrics.ts";
-import { loadPack } from "./programs/load.ts";
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import type { Pack } from "./domain/pack.ts";
+import { DEFAULT_PACK_PATH, loadPack } from "./programs/load.ts";
 import { openStore, type Store, type StoreTarget } from "./store/client.ts";
 import { migrate } from "./store/migrate.ts";
 
@@ -21,16 +23,38 @@ export interface RuntimeOptions {
   now?: () => Date;
   log?: Logger;
   store?: StoreTarget;
+  /**
+   * A process that runs one command and exits (`steward run`): no counters (it serves no /metrics, so it
+   * never loads prom-client) and the embedded database's small buffer pool.
+   */
+  oneShot?: boolean;
 }
 
 export function storeTarget(config: Config): StoreTarget {
   return config.DATABASE_URL ? { databaseUrl: config.DATABASE_URL } : { dataDir: config.STEWARD_DATA_DIR };
 }
 
+/** In the compiled dist/ only: the shipped packs, already validated, by a hash of their text (scripts/build.mjs). */
+declare const STEWARD_BUILT_PACKS: Record<string, string> | undefined;
+
+/** The pack file, taken from the build when its text is a shipped pack's, word for word; else parsed and checked. */
+function packFrom(file = DEFAULT_PACK_PATH): Pack {
+  if (typeof STEWARD_BUILT_PACKS === "undefined") return loadPack(file);
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch {
+    return loadPack(file); // says why it cannot be read
+  }
+  const built = STEWARD_BUILT_PACKS[createHash("sha256").update(text).digest("hex")];
+  return built ? (JSON.parse(built) as Pack) : loadPack(file);
+}
+
 export async function createRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
-  const pack = loadPack(config.STEWARD_PROGRAMS);
+  const pack = packFrom(config.STEWARD_PROGRAMS);
   const log = options.log ?? createLogger(config.LOG_LEVEL);
-  const store = await openStore(options.store ?? storeTarget(config));
+  const target = options.store ?? storeTarget(config);
+  const store = await openStore(options.oneShot && "dataDir" in target ? { ...target, smallBuffers: true } : target);
   try {
     const applied = await migrate(store.sql);
     if (applied.length > 0) log.info({ applied }, "database migrated");
@@ -47,7 +71,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     log,
     now: options.now ?? (() => new Date()),
     outboxWritten: () => events.emit("outbox"),
-    metrics: createMetrics(),
+    metrics: options.oneShot ? undefined : (await import("./metrics.ts")).createMetrics(),
   };
   return { app, store, events, close: () => store.close() };
 }

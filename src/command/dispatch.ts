@@ -4,9 +4,10 @@
 import type { Reply, Form } from "../chat/reply.ts";
 import { auditDenied, withInvocation } from "../services/audit.ts";
 import { PermissionError, UserError } from "../core/errors.ts";
+import { accountMention } from "../core/mentions.ts";
 import { failureReply } from "../chat/kit/failure.ts";
 import { splitOptions } from "./parse.ts";
-import type { CommandContext, CommandDef, Subcommand } from "./types.ts";
+import type { CommandContext, CommandDef, Options, Subcommand } from "./types.ts";
 import { choicesOf, optionsOf, rangeOf, usage } from "./usage.ts";
 
 export type Registry = ReadonlyMap<string, CommandDef>;
@@ -100,6 +101,7 @@ async function run(registry: Registry, inv: Invocation, ctx: CommandContext): Pr
     raw[name] = option.rest ? positional.splice(0).join(" ") : (positional.shift() as string);
   }
   if (positional.length > 0) throw new UserError(`${title} did not expect "${positional.join(" ")}".`, help, "command.extra");
+  readMentions(raw, options, ctx);
 
   if (sub.form && ctx.interactive) {
     const form = await sub.form(ctx, raw as never);
@@ -135,4 +137,14 @@ async function run(registry: Registry, inv: Invocation, ctx: CommandContext): Pr
 
   const reply = await sub.handler(args as never, ctx);
   return { type: "reply", reply: { ...reply, visibility: reply.status === "ok" ? (sub.visibility ?? reply.visibility) : "ephemeral" } };
+}
+
+/** A member option holding the surface's own mention markup is passed on as the neutral `<@platform:id>`. */
+function readMentions(raw: Record<string, string>, options: Options, ctx: CommandContext): void {
+  if (!ctx.readMention) return;
+  for (const [name, option] of Object.entries(options)) {
+    const value = raw[name];
+    const account = option.kind === "member" && value !== undefined ? ctx.readMention(value.trim()) : undefined;
+    if (account) raw[name] = accountMention(account);
+  }
 }

@@ -1,5 +1,6 @@
 // One person's request, as any surface received it: who, where, and the platform's own id for it.
 import type { Actor } from "./actor.ts";
+import type { MentionReader } from "./mentions.ts";
 
 export interface Invocation {
   actor: Actor;
@@ -12,4 +13,10 @@ export interface Invocation {
    * one per terminal line or `steward run`), so a replay has one effect and one audit row.
    */
   invocationId: string;
+  /**
+   * How this surface writes a mention of a member (Slack `<@U123|name>`, Discord `<@123>`).
+   * The dispatcher reads member options with it, so commands and services see only the
+   * neutral `<@platform:id>`; a surface without mentions (the terminal) leaves it out.
+   */
+  readMention?: MentionReader;
 }

@@ -11,6 +11,7 @@ import type { AddressInfo } from "node:net";
 import { Redis } from "ioredis";
 import { collectDefaultMetrics, Gauge, Registry } from "prom-client";
 import type { App } from "../app.ts";
+import { withTimeout } from "../core/timeout.ts";
 
 export interface OpsServer {
   port: number;
@@ -25,10 +26,12 @@ export interface Mounted {
 
 const READY_TIMEOUT_MS = 2000;
 
-function within<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms)));
-  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+const LATE: unique symbol = Symbol("late");
+
+async function within<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  const out = await withTimeout(work, ms, LATE);
+  if (out === LATE) throw new Error(`${what} did not answer within ${ms} ms`);
+  return out;
 }
 
 export interface RouteRequest {

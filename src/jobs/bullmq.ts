@@ -21,6 +21,7 @@ import { redisGate } from "./rate.ts";
 import { runDue } from "./run.ts";
 import type { ScheduleDef } from "./schedules.ts";
 import type { DeliveryTarget } from "./target.ts";
+import { withTimeout } from "../core/timeout.ts";
 
 export const SCHEDULE_QUEUE = "schedules";
 export const DELIVERY_QUEUE = "delivery";
@@ -48,14 +49,6 @@ export interface BullJobs {
   /** For tests and health checks. */
   readonly deliveryQueue: Queue;
   readonly scheduleQueue: Queue;
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | "timeout"> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<"timeout">((resolve) => {
-    timer = setTimeout(() => resolve("timeout"), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** The strictest global rate among the targets, as BullMQ's limiter; none when no target declares one. */
@@ -252,18 +245,18 @@ export async function startBullJobs(runtime: Runtime, targets: DeliveryTarget[],
       stopped = true;
       runtime.events.off("outbox", kick);
       conn.off("ready", onReconnect);
-      await withTimeout(reregistering, options.stopTimeoutMs);
+      await withTimeout(reregistering, options.stopTimeoutMs, "timeout");
       await sweeping;
       // close() stops fetching and waits for the current jobs, with no timeout of its own.
       const closing = Promise.all([scheduleWorker.close(), deliveryWorker.close()]);
-      if ((await withTimeout(closing, options.stopTimeoutMs)) === "timeout") {
+      if ((await withTimeout(closing, options.stopTimeoutMs, "timeout")) === "timeout") {
         app.log.warn({ timeoutMs: options.stopTimeoutMs }, "jobs still running at shutdown; closing anyway (their rows stay claimed until the lock expires, then go out again)");
-        await withTimeout(Promise.all([scheduleWorker.close(true), deliveryWorker.close(true)]), 2000);
+        await withTimeout(Promise.all([scheduleWorker.close(true), deliveryWorker.close(true)]), 2000, "timeout");
       }
-      await withTimeout(Promise.all([scheduleQueue.close(), deliveryQueue.close()]), 2000);
+      await withTimeout(Promise.all([scheduleQueue.close(), deliveryQueue.close()]), 2000, "timeout");
       for (const c of connections) {
         if (c.status === "end") continue;
-        if ((await withTimeout(c.quit().catch(() => "error"), 1000)) !== "OK") c.disconnect();
+        if ((await withTimeout(c.quit().catch(() => "error"), 1000, "timeout")) !== "OK") c.disconnect();
       }
     },
   };

@@ -9,6 +9,7 @@ import { startInProcessDelivery, startInProcessScheduler } from "./in-process.ts
 import { catchUp, runScheduleNow } from "./run.ts";
 import { DEADLINE_REMINDERS, findSchedules, isDeadlineReminder, leadDays, nextRun, scheduleTable, type ScheduleDef, type ScheduleKind } from "./schedules.ts";
 import type { DeliveryTarget } from "./target.ts";
+import { withTimeout } from "../core/timeout.ts";
 
 export interface ScheduleInfo {
   id: string;
@@ -119,9 +120,7 @@ export async function startJobs(runtime: Runtime, targets: DeliveryTarget[], opt
     drain: () => delivery.drain(),
     stop: once(async () => {
       const stopping = Promise.all([scheduler.stop(), delivery.stop()]);
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([stopping, new Promise((resolve) => (timer = setTimeout(resolve, stopTimeoutMs)))]);
-      clearTimeout(timer);
+      await withTimeout(stopping, stopTimeoutMs, "timeout");
     }),
   };
 }

@@ -7,13 +7,12 @@
 // transaction rolls back whole).
 import type { App } from "../app.ts";
 import { reply, type Reply } from "../chat/reply.ts";
-import type { Actor } from "../core/actor.ts";
 import { DateTime } from "luxon";
 import type { PeriodUnit } from "../domain/pack.ts";
 import { formatDeadline, isValidTimeZone, parsePeriodKey } from "../domain/periods.ts";
-import { audit } from "../services/audit.ts";
 import { membersNeedingReminder } from "../services/commitments.ts";
 import { sweepTiers } from "../services/ledger.ts";
+import { reportSubscribers } from "../services/schedules.ts";
 import { enqueue, enqueueAll } from "../services/outbox.ts";
 import { partnerHealth, partnerHealthReply } from "../services/partner-health.ts";
 import { buildReport } from "../services/reports.ts";
@@ -30,9 +29,6 @@ export interface RunResult {
   /** One line for logs and the /schedule reply. */
   summary: string;
 }
-
-/** Preference key: value "*" (every program) or a comma-separated list of program ids. */
-export const REPORT_DM_KEY = "report-dm";
 
 class AlreadyRan extends Error {}
 
@@ -169,11 +165,6 @@ async function execute(app: App, run: ScheduledRun, manual: boolean, skipped: st
   }
 }
 
-export async function reportSubscribers(app: App, programId: string): Promise<string[]> {
-  const prefs = await app.db.preference.findMany({ where: { key: REPORT_DM_KEY } });
-  return prefs.filter((p) => p.value === "*" || p.value.split(",").includes(programId)).map((p) => p.memberId);
-}
-
 async function weeklyReport(app: App, run: ScheduledRun, manual: boolean, skipped: string[]): Promise<string> {
   const program = programOf(app, run.def);
   const built = await buildReport(app, program.id, run.period);
@@ -269,31 +260,4 @@ async function reminders(app: App, run: ScheduledRun, unit: PeriodUnit, manual: 
   });
   if (due.length) app.outboxWritten();
   return `${due.length} reminder${due.length === 1 ? "" : "s"} queued`;
-}
-
-/** `/schedule subscribe`: the moderator gets the weekly report of `programId` (or of every program) as a DM too. */
-export async function setReportDm(app: App, actor: Actor, programId: string | undefined, on: boolean): Promise<string[] | "*"> {
-  const result = await app.db.$transaction(async (tx) => {
-    const current = await tx.preference.findUnique({ where: { memberId_key: { memberId: actor.memberId, key: REPORT_DM_KEY } } });
-    let programs: Set<string> | "*" = current?.value === "*" ? "*" : new Set(current?.value.split(",").filter(Boolean) ?? []);
-    if (!programId) programs = on ? "*" : new Set();
-    else if (on && programs !== "*") programs.add(programId);
-    else if (!on) {
-      if (programs === "*") programs = new Set(app.pack.programs.filter((p) => p.type === "community").map((p) => p.id));
-      programs.delete(programId);
-    }
-    const value = programs === "*" ? "*" : [...programs].sort().join(",");
-    if (value) {
-      await tx.preference.upsert({
-        where: { memberId_key: { memberId: actor.memberId, key: REPORT_DM_KEY } },
-        create: { memberId: actor.memberId, key: REPORT_DM_KEY, value },
-        update: { value },
-      });
-    } else {
-      await tx.preference.deleteMany({ where: { memberId: actor.memberId, key: REPORT_DM_KEY } });
-    }
-    await audit(tx, actor, on ? "schedule subscribe" : "schedule unsubscribe", programId ?? "*", { value });
-    return programs === "*" ? "*" : [...programs].sort();
-  });
-  return result;
 }

@@ -1,5 +1,6 @@
 // Where outbox rows go: each running adapter (terminal, Slack, Discord) is a
 // delivery target. The delivery job does not know which platforms exist.
+import type { App } from "../app.ts";
 import type { OutboxMessage } from "../services/outbox.ts";
 import type { Platform } from "../core/actor.ts";
 
@@ -33,8 +34,16 @@ export interface DeliveryLimits {
   perSecond?: number;
 }
 
+/**
+ * Outbox kinds that only some platforms deliver: a standing view to redraw exists on Slack only.
+ * Such a row is written only when a running target declared it handles the kind.
+ */
+export type OnDemandKind = Extract<OutboxMessage["kind"], "home-refresh">;
+
 export interface DeliveryTarget {
   name: Platform;
+  /** The on-demand kinds this target delivers; every target receives all other kinds. */
+  handles?: readonly OnDemandKind[];
   /** False for targets that notify nobody's device (the terminal): quiet hours do not hold DMs for them. */
   wakesPeople?: boolean;
   deliver(message: OutboxMessage, ctx: DeliveryContext): Promise<DeliveryResult>;
@@ -55,4 +64,9 @@ export class RateLimitedError extends Error {
   constructor(readonly retryAfterMs: number) {
     super(`rate limited; retry after ${retryAfterMs} ms`);
   }
+}
+
+/** Called as a target goes live: from then on the services write the on-demand rows it declared. */
+export function registerTarget(app: App, target: DeliveryTarget): void {
+  for (const kind of target.handles ?? []) (app.deliverable ??= new Set()).add(kind);
 }

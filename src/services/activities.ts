@@ -5,7 +5,6 @@
 import { isWebUrl, normalizeLink } from "../domain/urls.ts";
 import { randomUUID } from "node:crypto";
 import { DateTime } from "luxon";
-import type { MessageHandler } from "../adapters/console/session.ts";
 import type { App } from "../app.ts";
 import { reply } from "../chat/reply.ts";
 import { UserError } from "../core/errors.ts";
@@ -197,7 +196,7 @@ export function programsWithChannel(app: App, channel: string): Program[] {
 }
 
 /** Counts a message; returns the programs it counted for (empty when ignored). */
-async function countMessage(app: App, ev: MessageEvent): Promise<Program[]> {
+export async function countMessage(app: App, ev: MessageEvent): Promise<Program[]> {
   if (ev.isBot) return [];
   const programs = programsWithChannel(app, ev.channel);
   const kind = app.pack.activityKinds.find((k) => k.automatic);
@@ -240,21 +239,6 @@ async function countMessage(app: App, ev: MessageEvent): Promise<Program[]> {
 export async function recordMessage(app: App, ev: MessageEvent): Promise<"counted" | "ignored"> {
   return (await countMessage(app, ev)).length > 0 ? "counted" : "ignored";
 }
-
-/** The terminal chat's plain lines: counted like any platform's messages, with a short note when they count. */
-export const consoleMessageHandler: MessageHandler = async (app, actor, channel, _text, messageId) => {
-  const programs = await countMessage(app, {
-    platform: actor.platform,
-    channel,
-    externalUserId: actor.externalId,
-    displayName: actor.displayName,
-    messageId,
-    at: app.now(),
-    isBot: false,
-  });
-  if (programs.length === 0) return undefined;
-  return `(counted as a community contribution to ${programs.map((p) => p.name).join(" and ")})`;
-};
 
 export interface ActivityRow {
   id: string;

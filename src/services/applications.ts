@@ -70,7 +70,7 @@ export function applicationForm(program: Program): Form {
  * pending, or declined within the cool-down. Checked before the first
  * question is asked, and again when the answers arrive.
  */
-export async function assertCanApply(app: App, db: Tx | App["db"], memberId: string, program: Program): Promise<void> {
+export async function assertCanApply(app: App, memberId: string, program: Program, db: Tx | App["db"] = app.db): Promise<void> {
   const membership = await db.membership.findFirst({ where: { memberId, programId: program.id, state: "active" } });
   if (membership) throw new UserError(`You are already a member of ${program.name}.`, "See your commitments with /commitments.", "apply.member");
   const last = await db.application.findFirst({ where: { memberId, programId: program.id }, orderBy: { createdAt: "desc" } });
@@ -135,7 +135,7 @@ export async function submitApplication(app: App, actor: Actor, programId: strin
   const now = app.now();
   await transaction(app.db, async (tx) => {
     await lockMember(tx, member.id);
-    await assertCanApply(app, tx, member.id, program);
+    await assertCanApply(app, member.id, program, tx);
     const created = await tx.application.create({ data: { memberId: member.id, programId: program.id, answers, state: "pending", createdAt: now } });
     await enqueue(
       tx,
@@ -182,7 +182,7 @@ export type Decision = { approve: true } | { approve: false; reason: string };
 /** A moderator approves or rejects a member's pending application, in one transaction with its audit row. */
 export async function decideApplication(app: App, actor: Actor, memberRef: string, programId: string, decision: Decision): Promise<{ member: MemberRef; program: Program }> {
   const program = findProgram(app, programId);
-  const member = await resolveMember(app.db, memberRef);
+  const member = await resolveMember(app, memberRef);
   const now = app.now();
   // Assigned, not appended to: a retried transaction runs the closure again.
   let linkedDashboards: string[] = [];

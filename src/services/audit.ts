@@ -9,12 +9,15 @@ import { storableJson } from "../domain/text.ts";
 
 const invocation = new AsyncLocalStorage<string>();
 
+/** The actor of what Steward does by itself (deliveries, schedules). */
+const SYSTEM = "system";
+
 /** Runs one command invocation: the audit rows written meanwhile are keyed on `id`. */
 export function withInvocation<T>(id: string, work: () => Promise<T>): Promise<T> {
   return invocation.run(id, work);
 }
 
-async function write(db: Tx, actor: Pick<Actor, "memberId">, action: string, target: string | null, outcome: "ok" | "denied", details: Record<string, unknown>): Promise<void> {
+async function write(db: Tx, actor: Pick<Actor, "memberId">, action: string, target: string | null, outcome: "ok" | "denied" | "failed", details: Record<string, unknown>): Promise<void> {
   // A refused attempt is kept even when what was typed cannot be stored as it was (NUL, half an emoji).
   const row = { actor: actor.memberId, action, target: target === null ? null : (storableJson(target) as string), outcome, details: storableJson(details) as object, invocationId: invocation.getStore() ?? null };
   // ON CONFLICT DO NOTHING on the (invocation_id, action) key: a replay's row is the one already there.
@@ -29,4 +32,9 @@ export async function auditDenied(db: Tx, actor: Pick<Actor, "memberId">, action
 /** Records a moderator action in the same transaction as the change it made. */
 export async function audit(tx: Tx, actor: Pick<Actor, "memberId">, action: string, target: string | null, details: Record<string, unknown> = {}): Promise<void> {
   await write(tx, actor, action, target, "ok", details);
+}
+
+/** Records something Steward itself could not do on a platform (a badge the workspace refused), for the moderators to see. */
+export async function auditFailed(db: Tx, action: string, target: string | null, details: Record<string, unknown> = {}): Promise<void> {
+  await write(db, { memberId: SYSTEM }, action, target, "failed", details);
 }

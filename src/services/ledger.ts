@@ -57,8 +57,8 @@ export async function postEntry(app: App, tx: Tx, entry: NewEntry): Promise<Post
       "ledger.bound",
     );
   const events = await applyTier(app, tx, entry.memberId, row.points, { tier: row.tier, atRiskSince: row.at_risk_since }, `entry-${id}`, entry);
-  // Only Slack has a Home view to redraw; without Slack the row would be written for nobody on every entry.
-  if (app.config.SLACK_BOT_TOKEN) await enqueue(tx, { kind: "home-refresh", memberId: entry.memberId }, { now: app.now(), dedupeKey: `home:entry-${id}` });
+  // Only some platforms have a standing view to redraw; without one the row would be written for nobody on every entry.
+  if (app.deliverable?.has("home-refresh")) await enqueue(tx, { kind: "home-refresh", memberId: entry.memberId }, { now: app.now(), dedupeKey: `home:entry-${id}` });
   return { entryId: id, points: row.points, events };
 }
 

@@ -54,7 +54,7 @@ export async function link(app: App, actor: Actor, platform: LinkedPlatform, raw
     await auditDenied(app.db, actor, `link another member's ${platform} account`, { member: memberRef, externalId });
     throw new PermissionError(`Only moderators can link someone else's accounts. Use /link ${platform}:<${platform === "forum" ? "username" : "id"}> for your own.`);
   }
-  const member: MemberRef = memberRef ? await resolveMember(app.db, memberRef) : { id: actor.memberId, handle: actor.handle, displayName: actor.displayName };
+  const member: MemberRef = memberRef ? await resolveMember(app, memberRef) : { id: actor.memberId, handle: actor.handle, displayName: actor.displayName };
   if (!actor.isModerator) return requestLink(app, actor, member, platform, externalId);
   const again = await owner(app.db, platform, externalId);
   if (again?.memberId === member.id && platform === "dashboard") {
@@ -131,7 +131,7 @@ export async function unlink(app: App, actor: Actor, platform: string, memberRef
     await auditDenied(app.db, actor, `unlink another member's ${platform} account`, { member: memberRef });
     throw new PermissionError(`Only moderators can unlink someone else's accounts. Use /unlink ${platform} for your own.`);
   }
-  const member: MemberRef = memberRef ? await resolveMember(app.db, memberRef) : { id: actor.memberId, handle: actor.handle, displayName: actor.displayName };
+  const member: MemberRef = memberRef ? await resolveMember(app, memberRef) : { id: actor.memberId, handle: actor.handle, displayName: actor.displayName };
   const externalId = await transaction(app.db, async (tx) => {
     const identity = await tx.identity.findFirst({ where: { memberId: member.id, platform } });
     const request = await tx.linkRequest.findUnique({ where: { memberId_platform: { memberId: member.id, platform } } });

@@ -1,8 +1,9 @@
 // Members and their platform identities. A person is one member whichever
 // platforms they use; commands name members by handle (alice, @alice) or by a
-// platform mention (<@U123> on Slack, <@123> on Discord).
+// mention, which the adapter has turned into the neutral <@platform:id> (core/mentions.ts).
 import { PermissionError, UserError } from "../core/errors.ts";
 import type { Actor, Platform } from "../core/actor.ts";
+import { readAccountMention } from "../core/mentions.ts";
 import { auditDenied } from "./audit.ts";
 import type { App } from "../app.ts";
 import type { Db, Tx } from "../store/client.ts";
@@ -54,23 +55,23 @@ export async function ensureMember(app: App, platform: Platform, externalId: str
   throw new Error(`Could not find a free handle for ${displayName}`);
 }
 
-const SLACK_MENTION = /^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$/;
-const DISCORD_MENTION = /^<@!?(\d+)>$/;
+/** "slack" -> "Slack": how a platform is named in a sentence. */
+const platformLabel = (platform: string) => platform.charAt(0).toUpperCase() + platform.slice(1);
 
-/** Resolves how a command names a member; an unknown name is a user error that says how to name one. */
-export async function resolveMember(db: Db | Tx, ref: string): Promise<MemberRef> {
+/**
+ * Resolves how a command names a member: a handle, or a mention the adapter already turned into
+ * the neutral `<@platform:id>`. An unknown name is a user error that says how to name one.
+ */
+export async function resolveMember(app: { db: Db | Tx }, ref: string): Promise<MemberRef> {
+  const { db } = app;
   const text = ref.trim();
-  const slack = SLACK_MENTION.exec(text);
-  const discord = DISCORD_MENTION.exec(text);
-  if (slack?.[1] || discord?.[1]) {
-    const identity = await db.identity.findUnique({
-      where: { platform_externalId: { platform: slack ? "slack" : "discord", externalId: (slack?.[1] ?? discord?.[1]) as string } },
-      include: { member: true },
-    });
+  const account = readAccountMention(text);
+  if (account) {
+    const identity = await db.identity.findUnique({ where: { platform_externalId: account }, include: { member: true } });
     if (identity) return identity.member;
     // The mention itself is not repeated: renderers show member text as written, so it would read as raw markup.
     throw new UserError(
-      `The ${slack ? "Slack" : "Discord"} account you mentioned is not a member yet (they have not used Steward).`,
+      `The ${platformLabel(account.platform)} account you mentioned is not a member yet (they have not used Steward).`,
       "Name a member by their handle (alice or @alice) or mention someone who has used Steward.",
       "member.unknown",
     );
@@ -112,5 +113,5 @@ export async function memberOrSelf(
     await auditDenied(app.db, actor, `see another member's ${opts.private.what}`, { member: ref });
     throw new PermissionError(`Only moderators can see another member's ${opts.private.what}. Use ${opts.private.own} for your own.`);
   }
-  return resolveMember(app.db, ref);
+  return resolveMember(app, ref);
 }

@@ -8,7 +8,7 @@ import { UserError } from "../core/errors.ts";
 import { compareForReport, type CommitmentStatus } from "../domain/commitments.ts";
 import type { Program } from "../domain/pack.ts";
 import { demotionDate, tierById, tierFor } from "../domain/partner.ts";
-import { periodOf, previousPeriod, type Period } from "../domain/periods.ts";
+import { parseDay, periodOf, previousPeriod, type Period } from "../domain/periods.ts";
 import { atLeastShown, evaluateProgramMembers } from "./commitments.ts";
 import { leaderboard, type LeaderboardRow } from "./partner.ts";
 import { findProgram } from "./programs.ts";
@@ -184,8 +184,8 @@ export const AUDIT_PAGE_SIZE = 50;
 
 /** The first instant of a calendar day in the organisation's zone; anything but a real YYYY-MM-DD is refused. */
 function dayStart(app: App, day: string, field: string): Date {
-  const d = /^\d{4}-\d{2}-\d{2}$/.test(day) ? DateTime.fromISO(day, { zone: app.config.STEWARD_TIMEZONE }) : undefined;
-  if (!d?.isValid) throw new UserError(`"${day.slice(0, 20)}" is not a date.`, `Give ${field} as a calendar day, like 2026-11-30.`, "audit.date");
+  const d = parseDay(day, app.config.STEWARD_TIMEZONE);
+  if (!d) throw new UserError(`"${day.slice(0, 20)}" is not a date.`, `Give ${field} as a calendar day, like 2026-11-30.`, "audit.date");
   return d.toJSDate();
 }
 

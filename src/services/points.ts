@@ -110,3 +110,8 @@ export async function decideDispute(app: App, actor: Actor, disputeId: number, d
   app.outboxWritten();
   return result;
 }
+
+/** The open disputes, oldest first (at most 50), for the moderators' list. */
+export async function openDisputes(app: App) {
+  return app.db.pointsDispute.findMany({ where: { state: "open" }, orderBy: { id: "asc" }, include: { entry: true, member: { select: { handle: true } } }, take: 50 });
+}

@@ -76,7 +76,7 @@ export async function revokeProgramBadge(app: App, tx: Tx, memberId: string, pro
 /** A moderator ends a membership: badge revoked and the member told, through the outbox. */
 export async function removeFromProgram(app: App, actor: Actor, memberRef: string, programId: string, reason: string): Promise<MemberRef> {
   const program = findProgram(app, programId);
-  const member = await resolveMember(app.db, memberRef);
+  const member = await resolveMember(app, memberRef);
   await transaction(app.db, async (tx) => {
     const membership = await tx.membership.findFirst({ where: { memberId: member.id, programId: program.id, state: "active" } });
     if (!membership || membership.state !== "active")

@@ -33,12 +33,16 @@ export interface Store {
   close(): Promise<void>;
 }
 
-/** `template`: a dumped PGlite data directory to start from (tests use one migrated copy many times). */
-export type StoreTarget = { databaseUrl: string } | { dataDir: string | "memory"; template?: Blob };
+/**
+ * `template`: a dumped PGlite data directory to start from (tests use one migrated copy many times).
+ * `smallBuffers`: a 16 MB buffer pool instead of Postgres's 128 MB, for a process that runs one command
+ * (about 120 MiB less memory; a long-running one keeps the larger cache).
+ */
+export type StoreTarget = { databaseUrl: string } | { dataDir: string | "memory"; template?: Blob; smallBuffers?: boolean };
 
 export async function openStore(target: StoreTarget): Promise<Store> {
   if ("databaseUrl" in target) return openPostgres(target.databaseUrl);
-  return openPglite(target.dataDir, target.template);
+  return openPglite(target.dataDir, target.template, target.smallBuffers);
 }
 
 /** A migrated in-memory database, dumped, so it can be copied cheaply. */
@@ -51,7 +55,7 @@ export async function pgliteTemplate(prepare: (sql: SqlRunner) => Promise<unknow
   return dump;
 }
 
-async function openPglite(dataDir: string, template?: Blob): Promise<Store & { lite: PGlite }> {
+async function openPglite(dataDir: string, template?: Blob, smallBuffers = false): Promise<Store & { lite: PGlite }> {
   let lock: DataDirLock | undefined;
   if (dataDir !== "memory") {
     mkdirSync(dataDir, { recursive: true });
@@ -61,7 +65,9 @@ async function openPglite(dataDir: string, template?: Blob): Promise<Store & { l
   try {
     // Each driver is imported only when its store opens: a start on PostgreSQL never loads PGlite, and back.
     const { PGlite } = await import("@electric-sql/pglite");
-    lite = dataDir === "memory" ? new PGlite(template ? { loadDataDir: template } : {}) : new PGlite(dataDir);
+    // Given start parameters replace PGlite's own, so they are repeated. A -c lasts this run; the data folder keeps its settings.
+    const startParams = smallBuffers ? { startParams: [...PGlite.defaultStartParams, "-c", "shared_buffers=16MB"] } : {};
+    lite = new PGlite(dataDir === "memory" ? { ...startParams, ...(template ? { loadDataDir: template } : {}) } : { ...startParams, dataDir });
     await lite.waitReady;
   } catch (err) {
     lock?.release();

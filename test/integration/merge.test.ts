@@ -102,7 +102,7 @@ describe.each(storeKinds)("/link code on %s", (kind) => {
     expect(await db.badge.count({ where: { memberId: alice.id, badge: "velo-masters", revokedAt: null } })).toBe(1);
     expect(await db.application.count({ where: { memberId: alice.id } })).toBe(2);
     // The old handle still names the survivor.
-    expect((await resolveMember(db, "@alice2")).id).toBe(alice.id);
+    expect((await resolveMember({ db }, "@alice2")).id).toBe(alice.id);
 
     const audit = await db.auditLog.findFirstOrThrow({ where: { action: "member merge" } });
     expect(audit.target).toBe(alice.id);

@@ -15,7 +15,7 @@ import { startJobs } from "../../src/jobs/index.ts";
 import { startInProcessDelivery, startInProcessScheduler } from "../../src/jobs/in-process.ts";
 import type { DeliveryTarget } from "../../src/jobs/target.ts";
 import { createRuntime, type Runtime } from "../../src/runtime.ts";
-import { consoleMessageHandler } from "../../src/services/activities.ts";
+import { consoleMessageHandler } from "../../src/adapters/console/messages.ts";
 import { enqueue } from "../../src/services/outbox.ts";
 import { startSteward, steward } from "../helpers/cli.ts";
 import { startPrivatePostgres, type PrivatePostgres } from "../helpers/private-postgres.ts";

@@ -9,7 +9,8 @@ import { consoleTarget } from "../../src/adapters/console/target.ts";
 import { deliverDue } from "../../src/jobs/deliver.ts";
 import { catchUp, runDue } from "../../src/jobs/run.ts";
 import { scheduleTable } from "../../src/jobs/schedules.ts";
-import { consoleMessageHandler, recordMessage } from "../../src/services/activities.ts";
+import { consoleMessageHandler } from "../../src/adapters/console/messages.ts";
+import { recordMessage } from "../../src/services/activities.ts";
 import { membersNeedingReminder } from "../../src/services/commitments.ts";
 import { storeKinds, testRuntime, type TestRuntime } from "../helpers/runtime.ts";
 

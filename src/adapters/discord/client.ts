@@ -23,6 +23,7 @@ import { handleInteraction } from "./interactions.ts";
 import { handleMessage } from "./messages.ts";
 import { userIsModerator } from "./moderators.ts";
 import { discordTarget } from "./target.ts";
+import { withTimeout } from "../../core/timeout.ts";
 
 const STOP_TIMEOUT_MS = 10_000;
 
@@ -99,9 +100,7 @@ export async function startDiscord(runtime: Runtime, registry: Registry): Promis
     isModerator: attached.isModerator,
     stop: async () => {
       attached.detach();
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([attached.idle(), new Promise((resolve) => (timer = setTimeout(resolve, STOP_TIMEOUT_MS)))]);
-      clearTimeout(timer);
+      await withTimeout(attached.idle(), STOP_TIMEOUT_MS, "timeout");
       await client.destroy();
     },
   };

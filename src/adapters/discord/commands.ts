@@ -41,7 +41,7 @@ export function optionType(option: OptionDef): ApplicationCommandOptionType.Stri
       return ApplicationCommandOptionType.Integer;
     case "number":
       return ApplicationCommandOptionType.Number;
-    // Discord's own member picker; the adapter turns the picked user into a <@id> mention.
+    // Discord's own member picker; the adapter passes the picked user on as their account (mentions.ts).
     case "member":
       return ApplicationCommandOptionType.User;
     default:

@@ -30,6 +30,8 @@ import type { Actor } from "../../core/actor.ts";
 import { optionsOf } from "../../command/usage.ts";
 import { actorFor } from "../../services/members.ts";
 import { stewardSubName, suggestions } from "./commands.ts";
+import { accountMention } from "../../core/mentions.ts";
+import { discordAccount, readDiscordMention } from "./mentions.ts";
 import { decodeId, escapeMentions, formOfButton, parseButtonId, parseModalId, renderModal, renderReply, type DiscordMessage } from "./render.ts";
 import type { GuildDirectory } from "./guild.ts";
 import { holdsModeratorRole } from "./moderators.ts";
@@ -78,7 +80,7 @@ export async function isModerator(deps: InteractionDeps, interaction: Interactio
 
 function callerOf(interaction: Interaction, actor: Actor, interactive: boolean): Caller {
   const channel = interaction.channel && "name" in interaction.channel && interaction.channel.name ? interaction.channel.name : (interaction.channelId ?? undefined);
-  return { actor, interactive, invocationId: `discord:${interaction.id}`, ...(channel ? { channel } : {}) };
+  return { actor, interactive, invocationId: `discord:${interaction.id}`, readMention: readDiscordMention, ...(channel ? { channel } : {}) };
 }
 
 /** Runs the invocation through the kit, with the reply's pictures drawn. */
@@ -86,14 +88,14 @@ function run(deps: InteractionDeps, interaction: Interaction, request: Invocatio
   return drawn(deps, invoke(deps, request, callerOf(interaction, actor, interactive), { interaction: interaction.id }));
 }
 
-/** Typed options as the dispatcher takes them; a picked user becomes a <@id> mention, which resolveMember understands. */
+/** Typed options as the dispatcher takes them; a picked user becomes the neutral mention of their Discord account. */
 function optionValues(data: readonly CommandInteractionOption[]): Record<string, string | number | boolean> {
   const out: Record<string, string | number | boolean> = {};
   for (const o of data) {
     if (o.type === ApplicationCommandOptionType.Subcommand || o.type === ApplicationCommandOptionType.SubcommandGroup) {
       Object.assign(out, optionValues(o.options ?? []));
     } else if (o.type === ApplicationCommandOptionType.User) {
-      out[o.name] = `<@${String(o.value)}>`;
+      out[o.name] = accountMention(discordAccount(String(o.value)));
     } else if (o.value !== undefined) {
       out[o.name] = o.value;
     }

@@ -4,10 +4,11 @@
 import { MessageType, type Message } from "discord.js";
 import type { App } from "../../app.ts";
 import { programsWithChannel, recordMessage } from "../../services/activities.ts";
+import { logicalChannelName } from "../../core/channels.ts";
 
 /** The name recordMessage should see: the logical name DISCORD_CHANNELS gives the id, else the channel's name if a program lists it, else the id. */
 export function channelFor(app: App, channelId: string, channelName: string | undefined): string {
-  const logical = Object.entries(app.config.DISCORD_CHANNELS).find(([, id]) => id === channelId)?.[0];
+  const logical = logicalChannelName(app.config.DISCORD_CHANNELS, channelId);
   if (logical) return logical;
   if (channelName && programsWithChannel(app, channelName).length > 0) return channelName;
   return channelId;

@@ -18,6 +18,7 @@ import type { OutboxMessage } from "../../services/outbox.ts";
 import type { GuildDirectory } from "./guild.ts";
 import { pushLinkedRole } from "./linked-roles.ts";
 import { renderReply } from "./render.ts";
+import { mappedChannelId } from "../../core/channels.ts";
 
 /** Discord JSON error codes this target reacts to (https://discord.com/developers/docs/topics/opcodes-and-status-codes). */
 export const DiscordCode = {
@@ -127,7 +128,7 @@ export function discordTarget(deps: DiscordTargetDeps): DeliveryTarget {
   const dmChannels = dmChannelCache();
 
   async function channelId(name: string): Promise<string | undefined> {
-    const mapped = app.config.DISCORD_CHANNELS[name];
+    const mapped = mappedChannelId(app.config.DISCORD_CHANNELS, name);
     if (mapped) return mapped;
     if (/^\d{15,21}$/.test(name)) return name;
     return deps.guildId ? deps.guild.channelId(deps.guildId, name) : undefined;

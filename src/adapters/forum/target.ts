@@ -5,6 +5,7 @@
 // twice; the outbox's delivery records keep a delivered row from going again.
 import type { App } from "../../app.ts";
 import { PermanentDeliveryError, RateLimitedError, type DeliveryContext, type DeliveryResult, type DeliveryTarget } from "../../jobs/target.ts";
+import { auditFailed } from "../../services/audit.ts";
 import type { OutboxMessage } from "../../services/outbox.ts";
 
 export interface DiscourseOptions {
@@ -68,9 +69,7 @@ export function discourseTarget(app: App, options: DiscourseOptions): DeliveryTa
       return "delivered";
     } catch (err) {
       if (err instanceof PermanentDeliveryError)
-        await app.db.auditLog.create({
-          data: { actor: "system", action: `forum.${message.kind}`, target: ctx.member?.id ?? null, outcome: "failed", details: { badge: message.badge, username, badgeId, error: err.message } },
-        });
+        await auditFailed(app.db, `forum.${message.kind}`, ctx.member?.id ?? null, { badge: message.badge, username, badgeId, error: err.message });
       throw err;
     }
   }

@@ -7,7 +7,7 @@ import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import { App as BoltApp, HTTPReceiver, LogLevel, type Logger as BoltLogger } from "@slack/bolt";
 import type { Registry } from "../../command/dispatch.ts";
-import type { DeliveryTarget } from "../../jobs/target.ts";
+import { registerTarget, type DeliveryTarget } from "../../jobs/target.ts";
 import type { Logger } from "../../log.ts";
 import type { Runtime } from "../../runtime.ts";
 import { registerActions } from "./actions.ts";
@@ -125,6 +125,7 @@ export async function startSlack(runtime: Runtime, registry: Registry, options: 
   }
 
   const target = slackTarget(app, outboxClient(config.SLACK_BOT_TOKEN, slackApiUrl, logger), { homeView: (userId) => homeView(context, userId) });
+  registerTarget(app, target);
   return {
     target,
     port,

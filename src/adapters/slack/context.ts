@@ -7,8 +7,10 @@ import type { Form, Reply } from "../../chat/reply.ts";
 import type { Caller, Registry } from "../../chat/kit/invoke.ts";
 import type { Actor } from "../../core/actor.ts";
 import type { SlackActors } from "./actors.ts";
+import { readSlackMention } from "./mentions.ts";
 import { hasUploads, uploadsOf } from "./uploads.ts";
 import { renderPagedMessage, renderModal, type ModalContext, type PageRequest } from "./render.ts";
+import { logicalChannelName } from "../../core/channels.ts";
 
 export interface SlackContext {
   app: App;
@@ -21,14 +23,13 @@ export interface SlackContext {
 /** The pack's logical name of a channel id when SLACK_CHANNELS maps it, else the id. */
 export function channelName(app: App, channelId: string | undefined): string | undefined {
   if (!channelId) return undefined;
-  const found = Object.entries(app.config.SLACK_CHANNELS).find(([, id]) => id === channelId);
-  return found?.[0] ?? channelId;
+  return logicalChannelName(app.config.SLACK_CHANNELS, channelId) ?? channelId;
 }
 
 /** Who asks and where, as the kit runs a command: the channel by its logical name where it has one. */
 export function callerOf(ctx: SlackContext, actor: Actor, channelId: string | undefined, invocationId: string, interactive: boolean): Caller {
   const channel = channelName(ctx.app, channelId);
-  return { actor, interactive, invocationId, ...(channel ? { channel } : {}) };
+  return { actor, interactive, invocationId, readMention: readSlackMention, ...(channel ? { channel } : {}) };
 }
 
 /** The log message of a Slack request that failed (the person gets the kit's apology). */

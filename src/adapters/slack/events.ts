@@ -1,15 +1,17 @@
-// Events API: messages in channels count as contributions (recordMessage
+// Events API: messages in channels count as contributions (recordContribution
 // decides which channels count), and the App Home tab shows the member's tier
 // and this week's commitments when they open it (the delivery target redraws
 // it later, when their standing changes: target.ts). Bolt acknowledges events
 // before these run; Slack retries an event it thinks was lost, so each
-// event_id is processed once, backed by the processed_events primary key.
+// event_id is processed once, backed by the processed_events primary key
+// (claimed in the same statement that records the message: contributions.ts).
 import { randomUUID } from "node:crypto";
 import type { App as BoltApp } from "@slack/bolt";
 import { tierReply } from "../../../commands/tier.ts";
 import type { Reply } from "../../chat/reply.ts";
 import { dispatch } from "../../command/dispatch.ts";
-import { programsWithChannel, recordMessage } from "../../services/activities.ts";
+import { programsWithChannel } from "../../services/activities.ts";
+import { recordContribution } from "../../services/contributions.ts";
 import { tierStatus } from "../../services/partner.ts";
 import { channelName, type KnownBlock, type SlackContext } from "./context.ts";
 import { LIMITS, renderBlocks } from "./render.ts";
@@ -17,18 +19,11 @@ import { LIMITS, renderBlocks } from "./render.ts";
 /** Message subtypes that are a person writing something; edits, deletes, joins and bots are not. */
 const COUNTED_SUBTYPES = new Set<string | undefined>([undefined, "thread_broadcast", "file_share"]);
 
-/** Claims an event id; false when it was processed before (a Slack retry). */
-async function claimEvent(ctx: SlackContext, eventId: string): Promise<boolean> {
-  const inserted = await ctx.app.sql.query<{ key: string }>(
-    `INSERT INTO processed_events (key) VALUES ($1) ON CONFLICT (key) DO NOTHING RETURNING key`,
-    [`slack:${eventId}`],
-  );
-  return inserted.length > 0;
-}
-
-async function releaseEvent(ctx: SlackContext, eventId: string): Promise<void> {
-  await ctx.app.sql.query(`DELETE FROM processed_events WHERE key = $1`, [`slack:${eventId}`]);
-}
+/**
+ * Slack users this process has met through `ctx.actors.actor` (member created when new, profile time
+ * zone read): their later messages go straight to the one-statement count, with no lookups first.
+ */
+const met = new WeakMap<SlackContext, Set<string>>();
 
 interface MessageLike {
   type: "message";
@@ -46,26 +41,21 @@ export async function handleMessage(ctx: SlackContext, event: MessageLike, event
   const channel = [channelName(ctx.app, event.channel), event.channel].find((c) => c && programsWithChannel(ctx.app, c).length > 0);
   // Most traffic is in channels no program counts: no database writes, no users.info for those.
   if (!channel) return;
-  if (eventId && !(await claimEvent(ctx, eventId))) {
-    ctx.app.log.debug({ eventId, retryNum }, "Slack event already processed; retry ignored");
-    return;
+  let seen = met.get(ctx);
+  if (!seen) met.set(ctx, (seen = new Set()));
+  if (!seen.has(event.user)) {
+    await ctx.actors.actor(event.user);
+    seen.add(event.user);
   }
-  try {
-    const actor = await ctx.actors.actor(event.user);
-    await recordMessage(ctx.app, {
-      platform: "slack",
-      channel,
-      externalUserId: event.user,
-      displayName: actor.displayName,
-      messageId: event.client_msg_id ?? event.ts,
-      at: new Date(Math.round(Number(event.ts) * 1000)),
-      isBot: false,
-    });
-  } catch (err) {
-    // Let Slack's next retry try again.
-    if (eventId) await releaseEvent(ctx, eventId).catch(() => undefined);
-    throw err;
-  }
+  const outcome = await recordContribution(ctx.app, {
+    platform: "slack",
+    channel,
+    externalUserId: event.user,
+    messageId: event.client_msg_id ?? event.ts,
+    at: new Date(Math.round(Number(event.ts) * 1000)),
+    eventKey: eventId ? `slack:${eventId}` : undefined,
+  });
+  if (outcome.status === "duplicate event") ctx.app.log.debug({ eventId, retryNum }, "Slack event already processed; retry ignored");
 }
 
 /** The App Home: tier, points, progress and benefits, then this week's commitments when the registry has /commitments. */

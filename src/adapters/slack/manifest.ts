@@ -55,7 +55,7 @@ export function slackManifest(registry: Registry, requestUrl = PLACEHOLDER_URL) 
         url: requestUrl,
         description: c.description.slice(0, 100),
         usage_hint: c.usageHint.slice(0, 100),
-        // Mentions arrive as <@U123|name>, which commands resolve to members.
+        // Mentions arrive as <@U123|name>, which the adapter reads as members before dispatch (mentions.ts).
         should_escape: true,
       })),
     },

@@ -13,9 +13,11 @@ import { webApi, type types } from "@slack/bolt";
 import type { App } from "../../app.ts";
 import type { Reply } from "../../chat/reply.ts";
 import { PermanentDeliveryError, RateLimitedError, type DeliveryContext, type DeliveryResult, type DeliveryTarget } from "../../jobs/target.ts";
+import { auditFailed } from "../../services/audit.ts";
 import type { OutboxMessage } from "../../services/outbox.ts";
 import { renderMessage } from "./render.ts";
 import { hasUploads, uploadsOf } from "./uploads.ts";
+import { mappedChannelId } from "../../core/channels.ts";
 
 /** Platform errors no retry can fix: the row is marked failed with the reason. */
 const PERMANENT = new Set([
@@ -70,7 +72,7 @@ const CHANGES_HOME = new Set<OutboxMessage["kind"]>(["dm", "badge-grant", "badge
 
 export function slackTarget(app: App, client: webApi.WebClient, options: SlackTargetOptions = {}): DeliveryTarget {
   const channelIdOf = (name: string): string | undefined => {
-    const mapped = app.config.SLACK_CHANNELS[name] ?? app.config.SLACK_CHANNELS[name.replace(/^#/, "")];
+    const mapped = mappedChannelId(app.config.SLACK_CHANNELS, name);
     if (mapped) return mapped;
     // The pack may name a channel by its Slack id directly.
     return /^[CG][A-Z0-9]{6,}$/.test(name) ? name : undefined;
@@ -118,9 +120,7 @@ export function slackTarget(app: App, client: webApi.WebClient, options: SlackTa
       if (mapped instanceof RateLimitedError) throw mapped;
       // Badges live in Steward either way; a free workspace or a missing scope must not block the row.
       app.log.warn({ err: mapped.message, badge: message.badge, usergroup: group }, "Slack user group not updated; the badge is recorded in Steward");
-      await app.db.auditLog.create({
-        data: { actor: "system", action: `slack.${message.kind}`, target: ctx.member?.id ?? null, outcome: "failed", details: { badge: message.badge, usergroup: group, error: mapped.message } },
-      });
+      await auditFailed(app.db, `slack.${message.kind}`, ctx.member?.id ?? null, { badge: message.badge, usergroup: group, error: mapped.message });
       return "skipped";
     }
   }
@@ -181,6 +181,7 @@ export function slackTarget(app: App, client: webApi.WebClient, options: SlackTa
 
   return {
     name: "slack",
+    ...(options.homeView ? { handles: ["home-refresh"] as const } : {}),
     // chat.postMessage allows about one message a second per channel; spacing them keeps 429s rare.
     limits: { perChannelMs: 1000 },
     deliver: async (message, ctx) => {

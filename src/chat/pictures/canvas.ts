@@ -5,7 +5,8 @@
 import { readdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { createCanvas, GlobalFonts, type SKRSContext2D } from "@napi-rs/canvas";
+import type * as Skia from "@napi-rs/canvas";
+import type { SKRSContext2D } from "@napi-rs/canvas";
 
 export type Context = SKRSContext2D;
 
@@ -21,14 +22,36 @@ const FAMILIES: { pkg: string; family: string; weights: string[] }[] = [
 
 export const FONT_STACK = FAMILIES.map((f) => `"${f.family}"`).join(", ");
 
-let registered = false;
+const require = createRequire(import.meta.url);
 
-/** Registers the shipped fonts on first use (about 0.3 s once per process). */
-export function ensureFonts(): void {
-  if (registered) return;
-  registered = true;
-  const require = createRequire(import.meta.url);
-  for (const { pkg, family, weights } of FAMILIES) {
+/**
+ * The native drawing library, loaded on the first picture: commands build a picture's data (and its alt
+ * text) from the helpers beside the drawing code, and a process that never draws should not load Skia.
+ */
+let skia: typeof Skia | undefined;
+const native = () => (skia ??= require("@napi-rs/canvas") as typeof Skia);
+
+const registered = new Set<string>();
+
+/**
+ * Text Noto Sans alone draws: Latin letters with their accents, and the punctuation the pictures use.
+ * Every other family only fills glyphs Noto Sans lacks, so for such text they would draw nothing.
+ */
+const LATIN_ONLY = /^[\u0020-\u007e\u00a0-\u017f\u2013\u2014\u2018\u2019\u201c\u201d\u2022\u2026\u2212]*$/;
+
+/**
+ * Registers the shipped fonts on first use. Text Noto Sans draws alone needs only its files; anything
+ * else (right-to-left scripts, CJK, emoji, symbols) registers every family, once per process: the CJK
+ * and emoji families are some 200 files, seconds to load, which a Latin tier card never uses.
+ */
+export function ensureFonts(text?: string): void {
+  // An escape in JSON text stands for a character the test cannot see (a lone surrogate drawn as U+FFFD).
+  const wanted = text !== undefined && LATIN_ONLY.test(text) && !text.includes("\\u") ? FAMILIES.slice(0, 1) : FAMILIES;
+  if (wanted.every((f) => registered.has(f.family))) return;
+  const { GlobalFonts } = native();
+  for (const { pkg, family, weights } of wanted) {
+    if (registered.has(family)) continue;
+    registered.add(family);
     const dir = join(dirname(require.resolve(`${pkg}/package.json`)), "files");
     // fontsource splits a font into unicode-range subsets; Skia picks the one with the glyph.
     for (const file of readdirSync(dir))
@@ -92,9 +115,10 @@ export const INK = {
   edge: "#454954",
 } as const;
 
-export function canvas(width: number, height: number): { ctx: Context; png: () => Buffer } {
-  ensureFonts();
-  const c = createCanvas(width, height);
+/** `text`: every string the picture will draw, so only the fonts it needs are loaded; without it, all of them. */
+export function canvas(width: number, height: number, text?: string): { ctx: Context; png: () => Buffer } {
+  ensureFonts(text);
+  const c = native().createCanvas(width, height);
   const ctx = c.getContext("2d");
   ctx.fillStyle = INK.background;
   ctx.fillRect(0, 0, width, height);

@@ -79,7 +79,8 @@ function inkOn(hex: string): string {
 
 export function drawTierCard(card: TierCard): Buffer {
   const { width, height } = CARD_SIZE;
-  const { ctx, png } = canvas(width, height);
+  // Its own words are Latin (the caption's "·" too): the card's data decides which fonts it needs.
+  const { ctx, png } = canvas(width, height, JSON.stringify(card));
   const left = CARD_BAR.x;
   const right = width - 40;
   ctx.fillStyle = card.tier.colour;

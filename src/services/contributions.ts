@@ -1,0 +1,78 @@
+// A platform message counted as a community contribution on the hot path of a
+// busy workspace: one SQL statement per message. It claims the platform's
+// event id (so a retried delivery is answered once), finds the author's member
+// and active memberships, and inserts the activity under the message's dedupe
+// key, all at once: same rules as recordMessage (services/activities.ts), which
+// takes several round trips. The claim and the insert commit together, so a
+// failure leaves nothing to undo and the platform's retry tries again.
+//
+// The author must already be a member (the adapter met them first: that is
+// where a new member is created and their profile read); an unknown author's
+// message is ignored, like a non-member's.
+import { randomUUID } from "node:crypto";
+import type { App } from "../app.ts";
+import type { Platform } from "../core/actor.ts";
+import type { Program } from "../domain/pack.ts";
+import { programsWithChannel } from "./activities.ts";
+
+export interface Contribution {
+  platform: Platform;
+  /** The channel's name or id, as the platform knows it; either may appear in a program's communityChannels. */
+  channel: string;
+  externalUserId: string;
+  messageId: string;
+  at: Date;
+  /** The platform's event id, claimed in processed_events so a redelivery is ignored; none when the platform has no retries. */
+  eventKey?: string;
+}
+
+export type ContributionOutcome = { status: "counted"; programs: Program[] } | { status: "ignored" } | { status: "duplicate event" };
+
+// `claim` inserts nothing without an event key; `who` has no row unless the author has an active membership in a
+// program counting the channel. The activity is inserted only when both hold (and the event was not seen before).
+const CLAIM_AND_INSERT = `
+WITH claim AS (
+  INSERT INTO processed_events (key) SELECT $1::text WHERE $1::text IS NOT NULL
+  ON CONFLICT (key) DO NOTHING RETURNING key
+), who AS (
+  SELECT i.member_id, array_agg(DISTINCT ms.program_id) AS programs
+  FROM identities i
+  JOIN memberships ms ON ms.member_id = i.member_id AND ms.state = 'active' AND ms.program_id = ANY($4::text[])
+  WHERE i.platform = $2 AND i.external_id = $3
+  GROUP BY i.member_id
+), added AS (
+  INSERT INTO activities (id, member_id, kind, program_id, occurred_at, source, dedupe_key, created_at)
+  SELECT $5, who.member_id, $6,
+         CASE WHEN cardinality(who.programs) = 1 AND NOT $7::boolean THEN who.programs[1] END,
+         $8::timestamptz, $9, $10, $11::timestamptz
+  FROM who
+  WHERE $1::text IS NULL OR EXISTS (SELECT 1 FROM claim)
+  ON CONFLICT (dedupe_key) DO NOTHING
+  RETURNING id
+)
+SELECT (SELECT count(*) FROM claim)::int AS claimed, (SELECT programs FROM who) AS programs, (SELECT count(*) FROM added)::int AS added`;
+
+/** Counts a member's message in a community channel: once per message id, once per event id, for their programs there. */
+export async function recordContribution(app: App, c: Contribution): Promise<ContributionOutcome> {
+  const programs = programsWithChannel(app, c.channel);
+  const kind = app.pack.activityKinds.find((k) => k.automatic);
+  if (programs.length === 0 || !kind) return { status: "ignored" };
+  const [row] = await app.sql.query<{ claimed: number; programs: string[] | null; added: number }>(CLAIM_AND_INSERT, [
+    c.eventKey ?? null,
+    c.platform,
+    c.externalUserId,
+    programs.map((p) => p.id),
+    randomUUID(),
+    kind.id,
+    // The pack lets a channel belong to several programs only when messages are shared on purpose.
+    kind.sharedAcrossPrograms,
+    c.at.toISOString(),
+    `message:${c.platform}`,
+    `msg:${c.platform}:${c.messageId}`,
+    app.now().toISOString(),
+  ]);
+  if (c.eventKey !== undefined && row?.claimed === 0) return { status: "duplicate event" };
+  if (!row || row.added === 0) return { status: "ignored" };
+  const ids = new Set(row.programs ?? []);
+  return { status: "counted", programs: programs.filter((p) => ids.has(p.id)) };
+}

@@ -1,0 +1,89 @@
+// The one-statement message count (services/contributions.ts) against the
+// rules recordMessage keeps: a member's message in a community channel counts
+// once, for the channel's program; never a non-member's, a former member's or
+// elsewhere; a redelivered event id counts nothing. PGlite always, Postgres
+// when DATABASE_URL is set.
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { recordMessage } from "../../src/services/activities.ts";
+import { recordContribution, type Contribution } from "../../src/services/contributions.ts";
+import { ensureMember } from "../../src/services/members.ts";
+import { storeKinds, testRuntime, type TestRuntime } from "../helpers/runtime.ts";
+
+const VELO = "community-leaders-velo";
+const EDITORX = "community-leaders-editorx";
+const AT = new Date("2026-11-25T12:00:00Z");
+
+describe.each(storeKinds)("message contributions in one statement on %s", (kind) => {
+  let rt: TestRuntime;
+
+  const member = async (externalId: string, programs: string[], state = "active") => {
+    const m = await ensureMember(rt.app, "slack", externalId, externalId);
+    for (const programId of programs) await rt.app.db.membership.create({ data: { memberId: m.id, programId, state, joinedAt: new Date("2026-01-01T00:00:00Z") } });
+    return m.id;
+  };
+  const count = (c: Partial<Contribution> & Pick<Contribution, "externalUserId" | "messageId">) =>
+    recordContribution(rt.app, { platform: "slack", channel: "community", at: AT, ...c });
+  const claimed = async (key: string) => (await rt.app.db.processedEvent.findUnique({ where: { key } })) !== null;
+
+  beforeEach(async () => {
+    rt = await testRuntime(kind);
+  });
+  afterEach(async () => {
+    await rt.close();
+  });
+
+  it("counts a member's message once, for the channel's program, with recordMessage's row", async () => {
+    const id = await member("UA", [VELO]);
+    const outcome = await count({ externalUserId: "UA", messageId: "m1", eventKey: "slack:Ev1" });
+    expect(outcome).toMatchObject({ status: "counted", programs: [{ id: VELO }] });
+    expect(await count({ externalUserId: "UA", messageId: "m1", eventKey: "slack:Ev2" })).toEqual({ status: "ignored" });
+    const [row] = await rt.app.db.activity.findMany({ where: { memberId: id } });
+    expect(row).toMatchObject({ kind: "message", programId: VELO, occurredAt: AT, source: "message:slack", dedupeKey: "msg:slack:m1", createdAt: rt.app.now() });
+
+    // The same message through recordMessage is a duplicate of this row: same dedupe key.
+    expect(await recordMessage(rt.app, { platform: "slack", channel: "community", externalUserId: "UA", displayName: "UA", messageId: "m1", at: AT, isBot: false })).toBe("ignored");
+    expect(await rt.app.db.activity.count()).toBe(1);
+  });
+
+  it("a redelivered event id counts nothing, even when its activity is gone", async () => {
+    await member("UA", [VELO]);
+    expect((await count({ externalUserId: "UA", messageId: "m1", eventKey: "slack:Ev1" })).status).toBe("counted");
+    await rt.app.db.activity.deleteMany();
+    expect(await count({ externalUserId: "UA", messageId: "m1", eventKey: "slack:Ev1" })).toEqual({ status: "duplicate event" });
+    expect(await rt.app.db.activity.count()).toBe(0);
+    // Without an event id only the message id dedupes.
+    expect((await count({ externalUserId: "UA", messageId: "m1" })).status).toBe("counted");
+  });
+
+  it("ignores non-members, former members, unknown authors and other programs' channels", async () => {
+    await member("UNONE", []);
+    await member("UOLD", [VELO], "ended");
+    await member("UX", [EDITORX]);
+    expect(await count({ externalUserId: "UNONE", messageId: "m1", eventKey: "slack:Ev1" })).toEqual({ status: "ignored" });
+    expect(await count({ externalUserId: "UOLD", messageId: "m2", eventKey: "slack:Ev2" })).toEqual({ status: "ignored" });
+    expect(await count({ externalUserId: "UNKNOWN", messageId: "m3", eventKey: "slack:Ev3" })).toEqual({ status: "ignored" });
+    expect(await count({ externalUserId: "UX", messageId: "m4", eventKey: "slack:Ev4" })).toEqual({ status: "ignored" });
+    // A channel no program counts costs no write at all, not even the claim.
+    expect(await count({ externalUserId: "UX", messageId: "m5", channel: "general", eventKey: "slack:Ev5" })).toEqual({ status: "ignored" });
+    expect(await claimed("slack:Ev5")).toBe(false);
+    expect(await claimed("slack:Ev4")).toBe(true);
+    expect(await rt.app.db.activity.count()).toBe(0);
+    // The Editor X member's message counts in their program's channel.
+    expect(await count({ externalUserId: "UX", messageId: "m6", channel: "editorx-community" })).toMatchObject({ status: "counted", programs: [{ id: EDITORX }] });
+  });
+
+  it("a channel shared on purpose by two programs counts the message for every program of the member (no program on the row)", async () => {
+    const message = rt.app.pack.activityKinds.find((k) => k.automatic);
+    if (!message) throw new Error("no automatic kind");
+    message.sharedAcrossPrograms = true;
+    const editorx = rt.app.pack.programs.find((p) => p.id === EDITORX);
+    if (!editorx) throw new Error("no Editor X program");
+    editorx.communityChannels = [...editorx.communityChannels, "community"];
+    const both = await member("UB", [VELO, EDITORX]);
+    const one = await member("UV", [VELO]);
+    expect(await count({ externalUserId: "UB", messageId: "m1" })).toMatchObject({ status: "counted", programs: [{ id: VELO }, { id: EDITORX }] });
+    expect(await count({ externalUserId: "UV", messageId: "m2" })).toMatchObject({ status: "counted", programs: [{ id: VELO }] });
+    expect((await rt.app.db.activity.findFirstOrThrow({ where: { memberId: both } })).programId).toBeNull();
+    expect((await rt.app.db.activity.findFirstOrThrow({ where: { memberId: one } })).programId).toBeNull();
+  });
+});
