@@ -8,6 +8,10 @@
 //   burst of 50), opening a DM channel included.
 // Limits use GCRA (a token bucket without timers): a request is allowed when
 // it is no earlier than its key's theoretical arrival time minus the burst.
+// Like the platforms, it keeps what was posted: Slack messages with their
+// metadata (conversations.history returns them, for the check a worker makes
+// before re-sending a row whose previous claim expired), and Discord answers a
+// repeated nonce sent with enforce_nonce with the message it already has.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -80,6 +84,11 @@ function json(res: ServerResponse, status: number, value: unknown, headers: Reco
 export async function startFakePlatform(): Promise<FakePlatform> {
   let slackLimit = new Gcra(1000, 2);
   let discordLimit = new Gcra(20, 50);
+  /** Slack: what was posted per channel (a post to a user id is in their DM channel), with its metadata. */
+  const slackPosted = new Map<string, { ts: string; text: string; metadata?: unknown; at: number }[]>();
+  const dmChannel = (channel: string) => (/^U/.test(channel) ? `D${channel.slice(1)}` : channel);
+  /** Discord: nonces seen per channel, answered with the same message for a few minutes. */
+  const discordNonces = new Map<string, { at: number; message: Record<string, unknown> }>();
   const state: FakePlatform = {
     slackApiUrl: "",
     discordApiUrl: "",
@@ -91,6 +100,8 @@ export async function startFakePlatform(): Promise<FakePlatform> {
       state.discord = counters();
       slackLimit = new Gcra(1000, 2);
       discordLimit = new Gcra(20, 50);
+      slackPosted.clear();
+      discordNonces.clear();
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
@@ -101,15 +112,23 @@ export async function startFakePlatform(): Promise<FakePlatform> {
     const form = req.headers["content-type"]?.includes("json") ? (JSON.parse(raw || "{}") as Record<string, string>) : Object.fromEntries(new URLSearchParams(raw));
     // Bolt checks its token once at start.
     if (method === "auth.test") return json(res, 200, { ok: true, user_id: "UBOT", bot_id: "BBOT", team_id: "T1" });
+    if (method === "conversations.open") return json(res, 200, { ok: true, channel: { id: dmChannel(form.users ?? "") } });
+    if (method === "conversations.history") {
+      const oldest = Number(form.oldest ?? 0) * 1000;
+      const messages = (slackPosted.get(form.channel ?? "") ?? []).filter((m) => m.at >= oldest).map(({ ts, text, metadata }) => ({ ts, text, ...(form.include_all_metadata === "true" && metadata ? { metadata } : {}) }));
+      return json(res, 200, { ok: true, messages: messages.reverse(), has_more: false });
+    }
     if (method !== "chat.postMessage") return json(res, 200, { ok: false, error: "unknown_method" });
-    const channel = form.channel ?? "";
+    const channel = dmChannel(form.channel ?? "");
     const wait = state.enforce ? slackLimit.take(channel) : 0;
     if (wait > 0) {
       state.slack.tooMany++;
       return json(res, 429, { ok: false, error: "ratelimited" }, { "retry-after": String(Math.max(1, Math.ceil(wait / 1000))) });
     }
     posted(state.slack, form.text ?? "");
-    json(res, 200, { ok: true, channel, ts: `${ts++}.000100`, message: { text: form.text ?? "" } });
+    const message = { ts: `${ts++}.000100`, text: form.text ?? "", ...(form.metadata ? { metadata: JSON.parse(form.metadata) as unknown } : {}), at: Date.now() };
+    slackPosted.set(channel, [...(slackPosted.get(channel) ?? []), message]);
+    json(res, 200, { ok: true, channel, ts: message.ts, message: { text: message.text } });
   }
 
   async function discord(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
@@ -131,8 +150,12 @@ export async function startFakePlatform(): Promise<FakePlatform> {
     }
     const m = /^\/channels\/(\d+)\/messages$/.exec(path);
     if (req.method === "POST" && m) {
-      posted(state.discord, (JSON.parse(raw || "{}") as { content?: string }).content ?? "");
-      return json(res, 200, {
+      const sent = JSON.parse(raw || "{}") as { content?: string; nonce?: string; enforce_nonce?: boolean };
+      const nonceKey = `${m[1]}:${sent.nonce}`;
+      const seen = sent.nonce && sent.enforce_nonce ? discordNonces.get(nonceKey) : undefined;
+      if (seen && Date.now() - seen.at < 5 * 60_000) return json(res, 200, seen.message);
+      posted(state.discord, sent.content ?? "");
+      const message = {
         id: String(BigInt(Date.now()) << 22n),
         channel_id: m[1],
         type: 0,
@@ -147,7 +170,10 @@ export async function startFakePlatform(): Promise<FakePlatform> {
         edited_timestamp: null,
         flags: 0,
         author: { id: "1000", username: "steward", discriminator: "0", bot: true },
-      });
+        ...(sent.nonce ? { nonce: sent.nonce } : {}),
+      };
+      if (sent.nonce) discordNonces.set(nonceKey, { at: Date.now(), message });
+      return json(res, 200, message);
     }
     json(res, 404, { message: "Unknown route", code: 0 });
   }

@@ -1,7 +1,8 @@
-import { DateTime } from "luxon";
 import { reply } from "../src/chat/reply.ts";
 import { opt } from "../src/command/options.ts";
 import { command, sub } from "../src/command/types.ts";
+import { leaveLastDay } from "../src/domain/leaves.ts";
+import { fillTemplate } from "../src/domain/templates.ts";
 import { currentPause, endPause, startPause } from "../src/services/pauses.ts";
 
 export default command({
@@ -18,8 +19,7 @@ export default command({
       },
       handler: async ({ until, reason }, { app, actor, invocationId }) => {
         const p = await startPause(app, actor, until, reason, invocationId);
-        const last = DateTime.fromMillis(p.endsAt.getTime() - 1, { zone: app.config.STEWARD_TIMEZONE }).toISODate();
-        return reply(`You are on leave until ${last} (inclusive). No reminders until then; the weeks show as paused, not missed.`, [], {});
+        return reply(fillTemplate(app.pack.texts.pauseStarted, { until: leaveLastDay(p, app.config.STEWARD_TIMEZONE) }), [], {});
       },
     }),
     sub({
@@ -27,8 +27,7 @@ export default command({
       description: "End your leave now",
       access: "anyone",
       options: {},
-      handler: async (_args, { app, actor }) =>
-        (await endPause(app, actor)) ? reply("Welcome back: your leave has ended and your commitments count again from now.") : reply("You are not on leave."),
+      handler: async (_args, { app, actor }) => reply((await endPause(app, actor)) ? app.pack.texts.pauseEnded : app.pack.texts.pauseNone),
     }),
     sub({
       name: "status",
@@ -37,9 +36,9 @@ export default command({
       options: {},
       handler: async (_args, { app, actor }) => {
         const p = await currentPause(app, actor.memberId);
-        if (!p) return reply("You are not on leave.");
-        const last = DateTime.fromMillis(p.endsAt.getTime() - 1, { zone: app.config.STEWARD_TIMEZONE }).toISODate();
-        return reply(`You are on leave until ${last}${p.reason ? ` (${p.reason})` : ""}. End it early with /pause end.`);
+        if (!p) return reply(app.pack.texts.pauseNone);
+        const values = { until: leaveLastDay(p, app.config.STEWARD_TIMEZONE), reason: p.reason ?? "" };
+        return reply(fillTemplate(p.reason ? app.pack.texts.pauseStatusWithReason : app.pack.texts.pauseStatus, values));
       },
     }),
   ],

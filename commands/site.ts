@@ -1,18 +1,12 @@
 import { reply } from "../src/chat/reply.ts";
+import { sitePaysNow } from "../src/domain/partner.ts";
+import { isSiteState } from "../src/domain/sites.ts";
 import { opt } from "../src/command/options.ts";
 import { command, sub } from "../src/command/types.ts";
 import { memberOrSelf, resolveMember } from "../src/services/members.ts";
 import { lapseSite, listSites, reactivateSite, removeContributor, submitSite, transferSite, verifySite, withdrawSite } from "../src/services/sites.ts";
 
 const siteKinds = (pack: { partner: { sites: Record<string, unknown> } }) => Object.keys(pack.partner.sites);
-const STATE_LABEL: Record<string, string> = {
-  active: "counts",
-  lapsed: "premium lapsed — no points",
-  reactivated: "premium back — submit again",
-  removed: "removed as contributor",
-  withdrawn: "withdrawn",
-  disowned: "another partner owns it — submit as collaborator to count",
-};
 
 export default command({
   name: "site",
@@ -30,7 +24,7 @@ export default command({
       handler: async ({ url, kind, role }, { app, actor }) => {
         const r = await submitSite(app, actor, { url, kind, role });
         const label = app.pack.partner.sites[kind]?.label ?? kind;
-        const paid = r.awarded > 0 ? `+${r.awarded} points` : app.pack.partner.sitePointsOn === "verify" ? "points once a moderator verifies it" : "no new points";
+        const paid = r.awarded > 0 ? `+${r.awarded} points` : !sitePaysNow(app.pack.partner, r.site.verifiedAt !== null) ? "points once a moderator verifies it" : "no new points";
         return reply(`${r.resubmitted ? "Resubmitted" : "Submitted"} ${r.site.url} (${label}, ${role}): ${paid}. Balance: ${r.points} points.`);
       },
     }),
@@ -47,7 +41,7 @@ export default command({
           {
             type: "table",
             columns: ["site", "kind", "role", "state", "verified"],
-            rows: sites.map((s) => [s.url, app.pack.partner.sites[s.kind]?.label ?? s.kind, s.role, STATE_LABEL[s.state] ?? s.state, s.verifiedAt ? "yes" : "no"]),
+            rows: sites.map((s) => [s.url, app.pack.partner.sites[s.kind]?.label ?? s.kind, s.role, (isSiteState(s.state) ? app.pack.partner.templates.siteStates[s.state] : s.state), s.verifiedAt ? "yes" : "no"]),
           },
           ...(sites.length === 0 ? [{ type: "context" as const, text: "Submit one with /site submit <url> kind:<kind> role:<owner|collaborator>" }] : []),
         ]);

@@ -4,6 +4,7 @@
 import { Cron } from "croner";
 import { z } from "zod";
 import { MAX_ENTRY } from "./ledger.ts";
+import { SITE_REFUSALS, SITE_STATES, type SiteRefusal, type SiteState } from "./sites.ts";
 
 const id = z
   .string()
@@ -149,8 +150,43 @@ export const templatesSchema = z.object({
   tierDownDm: z.string(),
   siteLapsedDm: z.string(),
   siteRemovedDm: z.string(),
+  /** A lapsed site's premium plan is back: {site}, {kind}, {role}. */
+  siteReactivatedDm: z.string(),
+  /** A moderator moved the site's ownership away: {site}, and {lost} in the variant for when it took points. */
+  siteDisownedDm: z.string(),
+  siteDisownedLostDm: z.string(),
+  /** A moderator made the partner the site's owner: {site}, and {gained} in the variant for when it paid. */
+  siteOwnerDm: z.string(),
+  siteOwnerGainedDm: z.string(),
+  /** Why the site lifecycle refused a request, by refusal ({site} is the site's address), with what to do instead. */
+  siteRefusals: z.object(
+    Object.fromEntries(SITE_REFUSALS.map((r) => [r, z.object({ message: z.string(), hint: z.string().optional() })])) as Record<
+      SiteRefusal,
+      z.ZodObject<{ message: z.ZodString; hint: z.ZodOptional<z.ZodString> }>
+    >,
+  ),
+  /** How /site list shows each state. */
+  siteStates: z.object(Object.fromEntries(SITE_STATES.map((s) => [s, z.string()])) as Record<SiteState, z.ZodString>),
   badgeGrantedDm: z.string(),
   badgeRevokedDm: z.string(),
+});
+
+/** Texts of the community programs' commands and messages, with `{placeholders}`. */
+export const textsSchema = z.object({
+  /** A moderator rejected a logged activity: {activity} (its kind, day and link), {reason}. */
+  activityRejectedDm: z.string(),
+  /** /log with hours out of range: {max}. */
+  logHoursOutOfRange: z.string(),
+  /** /pause: {until} (the last day, inclusive), {reason}, {max} and {longest} (the furthest day a leave may end). */
+  pauseUsage: z.string(),
+  pauseNotADate: z.string(),
+  pauseInPast: z.string(),
+  pauseTooLong: z.string(),
+  pauseStarted: z.string(),
+  pauseEnded: z.string(),
+  pauseNone: z.string(),
+  pauseStatus: z.string(),
+  pauseStatusWithReason: z.string(),
 });
 
 export const partnerSchema = z.object({
@@ -190,6 +226,9 @@ export const packSchema = z
     activityKinds: z.array(activityKindSchema).default([]),
     badges: z.array(badgeSchema).default([]),
     backdateDays: z.number().int().min(0).default(14),
+    /** Most hours one /log entry may record. */
+    maxHoursPerEntry: z.number().positive().default(24),
+    texts: textsSchema,
     /** Longest single leave of absence; a longer absence is a matter for the moderators. */
     maxPauseDays: z.number().int().min(1).default(366),
     quietHours: z.object({ start: clock, end: clock }).optional(),
@@ -277,3 +316,4 @@ export type Commitment = z.infer<typeof commitmentSchema>;
 export type ActivityKind = z.infer<typeof activityKindSchema>;
 export type Question = z.infer<typeof questionSchema>;
 export type Templates = z.infer<typeof templatesSchema>;
+export type Texts = z.infer<typeof textsSchema>;

@@ -140,11 +140,6 @@ export function decideTier(partner: PartnerProgram, held: TierState, points: num
   return { state: { tier: held.tier, atRiskSince: now }, events: [{ type: "at-risk", tier: held.tier, deadline: new Date(now.getTime() + grace) }] };
 }
 
-/** Fills `{placeholders}` in a pack template; unknown ones stay visible so a typo in the pack shows. */
-export function fillTemplate(template: string, values: Record<string, string | number>): string {
-  return template.replace(/\{(\w+)\}/g, (whole, key: string) => (key in values ? String(values[key]) : whole));
-}
-
 /** A partner's balance as the health report reads it. */
 export interface PartnerStanding {
   handle: string;

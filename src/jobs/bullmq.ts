@@ -16,7 +16,8 @@ import { Redis } from "ioredis";
 import type { Runtime } from "../runtime.ts";
 import { isDatabaseUnavailable } from "../store/unavailable.ts";
 import { Backoff } from "./backoff.ts";
-import { deliverOne, due, type DeliveryOutcome } from "./deliver.ts";
+import { dueRows } from "../store/outbox.ts";
+import { deliverOne, type Booking, type DeliveryOutcome } from "./deliver.ts";
 import { redisGate } from "./rate.ts";
 import { runDue } from "./run.ts";
 import type { ScheduleDef } from "./schedules.ts";
@@ -40,6 +41,8 @@ export interface BullJobsOptions {
 
 interface DeliveryJob {
   outboxId: number;
+  /** The channel slot an earlier try booked for this row (see deliverOne). */
+  booking?: Booking;
 }
 
 export interface BullJobs {
@@ -116,19 +119,15 @@ export async function startBullJobs(runtime: Runtime, targets: DeliveryTarget[],
   }
 
   const sweep = async (): Promise<number> => {
-    const now = app.now();
-    const rows = await app.sql.query<{ id: number; attempts: number }>(
-      `SELECT id, attempts FROM outbox WHERE status = 'pending' AND ${due("$1")} ORDER BY id LIMIT 1000`,
-      [now],
-    );
+    const rows = await dueRows(app, app.now(), 1000);
     // The jobId makes a row queued once per attempt; BullMQ ignores an add while that job exists.
     if (rows.length) await deliveryQueue.addBulk(rows.map((r) => ({ name: "deliver", data: { outboxId: r.id }, opts: { jobId: `outbox-${r.id}-${r.attempts}` } })));
     return rows.length;
   };
 
-  const later = async (outboxId: number, at: Date, tag: string) => {
+  const later = async (outboxId: number, at: Date, tag: string, booking?: Booking) => {
     const delay = Math.max(0, at.getTime() - app.now().getTime());
-    await deliveryQueue.add("deliver", { outboxId }, { jobId: `outbox-${outboxId}-${tag}-${at.getTime()}`, delay });
+    await deliveryQueue.add("deliver", { outboxId, ...(booking ? { booking } : {}) }, { jobId: `outbox-${outboxId}-${tag}-${at.getTime()}`, delay });
   };
 
   const scheduleWorker = new Worker(
@@ -161,7 +160,7 @@ export async function startBullJobs(runtime: Runtime, targets: DeliveryTarget[],
       if (!Number.isInteger(id) || id <= 0) throw new UnrecoverableError(`delivery job without an outbox id: ${JSON.stringify(job.data)}`);
       let outcome: DeliveryOutcome;
       try {
-        outcome = await deliverOne(app, targets, id, { gate });
+        outcome = await deliverOne(app, targets, id, { gate, ...(job.data.booking ? { booking: job.data.booking } : {}) });
       } catch (err) {
         if (isDatabaseUnavailable(err)) return waitForDatabase(job, token, err);
         throw err;
@@ -175,7 +174,7 @@ export async function startBullJobs(runtime: Runtime, targets: DeliveryTarget[],
             await deliveryWorker.rateLimit(outcome.retryAfterMs);
             throw Worker.RateLimitError();
           }
-          await later(id, new Date(app.now().getTime() + outcome.retryAfterMs), "slot");
+          await later(id, new Date(app.now().getTime() + outcome.retryAfterMs), "slot", outcome.booking);
           break;
         case "held":
           await later(id, outcome.until, "quiet");

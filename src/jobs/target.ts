@@ -17,6 +17,12 @@ export interface DeliveryContext {
   dedupeKey: string;
   /** The member a DM, badge or role is for, with their platform accounts. */
   member?: Recipient;
+  /**
+   * Set when an earlier attempt (started at this time) lost its claim with no outcome: its process
+   * died, perhaps after the platform accepted the message. A target that can look (the DM's recent
+   * history) checks for the message before sending it again.
+   */
+  previousAttemptAt?: Date;
 }
 
 /** "skipped": nothing to do on this platform (the member has no account there). */
@@ -35,7 +41,7 @@ export interface DeliveryLimits {
 }
 
 /**
- * Outbox kinds that only some platforms deliver: a standing view to redraw exists on Slack only.
+ * Outbox kinds that only some platforms deliver, such as a standing view to redraw (Slack's App Home).
  * Such a row is written only when a running target declared it handles the kind.
  */
 export type OnDemandKind = Extract<OutboxMessage["kind"], "home-refresh">;

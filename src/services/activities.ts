@@ -4,20 +4,18 @@
 // the same thing never counts twice however often it arrives.
 import { isWebUrl, normalizeLink } from "../domain/urls.ts";
 import { randomUUID } from "node:crypto";
-import { DateTime } from "luxon";
 import type { App } from "../app.ts";
 import { reply } from "../chat/reply.ts";
 import { UserError } from "../core/errors.ts";
 import type { Actor, Platform } from "../core/actor.ts";
+import { activityTime, hoursAllowed } from "../domain/activities.ts";
 import { channelKey, type ActivityKind, type Program } from "../domain/pack.ts";
-import { parseDay } from "../domain/periods.ts";
+import { fillTemplate } from "../domain/templates.ts";
 import { audit } from "./audit.ts";
 import { ensureMember } from "./members.ts";
 import { enqueue } from "./outbox.ts";
 import { activePrograms, findProgram } from "./programs.ts";
 import { transaction } from "../store/transaction.ts";
-
-const HOURS_MAX = 24;
 
 export function loggableKinds(app: App): ActivityKind[] {
   return app.pack.activityKinds.filter((k) => !k.automatic);
@@ -57,29 +55,22 @@ export function logUsage(kind: ActivityKind): string {
   return `Usage: ${parts.join(" ")}`;
 }
 
-/**
- * When it happened: now for today, otherwise noon of that local day (noon,
- * because midnight may not exist on a DST day, and noon is in the same week,
- * month and quarter as the whole day).
- */
+/** When it happened (the domain's activityTime), or why that date cannot be logged. */
 function occurredAt(app: App, date: string | undefined, kind: ActivityKind): Date {
-  const tz = app.config.STEWARD_TIMEZONE;
-  const now = DateTime.fromJSDate(app.now(), { zone: tz });
-  if (date === undefined) return app.now();
-  const day = parseDay(date, tz);
-  if (!day)
-    throw new UserError(`${date} is not a date: write it YYYY-MM-DD, like ${now.toISODate()}.`, logUsage(kind), "log.date");
-  const today = now.startOf("day");
-  if (day > today) throw new UserError(`${date} is in the future: log things once they happened.`, logUsage(kind), "log.future");
-  const oldest = today.minus({ days: app.pack.backdateDays });
-  if (day < oldest)
-    throw new UserError(
-      `${date} is more than ${app.pack.backdateDays} days ago; activities can be logged up to ${oldest.toISODate()}.`,
-      "Ask a moderator if something older should count.",
-      "log.too-old",
-    );
-  if (day.hasSame(today, "day")) return app.now();
-  return day.set({ hour: 12 }).toJSDate();
+  const when = activityTime(date, app.now(), app.config.STEWARD_TIMEZONE, app.pack.backdateDays);
+  if (when.ok) return when.at;
+  switch (when.reason) {
+    case "date":
+      throw new UserError(`${date} is not a date: write it YYYY-MM-DD, like ${when.today}.`, logUsage(kind), "log.date");
+    case "future":
+      throw new UserError(`${date} is in the future: log things once they happened.`, logUsage(kind), "log.future");
+    case "too-old":
+      throw new UserError(
+        `${date} is more than ${app.pack.backdateDays} days ago; activities can be logged up to ${when.oldest}.`,
+        "Ask a moderator if something older should count.",
+        "log.too-old",
+      );
+  }
 }
 
 export interface Logged {
@@ -103,7 +94,7 @@ export async function logActivity(app: App, actor: Actor, input: LogInput, invoc
   } else if (kind.needs.includes("url")) problems.push("a link (url:https://…) to the meetup, talk, post or answer is missing");
   const hours = input.hours ?? null;
   if (hours === null && kind.needs.includes("hours")) problems.push("the number of hours is missing");
-  if (hours !== null && !(hours > 0 && hours <= HOURS_MAX)) problems.push(`hours must be more than 0 and at most ${HOURS_MAX} per entry`);
+  if (hours !== null && !hoursAllowed(hours, app.pack.maxHoursPerEntry)) problems.push(fillTemplate(app.pack.texts.logHoursOutOfRange, { max: app.pack.maxHoursPerEntry }));
   if (problems.length) throw new UserError(`Cannot log ${kind.label.toLowerCase()}: ${problems.join("; ")}.`, logUsage(kind), "log.invalid");
   const at = occurredAt(app, input.date, kind);
   const program = await programFor(app, actor.memberId, kind, input.program);
@@ -284,7 +275,7 @@ export async function rejectActivity(app: App, actor: Actor, idOrPrefix: string,
     const what = `${kind?.label ?? activity.kind} of ${activity.occurredAt.toISOString().slice(0, 10)}${activity.url ? ` (${activity.url})` : ""}`;
     await enqueue(
       tx,
-      { kind: "dm", memberId: activity.memberId, reply: reply(`Your ${what} no longer counts toward your commitments: ${reason}`) },
+      { kind: "dm", memberId: activity.memberId, reply: reply(fillTemplate(app.pack.texts.activityRejectedDm, { activity: what, reason })) },
       { now: app.now(), dedupeKey: `activity:${activity.id}:rejected` },
     );
     await audit(tx, actor, "activity reject", activity.memberId, { activity: activity.id, kind: activity.kind, reason });

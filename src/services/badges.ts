@@ -4,7 +4,7 @@
 // where the pack maps them to a Discourse badge.
 import type { App } from "../app.ts";
 import { reply } from "../chat/reply.ts";
-import { fillTemplate } from "../domain/partner.ts";
+import { fillTemplate } from "../domain/templates.ts";
 import type { BadgeDef } from "../domain/pack.ts";
 import type { Tx } from "../store/client.ts";
 import { enqueue } from "./outbox.ts";

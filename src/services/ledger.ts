@@ -6,7 +6,9 @@ import { tierCard, tierCardAlt } from "../chat/pictures/tier-card.ts";
 import { reply, type Block, type ImageBlock } from "../chat/reply.ts";
 import { MAX_BALANCE, MAX_ENTRY, reversalOf } from "../domain/ledger.ts";
 import { UserError } from "../core/errors.ts";
-import { badgesFor, badgesLost, benefitsGained, decideTier, demotionCutoff, fillTemplate, tierById, type TierEvent } from "../domain/partner.ts";
+import { siteLossCause } from "../domain/sites.ts";
+import { fillTemplate } from "../domain/templates.ts";
+import { badgesFor, badgesLost, benefitsGained, decideTier, demotionCutoff, tierById, type TierEvent } from "../domain/partner.ts";
 import type { Tx } from "../store/client.ts";
 import { grantBadge, revokeBadge } from "./badges.ts";
 import { enqueue } from "./outbox.ts";
@@ -134,7 +136,7 @@ export async function applyTier(
     } else if (event.type === "at-risk") {
       const tier = tierById(partner.tiers, event.tier);
       const site = await siteBehind(tx, source?.reference);
-      const why = site && site.state in CAUSE_OF_STATE ? t.tierAtRiskCauses[CAUSE_OF_STATE[site.state as keyof typeof CAUSE_OF_STATE]] : t.tierAtRiskCauses.other;
+      const why = t.tierAtRiskCauses[(site && siteLossCause(site.state)) ?? "other"];
       const about = { site: site?.url ?? "", reason: source?.reason ?? "" };
       const values = {
         name: member.displayName,
@@ -158,9 +160,6 @@ export async function applyTier(
   }
   return decision.events;
 }
-
-/** Which at-risk message a site's state calls for; any other (a transferred site) says the entry's reason. */
-const CAUSE_OF_STATE = { lapsed: "lapsed", removed: "removed", withdrawn: "withdrawn" } as const;
 
 /** The site an entry is about: its own (site:<id>), or the disputed entry's for a dispute correction. */
 async function siteBehind(tx: Tx, reference: string | null | undefined): Promise<{ url: string; state: string } | null> {

@@ -13,12 +13,12 @@ import { createHash, randomInt } from "node:crypto";
 import type { App } from "../app.ts";
 import { UserError } from "../core/errors.ts";
 import type { Actor } from "../core/actor.ts";
+import { CLAIMING_STATES } from "../domain/sites.ts";
 import type { Tx } from "../store/client.ts";
 import { transaction } from "../store/transaction.ts";
 import { audit, auditDenied } from "./audit.ts";
 import { applyTier } from "./ledger.ts";
 import type { MemberRef } from "./members.ts";
-import { CLAIMING } from "./sites.ts";
 import { enqueue } from "./outbox.ts";
 
 const CODE_TTL_MS = 10 * 60 * 1000;
@@ -144,7 +144,7 @@ async function mergeByCode(app: App, tx: Tx, actor: Actor, codeHash: string): Pr
 async function mergeConflicts(tx: Tx, a: MemberRef, b: MemberRef): Promise<string[]> {
   const problems: string[] = [];
   // Only a site both still claim is a conflict; a withdrawn or disowned row gives way to the other (mergeMembers).
-  const [sitesA, sitesB] = await Promise.all([a, b].map((m) => tx.site.findMany({ where: { memberId: m.id, state: { in: CLAIMING } }, select: { url: true } })));
+  const [sitesA, sitesB] = await Promise.all([a, b].map((m) => tx.site.findMany({ where: { memberId: m.id, state: { in: [...CLAIMING_STATES] } }, select: { url: true } })));
   const urlsA = new Set(sitesA?.map((s) => s.url));
   for (const s of sitesB ?? [])
     if (urlsA.has(s.url)) problems.push(`Both @${a.handle} and @${b.handle} list ${s.url}; a site has one holder. Remove it from one of them (/site remove ${s.url}), then enter the code again.`);
@@ -196,8 +196,8 @@ async function mergeMembers(app: App, tx: Tx, a: MemberRef, b: MemberRef): Promi
   await dropDuplicates("preferences", "key");
   // One row per member and site: a row no longer claimed gives way (its ledger entries move all the same).
   await tx.$executeRaw`
-    DELETE FROM sites s WHERE s.member_id = ${a.id} AND NOT (s.state = ANY(${CLAIMING}))
-      AND EXISTS (SELECT 1 FROM sites t WHERE t.member_id = ${b.id} AND t.url = s.url AND t.state = ANY(${CLAIMING}))`;
+    DELETE FROM sites s WHERE s.member_id = ${a.id} AND NOT (s.state = ANY(${CLAIMING_STATES}))
+      AND EXISTS (SELECT 1 FROM sites t WHERE t.member_id = ${b.id} AND t.url = s.url AND t.state = ANY(${CLAIMING_STATES}))`;
   await tx.$executeRaw`DELETE FROM sites t WHERE t.member_id = ${b.id} AND EXISTS (SELECT 1 FROM sites s WHERE s.member_id = ${a.id} AND s.url = t.url)`;
   // Same program in the same state (conflicts refused the others): one membership, from the earlier join.
   await tx.$executeRaw`

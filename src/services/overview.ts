@@ -8,6 +8,7 @@ import { UserError } from "../core/errors.ts";
 import { compareForReport, type CommitmentStatus } from "../domain/commitments.ts";
 import type { Program } from "../domain/pack.ts";
 import { demotionDate, tierById, tierFor } from "../domain/partner.ts";
+import { LOST_BY_OTHERS } from "../domain/sites.ts";
 import { parseDay, periodOf, previousPeriod, type Period } from "../domain/periods.ts";
 import { atLeastShown, evaluateProgramMembers } from "./commitments.ts";
 import { leaderboard, type LeaderboardRow } from "./partner.ts";
@@ -112,8 +113,6 @@ export interface PartnerOverview {
 }
 
 const LIST_LIMIT = 50;
-/** Site states in which a partner lost a site's points: its plan lapsed, they were removed as contributor, or its ownership moved. */
-const SITE_LOSSES = ["lapsed", "removed", "disowned"] as const;
 
 export async function partnerOverview(app: App): Promise<PartnerOverview> {
   const partner = app.pack.partner;
@@ -129,7 +128,7 @@ export async function partnerOverview(app: App): Promise<PartnerOverview> {
       include: { member: { select: { handle: true } } },
     }),
     app.db.site.findMany({
-      where: { state: { in: [...SITE_LOSSES] } },
+      where: { state: { in: [...LOST_BY_OTHERS] } },
       orderBy: { stateChangedAt: "desc" },
       take: LIST_LIMIT,
       include: { member: { select: { handle: true } } },

@@ -2,7 +2,7 @@
 // benefits, their ledger, the leaderboard. Each reads the materialised
 // balance, never the whole ledger.
 import type { App } from "../app.ts";
-import { benefitsFor, inGracePeriod, progress, tierById, type Progress } from "../domain/partner.ts";
+import { benefitsFor, benefitsGained, inGracePeriod, progress, tierById, type Progress } from "../domain/partner.ts";
 import type { Benefit } from "../domain/pack.ts";
 
 export interface TierStatus {
@@ -26,8 +26,7 @@ export async function tierStatus(app: App, memberId: string): Promise<TierStatus
   const p = progress(partner.tiers, points, held);
   const delivered = new Map(fulfilments.map((f) => [f.benefit, f.deliveredAt]));
   const unlocked = benefitsFor(partner, p.tier.id).map((b) => ({ ...b, deliveredAt: delivered.get(b.id) ?? null }));
-  const have = new Set(unlocked.map((b) => b.id));
-  const nextBenefits = p.next ? benefitsFor(partner, p.next.id).filter((b) => !have.has(b.id)) : [];
+  const nextBenefits = p.next ? benefitsGained(partner, p.tier.id, p.next.id) : [];
   return { points, progress: p, unlocked, nextBenefits, atRiskSince: balance?.atRiskSince ?? null, badges: badges.map((b) => b.badge) };
 }
 

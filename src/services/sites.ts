@@ -1,9 +1,6 @@
-// A partner's sites through their lifecycle:
-//   submitted (active, pays) → lapsed (premium ended: points reversed)
-//   → reactivated (premium back, still no points) → submitted again (pays again)
-//   active → removed (no longer a contributor: points reversed) | withdrawn (by the partner)
-//   owner → disowned (a moderator moved the ownership to another partner: points reversed)
-// A site is named by its canonical spelling (src/domain/sites.ts): a partner
+// A partner's sites through their lifecycle (the states and which moves each
+// allows are the domain's, src/domain/sites.ts): this loads and stores the
+// rows, pays and takes back their points, and tells the partners. A site is named by its canonical spelling (src/domain/sites.ts): a partner
 // has one row per site, so one payment whatever the spelling or role, and the
 // owner's live row holds `ownerUrl`, unique, so a site has one owner.
 // Each submission pays under its own idempotency key, and each payment is
@@ -12,8 +9,9 @@ import type { App } from "../app.ts";
 import { reply } from "../chat/reply.ts";
 import { UserError } from "../core/errors.ts";
 import type { Actor } from "../core/actor.ts";
-import { fillTemplate, sitePaysNow, sitePoints } from "../domain/partner.ts";
-import { siteIdentity } from "../domain/sites.ts";
+import { sitePaysNow, sitePoints } from "../domain/partner.ts";
+import { fillTemplate } from "../domain/templates.ts";
+import { awaitsVerification, claimedUrl, siteAllows, siteIdentity, siteStateClaims, siteStatePays, siteTransition, statesAllowing, type SiteRefusal, type SiteState } from "../domain/sites.ts";
 import type { SiteRole } from "../domain/pack.ts";
 import type { Tx } from "../store/client.ts";
 import { transaction } from "../store/transaction.ts";
@@ -39,11 +37,7 @@ async function award(app: App, tx: Tx, site: SiteRow, actor: string) {
   });
 }
 
-const paysNow = (app: App, site: { verifiedAt: Date | null }) => sitePaysNow(app.pack.partner, site.verifiedAt !== null);
-
-/** States in which a row still claims its site (the premium plan may have lapsed); an owner's such row holds the site. */
-export const CLAIMING = ["active", "lapsed", "reactivated"];
-const ownerUrlFor = (url: string, role: string, state: string) => (role === "owner" && CLAIMING.includes(state) ? url : null);
+const paysNow = (app: App, site: { state: string; verifiedAt: Date | null }) => siteStatePays(site.state) && sitePaysNow(app.pack.partner, site.verifiedAt !== null);
 
 /** The canonical spelling of the site an address names; an address that names no site is the user's to fix. */
 function siteUrl(app: App, raw: string): string {
@@ -62,6 +56,12 @@ async function refuseOtherOwner(tx: Tx, url: string, memberId: string, kind: str
     );
 }
 
+/** What the partner or moderator hears when the lifecycle does not allow what they asked. */
+function refused(app: App, refusal: SiteRefusal, url: string): UserError {
+  const { message, hint } = app.pack.partner.templates.siteRefusals[refusal];
+  return new UserError(fillTemplate(message, { site: url }), hint === undefined ? undefined : fillTemplate(hint, { site: url }), `site.${refusal}`);
+}
+
 export interface SubmitResult {
   site: SiteRow;
   points: number;
@@ -71,29 +71,20 @@ export interface SubmitResult {
 
 export async function submitSite(app: App, actor: Actor, input: { url: string; kind: string; role: SiteRole }): Promise<SubmitResult> {
   const url = siteUrl(app, input.url);
-  const ownerUrl = ownerUrlFor(url, input.role, "active");
+  const ownerUrl = claimedUrl(url, input.role, "active");
   // A lost race (the same submission twice at once, or two owners claiming one site) retries and answers like a repeat.
   const result = await transaction(app.db, async (tx) => {
     const existing = await tx.site.findUnique({ where: { memberId_url: { memberId: actor.memberId, url } } });
-    let site: SiteRow;
-    let resubmitted = false;
-    if (!existing) {
-      if (ownerUrl) await refuseOtherOwner(tx, url, actor.memberId, input.kind);
-      site = await tx.site.create({ data: { memberId: actor.memberId, url, ownerUrl, kind: input.kind, role: input.role, state: "active", submittedAt: app.now(), stateChangedAt: app.now() } });
-    } else if (existing.state === "reactivated" || existing.state === "withdrawn" || existing.state === "disowned") {
-      if (ownerUrl) await refuseOtherOwner(tx, url, actor.memberId, input.kind);
-      resubmitted = true;
-      site = await tx.site.update({
-        where: { id: existing.id },
-        data: { state: "active", ownerUrl, kind: input.kind, role: input.role, submission: existing.submission + 1, verifiedAt: null, verifiedBy: null, submittedAt: app.now(), stateChangedAt: app.now() },
-      });
-    } else if (existing.state === "active") {
-      throw new UserError(`You already submitted ${url}; it counts for your points.`, "See your sites with /site list.", "site.duplicate");
-    } else if (existing.state === "lapsed") {
-      throw new UserError(`${url} has no active premium plan, so it cannot earn points now.`, "Once its premium plan is re-activated (a moderator records that), submit it again.", "site.lapsed");
-    } else {
-      throw new UserError(`You were removed as a contributor of ${url}, so it cannot earn you points.`, "If you were added back, ask a moderator to check the site.", "site.removed");
-    }
+    const step = siteTransition(existing?.state ?? null, "submit");
+    if (!step.ok) throw refused(app, step.refusal, url);
+    if (ownerUrl) await refuseOtherOwner(tx, url, actor.memberId, input.kind);
+    const resubmitted = existing !== null;
+    const site = existing
+      ? await tx.site.update({
+          where: { id: existing.id },
+          data: { state: step.to, ownerUrl, kind: input.kind, role: input.role, submission: existing.submission + 1, verifiedAt: null, verifiedBy: null, submittedAt: app.now(), stateChangedAt: app.now() },
+        })
+      : await tx.site.create({ data: { memberId: actor.memberId, url, ownerUrl, kind: input.kind, role: input.role, state: step.to, submittedAt: app.now(), stateChangedAt: app.now() } });
     const posted = paysNow(app, site) ? await award(app, tx, site, actor.memberId) : null;
     return { site, points: posted?.points ?? 0, awarded: posted?.entryId ? sitePoints(app.pack.partner, site.kind, site.role as SiteRole) : 0, resubmitted };
   });
@@ -114,9 +105,10 @@ export async function withdrawSite(app: App, actor: Actor, rawUrl: string): Prom
   const url = siteUrl(app, rawUrl);
   const site = await transaction(app.db, async (tx) => {
     const site = await tx.site.findUnique({ where: { memberId_url: { memberId: actor.memberId, url } } });
-    if (!site || site.state === "withdrawn") throw new UserError(`${url} is not on your list of sites.`, "See your sites with /site list.", "site.unknown");
+    const step = siteTransition(site?.state ?? null, "withdraw");
+    if (!site || !step.ok) throw refused(app, "unknown", url);
     const found = await siteEntries(tx, site.id);
-    const updated = await tx.site.update({ where: { id: site.id }, data: { state: "withdrawn", ownerUrl: null, stateChangedAt: app.now() } });
+    const updated = await tx.site.update({ where: { id: site.id }, data: { state: step.to, ownerUrl: null, stateChangedAt: app.now() } });
     await takeBack(app, tx, found, `withdrawn: ${url}`, actor.memberId);
     return updated;
   });
@@ -135,8 +127,8 @@ async function sitesAt(tx: Tx, url: string, memberId?: string): Promise<SiteRow[
 export async function verifySite(app: App, actor: Actor, rawUrl: string, memberId?: string): Promise<number> {
   const url = siteUrl(app, rawUrl);
   const count = await transaction(app.db, async (tx) => {
-    const pending = (await sitesAt(tx, url, memberId)).filter((s) => s.state === "active" && s.verifiedAt === null);
-    if (pending.length === 0) throw new UserError(`${url} has no submission waiting for verification.`, undefined, "site.not-pending");
+    const pending = (await sitesAt(tx, url, memberId)).filter(awaitsVerification);
+    if (pending.length === 0) throw refused(app, "not-pending", url);
     for (const s of pending) {
       const site = await tx.site.update({ where: { id: s.id }, data: { verifiedAt: app.now(), verifiedBy: actor.memberId } });
       // Under `sitePointsOn: submit` it paid at submission already; the idempotency key keeps it at once.
@@ -151,7 +143,7 @@ export async function verifySite(app: App, actor: Actor, rawUrl: string, memberI
 
 async function lapseInTx(app: App, tx: Tx, site: SiteRow, actor: string): Promise<number> {
   const found = await siteEntries(tx, site.id);
-  await tx.site.update({ where: { id: site.id }, data: { state: "lapsed", stateChangedAt: app.now(), premiumEndsAt: site.premiumEndsAt ?? app.now() } });
+  await tx.site.update({ where: { id: site.id }, data: { state: "lapsed" satisfies SiteState, stateChangedAt: app.now(), premiumEndsAt: site.premiumEndsAt ?? app.now() } });
   const lost = found.points;
   // The partner hears why before hearing what it does to their tier.
   await enqueue(
@@ -171,8 +163,8 @@ async function lapseInTx(app: App, tx: Tx, site: SiteRow, actor: string): Promis
 export async function lapseSite(app: App, actor: Actor, rawUrl: string, endsOn?: Date): Promise<{ lapsed: number; scheduled: number }> {
   const url = siteUrl(app, rawUrl);
   const result = await transaction(app.db, async (tx) => {
-    const active = (await sitesAt(tx, url)).filter((s) => s.state === "active");
-    if (active.length === 0) throw new UserError(`${url} has no active submission to lapse.`, undefined, "site.not-active");
+    const active = (await sitesAt(tx, url)).filter((s) => siteAllows(s.state, "lapse"));
+    if (active.length === 0) throw refused(app, "not-active", url);
     if (endsOn && endsOn > app.now()) {
       await tx.site.updateMany({ where: { id: { in: active.map((s) => s.id) } }, data: { premiumEndsAt: endsOn } });
       await audit(tx, actor, "site lapse", url, { endsOn: endsOn.toISOString(), scheduled: true });
@@ -190,13 +182,13 @@ export async function lapseSite(app: App, actor: Actor, rawUrl: string, endsOn?:
 export async function reactivateSite(app: App, actor: Actor, rawUrl: string): Promise<number> {
   const url = siteUrl(app, rawUrl);
   const count = await transaction(app.db, async (tx) => {
-    const lapsed = (await sitesAt(tx, url)).filter((s) => s.state === "lapsed");
-    if (lapsed.length === 0) throw new UserError(`${url} is not lapsed, so there is nothing to re-activate.`, undefined, "site.not-lapsed");
+    const lapsed = (await sitesAt(tx, url)).filter((s) => siteAllows(s.state, "reactivate"));
+    if (lapsed.length === 0) throw refused(app, "not-lapsed", url);
     for (const site of lapsed) {
-      await tx.site.update({ where: { id: site.id }, data: { state: "reactivated", premiumEndsAt: null, stateChangedAt: app.now() } });
+      await tx.site.update({ where: { id: site.id }, data: { state: "reactivated" satisfies SiteState, premiumEndsAt: null, stateChangedAt: app.now() } });
       await enqueue(
         tx,
-        { kind: "dm", memberId: site.memberId, reply: reply(`The premium plan of ${url} is active again. Submit it again with /site submit ${url} kind:${site.kind} role:${site.role} to get its points back.`) },
+        { kind: "dm", memberId: site.memberId, reply: reply(fillTemplate(app.pack.partner.templates.siteReactivatedDm, { site: url, kind: site.kind, role: site.role })) },
         { now: app.now(), dedupeKey: `site:${site.id}:${site.submission}:reactivated` },
       );
     }
@@ -211,9 +203,9 @@ export async function removeContributor(app: App, actor: Actor, rawUrl: string, 
   const url = siteUrl(app, rawUrl);
   const lost = await transaction(app.db, async (tx) => {
     const [site] = await sitesAt(tx, url, memberId);
-    if (!site || site.state === "removed") throw new UserError(`That member is not a contributor of ${url}.`, undefined, "site.not-contributor");
+    if (!site || !siteAllows(site.state, "remove")) throw refused(app, "not-contributor", url);
     const found = await siteEntries(tx, site.id);
-    await tx.site.update({ where: { id: site.id }, data: { state: "removed", ownerUrl: null, stateChangedAt: app.now() } });
+    await tx.site.update({ where: { id: site.id }, data: { state: "removed" satisfies SiteState, ownerUrl: null, stateChangedAt: app.now() } });
     const lost = found.points;
     // The partner hears why before hearing what it does to their tier.
     await enqueue(tx, { kind: "dm", memberId, reply: reply(fillTemplate(app.pack.partner.templates.siteRemovedDm, { site: url, lost })) }, { now: app.now(), dedupeKey: `site:${site.id}:${site.submission}:removed` });
@@ -239,30 +231,31 @@ export interface TransferResult {
  */
 export async function transferSite(app: App, actor: Actor, rawUrl: string, to: { id: string; handle: string }): Promise<TransferResult> {
   const url = siteUrl(app, rawUrl);
+  const t = app.pack.partner.templates;
   const result = await transaction(app.db, async (tx) => {
     const sites = await sitesAt(tx, url);
     const owner = sites.find((s) => s.ownerUrl !== null);
     if (owner?.memberId === to.id) throw new UserError(`@${to.handle} already owns ${url}.`, "See who holds it with /site list <member>.", "site.already-owner");
     const mine = sites.find((s) => s.memberId === to.id);
     // The site's premium state carries over: a lapsed site stays lapsed for its new owner.
-    const source = owner ?? (mine && CLAIMING.includes(mine.state) ? mine : undefined);
+    const source = owner ?? (mine && siteStateClaims(mine.state) ? mine : undefined);
     const state = source?.state ?? "active";
     let from: TransferResult["from"] = null;
     if (owner) {
-      const lost = owner.state === "active" ? await reversedAmount(app, tx, owner, `ownership of ${url} moved to @${to.handle}`, actor.memberId) : 0;
-      await tx.site.update({ where: { id: owner.id }, data: { state: "disowned", ownerUrl: null, stateChangedAt: app.now() } });
+      const lost = siteStatePays(owner.state) ? await reversedAmount(app, tx, owner, `ownership of ${url} moved to @${to.handle}`, actor.memberId) : 0;
+      await tx.site.update({ where: { id: owner.id }, data: { state: "disowned" satisfies SiteState, ownerUrl: null, stateChangedAt: app.now() } });
       await enqueue(
         tx,
-        { kind: "dm", memberId: owner.memberId, reply: reply(`A moderator recorded another partner as the owner of ${url}${lost ? `, so its ${lost} points were removed` : ""}. If you work on it, submit it as a collaborator.`) },
+        { kind: "dm", memberId: owner.memberId, reply: reply(fillTemplate(lost ? t.siteDisownedLostDm : t.siteDisownedDm, { site: url, lost })) },
         { now: app.now(), dedupeKey: `site:${owner.id}:${owner.submission}:disowned` },
       );
       const { handle } = await tx.member.findUniqueOrThrow({ where: { id: owner.memberId }, select: { handle: true } });
       from = { memberId: owner.memberId, handle, lost };
     }
-    if (mine?.state === "active") await reversedAmount(app, tx, mine, `became the owner of ${url}`, actor.memberId);
+    if (mine && siteStatePays(mine.state)) await reversedAmount(app, tx, mine, `became the owner of ${url}`, actor.memberId);
     const data = {
       role: "owner",
-      ownerUrl: ownerUrlFor(url, "owner", state),
+      ownerUrl: claimedUrl(url, "owner", state),
       state,
       kind: (source ?? mine ?? sites[0])?.kind ?? "",
       verifiedAt: source?.verifiedAt ?? null,
@@ -274,10 +267,10 @@ export async function transferSite(app: App, actor: Actor, rawUrl: string, to: {
       ? await tx.site.update({ where: { id: mine.id }, data: { ...data, submission: mine.submission + 1 } })
       : await tx.site.create({ data: { ...data, memberId: to.id, url, submittedAt: app.now() } });
     let gained = 0;
-    if (state === "active" && paysNow(app, site) && (await award(app, tx, site, actor.memberId)).entryId !== null) gained = sitePoints(app.pack.partner, site.kind, "owner");
+    if (paysNow(app, site) && (await award(app, tx, site, actor.memberId)).entryId !== null) gained = sitePoints(app.pack.partner, site.kind, "owner");
     await enqueue(
       tx,
-      { kind: "dm", memberId: to.id, reply: reply(`A moderator recorded you as the owner of ${url}${gained ? `: +${gained} points` : ""}.`) },
+      { kind: "dm", memberId: to.id, reply: reply(fillTemplate(gained ? t.siteOwnerGainedDm : t.siteOwnerDm, { site: url, gained })) },
       { now: app.now(), dedupeKey: `site:${site.id}:${site.submission}:owner` },
     );
     await audit(tx, actor, "site transfer", url, { from: from?.memberId ?? null, to: to.id, lost: from?.lost ?? 0, gained });
@@ -297,11 +290,11 @@ async function reversedAmount(app: App, tx: Tx, site: SiteRow, reason: string, a
 
 /** Daily: sites whose known premium end date has passed lose their points. */
 export async function sweepPremium(app: App): Promise<number> {
-  const due = await app.db.site.findMany({ where: { state: "active", premiumEndsAt: { lte: app.now() } }, select: { id: true } });
+  const due = await app.db.site.findMany({ where: { state: { in: statesAllowing("lapse") }, premiumEndsAt: { lte: app.now() } }, select: { id: true } });
   for (const { id } of due) {
     await transaction(app.db, async (tx) => {
       const site = await tx.site.findUniqueOrThrow({ where: { id } });
-      if (site.state === "active") await lapseInTx(app, tx, site, "system");
+      if (siteAllows(site.state, "lapse")) await lapseInTx(app, tx, site, "system");
     });
   }
   if (due.length > 0) app.outboxWritten();

@@ -39,6 +39,11 @@ export interface FakeDiscord {
   /** The next matching request gets a 429 the way Discord sends it. */
   rateLimitNext(method: string, path: RegExp, retryAfterSeconds: number): void;
   find(method: string, path: RegExp): RecordedRequest[];
+  /**
+   * Messages posted to channels, once each: a post with `enforce_nonce` whose nonce the channel saw
+   * in the last few minutes is answered with the earlier message instead (as Discord does).
+   */
+  messages: { id: string; channelId: string; nonce?: string; body: Record<string, unknown> }[];
   clear(): void;
   close(): Promise<void>;
 }
@@ -175,6 +180,19 @@ export async function startFakeDiscord(guild: FakeGuild, applicationId = "1000")
   const requests: RecordedRequest[] = [];
   const scripted: Scripted[] = [];
   const oauth = fakeOAuth(applicationId);
+  const messages: FakeDiscord["messages"] = [];
+  const nonces = new Map<string, { at: number; message: Record<string, unknown> }>();
+  const NONCE_WINDOW_MS = 5 * 60_000;
+  const postMessage = (channelId: string, body: Record<string, unknown>): Record<string, unknown> => {
+    const nonce = typeof body.nonce === "string" || typeof body.nonce === "number" ? String(body.nonce) : undefined;
+    const key = `${channelId}:${nonce}`;
+    const seen = nonce !== undefined && body.enforce_nonce === true ? nonces.get(key) : undefined;
+    if (seen && Date.now() - seen.at < NONCE_WINDOW_MS) return seen.message;
+    const message: Record<string, unknown> = { ...messageFrom(channelId, body, applicationId), ...(nonce !== undefined ? { nonce } : {}) };
+    messages.push({ id: String(message.id), channelId, ...(nonce !== undefined ? { nonce } : {}), body });
+    if (nonce !== undefined) nonces.set(key, { at: Date.now(), message });
+    return message;
+  };
 
   const send = (res: ServerResponse, status: number, body?: unknown, headers: Record<string, string> = {}) => {
     if (body === undefined) {
@@ -193,7 +211,7 @@ export async function startFakeDiscord(guild: FakeGuild, applicationId = "1000")
     }
     if (method === "POST" && /^\/webhooks\/\d+\/[^/]+$/.test(path)) return [200, messageFrom("2000", body, applicationId)];
     if (method === "POST" && path === "/users/@me/channels") return [200, { id: `9${String(body.recipient_id)}`, type: 1, recipients: [{ id: body.recipient_id, username: "x", discriminator: "0" }] }];
-    if (method === "POST" && (m = /^\/channels\/(\d+)\/messages$/.exec(path))) return [200, messageFrom(m[1] as string, body, applicationId)];
+    if (method === "POST" && (m = /^\/channels\/(\d+)\/messages$/.exec(path))) return [200, postMessage(m[1] as string, body)];
     if ((m = /^\/guilds\/(\d+)\/members\/(\d+)\/roles\/(\d+)$/.exec(path))) {
       const held = guild.members.get(m[2] as string) ?? [];
       guild.members.set(m[2] as string, method === "PUT" ? [...new Set([...held, m[3] as string])] : held.filter((r) => r !== m?.[3]));
@@ -245,8 +263,11 @@ export async function startFakeDiscord(guild: FakeGuild, applicationId = "1000")
         headers: { "retry-after": String(retryAfterSeconds), "x-ratelimit-scope": "user" },
       }),
     find: (method, path) => requests.filter((r) => r.method === method && path.test(r.path)),
+    messages,
     clear: () => {
       requests.length = 0;
+      messages.length = 0;
+      nonces.clear();
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

@@ -36,7 +36,7 @@ export interface FakeAnswer {
 
 type Handler = (call: RecordedCall) => FakeAnswer | undefined;
 
-const JSON_FIELDS = ["blocks", "view", "attachments", "files"];
+const JSON_FIELDS = ["blocks", "view", "attachments", "files", "metadata"];
 
 function parseBody(raw: string, contentType: string | undefined): Record<string, unknown> {
   if (!raw) return {};
@@ -64,6 +64,14 @@ export class FakeSlack {
   readonly userGroups = new Map<string, string[]>();
   /** Messages conversations.history returns, by channel. */
   readonly history = new Map<string, { ts: string; text?: string; blocks?: unknown[] }[]>();
+  /**
+   * Messages the bot posted (chat.postMessage), by channel: a post to a user id lands in their DM
+   * channel (conversations.open's id). conversations.history returns them after `history`'s, with
+   * their metadata when asked for it, from `oldest` on (by `now()` when they were posted).
+   */
+  readonly posted = new Map<string, { ts: string; text?: unknown; blocks?: unknown; metadata?: unknown; at: number }[]>();
+  /** The platform's clock for `posted` (tests on a fixed app clock set it to that). */
+  now: () => number = () => Date.now();
   /** Time zones users.info reports (Slack profile `tz`), by user id. */
   readonly zones = new Map<string, string>();
   private readonly handlers = new Map<string, Handler[]>();
@@ -137,6 +145,7 @@ export class FakeSlack {
     this.handlers.clear();
     this.userGroups.clear();
     this.history.clear();
+    this.posted.clear();
     this.zones.clear();
   }
 
@@ -160,14 +169,22 @@ export class FakeSlack {
     switch (call.method) {
       case "auth.test":
         return { body: { ok: true, user_id: "UBOT", bot_id: "BBOT", team_id: "T1", user: "steward" } };
-      case "chat.postMessage":
-        return { body: { ok: true, channel: b.channel, ts: `${++this.ts}.000100`, message: { text: b.text } } };
+      case "chat.postMessage": {
+        const ts = `${++this.ts}.000100`;
+        const channel = /^U/.test(String(b.channel)) ? dmChannelOf(String(b.channel)) : String(b.channel);
+        this.posted.set(channel, [...(this.posted.get(channel) ?? []), { ts, text: b.text, blocks: b.blocks, metadata: b.metadata, at: this.now() }]);
+        return { body: { ok: true, channel: b.channel, ts, message: { text: b.text } } };
+      }
       case "chat.update":
         return { body: { ok: true, channel: b.channel, ts: b.ts } };
       case "conversations.open":
-        return { body: { ok: true, channel: { id: `D${String(b.users).replace(/^U/, "")}` } } };
-      case "conversations.history":
-        return { body: { ok: true, messages: (this.history.get(String(b.channel)) ?? []).filter((m) => !b.latest || m.ts === b.latest) } };
+        return { body: { ok: true, channel: { id: dmChannelOf(String(b.users)) } } };
+      case "conversations.history": {
+        const posted = (this.posted.get(String(b.channel)) ?? [])
+          .filter((m) => !b.oldest || m.at / 1000 >= Number(b.oldest))
+          .map(({ at: _at, metadata, ...m }) => ({ ...m, ...(metadata && String(b.include_all_metadata) === "true" ? { metadata } : {}) }));
+        return { body: { ok: true, messages: [...(this.history.get(String(b.channel)) ?? []), ...posted].filter((m) => !b.latest || m.ts === b.latest) } };
+      }
       case "users.info":
         return { body: { ok: true, user: { id: b.user, name: `user-${String(b.user).toLowerCase()}`, tz: this.zones.get(String(b.user)), profile: { display_name: "" } } } };
       case "usergroups.users.list":
@@ -190,6 +207,11 @@ export class FakeSlack {
         return { body: { ok: true } };
     }
   }
+}
+
+/** The app's DM channel with a user, as conversations.open names it. */
+function dmChannelOf(userId: string): string {
+  return `D${userId.replace(/^U/, "")}`;
 }
 
 export async function startFakeSlack(): Promise<FakeSlack> {

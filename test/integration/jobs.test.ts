@@ -8,7 +8,7 @@ import { registry } from "../../commands/index.ts";
 import { reply } from "../../src/chat/reply.ts";
 import { dispatch } from "../../src/command/dispatch.ts";
 import type { Actor } from "../../src/core/actor.ts";
-import { deliverDue } from "../../src/jobs/deliver.ts";
+import { deliverDue, deliverOne } from "../../src/jobs/deliver.ts";
 import { listSchedules, startJobs } from "../../src/jobs/index.ts";
 import { memoryGate } from "../../src/jobs/rate.ts";
 import { catchUp, runDue } from "../../src/jobs/run.ts";
@@ -299,6 +299,46 @@ describe.each(storeKinds)("jobs on %s", (kind) => {
     }
     expect(deferred).toHaveLength(1);
     expect(deferred[0]?.getTime()).toBe(waiting[0]?.availableAt.getTime());
+  });
+
+  it("books a busy channel's later slots, one per row, for rows delivered one by one (BullMQ)", async () => {
+    for (let i = 0; i < 3; i++)
+      await rt.app.db.$transaction((tx) => enqueue(tx, { kind: "post", channel: "announcements", reply: reply(`n${i}`) }, { dedupeKey: `b${i}`, now: rt.app.now() }));
+    const rows = await rt.app.db.outboxMessage.findMany({ orderBy: { id: "asc" } });
+    const clock = virtualClock();
+    const gate = memoryGate(clock);
+    const sent: { key: string; at: number }[] = [];
+    const slack: DeliveryTarget = {
+      name: "slack",
+      limits: { perChannelMs: 3000 },
+      deliver: async (_m, ctx) => {
+        sent.push({ key: ctx.dedupeKey, at: clock.now() });
+        return "delivered";
+      },
+    };
+    const outcomes = [];
+    for (const row of rows) outcomes.push(await deliverOne(rt.app, [slack], row.id, { gate, clock }));
+    expect(outcomes[0]).toEqual({ status: "delivered", ids: [rows[0]?.id] });
+    // Each later row got a slot of its own, 3 s apart, instead of all coming back at the next free one.
+    expect(outcomes.slice(1)).toEqual([
+      { status: "rate-limited", retryAfterMs: 3000, platform: false, booking: { key: "slack:channel:announcements", at: 3000 } },
+      { status: "rate-limited", retryAfterMs: 6000, platform: false, booking: { key: "slack:channel:announcements", at: 6000 } },
+    ]);
+    for (const row of rows.slice(1)) expect((await rt.app.db.outboxMessage.findUniqueOrThrow({ where: { id: row.id } })).attempts).toBe(0);
+    // The row's next job comes at its slot and sends without asking the gate again.
+    rt.clock.advance(6000);
+    for (const [i, row] of rows.slice(1).entries()) {
+      const outcome = outcomes[i + 1];
+      if (outcome?.status !== "rate-limited" || !outcome.booking) throw new Error("no booking");
+      expect(await runOn(clock, deliverOne(rt.app, [slack], row.id, { gate, clock, booking: outcome.booking }))).toEqual({ status: "delivered", ids: [row.id] });
+    }
+    expect(sent).toEqual([
+      { key: "b0", at: 0 },
+      { key: "b1", at: 3000 },
+      { key: "b2", at: 6000 },
+    ]);
+    // The slots taken stay taken: the channel's next free one is after the last booking.
+    expect(await gate.reserve("slack:channel:announcements", 3000, 0)).toEqual({ reserved: false, waitMs: 3000 });
   });
 
   it("lets moderators subscribe to report DMs and lists schedules for anyone", async () => {

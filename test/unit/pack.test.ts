@@ -49,6 +49,25 @@ describe("an operator's pack", () => {
     );
   });
 
+  it("takes the seed's text for every text it leaves out, and its own for the ones it words", () => {
+    const mine = structuredClone(base) as unknown as { texts?: Record<string, string>; partner: { templates: Record<string, unknown> } };
+    delete mine.texts;
+    delete mine.partner.templates.siteOwnerDm;
+    mine.partner.templates.tierUpDm = "Now {tier}!";
+    mine.partner.templates.siteRefusals = { lapsed: { message: "{site}: no premium." } };
+    const pack = parsePack(JSON.stringify({ ...mine, texts: { pauseNone: "Not away." } }), "mine.json");
+    expect(pack.partner.templates.siteRefusals.lapsed.message).toBe("{site}: no premium.");
+    expect(pack.partner.templates.siteRefusals.duplicate).toEqual(base.partner.templates.siteRefusals.duplicate);
+    expect(pack.texts.pauseNone).toBe("Not away.");
+    expect(pack.texts.pauseEnded).toBe(base.texts.pauseEnded);
+    expect(pack.partner.templates.siteOwnerDm).toBe(base.partner.templates.siteOwnerDm);
+    expect(pack.partner.templates.tierUpDm).toBe("Now {tier}!");
+  });
+
+  it("refuses a text that is not a string", () => {
+    expect(() => parsePack(JSON.stringify({ ...base, texts: { pauseNone: 3 } }), "mine.json")).toThrow(/texts\.pauseNone/);
+  });
+
   it("names a missing file and unparsable YAML", () => {
     expect(() => loadPack(join(dir, "nope.yaml"))).toThrow(/cannot be read: ENOENT/);
     const file = join(dir, "broken.yaml");

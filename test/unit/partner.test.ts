@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { balanceOf, emptyLedger, post, type Entry } from "../../src/domain/ledger.ts";
-import { badgesFor, badgesLost, benefitsFor, benefitsGained, decideTier, demotionCutoff, fillTemplate, progress, sitePaysNow, sitePoints, tierFor } from "../../src/domain/partner.ts";
+import { badgesFor, badgesLost, benefitsFor, benefitsGained, decideTier, demotionCutoff, progress, sitePaysNow, sitePoints, tierFor } from "../../src/domain/partner.ts";
 import { loadPack } from "../../src/programs/load.ts";
 
 const pack = loadPack();
@@ -157,11 +157,5 @@ describe("ledger", () => {
         expect(balanceOf(again.entries)).toBe(balanceOf(ledger.entries));
       }),
     );
-  });
-});
-
-describe("templates", () => {
-  it("fills placeholders and leaves unknown ones visible", () => {
-    expect(fillTemplate("{name} reached {tier} {oops}", { name: "Ann", tier: "Icon" })).toBe("Ann reached Icon {oops}");
   });
 });

@@ -14,8 +14,9 @@ export const METHOD_SCOPES: Readonly<Record<string, string | null>> = {
   "chat.postMessage": "chat:write",
   "chat.update": "chat:write",
   "conversations.open": "im:write",
-  // Reading a review message back after a modal: public and private channels.
-  "conversations.history": "channels:history groups:history",
+  // Reading a review message back after a modal: public and private channels. Looking for an outbox
+  // message an attempt that died may have sent: those channels and the DMs.
+  "conversations.history": "channels:history groups:history im:history",
   "users.info": "users:read",
   "usergroups.users.list": "usergroups:read",
   "usergroups.users.update": "usergroups:write",

@@ -9,6 +9,13 @@
 // retries off and rejects rate-limited calls, so a 429 becomes
 // RateLimitedError(Retry-After) and the row waits in the database instead of
 // a request sleeping in memory for up to half an hour (the client's default).
+//
+// Exactly once across a crash: chat.postMessage has no idempotency key, so
+// every message carries its outbox dedupe key as message metadata. When an
+// earlier attempt lost its claim with no outcome (its process died, perhaps
+// after Slack accepted the message), the conversation's history since that
+// attempt is searched for the key before sending again; only then, so the
+// usual send costs no extra call.
 import { webApi, type types } from "@slack/bolt";
 import type { App } from "../../app.ts";
 import type { Reply } from "../../chat/reply.ts";
@@ -62,6 +69,15 @@ function slackUserOf(ctx: DeliveryContext): string | undefined {
   return ctx.member?.identities.find((i) => i.platform === "slack")?.externalId;
 }
 
+/** The metadata event type Steward's outbox messages carry; the payload names the row's dedupe key. */
+export const OUTBOX_EVENT_TYPE = "steward_outbox";
+
+/** Messages searched back through per history page, and pages at most: an hour of a busy DM or channel. */
+const HISTORY_PAGE = 200;
+const HISTORY_PAGES = 5;
+/** Slack's clock and ours may differ a little: look back this much before the lost attempt began. */
+const HISTORY_SLACK_MS = 60_000;
+
 export interface SlackTargetOptions {
   /** Builds a member's App Home; without it the Home is only drawn when they open it. */
   homeView?: (userId: string) => Promise<types.HomeView>;
@@ -84,16 +100,46 @@ export function slackTarget(app: App, client: webApi.WebClient, options: SlackTa
     }
   }
 
-  async function dm(userId: string, reply: Reply): Promise<void> {
-    // Posting to a user id lands in the app's DM with them; files need the DM's channel id.
-    if (!hasUploads(reply)) {
-      await client.chat.postMessage({ channel: userId, ...renderMessage(reply) });
-      return;
+  const metadataOf = (ctx: DeliveryContext) => ({ event_type: OUTBOX_EVENT_TYPE, event_payload: { key: ctx.dedupeKey } });
+
+  /** Whether a message with this delivery's key is in the channel since the lost attempt began. */
+  async function alreadyPosted(channel: string, ctx: DeliveryContext, since: Date): Promise<boolean> {
+    let cursor: string | undefined;
+    for (let page = 0; page < HISTORY_PAGES; page++) {
+      const history = await client.conversations.history({
+        channel,
+        oldest: ((since.getTime() - HISTORY_SLACK_MS) / 1000).toFixed(6),
+        include_all_metadata: true,
+        limit: HISTORY_PAGE,
+        ...(cursor ? { cursor } : {}),
+      });
+      const found = history.messages?.some((m) => m.metadata?.event_type === OUTBOX_EVENT_TYPE && (m.metadata.event_payload as { key?: unknown } | undefined)?.key === ctx.dedupeKey);
+      if (found) return true;
+      cursor = history.response_metadata?.next_cursor;
+      if (!history.has_more || !cursor) return false;
     }
+    return false;
+  }
+
+  async function dmChannel(userId: string): Promise<string> {
     const im = await client.conversations.open({ users: userId });
     const channel = im.channel?.id;
     if (!channel) throw new PermanentDeliveryError(`Slack: no DM channel with ${userId}`);
-    await client.chat.postMessage({ channel, ...renderMessage(reply) });
+    return channel;
+  }
+
+  async function dm(userId: string, reply: Reply, ctx: DeliveryContext): Promise<void> {
+    // Posting to a user id lands in the app's DM with them; files and history need the DM's channel id.
+    if (!hasUploads(reply) && !ctx.previousAttemptAt) {
+      await client.chat.postMessage({ channel: userId, ...renderMessage(reply), metadata: metadataOf(ctx) });
+      return;
+    }
+    const channel = await dmChannel(userId);
+    if (ctx.previousAttemptAt && (await alreadyPosted(channel, ctx, ctx.previousAttemptAt))) {
+      app.log.info({ outboxId: ctx.outboxId, channel }, "Slack had this DM already from an attempt that died; not sent again");
+      return;
+    }
+    await client.chat.postMessage({ channel, ...renderMessage(reply), metadata: metadataOf(ctx) });
     await upload(channel, reply);
   }
 
@@ -146,7 +192,7 @@ export function slackTarget(app: App, client: webApi.WebClient, options: SlackTa
       case "dm": {
         const userId = slackUserOf(ctx);
         if (!userId) return "skipped";
-        await dm(userId, message.reply);
+        await dm(userId, message.reply, ctx);
         return "delivered";
       }
       case "post": {
@@ -156,7 +202,11 @@ export function slackTarget(app: App, client: webApi.WebClient, options: SlackTa
           app.log.warn({ channel: message.channel }, "no Slack channel for this logical channel (set SLACK_CHANNELS); skipped on Slack");
           return "skipped";
         }
-        await client.chat.postMessage({ channel, ...renderMessage(message.reply) });
+        if (ctx.previousAttemptAt && (await alreadyPosted(channel, ctx, ctx.previousAttemptAt))) {
+          app.log.info({ outboxId: ctx.outboxId, channel }, "Slack had this post already from an attempt that died; not sent again");
+          return "delivered";
+        }
+        await client.chat.postMessage({ channel, ...renderMessage(message.reply), metadata: metadataOf(ctx) });
         await upload(channel, message.reply);
         return "delivered";
       }

@@ -1,0 +1,31 @@
+// Limits on what a member logs by hand: how many hours one entry may record
+// (the pack's `maxHoursPerEntry`) and how far back it may be dated (the
+// pack's `backdateDays`), judged in the organisation's timezone.
+import { DateTime } from "luxon";
+import { parseDay } from "./periods.ts";
+
+/** More than 0 and at most the pack's limit for one entry. */
+export const hoursAllowed = (hours: number, maxPerEntry: number): boolean => hours > 0 && hours <= maxPerEntry;
+
+export type ActivityDateRefusal =
+  | { reason: "date"; today: string }
+  | { reason: "future" }
+  /** `oldest`: the earliest day that may still be logged, YYYY-MM-DD. */
+  | { reason: "too-old"; oldest: string };
+
+/**
+ * When a logged activity happened: now for today (or no date), otherwise noon
+ * of that local day (noon, because midnight may not exist on a DST day, and
+ * noon is in the same week, month and quarter as the whole day). Not in the
+ * future, and at most `backdateDays` back.
+ */
+export function activityTime(date: string | undefined, now: Date, tz: string, backdateDays: number): { ok: true; at: Date } | ({ ok: false } & ActivityDateRefusal) {
+  if (date === undefined) return { ok: true, at: now };
+  const today = DateTime.fromJSDate(now, { zone: tz }).startOf("day");
+  const day = parseDay(date, tz);
+  if (!day) return { ok: false, reason: "date", today: today.toISODate() as string };
+  if (day > today) return { ok: false, reason: "future" };
+  const oldest = today.minus({ days: backdateDays });
+  if (day < oldest) return { ok: false, reason: "too-old", oldest: oldest.toISODate() as string };
+  return { ok: true, at: day.hasSame(today, "day") ? now : day.set({ hour: 12 }).toJSDate() };
+}
