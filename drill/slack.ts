@@ -4,7 +4,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { registry } from "../commands/index.ts";
 import { ensureMember } from "../src/services/members.ts";
-import { FORM, JSON_TYPE, form, sendSigned } from "../test/helpers/fake-slack.ts";
+import { FORM, JSON_TYPE, sendSigned, slashPayload } from "../test/helpers/fake-slack.ts";
 import { startSlackHarness } from "../test/helpers/slack-harness.ts";
 import type { Drill } from "./lib.ts";
 
@@ -16,18 +16,7 @@ export const slackDrill: Drill = async () => {
   try {
     const { db } = h.rt.app;
     await ensureMember(h.rt.app, "slack", "U1", "alice");
-    const slash = form({
-      token: "x",
-      team_id: "T1",
-      api_app_id: "A1",
-      channel_id: "CGEN",
-      user_id: "UMOD",
-      user_name: "mod",
-      command: "/steward",
-      text: "adjust <@U1> 50 Helped at the drill",
-      trigger_id: "drill-trigger",
-      response_url: h.fake.responseUrl("drill"),
-    });
+    const slash = slashPayload({ command: "/steward", text: "adjust <@U1> 50 Helped at the drill", user: "UMOD", name: "mod", triggerId: "drill-trigger", responseUrl: h.fake.responseUrl("drill") });
     const sendSlash = (retry?: number) =>
       sendSigned(h.url, slash, FORM, { secret: SECRET, ...(retry ? { headers: { "x-slack-retry-num": String(retry), "x-slack-retry-reason": "http_timeout" } } : {}) });
     const statuses = [(await sendSlash()).status];

@@ -1,5 +1,6 @@
 // Renders a Reply as plain text for the terminal chat and `steward run`.
 import type { Block, Reply } from "./reply.ts";
+import { tabulate } from "./kit/text.ts";
 
 const BAR_WIDTH = 20;
 
@@ -7,12 +8,6 @@ export function progressBar(value: number, max: number, width = BAR_WIDTH): stri
   const fraction = max > 0 ? Math.min(1, Math.max(0, value / max)) : 1;
   const filled = Math.round(fraction * width);
   return `[${"█".repeat(filled)}${"░".repeat(width - filled)}] ${Math.round(fraction * 100)}%`;
-}
-
-function table(columns: string[], rows: string[][]): string[] {
-  const widths = columns.map((c, i) => Math.max(c.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ").trimEnd();
-  return [line(columns), widths.map((w) => "─".repeat(w)).join("  "), ...rows.map(line)];
 }
 
 function renderBlock(block: Block): string[] {
@@ -30,7 +25,7 @@ function renderBlock(block: Block): string[] {
     case "progress":
       return [`${block.label} ${progressBar(block.value, block.max)}${block.caption ? ` ${block.caption}` : ""}`];
     case "table":
-      return [...(block.caption ? [block.caption] : []), ...(block.rows.length ? table(block.columns, block.rows) : ["(none)"])];
+      return [...(block.caption ? [block.caption] : []), ...(block.rows.length ? tabulate(block.columns, block.rows) : ["(none)"])];
     case "buttons":
       return [block.buttons.map((b) => `[${b.label}: /${b.command} ${b.action} ${b.value}]`).join("  ")];
     case "divider":

@@ -5,7 +5,7 @@ import type { Reply, Form } from "../chat/reply.ts";
 import { auditDenied, withInvocation } from "../services/audit.ts";
 import { PermissionError, UserError } from "../core/errors.ts";
 import { accountMention } from "../core/mentions.ts";
-import { failureReply } from "./failure.ts";
+import { failureReply } from "../chat/kit/failure.ts";
 import { splitOptions } from "./parse.ts";
 import type { CommandContext, CommandDef, Options, Subcommand } from "./types.ts";
 import { choicesOf, optionsOf, rangeOf, usage } from "./usage.ts";

@@ -7,7 +7,7 @@ import { registry } from "../../commands/index.ts";
 import { startSlack, SLACK_EVENTS_PATH, type RunningSlack } from "../../src/adapters/slack/app.ts";
 import { defaultSubName } from "../../src/adapters/discord/commands.ts";
 import { discordHarness, slashCommand, type DiscordHarness, type RawOption } from "../helpers/fake-discord.ts";
-import { FORM, form, sendSigned, startFakeSlack, type FakeSlack } from "../helpers/fake-slack.ts";
+import { FORM, sendSigned, slashPayload, startFakeSlack, type FakeSlack } from "../helpers/fake-slack.ts";
 import { storeKinds } from "../helpers/runtime.ts";
 import { eventually } from "../helpers/eventually.ts";
 
@@ -35,7 +35,7 @@ describe.each(storeKinds)("/link across Slack and Discord on %s", (kind) => {
   /** A signed Slack slash command by U1 (alice); returns the text of the answer posted to response_url. */
   const onSlack = async (cmd: string, text: string): Promise<string> => {
     const id = ++responses;
-    const body = form({ token: "x", team_id: "T1", api_app_id: "A1", channel_id: "CGEN", user_id: "U1", user_name: "alice", command: cmd, text, trigger_id: `t-${id}`, response_url: fake.responseUrl(id) });
+    const body = slashPayload({ command: cmd, text, triggerId: `t-${id}`, responseUrl: fake.responseUrl(id) });
     const ack = await sendSigned(`http://127.0.0.1:${slack.port}${SLACK_EVENTS_PATH}`, body, FORM, { secret: SECRET });
     expect(`${ack.status} ${ack.text}`).toBe("200 ");
     const answer = await eventually(async () => fake.callsTo("respond").find((c) => c.path === `/respond/${id}`));
@@ -65,8 +65,12 @@ describe.each(storeKinds)("/link across Slack and Discord on %s", (kind) => {
 
     expect(await db.member.count()).toBe(1);
     expect(await onSlack("/tier", "")).toMatch(/alice: Pioneer, 400 points/);
-    // On Discord the ledger (/tier's answer carries a PNG upload, which fails while Bolt runs in the same process:
-    // Bolt's undici and discord.js's collide on the multipart body, a defect of running both adapters in one process).
+    // On Discord /tier too: its answer uploads the tier card beside Bolt in the same process.
+    const tier = await onDiscord("tier", [], /"title":"alice — Pioneer"/);
+    // Answered at once ({ type, data }), or deferred and edited (the message itself) when the drawing takes long.
+    const sent = JSON.parse(tier) as { data?: unknown };
+    expect(sent.data ?? sent).toMatchObject({ embeds: [{ fields: expect.arrayContaining([{ name: "Points", value: "400", inline: true }]) }] });
+    expect(h.fake.requests.filter((r) => r.files.some((f) => f.name === "tier-alice.png" && f.contentType === "image/png"))).toHaveLength(1);
     await onDiscord("points", [{ name: defaultSubName(registry.get("points")!)!, type: 1, options: [] }], /Points of @alice: 400/);
   });
 });

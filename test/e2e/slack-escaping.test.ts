@@ -11,7 +11,7 @@ import { renderMessage } from "../../src/adapters/slack/render.ts";
 import { buildRegistry } from "../../src/command/dispatch.ts";
 import { deliverDue } from "../../src/jobs/deliver.ts";
 import { ensureMember } from "../../src/services/members.ts";
-import { FORM, form, sendSigned, type FakeSlack, type RecordedCall } from "../helpers/fake-slack.ts";
+import { FORM, sendSigned, slashPayload, type FakeSlack, type RecordedCall } from "../helpers/fake-slack.ts";
 import { storeKinds } from "../helpers/runtime.ts";
 import { startSlackHarness, type SlackHarness } from "../helpers/slack-harness.ts";
 import { eventually } from "../helpers/eventually.ts";
@@ -53,7 +53,7 @@ describe.each(storeKinds)("member text on Slack (%s)", (kind) => {
 
   const slash = async (text: string, user = "UMOD", name = "mod"): Promise<RecordedCall> => {
     const id = ++n;
-    const body = form({ token: "x", team_id: "T1", api_app_id: "A1", channel_id: "CGEN", user_id: user, user_name: name, command: "/steward", text, trigger_id: `trigger-${id}`, response_url: fake.responseUrl(id) });
+    const body = slashPayload({ command: "/steward", text, user, name, triggerId: `trigger-${id}`, responseUrl: fake.responseUrl(id) });
     expect((await sendSigned(h.url, body, FORM, { secret: SECRET })).status).toBe(200);
     return eventually(() => fake.callsTo("respond").find((c) => c.path === `/respond/${id}`));
   };
@@ -97,11 +97,12 @@ describe.each(storeKinds)("member text on Slack (%s)", (kind) => {
 
   it("refuses a correctly signed request from more than five minutes in the future with 401, and does nothing", async () => {
     const members = await h.rt.app.db.member.count();
-    const body = form({ command: "/tier", text: "", user_id: "UFUTURE", user_name: "marty", channel_id: "C1", response_url: fake.responseUrl(990), trigger_id: "t" });
+    const request = { command: "/tier", user: "UFUTURE", name: "marty", channel: "C1", triggerId: "t" };
+    const body = slashPayload({ ...request, responseUrl: fake.responseUrl(990) });
     const future = await sendSigned(h.url, body, FORM, { secret: SECRET, timestamp: Math.floor(Date.now() / 1000) + 400 });
     expect(future.status).toBe(401);
     // A little under the window ahead is a clock a bit fast, and passes: the 401 above is the timestamp.
-    const soon = await sendSigned(h.url, form({ ...Object.fromEntries(new URLSearchParams(body)), response_url: fake.responseUrl(991) }), FORM, {
+    const soon = await sendSigned(h.url, slashPayload({ ...request, responseUrl: fake.responseUrl(991) }), FORM, {
       secret: SECRET,
       timestamp: Math.floor(Date.now() / 1000) + 200,
     });

@@ -2,9 +2,9 @@
 // kind, and Slack's limits (fields per section, blocks per message).
 import { describe, expect, it } from "vitest";
 import { reply, type Block } from "../../src/chat/reply.ts";
+import { actionWords } from "../../src/chat/kit/codec.ts";
 import {
   answersOf,
-  buttonWords,
   decodeButton,
   decodePage,
   encodeButton,
@@ -367,7 +367,7 @@ describe("Slack limits and encodings", () => {
     const value = encodeButton({ label: "Approve", command: "review", action: "approve", value: 'alice "two words"' });
     expect(value).toBe('review:approve:alice "two words"');
     const decoded = decodeButton(value);
-    expect(decoded && buttonWords(decoded)).toEqual(["approve", "alice", "two words"]);
+    expect(decoded && actionWords(decoded)).toEqual(["approve", "alice", "two words"]);
     expect(decodeButton("not a command")).toBeUndefined();
     expect(decodeButton("{broken")).toBeUndefined();
   });

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registry } from "../../commands/index.ts";
 import { ensureMember } from "../../src/services/members.ts";
-import { FORM, form, sendSigned } from "../helpers/fake-slack.ts";
+import { FORM, sendSigned, slashPayload } from "../helpers/fake-slack.ts";
 import { storeKinds } from "../helpers/runtime.ts";
 import { startSlackHarness, type SlackHarness } from "../helpers/slack-harness.ts";
 
@@ -19,18 +19,7 @@ describe.each(storeKinds)("Slack replays (%s)", (kind) => {
 
   it("/adjust delivered three times writes one entry and one audit row", async () => {
     await ensureMember(h.rt.app, "slack", "U1", "alice");
-    const body = form({
-      token: "x",
-      team_id: "T1",
-      api_app_id: "A1",
-      channel_id: "CGEN",
-      user_id: "UMOD",
-      user_name: "mod",
-      command: "/steward",
-      text: "adjust <@U1> 50 Helped at the meetup",
-      trigger_id: "trigger-replayed",
-      response_url: h.fake.responseUrl("replayed"),
-    });
+    const body = slashPayload({ command: "/steward", text: "adjust <@U1> 50 Helped at the meetup", user: "UMOD", name: "mod", triggerId: "trigger-replayed", responseUrl: h.fake.responseUrl("replayed") });
     const deliver = () => sendSigned(h.url, body, FORM, { secret: SECRET });
     expect((await deliver()).status).toBe(200);
     await h.fake.waitFor("respond", 1);

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registry } from "../../commands/index.ts";
 import type { RunningSlack } from "../../src/adapters/slack/app.ts";
 import { messageOf } from "../../src/services/outbox.ts";
-import { FORM, form, interactive, sendSigned, type FakeSlack, type RecordedCall } from "../helpers/fake-slack.ts";
+import { FORM, interactive, sendSigned, slashPayload, type FakeSlack, type RecordedCall } from "../helpers/fake-slack.ts";
 import { storeKinds, type TestRuntime } from "../helpers/runtime.ts";
 import { startSlackHarness, type SlackHarness } from "../helpers/slack-harness.ts";
 
@@ -35,7 +35,7 @@ describe.each(storeKinds)("Applications reviewed on Slack (%s)", (kind) => {
   async function apply(user: string, name: string): Promise<{ view: View; responseId: number }> {
     const id = ++n;
     const opens = fake.callsTo("views.open").length;
-    const body = form({ command: "/steward", text: "apply community-leaders-velo", user_id: user, user_name: name, channel_id: "CGEN", team_id: "T1", trigger_id: `trig-${id}`, response_url: fake.responseUrl(id) });
+    const body = slashPayload({ command: "/steward", text: "apply community-leaders-velo", user, name, triggerId: `trig-${id}`, responseUrl: fake.responseUrl(id) });
     expect((await sendSigned(url, body, FORM, { secret: SECRET })).status).toBe(200);
     const open = await latest("views.open", opens + 1);
     expect(open.body.trigger_id).toBe(`trig-${id}`);
@@ -159,7 +159,7 @@ describe.each(storeKinds)("Applications reviewed on Slack (%s)", (kind) => {
   it("/log opens the activity's questions (a link and a date picker) and logs the answers", async () => {
     const id = ++n;
     const opens = fake.callsTo("views.open").length;
-    const body = form({ command: "/log", text: "meetup", user_id: "UCAROL", user_name: "carol", channel_id: "CGEN", team_id: "T1", trigger_id: `trig-${id}`, response_url: fake.responseUrl(id) });
+    const body = slashPayload({ command: "/log", text: "meetup", user: "UCAROL", name: "carol", triggerId: `trig-${id}`, responseUrl: fake.responseUrl(id) });
     await sendSigned(url, body, FORM, { secret: SECRET });
     const view = (await latest("views.open", opens + 1)).body.view as View;
     expect(view.blocks.map((b) => [b.block_id, b.element?.type])).toEqual([

@@ -13,7 +13,7 @@ import { command, sub } from "../../src/command/types.ts";
 import type { RunningSlack } from "../../src/adapters/slack/app.ts";
 import { deliverDue } from "../../src/jobs/deliver.ts";
 import { ensureMember } from "../../src/services/members.ts";
-import { FORM, JSON_TYPE, form, interactive, sendSigned, uploadedFile, type FakeSlack } from "../helpers/fake-slack.ts";
+import { FORM, JSON_TYPE, interactive, sendSigned, slashPayload, uploadedFile, type FakeSlack } from "../helpers/fake-slack.ts";
 import { storeKinds, type TestRuntime } from "../helpers/runtime.ts";
 import { startSlackHarness, type SlackHarness } from "../helpers/slack-harness.ts";
 import { eventually } from "../helpers/eventually.ts";
@@ -117,21 +117,9 @@ describe.each(storeKinds)("Slack adapter through Bolt (%s)", (kind) => {
     vi.restoreAllMocks();
   });
 
-  const slash = (cmd: string, text: string, user = "U1", name = "alice", extra: Record<string, string> = {}) => {
+  const slash = (cmd: string, text: string, user = "U1", name = "alice") => {
     const id = ++responses;
-    const body = form({
-      token: "x",
-      team_id: "T1",
-      api_app_id: "A1",
-      channel_id: "CGEN",
-      user_id: user,
-      user_name: name,
-      command: cmd,
-      text,
-      trigger_id: `trigger-${id}`,
-      response_url: fake.responseUrl(id),
-      ...extra,
-    });
+    const body = slashPayload({ command: cmd, text, user, name, triggerId: `trigger-${id}`, responseUrl: fake.responseUrl(id) });
     return { id, send: () => sendSigned(url, body, FORM, { secret: SECRET }) };
   };
 
@@ -208,7 +196,8 @@ describe.each(storeKinds)("Slack adapter through Bolt (%s)", (kind) => {
   it("refuses a forged signature and a stale (6-minute-old) request with 401, and changes nothing", async () => {
     const members = await rt.app.db.member.count();
     const forged = slash("/tier", "", "UFORGED", "mallory");
-    const body = form({ command: "/tier", text: "", user_id: "UFORGED", user_name: "mallory", channel_id: "C1", response_url: fake.responseUrl(999), trigger_id: "t" });
+    const request = { command: "/tier", user: "UFORGED", name: "mallory", channel: "C1", triggerId: "t" };
+    const body = slashPayload({ ...request, responseUrl: fake.responseUrl(999) });
     const r1 = await sendSigned(url, body, FORM, { secret: SECRET, signature: "v0=" + "0".repeat(64) });
     expect(r1.status).toBe(401);
     const r2 = await sendSigned(url, body, FORM, { secret: "not-the-secret" });
@@ -216,7 +205,7 @@ describe.each(storeKinds)("Slack adapter through Bolt (%s)", (kind) => {
     const r3 = await sendSigned(url, body, FORM, { secret: SECRET, timestamp: Math.floor(Date.now() / 1000) - 6 * 60 });
     expect(r3.status).toBe(401);
     // A correctly signed request a little under the window still passes, so the 401s above are the signature and the age.
-    const r4 = await sendSigned(url, form({ ...Object.fromEntries(new URLSearchParams(body)), response_url: fake.responseUrl(forged.id) }), FORM, {
+    const r4 = await sendSigned(url, slashPayload({ ...request, responseUrl: fake.responseUrl(forged.id) }), FORM, {
       secret: SECRET,
       timestamp: Math.floor(Date.now() / 1000) - 4 * 60,
     });

@@ -252,3 +252,34 @@ export const form = (fields: Record<string, string>): string => new URLSearchPar
 export const interactive = (payload: object): string => new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
 export const FORM = "application/x-www-form-urlencoded";
 export const JSON_TYPE = "application/json";
+
+export interface SlashOptions {
+  /** The slash command as registered: "/steward", "/tier". */
+  command: string;
+  text?: string;
+  /** Where Steward answers: a fake's `responseUrl(id)`. */
+  responseUrl: string;
+  triggerId: string;
+  /** user_id; default U1. */
+  user?: string;
+  /** user_name; default alice. */
+  name?: string;
+  /** channel_id; default CGEN. */
+  channel?: string;
+}
+
+/** The form body Slack POSTs for a slash command, as a test or drill sends it (signed with sendSigned). */
+export function slashPayload(o: SlashOptions): string {
+  return form({
+    token: "x",
+    team_id: "T1",
+    api_app_id: "A1",
+    channel_id: o.channel ?? "CGEN",
+    user_id: o.user ?? "U1",
+    user_name: o.name ?? "alice",
+    command: o.command,
+    text: o.text ?? "",
+    trigger_id: o.triggerId,
+    response_url: o.responseUrl,
+  });
+}

@@ -8,10 +8,9 @@ import type { Config } from "../../config.ts";
 import { renderText, terminalSafe } from "../../chat/text.ts";
 import { savePictures } from "../../chat/pictures/index.ts";
 import type { Form, Reply } from "../../chat/reply.ts";
-import { dispatch, type Registry } from "../../command/dispatch.ts";
-import { failureReply } from "../../command/failure.ts";
+import { answeredKeys, answerWord } from "../../chat/kit/codec.ts";
+import { invoke, withApology, type Caller, type Registry } from "../../chat/kit/invoke.ts";
 import { parseLine, tokenize } from "../../command/parse.ts";
-import type { CommandContext } from "../../command/types.ts";
 import type { Actor } from "../../core/actor.ts";
 import { isStorableText } from "../../domain/text.ts";
 import { actorFor } from "../../services/members.ts";
@@ -55,13 +54,9 @@ export class ConsoleSession {
    * answered like any reply; member text in it (names, reasons, notes) cannot garble the terminal.
    */
   async handleLine(line: string, ask?: Ask): Promise<LineResult> {
-    let result: LineResult;
-    try {
-      result = await this.answer(line, ask);
-    } catch (err) {
-      const reply = failureReply(this.app.log, err, { actor: this.handle, channel: this.channel });
-      result = { output: renderText(reply), status: reply.status };
-    }
+    const apologise = (sorry: Reply): LineResult => ({ output: renderText(sorry), status: sorry.status });
+    // Rendering the apology cannot fail, so there is always a result.
+    const result = (await withApology(this.app, { actor: this.handle, channel: this.channel }, () => this.answer(line, ask), apologise)) as LineResult;
     return { ...result, output: terminalSafe(result.output) };
   }
 
@@ -95,12 +90,13 @@ export class ConsoleSession {
     const parsed = parseLine(line);
     if (!parsed) return { output: "", status: "ok" };
     // Each line is its own invocation (a line typed twice acts twice); a form's answers complete the same one.
-    const ctx: CommandContext = { app: this.app, actor: await this.actor(), channel: this.channel, interactive: ask !== undefined, invocationId: `console:${randomUUID()}` };
-    const outcome = await dispatch(this.registry, { command: parsed.command, words: parsed.words }, ctx);
+    const caller: Caller = { actor: await this.actor(), channel: this.channel, interactive: ask !== undefined, invocationId: `console:${randomUUID()}` };
+    const surface = { app: this.app, registry: this.registry };
+    const outcome = await invoke(surface, { command: parsed.command, words: parsed.words }, caller);
     if (outcome.type === "reply") return { output: renderText(await this.withPictures(outcome.reply)), status: outcome.reply.status };
     const answers = ask ? await askForm(outcome.form, parsed.words, ask) : undefined;
     if (answers === undefined) return { output: "Cancelled.", status: "user-error" };
-    const again = await dispatch(this.registry, { command: parsed.command, words: [...parsed.words, ...answers] }, { ...ctx, interactive: false });
+    const again = await invoke(surface, { command: parsed.command, words: [...parsed.words, ...answers] }, { ...caller, interactive: false });
     if (again.type === "form") return { output: "Some answers are still missing.", status: "user-error" };
     return { output: renderText(await this.withPictures(again.reply)), status: again.reply.status };
   }
@@ -114,7 +110,7 @@ export class ConsoleSession {
 /** Asks the form's missing questions one by one; returns them as `key:value` words. */
 async function askForm(form: Form, given: string[], ask: Ask): Promise<string[] | undefined> {
   const words: string[] = [];
-  const have = new Set(given.map((w) => /^([a-z][\w-]*):/i.exec(w)?.[1]?.toLowerCase()).filter(Boolean));
+  const have = answeredKeys(given);
   let intro = form.intro ? `${form.intro}\n` : "";
   for (const field of form.fields) {
     if (have.has(field.key)) continue;
@@ -122,9 +118,9 @@ async function askForm(form: Form, given: string[], ask: Ask): Promise<string[] 
       const answer = await ask(`${intro}${field.label}${field.required ? "" : " (optional, Enter to skip)"}: `);
       intro = "";
       if (answer === undefined) return undefined;
-      const value = answer.trim();
-      if (value) {
-        words.push(`${field.key}:${value}`);
+      const word = answerWord(field.key, answer);
+      if (word) {
+        words.push(word);
         break;
       }
       if (!field.required) break;

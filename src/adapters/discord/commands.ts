@@ -14,7 +14,7 @@ import {
 import type { CommandDef, OptionDef, Subcommand } from "../../command/types.ts";
 import { choicesOf, optionsOf, rangeOf } from "../../command/usage.ts";
 import type { Pack } from "../../domain/pack.ts";
-import { clip } from "./render.ts";
+import { clip } from "../../chat/kit/text.ts";
 
 const DEFAULT_NAMES = ["show", "view", "status", "me"];
 const MAX_CHOICES = 25;

@@ -1,5 +1,5 @@
 // Interactions in, replies out. Slash commands, buttons and modal submits all
-// become one `dispatch(registry, invocation, ctx)`; autocomplete reads the
+// become one invocation run by the kit (chat/kit); autocomplete reads the
 // pack. Discord wants a first response within 3 s: when the work is not done
 // by DEFER_AFTER_MS the reply is deferred and edited later (a modal can only
 // be shown as the first response, so forms are decided before the deadline).
@@ -21,10 +21,11 @@ import {
 import type { App } from "../../app.ts";
 import { drawPictures } from "../../chat/pictures/index.ts";
 import type { Form, Reply } from "../../chat/reply.ts";
-import { dispatch, findSubcommand, type Outcome, type Registry } from "../../command/dispatch.ts";
-import { failureReply } from "../../command/failure.ts";
+import { answerWords } from "../../chat/kit/codec.ts";
+import { invoke, withApology, type Caller, type Invocation, type Outcome, type Registry } from "../../chat/kit/invoke.ts";
+import { findSubcommand } from "../../command/dispatch.ts";
 import { parseLine } from "../../command/parse.ts";
-import type { CommandContext, Subcommand } from "../../command/types.ts";
+import type { Subcommand } from "../../command/types.ts";
 import type { Actor } from "../../core/actor.ts";
 import { optionsOf } from "../../command/usage.ts";
 import { actorFor } from "../../services/members.ts";
@@ -47,20 +48,20 @@ export interface InteractionDeps {
 const DEFER_AFTER_MS = 2000;
 
 export async function handleInteraction(deps: InteractionDeps, interaction: Interaction): Promise<void> {
-  try {
+  const answer = async () => {
     if (interaction.isAutocomplete()) return await autocomplete(deps, interaction);
     if (interaction.isChatInputCommand()) return await slashCommand(deps, interaction);
     if (interaction.isButton()) return await button(deps, interaction);
     if (interaction.isModalSubmit()) return await modalSubmit(deps, interaction);
-  } catch (err) {
-    // Failures of Discord itself, or of the database before dispatch (who is asking), land here.
-    const sorry = failureReply(deps.app.log, err, { interaction: interaction.id }, "discord interaction failed").text;
-    if (interaction.isRepliable() && !interaction.replied) {
-      // After a deferral the person sees "thinking…" until the reply is edited: end it with the apology.
-      const answer = interaction.deferred ? interaction.followUp({ content: sorry, flags: MessageFlags.Ephemeral }) : interaction.reply({ content: sorry, flags: MessageFlags.Ephemeral });
-      await answer.catch(() => undefined);
-    }
-  }
+  };
+  // Failures of Discord itself, or of the database before dispatch (who is asking), get the kit's apology.
+  const apologise = async (sorry: Reply) => {
+    if (!interaction.isRepliable() || interaction.replied) return;
+    // After a deferral the person sees "thinking…" until the reply is edited: end it with the apology.
+    const message = { content: sorry.text, flags: MessageFlags.Ephemeral } as const;
+    await (interaction.deferred ? interaction.followUp(message) : interaction.reply(message));
+  };
+  await withApology(deps.app, { interaction: interaction.id }, answer, apologise, "discord interaction failed");
 }
 
 async function actorOf(deps: InteractionDeps, interaction: Exclude<Interaction, AutocompleteInteraction>): Promise<Actor> {
@@ -77,9 +78,14 @@ export async function isModerator(deps: InteractionDeps, interaction: Interactio
   return holdsModeratorRole(deps.app, deps.guild, interaction.guildId, held);
 }
 
-function context(deps: InteractionDeps, interaction: Interaction, actor: Actor, interactive: boolean): CommandContext {
+function callerOf(interaction: Interaction, actor: Actor, interactive: boolean): Caller {
   const channel = interaction.channel && "name" in interaction.channel && interaction.channel.name ? interaction.channel.name : (interaction.channelId ?? undefined);
-  return { app: deps.app, actor, interactive, invocationId: `discord:${interaction.id}`, readMention: readDiscordMention, ...(channel ? { channel } : {}) };
+  return { actor, interactive, invocationId: `discord:${interaction.id}`, readMention: readDiscordMention, ...(channel ? { channel } : {}) };
+}
+
+/** Runs the invocation through the kit, with the reply's pictures drawn. */
+function run(deps: InteractionDeps, interaction: Interaction, request: Invocation, actor: Actor, interactive: boolean): Promise<Outcome> {
+  return drawn(deps, invoke(deps, request, callerOf(interaction, actor, interactive), { interaction: interaction.id }));
 }
 
 /** Typed options as the dispatcher takes them; a picked user becomes the neutral mention of their Discord account. */
@@ -104,7 +110,7 @@ async function slashCommand(deps: InteractionDeps, interaction: ChatInputCommand
   const sub = cmd ? stewardSubName(cmd, interaction.options.getSubcommand(false)) : "";
   const declared = cmd?.subcommands.find((s) => s.name === sub);
   const actor = await actorOf(deps, interaction);
-  const work = drawn(deps, dispatch(deps.registry, { command: interaction.commandName, sub, options: optionValues(interaction.options.data) }, context(deps, interaction, actor, true)));
+  const work = run(deps, interaction, { command: interaction.commandName, sub, options: optionValues(interaction.options.data) }, actor, true);
   await respond(deps, interaction, work, (declared?.visibility ?? "ephemeral") === "ephemeral");
 }
 
@@ -213,7 +219,7 @@ async function button(deps: InteractionDeps, interaction: ButtonInteraction): Pr
 
   const actor = await actorOf(deps, interaction);
   const sub = subcommandOf(deps, parsed.command, parsed.words);
-  const work = drawn(deps, dispatch(deps.registry, { command: parsed.command, words: parsed.words }, context(deps, interaction, actor, true)));
+  const work = run(deps, interaction, { command: parsed.command, words: parsed.words }, actor, true);
   await decide(deps, interaction, work, sub, actor);
 }
 
@@ -256,16 +262,12 @@ async function modalSubmit(deps: InteractionDeps, interaction: ModalSubmitIntera
     await interaction.reply({ content: "This form has expired. Run the command again.", flags: MessageFlags.Ephemeral });
     return;
   }
-  const answers: string[] = [];
-  for (const [key, field] of interaction.fields.fields) {
-    const value = "value" in field && typeof field.value === "string" ? field.value.trim() : "";
-    if (value) answers.push(`${key}:${value}`);
-  }
+  const answers = answerWords([...interaction.fields.fields].map(([key, field]) => [key, "value" in field && typeof field.value === "string" ? field.value : undefined] as const));
   const words = [...parsed.words, ...answers];
   const actor = await actorOf(deps, interaction);
   const sub = subcommandOf(deps, parsed.command, words);
   // Not interactive: a modal cannot open another modal, so anything still missing is said in the reply.
-  const work = drawn(deps, dispatch(deps.registry, { command: parsed.command, words }, context(deps, interaction, actor, false)));
+  const work = run(deps, interaction, { command: parsed.command, words }, actor, false);
   if (interaction.isFromMessage()) return decide(deps, interaction, work, sub, actor);
   await respond(deps, interaction, work, (sub?.visibility ?? "ephemeral") === "ephemeral");
 }

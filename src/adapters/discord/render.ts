@@ -16,7 +16,8 @@ import {
 } from "discord.js";
 import type { Block, Button, Form, Reply, ReplyFile } from "../../chat/reply.ts";
 import { progressBar } from "../../chat/text.ts";
-import { tokenize } from "../../command/parse.ts";
+import { actionWords, decodeAction, encodeAction } from "../../chat/kit/codec.ts";
+import { clip, tabulate } from "../../chat/kit/text.ts";
 
 export const LIMITS = {
   customId: 100,
@@ -49,10 +50,6 @@ export interface DiscordMessage {
   /** Drawn pictures, attached and shown in their embed as attachment://filename; absent when there are none. */
   images?: { filename: string; png: Uint8Array; alt: string }[];
   ephemeral: boolean;
-}
-
-export function clip(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
 /**
@@ -104,19 +101,18 @@ function shortHash(s: string): string {
 }
 
 /**
- * A button's custom_id: `command:action:value`, the text command a click runs.
+ * A button's custom_id: `command:action:value` (the kit's codec), the text command a click runs.
  * A button that must ask questions first (Reject → reason) is prefixed with `?`.
  */
 export function buttonId(b: Button): string {
-  return encodeId(b.form ? "?" : "", `${b.command}:${b.action}:${b.value}`);
+  return encodeId(b.form ? "?" : "", encodeAction(b));
 }
 
 /** `command:action:value` → the command name and the words after it. */
 export function parseButtonId(id: string): { command: string; words: string[]; hasForm: boolean } | undefined {
   const hasForm = id.startsWith("?");
-  const m = /^([\w-]+):([\w-]*):(.*)$/s.exec(hasForm ? id.slice(1) : id);
-  if (!m?.[1]) return undefined;
-  return { command: m[1], words: [m[2] ?? "", ...tokenize(m[3] ?? "")].filter(Boolean), hasForm };
+  const action = decodeAction(hasForm ? id.slice(1) : id);
+  return action ? { command: action.command, words: actionWords(action), hasForm } : undefined;
 }
 
 /** Forms of buttons rendered by this process, so a click shows the same questions. */
@@ -143,9 +139,7 @@ function renderButtons(buttons: Button[]): APIButtonComponentWithCustomId[] {
 }
 
 function textTable(columns: string[], rows: string[][]): string {
-  const widths = columns.map((c, i) => Math.max(c.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ").trimEnd();
-  return inCode([line(columns), widths.map((w) => "─".repeat(w)).join("  "), ...rows.map(line)].join("\n"));
+  return inCode(tabulate(columns, rows).join("\n"));
 }
 
 /** A table as a code block that fits the room left, dropping rows (and saying so) rather than breaking the block. */

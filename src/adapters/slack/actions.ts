@@ -6,13 +6,12 @@
 // message (a review) updates that message to show who decided. Page buttons
 // under a long list run its command line again for another page.
 import type { App as BoltApp, BlockAction, ButtonAction, ViewSubmitAction } from "@slack/bolt";
-import type { Actor } from "../../core/actor.ts";
 import type { Reply } from "../../chat/reply.ts";
-import { dispatch, type Outcome } from "../../command/dispatch.ts";
+import { actionWords } from "../../chat/kit/codec.ts";
+import { invoke, withApology } from "../../chat/kit/invoke.ts";
 import { parseLine } from "../../command/parse.ts";
-import { readSlackMention } from "./mentions.ts";
-import { apology, channelName, openModal, postToResponseUrl, responsePayload, uploadFiles, type KnownBlock, type SlackContext } from "./context.ts";
-import { answersOf, buttonWords, decodeButton, decodePage, escapeMrkdwn, fieldForError, messageText, MODAL_CALLBACK_ID, PAGE_ACTIONS, renderMessage, type ModalContext } from "./render.ts";
+import { callerOf, FAILED, openModal, postToResponseUrl, responsePayload, uploadFiles, type KnownBlock, type SlackContext } from "./context.ts";
+import { answersOf, decodeButton, decodePage, escapeMrkdwn, fieldForError, messageText, MODAL_CALLBACK_ID, PAGE_ACTIONS, renderMessage, type ModalContext } from "./render.ts";
 
 /** Slack closes a modal with an error when the submission is not acknowledged within 3 s; answer later past this. */
 const SUBMIT_BUDGET_MS = 2500;
@@ -50,22 +49,17 @@ function registerPaging(bolt: BoltApp, ctx: SlackContext): void {
       return;
     }
     const userId = body.user.id;
-    try {
-      const actor = await ctx.actors.actor(userId, body.user.name);
-      const channel = channelName(ctx.app, body.channel?.id);
-      const outcome = await dispatch(
-        ctx.registry,
-        { command: request.command, words: [...request.words] },
-        // interactive: false: turning a page never opens a modal.
-        { app: ctx.app, actor, interactive: false, invocationId: request.invocationId ?? `slack:${body.trigger_id}`, readMention: readSlackMention, ...(channel ? { channel } : {}) },
-      );
+    const what = { button: action.action_id, user: userId };
+    const answer = async () => {
+      // interactive: false: turning a page never opens a modal.
+      const who = async () => callerOf(ctx, await ctx.actors.actor(userId, body.user.name), body.channel?.id, request.invocationId ?? `slack:${body.trigger_id}`, false);
+      const outcome = await invoke(ctx, { command: request.command, words: [...request.words] }, who, what);
       const reply: Reply =
         outcome.type === "reply" ? outcome.reply : { text: "This list needs more answers now; run the command again.", blocks: [], visibility: "ephemeral", status: "user-error" };
       const inPlace = body.container?.is_ephemeral === true && reply.status === "ok";
       await respond(responsePayload({ ...reply, visibility: "ephemeral" }, { replace_original: inPlace }, request));
-    } catch (err) {
-      await respond(responsePayload(apology(ctx, err, { button: action.action_id, user: userId }))).catch(() => undefined);
-    }
+    };
+    await withApology(ctx.app, what, answer, async (sorry) => void (await respond(responsePayload(sorry))), FAILED);
   });
 }
 
@@ -81,7 +75,8 @@ export function registerActions(bolt: BoltApp, ctx: SlackContext): void {
     const userId = body.user.id;
     const channelId = body.channel?.id;
     const onMessage = body.message && channelId && !body.container?.is_ephemeral ? { channel: channelId, ts: body.message.ts } : undefined;
-    try {
+    const what = { button: action.action_id, user: userId };
+    const answer = async () => {
       const actor = await ctx.actors.actor(userId, body.user.name);
       const modal = (submit: string): ModalContext => ({
         submit,
@@ -93,24 +88,18 @@ export function registerActions(bolt: BoltApp, ctx: SlackContext): void {
         await openModal(ctx, body.trigger_id, payload.form, modal(payload.form.submit));
         return;
       }
-      const channel = channelName(ctx.app, channelId);
       const invocationId = `slack:${body.trigger_id}`;
-      const outcome = await dispatch(
-        ctx.registry,
-        { command: payload.command, words: buttonWords(payload) },
-        { app: ctx.app, actor, interactive: true, invocationId, readMention: readSlackMention, ...(channel ? { channel } : {}) },
-      );
+      const outcome = await invoke(ctx, { command: payload.command, words: actionWords(payload) }, callerOf(ctx, actor, channelId, invocationId, true), what);
       if (outcome.type === "form") {
         await openModal(ctx, body.trigger_id, outcome.form, modal(outcome.form.submit));
         return;
       }
       const reply = outcome.reply;
       if (reply.status === "ok" && onMessage) await updateMessage(ctx, onMessage, body.message?.blocks as KnownBlock[] | undefined, reply, userId);
-      await respond(responsePayload(reply, {}, { command: payload.command, words: buttonWords(payload), page: 0, invocationId }));
+      await respond(responsePayload(reply, {}, { command: payload.command, words: actionWords(payload), page: 0, invocationId }));
       await uploadFiles(ctx, reply, userId, channelId);
-    } catch (err) {
-      await respond(responsePayload(apology(ctx, err, { button: action.action_id, user: userId }))).catch(() => undefined);
-    }
+    };
+    await withApology(ctx.app, what, answer, async (sorry) => void (await respond(responsePayload(sorry))), FAILED);
   });
 
   bolt.view<ViewSubmitAction>(MODAL_CALLBACK_ID, async ({ ack, body, view }) => {
@@ -131,11 +120,9 @@ export function registerActions(bolt: BoltApp, ctx: SlackContext): void {
     const words = [...line.words, ...answersOf(view.state.values as Parameters<typeof answersOf>[0])];
 
     let acked = false;
-    const run = (async (): Promise<Outcome> => {
-      const actor: Actor = await ctx.actors.actor(userId, body.user.name);
-      const channel = channelName(ctx.app, meta.channel);
-      return dispatch(ctx.registry, { command: line.command, words }, { app: ctx.app, actor, interactive: false, invocationId: `slack:view:${view.id}`, readMention: readSlackMention, ...(channel ? { channel } : {}) });
-    })().catch((err: unknown): Outcome => ({ type: "reply", reply: apology(ctx, err, { modal: meta.submit, user: userId }) }));
+    const invocationId = `slack:view:${view.id}`;
+    const who = async () => callerOf(ctx, await ctx.actors.actor(userId, body.user.name), meta.channel, invocationId, false);
+    const run = invoke(ctx, { command: line.command, words }, who, { modal: meta.submit, user: userId });
 
     // Most commands answer well within Slack's deadline, so errors can go on the field; a slow one closes the modal first.
     const timer = new Promise<"late">((resolve) => setTimeout(() => resolve("late"), SUBMIT_BUDGET_MS).unref());
@@ -157,13 +144,13 @@ export function registerActions(bolt: BoltApp, ctx: SlackContext): void {
     }
     if (!acked) await ack();
 
-    try {
+    const answer = async () => {
       if (reply.status === "ok" && meta.update) await updateMessage(ctx, meta.update, undefined, reply, userId);
-      if (meta.responseUrl) await postToResponseUrl(meta.responseUrl, responsePayload(reply, {}, { command: line.command, words, page: 0, invocationId: `slack:view:${view.id}` }));
+      if (meta.responseUrl) await postToResponseUrl(meta.responseUrl, responsePayload(reply, {}, { command: line.command, words, page: 0, invocationId }));
       else await ctx.client.chat.postMessage({ channel: userId, ...renderMessage(reply) });
       await uploadFiles(ctx, reply, userId, meta.channel);
-    } catch (err) {
-      apology(ctx, err, { modal: meta.submit, user: userId, stage: "answer" });
-    }
+    };
+    // The modal is closed and the answer could not be posted: the failure is logged with its ref, and nobody is left to tell.
+    await withApology(ctx.app, { modal: meta.submit, user: userId, stage: "answer" }, answer, () => undefined, FAILED);
   });
 }

@@ -4,12 +4,10 @@
 // that needs answers opens a modal with the trigger_id instead. A long table
 // in the answer pages: its buttons run the same command line again (actions.ts).
 import type { App as BoltApp } from "@slack/bolt";
-import type { Registry } from "../../command/dispatch.ts";
+import { invoke, withApology, type Registry } from "../../chat/kit/invoke.ts";
 import type { CommandDef } from "../../command/types.ts";
-import { dispatch } from "../../command/dispatch.ts";
 import { tokenize } from "../../command/parse.ts";
-import { readSlackMention } from "./mentions.ts";
-import { apology, channelName, openModal, responsePayload, uploadFiles, type SlackContext } from "./context.ts";
+import { callerOf, FAILED, openModal, responsePayload, uploadFiles, type SlackContext } from "./context.ts";
 
 /** The one command that reaches everything. */
 export const TOP_COMMAND = "steward";
@@ -52,20 +50,19 @@ export function registerCommands(bolt: BoltApp, ctx: SlackContext): void {
       await ack();
       const words = tokenize(body.text ?? "");
       const name = sc.command ?? words.shift()?.replace(/^\//, "") ?? "help";
-      try {
-        const actor = await ctx.actors.actor(body.user_id, body.user_name);
-        const channel = channelName(ctx.app, body.channel_id);
-        const invocationId = `slack:${body.trigger_id}`;
-        const outcome = await dispatch(ctx.registry, { command: name, words: [...words] }, { app: ctx.app, actor, interactive: true, invocationId, readMention: readSlackMention, ...(channel ? { channel } : {}) });
+      const what = { slash: sc.slash, command: name, user: body.user_id };
+      const invocationId = `slack:${body.trigger_id}`;
+      const who = async () => callerOf(ctx, await ctx.actors.actor(body.user_id, body.user_name), body.channel_id, invocationId, true);
+      const answer = async () => {
+        const outcome = await invoke(ctx, { command: name, words: [...words] }, who, what);
         if (outcome.type === "form") {
           await openModal(ctx, body.trigger_id, outcome.form, { submit: outcome.form.submit, channel: body.channel_id, responseUrl: body.response_url });
           return;
         }
         await respond(responsePayload(outcome.reply, {}, { command: name, words, page: 0, invocationId }));
         await uploadFiles(ctx, outcome.reply, body.user_id, body.channel_id);
-      } catch (err) {
-        await respond(responsePayload(apology(ctx, err, { slash: sc.slash, command: name, user: body.user_id }))).catch(() => undefined);
-      }
+      };
+      await withApology(ctx.app, what, answer, async (sorry) => void (await respond(responsePayload(sorry))), FAILED);
     });
   }
 }

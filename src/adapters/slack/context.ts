@@ -1,11 +1,13 @@
 // What every Slack listener needs, built once in app.ts: the application, the
 // command registry, who is who, and the small helpers that answer a person.
+// Running the command and the apology when something fails are the kit's (chat/kit).
 import type { types, webApi } from "@slack/bolt";
 import type { App } from "../../app.ts";
 import type { Form, Reply } from "../../chat/reply.ts";
-import type { Registry } from "../../command/dispatch.ts";
-import { failureReply } from "../../command/failure.ts";
+import type { Caller, Registry } from "../../chat/kit/invoke.ts";
+import type { Actor } from "../../core/actor.ts";
 import type { SlackActors } from "./actors.ts";
+import { readSlackMention } from "./mentions.ts";
 import { hasUploads, uploadsOf } from "./uploads.ts";
 import { renderPagedMessage, renderModal, type ModalContext, type PageRequest } from "./render.ts";
 import { logicalChannelName } from "../../core/channels.ts";
@@ -23,6 +25,15 @@ export function channelName(app: App, channelId: string | undefined): string | u
   if (!channelId) return undefined;
   return logicalChannelName(app.config.SLACK_CHANNELS, channelId) ?? channelId;
 }
+
+/** Who asks and where, as the kit runs a command: the channel by its logical name where it has one. */
+export function callerOf(ctx: SlackContext, actor: Actor, channelId: string | undefined, invocationId: string, interactive: boolean): Caller {
+  const channel = channelName(ctx.app, channelId);
+  return { actor, interactive, invocationId, readMention: readSlackMention, ...(channel ? { channel } : {}) };
+}
+
+/** The log message of a Slack request that failed (the person gets the kit's apology). */
+export const FAILED = "slack request failed";
 
 /**
  * The body of a response_url message (or respond()). `pager` is the command
@@ -59,11 +70,6 @@ export async function uploadFiles(ctx: SlackContext, reply: Reply, userId: strin
   for (const file of await uploadsOf(reply, (err) => ctx.app.log.error({ err }, "a picture could not be drawn; its alt text stands in"))) {
     await ctx.client.filesUploadV2({ channel_id: channel, ...file });
   }
-}
-
-/** Logs an error we did not expect and gives the short apology with its reference (never a stack). */
-export function apology(ctx: SlackContext, err: unknown, what: Record<string, unknown>): Reply {
-  return failureReply(ctx.app.log, err, what, "slack request failed");
 }
 
 export type KnownBlock = types.KnownBlock;

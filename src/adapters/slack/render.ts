@@ -4,8 +4,9 @@
 // or tiers: it only lays out what the Reply says.
 import type { types } from "@slack/bolt";
 import type { Block, Button, Form, FormField, Reply } from "../../chat/reply.ts";
-import { progressBar, renderText } from "../../chat/text.ts";
-import { tokenize } from "../../command/parse.ts";
+import { progressBar } from "../../chat/text.ts";
+import { answerWords, decodeAction, encodeAction, type ButtonAction } from "../../chat/kit/codec.ts";
+import { clip, tabulate } from "../../chat/kit/text.ts";
 
 type KnownBlock = types.KnownBlock;
 
@@ -51,10 +52,6 @@ export function messageText(r: Reply): string {
   return [mentionsOf(r), escapeMrkdwn(clip(r.text, 3000))].filter(Boolean).join(" ");
 }
 
-function clip(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}
-
 const mrkdwn = (text: string) => ({ type: "mrkdwn" as const, text });
 const plain = (text: string, max: number) => ({ type: "plain_text" as const, text: clip(text, max), emoji: true });
 
@@ -86,16 +83,13 @@ function section(text: string): KnownBlock[] {
   return splitText(escapeMrkdwn(text), LIMITS.sectionText).map((t) => ({ type: "section", text: mrkdwn(t) }));
 }
 
-/** What a click carries: `command:action:value`, plus the form to ask first when the button has one. */
-export interface ButtonPayload {
-  command: string;
-  action: string;
-  value: string;
+/** What a click carries: `command:action:value` (the kit's codec), plus the form to ask first when the button has one. */
+export interface ButtonPayload extends ButtonAction {
   form?: Form;
 }
 
 export function encodeButton(b: Button): string {
-  const run = `${b.command}:${b.action}:${b.value}`;
+  const run = encodeAction(b);
   if (!b.form) return clip(run, LIMITS.buttonValue);
   const withForm = JSON.stringify({ run, form: b.form });
   // A form too large for the button is asked for by the command itself (its subcommand's form).
@@ -115,14 +109,8 @@ export function decodeButton(value: string): ButtonPayload | undefined {
       return undefined;
     }
   }
-  const m = /^([a-z0-9-]+):([^:]*):(.*)$/is.exec(run);
-  if (!m || m[1] === undefined || m[2] === undefined || m[3] === undefined) return undefined;
-  return { command: m[1].toLowerCase(), action: m[2], value: m[3], ...(form ? { form } : {}) };
-}
-
-/** The words of `/<command> <action> <value>`, as if typed. */
-export function buttonWords(p: ButtonPayload): string[] {
-  return [...(p.action ? [p.action] : []), ...tokenize(p.value)];
+  const action = decodeAction(run);
+  return action ? { ...action, ...(form ? { form } : {}) } : undefined;
 }
 
 function buttons(list: Button[], startIndex: number): KnownBlock[] {
@@ -145,8 +133,8 @@ function buttons(list: Button[], startIndex: number): KnownBlock[] {
 
 function table(block: Extract<Block, { type: "table" }>): KnownBlock[] {
   const out: KnownBlock[] = block.caption ? section(block.caption) : [];
-  const lines = renderText({ text: "", blocks: [{ type: "table", columns: block.columns, rows: block.rows }], visibility: "ephemeral", status: "ok" }).split("\n");
   if (block.rows.length === 0) return [...out, { type: "context", elements: [mrkdwn("(none)")] }];
+  const lines = tabulate(block.columns, block.rows);
   // Long tables become several preformatted blocks, each repeating the header line.
   const head = lines.slice(0, 2);
   let chunk: string[] = [...head];
@@ -356,13 +344,7 @@ export function renderModal(form: Form, ctx: ModalContext): types.ModalView {
 
 /** The answers of a submitted modal as `key:value` words (empty answers left out). */
 export function answersOf(values: Record<string, Record<string, { value?: string | null; selected_date?: string | null }>>): string[] {
-  const words: string[] = [];
-  for (const [key, actions] of Object.entries(values)) {
-    const input = actions[INPUT_ACTION_ID];
-    const value = (input?.value ?? input?.selected_date ?? "").trim();
-    if (value) words.push(`${key}:${value}`);
-  }
-  return words;
+  return answerWords(Object.entries(values).map(([key, actions]) => [key, actions[INPUT_ACTION_ID]?.value ?? actions[INPUT_ACTION_ID]?.selected_date]));
 }
 
 /** The field a user error is about: the one it names first, else the first field. */

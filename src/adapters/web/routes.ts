@@ -18,7 +18,7 @@ import { linkedRoleRoutes } from "../discord/linked-role-routes.ts";
 import { linkedRolesConfig } from "../discord/linked-roles.ts";
 import { renderText } from "../../chat/text.ts";
 import { UserError } from "../../core/errors.ts";
-import { dispatch, type Registry } from "../../command/dispatch.ts";
+import { invoke, type Registry } from "../../chat/kit/invoke.ts";
 import type { Actor, Platform } from "../../core/actor.ts";
 import type { Mounted } from "../../http/server.ts";
 import { pendingApplications } from "../../services/applications.ts";
@@ -231,7 +231,7 @@ export function webApp(deps: WebDeps): Hono<Env> {
     const options: Record<string, string> = { member, program };
     const reason = field("reason")?.trim();
     if (decision === "reject" && reason) options.reason = reason;
-    const outcome = await dispatch(deps.registry, { command: "review", sub: decision, options }, { app, actor: c.get("actor"), interactive: false, invocationId: `web:${c.get("reqId")}` });
+    const outcome = await invoke({ app, registry: deps.registry }, { command: "review", sub: decision, options }, { actor: c.get("actor"), interactive: false, invocationId: `web:${c.get("reqId")}` });
     const reply = outcome.type === "reply" ? outcome.reply : undefined;
     const ok = reply?.status === "ok";
     const text = reply ? renderText(reply) : "That needs more answers; use /review in chat.";

@@ -1,11 +1,11 @@
-// The answer to a command that failed for a reason other than the person's input, shared by
+// The answer to a request that failed for a reason other than the person's input, the same on
 // every surface. A database outage is said as such ("nothing was recorded, try again") and
-// logged as a warning without a stack; anything else is our fault, logged with a reference.
-// Neither claims the action was kept: it was not, or we cannot tell.
+// logged as a warning without a stack; anything else is our fault, logged with a reference the
+// person can quote. Neither claims the action was kept: it was not, or we cannot tell.
 import { randomUUID } from "node:crypto";
-import type { Reply } from "../chat/reply.ts";
-import type { Logger } from "../log.ts";
-import { isDatabaseUnavailable } from "../store/unavailable.ts";
+import type { Reply } from "../reply.ts";
+import type { Logger } from "../../log.ts";
+import { isDatabaseUnavailable } from "../../store/unavailable.ts";
 
 export const UNAVAILABLE_TEXT = "Sorry, the database is unavailable; nothing was recorded, try again in a minute.";
 
