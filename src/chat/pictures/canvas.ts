@@ -130,6 +130,15 @@ export function canvas(width: number, height: number, text?: string): { ctx: Con
   return { ctx, png: () => c.toBuffer("image/png") };
 }
 
+/** A report picture's start: the blank canvas with its title in bold across the top, cut to fit between the margins. */
+export function titledCanvas(width: number, height: number, title: string, margin: number, baseline: number): { ctx: Context; png: () => Buffer } {
+  const drawn = canvas(width, height);
+  drawn.ctx.font = font(22, "bold");
+  drawn.ctx.fillStyle = INK.text;
+  drawn.ctx.fillText(fitText(drawn.ctx, title, width - margin * 2), margin, baseline);
+  return drawn;
+}
+
 export function roundRect(ctx: Context, x: number, y: number, w: number, h: number, r: number, fill: string): void {
   ctx.beginPath();
   ctx.roundRect(x, y, w, h, Math.min(r, h / 2, w / 2));

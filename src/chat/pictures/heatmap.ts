@@ -4,7 +4,7 @@
 // statuses come from the commitment rules (src/domain/commitments.ts); this
 // file only lays them out.
 import type { CommitmentStatus } from "../../domain/commitments.ts";
-import { canvas, fitText, font, INK, roundRect } from "./canvas.ts";
+import { fitText, font, INK, roundRect, titledCanvas } from "./canvas.ts";
 
 /** One character a week, so a report's outbox row stays small: see CODES. */
 export interface Heatmap {
@@ -72,10 +72,7 @@ export function heatmapSize(h: Heatmap): { width: number; height: number } {
 
 export function drawHeatmap(h: Heatmap): Buffer {
   const { width, height } = heatmapSize(h);
-  const { ctx, png } = canvas(width, height);
-  ctx.font = font(22, "bold");
-  ctx.fillStyle = INK.text;
-  ctx.fillText(fitText(ctx, h.title, width - PAD * 2), PAD, 42);
+  const { ctx, png } = titledCanvas(width, height, h.title, PAD, 42);
 
   const gridX = PAD + NAME_WIDTH;
   ctx.font = font(12);

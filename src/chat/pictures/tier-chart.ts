@@ -3,7 +3,7 @@
 // Pure: counts in, picture out; whoever builds /report partner supplies the counts.
 import type { Tier } from "../../domain/pack.ts";
 import { tierColour } from "../../domain/partner.ts";
-import { canvas, fitText, font, INK, roundRect } from "./canvas.ts";
+import { fitText, font, INK, roundRect, titledCanvas } from "./canvas.ts";
 
 export interface TierChart {
   title: string;
@@ -45,10 +45,7 @@ export function tierChartSize(c: TierChart): { width: number; height: number } {
 
 export function drawTierChart(c: TierChart): Buffer {
   const { width, height } = tierChartSize(c);
-  const { ctx, png } = canvas(width, height);
-  ctx.font = font(22, "bold");
-  ctx.fillStyle = INK.text;
-  ctx.fillText(fitText(ctx, c.title, width - PAD * 2), PAD, 44);
+  const { ctx, png } = titledCanvas(width, height, c.title, PAD, 44);
 
   const most = Math.max(1, ...c.tiers.map((t) => t.members));
   const barMax = width - PAD * 2 - LABEL - 190;
