@@ -37,7 +37,11 @@ const BOOKING_HORIZON_MS = 86_400_000;
 /** Channels deliverDue delivers to at once; mostly they sleep until their rate slot. */
 const DEFAULT_CONCURRENCY = 64;
 
-/** A per-channel slot taken for a row ahead of time: the row's next delivery sends at `at` without asking the gate again. */
+/**
+ * A per-channel slot taken for a row ahead of time: the row's next delivery sends at `at` without asking the gate again.
+ * A job that comes back more than half a spacing late (a stalled or killed process) asks the gate anew: sending at once
+ * would put it beside the rows booked after it, and several late rows of one channel together overrun the platform.
+ */
 export interface Booking {
   /** The gate key (target and channel). */
   key: string;
@@ -195,7 +199,7 @@ async function takeSlot(
   let wait = 0;
   if (limits.perChannelMs) {
     const key = `${target.name}:${channelKey(message)}`;
-    if (booking?.key === key) {
+    if (booking?.key === key && clock.now() - booking.at <= limits.perChannelMs / 2) {
       wait = Math.max(0, booking.at - clock.now());
     } else if (channelDeadline !== undefined) {
       const r = await gate.reserve(key, limits.perChannelMs, Math.max(0, Math.min(MAX_GATE_WAIT_MS, channelDeadline - clock.now())));
