@@ -301,9 +301,10 @@ describe.each(storeKinds)("jobs on %s", (kind) => {
     expect(deferred[0]?.getTime()).toBe(waiting[0]?.availableAt.getTime());
   });
 
-  it("books a busy channel's later slots, one per row, for rows delivered one by one (BullMQ)", async () => {
+  /** Three posts queued for one channel, and a Slack target that allows one message there every 3 s on a virtual clock. */
+  async function busyChannel(prefix: string) {
     for (let i = 0; i < 3; i++)
-      await rt.app.db.$transaction((tx) => enqueue(tx, { kind: "post", channel: "announcements", reply: reply(`n${i}`) }, { dedupeKey: `b${i}`, now: rt.app.now() }));
+      await rt.app.db.$transaction((tx) => enqueue(tx, { kind: "post", channel: "announcements", reply: reply(`n${i}`) }, { dedupeKey: `${prefix}${i}`, now: rt.app.now() }));
     const rows = await rt.app.db.outboxMessage.findMany({ orderBy: { id: "asc" } });
     const clock = virtualClock();
     const gate = memoryGate(clock);
@@ -316,6 +317,11 @@ describe.each(storeKinds)("jobs on %s", (kind) => {
         return "delivered";
       },
     };
+    return { rows, clock, gate, sent, slack };
+  }
+
+  it("books a busy channel's later slots, one per row, for rows delivered one by one (BullMQ)", async () => {
+    const { rows, clock, gate, sent, slack } = await busyChannel("b");
     const outcomes = [];
     for (const row of rows) outcomes.push(await deliverOne(rt.app, [slack], row.id, { gate, clock }));
     expect(outcomes[0]).toEqual({ status: "delivered", ids: [rows[0]?.id] });
@@ -342,20 +348,7 @@ describe.each(storeKinds)("jobs on %s", (kind) => {
   });
 
   it("gives a row that comes back late for its booked slot a new slot, so late rows of one channel never go out together", async () => {
-    for (let i = 0; i < 3; i++)
-      await rt.app.db.$transaction((tx) => enqueue(tx, { kind: "post", channel: "announcements", reply: reply(`n${i}`) }, { dedupeKey: `late${i}`, now: rt.app.now() }));
-    const rows = await rt.app.db.outboxMessage.findMany({ orderBy: { id: "asc" } });
-    const clock = virtualClock();
-    const gate = memoryGate(clock);
-    const sent: { key: string; at: number }[] = [];
-    const slack: DeliveryTarget = {
-      name: "slack",
-      limits: { perChannelMs: 3000 },
-      deliver: async (_m, ctx) => {
-        sent.push({ key: ctx.dedupeKey, at: clock.now() });
-        return "delivered";
-      },
-    };
+    const { rows, clock, gate, sent, slack } = await busyChannel("late");
     const outcomes = [];
     for (const row of rows) outcomes.push(await deliverOne(rt.app, [slack], row.id, { gate, clock }));
     // Slots booked at 3 s and 6 s; then the process stalls and both jobs come back at 7 s.
