@@ -29,3 +29,21 @@ export function activityTime(date: string | undefined, now: Date, tz: string, ba
   if (day < oldest) return { ok: false, reason: "too-old", oldest: oldest.toISODate() as string };
   return { ok: true, at: day.hasSame(today, "day") ? now : day.set({ hour: 12 }).toJSDate() };
 }
+
+/**
+ * Which program one activity counts for, given the programs that could count
+ * it (the member's programs counting its kind, or a message channel's
+ * programs). Programs run independently, so an activity counts for one:
+ * - `all` when the kind is shared across programs on purpose (the row names no program);
+ * - `one` when exactly one program could count it;
+ * - `none` when no program could;
+ * - `ask` when several could and the member must say which.
+ */
+export type ProgramChoice<P> = { counts: "all" } | { counts: "one"; program: P } | { counts: "none" } | { counts: "ask"; among: readonly P[] };
+
+export function programChoice<P>(candidates: readonly P[], sharedAcrossPrograms: boolean): ProgramChoice<P> {
+  if (sharedAcrossPrograms) return { counts: "all" };
+  const [first, ...rest] = candidates;
+  if (first === undefined) return { counts: "none" };
+  return rest.length === 0 ? { counts: "one", program: first } : { counts: "ask", among: candidates };
+}

@@ -8,7 +8,7 @@ import type { App } from "../app.ts";
 import { reply } from "../chat/reply.ts";
 import { UserError } from "../core/errors.ts";
 import type { Actor, Platform } from "../core/actor.ts";
-import { activityTime, hoursAllowed } from "../domain/activities.ts";
+import { activityTime, hoursAllowed, programChoice } from "../domain/activities.ts";
 import { channelKey, type ActivityKind, type Program } from "../domain/pack.ts";
 import { fillTemplate } from "../domain/templates.ts";
 import { audit } from "./audit.ts";
@@ -144,9 +144,10 @@ export async function programsCounting(app: App, memberId: string, kind: Activit
 }
 
 /**
- * The one program a logged activity counts for: the one named, or the only
- * program of the member that counts the kind. None when the kind is shared
- * on purpose (it counts for all of them) or no program of theirs counts it.
+ * The one program a logged activity counts for (the domain's programChoice):
+ * the one named, or the only program of the member that counts the kind.
+ * None when the kind is shared on purpose (it counts for all of them) or no
+ * program of theirs counts it.
  */
 async function programFor(app: App, memberId: string, kind: ActivityKind, named: string | undefined): Promise<Program | undefined> {
   if (kind.sharedAcrossPrograms) return undefined;
@@ -161,9 +162,11 @@ async function programFor(app: App, memberId: string, kind: ActivityKind, named:
       "log.program",
     );
   }
-  if (counting.length <= 1) return counting[0];
+  const choice = programChoice(counting, kind.sharedAcrossPrograms);
+  if (choice.counts === "one") return choice.program;
+  if (choice.counts !== "ask") return undefined;
   throw new UserError(
-    `You are in ${counting.map((p) => p.name).join(" and ")}, which run independently: say which one this ${kind.label.toLowerCase()} was for.`,
+    `You are in ${choice.among.map((p) => p.name).join(" and ")}, which run independently: say which one this ${kind.label.toLowerCase()} was for.`,
     `Add ${choices}. ${logUsage(kind)}`,
     "log.program",
   );
@@ -186,6 +189,17 @@ export function programsWithChannel(app: App, channel: string): Program[] {
   return app.pack.programs.filter((p) => p.communityChannels.some((c) => channelKey(c) === key));
 }
 
+/**
+ * The program a community message's row names (the domain's programChoice over
+ * the channel's programs): the channel's program, or none when messages are
+ * shared across programs on purpose. The pack refuses a channel in several
+ * programs otherwise, so a message never has to ask.
+ */
+export function messageProgramId(channelPrograms: readonly Program[], kind: ActivityKind): string | null {
+  const choice = programChoice(channelPrograms, kind.sharedAcrossPrograms);
+  return choice.counts === "one" ? choice.program.id : null;
+}
+
 /** Counts a message; returns the programs it counted for (empty when ignored). */
 export async function countMessage(app: App, ev: MessageEvent): Promise<Program[]> {
   if (ev.isBot) return [];
@@ -201,14 +215,12 @@ export async function countMessage(app: App, ev: MessageEvent): Promise<Program[
   if (memberships.length === 0) return [];
   const ids = new Set(memberships.map((m) => m.programId));
   const counted = programs.filter((p) => ids.has(p.id));
-  // The pack lets a channel belong to several programs only when messages are shared on purpose.
-  const only = counted.length === 1 && !kind.sharedAcrossPrograms ? counted[0] : undefined;
   const inserted = await app.db.activity.createMany({
     data: [
       {
         memberId: member.id,
         kind: kind.id,
-        programId: only?.id ?? null,
+        programId: messageProgramId(programs, kind),
         occurredAt: ev.at,
         source: `message:${ev.platform}`,
         dedupeKey: `msg:${ev.platform}:${ev.messageId}`,

@@ -2,9 +2,10 @@
 // busy workspace: one SQL statement per message. It claims the platform's
 // event id (so a retried delivery is answered once), finds the author's member
 // and active memberships, and inserts the activity under the message's dedupe
-// key, all at once: same rules as recordMessage (services/activities.ts), which
-// takes several round trips. The claim and the insert commit together, so a
-// failure leaves nothing to undo and the platform's retry tries again.
+// key, all at once. The program it counts for is chosen before the statement by
+// messageProgramId, as for recordMessage (services/activities.ts), which takes
+// several round trips. The claim and the insert commit together, so a failure
+// leaves nothing to undo and the platform's retry tries again.
 //
 // The author must already be a member (the adapter met them first: that is
 // where a new member is created and their profile read); an unknown author's
@@ -13,7 +14,7 @@ import { randomUUID } from "node:crypto";
 import type { App } from "../app.ts";
 import type { Platform } from "../core/actor.ts";
 import type { Program } from "../domain/pack.ts";
-import { programsWithChannel } from "./activities.ts";
+import { messageProgramId, programsWithChannel } from "./activities.ts";
 
 export interface Contribution {
   platform: Platform;
@@ -29,7 +30,8 @@ export interface Contribution {
 export type ContributionOutcome = { status: "counted"; programs: Program[] } | { status: "ignored" } | { status: "duplicate event" };
 
 // `claim` inserts nothing without an event key; `who` has no row unless the author has an active membership in a
-// program counting the channel. The activity is inserted only when both hold (and the event was not seen before).
+// program counting the channel. The activity is inserted only when both hold (and the event was not seen before),
+// under the program messageProgramId chose ($7): the statement applies no rule of its own.
 const CLAIM_AND_INSERT = `
 WITH claim AS (
   INSERT INTO processed_events (key) SELECT $1::text WHERE $1::text IS NOT NULL
@@ -43,7 +45,7 @@ WITH claim AS (
 ), added AS (
   INSERT INTO activities (id, member_id, kind, program_id, occurred_at, source, dedupe_key, created_at)
   SELECT $5, who.member_id, $6,
-         CASE WHEN cardinality(who.programs) = 1 AND NOT $7::boolean THEN who.programs[1] END,
+         $7::text,
          $8::timestamptz, $9, $10, $11::timestamptz
   FROM who
   WHERE $1::text IS NULL OR EXISTS (SELECT 1 FROM claim)
@@ -64,8 +66,7 @@ export async function recordContribution(app: App, c: Contribution): Promise<Con
     programs.map((p) => p.id),
     randomUUID(),
     kind.id,
-    // The pack lets a channel belong to several programs only when messages are shared on purpose.
-    kind.sharedAcrossPrograms,
+    messageProgramId(programs, kind),
     c.at.toISOString(),
     `message:${c.platform}`,
     `msg:${c.platform}:${c.messageId}`,
