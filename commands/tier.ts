@@ -12,7 +12,7 @@ export function tierCardBlock(pack: Pack, member: MemberRef, s: TierStatus): Ima
   return { type: "image", picture: { kind: "tier-card", card }, alt: tierCardAlt(card), filename: `tier-${member.handle}.png` };
 }
 
-/** `pack`: with it, the reply carries the tier card picture too (the Slack Home, which cannot show one, leaves it out). */
+/** `pack`: with it, the reply carries the tier card picture too; without it, text only (the pictures benchmark's baseline). */
 export function tierReply(member: MemberRef, s: TierStatus, pack?: Pack): Reply {
   const { tier, next, toNext } = s.progress;
   const headline = next ? `${tier.name}, ${s.points} points, ${toNext} to ${next.name}` : `${tier.name}, ${s.points} points (the top tier)`;

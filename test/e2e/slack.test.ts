@@ -386,6 +386,9 @@ describe.each(storeKinds)("Slack adapter through Bolt (%s)", (kind) => {
     expect(view.type).toBe("home");
     expect(view.blocks[0]).toEqual({ type: "header", text: { type: "plain_text", text: "alice — Explorer", emoji: true } });
     expect(view.blocks.at(-1)?.type).toBe("context");
+    // /tier's answer without its tier card: a Home shows no pictures, and no upload follows a view.
+    expect(JSON.stringify(view.blocks)).not.toContain("🖼");
+    expect(JSON.stringify(view.blocks)).toContain("Benefits unlocked");
   });
   it("refreshes the App Home through the outbox when points change, never from the command's request", async () => {
     // /adjust changes points without a tier change, so no DM goes out: only the ledger's home-refresh row redraws the Home.

@@ -112,6 +112,9 @@ export async function startSlack(runtime: Runtime, registry: Registry, options: 
   bolt.error(async (err) => {
     app.log.error({ err }, "unhandled Slack listener error");
   });
+  // Declared before Bolt takes requests, so the first command after boot already queues its App Home refresh.
+  const target = slackTarget(app, outboxClient(config.SLACK_BOT_TOKEN, slackApiUrl, logger), { homeView: (userId) => homeView(context, userId) });
+  registerTarget(app, target);
 
   let port: number | undefined;
   if (receiver) {
@@ -124,8 +127,6 @@ export async function startSlack(runtime: Runtime, registry: Registry, options: 
     app.log.info("Slack connected through Socket Mode");
   }
 
-  const target = slackTarget(app, outboxClient(config.SLACK_BOT_TOKEN, slackApiUrl, logger), { homeView: (userId) => homeView(context, userId) });
-  registerTarget(app, target);
   return {
     target,
     port,

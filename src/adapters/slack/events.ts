@@ -7,13 +7,11 @@
 // (claimed in the same statement that records the message: contributions.ts).
 import { randomUUID } from "node:crypto";
 import type { App as BoltApp } from "@slack/bolt";
-import { tierReply } from "../../../commands/tier.ts";
+import { invoke } from "../../chat/kit/invoke.ts";
 import type { Reply } from "../../chat/reply.ts";
-import { dispatch } from "../../command/dispatch.ts";
 import { programsWithChannel } from "../../services/activities.ts";
 import { recordContribution } from "../../services/contributions.ts";
-import { tierStatus } from "../../services/partner.ts";
-import { channelName, type KnownBlock, type SlackContext } from "./context.ts";
+import { callerOf, channelName, type KnownBlock, type SlackContext } from "./context.ts";
 import { LIMITS, renderBlocks } from "./render.ts";
 
 /** Message subtypes that are a person writing something; edits, deletes, joins and bots are not. */
@@ -58,13 +56,26 @@ export async function handleMessage(ctx: SlackContext, event: MessageLike, event
   if (outcome.status === "duplicate event") ctx.app.log.debug({ eventId, retryNum }, "Slack event already processed; retry ignored");
 }
 
-/** The App Home: tier, points, progress and benefits, then this week's commitments when the registry has /commitments. */
+/** The commands the App Home shows, in order, when the registry has them: `/tier` must answer; `/commitments` may be missing. */
+const HOME_COMMANDS = [
+  { command: "tier", required: true },
+  { command: "commitments", required: false },
+] as const;
+
+/**
+ * The App Home: `/tier` (tier, points, progress and benefits), then this week's `/commitments`, each run
+ * through the kit as if the member had typed it. A Home shows no pictures, so the tier card is left out.
+ * When `/tier` cannot answer this throws, so the event's handler logs it and an outbox refresh is retried,
+ * instead of publishing an apology that would stay on the Home until the next refresh.
+ */
 export async function homeView(ctx: SlackContext, userId: string): Promise<{ type: "home"; blocks: KnownBlock[] }> {
   const actor = await ctx.actors.actor(userId);
-  const replies: Reply[] = [tierReply({ id: actor.memberId, handle: actor.handle, displayName: actor.displayName }, await tierStatus(ctx.app, actor.memberId))];
-  if (ctx.registry.has("commitments")) {
-    const outcome = await dispatch(ctx.registry, { command: "commitments", words: [] }, { app: ctx.app, actor, interactive: false, invocationId: `slack:home:${randomUUID()}` });
-    if (outcome.type === "reply" && outcome.reply.status === "ok") replies.push(outcome.reply);
+  const replies: Reply[] = [];
+  for (const { command, required } of HOME_COMMANDS) {
+    if (!ctx.registry.has(command)) continue;
+    const outcome = await invoke(ctx, { command, words: [] }, callerOf(ctx, actor, undefined, `slack:home:${randomUUID()}`, false), { home: userId });
+    if (outcome.type === "reply" && outcome.reply.status === "ok") replies.push({ ...outcome.reply, blocks: outcome.reply.blocks.filter((b) => b.type !== "image") });
+    else if (required) throw new Error(`/${command} could not be shown on the App Home`);
   }
   const blocks: KnownBlock[] = [];
   for (const r of replies) {
