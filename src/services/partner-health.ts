@@ -12,6 +12,7 @@ import { tierChart, tierChartAlt } from "../chat/pictures/tier-chart.ts";
 import { reply, type Block, type ImageBlock, type Reply } from "../chat/reply.ts";
 import { belowThreshold, tierDistribution, type BelowThreshold, type TierCount } from "../domain/partner.ts";
 import type { Period } from "../domain/periods.ts";
+import { stateAfter, VERIFIABLE_STATES } from "../domain/sites.ts";
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -55,10 +56,10 @@ export async function partnerHealth(app: App, week: Period): Promise<PartnerHeal
       include: { member: { select: { handle: true } } },
     }),
     app.db.tierChange.findMany({ where: { createdAt: during }, include: { member: { select: { handle: true } } }, orderBy: { id: "asc" } }),
-    app.db.site.findMany({ where: { state: "lapsed", stateChangedAt: during }, include: { member: { select: { handle: true } } }, orderBy: { stateChangedAt: "asc" } }),
-    app.db.site.findMany({ where: { state: "removed", stateChangedAt: during }, include: { member: { select: { handle: true } } }, orderBy: { stateChangedAt: "asc" } }),
+    app.db.site.findMany({ where: { state: stateAfter("lapse"), stateChangedAt: during }, include: { member: { select: { handle: true } } }, orderBy: { stateChangedAt: "asc" } }),
+    app.db.site.findMany({ where: { state: stateAfter("remove"), stateChangedAt: during }, include: { member: { select: { handle: true } } }, orderBy: { stateChangedAt: "asc" } }),
     app.db.site.findMany({
-      where: { state: "active", verifiedAt: null, submittedAt: { lt: new Date(asOf.getTime() - partner.unverifiedSiteDays * DAY) } },
+      where: { state: { in: [...VERIFIABLE_STATES] }, verifiedAt: null, submittedAt: { lt: new Date(asOf.getTime() - partner.unverifiedSiteDays * DAY) } },
       include: { member: { select: { handle: true } } },
       orderBy: { submittedAt: "asc" },
     }),
