@@ -140,6 +140,8 @@ export const programSchema = z.object({
 
 /** Why a balance fell, and what restores it: filled into tierAtRiskDm as {cause} and {advice}. */
 const atRiskCause = z.object({ cause: z.string(), advice: z.string() });
+/** A refusal the person hears, and what to do instead when there is something. */
+const refusalText = z.object({ message: z.string(), hint: z.string().optional() });
 
 export const templatesSchema = z.object({
   tierUpPublic: z.string(),
@@ -159,12 +161,52 @@ export const templatesSchema = z.object({
   siteOwnerDm: z.string(),
   siteOwnerGainedDm: z.string(),
   /** Why the site lifecycle refused a request, by refusal ({site} is the site's address), with what to do instead. */
-  siteRefusals: z.object(
-    Object.fromEntries(SITE_REFUSALS.map((r) => [r, z.object({ message: z.string(), hint: z.string().optional() })])) as Record<
-      SiteRefusal,
-      z.ZodObject<{ message: z.ZodString; hint: z.ZodOptional<z.ZodString> }>
-    >,
-  ),
+  siteRefusals: z.object(Object.fromEntries(SITE_REFUSALS.map((r) => [r, refusalText])) as Record<SiteRefusal, typeof refusalText>),
+  /** Site requests refused before the lifecycle is asked: {site}; invalidUrl's {problem} (what is wrong with the address), owned's {kind}, alreadyOwner's {handle}. */
+  siteProblems: z.object({
+    invalidUrl: refusalText,
+    owned: refusalText,
+    notSubmitted: refusalText,
+    notSubmittedByMember: refusalText,
+    alreadyOwner: refusalText,
+  }),
+  /** Reasons of the ledger entries a site posts, kept in the ledger and shown by /points: {site}; award's {kind} (its label) and {role}, transferred's {handle} (the new owner). */
+  siteLedgerReasons: z.object({
+    award: z.string(),
+    withdrawn: z.string(),
+    lapsed: z.string(),
+    removed: z.string(),
+    transferred: z.string(),
+    becameOwner: z.string(),
+  }),
+  /**
+   * /site's replies: {site}, {kind} (its label), {role}, {handle}, {count} (partners concerned), {day};
+   * submitted's {paid} (one of the paid* texts, paidPoints' {points}) and {points} (the balance);
+   * transferred's {gained} and {lost} (pointsChange with {points} signed, or nothing), {from} (the old owner).
+   */
+  siteReplies: z.object({
+    submitted: z.string(),
+    resubmitted: z.string(),
+    paidPoints: z.string(),
+    paidOnVerify: z.string(),
+    paidNothing: z.string(),
+    listSummary: z.string(),
+    listHeader: z.string(),
+    listColumns: z.object({ site: z.string(), kind: z.string(), role: z.string(), state: z.string(), verified: z.string() }),
+    listVerified: z.string(),
+    listUnverified: z.string(),
+    listEmpty: z.string(),
+    withdrawn: z.string(),
+    verified: z.string(),
+    lapseScheduled: z.string(),
+    lapsed: z.string(),
+    reactivated: z.string(),
+    contributorRemoved: z.string(),
+    contributorRemovedLost: z.string(),
+    transferred: z.string(),
+    transferredFrom: z.string(),
+    pointsChange: z.string(),
+  }),
   /** How /site list shows each state. */
   siteStates: z.object(Object.fromEntries(SITE_STATES.map((s) => [s, z.string()])) as Record<SiteState, z.ZodString>),
   badgeGrantedDm: z.string(),
@@ -316,4 +358,5 @@ export type Commitment = z.infer<typeof commitmentSchema>;
 export type ActivityKind = z.infer<typeof activityKindSchema>;
 export type Question = z.infer<typeof questionSchema>;
 export type Templates = z.infer<typeof templatesSchema>;
+export type RefusalText = z.infer<typeof refusalText>;
 export type Texts = z.infer<typeof textsSchema>;
