@@ -217,8 +217,47 @@ export const templatesSchema = z.object({
 export const textsSchema = z.object({
   /** A moderator rejected a logged activity: {activity} (its kind, day and link), {reason}. */
   activityRejectedDm: z.string(),
+  /** /log's refusals: {kind} (the kind asked for, or its label), {kinds} (the kinds that can be logged), {date}, {today}, {days} and {oldest} (the backdating limit). */
+  logUnknownKind: z.string(),
+  logAutomatic: z.string(),
+  logKindsHint: z.string(),
+  logNotADate: z.string(),
+  logInFuture: z.string(),
+  logTooOld: z.string(),
+  logTooOldHint: z.string(),
+  /** /log with something missing or wrong: {kind} (its label) and {problems} (the texts below, joined by "; "); logNotALink's {url}. */
+  logInvalid: z.string(),
+  logNotALink: z.string(),
+  logLinkMissing: z.string(),
+  logHoursMissing: z.string(),
   /** /log with hours out of range: {max}. */
   logHoursOutOfRange: z.string(),
+  /** /log of a link logged before: {url}, {date} (when it happened), {handle} (who logged it). */
+  logAlreadyYours: z.string(),
+  logAlreadyTheirs: z.string(),
+  logDuplicateHint: z.string(),
+  logLinkTaken: z.string(),
+  /** /log's reply: {what} (the kind's label, loggedHours with {hours}, the link), {date}, {commitments} (joined by "; "), {id}. */
+  logged: z.string(),
+  loggedHours: z.string(),
+  loggedCountsToward: z.string(),
+  loggedCountsNothing: z.string(),
+  /** /log's form, where a platform shows one: {kind} (its label, the title cut at 45 characters), {programs} (the choices, joined by " or "). */
+  logFormTitle: z.string(),
+  logFormLink: z.string(),
+  logFormHours: z.string(),
+  logFormDate: z.string(),
+  logFormNote: z.string(),
+  logFormProgram: z.string(),
+  /** /activity reject: {id} (as typed), {date}; activityDescribed fills activityRejectedDm's {activity} with {kind} (its label), {date} and {url}. */
+  activityNotAnId: z.string(),
+  activityNotAnIdHint: z.string(),
+  activityUnknown: z.string(),
+  activityUnknownHint: z.string(),
+  activityAmbiguous: z.string(),
+  activityAlreadyRejected: z.string(),
+  activityDescribed: z.string(),
+  activityDescribedWithLink: z.string(),
   /** /pause: {until} (the last day, inclusive), {reason}, {max} and {longest} (the furthest day a leave may end). */
   pauseUsage: z.string(),
   pauseNotADate: z.string(),
