@@ -211,6 +211,25 @@ export const templatesSchema = z.object({
   siteStates: z.object(Object.fromEntries(SITE_STATES.map((s) => [s, z.string()])) as Record<SiteState, z.ZodString>),
   badgeGrantedDm: z.string(),
   badgeRevokedDm: z.string(),
+  /**
+   * Partner health's headings (/report partner and its weekly post): {program}, {week}; {count} in belowCaption and more,
+   * {days} in unverified; summary's {title}, {below}, {promoted}, {demoted}, {lapses}, {removals}, {unverified} (counts).
+   */
+  healthReport: z.object({
+    title: z.string(),
+    titleSoFar: z.string(),
+    belowColumns: z.object({ partner: z.string(), tier: z.string(), points: z.string(), needs: z.string(), demotedOn: z.string() }),
+    belowCaption: z.string(),
+    belowNone: z.string(),
+    promotions: z.string(),
+    demotions: z.string(),
+    lapses: z.string(),
+    removals: z.string(),
+    unverified: z.string(),
+    none: z.string(),
+    more: z.string(),
+    summary: z.string(),
+  }),
 });
 
 /** Texts of the community programs' commands and messages, with `{placeholders}`. */
