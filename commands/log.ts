@@ -1,6 +1,7 @@
 import { reply, type Form, type FormField } from "../src/chat/reply.ts";
 import { opt } from "../src/command/options.ts";
 import { command, sub } from "../src/command/types.ts";
+import { fillTemplate } from "../src/domain/templates.ts";
 import { logActivity, loggableKinds, programsCounting } from "../src/services/activities.ts";
 
 const NUMBER = /^\d+(\.\d+)?$/;
@@ -31,29 +32,33 @@ export default command({
       form: async (ctx, args): Promise<Form | undefined> => {
         const kind = loggableKinds(ctx.app).find((k) => k.id === args.kind?.trim().toLowerCase());
         if (!kind) return undefined;
+        const t = ctx.app.pack.texts;
         const fromDetail = splitDetail(args.detail);
         const fields: FormField[] = [];
-        if (kind.needs.includes("url") && fromDetail.url === undefined) fields.push({ key: "url", label: "Link (https://…)", required: true, kind: "url" });
-        if (kind.needs.includes("hours") && fromDetail.hours === undefined) fields.push({ key: "hours", label: "How many hours", required: true, kind: "number" });
-        if (kind.needs.includes("date")) fields.push({ key: "date", label: "When (YYYY-MM-DD, empty for today)", required: false, kind: "date" });
-        if (kind.needs.includes("note")) fields.push({ key: "note", label: "A few words about it", required: false, kind: "long-text" });
+        if (kind.needs.includes("url") && fromDetail.url === undefined) fields.push({ key: "url", label: t.logFormLink, required: true, kind: "url" });
+        if (kind.needs.includes("hours") && fromDetail.hours === undefined) fields.push({ key: "hours", label: t.logFormHours, required: true, kind: "number" });
+        if (kind.needs.includes("date")) fields.push({ key: "date", label: t.logFormDate, required: false, kind: "date" });
+        if (kind.needs.includes("note")) fields.push({ key: "note", label: t.logFormNote, required: false, kind: "long-text" });
         if (args.program === undefined && !kind.sharedAcrossPrograms) {
           const counting = await programsCounting(ctx.app, ctx.actor.memberId, kind);
-          if (counting.length > 1) fields.unshift({ key: "program", label: `For which program: ${counting.map((p) => p.id).join(" or ")}`, required: true, kind: "text" });
+          if (counting.length > 1) fields.unshift({ key: "program", label: fillTemplate(t.logFormProgram, { programs: counting.map((p) => p.id).join(" or ") }), required: true, kind: "text" });
         }
-        return fields.length ? { title: `Log: ${kind.label}`.slice(0, 45), submit: `/log ${kind.id}`, fields } : undefined;
+        return fields.length ? { title: fillTemplate(t.logFormTitle, { kind: kind.label }).slice(0, 45), submit: `/log ${kind.id}`, fields } : undefined;
       },
       handler: async ({ kind, detail, url, hours, date, note, program }, { app, actor, invocationId }) => {
         const fromDetail = splitDetail(detail);
         const logged = await logActivity(app, actor, { kind, url: url ?? fromDetail.url, hours: hours ?? fromDetail.hours, date, note, program }, invocationId);
-        const what = [logged.kind.label, logged.hours !== null ? `${logged.hours} h` : "", logged.url ?? ""].filter(Boolean).join(", ");
-        const day = logged.occurredAt.toISOString().slice(0, 10);
+        const t = app.pack.texts;
+        const hoursText = logged.hours !== null ? fillTemplate(t.loggedHours, { hours: logged.hours }) : "";
+        const what = [logged.kind.label, hoursText, logged.url ?? ""].filter(Boolean).join(", ");
+        const text = fillTemplate(t.logged, { what, date: logged.occurredAt.toISOString().slice(0, 10) });
+        const id = logged.id.slice(0, 8);
         const counts = logged.countsToward.length
-          ? `Counts toward: ${logged.countsToward.join("; ")}.`
-          : "It does not count toward a commitment of a program you are in (see /commitments).";
-        return reply(`Logged: ${what} (${day}).`, [
-          { type: "text", text: `Logged: ${what} (${day}).` },
-          { type: "context", text: `${counts} Id ${logged.id.slice(0, 8)}.` },
+          ? fillTemplate(t.loggedCountsToward, { commitments: logged.countsToward.join("; "), id })
+          : fillTemplate(t.loggedCountsNothing, { id });
+        return reply(text, [
+          { type: "text", text },
+          { type: "context", text: counts },
         ]);
       },
     }),

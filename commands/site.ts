@@ -1,6 +1,7 @@
 import { reply } from "../src/chat/reply.ts";
 import { sitePaysNow } from "../src/domain/partner.ts";
 import { isSiteState } from "../src/domain/sites.ts";
+import { fillTemplate } from "../src/domain/templates.ts";
 import { opt } from "../src/command/options.ts";
 import { command, sub } from "../src/command/types.ts";
 import { memberOrSelf, resolveMember } from "../src/services/members.ts";
@@ -23,9 +24,10 @@ export default command({
       },
       handler: async ({ url, kind, role }, { app, actor }) => {
         const r = await submitSite(app, actor, { url, kind, role });
+        const t = app.pack.partner.templates.siteReplies;
         const label = app.pack.partner.sites[kind]?.label ?? kind;
-        const paid = r.awarded > 0 ? `+${r.awarded} points` : !sitePaysNow(app.pack.partner, r.site.verifiedAt !== null) ? "points once a moderator verifies it" : "no new points";
-        return reply(`${r.resubmitted ? "Resubmitted" : "Submitted"} ${r.site.url} (${label}, ${role}): ${paid}. Balance: ${r.points} points.`);
+        const paid = r.awarded > 0 ? fillTemplate(t.paidPoints, { points: r.awarded }) : !sitePaysNow(app.pack.partner, r.site.verifiedAt !== null) ? t.paidOnVerify : t.paidNothing;
+        return reply(fillTemplate(r.resubmitted ? t.resubmitted : t.submitted, { site: r.site.url, kind: label, role, paid, points: r.points }));
       },
     }),
     sub({
@@ -36,14 +38,16 @@ export default command({
       handler: async ({ member }, { app, actor }) => {
         const who = await memberOrSelf({ app, actor }, member, { private: { what: "sites", own: "/site list" } });
         const sites = await listSites(app, who.id);
-        return reply(`${sites.length} site(s) for @${who.handle}`, [
-          { type: "header", text: `Sites of @${who.handle}` },
+        const t = app.pack.partner.templates.siteReplies;
+        const c = t.listColumns;
+        return reply(fillTemplate(t.listSummary, { count: sites.length, handle: who.handle }), [
+          { type: "header", text: fillTemplate(t.listHeader, { handle: who.handle }) },
           {
             type: "table",
-            columns: ["site", "kind", "role", "state", "verified"],
-            rows: sites.map((s) => [s.url, app.pack.partner.sites[s.kind]?.label ?? s.kind, s.role, (isSiteState(s.state) ? app.pack.partner.templates.siteStates[s.state] : s.state), s.verifiedAt ? "yes" : "no"]),
+            columns: [c.site, c.kind, c.role, c.state, c.verified],
+            rows: sites.map((s) => [s.url, app.pack.partner.sites[s.kind]?.label ?? s.kind, s.role, (isSiteState(s.state) ? app.pack.partner.templates.siteStates[s.state] : s.state), s.verifiedAt ? t.listVerified : t.listUnverified]),
           },
-          ...(sites.length === 0 ? [{ type: "context" as const, text: "Submit one with /site submit <url> kind:<kind> role:<owner|collaborator>" }] : []),
+          ...(sites.length === 0 ? [{ type: "context" as const, text: t.listEmpty }] : []),
         ]);
       },
     }),
@@ -54,7 +58,7 @@ export default command({
       options: { url: opt.url("The site's address", { positional: true }) },
       handler: async ({ url }, { app, actor }) => {
         const site = await withdrawSite(app, actor, url);
-        return reply(`Removed ${site.url} from your sites.`);
+        return reply(fillTemplate(app.pack.partner.templates.siteReplies.withdrawn, { site: site.url }));
       },
     }),
     sub({
@@ -65,7 +69,7 @@ export default command({
       handler: async ({ url, member }, { app, actor }) => {
         const who = member ? await resolveMember(app, member) : undefined;
         const n = await verifySite(app, actor, url, who?.id);
-        return reply(`Verified ${url} for ${n} partner(s).`);
+        return reply(fillTemplate(app.pack.partner.templates.siteReplies.verified, { site: url, count: n }));
       },
     }),
     sub({
@@ -75,7 +79,8 @@ export default command({
       options: { url: opt.url("The site's address as submitted", { positional: true }), on: opt.optionalDate("The day the plan ends, if not today (YYYY-MM-DD)") },
       handler: async ({ url, on }, { app, actor }) => {
         const r = await lapseSite(app, actor, url, on ? new Date(`${on}T00:00:00Z`) : undefined);
-        return reply(r.scheduled ? `${url} will lose its points on ${on} (${r.scheduled} partner(s)).` : `${url} lapsed: ${r.lapsed} partner(s) lost its points and were told how to get them back.`);
+        const t = app.pack.partner.templates.siteReplies;
+        return reply(r.scheduled ? fillTemplate(t.lapseScheduled, { site: url, day: on ?? "", count: r.scheduled }) : fillTemplate(t.lapsed, { site: url, count: r.lapsed }));
       },
     }),
     sub({
@@ -85,7 +90,7 @@ export default command({
       options: { url: opt.url("The site's address as submitted", { positional: true }) },
       handler: async ({ url }, { app, actor }) => {
         const n = await reactivateSite(app, actor, url);
-        return reply(`${url} is re-activated for ${n} partner(s); they were told to submit it again.`);
+        return reply(fillTemplate(app.pack.partner.templates.siteReplies.reactivated, { site: url, count: n }));
       },
     }),
     sub({
@@ -96,7 +101,8 @@ export default command({
       handler: async ({ url, member }, { app, actor }) => {
         const who = await resolveMember(app, member);
         const lost = await removeContributor(app, actor, url, who.id);
-        return reply(`@${who.handle} is no longer a contributor of ${url}${lost ? ` and lost ${lost} points` : ""}.`);
+        const t = app.pack.partner.templates.siteReplies;
+        return reply(fillTemplate(lost ? t.contributorRemovedLost : t.contributorRemoved, { handle: who.handle, site: url, lost }));
       },
     }),
     sub({
@@ -107,8 +113,10 @@ export default command({
       handler: async ({ url, member }, { app, actor }) => {
         const who = await resolveMember(app, member);
         const r = await transferSite(app, actor, url, who);
-        const signed = (n: number) => (n ? ` (${n > 0 ? "+" : ""}${n} points)` : "");
-        return reply(`${r.url} now belongs to @${who.handle}${signed(r.gained)}${r.from ? `; @${r.from.handle} is no longer its owner${signed(-r.from.lost)}` : ""}.`);
+        const t = app.pack.partner.templates.siteReplies;
+        const signed = (n: number) => (n ? fillTemplate(t.pointsChange, { points: `${n > 0 ? "+" : ""}${n}` }) : "");
+        const values = { site: r.url, handle: who.handle, gained: signed(r.gained) };
+        return reply(r.from ? fillTemplate(t.transferredFrom, { ...values, from: r.from.handle, lost: signed(-r.from.lost) }) : fillTemplate(t.transferred, values));
       },
     }),
   ],

@@ -140,6 +140,8 @@ export const programSchema = z.object({
 
 /** Why a balance fell, and what restores it: filled into tierAtRiskDm as {cause} and {advice}. */
 const atRiskCause = z.object({ cause: z.string(), advice: z.string() });
+/** A refusal the person hears, and what to do instead when there is something. */
+const refusalText = z.object({ message: z.string(), hint: z.string().optional() });
 
 export const templatesSchema = z.object({
   tierUpPublic: z.string(),
@@ -159,24 +161,122 @@ export const templatesSchema = z.object({
   siteOwnerDm: z.string(),
   siteOwnerGainedDm: z.string(),
   /** Why the site lifecycle refused a request, by refusal ({site} is the site's address), with what to do instead. */
-  siteRefusals: z.object(
-    Object.fromEntries(SITE_REFUSALS.map((r) => [r, z.object({ message: z.string(), hint: z.string().optional() })])) as Record<
-      SiteRefusal,
-      z.ZodObject<{ message: z.ZodString; hint: z.ZodOptional<z.ZodString> }>
-    >,
-  ),
+  siteRefusals: z.object(Object.fromEntries(SITE_REFUSALS.map((r) => [r, refusalText])) as Record<SiteRefusal, typeof refusalText>),
+  /** Site requests refused before the lifecycle is asked: {site}; invalidUrl's {problem} (what is wrong with the address), owned's {kind}, alreadyOwner's {handle}. */
+  siteProblems: z.object({
+    invalidUrl: refusalText,
+    owned: refusalText,
+    notSubmitted: refusalText,
+    notSubmittedByMember: refusalText,
+    alreadyOwner: refusalText,
+  }),
+  /** Reasons of the ledger entries a site posts, kept in the ledger and shown by /points: {site}; award's {kind} (its label) and {role}, transferred's {handle} (the new owner). */
+  siteLedgerReasons: z.object({
+    award: z.string(),
+    withdrawn: z.string(),
+    lapsed: z.string(),
+    removed: z.string(),
+    transferred: z.string(),
+    becameOwner: z.string(),
+  }),
+  /**
+   * /site's replies: {site}, {kind} (its label), {role}, {handle}, {count} (partners concerned), {day};
+   * submitted's {paid} (one of the paid* texts, paidPoints' {points}) and {points} (the balance);
+   * transferred's {gained} and {lost} (pointsChange with {points} signed, or nothing), {from} (the old owner).
+   */
+  siteReplies: z.object({
+    submitted: z.string(),
+    resubmitted: z.string(),
+    paidPoints: z.string(),
+    paidOnVerify: z.string(),
+    paidNothing: z.string(),
+    listSummary: z.string(),
+    listHeader: z.string(),
+    listColumns: z.object({ site: z.string(), kind: z.string(), role: z.string(), state: z.string(), verified: z.string() }),
+    listVerified: z.string(),
+    listUnverified: z.string(),
+    listEmpty: z.string(),
+    withdrawn: z.string(),
+    verified: z.string(),
+    lapseScheduled: z.string(),
+    lapsed: z.string(),
+    reactivated: z.string(),
+    contributorRemoved: z.string(),
+    contributorRemovedLost: z.string(),
+    transferred: z.string(),
+    transferredFrom: z.string(),
+    pointsChange: z.string(),
+  }),
   /** How /site list shows each state. */
   siteStates: z.object(Object.fromEntries(SITE_STATES.map((s) => [s, z.string()])) as Record<SiteState, z.ZodString>),
   badgeGrantedDm: z.string(),
   badgeRevokedDm: z.string(),
+  /**
+   * Partner health's headings (/report partner and its weekly post): {program}, {week}; {count} in belowCaption and more,
+   * {days} in unverified; summary's {title}, {below}, {promoted}, {demoted}, {lapses}, {removals}, {unverified} (counts).
+   */
+  healthReport: z.object({
+    title: z.string(),
+    titleSoFar: z.string(),
+    belowColumns: z.object({ partner: z.string(), tier: z.string(), points: z.string(), needs: z.string(), demotedOn: z.string() }),
+    belowCaption: z.string(),
+    belowNone: z.string(),
+    promotions: z.string(),
+    demotions: z.string(),
+    lapses: z.string(),
+    removals: z.string(),
+    unverified: z.string(),
+    none: z.string(),
+    more: z.string(),
+    summary: z.string(),
+  }),
 });
 
 /** Texts of the community programs' commands and messages, with `{placeholders}`. */
 export const textsSchema = z.object({
   /** A moderator rejected a logged activity: {activity} (its kind, day and link), {reason}. */
   activityRejectedDm: z.string(),
+  /** /log's refusals: {kind} (the kind asked for, or its label), {kinds} (the kinds that can be logged), {date}, {today}, {days} and {oldest} (the backdating limit). */
+  logUnknownKind: z.string(),
+  logAutomatic: z.string(),
+  logKindsHint: z.string(),
+  logNotADate: z.string(),
+  logInFuture: z.string(),
+  logTooOld: z.string(),
+  logTooOldHint: z.string(),
+  /** /log with something missing or wrong: {kind} (its label) and {problems} (the texts below, joined by "; "); logNotALink's {url}. */
+  logInvalid: z.string(),
+  logNotALink: z.string(),
+  logLinkMissing: z.string(),
+  logHoursMissing: z.string(),
   /** /log with hours out of range: {max}. */
   logHoursOutOfRange: z.string(),
+  /** /log of a link logged before: {url}, {date} (when it happened), {handle} (who logged it). */
+  logAlreadyYours: z.string(),
+  logAlreadyTheirs: z.string(),
+  logDuplicateHint: z.string(),
+  logLinkTaken: z.string(),
+  /** /log's reply: {what} (the kind's label, loggedHours with {hours}, the link), {date}, {commitments} (joined by "; "), {id}. */
+  logged: z.string(),
+  loggedHours: z.string(),
+  loggedCountsToward: z.string(),
+  loggedCountsNothing: z.string(),
+  /** /log's form, where a platform shows one: {kind} (its label, the title cut at 45 characters), {programs} (the choices, joined by " or "). */
+  logFormTitle: z.string(),
+  logFormLink: z.string(),
+  logFormHours: z.string(),
+  logFormDate: z.string(),
+  logFormNote: z.string(),
+  logFormProgram: z.string(),
+  /** /activity reject: {id} (as typed), {date}; activityDescribed fills activityRejectedDm's {activity} with {kind} (its label), {date} and {url}. */
+  activityNotAnId: z.string(),
+  activityNotAnIdHint: z.string(),
+  activityUnknown: z.string(),
+  activityUnknownHint: z.string(),
+  activityAmbiguous: z.string(),
+  activityAlreadyRejected: z.string(),
+  activityDescribed: z.string(),
+  activityDescribedWithLink: z.string(),
   /** /pause: {until} (the last day, inclusive), {reason}, {max} and {longest} (the furthest day a leave may end). */
   pauseUsage: z.string(),
   pauseNotADate: z.string(),
@@ -316,4 +416,5 @@ export type Commitment = z.infer<typeof commitmentSchema>;
 export type ActivityKind = z.infer<typeof activityKindSchema>;
 export type Question = z.infer<typeof questionSchema>;
 export type Templates = z.infer<typeof templatesSchema>;
+export type RefusalText = z.infer<typeof refusalText>;
 export type Texts = z.infer<typeof textsSchema>;

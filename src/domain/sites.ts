@@ -131,8 +131,14 @@ export const siteAllows = (state: string, event: SiteEvent): boolean => siteTran
 /** The states `event` applies to, for a query that finds the rows it concerns. */
 export const statesAllowing = (event: SiteEvent): SiteState[] => SITE_STATES.filter((s) => siteAllows(s, event));
 
+/** The state an event leaves a row in (lapse: "lapsed", remove: "removed"), for a query that finds the rows it moved. */
+export const stateAfter = (event: SiteEvent): SiteState => TRANSITIONS[event].to;
+
 /** Only an active site earns its points; every other state has had them taken back or never paid them. */
 export const siteStatePays = (state: string): boolean => state === "active";
+
+/** The states a site may wait for a moderator's verification in (see awaitsVerification), for a query. */
+export const VERIFIABLE_STATES: readonly SiteState[] = statesAllowing("verify");
 
 /** Whether a row in this state holds its site (a site has at most one such owner). */
 export const siteStateClaims = (state: string): boolean => (CLAIMING_STATES as readonly string[]).includes(state);

@@ -23,12 +23,14 @@ export function loggableKinds(app: App): ActivityKind[] {
 
 export function findLoggableKind(app: App, id: string): ActivityKind {
   const kind = app.pack.activityKinds.find((k) => k.id === id.trim().toLowerCase());
-  const list = loggableKinds(app)
-    .map((k) => k.id)
-    .join(", ");
-  if (!kind) throw new UserError(`There is no activity kind ${id}.`, `You can log: ${list}`, "log.kind");
-  if (kind.automatic)
-    throw new UserError(`${kind.label} is counted automatically from your messages in the community channels; there is nothing to log.`, `You can log: ${list}`, "log.automatic");
+  const t = app.pack.texts;
+  const list = fillTemplate(t.logKindsHint, {
+    kinds: loggableKinds(app)
+      .map((k) => k.id)
+      .join(", "),
+  });
+  if (!kind) throw new UserError(fillTemplate(t.logUnknownKind, { kind: id }), list, "log.kind");
+  if (kind.automatic) throw new UserError(fillTemplate(t.logAutomatic, { kind: kind.label }), list, "log.automatic");
   return kind;
 }
 
@@ -59,17 +61,14 @@ export function logUsage(kind: ActivityKind): string {
 function occurredAt(app: App, date: string | undefined, kind: ActivityKind): Date {
   const when = activityTime(date, app.now(), app.config.STEWARD_TIMEZONE, app.pack.backdateDays);
   if (when.ok) return when.at;
+  const t = app.pack.texts;
   switch (when.reason) {
     case "date":
-      throw new UserError(`${date} is not a date: write it YYYY-MM-DD, like ${when.today}.`, logUsage(kind), "log.date");
+      throw new UserError(fillTemplate(t.logNotADate, { date: String(date), today: when.today }), logUsage(kind), "log.date");
     case "future":
-      throw new UserError(`${date} is in the future: log things once they happened.`, logUsage(kind), "log.future");
+      throw new UserError(fillTemplate(t.logInFuture, { date: String(date) }), logUsage(kind), "log.future");
     case "too-old":
-      throw new UserError(
-        `${date} is more than ${app.pack.backdateDays} days ago; activities can be logged up to ${when.oldest}.`,
-        "Ask a moderator if something older should count.",
-        "log.too-old",
-      );
+      throw new UserError(fillTemplate(t.logTooOld, { date: String(date), days: app.pack.backdateDays, oldest: when.oldest }), t.logTooOldHint, "log.too-old");
   }
 }
 
@@ -86,16 +85,17 @@ export interface Logged {
 /** /log: checks the input against the kind's needs and the backdating rules, then records it once. */
 export async function logActivity(app: App, actor: Actor, input: LogInput, invocationId?: string): Promise<Logged> {
   const kind = findLoggableKind(app, input.kind);
+  const t = app.pack.texts;
   const problems: string[] = [];
   let url: string | null = null;
   if (input.url !== undefined) {
-    if (!isWebUrl(input.url)) problems.push(`${input.url} is not a link: it must start with https://`);
+    if (!isWebUrl(input.url)) problems.push(fillTemplate(t.logNotALink, { url: input.url }));
     else url = normalizeLink(input.url);
-  } else if (kind.needs.includes("url")) problems.push("a link (url:https://…) to the meetup, talk, post or answer is missing");
+  } else if (kind.needs.includes("url")) problems.push(t.logLinkMissing);
   const hours = input.hours ?? null;
-  if (hours === null && kind.needs.includes("hours")) problems.push("the number of hours is missing");
-  if (hours !== null && !hoursAllowed(hours, app.pack.maxHoursPerEntry)) problems.push(fillTemplate(app.pack.texts.logHoursOutOfRange, { max: app.pack.maxHoursPerEntry }));
-  if (problems.length) throw new UserError(`Cannot log ${kind.label.toLowerCase()}: ${problems.join("; ")}.`, logUsage(kind), "log.invalid");
+  if (hours === null && kind.needs.includes("hours")) problems.push(t.logHoursMissing);
+  if (hours !== null && !hoursAllowed(hours, app.pack.maxHoursPerEntry)) problems.push(fillTemplate(t.logHoursOutOfRange, { max: app.pack.maxHoursPerEntry }));
+  if (problems.length) throw new UserError(fillTemplate(t.logInvalid, { kind: kind.label.toLowerCase(), problems: problems.join("; ") }), logUsage(kind), "log.invalid");
   const at = occurredAt(app, input.date, kind);
   const program = await programFor(app, actor.memberId, kind, input.program);
 
@@ -104,9 +104,9 @@ export async function logActivity(app: App, actor: Actor, input: LogInput, invoc
     if (seen)
       throw new UserError(
         seen.memberId === actor.memberId
-          ? `You already logged ${url} (dated ${seen.occurredAt.toISOString().slice(0, 10)}); it counts once.`
-          : `${url} was already logged by @${seen.member.handle}; the same link counts once.`,
-        "If you co-hosted, log your own part (for example your talk's or post's link), or ask a moderator.",
+          ? fillTemplate(t.logAlreadyYours, { url, date: seen.occurredAt.toISOString().slice(0, 10) })
+          : fillTemplate(t.logAlreadyTheirs, { url, handle: seen.member.handle }),
+        t.logDuplicateHint,
         "log.duplicate",
       );
   }
@@ -130,7 +130,7 @@ export async function logActivity(app: App, actor: Actor, input: LogInput, invoc
   });
   const row = await app.db.activity.findUniqueOrThrow({ where: { dedupeKey } });
   if (inserted.count === 0 && row.memberId !== actor.memberId)
-    throw new UserError(`That link was already logged by another member; the same link counts once.`, undefined, "log.duplicate");
+    throw new UserError(t.logLinkTaken, undefined, "log.duplicate");
   const countedBy = row.programId
     ? app.pack.programs.filter((p) => p.id === row.programId)
     : await programsCounting(app, actor.memberId, kind);
@@ -270,21 +270,22 @@ export const shortId = (id: string) => id.slice(0, 8);
 /** A moderator rejects a logged activity: it stops counting, the member is told why. */
 export async function rejectActivity(app: App, actor: Actor, idOrPrefix: string, reason: string): Promise<ActivityRow & { memberHandle: string }> {
   const prefix = idOrPrefix.trim().toLowerCase();
-  if (!/^[0-9a-f-]{6,36}$/.test(prefix))
-    throw new UserError(`${idOrPrefix} is not an activity id.`, "Use the id shown by /activity list <member> (at least 6 characters).", "activity.id");
+  const t = app.pack.texts;
+  if (!/^[0-9a-f-]{6,36}$/.test(prefix)) throw new UserError(fillTemplate(t.activityNotAnId, { id: idOrPrefix }), t.activityNotAnIdHint, "activity.id");
   const result = await transaction(app.db, async (tx) => {
     const found = await tx.activity.findMany({ where: { id: { startsWith: prefix } }, take: 2, include: { member: { select: { handle: true } } } });
     const activity = found[0];
-    if (!activity) throw new UserError(`There is no activity ${idOrPrefix}.`, "Use the id shown by /activity list <member>.", "activity.unknown");
-    if (found.length > 1) throw new UserError(`${idOrPrefix} matches more than one activity; type more of the id.`, undefined, "activity.ambiguous");
+    if (!activity) throw new UserError(fillTemplate(t.activityUnknown, { id: idOrPrefix }), t.activityUnknownHint, "activity.unknown");
+    if (found.length > 1) throw new UserError(fillTemplate(t.activityAmbiguous, { id: idOrPrefix }), undefined, "activity.ambiguous");
     if (activity.rejectedAt)
-      throw new UserError(`That activity was already rejected on ${activity.rejectedAt.toISOString().slice(0, 10)}.`, undefined, "activity.rejected");
+      throw new UserError(fillTemplate(t.activityAlreadyRejected, { date: activity.rejectedAt.toISOString().slice(0, 10) }), undefined, "activity.rejected");
     const updated = await tx.activity.update({
       where: { id: activity.id },
       data: { rejectedAt: app.now(), rejectedBy: actor.memberId, rejectReason: reason },
     });
     const kind = app.pack.activityKinds.find((k) => k.id === activity.kind);
-    const what = `${kind?.label ?? activity.kind} of ${activity.occurredAt.toISOString().slice(0, 10)}${activity.url ? ` (${activity.url})` : ""}`;
+    const described = { kind: kind?.label ?? activity.kind, date: activity.occurredAt.toISOString().slice(0, 10), url: activity.url ?? "" };
+    const what = fillTemplate(activity.url ? t.activityDescribedWithLink : t.activityDescribed, described);
     await enqueue(
       tx,
       { kind: "dm", memberId: activity.memberId, reply: reply(fillTemplate(app.pack.texts.activityRejectedDm, { activity: what, reason })) },

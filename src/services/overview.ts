@@ -8,7 +8,7 @@ import { UserError } from "../core/errors.ts";
 import { compareForReport, type CommitmentStatus } from "../domain/commitments.ts";
 import type { Program } from "../domain/pack.ts";
 import { demotionDate, tierById, tierFor } from "../domain/partner.ts";
-import { LOST_BY_OTHERS } from "../domain/sites.ts";
+import { LOST_BY_OTHERS, VERIFIABLE_STATES } from "../domain/sites.ts";
 import { parseDay, periodOf, previousPeriod, type Period } from "../domain/periods.ts";
 import { atLeastShown } from "../chat/commitments.ts";
 import { evaluateProgramMembers } from "./commitments.ts";
@@ -135,12 +135,12 @@ export async function partnerOverview(app: App): Promise<PartnerOverview> {
       include: { member: { select: { handle: true } } },
     }),
     app.db.site.findMany({
-      where: { state: "active", verifiedAt: null },
+      where: { state: { in: [...VERIFIABLE_STATES] }, verifiedAt: null },
       orderBy: { submittedAt: "asc" },
       take: LIST_LIMIT,
       include: { member: { select: { handle: true } } },
     }),
-    app.db.site.count({ where: { state: "active", verifiedAt: null } }),
+    app.db.site.count({ where: { state: { in: [...VERIFIABLE_STATES] }, verifiedAt: null } }),
   ]);
   const byTier = new Map(counts.map((c) => [c.tier, Number(c.n)]));
   return {

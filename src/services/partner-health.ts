@@ -11,7 +11,12 @@ import type { App } from "../app.ts";
 import { tierChart, tierChartAlt } from "../chat/pictures/tier-chart.ts";
 import { reply, type Block, type ImageBlock, type Reply } from "../chat/reply.ts";
 import { belowThreshold, tierDistribution, type BelowThreshold, type TierCount } from "../domain/partner.ts";
+import type { Templates } from "../domain/pack.ts";
 import type { Period } from "../domain/periods.ts";
+import { stateAfter, VERIFIABLE_STATES } from "../domain/sites.ts";
+import { fillTemplate } from "../domain/templates.ts";
+
+type HealthTexts = Templates["healthReport"];
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -55,10 +60,10 @@ export async function partnerHealth(app: App, week: Period): Promise<PartnerHeal
       include: { member: { select: { handle: true } } },
     }),
     app.db.tierChange.findMany({ where: { createdAt: during }, include: { member: { select: { handle: true } } }, orderBy: { id: "asc" } }),
-    app.db.site.findMany({ where: { state: "lapsed", stateChangedAt: during }, include: { member: { select: { handle: true } } }, orderBy: { stateChangedAt: "asc" } }),
-    app.db.site.findMany({ where: { state: "removed", stateChangedAt: during }, include: { member: { select: { handle: true } } }, orderBy: { stateChangedAt: "asc" } }),
+    app.db.site.findMany({ where: { state: stateAfter("lapse"), stateChangedAt: during }, include: { member: { select: { handle: true } } }, orderBy: { stateChangedAt: "asc" } }),
+    app.db.site.findMany({ where: { state: stateAfter("remove"), stateChangedAt: during }, include: { member: { select: { handle: true } } }, orderBy: { stateChangedAt: "asc" } }),
     app.db.site.findMany({
-      where: { state: "active", verifiedAt: null, submittedAt: { lt: new Date(asOf.getTime() - partner.unverifiedSiteDays * DAY) } },
+      where: { state: { in: [...VERIFIABLE_STATES] }, verifiedAt: null, submittedAt: { lt: new Date(asOf.getTime() - partner.unverifiedSiteDays * DAY) } },
       include: { member: { select: { handle: true } } },
       orderBy: { submittedAt: "asc" },
     }),
@@ -86,9 +91,11 @@ export async function partnerHealth(app: App, week: Period): Promise<PartnerHeal
 /** Lists in chat stop here; the CSV has every row. */
 const CHAT_ITEMS = 25;
 
-function list(items: string[]): string {
-  if (items.length === 0) return "none";
-  return items.slice(0, CHAT_ITEMS).join("\n") + (items.length > CHAT_ITEMS ? `\n… and ${items.length - CHAT_ITEMS} more (see the CSV)` : "");
+/** A section of the report: its heading, then its items one a line (the pack's `none` when there are none). */
+function section(t: HealthTexts, heading: string, items: string[]): string {
+  if (items.length === 0) return `${heading}\n${t.none}`;
+  const more = items.length > CHAT_ITEMS ? `\n${fillTemplate(t.more, { count: items.length - CHAT_ITEMS })}` : "";
+  return `${heading}\n${items.slice(0, CHAT_ITEMS).join("\n")}${more}`;
 }
 
 /** The tier distribution as a picture: members per tier, and this week's arrivals by promotion and departures by demotion. */
@@ -109,7 +116,8 @@ export function partnerHealthReply(app: App, h: PartnerHealth): Reply {
   const day = (d: Date) => DateTime.fromJSDate(d, { zone: tz }).toISODate() ?? d.toISOString().slice(0, 10);
   const name = (id: string) => app.pack.partner.tiers.find((t) => t.id === id)?.name ?? id;
   const running = h.asOf < h.week.end;
-  const title = `${app.pack.partner.name} health — week ${h.week.key}${running ? " so far" : ""}`;
+  const t = app.pack.partner.templates.healthReport;
+  const title = fillTemplate(running ? t.titleSoFar : t.title, { program: app.pack.partner.name, week: h.week.key });
   const promotions = h.moves.filter((m) => m.direction === "promotion");
   const demotions = h.moves.filter((m) => m.direction === "demotion");
   const move = (m: TierMove) => `@${m.handle}: ${name(m.from)} → ${name(m.to)} (${day(m.at)})`;
@@ -119,17 +127,17 @@ export function partnerHealthReply(app: App, h: PartnerHealth): Reply {
     tierChartBlock(app, title, h),
     {
       type: "table",
-      columns: ["partner", "tier", "points", "needs", "demoted on"],
+      columns: [t.belowColumns.partner, t.belowColumns.tier, t.belowColumns.points, t.belowColumns.needs, t.belowColumns.demotedOn],
       rows: h.belowThreshold.slice(0, CHAT_ITEMS).map((b) => [`@${b.handle}`, name(b.tier), String(b.points), `${b.missing} more`, day(b.demotionOn)]),
-      caption: h.belowThreshold.length ? `Below their tier's threshold: ${h.belowThreshold.length}` : "Nobody is below their tier's threshold.",
+      caption: h.belowThreshold.length ? fillTemplate(t.belowCaption, { count: h.belowThreshold.length }) : t.belowNone,
     },
-    { type: "text", text: `Promotions this week:\n${list(promotions.map(move))}` },
-    { type: "text", text: `Demotions this week:\n${list(demotions.map(move))}` },
-    { type: "text", text: `Premium plans lapsed this week:\n${list(h.lapses.map((s) => `@${s.handle}: ${s.url} (${day(s.at)})`))}` },
-    { type: "text", text: `Removed as contributors this week:\n${list(h.removals.map((s) => `@${s.handle}: ${s.url} (${day(s.at)})`))}` },
+    { type: "text", text: section(t, t.promotions, promotions.map(move)) },
+    { type: "text", text: section(t, t.demotions, demotions.map(move)) },
+    { type: "text", text: section(t, t.lapses, h.lapses.map((s) => `@${s.handle}: ${s.url} (${day(s.at)})`)) },
+    { type: "text", text: section(t, t.removals, h.removals.map((s) => `@${s.handle}: ${s.url} (${day(s.at)})`)) },
     {
       type: "text",
-      text: `Submitted, not verified for more than ${app.pack.partner.unverifiedSiteDays} days (verify with /site verify <url>):\n${list(h.unverified.map((s) => `@${s.handle}: ${s.url} (${s.days} days)`))}`,
+      text: section(t, fillTemplate(t.unverified, { days: app.pack.partner.unverifiedSiteDays }), h.unverified.map((s) => `@${s.handle}: ${s.url} (${s.days} days)`)),
     },
   ];
   const records: Array<Array<string | number>> = [["section", "member", "tier", "points", "detail", "date"]];
@@ -141,6 +149,14 @@ export function partnerHealthReply(app: App, h: PartnerHealth): Reply {
   for (const s of h.unverified) records.push(["unverified", s.handle, "", "", `${s.url} (${s.days} days)`, day(s.at)]);
   // escape_formulas: handles and URLs are members' own text, and moderators open this in a spreadsheet.
   const csv = stringify(records, { escape_formulas: true });
-  const text = `${title}: ${h.belowThreshold.length} below their tier, ${promotions.length} promoted, ${demotions.length} demoted, ${h.lapses.length} lapses, ${h.removals.length} contributor removals, ${h.unverified.length} sites waiting for verification`;
+  const text = fillTemplate(t.summary, {
+    title,
+    below: h.belowThreshold.length,
+    promoted: promotions.length,
+    demoted: demotions.length,
+    lapses: h.lapses.length,
+    removals: h.removals.length,
+    unverified: h.unverified.length,
+  });
   return reply(text, blocks, { files: [{ filename: `partner-health-${h.week.key}.csv`, contentType: "text/csv", content: csv }] });
 }

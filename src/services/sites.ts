@@ -12,7 +12,7 @@ import type { Actor } from "../core/actor.ts";
 import { sitePaysNow, sitePoints } from "../domain/partner.ts";
 import { fillTemplate } from "../domain/templates.ts";
 import { awaitsVerification, claimedUrl, siteAllows, siteIdentity, siteStateClaims, siteStatePays, siteTransition, statesAllowing, type SiteRefusal, type SiteState } from "../domain/sites.ts";
-import type { SiteRole } from "../domain/pack.ts";
+import type { RefusalText, SiteRole } from "../domain/pack.ts";
 import type { Tx } from "../store/client.ts";
 import { transaction } from "../store/transaction.ts";
 import { audit } from "./audit.ts";
@@ -30,7 +30,7 @@ async function award(app: App, tx: Tx, site: SiteRow, actor: string) {
     memberId: site.memberId,
     delta: sitePoints(app.pack.partner, site.kind, site.role as SiteRole),
     kind: "site",
-    reason: `${kind?.label ?? site.kind} ${site.url} (${site.role})`,
+    reason: fillTemplate(app.pack.partner.templates.siteLedgerReasons.award, { kind: kind?.label ?? site.kind, site: site.url, role: site.role }),
     actor,
     reference: `site:${site.id}`,
     idempotencyKey: awardKey(site),
@@ -39,27 +39,26 @@ async function award(app: App, tx: Tx, site: SiteRow, actor: string) {
 
 const paysNow = (app: App, site: { state: string; verifiedAt: Date | null }) => siteStatePays(site.state) && sitePaysNow(app.pack.partner, site.verifiedAt !== null);
 
+/** A pack's refusal text as the error the person hears, its placeholders filled in. */
+function refusal(text: RefusalText, values: Record<string, string>, code: string): UserError {
+  return new UserError(fillTemplate(text.message, values), text.hint === undefined ? undefined : fillTemplate(text.hint, values), code);
+}
+
 /** The canonical spelling of the site an address names; an address that names no site is the user's to fix. */
 function siteUrl(app: App, raw: string): string {
   const site = siteIdentity(raw, app.pack.partner.pathSiteHosts);
-  if (!site.ok) throw new UserError(site.problem, "Name a site by its public address, like https://studio.example.com", "site.invalid-url");
+  if (!site.ok) throw refusal(app.pack.partner.templates.siteProblems.invalidUrl, { problem: site.problem }, "site.invalid-url");
   return site.url;
 }
 
-async function refuseOtherOwner(tx: Tx, url: string, memberId: string, kind: string) {
+async function refuseOtherOwner(app: App, tx: Tx, url: string, memberId: string, kind: string) {
   const owner = await tx.site.findUnique({ where: { ownerUrl: url } });
-  if (owner && owner.memberId !== memberId)
-    throw new UserError(
-      `${url} already has an owner: another partner submitted it as theirs.`,
-      `If it is yours, ask a moderator to move it to you: /site transfer ${url} <you>. If you work on it, submit it as a collaborator: /site submit ${url} kind:${kind} role:collaborator`,
-      "site.owned",
-    );
+  if (owner && owner.memberId !== memberId) throw refusal(app.pack.partner.templates.siteProblems.owned, { site: url, kind }, "site.owned");
 }
 
 /** What the partner or moderator hears when the lifecycle does not allow what they asked. */
-function refused(app: App, refusal: SiteRefusal, url: string): UserError {
-  const { message, hint } = app.pack.partner.templates.siteRefusals[refusal];
-  return new UserError(fillTemplate(message, { site: url }), hint === undefined ? undefined : fillTemplate(hint, { site: url }), `site.${refusal}`);
+function refused(app: App, reason: SiteRefusal, url: string): UserError {
+  return refusal(app.pack.partner.templates.siteRefusals[reason], { site: url }, `site.${reason}`);
 }
 
 export interface SubmitResult {
@@ -77,7 +76,7 @@ export async function submitSite(app: App, actor: Actor, input: { url: string; k
     const existing = await tx.site.findUnique({ where: { memberId_url: { memberId: actor.memberId, url } } });
     const step = siteTransition(existing?.state ?? null, "submit");
     if (!step.ok) throw refused(app, step.refusal, url);
-    if (ownerUrl) await refuseOtherOwner(tx, url, actor.memberId, input.kind);
+    if (ownerUrl) await refuseOtherOwner(app, tx, url, actor.memberId, input.kind);
     const resubmitted = existing !== null;
     const site = existing
       ? await tx.site.update({
@@ -109,17 +108,17 @@ export async function withdrawSite(app: App, actor: Actor, rawUrl: string): Prom
     if (!site || !step.ok) throw refused(app, "unknown", url);
     const found = await siteEntries(tx, site.id);
     const updated = await tx.site.update({ where: { id: site.id }, data: { state: step.to, ownerUrl: null, stateChangedAt: app.now() } });
-    await takeBack(app, tx, found, `withdrawn: ${url}`, actor.memberId);
+    await takeBack(app, tx, found, fillTemplate(app.pack.partner.templates.siteLedgerReasons.withdrawn, { site: url }), actor.memberId);
     return updated;
   });
   app.outboxWritten();
   return site;
 }
 
-async function sitesAt(tx: Tx, url: string, memberId?: string): Promise<SiteRow[]> {
+async function sitesAt(app: App, tx: Tx, url: string, memberId?: string): Promise<SiteRow[]> {
   const sites = await tx.site.findMany({ where: { url, ...(memberId ? { memberId } : {}) }, orderBy: { submittedAt: "asc" } });
-  if (sites.length === 0)
-    throw new UserError(`No partner has submitted ${url}${memberId ? " under that member" : ""}.`, "Moderator commands name a site by the URL the partner submitted.", "site.unknown");
+  const problems = app.pack.partner.templates.siteProblems;
+  if (sites.length === 0) throw refusal(memberId ? problems.notSubmittedByMember : problems.notSubmitted, { site: url }, "site.unknown");
   return sites;
 }
 
@@ -127,7 +126,7 @@ async function sitesAt(tx: Tx, url: string, memberId?: string): Promise<SiteRow[
 export async function verifySite(app: App, actor: Actor, rawUrl: string, memberId?: string): Promise<number> {
   const url = siteUrl(app, rawUrl);
   const count = await transaction(app.db, async (tx) => {
-    const pending = (await sitesAt(tx, url, memberId)).filter(awaitsVerification);
+    const pending = (await sitesAt(app, tx, url, memberId)).filter(awaitsVerification);
     if (pending.length === 0) throw refused(app, "not-pending", url);
     for (const s of pending) {
       const site = await tx.site.update({ where: { id: s.id }, data: { verifiedAt: app.now(), verifiedBy: actor.memberId } });
@@ -151,7 +150,7 @@ async function lapseInTx(app: App, tx: Tx, site: SiteRow, actor: string): Promis
     { kind: "dm", memberId: site.memberId, reply: reply(fillTemplate(app.pack.partner.templates.siteLapsedDm, { site: site.url, lost, kind: site.kind, role: site.role })) },
     { now: app.now(), dedupeKey: `site:${site.id}:${site.submission}:lapsed` },
   );
-  await takeBack(app, tx, found, `premium plan lapsed: ${site.url}`, actor);
+  await takeBack(app, tx, found, fillTemplate(app.pack.partner.templates.siteLedgerReasons.lapsed, { site: site.url }), actor);
   return lost;
 }
 
@@ -163,7 +162,7 @@ async function lapseInTx(app: App, tx: Tx, site: SiteRow, actor: string): Promis
 export async function lapseSite(app: App, actor: Actor, rawUrl: string, endsOn?: Date): Promise<{ lapsed: number; scheduled: number }> {
   const url = siteUrl(app, rawUrl);
   const result = await transaction(app.db, async (tx) => {
-    const active = (await sitesAt(tx, url)).filter((s) => siteAllows(s.state, "lapse"));
+    const active = (await sitesAt(app, tx, url)).filter((s) => siteAllows(s.state, "lapse"));
     if (active.length === 0) throw refused(app, "not-active", url);
     if (endsOn && endsOn > app.now()) {
       await tx.site.updateMany({ where: { id: { in: active.map((s) => s.id) } }, data: { premiumEndsAt: endsOn } });
@@ -182,7 +181,7 @@ export async function lapseSite(app: App, actor: Actor, rawUrl: string, endsOn?:
 export async function reactivateSite(app: App, actor: Actor, rawUrl: string): Promise<number> {
   const url = siteUrl(app, rawUrl);
   const count = await transaction(app.db, async (tx) => {
-    const lapsed = (await sitesAt(tx, url)).filter((s) => siteAllows(s.state, "reactivate"));
+    const lapsed = (await sitesAt(app, tx, url)).filter((s) => siteAllows(s.state, "reactivate"));
     if (lapsed.length === 0) throw refused(app, "not-lapsed", url);
     for (const site of lapsed) {
       await tx.site.update({ where: { id: site.id }, data: { state: "reactivated" satisfies SiteState, premiumEndsAt: null, stateChangedAt: app.now() } });
@@ -202,14 +201,14 @@ export async function reactivateSite(app: App, actor: Actor, rawUrl: string): Pr
 export async function removeContributor(app: App, actor: Actor, rawUrl: string, memberId: string): Promise<number> {
   const url = siteUrl(app, rawUrl);
   const lost = await transaction(app.db, async (tx) => {
-    const [site] = await sitesAt(tx, url, memberId);
+    const [site] = await sitesAt(app, tx, url, memberId);
     if (!site || !siteAllows(site.state, "remove")) throw refused(app, "not-contributor", url);
     const found = await siteEntries(tx, site.id);
     await tx.site.update({ where: { id: site.id }, data: { state: "removed" satisfies SiteState, ownerUrl: null, stateChangedAt: app.now() } });
     const lost = found.points;
     // The partner hears why before hearing what it does to their tier.
     await enqueue(tx, { kind: "dm", memberId, reply: reply(fillTemplate(app.pack.partner.templates.siteRemovedDm, { site: url, lost })) }, { now: app.now(), dedupeKey: `site:${site.id}:${site.submission}:removed` });
-    await takeBack(app, tx, found, `removed as contributor: ${url}`, actor.memberId);
+    await takeBack(app, tx, found, fillTemplate(app.pack.partner.templates.siteLedgerReasons.removed, { site: url }), actor.memberId);
     await audit(tx, actor, "site remove-contributor", url, { member: memberId, lost });
     return lost;
   });
@@ -233,16 +232,16 @@ export async function transferSite(app: App, actor: Actor, rawUrl: string, to: {
   const url = siteUrl(app, rawUrl);
   const t = app.pack.partner.templates;
   const result = await transaction(app.db, async (tx) => {
-    const sites = await sitesAt(tx, url);
+    const sites = await sitesAt(app, tx, url);
     const owner = sites.find((s) => s.ownerUrl !== null);
-    if (owner?.memberId === to.id) throw new UserError(`@${to.handle} already owns ${url}.`, "See who holds it with /site list <member>.", "site.already-owner");
+    if (owner?.memberId === to.id) throw refusal(t.siteProblems.alreadyOwner, { handle: to.handle, site: url }, "site.already-owner");
     const mine = sites.find((s) => s.memberId === to.id);
     // The site's premium state carries over: a lapsed site stays lapsed for its new owner.
     const source = owner ?? (mine && siteStateClaims(mine.state) ? mine : undefined);
     const state = source?.state ?? "active";
     let from: TransferResult["from"] = null;
     if (owner) {
-      const lost = siteStatePays(owner.state) ? await reversedAmount(app, tx, owner, `ownership of ${url} moved to @${to.handle}`, actor.memberId) : 0;
+      const lost = siteStatePays(owner.state) ? await reversedAmount(app, tx, owner, fillTemplate(t.siteLedgerReasons.transferred, { site: url, handle: to.handle }), actor.memberId) : 0;
       await tx.site.update({ where: { id: owner.id }, data: { state: "disowned" satisfies SiteState, ownerUrl: null, stateChangedAt: app.now() } });
       await enqueue(
         tx,
@@ -252,7 +251,7 @@ export async function transferSite(app: App, actor: Actor, rawUrl: string, to: {
       const { handle } = await tx.member.findUniqueOrThrow({ where: { id: owner.memberId }, select: { handle: true } });
       from = { memberId: owner.memberId, handle, lost };
     }
-    if (mine && siteStatePays(mine.state)) await reversedAmount(app, tx, mine, `became the owner of ${url}`, actor.memberId);
+    if (mine && siteStatePays(mine.state)) await reversedAmount(app, tx, mine, fillTemplate(t.siteLedgerReasons.becameOwner, { site: url }), actor.memberId);
     const data = {
       role: "owner",
       ownerUrl: claimedUrl(url, "owner", state),

@@ -10,7 +10,9 @@ import {
   siteStateClaims,
   siteStatePays,
   siteTransition,
+  stateAfter,
   statesAllowing,
+  VERIFIABLE_STATES,
 } from "../../src/domain/sites.ts";
 
 describe("site lifecycle", () => {
@@ -49,6 +51,12 @@ describe("site lifecycle", () => {
     expect(awaitsVerification({ state: "active", verifiedAt: null })).toBe(true);
     expect(awaitsVerification({ state: "active", verifiedAt: new Date(0) })).toBe(false);
     expect(awaitsVerification({ state: "lapsed", verifiedAt: null })).toBe(false);
+    expect(VERIFIABLE_STATES).toEqual(["active"]);
+  });
+
+  it("names the state a lapse or a removal leaves a row in, for the reports that list them", () => {
+    expect(stateAfter("lapse")).toBe("lapsed");
+    expect(stateAfter("remove")).toBe("removed");
   });
 
   it("only an active site pays; a lapsed or reactivated one still claims its site, so its owner holds it", () => {
