@@ -268,6 +268,15 @@ export const textsSchema = z.object({
   logFormDate: z.string(),
   logFormNote: z.string(),
   logFormProgram: z.string(),
+  /**
+   * /log when the program is not clear (programs run independently): {program} (the one named), {programs} (the
+   * member's, joined by " and "), {kind} (its label, lower case), {choices} (`program:<id>` joined by " or "), {usage}.
+   */
+  logProgramNotYours: z.string(),
+  logProgramNameOne: z.string(),
+  logProgramNone: z.string(),
+  logProgramAsk: z.string(),
+  logProgramAskHint: z.string(),
   /** /activity reject: {id} (as typed), {date}; activityDescribed fills activityRejectedDm's {activity} with {kind} (its label), {date} and {url}. */
   activityNotAnId: z.string(),
   activityNotAnIdHint: z.string(),

@@ -152,13 +152,15 @@ export async function programsCounting(app: App, memberId: string, kind: Activit
 async function programFor(app: App, memberId: string, kind: ActivityKind, named: string | undefined): Promise<Program | undefined> {
   if (kind.sharedAcrossPrograms) return undefined;
   const counting = await programsCounting(app, memberId, kind);
+  const t = app.pack.texts;
   const choices = counting.map((p) => `program:${p.id}`).join(" or ");
+  const what = kind.label.toLowerCase();
   if (named !== undefined) {
     const program = findProgram(app, named);
     if (counting.includes(program)) return program;
     throw new UserError(
-      `${program.name} is not a program of yours that counts ${kind.label.toLowerCase()}.`,
-      counting.length ? `Name one of: ${choices}.` : "Leave program: out; see your programs with /program.",
+      fillTemplate(t.logProgramNotYours, { program: program.name, kind: what }),
+      counting.length ? fillTemplate(t.logProgramNameOne, { choices }) : t.logProgramNone,
       "log.program",
     );
   }
@@ -166,8 +168,8 @@ async function programFor(app: App, memberId: string, kind: ActivityKind, named:
   if (choice.counts === "one") return choice.program;
   if (choice.counts !== "ask") return undefined;
   throw new UserError(
-    `You are in ${choice.among.map((p) => p.name).join(" and ")}, which run independently: say which one this ${kind.label.toLowerCase()} was for.`,
-    `Add ${choices}. ${logUsage(kind)}`,
+    fillTemplate(t.logProgramAsk, { programs: choice.among.map((p) => p.name).join(" and "), kind: what }),
+    fillTemplate(t.logProgramAskHint, { choices, usage: logUsage(kind) }),
     "log.program",
   );
 }

@@ -11,7 +11,7 @@ import { UserError } from "../core/errors.ts";
 import type { Actor } from "../core/actor.ts";
 import { sitePaysNow, sitePoints } from "../domain/partner.ts";
 import { fillTemplate } from "../domain/templates.ts";
-import { awaitsVerification, claimedUrl, siteAllows, siteIdentity, siteStateClaims, siteStatePays, siteTransition, statesAllowing, type SiteRefusal, type SiteState } from "../domain/sites.ts";
+import { awaitsVerification, claimedUrl, siteAllows, siteIdentity, siteStateClaims, siteStatePays, siteTransition, stateAfter, statesAllowing, type SiteRefusal, type SiteState } from "../domain/sites.ts";
 import type { RefusalText, SiteRole } from "../domain/pack.ts";
 import type { Tx } from "../store/client.ts";
 import { transaction } from "../store/transaction.ts";
@@ -142,7 +142,7 @@ export async function verifySite(app: App, actor: Actor, rawUrl: string, memberI
 
 async function lapseInTx(app: App, tx: Tx, site: SiteRow, actor: string): Promise<number> {
   const found = await siteEntries(tx, site.id);
-  await tx.site.update({ where: { id: site.id }, data: { state: "lapsed" satisfies SiteState, stateChangedAt: app.now(), premiumEndsAt: site.premiumEndsAt ?? app.now() } });
+  await tx.site.update({ where: { id: site.id }, data: { state: stateAfter("lapse"), stateChangedAt: app.now(), premiumEndsAt: site.premiumEndsAt ?? app.now() } });
   const lost = found.points;
   // The partner hears why before hearing what it does to their tier.
   await enqueue(
@@ -184,7 +184,7 @@ export async function reactivateSite(app: App, actor: Actor, rawUrl: string): Pr
     const lapsed = (await sitesAt(app, tx, url)).filter((s) => siteAllows(s.state, "reactivate"));
     if (lapsed.length === 0) throw refused(app, "not-lapsed", url);
     for (const site of lapsed) {
-      await tx.site.update({ where: { id: site.id }, data: { state: "reactivated" satisfies SiteState, premiumEndsAt: null, stateChangedAt: app.now() } });
+      await tx.site.update({ where: { id: site.id }, data: { state: stateAfter("reactivate"), premiumEndsAt: null, stateChangedAt: app.now() } });
       await enqueue(
         tx,
         { kind: "dm", memberId: site.memberId, reply: reply(fillTemplate(app.pack.partner.templates.siteReactivatedDm, { site: url, kind: site.kind, role: site.role })) },
@@ -204,7 +204,7 @@ export async function removeContributor(app: App, actor: Actor, rawUrl: string, 
     const [site] = await sitesAt(app, tx, url, memberId);
     if (!site || !siteAllows(site.state, "remove")) throw refused(app, "not-contributor", url);
     const found = await siteEntries(tx, site.id);
-    await tx.site.update({ where: { id: site.id }, data: { state: "removed" satisfies SiteState, ownerUrl: null, stateChangedAt: app.now() } });
+    await tx.site.update({ where: { id: site.id }, data: { state: stateAfter("remove"), ownerUrl: null, stateChangedAt: app.now() } });
     const lost = found.points;
     // The partner hears why before hearing what it does to their tier.
     await enqueue(tx, { kind: "dm", memberId, reply: reply(fillTemplate(app.pack.partner.templates.siteRemovedDm, { site: url, lost })) }, { now: app.now(), dedupeKey: `site:${site.id}:${site.submission}:removed` });
