@@ -9,7 +9,9 @@ import { renderText } from "../../src/chat/text.ts";
 import { dispatch } from "../../src/command/dispatch.ts";
 import { parseLine } from "../../src/command/parse.ts";
 import type { Platform } from "../../src/core/actor.ts";
+import { redeemLinkCode } from "../../src/services/merge.ts";
 import { actorFor, resolveMember } from "../../src/services/members.ts";
+import { eventually } from "../helpers/eventually.ts";
 import { storeKinds, testRuntime, type TestRuntime } from "../helpers/runtime.ts";
 
 type Account = { platform: Platform; id: string; name: string };
@@ -126,6 +128,32 @@ describe.each(storeKinds)("/link code on %s", (kind) => {
     expect(await rt.app.db.memberMerge.count()).toBe(1);
     expect(await rt.app.db.member.count()).toBe(2); // mod and alice
     expect(await ok(DISCORD, "/tier")).toMatch(/400 points|Points:\s+400/);
+  });
+
+  // PGlite runs one statement at a time, so a request cannot wait on another's lock there: Postgres only.
+  it.runIf(kind === "postgres")("a code entered while the same code's merge commits answers 'already one member', not an internal error", async () => {
+    await ok(SLACK, "/tier");
+    await ok(DISCORD, "/tier");
+    const code = codeFrom(await ok(SLACK, "/link"));
+    const db = rt.app.db;
+    const memberOf = async (a: Account) => (await db.identity.findUniqueOrThrow({ where: { platform_externalId: { platform: a.platform, externalId: a.id } } })).memberId;
+    const [survivor, merged] = [await memberOf(SLACK), await memberOf(DISCORD)];
+    const asker = await actorFor(rt.app, DISCORD.platform, DISCORD.id, DISCORD.name, () => false);
+    let second: ReturnType<typeof redeemLinkCode> | undefined;
+    // The first entry's merge, held open: the asker's member locked, then moved into the survivor and deleted.
+    await db.$transaction(
+      async (tx) => {
+        await tx.$queryRaw`SELECT id FROM members WHERE id = ${merged} FOR UPDATE`;
+        second = redeemLinkCode(rt.app, asker, code);
+        second.catch(() => undefined);
+        await eventually(async () => ((await rt.app.sql.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted"))[0]?.n ?? 0) > 0);
+        await tx.identity.updateMany({ where: { memberId: merged }, data: { memberId: survivor } });
+        await tx.linkCode.updateMany({ where: { usedAt: null }, data: { memberId: survivor, usedAt: rt.app.now(), survivorId: survivor } });
+        await tx.member.delete({ where: { id: merged } });
+      },
+      { timeout: 30_000 },
+    );
+    await expect(second).resolves.toMatchObject({ already: true, survivor: { id: survivor } });
   });
 
   it("refuses a wrong, malformed, own, expired or used code with what to do, and changes nothing", async () => {
