@@ -15,7 +15,7 @@ import { UserError } from "../core/errors.ts";
 import type { Actor } from "../core/actor.ts";
 import { CLAIMING_STATES } from "../domain/sites.ts";
 import type { Tx } from "../store/client.ts";
-import { transaction } from "../store/transaction.ts";
+import { isForeignKeyViolation, transaction } from "../store/transaction.ts";
 import { audit, auditDenied } from "./audit.ts";
 import { applyTier } from "./ledger.ts";
 import type { MemberRef } from "./members.ts";
@@ -71,9 +71,7 @@ type Refusal = { refused: "wrong" | "used" | "expired" };
 /** /link code:<code>: joins the code's member and the asker's member, once both accounts are proven. */
 export async function redeemLinkCode(app: App, actor: Actor, raw: string): Promise<MergeOutcome> {
   // The attempt is written before the count, so guesses sent all at once count each other.
-  // Counted on the member the account belongs to now: the same code sent twice at once may have merged it away.
-  const memberId = (await app.db.identity.findUnique({ where: { platform_externalId: { platform: actor.platform, externalId: actor.externalId } } }))?.memberId ?? actor.memberId;
-  const attempt = await app.db.linkCodeAttempt.create({ data: { memberId, reason: "pending", createdAt: app.now() } });
+  const { memberId, attempt } = await recordAttempt(app, actor);
   const since = new Date(app.now().getTime() - WRONG_CODE_WINDOW_MS);
   const recent = await app.db.linkCodeAttempt.findMany({ where: { memberId, createdAt: { gt: since } }, orderBy: { createdAt: "asc" }, take: MAX_WRONG_CODES + 1 });
   const oldest = recent[0];
@@ -107,6 +105,21 @@ export async function redeemLinkCode(app: App, actor: Actor, raw: string): Promi
   await app.db.linkCodeAttempt.deleteMany({ where: { id: attempt.id } });
   app.outboxWritten();
   return result;
+}
+
+/**
+ * The attempt, counted on the member the account belongs to now. The same code sent twice at once may
+ * merge that member away while this insert waits on its lock; the insert then fails on the foreign key,
+ * and the account's member is read again (the survivor). Twice is enough: a member merges away once.
+ */
+async function recordAttempt(app: App, actor: Actor, tries = 2): Promise<{ memberId: string; attempt: { id: number } }> {
+  const memberId = (await app.db.identity.findUnique({ where: { platform_externalId: { platform: actor.platform, externalId: actor.externalId } } }))?.memberId ?? actor.memberId;
+  try {
+    return { memberId, attempt: await app.db.linkCodeAttempt.create({ data: { memberId, reason: "pending", createdAt: app.now() } }) };
+  } catch (err) {
+    if (tries > 1 && isForeignKeyViolation(err)) return recordAttempt(app, actor, tries - 1);
+    throw err;
+  }
 }
 
 async function mergeByCode(app: App, tx: Tx, actor: Actor, codeHash: string): Promise<MergeOutcome | Refusal> {

@@ -18,6 +18,11 @@ export function isUniqueViolation(err: unknown): boolean {
   return (err as { code?: unknown } | null)?.code === "P2002" || sqlState(err) === "23505";
 }
 
+/** A foreign key said no (P2003 from the ORM, 23503 from raw SQL): the row it names is gone. */
+export function isForeignKeyViolation(err: unknown): boolean {
+  return (err as { code?: unknown } | null)?.code === "P2003" || sqlState(err) === "23503";
+}
+
 /** serialization_failure, deadlock_detected (Prisma's P2034 "write conflict" is either). */
 function isConflict(err: unknown): boolean {
   const state = sqlState(err);
