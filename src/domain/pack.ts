@@ -234,6 +234,76 @@ export const templatesSchema = z.object({
 
 /** Texts of the community programs' commands and messages, with `{placeholders}`. */
 export const textsSchema = z.object({
+  /** /certify: {kind} (as typed), {certifications} (the pack's, joined by ", "), {certification} (its label). */
+  pointsUnknownCertification: z.string(),
+  pointsCertificationsHint: z.string(),
+  pointsCertifiedTwice: z.string(),
+  /** /adjust: {max} (the pack's maxAdjustment), {points} (as asked, signed). */
+  pointsAdjustZero: z.string(),
+  pointsAdjustUsage: z.string(),
+  pointsAdjustTooMuch: z.string(),
+  pointsAdjustTooMuchHint: z.string(),
+  /**
+   * /dispute: {entry} and {dispute} (numbers), {state} (open, accepted or declined), {name} (who disputes);
+   * the accepted reason is the correcting entry's in the ledger, with the moderator's {note}; the DMs' {points} (signed) and {reason}.
+   */
+  pointsDisputeNotYours: z.string(),
+  pointsDisputeNotYoursHint: z.string(),
+  pointsDisputeTwice: z.string(),
+  pointsDisputeDecided: z.string(),
+  pointsDisputeDecidedHint: z.string(),
+  pointsDisputeOpened: z.string(),
+  pointsDisputeTitle: z.string(),
+  pointsDisputeDeclineAsk: z.string(),
+  pointsDisputeUnknown: z.string(),
+  pointsDisputeUnknownHint: z.string(),
+  pointsDisputeAlreadyDecided: z.string(),
+  pointsDisputeAcceptUsage: z.string(),
+  pointsDisputeAcceptedReason: z.string(),
+  pointsDisputeAcceptedReasonWithNote: z.string(),
+  pointsDisputeAcceptedDm: z.string(),
+  pointsDisputeDeclinedDm: z.string(),
+  /**
+   * The ledger: pointsBeyondBound's {limit} (signed) and {max}; what tierUpDm's {benefits} and tierAtRiskDm's {sites}
+   * say when there is nothing to name; the tier card's banner; the badge reasons' {tier} (its name).
+   */
+  pointsBeyondBound: z.string(),
+  pointsNoNewBenefits: z.string(),
+  pointsNoSite: z.string(),
+  pointsTierCardBanner: z.string(),
+  pointsBadgeReached: z.string(),
+  pointsBadgeTierNow: z.string(),
+  /** Naming another member where only moderators may: {what} and {own} (the command for one's own), given by the command. */
+  memberPrivate: z.string(),
+  /** /settings timezone: {zone} (as typed). */
+  settingsBadZone: z.string(),
+  settingsBadZoneHint: z.string(),
+  /**
+   * /report and its weekly post: {program}, {week} (its key; in reportTitle with its days and zone), {example} (this week's key);
+   * the flagged line's {label} and {members} (reportAndMore when cut, with {list} and {count}); a row's {date};
+   * {shown} and {count} (members); reportAwaiting's {lines} (reportAwaitingMore when cut); the summary's counts
+   * {total}, {met}, {atRisk}, {missed}, {paused}, {flagged} and {flaggedLabel}; the heatmap's {weeks}.
+   */
+  reportUsage: z.string(),
+  reportNotAWeek: z.string(),
+  reportNotStarted: z.string(),
+  reportTitle: z.string(),
+  reportFlagged: z.string(),
+  reportAndMore: z.string(),
+  reportRowFlagged: z.string(),
+  reportRowOnLeave: z.string(),
+  reportRowLeft: z.string(),
+  reportFirstRows: z.string(),
+  reportAwaiting: z.string(),
+  reportAwaitingMore: z.string(),
+  reportAsOf: z.string(),
+  reportSummary: z.string(),
+  reportHeatmapTitle: z.string(),
+  /** The dashboard: its audit log's {day} (as given, cut at 20 characters) and {field} (from or to). */
+  dashboardOff: z.string(),
+  dashboardOffHint: z.string(),
+  dashboardNotADate: z.string(),
+  dashboardNotADateHint: z.string(),
   /** A moderator rejected a logged activity: {activity} (its kind, day and link), {reason}. */
   activityRejectedDm: z.string(),
   /** /log's refusals: {kind} (the kind asked for, or its label), {kinds} (the kinds that can be logged), {date}, {today}, {days} and {oldest} (the backdating limit). */
