@@ -234,6 +234,76 @@ export const templatesSchema = z.object({
 
 /** Texts of the community programs' commands and messages, with `{placeholders}`. */
 export const textsSchema = z.object({
+  /** /certify: {kind} (as typed), {certifications} (the pack's, joined by ", "), {certification} (its label). */
+  pointsUnknownCertification: z.string(),
+  pointsCertificationsHint: z.string(),
+  pointsCertifiedTwice: z.string(),
+  /** /adjust: {max} (the pack's maxAdjustment), {points} (as asked, signed). */
+  pointsAdjustZero: z.string(),
+  pointsAdjustUsage: z.string(),
+  pointsAdjustTooMuch: z.string(),
+  pointsAdjustTooMuchHint: z.string(),
+  /**
+   * /dispute: {entry} and {dispute} (numbers), {state} (open, accepted or declined), {name} (who disputes);
+   * the accepted reason is the correcting entry's in the ledger, with the moderator's {note}; the DMs' {points} (signed) and {reason}.
+   */
+  pointsDisputeNotYours: z.string(),
+  pointsDisputeNotYoursHint: z.string(),
+  pointsDisputeTwice: z.string(),
+  pointsDisputeDecided: z.string(),
+  pointsDisputeDecidedHint: z.string(),
+  pointsDisputeOpened: z.string(),
+  pointsDisputeTitle: z.string(),
+  pointsDisputeDeclineAsk: z.string(),
+  pointsDisputeUnknown: z.string(),
+  pointsDisputeUnknownHint: z.string(),
+  pointsDisputeAlreadyDecided: z.string(),
+  pointsDisputeAcceptUsage: z.string(),
+  pointsDisputeAcceptedReason: z.string(),
+  pointsDisputeAcceptedReasonWithNote: z.string(),
+  pointsDisputeAcceptedDm: z.string(),
+  pointsDisputeDeclinedDm: z.string(),
+  /**
+   * The ledger: pointsBeyondBound's {limit} (signed) and {max}; what tierUpDm's {benefits} and tierAtRiskDm's {sites}
+   * say when there is nothing to name; the tier card's banner; the badge reasons' {tier} (its name).
+   */
+  pointsBeyondBound: z.string(),
+  pointsNoNewBenefits: z.string(),
+  pointsNoSite: z.string(),
+  pointsTierCardBanner: z.string(),
+  pointsBadgeReached: z.string(),
+  pointsBadgeTierNow: z.string(),
+  /** Naming another member where only moderators may: {what} and {own} (the command for one's own), given by the command. */
+  memberPrivate: z.string(),
+  /** /settings timezone: {zone} (as typed). */
+  settingsBadZone: z.string(),
+  settingsBadZoneHint: z.string(),
+  /**
+   * /report and its weekly post: {program}, {week} (its key; in reportTitle with its days and zone), {example} (this week's key);
+   * the flagged line's {label} and {members} (reportAndMore when cut, with {list} and {count}); a row's {date};
+   * {shown} and {count} (members); reportAwaiting's {lines} (reportAwaitingMore when cut); the summary's counts
+   * {total}, {met}, {atRisk}, {missed}, {paused}, {flagged} and {flaggedLabel}; the heatmap's {weeks}.
+   */
+  reportUsage: z.string(),
+  reportNotAWeek: z.string(),
+  reportNotStarted: z.string(),
+  reportTitle: z.string(),
+  reportFlagged: z.string(),
+  reportAndMore: z.string(),
+  reportRowFlagged: z.string(),
+  reportRowOnLeave: z.string(),
+  reportRowLeft: z.string(),
+  reportFirstRows: z.string(),
+  reportAwaiting: z.string(),
+  reportAwaitingMore: z.string(),
+  reportAsOf: z.string(),
+  reportSummary: z.string(),
+  reportHeatmapTitle: z.string(),
+  /** The dashboard: its audit log's {day} (as given, cut at 20 characters) and {field} (from or to). */
+  dashboardOff: z.string(),
+  dashboardOffHint: z.string(),
+  dashboardNotADate: z.string(),
+  dashboardNotADateHint: z.string(),
   /** A moderator rejected a logged activity: {activity} (its kind, day and link), {reason}. */
   activityRejectedDm: z.string(),
   /** /log's refusals: {kind} (the kind asked for, or its label), {kinds} (the kinds that can be logged), {date}, {today}, {days} and {oldest} (the backdating limit). */
@@ -296,6 +366,73 @@ export const textsSchema = z.object({
   pauseNone: z.string(),
   pauseStatus: z.string(),
   pauseStatusWithReason: z.string(),
+  /**
+   * /link forum:… and dashboard:…, /unlink: {label} (linkForumLabel or linkDashboardLabel), {id} (the account), {handle},
+   * {platform} (forum or dashboard; unlinkUnknownPlatform's is as typed, cut at 40), {account} (the option as typed, like forum:<username>), {raw} (what was typed, cut at 60).
+   */
+  linkForumLabel: z.string(),
+  linkDashboardLabel: z.string(),
+  linkNotAForumUser: z.string(),
+  linkNotADashboardId: z.string(),
+  linkUsage: z.string(),
+  linkOthersForbidden: z.string(),
+  linkAlreadyTheirs: z.string(),
+  linkTakenBy: z.string(),
+  linkTakenByHint: z.string(),
+  linkHasOther: z.string(),
+  linkHasHint: z.string(),
+  linkAlreadyYours: z.string(),
+  linkTaken: z.string(),
+  linkTakenHint: z.string(),
+  linkRequestPost: z.string(),
+  unlinkUnknownPlatform: z.string(),
+  unlinkUsage: z.string(),
+  unlinkOthersForbidden: z.string(),
+  unlinkNone: z.string(),
+  unlinkNoneHint: z.string(),
+  /** /link code:<code>: {max} wrong codes in {minutes} minutes, {time} (when to try again), {length} (of a code), {minutes} (how long a code lasts), {usage} (linkCodeUsage). */
+  linkCodeTooMany: z.string(),
+  linkCodeTooManyHint: z.string(),
+  linkCodeWrong: z.string(),
+  linkCodeNotACode: z.string(),
+  linkCodeUsed: z.string(),
+  linkCodeExpired: z.string(),
+  linkCodeHint: z.string(),
+  linkCodeUsage: z.string(),
+  linkCodeOwn: z.string(),
+  linkCodeOwnHint: z.string(),
+  /** Why two members cannot be joined yet: {a} and {b} (their handles), {problems} (the texts below, joined by " "), {url}, {program} (its id), {stateA} and {stateB}, {platform}, {idA} and {idB}. */
+  mergeConflict: z.string(),
+  mergeConflictHint: z.string(),
+  mergeSiteConflict: z.string(),
+  mergeMembershipConflict: z.string(),
+  mergeApplicationConflict: z.string(),
+  mergeAccountConflict: z.string(),
+  /** /apply: {program} (its name), {date} (of the application or decision), {again} (first day to apply again), {reason}, {name} (the applicant's), {terms}. */
+  applyMember: z.string(),
+  applyMemberHint: z.string(),
+  applyPending: z.string(),
+  applyPendingHint: z.string(),
+  applyCooldown: z.string(),
+  applyCooldownHint: z.string(),
+  applyPost: z.string(),
+  applySubmitted: z.string(),
+  applySubmittedTerms: z.string(),
+  applySubmittedNext: z.string(),
+  /** /review: {handle}, {program} (its name), {state} and {date} (of an application decided already), {reason}, {again} (first day to apply again); reviewApprovedCommitments follows reviewApprovedDm when the program has commitments; reviewBadgeReason is the badge's reason. */
+  reviewNone: z.string(),
+  reviewNoneDecided: z.string(),
+  reviewNoneHint: z.string(),
+  reviewApprovedDm: z.string(),
+  reviewApprovedCommitments: z.string(),
+  reviewRejectedDm: z.string(),
+  reviewBadgeReason: z.string(),
+  /** /program: {id} (as typed, or the program's), {programs} (the ids), {handle}, {program} (its name), {reason}. */
+  programUnknown: z.string(),
+  programUnknownHint: z.string(),
+  programNotMember: z.string(),
+  programNotMemberHint: z.string(),
+  programRemovedDm: z.string(),
 });
 
 export const partnerSchema = z.object({

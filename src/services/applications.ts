@@ -4,6 +4,7 @@
 // the program's badge; both outcomes reach the applicant through the outbox.
 import { reapplyFrom } from "../domain/applications.ts";
 import { isWebUrl } from "../domain/urls.ts";
+import { fillTemplate } from "../domain/templates.ts";
 import type { App } from "../app.ts";
 import { reply, type Block, type Form, type Reply } from "../chat/reply.ts";
 import { UserError } from "../core/errors.ts";
@@ -71,21 +72,22 @@ export function applicationForm(program: Program): Form {
  * question is asked, and again when the answers arrive.
  */
 export async function assertCanApply(app: App, memberId: string, program: Program, db: Tx | App["db"] = app.db): Promise<void> {
+  const t = app.pack.texts;
   const membership = await db.membership.findFirst({ where: { memberId, programId: program.id, state: "active" } });
-  if (membership) throw new UserError(`You are already a member of ${program.name}.`, "See your commitments with /commitments.", "apply.member");
+  if (membership) throw new UserError(fillTemplate(t.applyMember, { program: program.name }), t.applyMemberHint, "apply.member");
   const last = await db.application.findFirst({ where: { memberId, programId: program.id }, orderBy: { createdAt: "desc" } });
   if (last?.state === "pending")
     throw new UserError(
-      `Your application to ${program.name} from ${last.createdAt.toISOString().slice(0, 10)} is still pending review.`,
-      "A moderator will decide soon; you will get a message.",
+      fillTemplate(t.applyPending, { program: program.name, date: last.createdAt.toISOString().slice(0, 10) }),
+      t.applyPendingHint,
       "apply.pending",
     );
   if (last?.state === "rejected" && last.decidedAt) {
     const again = reapplyFrom(program, last.decidedAt);
     if (again > app.now())
       throw new UserError(
-        `Your application to ${program.name} was declined on ${last.decidedAt.toISOString().slice(0, 10)}; you may apply again from ${again.toISOString().slice(0, 10)}.`,
-        last.reason ? `The reason given: ${last.reason}` : undefined,
+        fillTemplate(t.applyCooldown, { program: program.name, date: last.decidedAt.toISOString().slice(0, 10), again: again.toISOString().slice(0, 10) }),
+        last.reason ? fillTemplate(t.applyCooldownHint, { reason: last.reason }) : undefined,
         "apply.cooldown",
       );
   }
@@ -133,6 +135,7 @@ export async function submitApplication(app: App, actor: Actor, programId: strin
   const answers = checkAnswers(program, given);
   const member: MemberRef = { id: actor.memberId, handle: actor.handle, displayName: actor.displayName };
   const now = app.now();
+  const t = app.pack.texts;
   await transaction(app.db, async (tx) => {
     await lockMember(tx, member.id);
     await assertCanApply(app, member.id, program, tx);
@@ -142,17 +145,18 @@ export async function submitApplication(app: App, actor: Actor, programId: strin
       {
         kind: "post",
         channel: program.moderatorChannel,
-        reply: reply(`New application from ${member.displayName} to ${program.name}`, applicationCard(program, member, answers, now)),
+        reply: reply(fillTemplate(t.applyPost, { name: member.displayName, program: program.name }), applicationCard(program, member, answers, now)),
       },
       { now: app.now(), dedupeKey: `application:${created.id}:review` },
     );
   });
   app.outboxWritten();
-  return reply(`Thanks! Your application to ${program.name} is pending review.`, [
-    { type: "text", text: `Thanks! Your application to ${program.name} is pending review.` },
+  const submitted = fillTemplate(t.applySubmitted, { program: program.name });
+  return reply(submitted, [
+    { type: "text", text: submitted },
     answerFields(program, answers),
-    ...(program.terms ? [{ type: "context" as const, text: `You applied on these terms: ${program.terms}` }] : []),
-    { type: "context", text: "Moderators will review it; you will get a message with the decision." },
+    ...(program.terms ? [{ type: "context" as const, text: fillTemplate(t.applySubmittedTerms, { terms: program.terms }) }] : []),
+    { type: "context", text: t.applySubmittedNext },
   ]);
 }
 
@@ -184,6 +188,7 @@ export async function decideApplication(app: App, actor: Actor, memberRef: strin
   const program = findProgram(app, programId);
   const member = await resolveMember(app, memberRef);
   const now = app.now();
+  const t = app.pack.texts;
   // Assigned, not appended to: a retried transaction runs the closure again.
   let linkedDashboards: string[] = [];
   await transaction(app.db, async (tx) => {
@@ -191,26 +196,30 @@ export async function decideApplication(app: App, actor: Actor, memberRef: strin
     const pending = await tx.application.findFirst({ where: { memberId: member.id, programId: program.id, state: "pending" }, orderBy: { createdAt: "desc" } });
     if (!pending) {
       const last = await tx.application.findFirst({ where: { memberId: member.id, programId: program.id }, orderBy: { createdAt: "desc" } });
-      const already = last && last.state !== "pending" ? ` (it was already ${last.state} on ${last.decidedAt?.toISOString().slice(0, 10) ?? "?"})` : "";
-      throw new UserError(`${member.handle} has no pending application to ${program.name}${already}.`, "See pending applications with /review.", "review.none");
+      const none =
+        last && last.state !== "pending"
+          ? fillTemplate(t.reviewNoneDecided, { handle: member.handle, program: program.name, state: last.state, date: last.decidedAt?.toISOString().slice(0, 10) ?? "?" })
+          : fillTemplate(t.reviewNone, { handle: member.handle, program: program.name });
+      throw new UserError(none, t.reviewNoneHint, "review.none");
     }
     if (decision.approve) {
       await tx.application.update({ where: { id: pending.id }, data: { state: "approved", decidedBy: actor.memberId, decidedAt: now } });
       // A new interval: an earlier membership keeps its dates for the reports of its weeks.
       await tx.membership.create({ data: { memberId: member.id, programId: program.id, state: "active", joinedAt: now } });
       const badge = programBadge(program);
-      if (badge) await grantBadge(app, tx, member.id, badge, actor.memberId, `approved into ${program.name}`);
+      if (badge) await grantBadge(app, tx, member.id, badge, actor.memberId, fillTemplate(t.reviewBadgeReason, { program: program.name }));
       const links = await linkAnswers(app, tx, program, member.id, pending.answers as Answers);
       linkedDashboards = links.filter((l) => l.platform === "dashboard" && l.linked).map((l) => l.externalId);
-      const next = program.commitments.length ? " See what is expected of you with /commitments." : "";
-      await enqueue(tx, { kind: "dm", memberId: member.id, reply: reply(`Welcome to ${program.name}! Your application was approved.${next}`) }, { now: app.now(), dedupeKey: `application:${pending.id}:approved` });
+      const welcome = fillTemplate(t.reviewApprovedDm, { program: program.name });
+      const dm = program.commitments.length ? `${welcome} ${t.reviewApprovedCommitments}` : welcome;
+      await enqueue(tx, { kind: "dm", memberId: member.id, reply: reply(dm) }, { now: app.now(), dedupeKey: `application:${pending.id}:approved` });
       await audit(tx, actor, "review approve", member.id, { program: program.id, application: pending.id, ...(links.length ? { links } : {}) });
     } else {
       await tx.application.update({ where: { id: pending.id }, data: { state: "rejected", reason: decision.reason, decidedBy: actor.memberId, decidedAt: now } });
       const again = reapplyFrom(program, now).toISOString().slice(0, 10);
       await enqueue(
         tx,
-        { kind: "dm", memberId: member.id, reply: reply(`Your application to ${program.name} was not accepted: ${decision.reason}. You may apply again from ${again}.`) },
+        { kind: "dm", memberId: member.id, reply: reply(fillTemplate(t.reviewRejectedDm, { program: program.name, reason: decision.reason, again })) },
         { now: app.now(), dedupeKey: `application:${pending.id}:rejected` },
       );
       await audit(tx, actor, "review reject", member.id, { program: program.id, application: pending.id, reason: decision.reason });
@@ -233,7 +242,7 @@ async function linkAnswers(app: App, tx: Tx, program: Program, memberId: string,
     const answer = answers[q.key];
     if (!q.links || !answer) continue;
     try {
-      const externalId = accountId(q.links, answer);
+      const externalId = accountId(app, q.links, answer);
       await linkInTx(app, tx, memberId, q.links, externalId);
       links.push({ platform: q.links, externalId, linked: true });
     } catch (err) {

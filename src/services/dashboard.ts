@@ -45,7 +45,7 @@ export interface SignInLink {
 /** A one-time sign-in link for the moderator running /dashboard. */
 export async function createSignInLink(app: App, actor: Actor): Promise<SignInLink> {
   const dash = dashboardConfig(app);
-  if (!dash) throw new UserError("The dashboard is not turned on here.", "An operator turns it on with STEWARD_PUBLIC_URL and STEWARD_SECRET.", "dashboard.off");
+  if (!dash) throw new UserError(app.pack.texts.dashboardOff, app.pack.texts.dashboardOffHint, "dashboard.off");
   const token = newToken();
   const expiresAt = new Date(app.now().getTime() + LINK_TTL_MS);
   await transaction(app.db, async (tx) => {

@@ -54,7 +54,7 @@ export async function postEntry(app: App, tx: Tx, entry: NewEntry): Promise<Post
   const row = rows[0];
   if (!row)
     throw new UserError(
-      `That would take the balance beyond ${entry.delta > 0 ? "" : "-"}${MAX_BALANCE} points, and a balance holds at most ${MAX_BALANCE} points either way. Nothing was changed.`,
+      fillTemplate(app.pack.texts.pointsBeyondBound, { limit: `${entry.delta > 0 ? "" : "-"}${MAX_BALANCE}`, max: MAX_BALANCE }),
       undefined,
       "ledger.bound",
     );
@@ -116,6 +116,7 @@ export async function applyTier(
   });
   const member = await tx.member.findUniqueOrThrow({ where: { id: memberId } });
   const t = partner.templates;
+  const texts = app.pack.texts;
   const moves = decision.events.flatMap((e) => (e.type === "promoted" || e.type === "demoted" ? [{ memberId, fromTier: e.from, toTier: e.to, createdAt: app.now() }] : []));
   if (moves.length) await tx.tierChange.createMany({ data: moves });
   for (const event of decision.events) {
@@ -123,7 +124,7 @@ export async function applyTier(
     if (event.type === "promoted") {
       const tier = tierById(partner.tiers, event.to);
       const unlocked = benefitsGained(partner, event.from, event.to);
-      const values = { name: member.displayName, tier: tier.name, points, benefits: unlocked.map((b) => b.name).join(", ") || "none new" };
+      const values = { name: member.displayName, tier: tier.name, points, benefits: unlocked.map((b) => b.name).join(", ") || texts.pointsNoNewBenefits };
       const card = await tierUpCard(app, tx, member, points, event.to);
       const announce = (text: string): Block[] => [{ type: "text", text }, card];
       const post = fillTemplate(t.tierUpPublic, values);
@@ -132,7 +133,7 @@ export async function applyTier(
       await enqueue(tx, { kind: "dm", memberId, reply: reply(dm, announce(dm)) }, { now: app.now(), dedupeKey: `${key}:dm` });
       await enqueue(tx, { kind: "tier-role", memberId, tier: event.to, previous: event.from }, { now: app.now(), dedupeKey: `${key}:role` });
       await enqueueRoleConnection(app, tx, memberId, `${key}:role-connection`);
-      for (const badge of badgesFor(partner, event.to)) await grantBadge(app, tx, memberId, badge, "system", `reached ${tier.name}`);
+      for (const badge of badgesFor(partner, event.to)) await grantBadge(app, tx, memberId, badge, "system", fillTemplate(texts.pointsBadgeReached, { tier: tier.name }));
     } else if (event.type === "at-risk") {
       const tier = tierById(partner.tiers, event.tier);
       const site = await siteBehind(tx, source?.reference);
@@ -144,7 +145,7 @@ export async function applyTier(
         points,
         threshold: tier.threshold,
         missing: tier.threshold - points,
-        sites: site?.url ?? "none",
+        sites: site?.url ?? texts.pointsNoSite,
         cause: fillTemplate(why.cause, about),
         advice: fillTemplate(why.advice, about),
         deadline: event.deadline.toISOString().slice(0, 10),
@@ -155,7 +156,7 @@ export async function applyTier(
       await enqueue(tx, { kind: "dm", memberId, reply: reply(fillTemplate(t.tierDownDm, { name: member.displayName, tier: tier.name, points })) }, { now: app.now(), dedupeKey: `${key}:dm` });
       await enqueue(tx, { kind: "tier-role", memberId, tier: event.to, previous: event.from }, { now: app.now(), dedupeKey: `${key}:role` });
       await enqueueRoleConnection(app, tx, memberId, `${key}:role-connection`);
-      for (const badge of badgesLost(partner, event.from, event.to)) await revokeBadge(app, tx, memberId, badge, "system", `tier is now ${tier.name}`);
+      for (const badge of badgesLost(partner, event.from, event.to)) await revokeBadge(app, tx, memberId, badge, "system", fillTemplate(texts.pointsBadgeTierNow, { tier: tier.name }));
     }
   }
   return decision.events;
@@ -178,7 +179,7 @@ async function siteBehind(tx: Tx, reference: string | null | undefined): Promise
 async function tierUpCard(app: App, tx: Tx, member: { id: string; handle: string; displayName: string }, points: number, tier: string): Promise<ImageBlock> {
   const held = await tx.badge.findMany({ where: { memberId: member.id, revokedAt: null }, select: { badge: true } });
   const badges = [...new Set([...held.map((b) => b.badge), ...badgesFor(app.pack.partner, tier)])];
-  const card = tierCard(app.pack.partner, app.pack.badges, member, points, tier, badges, "New tier!");
+  const card = tierCard(app.pack.partner, app.pack.badges, member, points, tier, badges, app.pack.texts.pointsTierCardBanner);
   return { type: "image", picture: { kind: "tier-card", card }, alt: tierCardAlt(card), filename: `tier-up-${member.handle}.png` };
 }
 

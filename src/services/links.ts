@@ -13,6 +13,8 @@ import { PermissionError, UserError } from "../core/errors.ts";
 import type { Actor } from "../core/actor.ts";
 import { DASHBOARD_ID } from "../domain/dashboard.ts";
 import { forumUsername } from "../domain/forum.ts";
+import type { Texts } from "../domain/pack.ts";
+import { fillTemplate } from "../domain/templates.ts";
 import type { Tx } from "../store/client.ts";
 import { transaction } from "../store/transaction.ts";
 import { audit, auditDenied } from "./audit.ts";
@@ -24,15 +26,24 @@ import { enqueue } from "./outbox.ts";
 export const LINKED_PLATFORMS = ["forum", "dashboard"] as const;
 export type LinkedPlatform = (typeof LINKED_PLATFORMS)[number];
 
-const LABEL: Record<LinkedPlatform, string> = { forum: "forum user", dashboard: "dashboard id" };
+/** What the texts call an account of the platform: "forum user", "dashboard id". */
+function label(texts: Texts, platform: LinkedPlatform): string {
+  return platform === "forum" ? texts.linkForumLabel : texts.linkDashboardLabel;
+}
 
-export function accountId(platform: LinkedPlatform, raw: string): string {
+/** The /link option for the platform, as typed: the texts' {account}. */
+function accountOption(platform: string): string {
+  return `${platform}:<${platform === "forum" ? "username" : "id"}>`;
+}
+
+export function accountId(app: App, platform: LinkedPlatform, raw: string): string {
+  const t = app.pack.texts;
   const id = platform === "forum" ? forumUsername(raw) : raw.trim();
   const ok = platform === "forum" ? /^[\p{L}\p{N}_.-]{1,60}$/u.test(id) : DASHBOARD_ID.test(id);
   if (!ok)
     throw new UserError(
-      platform === "forum" ? `${raw.slice(0, 60)} is not a forum username (letters, digits, _ . -; at most 60).` : `${raw.slice(0, 60)} is not a dashboard id (letters, digits, - _ . :; at most 100).`,
-      `Usage: /link ${platform}:<${platform === "forum" ? "username" : "id"}> [member]`,
+      fillTemplate(platform === "forum" ? t.linkNotAForumUser : t.linkNotADashboardId, { raw: raw.slice(0, 60) }),
+      fillTemplate(t.linkUsage, { account: accountOption(platform) }),
       "link.id",
     );
   return id;
@@ -49,10 +60,10 @@ export interface LinkOutcome {
 
 /** /link forum:<username> [member], /link dashboard:<id> [member]. */
 export async function link(app: App, actor: Actor, platform: LinkedPlatform, raw: string, memberRef?: string): Promise<LinkOutcome> {
-  const externalId = accountId(platform, raw);
+  const externalId = accountId(app, platform, raw);
   if (memberRef && !actor.isModerator) {
     await auditDenied(app.db, actor, `link another member's ${platform} account`, { member: memberRef, externalId });
-    throw new PermissionError(`Only moderators can link someone else's accounts. Use /link ${platform}:<${platform === "forum" ? "username" : "id"}> for your own.`);
+    throw new PermissionError(fillTemplate(app.pack.texts.linkOthersForbidden, { account: accountOption(platform) }));
   }
   const member: MemberRef = memberRef ? await resolveMember(app, memberRef) : { id: actor.memberId, handle: actor.handle, displayName: actor.displayName };
   if (!actor.isModerator) return requestLink(app, actor, member, platform, externalId);
@@ -83,12 +94,18 @@ async function owner(tx: Tx | App["db"], platform: LinkedPlatform, externalId: s
  * services run their own transactions.
  */
 export async function linkInTx(app: App, tx: Tx, memberId: string, platform: LinkedPlatform, externalId: string): Promise<InboundOutcome[]> {
+  const t = app.pack.texts;
   const taken = await owner(tx, platform, externalId);
-  if (taken?.memberId === memberId) throw new UserError(`@${taken.member.handle} is already linked to ${LABEL[platform]} ${externalId}.`, undefined, "link.same");
+  if (taken?.memberId === memberId)
+    throw new UserError(fillTemplate(t.linkAlreadyTheirs, { handle: taken.member.handle, label: label(t, platform), id: externalId }), undefined, "link.same");
   if (taken)
-    throw new UserError(`${LABEL[platform]} ${externalId} is linked to @${taken.member.handle}.`, `If that is wrong, unlink it first: /unlink ${platform} ${taken.member.handle}`, "link.taken");
+    throw new UserError(
+      fillTemplate(t.linkTakenBy, { label: label(t, platform), id: externalId, handle: taken.member.handle }),
+      fillTemplate(t.linkTakenByHint, { platform, handle: taken.member.handle }),
+      "link.taken",
+    );
   const mine = await tx.identity.findFirst({ where: { memberId, platform } });
-  if (mine) throw new UserError(`That member is already linked to ${LABEL[platform]} ${mine.externalId}.`, `To change it, /unlink ${platform} first.`, "link.has");
+  if (mine) throw new UserError(fillTemplate(t.linkHasOther, { label: label(t, platform), id: mine.externalId }), fillTemplate(t.linkHasHint, { platform }), "link.has");
   // The unique (platform, external id) key decides a race between two moderators.
   const identity = await tx.identity.create({ data: { platform, externalId, memberId, createdAt: app.now() } });
   await tx.linkRequest.deleteMany({ where: { memberId, platform } });
@@ -101,12 +118,13 @@ export async function linkInTx(app: App, tx: Tx, memberId: string, platform: Lin
 }
 
 async function requestLink(app: App, actor: Actor, member: MemberRef, platform: LinkedPlatform, externalId: string): Promise<LinkOutcome> {
+  const t = app.pack.texts;
   const taken = await owner(app.db, platform, externalId);
-  if (taken?.memberId === member.id) throw new UserError(`You are already linked to ${LABEL[platform]} ${externalId}.`, undefined, "link.same");
-  if (taken) throw new UserError(`${LABEL[platform]} ${externalId} is linked to another member.`, "If it is yours, ask a moderator to check.", "link.taken");
+  if (taken?.memberId === member.id) throw new UserError(fillTemplate(t.linkAlreadyYours, { label: label(t, platform), id: externalId }), undefined, "link.same");
+  if (taken) throw new UserError(fillTemplate(t.linkTaken, { label: label(t, platform), id: externalId }), t.linkTakenHint, "link.taken");
   await transaction(app.db, async (tx) => {
     const mine = await tx.identity.findFirst({ where: { memberId: member.id, platform } });
-    if (mine) throw new UserError(`You are already linked to ${LABEL[platform]} ${mine.externalId}.`, `To change it, /unlink ${platform} first.`, "link.has");
+    if (mine) throw new UserError(fillTemplate(t.linkAlreadyYours, { label: label(t, platform), id: mine.externalId }), fillTemplate(t.linkHasHint, { platform }), "link.has");
     const request = await tx.linkRequest.upsert({
       where: { memberId_platform: { memberId: member.id, platform } },
       create: { memberId: member.id, platform, externalId, createdAt: app.now() },
@@ -114,7 +132,7 @@ async function requestLink(app: App, actor: Actor, member: MemberRef, platform: 
     });
     await enqueue(
       tx,
-      { kind: "post", channel: "moderators", reply: reply(`@${member.handle} asks to be linked to ${LABEL[platform]} ${externalId}. If that account is theirs: /link ${platform}:${externalId} ${member.handle}`) },
+      { kind: "post", channel: "moderators", reply: reply(fillTemplate(t.linkRequestPost, { handle: member.handle, label: label(t, platform), id: externalId, platform })) },
       { now: app.now(), dedupeKey: `link-request:${request.id}:${externalId}` },
     );
     await audit(tx, actor, `link ${platform} request`, member.id, { externalId });
@@ -125,17 +143,19 @@ async function requestLink(app: App, actor: Actor, member: MemberRef, platform: 
 
 /** /unlink <platform> [member]: later forum posts and dashboard events for that account are held again. */
 export async function unlink(app: App, actor: Actor, platform: string, memberRef?: string): Promise<{ member: MemberRef; externalId: string }> {
+  const t = app.pack.texts;
   if (!(LINKED_PLATFORMS as readonly string[]).includes(platform))
-    throw new UserError(`${platform.slice(0, 40)} is not an account /unlink removes.`, "Usage: /unlink <forum|dashboard> [member]", "unlink.platform");
+    throw new UserError(fillTemplate(t.unlinkUnknownPlatform, { platform: platform.slice(0, 40) }), t.unlinkUsage, "unlink.platform");
   if (memberRef && !actor.isModerator) {
     await auditDenied(app.db, actor, `unlink another member's ${platform} account`, { member: memberRef });
-    throw new PermissionError(`Only moderators can unlink someone else's accounts. Use /unlink ${platform} for your own.`);
+    throw new PermissionError(fillTemplate(t.unlinkOthersForbidden, { platform }));
   }
   const member: MemberRef = memberRef ? await resolveMember(app, memberRef) : { id: actor.memberId, handle: actor.handle, displayName: actor.displayName };
   const externalId = await transaction(app.db, async (tx) => {
     const identity = await tx.identity.findFirst({ where: { memberId: member.id, platform } });
     const request = await tx.linkRequest.findUnique({ where: { memberId_platform: { memberId: member.id, platform } } });
-    if (!identity && !request) throw new UserError(`@${member.handle} has no ${platform} account linked.`, `Link one with /link ${platform}:<${platform === "forum" ? "username" : "id"}>`, "unlink.none");
+    if (!identity && !request)
+      throw new UserError(fillTemplate(t.unlinkNone, { handle: member.handle, platform }), fillTemplate(t.unlinkNoneHint, { account: accountOption(platform) }), "unlink.none");
     if (identity) await tx.identity.delete({ where: { id: identity.id } });
     if (request) await tx.linkRequest.delete({ where: { id: request.id } });
     const externalId = identity?.externalId ?? request?.externalId ?? "";

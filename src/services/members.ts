@@ -9,6 +9,7 @@ import type { App } from "../app.ts";
 import type { Db, Tx } from "../store/client.ts";
 import { isUniqueViolation } from "../store/transaction.ts";
 import { storableText } from "../domain/text.ts";
+import { fillTemplate } from "../domain/templates.ts";
 
 export interface MemberRef {
   id: string;
@@ -111,7 +112,7 @@ export async function memberOrSelf(
   if (!ref) return { id: actor.memberId, handle: actor.handle, displayName: actor.displayName };
   if (opts.private && !actor.isModerator) {
     await auditDenied(app.db, actor, `see another member's ${opts.private.what}`, { member: ref });
-    throw new PermissionError(`Only moderators can see another member's ${opts.private.what}. Use ${opts.private.own} for your own.`);
+    throw new PermissionError(fillTemplate(app.pack.texts.memberPrivate, { what: opts.private.what, own: opts.private.own }));
   }
   return resolveMember(app, ref);
 }

@@ -13,7 +13,9 @@ import { createHash, randomInt } from "node:crypto";
 import type { App } from "../app.ts";
 import { UserError } from "../core/errors.ts";
 import type { Actor } from "../core/actor.ts";
+import type { Texts } from "../domain/pack.ts";
 import { CLAIMING_STATES } from "../domain/sites.ts";
+import { fillTemplate } from "../domain/templates.ts";
 import type { Tx } from "../store/client.ts";
 import { isForeignKeyViolation, transaction } from "../store/transaction.ts";
 import { audit, auditDenied } from "./audit.ts";
@@ -28,7 +30,6 @@ const WRONG_CODE_WINDOW_MS = 10 * 60 * 1000;
 // Crockford's base32: no I, L, O or U, so a code read aloud or retyped survives; 8 characters are 40 random bits.
 const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 const CODE_LENGTH = 8;
-const CODE_USAGE = "Usage: /link code:<code>, with the code /link gave your other account (e.g. /link code:7KQ2-M9XD)";
 
 /** The code as Crockford's base32 reads it: case, spaces and dashes ignored, O as 0, I and L as 1. */
 function normalizeCode(raw: string): string | undefined {
@@ -75,13 +76,18 @@ export async function redeemLinkCode(app: App, actor: Actor, raw: string): Promi
   const since = new Date(app.now().getTime() - WRONG_CODE_WINDOW_MS);
   const recent = await app.db.linkCodeAttempt.findMany({ where: { memberId, createdAt: { gt: since } }, orderBy: { createdAt: "asc" }, take: MAX_WRONG_CODES + 1 });
   const oldest = recent[0];
+  const t = app.pack.texts;
   if (recent.length > MAX_WRONG_CODES && oldest) {
     // Refused without a look at the code, and not counted: waiting out the window is enough.
     await app.db.linkCodeAttempt.delete({ where: { id: attempt.id } });
     await auditDenied(app.db, actor, "link code (too many wrong codes)", {});
     throw new UserError(
-      `Too many wrong codes: ${MAX_WRONG_CODES} in ${WRONG_CODE_WINDOW_MS / 60000} minutes. Try again after ${utcTime(new Date(oldest.createdAt.getTime() + WRONG_CODE_WINDOW_MS))}.`,
-      "Copy the code exactly as /link showed it on your other account, or run /link there for a new one.",
+      fillTemplate(t.linkCodeTooMany, {
+        max: MAX_WRONG_CODES,
+        minutes: WRONG_CODE_WINDOW_MS / 60000,
+        time: utcTime(new Date(oldest.createdAt.getTime() + WRONG_CODE_WINDOW_MS)),
+      }),
+      t.linkCodeTooManyHint,
       "link.code.limit",
     );
   }
@@ -98,8 +104,13 @@ export async function redeemLinkCode(app: App, actor: Actor, raw: string): Promi
   if ("refused" in result) {
     await app.db.linkCodeAttempt.update({ where: { id: attempt.id }, data: { reason: result.refused } });
     await auditDenied(app.db, actor, "link code", { reason: result.refused });
-    const why = { wrong: code ? "That code is not one /link gave." : "That is not a link code (8 letters and digits).", used: "That code was used already.", expired: "That code has expired (codes last 10 minutes)." }[result.refused];
-    throw new UserError(why, `Run /link on your other account for a new code, then enter it here within 10 minutes. ${CODE_USAGE}`, `link.code.${result.refused}`);
+    const minutes = CODE_TTL_MS / 60000;
+    const why = {
+      wrong: code ? t.linkCodeWrong : fillTemplate(t.linkCodeNotACode, { length: CODE_LENGTH }),
+      used: t.linkCodeUsed,
+      expired: fillTemplate(t.linkCodeExpired, { minutes }),
+    }[result.refused];
+    throw new UserError(why, fillTemplate(t.linkCodeHint, { minutes, usage: t.linkCodeUsage }), `link.code.${result.refused}`);
   }
   // The asker's member may be gone (merged away), taking the attempt with it.
   await app.db.linkCodeAttempt.deleteMany({ where: { id: attempt.id } });
@@ -140,7 +151,7 @@ async function mergeByCode(app: App, tx: Tx, actor: Actor, codeHash: string): Pr
   if (row.expires_at <= app.now()) return { refused: "expired" };
   if (!me) throw new Error(`The account ${actor.platform}:${actor.externalId} has no member`);
   if (row.member_id === me.memberId)
-    throw new UserError("That code is this member's own.", "Enter it from your other account (the one on the other platform), not the one that asked for it.", "link.code.own");
+    throw new UserError(app.pack.texts.linkCodeOwn, app.pack.texts.linkCodeOwnHint, "link.code.own");
   const members = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM members WHERE id IN (${row.member_id}, ${me.memberId}) ORDER BY id FOR UPDATE`;
   if (members.length !== 2) return { refused: "used" };
   const [a, b] = await tx.member.findMany({ where: { id: { in: [row.member_id, me.memberId] } }, orderBy: [{ createdAt: "asc" }, { id: "asc" }] });
@@ -154,28 +165,28 @@ async function mergeByCode(app: App, tx: Tx, actor: Actor, codeHash: string): Pr
 }
 
 /** What stops two members from becoming one without someone deciding: each with what to do about it. */
-async function mergeConflicts(tx: Tx, a: MemberRef, b: MemberRef): Promise<string[]> {
+async function mergeConflicts(t: Texts, tx: Tx, a: MemberRef, b: MemberRef): Promise<string[]> {
   const problems: string[] = [];
   // Only a site both still claim is a conflict; a withdrawn or disowned row gives way to the other (mergeMembers).
   const [sitesA, sitesB] = await Promise.all([a, b].map((m) => tx.site.findMany({ where: { memberId: m.id, state: { in: [...CLAIMING_STATES] } }, select: { url: true } })));
   const urlsA = new Set(sitesA?.map((s) => s.url));
   for (const s of sitesB ?? [])
-    if (urlsA.has(s.url)) problems.push(`Both @${a.handle} and @${b.handle} list ${s.url}; a site has one holder. Remove it from one of them (/site remove ${s.url}), then enter the code again.`);
+    if (urlsA.has(s.url)) problems.push(fillTemplate(t.mergeSiteConflict, { a: a.handle, b: b.handle, url: s.url }));
   const [msA, msB] = await Promise.all([a, b].map((m) => tx.membership.findMany({ where: { memberId: m.id } })));
   for (const mb of msB ?? []) {
     const ma = msA?.find((m) => m.programId === mb.programId);
     if (ma && ma.state !== mb.state)
-      problems.push(`@${a.handle} is ${ma.state} in ${mb.programId} and @${b.handle} is ${mb.state}; ask a moderator to settle that program's membership for one of them first.`);
+      problems.push(fillTemplate(t.mergeMembershipConflict, { a: a.handle, stateA: ma.state, program: mb.programId, b: b.handle, stateB: mb.state }));
   }
   const [appsA, appsB] = await Promise.all([a, b].map((m) => tx.application.findMany({ where: { memberId: m.id, state: "pending" }, select: { programId: true } })));
   const pendingA = new Set(appsA?.map((x) => x.programId));
   for (const x of appsB ?? [])
-    if (pendingA.has(x.programId)) problems.push(`Both have an open application to ${x.programId}; ask a moderator to decide one of them (/review) first.`);
+    if (pendingA.has(x.programId)) problems.push(fillTemplate(t.mergeApplicationConflict, { program: x.programId }));
   const [idsA, idsB] = await Promise.all([a, b].map((m) => tx.identity.findMany({ where: { memberId: m.id, platform: { in: ["forum", "dashboard"] } } })));
   for (const ib of idsB ?? []) {
     const ia = idsA?.find((i) => i.platform === ib.platform);
     if (ia && ia.externalId !== ib.externalId)
-      problems.push(`@${a.handle} is linked to ${ia.platform} ${ia.externalId} and @${b.handle} to ${ib.externalId}; a member has one. /unlink ${ia.platform} on the account that should not keep it, then enter the code again.`);
+      problems.push(fillTemplate(t.mergeAccountConflict, { a: a.handle, platform: ia.platform, idA: ia.externalId, b: b.handle, idB: ib.externalId }));
   }
   return problems;
 }
@@ -187,9 +198,10 @@ async function mergeConflicts(tx: Tx, a: MemberRef, b: MemberRef): Promise<strin
  * test/integration/merge.test.ts fails when a table with a member_id is added and not.
  */
 async function mergeMembers(app: App, tx: Tx, a: MemberRef, b: MemberRef): Promise<{ points: number; moved: Record<string, number> }> {
-  const problems = await mergeConflicts(tx, a, b);
+  const t = app.pack.texts;
+  const problems = await mergeConflicts(t, tx, a, b);
   if (problems.length)
-    throw new UserError(`@${a.handle} and @${b.handle} cannot be joined yet, and nothing was changed: ${problems.join(" ")}`, "The code stays valid until it expires.", "link.merge.conflict");
+    throw new UserError(fillTemplate(t.mergeConflict, { a: a.handle, b: b.handle, problems: problems.join(" ") }), t.mergeConflictHint, "link.merge.conflict");
   const from = { memberId: b.id };
   const to = { memberId: a.id };
   const moved: Record<string, number> = {};

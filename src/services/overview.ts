@@ -11,6 +11,7 @@ import { demotionDate, tierById, tierFor } from "../domain/partner.ts";
 import { LOST_BY_OTHERS, VERIFIABLE_STATES } from "../domain/sites.ts";
 import { parseDay, periodOf, previousPeriod, type Period } from "../domain/periods.ts";
 import { atLeastShown } from "../chat/commitments.ts";
+import { fillTemplate } from "../domain/templates.ts";
 import { evaluateProgramMembers } from "./commitments.ts";
 import { leaderboard, type LeaderboardRow } from "./partner.ts";
 import { findProgram } from "./programs.ts";
@@ -185,7 +186,7 @@ export const AUDIT_PAGE_SIZE = 50;
 /** The first instant of a calendar day in the organisation's zone; anything but a real YYYY-MM-DD is refused. */
 function dayStart(app: App, day: string, field: string): Date {
   const d = parseDay(day, app.config.STEWARD_TIMEZONE);
-  if (!d) throw new UserError(`"${day.slice(0, 20)}" is not a date.`, `Give ${field} as a calendar day, like 2026-11-30.`, "audit.date");
+  if (!d) throw new UserError(fillTemplate(app.pack.texts.dashboardNotADate, { day: day.slice(0, 20) }), fillTemplate(app.pack.texts.dashboardNotADateHint, { field }), "audit.date");
   return d.toJSDate();
 }
 

@@ -6,18 +6,20 @@ import { reply } from "../chat/reply.ts";
 import { UserError } from "../core/errors.ts";
 import type { Actor } from "../core/actor.ts";
 import { disputeCorrection } from "../domain/ledger.ts";
+import { fillTemplate } from "../domain/templates.ts";
 import { transaction } from "../store/transaction.ts";
 import { audit } from "./audit.ts";
 import { entryStillCounts, postEntry, type Posted } from "./ledger.ts";
 import { enqueue } from "./outbox.ts";
 
 export async function certify(app: App, actor: Actor, memberId: string, kind: string): Promise<Posted> {
+  const t = app.pack.texts;
   const cert = app.pack.partner.certifications[kind];
-  if (!cert) throw new UserError(`There is no certification ${kind}.`, `Certifications: ${Object.keys(app.pack.partner.certifications).join(", ")}`);
+  if (!cert) throw new UserError(fillTemplate(t.pointsUnknownCertification, { kind }), fillTemplate(t.pointsCertificationsHint, { certifications: Object.keys(app.pack.partner.certifications).join(", ") }));
   // A lost race (the same /certify at once) retries, sees the winner's row and answers like a repeat.
   const posted = await transaction(app.db, async (tx) => {
     const existing = await tx.certification.findUnique({ where: { memberId_kind: { memberId, kind } } });
-    if (existing) throw new UserError(`That member is already ${cert.label}; it pays once.`, undefined, "certify.duplicate");
+    if (existing) throw new UserError(fillTemplate(t.pointsCertifiedTwice, { certification: cert.label }), undefined, "certify.duplicate");
     await tx.certification.create({ data: { memberId, kind, actor: actor.memberId, createdAt: app.now() } });
     const posted = await postEntry(app, tx, { memberId, delta: cert.points, kind: "certification", reason: cert.label, actor: actor.memberId, reference: `cert:${kind}`, idempotencyKey: `cert:${memberId}:${kind}` });
     await audit(tx, actor, "certify", memberId, { kind, points: cert.points });
@@ -29,9 +31,10 @@ export async function certify(app: App, actor: Actor, memberId: string, kind: st
 
 /** A moderator's correction, capped per adjustment by the pack. `invocationId` makes a retried command pay once. */
 export async function adjust(app: App, actor: Actor, memberId: string, delta: number, reason: string, invocationId?: string): Promise<Posted> {
+  const t = app.pack.texts;
   const cap = app.pack.partner.maxAdjustment;
-  if (delta === 0) throw new UserError("An adjustment of 0 points changes nothing.", "Usage: /adjust <member> <±points> <reason>, e.g. /adjust alice +50 meetup prize", "adjust.zero");
-  if (Math.abs(delta) > cap) throw new UserError(`One adjustment may move at most ${cap} points (you asked for ${delta}).`, "Split it, or ask the operator to raise maxAdjustment in the program pack.", "adjust.cap");
+  if (delta === 0) throw new UserError(t.pointsAdjustZero, t.pointsAdjustUsage, "adjust.zero");
+  if (Math.abs(delta) > cap) throw new UserError(fillTemplate(t.pointsAdjustTooMuch, { max: cap, points: delta }), t.pointsAdjustTooMuchHint, "adjust.cap");
   const posted = await transaction(app.db, async (tx) => {
     const posted = await postEntry(app, tx, { memberId, delta, kind: "adjustment", reason, actor: actor.memberId, idempotencyKey: `adjust:${invocationId ?? randomUUID()}` });
     await audit(tx, actor, "adjust", memberId, { delta, reason, entryId: posted.entryId });
@@ -47,21 +50,22 @@ export async function adjust(app: App, actor: Actor, memberId: string, delta: nu
  * the winner's), and once decided it stays decided.
  */
 export async function openDispute(app: App, actor: Actor, entryId: number, reason: string) {
+  const t = app.pack.texts;
   const dispute = await transaction(app.db, async (tx) => {
     const entry = await tx.ledgerEntry.findUnique({ where: { id: entryId } });
-    if (!entry || entry.memberId !== actor.memberId) throw new UserError(`Entry #${entryId} is not in your ledger.`, "See your entries and their numbers with /points.", "dispute.unknown-entry");
+    if (!entry || entry.memberId !== actor.memberId) throw new UserError(fillTemplate(t.pointsDisputeNotYours, { entry: entryId }), t.pointsDisputeNotYoursHint, "dispute.unknown-entry");
     const earlier = await tx.pointsDispute.findFirst({ where: { entryId }, orderBy: { id: "desc" } });
-    if (earlier?.state === "open") throw new UserError(`Entry #${entryId} is already disputed (dispute #${earlier.id}); the moderators will answer.`, undefined, "dispute.duplicate");
+    if (earlier?.state === "open") throw new UserError(fillTemplate(t.pointsDisputeTwice, { entry: entryId, dispute: earlier.id }), undefined, "dispute.duplicate");
     if (earlier)
-      throw new UserError(`The dispute of entry #${entryId} is already decided (#${earlier.id}, ${earlier.state}); an entry is disputed once.`, "If something is still wrong, ask a moderator.", "dispute.decided");
+      throw new UserError(fillTemplate(t.pointsDisputeDecided, { entry: entryId, dispute: earlier.id, state: earlier.state }), t.pointsDisputeDecidedHint, "dispute.decided");
     const dispute = await tx.pointsDispute.create({ data: { memberId: actor.memberId, entryId, reason, state: "open", createdAt: app.now() } });
     await enqueue(
       tx,
       {
         kind: "post",
         channel: "moderators",
-        reply: reply(`${actor.displayName} disputes entry #${entryId}`, [
-          { type: "header", text: `Points dispute #${dispute.id}` },
+        reply: reply(fillTemplate(t.pointsDisputeOpened, { name: actor.displayName, entry: entryId }), [
+          { type: "header", text: fillTemplate(t.pointsDisputeTitle, { dispute: dispute.id }) },
           { type: "fields", fields: [
             { label: "Member", value: `@${actor.handle}` },
             { label: "Entry", value: `#${entry.id} ${entry.delta > 0 ? "+" : ""}${entry.delta} — ${entry.reason}` },
@@ -69,7 +73,7 @@ export async function openDispute(app: App, actor: Actor, entryId: number, reaso
           ] },
           { type: "buttons", buttons: [
             { label: "Accept", command: "dispute", action: "accept", value: String(dispute.id), style: "primary" },
-            { label: "Decline", command: "dispute", action: "decline", value: String(dispute.id), style: "danger", form: { title: "Decline dispute", submit: `/dispute decline ${dispute.id}`, fields: [{ key: "reason", label: "Why is it declined?", required: true, kind: "long-text" }] } },
+            { label: "Decline", command: "dispute", action: "decline", value: String(dispute.id), style: "danger", form: { title: "Decline dispute", submit: `/dispute decline ${dispute.id}`, fields: [{ key: "reason", label: t.pointsDisputeDeclineAsk, required: true, kind: "long-text" }] } },
           ] },
         ]),
       },
@@ -83,6 +87,7 @@ export async function openDispute(app: App, actor: Actor, entryId: number, reaso
 
 /** Accepting writes a correcting entry: by default the disputed entry undone, or `points` given by the moderator. */
 export async function decideDispute(app: App, actor: Actor, disputeId: number, decision: { accept: true; points?: number; note?: string } | { accept: false; reason: string }) {
+  const t = app.pack.texts;
   const result = await transaction(app.db, async (tx) => {
     // Claiming the open dispute first makes a second decision (two moderators, a replayed click) wait and then find it decided.
     const claimed = await tx.pointsDispute.updateMany({
@@ -90,18 +95,18 @@ export async function decideDispute(app: App, actor: Actor, disputeId: number, d
       data: { state: decision.accept ? "accepted" : "declined", decidedBy: actor.memberId, decidedAt: app.now(), decision: decision.accept ? (decision.note ?? null) : decision.reason },
     });
     const dispute = await tx.pointsDispute.findUnique({ where: { id: disputeId }, include: { entry: true } });
-    if (!dispute) throw new UserError(`There is no dispute #${disputeId}.`, "See open disputes with /dispute list.", "dispute.unknown");
-    if (claimed.count === 0) throw new UserError(`Dispute #${disputeId} was already ${dispute.state}.`, undefined, "dispute.decided");
+    if (!dispute) throw new UserError(fillTemplate(t.pointsDisputeUnknown, { dispute: disputeId }), t.pointsDisputeUnknownHint, "dispute.unknown");
+    if (claimed.count === 0) throw new UserError(fillTemplate(t.pointsDisputeAlreadyDecided, { dispute: disputeId, state: dispute.state }), undefined, "dispute.decided");
     let text: string;
     if (decision.accept) {
       const counts = (await entryStillCounts(tx, dispute.entryId)) ?? 0;
       const correction = disputeCorrection(dispute.entry, counts, decision.points, app.pack.partner.maxAdjustment);
-      if ("problem" in correction) throw new UserError(correction.problem, "Usage: /dispute accept <#> [points:<n>] [note]", "dispute.correction");
+      if ("problem" in correction) throw new UserError(correction.problem, t.pointsDisputeAcceptUsage, "dispute.correction");
       const delta = correction.delta;
-      await postEntry(app, tx, { memberId: dispute.memberId, delta, kind: "correction", reason: `dispute #${dispute.id} accepted${decision.note ? `: ${decision.note}` : ""}`, actor: actor.memberId, reference: `dispute:${dispute.id}`, idempotencyKey: `dispute:${dispute.id}:accept` });
-      text = `Your dispute of entry #${dispute.entryId} was accepted: ${delta > 0 ? "+" : ""}${delta} points.`;
+      await postEntry(app, tx, { memberId: dispute.memberId, delta, kind: "correction", reason: decision.note ? fillTemplate(t.pointsDisputeAcceptedReasonWithNote, { dispute: dispute.id, note: decision.note }) : fillTemplate(t.pointsDisputeAcceptedReason, { dispute: dispute.id }), actor: actor.memberId, reference: `dispute:${dispute.id}`, idempotencyKey: `dispute:${dispute.id}:accept` });
+      text = fillTemplate(t.pointsDisputeAcceptedDm, { entry: dispute.entryId, points: `${delta > 0 ? "+" : ""}${delta}` });
     } else {
-      text = `Your dispute of entry #${dispute.entryId} was declined: ${decision.reason}`;
+      text = fillTemplate(t.pointsDisputeDeclinedDm, { entry: dispute.entryId, reason: decision.reason });
     }
     await enqueue(tx, { kind: "dm", memberId: dispute.memberId, reply: reply(text) }, { now: app.now(), dedupeKey: `dispute:${dispute.id}:decided` });
     await audit(tx, actor, decision.accept ? "dispute accept" : "dispute decline", String(disputeId), { member: dispute.memberId });

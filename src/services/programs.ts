@@ -5,6 +5,7 @@ import { reply } from "../chat/reply.ts";
 import { UserError } from "../core/errors.ts";
 import type { Actor } from "../core/actor.ts";
 import { VERIFIED_PARTNER_BADGE, type Program } from "../domain/pack.ts";
+import { fillTemplate } from "../domain/templates.ts";
 import type { Tx } from "../store/client.ts";
 import { audit } from "./audit.ts";
 import { revokeBadge } from "./badges.ts";
@@ -20,10 +21,11 @@ export function programBadge(program: Program): string | undefined {
 export function findProgram(app: App, id: string): Program {
   const key = id.trim().toLowerCase();
   const program = app.pack.programs.find((p) => p.id === key);
+  const t = app.pack.texts;
   if (!program)
     throw new UserError(
-      `There is no program called ${id}.`,
-      `Programs: ${app.pack.programs.map((p) => p.id).join(", ")}`,
+      fillTemplate(t.programUnknown, { id }),
+      fillTemplate(t.programUnknownHint, { programs: app.pack.programs.map((p) => p.id).join(", ") }),
       "program.unknown",
     );
   return program;
@@ -77,16 +79,21 @@ export async function revokeProgramBadge(app: App, tx: Tx, memberId: string, pro
 export async function removeFromProgram(app: App, actor: Actor, memberRef: string, programId: string, reason: string): Promise<MemberRef> {
   const program = findProgram(app, programId);
   const member = await resolveMember(app, memberRef);
+  const t = app.pack.texts;
   await transaction(app.db, async (tx) => {
     const membership = await tx.membership.findFirst({ where: { memberId: member.id, programId: program.id, state: "active" } });
     if (!membership || membership.state !== "active")
-      throw new UserError(`${member.handle} is not a member of ${program.name}.`, `See who is: /program members ${program.id}`, "program.not-member");
+      throw new UserError(
+        fillTemplate(t.programNotMember, { handle: member.handle, program: program.name }),
+        fillTemplate(t.programNotMemberHint, { id: program.id }),
+        "program.not-member",
+      );
     const now = app.now();
     await tx.membership.update({ where: { id: membership.id }, data: { state: "removed", endedAt: now, reason } });
     await revokeProgramBadge(app, tx, member.id, program, actor.memberId, reason);
     await enqueue(
       tx,
-      { kind: "dm", memberId: member.id, reply: reply(`You were removed from ${program.name}: ${reason}`) },
+      { kind: "dm", memberId: member.id, reply: reply(fillTemplate(t.programRemovedDm, { program: program.name, reason })) },
       { now: app.now(), dedupeKey: `membership:${membership.id}:removed:${now.toISOString()}` },
     );
     await audit(tx, actor, "program remove", member.id, { program: program.id, reason });

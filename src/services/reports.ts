@@ -10,9 +10,10 @@ import { UserError } from "../core/errors.ts";
 import { atLeastShown, commitmentCell, missedInARowLabels, STATUS_LABEL } from "../chat/commitments.ts";
 import { toCsv } from "../chat/csv.ts";
 import { compareForReport, type CommitmentStatus } from "../domain/commitments.ts";
-import type { Program } from "../domain/pack.ts";
+import type { Program, Texts } from "../domain/pack.ts";
 import { benefitsFor } from "../domain/partner.ts";
 import { periodOf, previousPeriod, tryParsePeriodKey, type Period } from "../domain/periods.ts";
+import { fillTemplate } from "../domain/templates.ts";
 import { evaluateProgramMembers } from "./commitments.ts";
 import { findProgram } from "./programs.ts";
 
@@ -22,13 +23,14 @@ export const CHAT_ROWS = 100;
 /** The week a report covers: the given ISO week, or the last complete one. */
 export function reportWeek(app: App, periodKey: string | undefined): Period {
   const tz = app.config.STEWARD_TIMEZONE;
+  const t = app.pack.texts;
   const now = app.now();
   if (!periodKey) return previousPeriod(periodOf("week", now, tz));
   const parsed = tryParsePeriodKey(periodKey, tz);
-  if (!parsed.ok) throw new UserError(parsed.error, "Usage: /report [program] [week:2026-W48]", "report.period");
+  if (!parsed.ok) throw new UserError(parsed.error, t.reportUsage, "report.period");
   if (parsed.period.unit !== "week")
-    throw new UserError(`The report is weekly: give a week like ${periodOf("week", now, tz).key}, not ${periodKey}.`, "Usage: /report [program] [week:2026-W48]", "report.period");
-  if (parsed.period.start > now) throw new UserError(`${parsed.period.key} has not started yet.`, undefined, "report.future");
+    throw new UserError(fillTemplate(t.reportNotAWeek, { example: periodOf("week", now, tz).key, week: periodKey }), t.reportUsage, "report.period");
+  if (parsed.period.start > now) throw new UserError(fillTemplate(t.reportNotStarted, { week: parsed.period.key }), undefined, "report.future");
   return parsed.period;
 }
 
@@ -97,8 +99,8 @@ function awaitingDelivery(app: App, program: Program, memberIds: Iterable<string
 }
 
 /** A member who left during the week is listed for it (they were a member), marked with the day they left. */
-function leftIn(endedAt: Date | null, week: Period): string {
-  return endedAt && endedAt < week.end ? `left ${DateTime.fromJSDate(endedAt, { zone: week.tz }).toISODate()}` : "";
+function leftIn(t: Texts, endedAt: Date | null, week: Period): string {
+  return endedAt && endedAt < week.end ? fillTemplate(t.reportRowLeft, { date: String(DateTime.fromJSDate(endedAt, { zone: week.tz }).toISODate()) }) : "";
 }
 
 function weekLabel(p: Period): string {
@@ -116,15 +118,16 @@ export const HEATMAP_WEEKS = 12;
  * first HEATMAP_ROWS members and a count of the rest. None for a program
  * without a weekly required commitment: it has no week-by-week status.
  */
-export function heatmapBlock(program: Program, week: Period, rows: readonly { member: { handle: string; displayName: string }; weeks?: CommitmentStatus[] }[]): ImageBlock | undefined {
+export function heatmapBlock(t: Texts, program: Program, week: Period, rows: readonly { member: { handle: string; displayName: string }; weeks?: CommitmentStatus[] }[]): ImageBlock | undefined {
   if (!program.commitments.some((c) => c.per === "week" && c.required)) return undefined;
   const labels: string[] = [];
   for (let p = week, i = 0; i < HEATMAP_WEEKS; i++, p = previousPeriod(p)) labels.unshift(p.key.replace(/^\d{4}-/, ""));
-  const map = heatmap(`${program.name} — the ${HEATMAP_WEEKS} weeks to ${week.key}`, labels, rows.map((r) => ({ name: `@${r.member.handle}`, weeks: r.weeks ?? [] })));
+  const map = heatmap(fillTemplate(t.reportHeatmapTitle, { program: program.name, weeks: HEATMAP_WEEKS, week: week.key }), labels, rows.map((r) => ({ name: `@${r.member.handle}`, weeks: r.weeks ?? [] })));
   return { type: "image", picture: { kind: "heatmap", heatmap: map }, alt: heatmapAlt(map), filename: `heatmap-${program.id}-${week.key}.png` };
 }
 
 export async function buildReport(app: App, programId: string, periodKey?: string): Promise<Reply> {
+  const t = app.pack.texts;
   const program = findProgram(app, programId);
   const week = reportWeek(app, periodKey);
   const [result, got] = await Promise.all([evaluateProgramMembers(app, program.id, { period: week, historyWeeks: HEATMAP_WEEKS }), deliveries(app, program)]);
@@ -132,7 +135,7 @@ export async function buildReport(app: App, programId: string, periodKey?: strin
   const rows = [...result.rows].sort(compareForReport);
   const s = result.summary;
   const missedLabels = missedInARowLabels(result.flagMissedInARow);
-  const title = `${program.name} — week ${weekLabel(week)}`;
+  const title = fillTemplate(t.reportTitle, { program: program.name, week: weekLabel(week) });
 
   const flagged = rows.filter((r) => r.flagged);
   const columns = ["member", "overall", ...program.commitments.map((c) => `${c.id}${c.required ? "" : " (opt.)"}`), "streak", "missed in a row", ""];
@@ -144,7 +147,7 @@ export async function buildReport(app: App, programId: string, periodKey?: strin
       ...r.commitments.map(commitmentCell),
       atLeastShown(r.streak, r.member, result.windowWeeks),
       atLeastShown(r.missedInARow, r.member, result.windowWeeks),
-      [r.flagged ? "⚠ flagged" : "", r.onPause ? "on leave" : "", leftIn(r.member.endedAt, week)].filter(Boolean).join(", "),
+      [r.flagged ? t.reportRowFlagged : "", r.onPause ? t.reportRowOnLeave : "", leftIn(t, r.member.endedAt, week)].filter(Boolean).join(", "),
     ]);
 
   const blocks: Block[] = [
@@ -163,33 +166,31 @@ export async function buildReport(app: App, programId: string, periodKey?: strin
       ],
     },
   ];
-  if (flagged.length)
-    blocks.push({
-      type: "text",
-      text: `⚠ ${missedLabels.sentence}: ${flagged
-        .slice(0, 50)
-        .map((r) => `@${r.member.handle} (${r.missedInARow})`)
-        .join(", ")}${flagged.length > 50 ? ` and ${flagged.length - 50} more` : ""}`,
-    });
+  if (flagged.length) {
+    const list = flagged
+      .slice(0, 50)
+      .map((r) => `@${r.member.handle} (${r.missedInARow})`)
+      .join(", ");
+    const members = flagged.length > 50 ? fillTemplate(t.reportAndMore, { list, count: flagged.length - 50 }) : list;
+    blocks.push({ type: "text", text: fillTemplate(t.reportFlagged, { label: missedLabels.sentence, members }) });
+  }
   blocks.push({
     type: "table",
     columns,
     rows: tableRows,
-    ...(rows.length > CHAT_ROWS ? { caption: `First ${CHAT_ROWS} of ${rows.length} members; every member is in the CSV.` } : {}),
+    ...(rows.length > CHAT_ROWS ? { caption: fillTemplate(t.reportFirstRows, { shown: CHAT_ROWS, count: rows.length }) } : {}),
   });
   if (awaiting.size) {
     const lines = rows.flatMap((r) => {
       const items = awaiting.get(r.member.memberId);
       return items ? [`@${r.member.handle}: ${items.join(", ")}`] : [];
     });
-    blocks.push({
-      type: "text",
-      text: `Unlocked, not yet delivered (mark with /benefits deliver <member> <perk>):\n${lines.slice(0, 50).join("\n")}${lines.length > 50 ? `\n… and ${lines.length - 50} more (see the CSV)` : ""}`,
-    });
+    const shown = lines.slice(0, 50).join("\n");
+    blocks.push({ type: "text", text: fillTemplate(t.reportAwaiting, { lines: lines.length > 50 ? fillTemplate(t.reportAwaitingMore, { lines: shown, count: lines.length - 50 }) : shown }) });
   }
-  const picture = heatmapBlock(program, week, rows);
+  const picture = heatmapBlock(t, program, week, rows);
   if (picture) blocks.push(picture);
-  blocks.push({ type: "context", text: `Statuses as of the end of ${week.key}; months and quarters as they stood then. Weeks on leave count as paused, not missed.` });
+  blocks.push({ type: "context", text: fillTemplate(t.reportAsOf, { week: week.key }) });
 
   const header = [
     "member",
@@ -222,6 +223,16 @@ export async function buildReport(app: App, programId: string, periodKey?: strin
   // Formulas escaped: names and notes are members' own text, and moderators open this in a spreadsheet.
   const csv = toCsv(records);
 
-  const text = `${program.name}, week ${week.key}: ${s.total} members — ${s.met} met, ${s["at-risk"]} at risk, ${s.missed} missed, ${s.paused} paused; ${s.flagged} ${missedLabels.summary}`;
+  const text = fillTemplate(t.reportSummary, {
+    program: program.name,
+    week: week.key,
+    total: s.total,
+    met: s.met,
+    atRisk: s["at-risk"],
+    missed: s.missed,
+    paused: s.paused,
+    flagged: s.flagged,
+    flaggedLabel: missedLabels.summary,
+  });
   return reply(text, blocks, { files: [{ filename: `${program.id}-${week.key}.csv`, contentType: "text/csv", content: csv }] });
 }

@@ -5,9 +5,8 @@ import type { App } from "../app.ts";
 import { UserError } from "../core/errors.ts";
 import type { Actor } from "../core/actor.ts";
 import { isValidTimeZone } from "../domain/periods.ts";
+import { fillTemplate } from "../domain/templates.ts";
 import { audit } from "./audit.ts";
-
-const EXAMPLES = "an IANA time zone such as Europe/Berlin, America/New_York or Asia/Tokyo";
 
 /** The zone's canonical spelling ("europe/berlin" -> "Europe/Berlin"), or null when it is not a zone. */
 export function canonicalZone(tz: string): string | null {
@@ -32,7 +31,7 @@ export async function memberSettings(app: App, memberId: string): Promise<Member
 export async function setTimezone(app: App, actor: Actor, tz: string): Promise<string> {
   const zone = canonicalZone(tz);
   if (!zone)
-    throw new UserError(`${tz.slice(0, 64)} is not a time zone I know.`, `Give ${EXAMPLES}: /settings timezone:Europe/Berlin`, "settings.timezone");
+    throw new UserError(fillTemplate(app.pack.texts.settingsBadZone, { zone: tz.slice(0, 64) }), app.pack.texts.settingsBadZoneHint, "settings.timezone");
   await app.db.$transaction(async (tx) => {
     await tx.member.update({ where: { id: actor.memberId }, data: { timezone: zone } });
     await audit(tx, actor, "settings timezone", actor.memberId, { timezone: zone });
