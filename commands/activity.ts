@@ -1,6 +1,7 @@
 import { reply, type Reply } from "../src/chat/reply.ts";
 import { opt } from "../src/command/options.ts";
 import { command, sub, type CommandContext } from "../src/command/types.ts";
+import { fillTemplate } from "../src/domain/templates.ts";
 import { recentActivities, rejectActivity, shortId } from "../src/services/activities.ts";
 import { memberOrSelf } from "../src/services/members.ts";
 
@@ -8,8 +9,9 @@ async function list({ member }: { member?: string | undefined }, { app, actor }:
   const who = await memberOrSelf({ app, actor }, member, { private: { what: "activities", own: "/activity" } });
   const rows = await recentActivities(app, who.id);
   const label = (kind: string) => app.pack.activityKinds.find((k) => k.id === kind)?.label ?? kind;
-  return reply(`${rows.length} recent activities of @${who.handle}`, [
-    { type: "header", text: `Recent activities of @${who.handle}` },
+  const t = app.pack.texts;
+  return reply(fillTemplate(t.activityListSummary, { count: rows.length, handle: who.handle }), [
+    { type: "header", text: fillTemplate(t.activityListTitle, { handle: who.handle }) },
     {
       type: "table",
       columns: ["id", "date", "what", "details", "state"],
@@ -17,8 +19,8 @@ async function list({ member }: { member?: string | undefined }, { app, actor }:
         shortId(a.id),
         a.occurredAt.toISOString().slice(0, 10),
         label(a.kind),
-        [a.hours !== null ? `${a.hours} h` : "", a.url ?? "", a.note ?? ""].filter(Boolean).join(" · "),
-        a.rejectedAt ? `rejected: ${a.rejectReason ?? ""}` : "counts",
+        [a.hours !== null ? fillTemplate(t.activityListHours, { hours: a.hours }) : "", a.url ?? "", a.note ?? ""].filter(Boolean).join(" · "),
+        a.rejectedAt ? fillTemplate(t.activityListRejected, { reason: a.rejectReason ?? "" }) : t.activityListCounts,
       ]),
     },
   ]);
@@ -52,7 +54,7 @@ export default command({
       },
       handler: async ({ id, reason }, { app, actor }) => {
         const a = await rejectActivity(app, actor, id, reason);
-        return reply(`Rejected activity ${shortId(a.id)} of @${a.memberHandle}; it no longer counts.`);
+        return reply(fillTemplate(app.pack.texts.activityRejected, { id: shortId(a.id), handle: a.memberHandle }));
       },
     }),
   ],

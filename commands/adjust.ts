@@ -1,6 +1,7 @@
 import { reply } from "../src/chat/reply.ts";
 import { ADJUSTMENT_RANGE, opt } from "../src/command/options.ts";
 import { command, sub } from "../src/command/types.ts";
+import { fillTemplate } from "../src/domain/templates.ts";
 import { resolveMember } from "../src/services/members.ts";
 import { adjust } from "../src/services/points.ts";
 
@@ -20,7 +21,7 @@ export default command({
       handler: async ({ member, points, reason }, { app, actor, invocationId }) => {
         const who = await resolveMember(app, member);
         const posted = await adjust(app, actor, who.id, points, reason, invocationId);
-        return reply(`${points > 0 ? "+" : ""}${points} points for @${who.handle} (${reason}). Balance: ${posted.points}.`);
+        return reply(fillTemplate(app.pack.texts.adjustDone, { points: `${points > 0 ? "+" : ""}${points}`, handle: who.handle, reason, balance: posted.points }));
       },
     }),
   ],

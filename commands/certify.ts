@@ -1,6 +1,7 @@
 import { reply } from "../src/chat/reply.ts";
 import { opt } from "../src/command/options.ts";
 import { command, sub } from "../src/command/types.ts";
+import { fillTemplate } from "../src/domain/templates.ts";
 import { resolveMember } from "../src/services/members.ts";
 import { certify } from "../src/services/points.ts";
 
@@ -20,7 +21,8 @@ export default command({
         const who = await resolveMember(app, member);
         const k = kind ?? Object.keys(app.pack.partner.certifications)[0] ?? "";
         const posted = await certify(app, actor, who.id, k);
-        return reply(`@${who.handle} is ${app.pack.partner.certifications[k]?.label ?? k}: +${app.pack.partner.certifications[k]?.points ?? 0} points (balance ${posted.points}).`);
+        const certification = app.pack.partner.certifications[k];
+        return reply(fillTemplate(app.pack.texts.certifyDone, { handle: who.handle, certification: certification?.label ?? k, points: certification?.points ?? 0, balance: posted.points }));
       },
     }),
   ],

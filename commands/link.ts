@@ -2,22 +2,26 @@ import { reply } from "../src/chat/reply.ts";
 import { UserError } from "../src/core/errors.ts";
 import { opt } from "../src/command/options.ts";
 import { command, sub } from "../src/command/types.ts";
+import type { Texts } from "../src/domain/pack.ts";
+import { fillTemplate } from "../src/domain/templates.ts";
 import { issueLinkCode, redeemLinkCode } from "../src/services/merge.ts";
 import { link, pendingLinks, unlink, type LinkedPlatform, type LinkOutcome } from "../src/services/links.ts";
 
-const LINK_USAGE = "Usage: /link (a code for your other platform), /link code:<code>, /link forum:<username> [member] or /link dashboard:<id> [member]";
+const platformLabel = (t: Texts, platform: LinkedPlatform) => (platform === "forum" ? t.linkForumLabel : t.linkDashboardLabel);
 
-function linkedText(r: LinkOutcome): string {
-  const what = r.platform === "forum" ? `forum user ${r.externalId}` : `dashboard id ${r.externalId}`;
-  if (r.state === "requested") return `Asked the moderators to link you to ${what}; you will be credited once one of them confirms it.`;
+function linkedText(t: Texts, r: LinkOutcome): string {
+  const account = { label: platformLabel(t, r.platform), id: r.externalId };
+  if (r.state === "requested") return fillTemplate(t.linkRequested, account);
   const applied = r.credited.filter((c) => c.status === "applied").length;
   const expired = r.credited.filter((c) => c.status === "expired").length;
+  const notCounted = r.credited.length - applied - expired;
   const notes = [
-    applied ? `${applied} held ${r.platform === "forum" ? "forum event(s)" : "dashboard event(s)"} applied` : "",
-    expired ? `${expired} too old to count (over the backdating limit)` : "",
-    r.credited.length - applied - expired > 0 ? `${r.credited.length - applied - expired} not counted (see /link pending)` : "",
+    applied ? fillTemplate(r.platform === "forum" ? t.linkHeldAppliedForum : t.linkHeldAppliedDashboard, { count: applied }) : "",
+    expired ? fillTemplate(t.linkHeldExpired, { count: expired }) : "",
+    notCounted > 0 ? fillTemplate(t.linkHeldNotCounted, { count: notCounted }) : "",
   ].filter(Boolean);
-  return `@${r.member.handle} is linked to ${what}.${notes.length ? ` ${notes.join("; ")}.` : ""}`;
+  const values = { ...account, handle: r.member.handle };
+  return notes.length ? fillTemplate(t.linkLinkedWithNotes, { ...values, notes: notes.join("; ") }) : fillTemplate(t.linkLinked, values);
 }
 
 export const linkCommand = command({
@@ -35,26 +39,27 @@ export const linkCommand = command({
         member: opt.optionalMember("Whose account (moderators only)", { positional: true }),
       },
       handler: async ({ code, forum, dashboard, member }, { app, actor }) => {
+        const t = app.pack.texts;
         if (code !== undefined) {
-          if (forum || dashboard || member) throw new UserError("Enter a code on its own.", LINK_USAGE, "link.usage");
+          if (forum || dashboard || member) throw new UserError(t.linkCodeAlone, t.linkUsageAll, "link.usage");
           const r = await redeemLinkCode(app, actor, code);
-          const joined = r.already ? "These accounts are already one member" : `@${r.mergedHandle} joined @${r.survivor.handle}`;
-          return reply(`${joined}: every account of both now counts as @${r.survivor.handle}, with ${r.points} points (the sum of both ledgers). See /tier.`);
+          const values = { merged: r.mergedHandle, handle: r.survivor.handle, points: r.points };
+          return reply(fillTemplate(r.already ? t.linkCodeJoinedAlready : t.linkCodeJoined, values));
         }
         if (!forum && !dashboard) {
-          if (member) throw new UserError("A code joins your own accounts only.", LINK_USAGE, "link.usage");
+          if (member) throw new UserError(t.linkCodeOwnOnly, t.linkUsageAll, "link.usage");
           const { code, expiresAt } = await issueLinkCode(app, actor);
-          const text = `Your link code: ${code}. On your other account (Slack or Discord), type /link code:${code} before ${expiresAt.toISOString().slice(11, 16)} UTC (10 minutes). It works once.`;
+          const text = fillTemplate(t.linkCodeSent, { code, time: expiresAt.toISOString().slice(11, 16) });
           return reply(text, [
             { type: "text", text },
-            { type: "context", text: "Both accounts become one member: points, sites, activities and badges add up. Share the code with nobody: whoever enters it is joined to you." },
+            { type: "context", text: t.linkCodeSentNote },
           ]);
         }
         const given = [forum ? (["forum", forum] as const) : undefined, dashboard ? (["dashboard", dashboard] as const) : undefined].filter((x) => x !== undefined);
         const [first] = given;
-        if (given.length !== 1 || !first) throw new UserError("Link one account at a time.", LINK_USAGE, "link.usage");
+        if (given.length !== 1 || !first) throw new UserError(t.linkOneAtATime, t.linkUsageAll, "link.usage");
         const [platform, id] = first as readonly [LinkedPlatform, string];
-        return reply(linkedText(await link(app, actor, platform, id, member)));
+        return reply(linkedText(t, await link(app, actor, platform, id, member)));
       },
     }),
     sub({
@@ -65,12 +70,13 @@ export const linkCommand = command({
       handler: async (_args, { app }) => {
         const p = await pendingLinks(app);
         const day = (d: Date) => d.toISOString().slice(0, 10);
-        return reply(`${p.requests.length} link request(s), ${p.held.length} account(s) with held events`, [
-          { type: "header", text: "Link requests" },
+        const t = app.pack.texts;
+        return reply(fillTemplate(t.linkPendingSummary, { requests: p.requests.length, held: p.held.length }), [
+          { type: "header", text: t.linkPendingRequests },
           { type: "table", columns: ["member", "account", "since", "confirm with"], rows: p.requests.map((r) => [`@${r.handle}`, `${r.platform}:${r.externalId}`, day(r.createdAt), `/link ${r.platform}:${r.externalId} ${r.handle}`]) },
-          { type: "header", text: "Held until an account is linked" },
+          { type: "header", text: t.linkPendingHeld },
           { type: "table", columns: ["account", "events", "since", "what"], rows: p.held.map((h) => [`${h.source}:${h.subject}`, String(h.count), day(h.first), h.types.join(", ")]) },
-          { type: "context", text: "Link an account with /link forum:<username> <member> or /link dashboard:<id> <member>; what it holds is applied then (forum posts within the backdating limit)." },
+          { type: "context", text: t.linkPendingHint },
         ]);
       },
     }),
@@ -91,7 +97,8 @@ export const unlinkCommand = command({
       },
       handler: async ({ platform, member }, { app, actor }) => {
         const r = await unlink(app, actor, platform, member);
-        return reply(`@${r.member.handle} is no longer linked to ${platform === "forum" ? "forum user" : "dashboard id"} ${r.externalId}.`);
+        const t = app.pack.texts;
+        return reply(fillTemplate(t.unlinkDone, { handle: r.member.handle, label: platformLabel(t, platform), id: r.externalId }));
       },
     }),
   ],

@@ -2,15 +2,16 @@ import { reply, type Block, type Reply } from "../src/chat/reply.ts";
 import { opt } from "../src/command/options.ts";
 import { command, sub } from "../src/command/types.ts";
 import type { Pack, Program } from "../src/domain/pack.ts";
+import { fillTemplate } from "../src/domain/templates.ts";
 import { badgePlace } from "../src/services/badges.ts";
 import { activePrograms, findProgram, programBadge, programMembers, removeFromProgram } from "../src/services/programs.ts";
 
 const programChoices = (pack: { programs: { id: string }[] }) => pack.programs.map((p) => p.id);
 
-const PER = { week: "a week", month: "a month", quarter: "a quarter" } as const;
-
 /** What joining a program means: what it is, what it asks, what it gives, on what terms. */
 function programDetail(pack: Pack, p: Program, member: boolean): Reply {
+  const t = pack.texts;
+  const per = { week: t.programPerWeek, month: t.programPerMonth, quarter: t.programPerQuarter } as const;
   const badge = pack.badges.find((b) => b.id === programBadge(p));
   const blocks: Block[] = [{ type: "header", text: p.name }];
   if (p.description) blocks.push({ type: "text", text: p.description });
@@ -18,13 +19,18 @@ function programDetail(pack: Pack, p: Program, member: boolean): Reply {
     blocks.push({
       type: "table",
       columns: ["commitment", "at least", "", ""],
-      rows: p.commitments.map((c) => [c.label, `${c.atLeast}${c.measure === "hours" ? " h" : ""}`, PER[c.per], c.required ? "required" : "encouraged"]),
+      rows: p.commitments.map((c) => [
+        c.label,
+        c.measure === "hours" ? fillTemplate(t.programAtLeastHours, { count: c.atLeast }) : String(c.atLeast),
+        per[c.per],
+        c.required ? t.programRequired : t.programEncouraged,
+      ]),
     });
-  const perks = [...p.perks.map((x) => x.name), ...(badge ? [`${badge.name} (${badgePlace(badge)})`] : [])];
-  if (perks.length) blocks.push({ type: "text", text: `Perks:\n${perks.map((x) => `• ${x}`).join("\n")}` });
-  if (p.terms) blocks.push({ type: "text", text: `Terms: ${p.terms}` });
-  blocks.push({ type: "context", text: member ? "You are a member. /commitments shows where you stand." : `Apply with /apply ${p.id}.` });
-  return reply(`${p.name}: ${p.description || p.id}`, blocks);
+  const perks = [...p.perks.map((x) => x.name), ...(badge ? [fillTemplate(t.programPerkBadge, { badge: badge.name, place: badgePlace(badge) })] : [])];
+  if (perks.length) blocks.push({ type: "text", text: fillTemplate(t.programPerks, { perks: perks.map((x) => fillTemplate(t.programPerk, { perk: x })).join("\n") }) });
+  if (p.terms) blocks.push({ type: "text", text: fillTemplate(t.programTerms, { terms: p.terms }) });
+  blocks.push({ type: "context", text: member ? t.programYouAreMember : fillTemplate(t.programApplyWith, { id: p.id }) });
+  return reply(fillTemplate(t.programDetailSummary, { name: p.name, description: p.description || p.id }), blocks);
 }
 
 export default command({
@@ -39,14 +45,15 @@ export default command({
       handler: async ({ program }, { app, actor }) => {
         const mine = new Set((await activePrograms(app, actor.memberId)).map((p) => p.program.id));
         if (program) return programDetail(app.pack, findProgram(app, program), mine.has(program));
-        return reply("Programs", [
-          { type: "header", text: "Programs" },
+        const t = app.pack.texts;
+        return reply(t.programListTitle, [
+          { type: "header", text: t.programListTitle },
           {
             type: "table",
             columns: ["program", "name", "you"],
-            rows: app.pack.programs.map((p) => [p.id, p.name, mine.has(p.id) ? "member" : ""]),
+            rows: app.pack.programs.map((p) => [p.id, p.name, mine.has(p.id) ? t.programListMember : ""]),
           },
-          { type: "context", text: "Details with /program <program>; apply with /apply <program>." },
+          { type: "context", text: t.programListHint },
         ]);
       },
     }),
@@ -58,8 +65,10 @@ export default command({
       handler: async ({ program }, { app }) => {
         const p = findProgram(app, program);
         const members = await programMembers(app, p.id);
-        return reply(`${p.name}: ${members.length} member(s)`, [
-          { type: "header", text: `${p.name}: ${members.length} member${members.length === 1 ? "" : "s"}` },
+        const t = app.pack.texts;
+        const count = { program: p.name, count: members.length };
+        return reply(fillTemplate(t.programMembersSummary, count), [
+          { type: "header", text: fillTemplate(members.length === 1 ? t.programMembersOne : t.programMembersMany, count) },
           { type: "table", columns: ["member", "name", "since"], rows: members.map((m) => [`@${m.handle}`, m.displayName, m.joinedAt.toISOString().slice(0, 10)]) },
         ]);
       },
@@ -75,7 +84,7 @@ export default command({
       },
       handler: async ({ member, program, reason }, { app, actor }) => {
         const who = await removeFromProgram(app, actor, member, program, reason);
-        return reply(`@${who.handle} was removed from ${findProgram(app, program).name}.`);
+        return reply(fillTemplate(app.pack.texts.programRemoved, { handle: who.handle, program: findProgram(app, program).name }));
       },
     }),
   ],

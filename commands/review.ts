@@ -1,6 +1,7 @@
 import { reply, type Block } from "../src/chat/reply.ts";
 import { opt } from "../src/command/options.ts";
 import { command, sub } from "../src/command/types.ts";
+import { fillTemplate } from "../src/domain/templates.ts";
 import { applicationCard, decideApplication, pendingApplications, rejectForm } from "../src/services/applications.ts";
 
 const programChoices = (pack: { programs: { id: string }[] }) => pack.programs.map((p) => p.id);
@@ -16,10 +17,12 @@ export default command({
       options: { program: opt.optionalFromPack("program", "Only this program's applications", programChoices, { positional: true }) },
       handler: async ({ program }, { app }) => {
         const pending = await pendingApplications(app, program);
-        if (pending.length === 0) return reply("No applications are waiting for review.");
-        const blocks: Block[] = [{ type: "header", text: `${pending.length} application${pending.length === 1 ? "" : "s"} waiting for review` }];
+        const t = app.pack.texts;
+        if (pending.length === 0) return reply(t.reviewNoneWaiting);
+        const count = { count: pending.length };
+        const blocks: Block[] = [{ type: "header", text: fillTemplate(pending.length === 1 ? t.reviewWaitingOne : t.reviewWaitingMany, count) }];
         for (const a of pending) blocks.push({ type: "divider" }, ...applicationCard(a.program, a.member, a.answers, a.createdAt));
-        return reply(`${pending.length} application(s) waiting for review`, blocks);
+        return reply(fillTemplate(t.reviewWaitingSummary, count), blocks);
       },
     }),
     sub({
@@ -32,7 +35,7 @@ export default command({
       },
       handler: async ({ member, program }, { app, actor }) => {
         const r = await decideApplication(app, actor, member, program, { approve: true });
-        return reply(`Approved: @${r.member.handle} is now a member of ${r.program.name}.`);
+        return reply(fillTemplate(app.pack.texts.reviewApproved, { handle: r.member.handle, program: r.program.name }));
       },
     }),
     sub({
@@ -47,7 +50,7 @@ export default command({
       form: (_ctx, args) => (args.member && args.program ? rejectForm(args.member, args.program) : undefined),
       handler: async ({ member, program, reason }, { app, actor }) => {
         const r = await decideApplication(app, actor, member, program, { approve: false, reason });
-        return reply(`Rejected @${r.member.handle}'s application to ${r.program.name}; they were told why.`);
+        return reply(fillTemplate(app.pack.texts.reviewRejected, { handle: r.member.handle, program: r.program.name }));
       },
     }),
   ],

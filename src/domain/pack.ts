@@ -304,6 +304,77 @@ export const textsSchema = z.object({
   dashboardOffHint: z.string(),
   dashboardNotADate: z.string(),
   dashboardNotADateHint: z.string(),
+  /**
+   * /link's replies: {label} (linkForumLabel or linkDashboardLabel) and {id} (the account), {handle}, {notes} (the
+   * linkHeld* texts joined by "; ", each with its {count}); a code's {code} and {time} (when it expires, UTC), and once
+   * entered {merged} (the handle that joined), {handle} (the member both are now) and {points} (the joined balance).
+   */
+  linkCodeAlone: z.string(),
+  linkCodeOwnOnly: z.string(),
+  linkOneAtATime: z.string(),
+  linkUsageAll: z.string(),
+  linkCodeSent: z.string(),
+  linkCodeSentNote: z.string(),
+  linkCodeJoined: z.string(),
+  linkCodeJoinedAlready: z.string(),
+  linkRequested: z.string(),
+  linkLinked: z.string(),
+  linkLinkedWithNotes: z.string(),
+  linkHeldAppliedForum: z.string(),
+  linkHeldAppliedDashboard: z.string(),
+  linkHeldExpired: z.string(),
+  linkHeldNotCounted: z.string(),
+  /** /link pending: {requests} and {held} (counts). */
+  linkPendingSummary: z.string(),
+  linkPendingRequests: z.string(),
+  linkPendingHeld: z.string(),
+  linkPendingHint: z.string(),
+  /** /unlink's reply: {handle}, {label} (linkForumLabel or linkDashboardLabel), {id} (the account). */
+  unlinkDone: z.string(),
+  /**
+   * /program <program>: {name} and {description} (or its id), a commitment's {count} (programAtLeastHours) and how often,
+   * {perks} (programPerk lines joined by newlines, each with its {perk}), a badge's {badge} and {place}, {terms}, {id}.
+   */
+  programDetailSummary: z.string(),
+  programAtLeastHours: z.string(),
+  programPerWeek: z.string(),
+  programPerMonth: z.string(),
+  programPerQuarter: z.string(),
+  programRequired: z.string(),
+  programEncouraged: z.string(),
+  programPerks: z.string(),
+  programPerk: z.string(),
+  programPerkBadge: z.string(),
+  programTerms: z.string(),
+  programYouAreMember: z.string(),
+  programApplyWith: z.string(),
+  /** /program's list: programListMember marks the programs one is in. */
+  programListTitle: z.string(),
+  programListMember: z.string(),
+  programListHint: z.string(),
+  /** /program members and remove: {program} (its name), {count} (members), {handle}. */
+  programMembersSummary: z.string(),
+  programMembersOne: z.string(),
+  programMembersMany: z.string(),
+  programRemoved: z.string(),
+  /** /review and its decisions: {count} (applications waiting), {handle}, {program} (its name). */
+  reviewNoneWaiting: z.string(),
+  reviewWaitingSummary: z.string(),
+  reviewWaitingOne: z.string(),
+  reviewWaitingMany: z.string(),
+  reviewApproved: z.string(),
+  reviewRejected: z.string(),
+  /** /activity list and reject: {count} (activities shown), {handle}, a row's {hours} and {reason}, {id} (short). */
+  activityListSummary: z.string(),
+  activityListTitle: z.string(),
+  activityListHours: z.string(),
+  activityListRejected: z.string(),
+  activityListCounts: z.string(),
+  activityRejected: z.string(),
+  /** /adjust's reply: {points} (signed), {handle}, {reason}, {balance}. */
+  adjustDone: z.string(),
+  /** /certify's reply: {handle}, {certification} (its label), {points} (what it pays), {balance}. */
+  certifyDone: z.string(),
   /** A moderator rejected a logged activity: {activity} (its kind, day and link), {reason}. */
   activityRejectedDm: z.string(),
   /** /log's refusals: {kind} (the kind asked for, or its label), {kinds} (the kinds that can be logged), {date}, {today}, {days} and {oldest} (the backdating limit). */
