@@ -34,7 +34,7 @@ export default command({
         if (statuses.length === 0) return reply(member ? fillTemplate(t.commitmentsNoneOther, { handle: who.handle }) : t.commitmentsNone);
         const hours = (n: number, measure: string) => (measure === "hours" ? fillTemplate(t.commitmentsHours, { hours: n }) : String(n));
         const notJudged = (reason: string) => {
-          const key = NOT_JUDGED[reason];
+          const key = Object.hasOwn(NOT_JUDGED, reason) ? NOT_JUDGED[reason] : undefined;
           return key ? t[key] : reason;
         };
         const blocks: Block[] = [];
