@@ -1,6 +1,7 @@
 import { reply } from "../src/chat/reply.ts";
 import { opt } from "../src/command/options.ts";
 import { command, sub } from "../src/command/types.ts";
+import { fillTemplate } from "../src/domain/templates.ts";
 import { badgePlace, heldBadges } from "../src/services/badges.ts";
 import { memberOrSelf } from "../src/services/members.ts";
 
@@ -16,12 +17,15 @@ export default command({
       handler: async ({ member }, ctx) => {
         const who = await memberOrSelf(ctx, member);
         const held = await heldBadges(ctx.app, who.id);
-        const title = `Badges of @${who.handle}`;
-        if (held.length === 0)
-          return reply(`@${who.handle} holds no badges.`, [
-            { type: "text", text: `@${who.handle} holds no badges.` },
-            { type: "context", text: `Badges come with programs (/program) and partner tiers (/benefits): ${ctx.app.pack.badges.map((b) => b.name).join(", ")}.` },
+        const t = ctx.app.pack.texts;
+        const title = fillTemplate(t.badgesTitle, { handle: who.handle });
+        if (held.length === 0) {
+          const none = fillTemplate(t.badgesNone, { handle: who.handle });
+          return reply(none, [
+            { type: "text", text: none },
+            { type: "context", text: fillTemplate(t.badgesNoneHint, { badges: ctx.app.pack.badges.map((b) => b.name).join(", ") }) },
           ]);
+        }
         return reply(title, [
           { type: "header", text: title },
           { type: "table", columns: ["badge", "since", "shown in"], rows: held.map((b) => [b.def.name, b.grantedAt.toISOString().slice(0, 10), badgePlace(b.def)]) },

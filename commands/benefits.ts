@@ -3,6 +3,7 @@ import { UserError } from "../src/core/errors.ts";
 import { opt } from "../src/command/options.ts";
 import { command, sub } from "../src/command/types.ts";
 import { benefitsFor } from "../src/domain/partner.ts";
+import { fillTemplate } from "../src/domain/templates.ts";
 import { resolveMember } from "../src/services/members.ts";
 import { tierStatus } from "../src/services/partner.ts";
 import { markDelivered } from "../src/services/fulfilment.ts";
@@ -18,6 +19,7 @@ export default command({
       options: { tier: opt.optionalFromPack("tier", "Only this tier's benefits", (pack) => pack.partner.tiers.map((t) => t.id), { positional: true }) },
       handler: async ({ tier }, { app, actor }) => {
         const partner = app.pack.partner;
+        const t = app.pack.texts;
         const status = await tierStatus(app, actor.memberId);
         const delivered = new Map(status.unlocked.map((b) => [b.id, b.deliveredAt]));
         const tiers = tier ? partner.tiers.filter((t) => t.id === tier) : partner.tiers;
@@ -25,13 +27,13 @@ export default command({
         const has = new Map(tiers.map((t) => [t.id, new Set(benefitsFor(partner, t.id).map((b) => b.id))]));
         const rows = (tier ? benefitsFor(partner, tier) : partner.benefits).map((b) => {
           const mine = delivered.has(b.id);
-          const state = !mine ? "" : !b.needsFulfilment ? "✓ unlocked" : delivered.get(b.id) ? "✓ delivered" : "✓ unlocked, awaiting delivery";
-          return [b.name, partner.tiers.find((t) => t.id === b.fromTier)?.name ?? b.fromTier, ...tiers.map((t) => (has.get(t.id)?.has(b.id) ? "●" : "")), state];
+          const state = !mine ? "" : !b.needsFulfilment ? t.benefitsStateUnlocked : delivered.get(b.id) ? t.benefitsStateDelivered : t.benefitsStateAwaiting;
+          return [b.name, partner.tiers.find((t) => t.id === b.fromTier)?.name ?? b.fromTier, ...tiers.map((x) => (has.get(x.id)?.has(b.id) ? "●" : "")), state];
         });
-        const title = tier ? `Benefits at ${tiers[0]?.name}: ${benefitsFor(partner, tier).length}` : "Partner benefits by tier";
+        const title = tier ? fillTemplate(t.benefitsTierTitle, { tier: String(tiers[0]?.name), count: benefitsFor(partner, tier).length }) : t.benefitsTitle;
         return reply(title, [
           { type: "header", text: title },
-          { type: "table", columns: ["benefit", "from", ...tiers.map((t) => t.name), `you (${status.progress.tier.name})`], rows },
+          { type: "table", columns: ["benefit", "from", ...tiers.map((x) => x.name), `you (${status.progress.tier.name})`], rows },
         ]);
       },
     }),
@@ -47,8 +49,9 @@ export default command({
       handler: async ({ member, benefit, note }, { app, actor }) => {
         const who = await resolveMember(app, member);
         const name = await markDelivered(app, actor, who.id, benefit, note);
-        if (!name) throw new UserError(`@${who.handle} has not unlocked ${benefit}.`, "A benefit counts once the member's tier (or program) unlocks it.");
-        return reply(`${name} marked as delivered to @${who.handle}.`);
+        const t = app.pack.texts;
+        if (!name) throw new UserError(fillTemplate(t.benefitsNotUnlocked, { handle: who.handle, benefit }), t.benefitsNotUnlockedHint);
+        return reply(fillTemplate(t.benefitsMarkedDelivered, { name, handle: who.handle }));
       },
     }),
   ],

@@ -2,16 +2,19 @@ import { atLeastShown, STATUS_LABEL } from "../src/chat/commitments.ts";
 import { reply, type Block } from "../src/chat/reply.ts";
 import { opt } from "../src/command/options.ts";
 import { command, sub } from "../src/command/types.ts";
+import type { Texts } from "../src/domain/pack.ts";
 import { formatDeadline } from "../src/domain/periods.ts";
+import { fillTemplate } from "../src/domain/templates.ts";
 import { memberCommitments } from "../src/services/commitments.ts";
 import { memberOrSelf } from "../src/services/members.ts";
 import { memberSettings } from "../src/services/settings.ts";
 
-const NOT_JUDGED: Record<string, string> = {
-  "joined-mid-period": "you joined during it; counted from the next one",
-  "before-joining": "before you joined",
-  "membership-ended": "membership ended",
-  future: "not started",
+/** Why a period is not judged, as the pack's text that says it. */
+const NOT_JUDGED: Record<string, keyof Texts> = {
+  "joined-mid-period": "commitmentsNotJudgedJoinedMidPeriod",
+  "before-joining": "commitmentsNotJudgedBeforeJoining",
+  "membership-ended": "commitmentsNotJudgedMembershipEnded",
+  future: "commitmentsNotJudgedFuture",
 };
 
 export default command({
@@ -27,8 +30,13 @@ export default command({
         const who = await memberOrSelf({ app, actor }, member, { private: { what: "commitments", own: "/commitments" } });
         const tz = (await memberSettings(app, who.id)).timezone;
         const statuses = await memberCommitments(app, who.id);
-        if (statuses.length === 0)
-          return reply(`${member ? `@${who.handle} is` : "You are"} not in a program with commitments. Apply with /apply <program>.`);
+        const t = app.pack.texts;
+        if (statuses.length === 0) return reply(member ? fillTemplate(t.commitmentsNoneOther, { handle: who.handle }) : t.commitmentsNone);
+        const hours = (n: number, measure: string) => (measure === "hours" ? fillTemplate(t.commitmentsHours, { hours: n }) : String(n));
+        const notJudged = (reason: string) => {
+          const key = Object.hasOwn(NOT_JUDGED, reason) ? NOT_JUDGED[reason] : undefined;
+          return key ? t[key] : reason;
+        };
         const blocks: Block[] = [];
         for (const s of statuses) {
           const e = s.evaluation;
@@ -38,18 +46,18 @@ export default command({
             type: "table",
             columns: ["commitment", "period", "status", "done", "left", "deadline"],
             rows: e.commitments.map((c) => [
-              `${c.label}${c.required ? "" : " (encouraged)"}`,
+              c.required ? c.label : fillTemplate(t.commitmentsEncouraged, { commitment: c.label }),
               c.period.key,
-              c.notJudgedReason ? `— (${NOT_JUDGED[c.notJudgedReason] ?? c.notJudgedReason})` : STATUS_LABEL[c.status],
-              `${c.done}/${c.atLeast}${c.measure === "hours" ? " h" : ""}`,
-              c.left > 0 ? `${c.left}${c.measure === "hours" ? " h" : ""}` : "—",
+              c.notJudgedReason ? `— (${notJudged(c.notJudgedReason)})` : STATUS_LABEL[c.status],
+              `${c.done}/${hours(c.atLeast, c.measure)}`,
+              c.left > 0 ? hours(c.left, c.measure) : "—",
               formatDeadline(c.deadline, tz),
             ]),
           });
-          const fields = [{ label: "Member since", value: s.joinedAt.toISOString().slice(0, 10) }];
-          if (e.streak !== null) fields.push({ label: "Streak", value: `${atLeastShown(e.streak, s.member, s.windowWeeks)} week(s) met in a row` });
-          if (e.missedInARow) fields.push({ label: "Weeks missed in a row", value: atLeastShown(e.missedInARow, s.member, s.windowWeeks) });
-          if (e.onPause) fields.push({ label: "Leave", value: "on leave: no reminders, periods count as paused" });
+          const fields = [{ label: t.commitmentsMemberSince, value: s.joinedAt.toISOString().slice(0, 10) }];
+          if (e.streak !== null) fields.push({ label: t.commitmentsStreak, value: fillTemplate(t.commitmentsStreakValue, { weeks: atLeastShown(e.streak, s.member, s.windowWeeks) }) });
+          if (e.missedInARow) fields.push({ label: t.commitmentsMissedInARow, value: atLeastShown(e.missedInARow, s.member, s.windowWeeks) });
+          if (e.onPause) fields.push({ label: t.commitmentsLeave, value: t.commitmentsOnLeave });
           blocks.push({ type: "fields", fields });
         }
         const headline = statuses.map((s) => `${s.program.name}: ${STATUS_LABEL[s.evaluation.overall]}`).join("; ");

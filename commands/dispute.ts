@@ -1,6 +1,7 @@
 import { reply } from "../src/chat/reply.ts";
 import { ADJUSTMENT_RANGE, ID_RANGE, opt } from "../src/command/options.ts";
 import { command, sub } from "../src/command/types.ts";
+import { fillTemplate } from "../src/domain/templates.ts";
 import { decideDispute, openDisputes } from "../src/services/points.ts";
 
 export default command({
@@ -14,10 +15,11 @@ export default command({
       options: {},
       handler: async (_args, { app }) => {
         const open = await openDisputes(app);
-        return reply(`${open.length} open dispute(s)`, [
-          { type: "header", text: "Open disputes" },
+        const t = app.pack.texts;
+        return reply(fillTemplate(t.disputeListSummary, { count: open.length }), [
+          { type: "header", text: t.disputeListTitle },
           { type: "table", columns: ["#", "member", "entry", "reason"], rows: open.map((d) => [String(d.id), `@${d.member.handle}`, `#${d.entry.id} ${d.entry.delta > 0 ? "+" : ""}${d.entry.delta} ${d.entry.reason}`, d.reason]) },
-          { type: "context", text: "/dispute accept <#> [points:<n>] [note] · /dispute decline <#> <reason>" },
+          { type: "context", text: t.disputeListHint },
         ]);
       },
     }),
@@ -32,7 +34,7 @@ export default command({
       },
       handler: async ({ id, points, note }, { app, actor }) => {
         await decideDispute(app, actor, id, { accept: true, ...(points !== undefined ? { points } : {}), ...(note ? { note } : {}) });
-        return reply(`Dispute #${id} accepted; the partner was told.`);
+        return reply(fillTemplate(app.pack.texts.disputeAccepted, { dispute: id }));
       },
     }),
     sub({
@@ -42,7 +44,7 @@ export default command({
       options: { id: opt.integer("The dispute's number", { positional: true, range: ID_RANGE }), reason: opt.text("Why it is declined", { positional: true, rest: true }) },
       handler: async ({ id, reason }, { app, actor }) => {
         await decideDispute(app, actor, id, { accept: false, reason });
-        return reply(`Dispute #${id} declined; the partner was told why.`);
+        return reply(fillTemplate(app.pack.texts.disputeDeclined, { dispute: id }));
       },
     }),
   ],

@@ -3,6 +3,7 @@ import { reply } from "../src/chat/reply.ts";
 import { opt } from "../src/command/options.ts";
 import { command, sub } from "../src/command/types.ts";
 import { periodOf } from "../src/domain/periods.ts";
+import { fillTemplate } from "../src/domain/templates.ts";
 import { leaderboard } from "../src/services/partner.ts";
 
 export default command({
@@ -18,16 +19,17 @@ export default command({
         const tz = app.config.STEWARD_TIMEZONE;
         const since = period === "all" ? null : periodOf(period, app.now(), tz).start;
         const rows = await leaderboard(app, since);
-        const title = period === "all" ? "Leaderboard" : `Leaderboard — points earned this ${period}`;
+        const t = app.pack.texts;
+        const title = period === "all" ? t.leaderboardTitle : fillTemplate(t.leaderboardPeriodTitle, { period });
         return reply(title, [
           { type: "header", text: title },
           {
             type: "table",
             columns: ["#", "partner", "points", "tier"],
-            rows: rows.map((r, i) => [String(i + 1), `${r.displayName} (@${r.handle})`, String(r.points), r.graceUntil ? `${r.tier} ⏳ until ${DateTime.fromJSDate(r.graceUntil, { zone: tz }).toISODate()}` : r.tier]),
+            rows: rows.map((r, i) => [String(i + 1), `${r.displayName} (@${r.handle})`, String(r.points), r.graceUntil ? fillTemplate(t.leaderboardGrace, { tier: r.tier, date: String(DateTime.fromJSDate(r.graceUntil, { zone: tz }).toISODate()) }) : r.tier]),
           },
           ...(rows.some((r) => r.graceUntil)
-            ? [{ type: "context" as const, text: "⏳ in the grace period: below the tier's points, keeping it until the date shown unless they recover." }]
+            ? [{ type: "context" as const, text: t.leaderboardGraceNote }]
             : []),
         ]);
       },

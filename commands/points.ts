@@ -1,6 +1,7 @@
 import { reply } from "../src/chat/reply.ts";
 import { ID_RANGE, opt } from "../src/command/options.ts";
 import { command, sub } from "../src/command/types.ts";
+import { fillTemplate } from "../src/domain/templates.ts";
 import { memberOrSelf } from "../src/services/members.ts";
 import { mergesInto } from "../src/services/merge.ts";
 import { ledgerOf, tierStatus } from "../src/services/partner.ts";
@@ -18,15 +19,27 @@ export default command({
       handler: async ({ member }, { app, actor }) => {
         const who = await memberOrSelf({ app, actor }, member, { private: { what: "ledger", own: "/points" } });
         const [entries, status, merges] = await Promise.all([ledgerOf(app, who.id), tierStatus(app, who.id), mergesInto(app, who.id)]);
-        return reply(`@${who.handle}: ${status.points} points (${status.progress.tier.name})`, [
-          { type: "header", text: `Points of @${who.handle}: ${status.points}` },
+        const t = app.pack.texts;
+        const values = { handle: who.handle, points: status.points, tier: status.progress.tier.name };
+        return reply(fillTemplate(t.pointsLedgerSummary, values), [
+          { type: "header", text: fillTemplate(t.pointsLedgerTitle, values) },
           {
             type: "table",
             columns: ["#", "date", "points", "reason"],
             rows: entries.map((e) => [String(e.id), e.createdAt.toISOString().slice(0, 10), `${e.delta > 0 ? "+" : ""}${e.delta}`, e.reason]),
           },
-          { type: "context", text: entries.length ? "Something wrong? /points dispute <#> <reason>" : "No entries yet: submit a premium site with /site submit." },
-          ...merges.map((m) => ({ type: "context" as const, text: `@${m.handle} was joined into @${who.handle} on ${m.at.toISOString().slice(0, 10)} (/link code): ${m.moved.entries ?? 0} entries, ${m.moved.sites ?? 0} sites, ${m.moved.activities ?? 0} activities moved.` })),
+          { type: "context", text: entries.length ? t.pointsLedgerDisputeHint : t.pointsLedgerEmpty },
+          ...merges.map((m) => ({
+            type: "context" as const,
+            text: fillTemplate(t.pointsLedgerMerged, {
+              from: m.handle,
+              handle: who.handle,
+              date: m.at.toISOString().slice(0, 10),
+              entries: m.moved.entries ?? 0,
+              sites: m.moved.sites ?? 0,
+              activities: m.moved.activities ?? 0,
+            }),
+          })),
         ]);
       },
     }),
@@ -40,7 +53,7 @@ export default command({
       },
       handler: async ({ entry, reason }, { app, actor }) => {
         const dispute = await openDispute(app, actor, entry, reason);
-        return reply(`Dispute #${dispute.id} of entry #${entry} sent to the moderators. You will get a DM with their answer.`);
+        return reply(fillTemplate(app.pack.texts.pointsDisputeSent, { dispute: dispute.id, entry }));
       },
     }),
   ],

@@ -2,7 +2,9 @@ import { tierCard, tierCardAlt } from "../src/chat/pictures/tier-card.ts";
 import { reply, type ImageBlock, type Reply } from "../src/chat/reply.ts";
 import { opt } from "../src/command/options.ts";
 import { command, sub } from "../src/command/types.ts";
-import type { Pack } from "../src/domain/pack.ts";
+import type { Pack, Texts } from "../src/domain/pack.ts";
+import { fillTemplate } from "../src/domain/templates.ts";
+import { loadPack } from "../src/programs/load.ts";
 import { memberOrSelf, type MemberRef } from "../src/services/members.ts";
 import { tierStatus, type TierStatus } from "../src/services/partner.ts";
 
@@ -12,21 +14,27 @@ export function tierCardBlock(pack: Pack, member: MemberRef, s: TierStatus): Ima
   return { type: "image", picture: { kind: "tier-card", card }, alt: tierCardAlt(card), filename: `tier-${member.handle}.png` };
 }
 
+// The text-only reply (tests, the pictures benchmark) has no app to take texts from: the seed's, read once.
+let seedTexts: Texts | undefined;
+
 /** `pack`: with it, the reply carries the tier card picture too; without it, text only (the pictures benchmark's baseline). */
 export function tierReply(member: MemberRef, s: TierStatus, pack?: Pack): Reply {
+  const t = pack?.texts ?? (seedTexts ??= loadPack().texts);
   const { tier, next, toNext } = s.progress;
-  const headline = next ? `${tier.name}, ${s.points} points, ${toNext} to ${next.name}` : `${tier.name}, ${s.points} points (the top tier)`;
-  return reply(`${member.displayName}: ${headline}`, [
-    { type: "header", text: `${member.displayName} — ${tier.name}` },
+  const values = { name: member.displayName, tier: tier.name, points: s.points, next: next?.name ?? "", toNext, threshold: next?.threshold ?? "" };
+  const unlocked = s.unlocked.map((b) => b.name).join(", ");
+  const coming = s.nextBenefits.map((b) => b.name).join(", ");
+  return reply(fillTemplate(next ? t.tierHeadline : t.tierHeadlineTop, values), [
+    { type: "header", text: fillTemplate(t.tierTitle, values) },
     { type: "fields", fields: [
-      { label: "Points", value: String(s.points) },
-      { label: "Tier", value: tier.name },
-      { label: "Next tier", value: next ? `${next.name} at ${next.threshold} (${toNext} to go)` : "—" },
+      { label: t.tierFieldPoints, value: String(s.points) },
+      { label: t.tierFieldTier, value: tier.name },
+      { label: t.tierFieldNext, value: next ? fillTemplate(t.tierNextValue, values) : "—" },
     ] },
     ...(next ? [{ type: "progress" as const, label: `${tier.name} → ${next.name}`, value: s.points - tier.threshold, max: next.threshold - tier.threshold, caption: `${s.points}/${next.threshold}` }] : []),
-    ...(s.atRiskSince ? [{ type: "text" as const, text: `⚠ Your balance is below ${tier.name} (${tier.threshold}) since ${s.atRiskSince.toISOString().slice(0, 10)}. Resubmit re-activated sites or add new ones to keep it.` }] : []),
-    { type: "text", text: `Benefits unlocked: ${s.unlocked.map((b) => b.name).join(", ") || "none"}` },
-    ...(next ? [{ type: "text" as const, text: `At ${next.name}: ${s.nextBenefits.map((b) => b.name).join(", ") || "no new benefits"}` }] : []),
+    ...(s.atRiskSince ? [{ type: "text" as const, text: fillTemplate(t.tierAtRisk, { tier: tier.name, threshold: tier.threshold, date: s.atRiskSince.toISOString().slice(0, 10) }) }] : []),
+    { type: "text", text: unlocked ? fillTemplate(t.tierBenefitsUnlocked, { benefits: unlocked }) : t.tierBenefitsNone },
+    ...(next ? [{ type: "text" as const, text: fillTemplate(coming ? t.tierNextBenefits : t.tierNextBenefitsNone, { next: next.name, benefits: coming }) }] : []),
     ...(pack ? [tierCardBlock(pack, member, s)] : []),
   ]);
 }

@@ -234,6 +234,77 @@ export const templatesSchema = z.object({
 
 /** Texts of the community programs' commands and messages, with `{placeholders}`. */
 export const textsSchema = z.object({
+  /**
+   * /points: the ledger's {handle}, {points} (the balance) and {tier} (its name); a merge line's {from} (the handle joined in),
+   * {date} and moved {entries}, {sites} and {activities}; pointsDisputeSent's {dispute} and {entry} (numbers).
+   */
+  pointsLedgerSummary: z.string(),
+  pointsLedgerTitle: z.string(),
+  pointsLedgerDisputeHint: z.string(),
+  pointsLedgerEmpty: z.string(),
+  pointsLedgerMerged: z.string(),
+  pointsDisputeSent: z.string(),
+  /** /dispute list's {count} (open disputes), and what accept and decline answer the moderator: {dispute} (its number). */
+  disputeListSummary: z.string(),
+  disputeListTitle: z.string(),
+  disputeListHint: z.string(),
+  disputeAccepted: z.string(),
+  disputeDeclined: z.string(),
+  /**
+   * /tier: {name} (the member's display name), {tier} and {next} (tier names), {points}, {toNext} (points still to go),
+   * {threshold} (of the next tier, or in tierAtRisk of the tier held), {date} (at risk since), {benefits} (names, joined by ", ").
+   */
+  tierHeadline: z.string(),
+  tierHeadlineTop: z.string(),
+  tierTitle: z.string(),
+  tierFieldPoints: z.string(),
+  tierFieldTier: z.string(),
+  tierFieldNext: z.string(),
+  tierNextValue: z.string(),
+  tierAtRisk: z.string(),
+  tierBenefitsUnlocked: z.string(),
+  tierBenefitsNone: z.string(),
+  tierNextBenefits: z.string(),
+  tierNextBenefitsNone: z.string(),
+  /** /badges: {handle}; badgesNoneHint's {badges} (the pack's badge names, joined by ", "). */
+  badgesTitle: z.string(),
+  badgesNone: z.string(),
+  badgesNoneHint: z.string(),
+  /**
+   * /benefits: a benefit's state in the "you" column; the title's {tier} (its name) and {count} (its benefits);
+   * deliver's {handle}, {benefit} (the id as typed) and, once delivered, {name} (the benefit's or perk's).
+   */
+  benefitsStateUnlocked: z.string(),
+  benefitsStateDelivered: z.string(),
+  benefitsStateAwaiting: z.string(),
+  benefitsTitle: z.string(),
+  benefitsTierTitle: z.string(),
+  benefitsNotUnlocked: z.string(),
+  benefitsNotUnlockedHint: z.string(),
+  benefitsMarkedDelivered: z.string(),
+  /** /leaderboard: {period} (week or month); a partner's {tier} in the grace period and the {date} it lasts until. */
+  leaderboardTitle: z.string(),
+  leaderboardPeriodTitle: z.string(),
+  leaderboardGrace: z.string(),
+  leaderboardGraceNote: z.string(),
+  /**
+   * /commitments: why a period is not judged (one text per reason); commitmentsNoneOther's {handle};
+   * an encouraged commitment's {commitment} (its label); {hours} (a number of hours); the streak's {weeks}; field labels.
+   */
+  commitmentsNotJudgedJoinedMidPeriod: z.string(),
+  commitmentsNotJudgedBeforeJoining: z.string(),
+  commitmentsNotJudgedMembershipEnded: z.string(),
+  commitmentsNotJudgedFuture: z.string(),
+  commitmentsNone: z.string(),
+  commitmentsNoneOther: z.string(),
+  commitmentsEncouraged: z.string(),
+  commitmentsHours: z.string(),
+  commitmentsMemberSince: z.string(),
+  commitmentsStreak: z.string(),
+  commitmentsStreakValue: z.string(),
+  commitmentsMissedInARow: z.string(),
+  commitmentsLeave: z.string(),
+  commitmentsOnLeave: z.string(),
   /** /certify: {kind} (as typed), {certifications} (the pack's, joined by ", "), {certification} (its label). */
   pointsUnknownCertification: z.string(),
   pointsCertificationsHint: z.string(),
