@@ -1,5 +1,6 @@
 import { reply } from "../src/chat/reply.ts";
 import { command, sub } from "../src/command/types.ts";
+import { fillTemplate } from "../src/domain/templates.ts";
 import { createSignInLink, LINK_TTL_MS } from "../src/services/dashboard.ts";
 
 export default command({
@@ -15,10 +16,11 @@ export default command({
       handler: async (_args, { app, actor }) => {
         const link = await createSignInLink(app, actor);
         const minutes = LINK_TTL_MS / 60_000;
-        return reply(`Your dashboard sign-in link (one use, valid ${minutes} minutes; do not share it):\n${link.url}`, [
-          { type: "text", text: "Your dashboard sign-in link — one use, only for you; do not share it:" },
+        const t = app.pack.texts;
+        return reply(fillTemplate(t.dashboardSignIn, { minutes, url: link.url }), [
+          { type: "text", text: t.dashboardSignInIntro },
           { type: "text", text: link.url },
-          { type: "context", text: `Valid for ${minutes} minutes, until ${link.expiresAt.toISOString().slice(11, 16)} UTC. Run /dashboard again for a new one.` },
+          { type: "context", text: fillTemplate(t.dashboardSignInValid, { minutes, time: link.expiresAt.toISOString().slice(11, 16) }) },
         ]);
       },
     }),

@@ -3,6 +3,7 @@ import { UserError } from "../src/core/errors.ts";
 import { opt } from "../src/command/options.ts";
 import { command, sub, type CommandDef } from "../src/command/types.ts";
 import { usage } from "../src/command/usage.ts";
+import { fillTemplate } from "../src/domain/templates.ts";
 
 /** Built from the registry at start, so help lists exactly the commands that exist. */
 export function helpCommand(all: () => CommandDef[]): CommandDef {
@@ -17,9 +18,10 @@ export function helpCommand(all: () => CommandDef[]): CommandDef {
         options: { command: opt.optionalString("The command to explain, e.g. site", { positional: true }) },
         handler: async ({ command: name }, { app, actor }) => {
           const commands = all();
+          const t = app.pack.texts;
           if (name) {
             const cmd = commands.find((c) => c.name === name.replace(/^\//, "").toLowerCase() || c.aliases?.includes(name));
-            if (!cmd) throw new UserError(`There is no command /${name}.`, "Type /help to see the commands.");
+            if (!cmd) throw new UserError(fillTemplate(t.helpUnknownCommand, { name }), t.helpUnknownCommandHint);
             return reply(`/${cmd.name}: ${cmd.description}`, [
               { type: "header", text: `/${cmd.name}` },
               { type: "text", text: cmd.description },
@@ -31,10 +33,10 @@ export function helpCommand(all: () => CommandDef[]): CommandDef {
             ]);
           }
           const visible = commands.filter((c) => actor.isModerator || c.subcommands.some((s) => s.access === "anyone"));
-          return reply("Steward commands", [
-            { type: "header", text: "Steward commands" },
+          return reply(t.helpTitle, [
+            { type: "header", text: t.helpTitle },
             { type: "table", columns: ["command", "what it does"], rows: visible.map((c) => [`/${c.name}`, c.description]) },
-            { type: "context", text: "Options are written name:value (quote values with spaces). /help <command> shows one in detail." },
+            { type: "context", text: t.helpHint },
           ]);
         },
       }),

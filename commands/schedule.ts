@@ -6,6 +6,7 @@ import { command, sub } from "../src/command/types.ts";
 import { listSchedules, runSchedulesNow } from "../src/jobs/index.ts";
 import { findSchedules, scheduleTable } from "../src/jobs/schedules.ts";
 import type { Pack } from "../src/domain/pack.ts";
+import { fillTemplate } from "../src/domain/templates.ts";
 import { auditScheduleRun, lastPeriods, setReportDm } from "../src/services/schedules.ts";
 
 const communityPrograms = (pack: Pack) => pack.programs.filter((p) => p.type === "community").map((p) => p.id);
@@ -27,14 +28,15 @@ export default command({
         const tz = app.config.STEWARD_TIMEZONE;
         const schedules = listSchedules(app);
         const last = await lastPeriods(app);
-        return reply(`${schedules.length} schedules, times in ${tz}`, [
-          { type: "header", text: "Schedules" },
+        const t = app.pack.texts;
+        return reply(fillTemplate(t.scheduleListSummary, { count: schedules.length, tz }), [
+          { type: "header", text: t.scheduleListTitle },
           {
             type: "table",
             columns: ["id", "when", "next run", "last period", "what"],
-            rows: schedules.map((s) => [s.id, s.when, s.kind === "outbox" ? "continuous" : when(s.nextRun, tz), last.get(s.id) ?? "—", s.description]),
+            rows: schedules.map((s) => [s.id, s.when, s.kind === "outbox" ? t.scheduleContinuous : when(s.nextRun, tz), last.get(s.id) ?? "—", s.description]),
           },
-          { type: "context", text: `Times are in ${tz}. Moderators: /schedule run <id> runs one now; /schedule subscribe [program] sends you the weekly report as a DM.` },
+          { type: "context", text: fillTemplate(t.scheduleListHint, { tz }) },
         ]);
       },
     }),
@@ -44,14 +46,16 @@ export default command({
       access: "moderator",
       options: { id: opt.string("The schedule id or kind, e.g. weekly-report or reminder/community-leaders-velo", { positional: true }) },
       handler: async ({ id }, { app, actor }) => {
+        const t = app.pack.texts;
         const defs = scheduleTable(app.pack, app.config);
         if (findSchedules(defs, id).length === 0) {
           const kinds = [...new Set(defs.map((d) => d.kind))];
-          throw new UserError(`There is no schedule '${id}'. Use one of: ${[...kinds, ...defs.map((d) => d.id)].join(", ")} — e.g. /schedule run weekly-report`);
+          throw new UserError(fillTemplate(t.scheduleUnknown, { id, choices: [...kinds, ...defs.map((d) => d.id)].join(", ") }));
         }
         const lines = await runSchedulesNow(app, id);
         await auditScheduleRun(app, actor, id, lines);
-        return reply(`Ran ${id}`, [{ type: "header", text: `Ran ${id}` }, { type: "text", text: lines.map((l) => `• ${l}`).join("\n") }]);
+        const ran = fillTemplate(t.scheduleRan, { id });
+        return reply(ran, [{ type: "header", text: ran }, { type: "text", text: lines.map((l) => `• ${l}`).join("\n") }]);
       },
     }),
     sub({
@@ -61,7 +65,8 @@ export default command({
       options: { program: opt.optionalFromPack("program", "Which program's report (default: every program)", communityPrograms, { positional: true }) },
       handler: async ({ program }, { app, actor }) => {
         const now = await setReportDm(app, actor, program, true);
-        return reply(`You will get ${now === "*" ? "every program's" : `the ${now.join(", ")}`} weekly report as a DM.`);
+        const t = app.pack.texts;
+        return reply(now === "*" ? t.scheduleSubscribedAll : fillTemplate(t.scheduleSubscribed, { programs: now.join(", ") }));
       },
     }),
     sub({
@@ -71,8 +76,9 @@ export default command({
       options: { program: opt.optionalFromPack("program", "Which program's report (default: every program)", communityPrograms, { positional: true }) },
       handler: async ({ program }, { app, actor }) => {
         const now = await setReportDm(app, actor, program, false);
-        const left = now === "*" ? "every program's report" : now.length ? `still: ${now.join(", ")}` : "no report DMs";
-        return reply(`Report DMs updated: ${left}.`);
+        const t = app.pack.texts;
+        if (now === "*") return reply(t.scheduleUnsubscribedAll);
+        return reply(now.length ? fillTemplate(t.scheduleUnsubscribedSome, { programs: now.join(", ") }) : t.scheduleUnsubscribedNone);
       },
     }),
   ],

@@ -575,6 +575,37 @@ export const textsSchema = z.object({
   programNotMember: z.string(),
   programNotMemberHint: z.string(),
   programRemovedDm: z.string(),
+  /**
+   * /schedule: the list's {count} (schedules) and {tz} (the organisation's zone), scheduleContinuous in place of a next run;
+   * /schedule run's {id} (as typed) and {choices} (the kinds and ids, joined by ", ");
+   * /schedule subscribe and unsubscribe: {programs} (the ids still subscribed, joined by ", ").
+   */
+  scheduleListSummary: z.string(),
+  scheduleListTitle: z.string(),
+  scheduleContinuous: z.string(),
+  scheduleListHint: z.string(),
+  scheduleUnknown: z.string(),
+  scheduleRan: z.string(),
+  scheduleSubscribedAll: z.string(),
+  scheduleSubscribed: z.string(),
+  scheduleUnsubscribedAll: z.string(),
+  scheduleUnsubscribedSome: z.string(),
+  scheduleUnsubscribedNone: z.string(),
+  /** /settings: {zone} (the member's, or settingsHint's the organisation's), {local} (the time there now); settingsZoneOrganisation when the member has set none. */
+  settingsZoneSet: z.string(),
+  settingsZone: z.string(),
+  settingsZoneLabel: z.string(),
+  settingsZoneOrganisation: z.string(),
+  settingsHint: z.string(),
+  /** /dashboard's sign-in link: {url}, {minutes} (how long it lasts), {time} (when it expires, HH:mm UTC). */
+  dashboardSignIn: z.string(),
+  dashboardSignInIntro: z.string(),
+  dashboardSignInValid: z.string(),
+  /** /help: {name} (the command asked for, as typed); the list's title and hint. */
+  helpUnknownCommand: z.string(),
+  helpUnknownCommandHint: z.string(),
+  helpTitle: z.string(),
+  helpHint: z.string(),
 });
 
 export const partnerSchema = z.object({
