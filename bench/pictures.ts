@@ -32,7 +32,7 @@ export async function picturesBench(_scale: Scale): Promise<void> {
   };
   const random = rng(15);
   const points = () => Math.floor(random() * 6000);
-  const text = stats(await timeEach(CARD_SAMPLES * 10, async () => renderText(tierReply(member, status(points())))));
+  const text = stats(await timeEach(CARD_SAMPLES * 10, async () => renderText(tierReply(member, status(points()), pack, { picture: false }))));
   line("baseline: /tier as text (reply + text render)", fmtStats(text));
   const draw = async () => drawTierCard(tierCard(partner, pack.badges, member, points(), undefined, ["partner-badge"]));
   await timeEach(5, draw); // fonts load on first use, once per process

@@ -2,9 +2,8 @@ import { tierCard, tierCardAlt } from "../src/chat/pictures/tier-card.ts";
 import { reply, type ImageBlock, type Reply } from "../src/chat/reply.ts";
 import { opt } from "../src/command/options.ts";
 import { command, sub } from "../src/command/types.ts";
-import type { Pack, Texts } from "../src/domain/pack.ts";
+import type { Pack } from "../src/domain/pack.ts";
 import { fillTemplate } from "../src/domain/templates.ts";
-import { loadPack } from "../src/programs/load.ts";
 import { memberOrSelf, type MemberRef } from "../src/services/members.ts";
 import { tierStatus, type TierStatus } from "../src/services/partner.ts";
 
@@ -14,12 +13,9 @@ export function tierCardBlock(pack: Pack, member: MemberRef, s: TierStatus): Ima
   return { type: "image", picture: { kind: "tier-card", card }, alt: tierCardAlt(card), filename: `tier-${member.handle}.png` };
 }
 
-// The text-only reply (tests, the pictures benchmark) has no app to take texts from: the seed's, read once.
-let seedTexts: Texts | undefined;
-
-/** `pack`: with it, the reply carries the tier card picture too; without it, text only (the pictures benchmark's baseline). */
-export function tierReply(member: MemberRef, s: TierStatus, pack?: Pack): Reply {
-  const t = pack?.texts ?? (seedTexts ??= loadPack().texts);
+/** `picture: false` leaves the tier card out: the text alone (the pictures benchmark's baseline). */
+export function tierReply(member: MemberRef, s: TierStatus, pack: Pack, { picture = true } = {}): Reply {
+  const t = pack.texts;
   const { tier, next, toNext } = s.progress;
   const values = { name: member.displayName, tier: tier.name, points: s.points, next: next?.name ?? "", toNext, threshold: next?.threshold ?? "" };
   const unlocked = s.unlocked.map((b) => b.name).join(", ");
@@ -35,7 +31,7 @@ export function tierReply(member: MemberRef, s: TierStatus, pack?: Pack): Reply 
     ...(s.atRiskSince ? [{ type: "text" as const, text: fillTemplate(t.tierAtRisk, { tier: tier.name, threshold: tier.threshold, date: s.atRiskSince.toISOString().slice(0, 10) }) }] : []),
     { type: "text", text: unlocked ? fillTemplate(t.tierBenefitsUnlocked, { benefits: unlocked }) : t.tierBenefitsNone },
     ...(next ? [{ type: "text" as const, text: fillTemplate(coming ? t.tierNextBenefits : t.tierNextBenefitsNone, { next: next.name, benefits: coming }) }] : []),
-    ...(pack ? [tierCardBlock(pack, member, s)] : []),
+    ...(picture ? [tierCardBlock(pack, member, s)] : []),
   ]);
 }
 

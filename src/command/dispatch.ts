@@ -5,6 +5,7 @@ import type { Reply, Form } from "../chat/reply.ts";
 import { auditDenied, withInvocation } from "../services/audit.ts";
 import { PermissionError, UserError } from "../core/errors.ts";
 import { accountMention } from "../core/mentions.ts";
+import { fillTemplate } from "../domain/templates.ts";
 import { failureReply } from "../chat/kit/failure.ts";
 import { splitOptions } from "./parse.ts";
 import type { CommandContext, CommandDef, Options, Subcommand } from "./types.ts";
@@ -62,7 +63,8 @@ export async function dispatch(registry: Registry, inv: Invocation, ctx: Command
 
 async function run(registry: Registry, inv: Invocation, ctx: CommandContext): Promise<Outcome> {
   const cmd = registry.get(inv.command.toLowerCase());
-  if (!cmd) throw new UserError(`There is no command /${inv.command}.`, "Type /help to see the commands.", "command.unknown");
+  const t = ctx.app.pack.texts;
+  if (!cmd) throw new UserError(fillTemplate(t.helpUnknownCommand, { name: inv.command }), t.helpUnknownCommandHint, "command.unknown");
 
   const found = inv.words !== undefined ? findSubcommand(cmd, inv.words) : undefined;
   const sub = inv.words !== undefined ? found?.sub : cmd.subcommands.find((s) => s.name === (inv.sub ?? ""));

@@ -105,8 +105,8 @@ describe("the tier card", () => {
     expect(image?.alt).toContain("Alice");
     expect(image?.alt).toContain("Partner Badge");
     expect(image?.alt).toBe(tierCardAlt(image?.picture.kind === "tier-card" ? image.picture.card : card(0)));
-    // Without the pack there is no picture.
-    expect(tierReply(member, s).blocks.some((b) => b.type === "image")).toBe(false);
+    // Asked without the picture, there is none.
+    expect(tierReply(member, s, pack, { picture: false }).blocks.some((b) => b.type === "image")).toBe(false);
   });
 });
 
