@@ -19,7 +19,7 @@ async function list({ member }: { member?: string | undefined }, { app, actor }:
         shortId(a.id),
         a.occurredAt.toISOString().slice(0, 10),
         label(a.kind),
-        [a.hours !== null ? fillTemplate(t.activityListHours, { hours: a.hours }) : "", a.url ?? "", a.note ?? ""].filter(Boolean).join(" · "),
+        [a.hours !== null ? fillTemplate(t.hours, { hours: a.hours }) : "", a.url ?? "", a.note ?? ""].filter(Boolean).join(" · "),
         a.rejectedAt ? fillTemplate(t.activityListRejected, { reason: a.rejectReason ?? "" }) : t.activityListCounts,
       ]),
     },

@@ -32,7 +32,7 @@ export default command({
         const statuses = await memberCommitments(app, who.id);
         const t = app.pack.texts;
         if (statuses.length === 0) return reply(member ? fillTemplate(t.commitmentsNoneOther, { handle: who.handle }) : t.commitmentsNone);
-        const hours = (n: number, measure: string) => (measure === "hours" ? fillTemplate(t.commitmentsHours, { hours: n }) : String(n));
+        const hours = (n: number, measure: string) => (measure === "hours" ? fillTemplate(t.hours, { hours: n }) : String(n));
         const notJudged = (reason: string) => {
           const key = Object.hasOwn(NOT_JUDGED, reason) ? NOT_JUDGED[reason] : undefined;
           return key ? t[key] : reason;

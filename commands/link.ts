@@ -4,13 +4,11 @@ import { opt } from "../src/command/options.ts";
 import { command, sub } from "../src/command/types.ts";
 import type { Texts } from "../src/domain/pack.ts";
 import { fillTemplate } from "../src/domain/templates.ts";
-import { issueLinkCode, redeemLinkCode } from "../src/services/merge.ts";
-import { link, pendingLinks, unlink, type LinkedPlatform, type LinkOutcome } from "../src/services/links.ts";
-
-const platformLabel = (t: Texts, platform: LinkedPlatform) => (platform === "forum" ? t.linkForumLabel : t.linkDashboardLabel);
+import { CODE_TTL_MS, issueLinkCode, redeemLinkCode } from "../src/services/merge.ts";
+import { link, linkedAccountLabel, pendingLinks, unlink, type LinkedPlatform, type LinkOutcome } from "../src/services/links.ts";
 
 function linkedText(t: Texts, r: LinkOutcome): string {
-  const account = { label: platformLabel(t, r.platform), id: r.externalId };
+  const account = { label: linkedAccountLabel(t, r.platform), id: r.externalId };
   if (r.state === "requested") return fillTemplate(t.linkRequested, account);
   const applied = r.credited.filter((c) => c.status === "applied").length;
   const expired = r.credited.filter((c) => c.status === "expired").length;
@@ -49,7 +47,7 @@ export const linkCommand = command({
         if (!forum && !dashboard) {
           if (member) throw new UserError(t.linkCodeOwnOnly, t.linkUsageAll, "link.usage");
           const { code, expiresAt } = await issueLinkCode(app, actor);
-          const text = fillTemplate(t.linkCodeSent, { code, time: expiresAt.toISOString().slice(11, 16) });
+          const text = fillTemplate(t.linkCodeSent, { code, time: expiresAt.toISOString().slice(11, 16), minutes: CODE_TTL_MS / 60_000 });
           return reply(text, [
             { type: "text", text },
             { type: "context", text: t.linkCodeSentNote },
@@ -98,7 +96,7 @@ export const unlinkCommand = command({
       handler: async ({ platform, member }, { app, actor }) => {
         const r = await unlink(app, actor, platform, member);
         const t = app.pack.texts;
-        return reply(fillTemplate(t.unlinkDone, { handle: r.member.handle, label: platformLabel(t, platform), id: r.externalId }));
+        return reply(fillTemplate(t.unlinkDone, { handle: r.member.handle, label: linkedAccountLabel(t, platform), id: r.externalId }));
       },
     }),
   ],

@@ -49,7 +49,7 @@ export default command({
         const fromDetail = splitDetail(detail);
         const logged = await logActivity(app, actor, { kind, url: url ?? fromDetail.url, hours: hours ?? fromDetail.hours, date, note, program }, invocationId);
         const t = app.pack.texts;
-        const hoursText = logged.hours !== null ? fillTemplate(t.loggedHours, { hours: logged.hours }) : "";
+        const hoursText = logged.hours !== null ? fillTemplate(t.hours, { hours: logged.hours }) : "";
         const what = [logged.kind.label, hoursText, logged.url ?? ""].filter(Boolean).join(", ");
         const text = fillTemplate(t.logged, { what, date: logged.occurredAt.toISOString().slice(0, 10) });
         const id = logged.id.slice(0, 8);

@@ -21,7 +21,7 @@ function programDetail(pack: Pack, p: Program, member: boolean): Reply {
       columns: ["commitment", "at least", "", ""],
       rows: p.commitments.map((c) => [
         c.label,
-        c.measure === "hours" ? fillTemplate(t.programAtLeastHours, { count: c.atLeast }) : String(c.atLeast),
+        c.measure === "hours" ? fillTemplate(t.hours, { hours: c.atLeast }) : String(c.atLeast),
         per[c.per],
         c.required ? t.programRequired : t.programEncouraged,
       ]),

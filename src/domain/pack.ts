@@ -234,6 +234,8 @@ export const templatesSchema = z.object({
 
 /** Texts of the community programs' commands and messages, with `{placeholders}`. */
 export const textsSchema = z.object({
+  /** An amount of hours, wherever one is shown (/log, /activity, /commitments, /program): {hours}. */
+  hours: z.string(),
   /**
    * /points: the ledger's {handle}, {points} (the balance) and {tier} (its name); a merge line's {from} (the handle joined in),
    * {date} and moved {entries}, {sites} and {activities}; pointsDisputeSent's {dispute} and {entry} (numbers).
@@ -298,7 +300,6 @@ export const textsSchema = z.object({
   commitmentsNone: z.string(),
   commitmentsNoneOther: z.string(),
   commitmentsEncouraged: z.string(),
-  commitmentsHours: z.string(),
   commitmentsMemberSince: z.string(),
   commitmentsStreak: z.string(),
   commitmentsStreakValue: z.string(),
@@ -377,7 +378,7 @@ export const textsSchema = z.object({
   dashboardNotADateHint: z.string(),
   /**
    * /link's replies: {label} (linkForumLabel or linkDashboardLabel) and {id} (the account), {handle}, {notes} (the
-   * linkHeld* texts joined by "; ", each with its {count}); a code's {code} and {time} (when it expires, UTC), and once
+   * linkHeld* texts joined by "; ", each with its {count}); a code's {code}, {time} (when it expires, UTC) and {minutes} (how long it lasts), and once
    * entered {merged} (the handle that joined), {handle} (the member both are now) and {points} (the joined balance).
    */
   linkCodeAlone: z.string(),
@@ -403,11 +404,10 @@ export const textsSchema = z.object({
   /** /unlink's reply: {handle}, {label} (linkForumLabel or linkDashboardLabel), {id} (the account). */
   unlinkDone: z.string(),
   /**
-   * /program <program>: {name} and {description} (or its id), a commitment's {count} (programAtLeastHours) and how often,
+   * /program <program>: {name} and {description} (or its id), a commitment's amount (`hours` for hours) and how often,
    * {perks} (programPerk lines joined by newlines, each with its {perk}), a badge's {badge} and {place}, {terms}, {id}.
    */
   programDetailSummary: z.string(),
-  programAtLeastHours: z.string(),
   programPerWeek: z.string(),
   programPerMonth: z.string(),
   programPerQuarter: z.string(),
@@ -435,10 +435,9 @@ export const textsSchema = z.object({
   reviewWaitingMany: z.string(),
   reviewApproved: z.string(),
   reviewRejected: z.string(),
-  /** /activity list and reject: {count} (activities shown), {handle}, a row's {hours} and {reason}, {id} (short). */
+  /** /activity list and reject: {count} (activities shown), {handle}, a row's {reason} (its hours are `hours`), {id} (short). */
   activityListSummary: z.string(),
   activityListTitle: z.string(),
-  activityListHours: z.string(),
   activityListRejected: z.string(),
   activityListCounts: z.string(),
   activityRejected: z.string(),
@@ -468,9 +467,8 @@ export const textsSchema = z.object({
   logAlreadyTheirs: z.string(),
   logDuplicateHint: z.string(),
   logLinkTaken: z.string(),
-  /** /log's reply: {what} (the kind's label, loggedHours with {hours}, the link), {date}, {commitments} (joined by "; "), {id}. */
+  /** /log's reply: {what} (the kind's label, `hours`, the link), {date}, {commitments} (joined by "; "), {id}. */
   logged: z.string(),
-  loggedHours: z.string(),
   loggedCountsToward: z.string(),
   loggedCountsNothing: z.string(),
   /** /log's form, where a platform shows one: {kind} (its label, the title cut at 45 characters), {programs} (the choices, joined by " or "). */

@@ -27,7 +27,7 @@ export const LINKED_PLATFORMS = ["forum", "dashboard"] as const;
 export type LinkedPlatform = (typeof LINKED_PLATFORMS)[number];
 
 /** What the texts call an account of the platform: "forum user", "dashboard id". */
-function label(texts: Texts, platform: LinkedPlatform): string {
+export function linkedAccountLabel(texts: Texts, platform: LinkedPlatform): string {
   return platform === "forum" ? texts.linkForumLabel : texts.linkDashboardLabel;
 }
 
@@ -97,15 +97,15 @@ export async function linkInTx(app: App, tx: Tx, memberId: string, platform: Lin
   const t = app.pack.texts;
   const taken = await owner(tx, platform, externalId);
   if (taken?.memberId === memberId)
-    throw new UserError(fillTemplate(t.linkAlreadyTheirs, { handle: taken.member.handle, label: label(t, platform), id: externalId }), undefined, "link.same");
+    throw new UserError(fillTemplate(t.linkAlreadyTheirs, { handle: taken.member.handle, label: linkedAccountLabel(t, platform), id: externalId }), undefined, "link.same");
   if (taken)
     throw new UserError(
-      fillTemplate(t.linkTakenBy, { label: label(t, platform), id: externalId, handle: taken.member.handle }),
+      fillTemplate(t.linkTakenBy, { label: linkedAccountLabel(t, platform), id: externalId, handle: taken.member.handle }),
       fillTemplate(t.linkTakenByHint, { platform, handle: taken.member.handle }),
       "link.taken",
     );
   const mine = await tx.identity.findFirst({ where: { memberId, platform } });
-  if (mine) throw new UserError(fillTemplate(t.linkHasOther, { label: label(t, platform), id: mine.externalId }), fillTemplate(t.linkHasHint, { platform }), "link.has");
+  if (mine) throw new UserError(fillTemplate(t.linkHasOther, { label: linkedAccountLabel(t, platform), id: mine.externalId }), fillTemplate(t.linkHasHint, { platform }), "link.has");
   // The unique (platform, external id) key decides a race between two moderators.
   const identity = await tx.identity.create({ data: { platform, externalId, memberId, createdAt: app.now() } });
   await tx.linkRequest.deleteMany({ where: { memberId, platform } });
@@ -120,11 +120,11 @@ export async function linkInTx(app: App, tx: Tx, memberId: string, platform: Lin
 async function requestLink(app: App, actor: Actor, member: MemberRef, platform: LinkedPlatform, externalId: string): Promise<LinkOutcome> {
   const t = app.pack.texts;
   const taken = await owner(app.db, platform, externalId);
-  if (taken?.memberId === member.id) throw new UserError(fillTemplate(t.linkAlreadyYours, { label: label(t, platform), id: externalId }), undefined, "link.same");
-  if (taken) throw new UserError(fillTemplate(t.linkTaken, { label: label(t, platform), id: externalId }), t.linkTakenHint, "link.taken");
+  if (taken?.memberId === member.id) throw new UserError(fillTemplate(t.linkAlreadyYours, { label: linkedAccountLabel(t, platform), id: externalId }), undefined, "link.same");
+  if (taken) throw new UserError(fillTemplate(t.linkTaken, { label: linkedAccountLabel(t, platform), id: externalId }), t.linkTakenHint, "link.taken");
   await transaction(app.db, async (tx) => {
     const mine = await tx.identity.findFirst({ where: { memberId: member.id, platform } });
-    if (mine) throw new UserError(fillTemplate(t.linkAlreadyYours, { label: label(t, platform), id: mine.externalId }), fillTemplate(t.linkHasHint, { platform }), "link.has");
+    if (mine) throw new UserError(fillTemplate(t.linkAlreadyYours, { label: linkedAccountLabel(t, platform), id: mine.externalId }), fillTemplate(t.linkHasHint, { platform }), "link.has");
     const request = await tx.linkRequest.upsert({
       where: { memberId_platform: { memberId: member.id, platform } },
       create: { memberId: member.id, platform, externalId, createdAt: app.now() },
@@ -132,7 +132,7 @@ async function requestLink(app: App, actor: Actor, member: MemberRef, platform: 
     });
     await enqueue(
       tx,
-      { kind: "post", channel: "moderators", reply: reply(fillTemplate(t.linkRequestPost, { handle: member.handle, label: label(t, platform), id: externalId, platform })) },
+      { kind: "post", channel: "moderators", reply: reply(fillTemplate(t.linkRequestPost, { handle: member.handle, label: linkedAccountLabel(t, platform), id: externalId, platform })) },
       { now: app.now(), dedupeKey: `link-request:${request.id}:${externalId}` },
     );
     await audit(tx, actor, `link ${platform} request`, member.id, { externalId });

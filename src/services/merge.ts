@@ -23,7 +23,7 @@ import { applyTier } from "./ledger.ts";
 import type { MemberRef } from "./members.ts";
 import { enqueue } from "./outbox.ts";
 
-const CODE_TTL_MS = 10 * 60 * 1000;
+export const CODE_TTL_MS = 10 * 60 * 1000;
 const MAX_WRONG_CODES = 5;
 const WRONG_CODE_WINDOW_MS = 10 * 60 * 1000;
 
