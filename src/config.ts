@@ -1,6 +1,7 @@
 // Configuration comes from the environment only, and is checked at start: a
 // wrong value stops the bot with a message naming the variable and what is
 // expected, instead of failing later in the middle of a command.
+import { Webhook } from "standardwebhooks";
 import { z } from "zod";
 
 const list = z
@@ -30,6 +31,17 @@ const url = (protocols: string[], example: string) =>
       return false;
     }
   }, `a URL such as ${example}`);
+
+/** A whsec_ secret is decoded by the standard's own reader, so start-up refuses exactly what signing would fail on. */
+function standardSecret(s: string): boolean {
+  if (!s.startsWith("whsec_")) return true;
+  try {
+    new Webhook(s);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 const port = z.coerce.number().int().min(0).max(65535);
 const optional = <T extends z.ZodType>(schema: T) =>
@@ -86,7 +98,12 @@ export const configSchema = z.object({
   /** The secret set on the forum's webhook (Admin → API → Webhooks); POST /webhooks/discourse is refused without it. */
   DISCOURSE_WEBHOOK_SECRET: optional(z.string().min(12, "at least 12 characters")),
   /** The partner dashboard's signing secret (whsec_<base64> as Standard Webhooks gives it, or the raw secret). */
-  PARTNER_WEBHOOK_SECRET: optional(z.string().min(12, "at least 12 characters")),
+  PARTNER_WEBHOOK_SECRET: optional(
+    z
+      .string()
+      .min(12, "at least 12 characters")
+      .refine(standardSecret, "whsec_ followed by the secret in base64, as the dashboard shows it (or the raw secret without whsec_)"),
+  ),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -35,6 +35,13 @@ describe("configuration", () => {
     expect(() => loadConfig({ DISCORD_TOKEN: "abc" })).toThrow(/DISCORD_APPLICATION_ID/);
   });
 
+  it("names PARTNER_WEBHOOK_SECRET when its whsec_ form is not base64 (issue 27)", () => {
+    expect(() => loadConfig({ PARTNER_WEBHOOK_SECRET: "whsec_!!!not-base64!!!" })).toThrow(ConfigError);
+    expect(() => loadConfig({ PARTNER_WEBHOOK_SECRET: "whsec_!!!not-base64!!!" })).toThrow(/PARTNER_WEBHOOK_SECRET: expected .*base64/);
+    expect(loadConfig({ PARTNER_WEBHOOK_SECRET: `whsec_${Buffer.from("partner-signing-key").toString("base64")}` }).PARTNER_WEBHOOK_SECRET).toMatch(/^whsec_/);
+    expect(loadConfig({ PARTNER_WEBHOOK_SECRET: "a raw secret of some length" }).PARTNER_WEBHOOK_SECRET).toBe("a raw secret of some length");
+  });
+
   it("turns the dashboard on only with a secret of at least 32 bytes", () => {
     expect(() => loadConfig({ STEWARD_PUBLIC_URL: "https://steward.example.org" })).toThrow(/STEWARD_SECRET too/);
     expect(() => loadConfig({ STEWARD_PUBLIC_URL: "https://steward.example.org", STEWARD_SECRET: "x".repeat(31) })).toThrow(/STEWARD_SECRET is 31 bytes long; it must be at least 32/);
