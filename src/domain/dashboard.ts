@@ -1,6 +1,7 @@
 // Partner dashboard events (webhooks and `steward import` lines): their shape,
 // checked against the pack, and the content key that makes a line count once.
 import { z } from "zod";
+import { inboundText, isSaneInstant } from "./inbound.ts";
 import type { Pack, SiteRole } from "./pack.ts";
 import { isWebUrl } from "./urls.ts";
 
@@ -17,10 +18,12 @@ export interface PartnerEvent {
   at?: Date;
 }
 
-const field = z.string().trim().max(2000).optional();
+const field = inboundText(2000).trim().optional();
+/** A JSON number id is read as a double: beyond 2^53 it has already lost digits, and would name another partner. */
+const numericId = z.number().refine(Number.isSafeInteger, "a string: a number this large loses digits in JSON (send the id in quotes)");
 const rawSchema = z.object({
-  type: z.string(),
-  data: z.object({ partner: z.union([z.string(), z.number()]).optional(), url: field, kind: field, role: field, at: field }),
+  type: inboundText(100),
+  data: z.object({ partner: z.union([inboundText(200), numericId], { message: "a string (the dashboard id)" }).optional(), url: field, kind: field, role: field, at: field }),
 });
 
 /** Dashboard ids: letters, digits and - _ . : (a UUID or a number), at most 100 characters. */
@@ -37,13 +40,27 @@ export function parseEventDate(text: string): Date | undefined {
   return Number.isNaN(at.getTime()) ? undefined : at;
 }
 
+/** A union's failure says only "invalid input": its branches say what was wrong. */
+function issueText(i: z.core.$ZodIssue): string {
+  if (i.code === "invalid_union") {
+    const inner = i.errors.flat().find((e) => e.code === "custom" || e.code === "too_big");
+    if (inner) return inner.message;
+  }
+  return i.message;
+}
+
 /** Checks an event against the pack; every problem is listed at once, each saying what is expected. */
 export function checkPartnerEvent(pack: Pack, raw: unknown): { event: PartnerEvent } | { problems: string[] } {
   const parsed = rawSchema.safeParse(raw);
-  if (!parsed.success) return { problems: ['expected {"type": …, "data": {"partner", "url", "kind", "role", "at"}}'] };
+  if (!parsed.success) {
+    // A field of the right envelope is named; anything else is the wrong shape altogether.
+    const fields = parsed.error.issues.filter((i) => i.path.length === 2 || (i.path.length === 1 && i.path[0] === "type" && i.code !== "invalid_type"));
+    if (fields.length === 0) return { problems: ['expected {"type": …, "data": {"partner", "url", "kind", "role", "at"}}'] };
+    return { problems: fields.map((i) => `${String(i.path[i.path.length - 1])}: ${issueText(i)}`) };
+  }
   const { type, data } = parsed.data;
   const problems: string[] = [];
-  if (!(PARTNER_EVENT_TYPES as readonly string[]).includes(type)) problems.push(`event "${type.slice(0, 60)}" is not one of ${PARTNER_EVENT_TYPES.join(", ")}`);
+  if (!(PARTNER_EVENT_TYPES as readonly string[]).includes(type)) problems.push(`type "${type.slice(0, 60)}" is not one of ${PARTNER_EVENT_TYPES.join(", ")}`);
   const values = [data.partner, data.url, data.kind, data.role, data.at].map((v) => (v === undefined ? "" : String(v)));
   if (values.some((v) => v.includes("\u0000"))) return { problems: ["a field contains a NUL character"] };
   const partner = String(data.partner ?? "").trim();
@@ -68,6 +85,7 @@ export function checkPartnerEvent(pack: Pack, raw: unknown): { event: PartnerEve
   if (data.at) {
     at = parseEventDate(data.at);
     if (!at) problems.push(`date "${data.at.slice(0, 40)}" is not a real date: write it YYYY-MM-DD or as an ISO timestamp`);
+    else if (!isSaneInstant(at)) problems.push(`date "${data.at.slice(0, 40)}" must be between 2000 and 2100`);
   }
   if (problems.length) return { problems };
   return {

@@ -3,6 +3,7 @@
 // `{"solved": {…}}` (the same post serializer) for accepted_solution and
 // unaccepted_solution.
 import { z } from "zod";
+import { inboundInstant, inboundText } from "./inbound.ts";
 import type { Program } from "./pack.ts";
 
 export const FORUM_EVENTS = ["post_created", "post_edited", "post_destroyed", "post_recovered", "accepted_solution", "unaccepted_solution"] as const;
@@ -23,9 +24,9 @@ export const forumPostSchema = z.object({
     .regex(/^[\p{L}\p{N}_.-]+$/u, "a Discourse username"),
   topic_id: forumId,
   post_number: forumId,
-  created_at: z.string().refine((s) => !Number.isNaN(Date.parse(s)), "an ISO date"),
+  created_at: inboundInstant,
   category_id: forumId.nullish(),
-  topic_slug: z.string().max(300).nullish(),
+  topic_slug: inboundText(300).nullish(),
   /** 1 regular, 2 moderator action, 3 small action, 4 whisper. */
   post_type: z.number().int().nullish(),
 });

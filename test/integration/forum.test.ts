@@ -56,6 +56,22 @@ describe.each(storeKinds)("forum webhooks on %s", (kind) => {
     expect(await activities("alice")).toHaveLength(0);
   });
 
+  it("validly signed but unusable fields answer 400 naming the field and write nothing (issue 27, finding 5)", async () => {
+    const hostile: [string, PostFields][] = [
+      ["created_at", { id: 1, username: "alice_f", created_at: "-200000-01-01T00:00:00Z" }],
+      ["created_at", { id: 2, username: "alice_f", created_at: "+275760-09-13T00:00:00Z" }],
+      ["topic_slug", { id: 3, username: "alice_f", topic_slug: "a\u0000b" }],
+      ["topic_slug", { id: 4, username: "alice_f", topic_slug: "a\ud800b" }],
+    ];
+    for (const [field, p] of hostile) {
+      const r = await send("post_created", p);
+      expect(r.status, JSON.stringify(p)).toBe(400);
+      expect(String(r.body.error)).toContain(field);
+    }
+    expect(await rt.app.db.inboundEvent.count()).toBe(0);
+    expect(await activities("alice")).toHaveLength(0);
+  });
+
   it("a signed post_created by a linked user is an answer in /activity; the same event again adds nothing, nor does a retry with a new event id", async () => {
     const first = await send("post_created", { id: 10, username: "Alice_F" }, { eventId: 500 });
     expect(first).toMatchObject({ status: 200, body: { status: "applied" } });

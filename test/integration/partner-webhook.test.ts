@@ -98,6 +98,32 @@ describe.each(storeKinds)("partner dashboard webhooks on %s", (kind) => {
     expect(await rt.app.db.inboundEvent.count()).toBe(0);
   });
 
+  it("a numeric partner id beyond 2^53 is refused, not rounded onto another partner (issue 27, finding 4)", async () => {
+    const r = await send('{"type":"site.published","data":{"partner":9007199254740993,"url":"https://big.example.com","kind":"classic"}}');
+    expect(r.status).toBe(400);
+    expect(String(r.body.error)).toMatch(/partner.*string/);
+    // A small number is still a dashboard id, kept as its digits.
+    expect((await send('{"type":"site.published","data":{"partner":42,"url":"https://small.example.com","kind":"classic"}}')).body.status).toBe("held");
+    expect((await rt.app.db.inboundEvent.findMany()).map((e) => e.subject)).toEqual(["42"]);
+  });
+
+  it("validly signed but unusable fields answer 400 naming the field and write nothing (issue 27, finding 5)", async () => {
+    const hostile: [string, string][] = [
+      ["url", '{"type":"site.published","data":{"partner":"P-1","url":"https://a.example.com/\\ud800","kind":"classic"}}'],
+      ["url", '{"type":"site.published","data":{"partner":"P-1","url":"https://\\udc00.example.com","kind":"classic"}}'],
+      ["kind", '{"type":"site.published","data":{"partner":"P-1","url":"https://a.example.com","kind":"classic\\u0000"}}'],
+      ["date", '{"type":"site.premium_expired","data":{"partner":"P-1","url":"https://a.example.com","at":"0000-01-01"}}'],
+      ["type", '{"type":"site.published\\ud800","data":{"partner":"P-1","url":"https://a.example.com","kind":"classic"}}'],
+    ];
+    for (const [name, body] of hostile) {
+      const r = await send(body);
+      expect(r.status, body).toBe(400);
+      expect(String(r.body.error), body).toContain(name);
+    }
+    expect(await rt.app.db.inboundEvent.count()).toBe(0);
+    expect(await rt.app.db.site.count()).toBe(0);
+  });
+
   it("an event for an unknown partner is held, listed to moderators, and applied once when linked (also from an approved application)", async () => {
     const body = JSON.stringify({ type: "site.published", data: { partner: "P-9", url: "https://bobs.example.com", kind: "classic", role: "owner" } });
     expect((await send(body, "held-1")).body.status).toBe("held");
