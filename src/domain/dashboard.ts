@@ -60,7 +60,7 @@ export function checkPartnerEvent(pack: Pack, raw: unknown): { event: PartnerEve
   }
   const { type, data } = parsed.data;
   const problems: string[] = [];
-  if (!(PARTNER_EVENT_TYPES as readonly string[]).includes(type)) problems.push(`type "${type.slice(0, 60)}" is not one of ${PARTNER_EVENT_TYPES.join(", ")}`);
+  if (!(PARTNER_EVENT_TYPES as readonly string[]).includes(type)) problems.push(`event "${type.slice(0, 60)}" is not one of ${PARTNER_EVENT_TYPES.join(", ")}`);
   const values = [data.partner, data.url, data.kind, data.role, data.at].map((v) => (v === undefined ? "" : String(v)));
   if (values.some((v) => v.includes("\u0000"))) return { problems: ["a field contains a NUL character"] };
   const partner = String(data.partner ?? "").trim();

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { importCsv, ImportError, type LineResult } from "../../src/adapters/dashboard/import.ts";
+import { importCsv, ImportError, readCsv, type LineResult } from "../../src/adapters/dashboard/import.ts";
 import { ChatDriver } from "../helpers/chat.ts";
 import { storeKinds, testRuntime, type TestRuntime } from "../helpers/runtime.ts";
 
@@ -85,6 +85,27 @@ describe.each(storeKinds)("steward import on %s", (kind) => {
     await expect(importCsv(rt.app, "a,b\n1,2")).rejects.toThrow(ImportError);
     await expect(importCsv(rt.app, `event,partner,url,kind,role,date\nsite.published,P-1,https://a.example.com\u0000,classic,owner,`)).rejects.toThrow(/NUL/);
     expect(await rt.app.db.inboundEvent.count()).toBe(0);
+  });
+});
+
+describe("import line endings (issue 27, finding 3)", () => {
+  const lines = ["event,partner,url,kind,role,date", "site.published,P-1,https://a.example.com,classic,owner,2026-11-20", "site.published,P-1,https://b.example.com,classic,owner,2026-11-21"];
+  const fieldsOf = (text: string) => readCsv(text).map((r) => r.fields?.[2] ?? r.error);
+
+  it("reads CRLF, LF and bare-CR files alike, with the same line numbers", () => {
+    for (const eol of ["\r\n", "\n", "\r"]) {
+      const rows = readCsv(lines.join(eol) + eol);
+      expect(rows.map((r) => r.line), JSON.stringify(eol)).toEqual([1, 2, 3]);
+      expect(fieldsOf(lines.join(eol))).toEqual(["url", "https://a.example.com", "https://b.example.com"]);
+    }
+  });
+
+  it("refuses a line with a CR inside it, naming it, instead of dropping the rest of the line", () => {
+    const rows = readCsv([lines[0], "site.published,P-1,https://a.example.com,\rclassic,owner,2026-11-20", lines[2]].join("\r\n"));
+    expect(rows.map((r) => r.line)).toEqual([1, 2, 3]);
+    expect(rows[1]?.fields).toBeUndefined();
+    expect(rows[1]?.error).toMatch(/carriage return/);
+    expect(rows[2]?.fields?.[2]).toBe("https://b.example.com");
   });
 });
 

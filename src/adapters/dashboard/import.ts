@@ -31,15 +31,23 @@ interface Row {
 /**
  * Rows with their line numbers. Each line is parsed on its own (an event is
  * one line: no field holds a line break), so a line with a stray quote is
- * refused alone instead of swallowing the lines after it.
+ * refused alone instead of swallowing the lines after it. Lines end as
+ * RFC 4180 writes them (CRLF) or as editors do (LF; a bare CR in a file with
+ * no LF at all, as old Mac editors saved). A CR inside a line of a CRLF or LF
+ * file is refused with that line: the CSV reader would end the record there
+ * and drop the rest without a word.
  */
 export function readCsv(text: string): Row[] {
   const rows: Row[] = [];
-  text
-    .replace(/^\uFEFF/, "")
-    .split(/\r?\n/)
+  const body = text.replace(/^\uFEFF/, "");
+  body
+    .split(body.includes("\n") ? /\r?\n/ : /\r/)
     .forEach((raw, i) => {
       if (!raw.trim()) return;
+      if (raw.includes("\r")) {
+        rows.push({ line: i + 1, error: "holds a carriage return (CR) inside the line; save the file with one kind of line ending (CRLF or LF)" });
+        return;
+      }
       try {
         const [fields] = parse(raw, { relax_column_count: true }) as string[][];
         rows.push({ line: i + 1, fields: fields ?? [] });
