@@ -9,6 +9,8 @@ import type { Mounted, Route } from "./http/server.ts";
 import { startJobs, type Jobs } from "./jobs/index.ts";
 import type { DeliveryTarget } from "./jobs/target.ts";
 import { createRuntime, type Runtime } from "./runtime.ts";
+import { INBOUND_LEASE_MS } from "./services/inbound.ts";
+import { sweepUnfinishedPartnerEvents } from "./services/partner-events.ts";
 import { withTimeout } from "./core/timeout.ts";
 
 export interface Running {
@@ -78,6 +80,21 @@ async function dashboard(runtime: Runtime, adapters: Adapter[], jobs: Jobs): Pro
   });
 }
 
+/** Partner events and import lines a dead process left half-done are taken up here, without waiting for a resend. */
+function startInboundSweep(runtime: Runtime): { stop(): Promise<unknown> } {
+  let running: Promise<unknown> = Promise.resolve();
+  const timer = setInterval(() => {
+    running = running.then(() => sweepUnfinishedPartnerEvents(runtime.app)).catch((err: Error) => runtime.app.log.warn({ err: err.message }, "inbound sweep failed; the next one retries"));
+  }, INBOUND_LEASE_MS / 2);
+  timer.unref();
+  return {
+    stop: () => {
+      clearInterval(timer);
+      return running;
+    },
+  };
+}
+
 export async function startSteward(config: Config, extraTargets: DeliveryTarget[] = []): Promise<Running> {
   const runtime = await createRuntime(config);
   const log = runtime.app.log;
@@ -94,12 +111,14 @@ export async function startSteward(config: Config, extraTargets: DeliveryTarget[
             routes: await webhookRoutes(runtime),
           })
         : undefined;
+    const inbound = startInboundSweep(runtime);
     if (ops) log.info({ port: ops.port, dashboard: config.STEWARD_PUBLIC_URL ? `${config.STEWARD_PUBLIC_URL}/admin` : "off" }, "health, readiness, metrics and webhooks served");
     let stopping: Promise<void> | undefined;
     const stop = () =>
       (stopping ??= (async () => {
         // Adapters first (no new work comes in), then jobs (finish the current one), then connections.
         await withTimeout(Promise.allSettled(adapters.map((a) => a.stop())), 10_000, "timeout");
+        await withTimeout(inbound.stop(), 10_000, "timeout");
         await withTimeout(jobs.stop(), 15_000, "timeout");
         await ops?.close();
         await stopPictures();

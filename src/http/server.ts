@@ -42,6 +42,8 @@ export interface RouteRequest {
 export interface RouteResponse {
   status: number;
   body: Record<string, unknown>;
+  /** Extra headers, such as Retry-After on a 503. */
+  headers?: Record<string, string>;
 }
 
 /** A webhook: it answers JSON to a POST. */
@@ -69,7 +71,8 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 }
 
 function serveRoute(app: App, route: Route, path: string, req: IncomingMessage, res: ServerResponse): void {
-  const json = (status: number, body: Record<string, unknown>) => res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+  const json = (status: number, body: Record<string, unknown>, headers: Record<string, string> = {}) =>
+    res.writeHead(status, { ...headers, "content-type": "application/json" }).end(JSON.stringify(body));
   if (req.method !== route.method) {
     res.setHeader("allow", route.method);
     json(405, { error: `${path} takes ${route.method} only` });
@@ -78,7 +81,7 @@ function serveRoute(app: App, route: Route, path: string, req: IncomingMessage, 
   readBody(req, MAX_BODY_BYTES)
     .then((body) => route.handle({ headers: req.headers, body }))
     .then(
-      (r) => json(r.status, r.body),
+      (r) => json(r.status, r.body, r.headers),
       (err: unknown) => {
         if (err instanceof BodyTooLarge) {
           // Not read to the end: the connection closes after the answer.

@@ -1,21 +1,21 @@
 // Partner dashboard events (webhooks and `steward import` lines) become the
 // same service calls the moderator commands make: submit, lapse, reactivate,
 // remove contributor, certify. Each is claimed under its key first (the
-// webhook-id, or a hash of an import line's content), so a retry does
-// nothing. The site services run their own transactions, so the claim is a
-// row of its own: a crash between claim and outcome leaves it "received",
-// and a retry after STALE_CLAIM_MS takes it up again (the services refuse
-// what was already done, so that cannot pay twice either).
+// webhook-id, or a hash of an import line's content) with a lease
+// (services/inbound.ts). The site services run their own transactions, so
+// the claim is a row of its own: a crash between claim and outcome leaves it
+// "received", and a retry, the sweep or a rerun takes it up once its lease
+// ran out (the services refuse what was already done, so that cannot pay
+// twice either).
 import { createHash } from "node:crypto";
 import type { App } from "../app.ts";
 import { UserError } from "../core/errors.ts";
 import type { Actor } from "../core/actor.ts";
 import { canonicalPartnerEvent, type PartnerEvent } from "../domain/dashboard.ts";
 import type { InboundOutcome } from "./forum.ts";
+import { claimInbound, claimRow, unfinishedInbound, type Claim, type InboundLease } from "./inbound.ts";
 import { certify } from "./points.ts";
 import { lapseSite, reactivateSite, removeContributor, submitSite } from "./sites.ts";
-
-const STALE_CLAIM_MS = 10 * 60_000;
 
 /** Who the ledger and audit log name for events the dashboard reported. */
 const dashboardActor = (partner: string): Actor => ({
@@ -48,32 +48,30 @@ export function describeEarlier(row: { id: number; createdAt: Date; status: stri
   return `already received on ${row.createdAt.toISOString().slice(0, 10)} (entry #${row.id}, ${row.status}${row.result ? `: ${row.result}` : ""})`;
 }
 
-export interface PartnerOutcome extends InboundOutcome {
-  entryId: number;
-}
+export type PartnerOutcome = (InboundOutcome & { entryId: number }) | { status: "busy"; result: string; retryAfterSeconds: number; entryId: number };
 
-/** Claims `key` and applies the event once; a key seen before answers "duplicate" with what became of it. */
+/** Claims `key` and applies the event once; a finished key answers "duplicate" with what became of it, a claimed one "busy". */
 export async function receivePartnerEvent(app: App, source: "partner" | "import", key: string, event: PartnerEvent): Promise<PartnerOutcome> {
-  const now = app.now();
-  const claimed = await app.db.inboundEvent.createMany({
-    data: [{ source, key, type: event.type, subject: event.partner, payload: store(event) as object, status: "received", occurredAt: event.at ?? null, createdAt: now, updatedAt: now }],
-    skipDuplicates: true,
-  });
-  const row = await app.db.inboundEvent.findUniqueOrThrow({ where: { key } });
-  if (claimed.count === 0) {
-    const retake = await app.db.inboundEvent.updateMany({
-      where: { id: row.id, OR: [{ status: "failed" }, { status: "received", updatedAt: { lt: new Date(now.getTime() - STALE_CLAIM_MS) } }] },
-      data: { status: "received", updatedAt: now },
-    });
-    if (retake.count === 0) return { status: "duplicate", result: describeEarlier(row), entryId: row.id };
-  }
-  return { ...(await applyPartnerRow(app, row.id, event)), entryId: row.id };
+  const claim = await claimInbound(app, { source, key, type: event.type, subject: event.partner, payload: store(event) as object, occurredAt: event.at ?? null });
+  return applyClaim(app, claim, event);
 }
 
-/** `onError`: what an unexpected failure leaves the row as: "failed" (the sender retries the key) or "held" (it waits in /link pending). */
-async function applyPartnerRow(app: App, id: number, event: PartnerEvent, onError: "failed" | "held" = "failed"): Promise<InboundOutcome> {
+async function applyClaim(app: App, claim: Claim, event: PartnerEvent): Promise<PartnerOutcome> {
+  const entryId = claim.row.id;
+  switch (claim.kind) {
+    case "finished":
+      return { status: "duplicate", result: describeEarlier(claim.row), entryId };
+    case "busy":
+      return { status: "busy", result: `event ${claim.row.key} is being applied right now; send it again in ${claim.retryAfterSeconds} s`, retryAfterSeconds: claim.retryAfterSeconds, entryId };
+    case "claimed":
+      return { ...(await applyPartnerRow(app, claim.lease, event)), entryId };
+  }
+}
+
+/** Applies a claimed event; an unexpected failure leaves it unfinished (the sender retries, or it waits held) and rethrows. */
+async function applyPartnerRow(app: App, lease: InboundLease, event: PartnerEvent): Promise<InboundOutcome> {
   const finish = async (outcome: InboundOutcome & { memberId?: string }) => {
-    await app.db.inboundEvent.update({ where: { id }, data: { status: outcome.status, result: outcome.result, memberId: outcome.memberId ?? null, updatedAt: app.now() } });
+    await lease.finish(outcome);
     return { status: outcome.status, result: outcome.result };
   };
   const identity = await app.db.identity.findUnique({ where: { platform_externalId: { platform: "dashboard", externalId: event.partner } }, include: { member: true } });
@@ -84,7 +82,7 @@ async function applyPartnerRow(app: App, id: number, event: PartnerEvent, onErro
     return finish({ status: "applied", result, memberId: member.id });
   } catch (err) {
     if (err instanceof UserError) return finish({ status: "refused", result: err.message, memberId: member.id });
-    await app.db.inboundEvent.update({ where: { id }, data: { status: onError, result: (err as Error).message.slice(0, 500), updatedAt: app.now() } });
+    await lease.abandon((err as Error).message);
     throw err;
   }
 }
@@ -124,8 +122,26 @@ export async function applyHeldPartnerEvents(app: App, partner: string): Promise
   const held = await app.db.inboundEvent.findMany({ where: { source: { in: ["partner", "import"] }, subject: partner, status: "held" }, orderBy: { id: "asc" } });
   const outcomes: InboundOutcome[] = [];
   for (const row of held) {
-    const taken = await app.db.inboundEvent.updateMany({ where: { id: row.id, status: "held" }, data: { status: "received", updatedAt: app.now() } });
-    if (taken.count === 1) outcomes.push(await applyPartnerRow(app, row.id, load(row.payload as unknown as Stored), "held"));
+    const claim = await claimRow(app, row.key, "held");
+    if (claim.kind === "claimed") outcomes.push(await applyPartnerRow(app, claim.lease, load(row.payload as unknown as Stored)));
   }
   return outcomes;
+}
+
+/**
+ * Takes up partner and import events left unfinished by a process that died
+ * while applying them, as the sender's retry would. Returns how many were
+ * applied; one that fails again stays unfinished for the next sweep.
+ */
+export async function sweepUnfinishedPartnerEvents(app: App): Promise<number> {
+  let done = 0;
+  for (const row of await unfinishedInbound(app, ["partner", "import"])) {
+    try {
+      const outcome = await applyClaim(app, await claimRow(app, row.key), load(row.payload as unknown as Stored));
+      if (outcome.status !== "busy" && outcome.status !== "duplicate") done++;
+    } catch (err) {
+      app.log.warn({ err: (err as Error).message, entry: row.id }, "an unfinished inbound event failed again; the next sweep retries it");
+    }
+  }
+  return done;
 }

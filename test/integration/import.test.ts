@@ -8,6 +8,9 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { importCsv, ImportError, readCsv, type LineResult } from "../../src/adapters/dashboard/import.ts";
+import { importKey } from "../../src/services/partner-events.ts";
+import { claimInbound, INBOUND_LEASE_MS } from "../../src/services/inbound.ts";
+import { checkPartnerEvent } from "../../src/domain/dashboard.ts";
 import { ChatDriver } from "../helpers/chat.ts";
 import { storeKinds, testRuntime, type TestRuntime } from "../helpers/runtime.ts";
 
@@ -67,6 +70,19 @@ describe.each(storeKinds)("steward import on %s", (kind) => {
     expect(second.filter((r) => r.status === "applied" || r.status === "held")).toEqual([]);
     expect(byLine(second)[2]).toMatch(/^skipped: already received on \d{4}-\d{2}-\d{2} \(entry #\d+, applied/);
     expect(await rt.app.db.ledgerEntry.count()).toBe(entries);
+  });
+
+  it("a rerun takes up the line a killed run left unfinished, instead of skipping it (issue 27, finding 1)", async () => {
+    const line = "site.published,P-1,https://studio.example.com,editorx,owner,2026-11-20";
+    const checked = checkPartnerEvent(rt.app.pack, { type: "site.published", data: { partner: "P-1", url: "https://studio.example.com", kind: "editorx", role: "owner", at: "2026-11-20" } });
+    if (!("event" in checked)) throw new Error("the line is valid");
+    // The killed run claimed the line and died before applying it.
+    expect((await claimInbound(rt.app, { source: "import", key: importKey(checked.event), type: "site.published", subject: "P-1", payload: {}, occurredAt: null })).kind).toBe("claimed");
+    rt.clock.advance(INBOUND_LEASE_MS);
+    const rerun = byLine(await importCsv(rt.app, `event,partner,url,kind,role,date\n${line}\n`));
+    expect(rerun[2]).toMatch(/^applied: @alice submitted/);
+    expect(await balance("alice")).toBe(300);
+    expect(byLine(await importCsv(rt.app, `event,partner,url,kind,role,date\n${line}\n`))[2]).toMatch(/^skipped: already received/);
   });
 
   it("--dry-run changes nothing and predicts the same lines", async () => {

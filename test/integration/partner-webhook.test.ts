@@ -4,6 +4,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { partnerWebhook } from "../../src/adapters/dashboard/webhook.ts";
 import { startOpsServer, type OpsServer } from "../../src/http/server.ts";
+import { claimInbound, INBOUND_LEASE_MS } from "../../src/services/inbound.ts";
+import { sweepUnfinishedPartnerEvents } from "../../src/services/partner-events.ts";
 import { ChatDriver } from "../helpers/chat.ts";
 import { storeKinds, testRuntime, type TestRuntime } from "../helpers/runtime.ts";
 import { partnerHeaders, post } from "../helpers/webhooks.ts";
@@ -60,6 +62,54 @@ describe.each(storeKinds)("partner dashboard webhooks on %s", (kind) => {
     expect(await balance("alice")).toBe(0);
     expect((await send(event("certification.earned", { kind: "velo", url: "" }))).body.status).toBe("applied");
     expect(await balance("alice")).toBe(100);
+  });
+
+  // What a process killed mid-event leaves behind: the event's row "received" and its claim, held by nobody alive.
+  const interrupted = (key: string, body: string) => {
+    const data = (JSON.parse(body) as { data: { partner: string } }).data;
+    return claimInbound(rt.app, { source: "partner", key, type: "site.published", subject: data.partner, payload: {}, occurredAt: null });
+  };
+
+  it("an event interrupted mid-way is never answered duplicate: a retry during its claim gets 503 + Retry-After, after it the retry applies it (issue 27, finding 1)", async () => {
+    const body = event("site.published", {});
+    expect((await interrupted("partner:msg_cut", body)).kind).toBe("claimed");
+    const during = await fetch(url(), { method: "POST", headers: { "content-type": "application/json", ...partnerHeaders(SECRET, body, "msg_cut") }, body });
+    expect(during.status).toBe(503);
+    const retryAfter = Number(during.headers.get("retry-after"));
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter * 1000).toBeLessThanOrEqual(INBOUND_LEASE_MS);
+    expect(INBOUND_LEASE_MS).toBeLessThanOrEqual(2 * 60_000);
+    expect(((await during.json()) as { status: string }).status).not.toBe("duplicate");
+    expect(await rt.app.db.site.count()).toBe(0);
+
+    rt.clock.advance(retryAfter * 1000);
+    expect((await send(body, "msg_cut")).body.status).toBe("applied");
+    expect((await send(body, "msg_cut")).body.status).toBe("duplicate");
+    expect(await rt.app.db.site.count()).toBe(1);
+    expect(await balance("alice")).toBe(300);
+  });
+
+  it("an event left unfinished with no claim at all (killed between the two) is applied by the next retry at once", async () => {
+    const body = event("site.published", {});
+    const claim = await interrupted("partner:msg_bare", body);
+    await rt.app.sql.query("DELETE FROM leases");
+    expect(claim.kind).toBe("claimed");
+    expect((await send(body, "msg_bare")).body.status).toBe("applied");
+    expect(await balance("alice")).toBe(300);
+  });
+
+  it("the sweep takes up events whose claim ran out, without a resend, and leaves live claims alone", async () => {
+    const body = event("site.published", {});
+    await rt.app.db.inboundEvent.create({ data: { source: "partner", key: "partner:swept", type: "site.published", subject: "P-1", status: "received", payload: { type: "site.published", partner: "P-1", url: SITE, kind: "editorx", role: "owner" }, createdAt: rt.app.now(), updatedAt: rt.app.now() } });
+    await rt.app.sql.query("INSERT INTO leases (name, holder, expires_at) VALUES ('inbound:partner:swept', 'dead-process', $1::timestamptz)", [new Date(rt.app.now().getTime() + INBOUND_LEASE_MS).toISOString()]);
+    expect(await sweepUnfinishedPartnerEvents(rt.app)).toBe(0);
+    expect(await balance("alice")).toBe(0);
+    rt.clock.advance(INBOUND_LEASE_MS + 1);
+    expect(await sweepUnfinishedPartnerEvents(rt.app)).toBe(1);
+    expect(await sweepUnfinishedPartnerEvents(rt.app)).toBe(0);
+    expect(await balance("alice")).toBe(300);
+    expect((await rt.app.db.inboundEvent.findUniqueOrThrow({ where: { key: "partner:swept" } })).status).toBe("applied");
+    expect((await send(body, "swept")).body.status).toBe("duplicate");
   });
 
   it("refuses missing, wrong, stale and future signatures with 401; accepts any one of several signatures", async () => {

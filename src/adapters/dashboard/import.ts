@@ -94,13 +94,19 @@ async function importRow(app: App, row: Row, seen: Map<string, number>, dryRun: 
   seen.set(key, line);
   if (dryRun) {
     const before = await app.db.inboundEvent.findUnique({ where: { key } });
-    if (before) return { line, status: "skipped", message: describeEarlier(before) };
+    if (before && before.status !== "received") return { line, status: "skipped", message: describeEarlier(before) };
     const linked = await app.db.identity.findUnique({ where: { platform_externalId: { platform: "dashboard", externalId: checked.event.partner } } });
     return linked
       ? { line, status: "applied", message: `would apply ${type}` }
       : { line, status: "held", message: `would be held: dashboard id ${checked.event.partner} is not linked to a member` };
   }
-  const outcome = await receivePartnerEvent(app, "import", key, checked.event);
+  let outcome = await receivePartnerEvent(app, "import", key, checked.event);
+  // A line claimed by a run that was killed: its lease runs out within INBOUND_LEASE_MS, then this run takes it up.
+  // Another run going now finishes it sooner; either way the line is applied once and this run reports it.
+  for (let waits = 0; outcome.status === "busy" && waits < 10; waits++) {
+    await new Promise((resolve) => setTimeout(resolve, (outcome as { retryAfterSeconds: number }).retryAfterSeconds * 1000));
+    outcome = await receivePartnerEvent(app, "import", key, checked.event);
+  }
   switch (outcome.status) {
     case "duplicate":
       return { line, status: "skipped", message: outcome.result };

@@ -49,6 +49,9 @@ export function partnerWebhook(app: App): Route {
       const checked = checkPartnerEvent(app.pack, raw);
       if ("problems" in checked) return { status: 400, body: { error: checked.problems.join("; ") } };
       const outcome = await receivePartnerEvent(app, "partner", `partner:${id}`, checked.event);
+      // Another request is applying this id now: "duplicate" would stop the sender before it is finished.
+      if (outcome.status === "busy")
+        return { status: 503, headers: { "retry-after": String(outcome.retryAfterSeconds) }, body: { status: outcome.status, result: outcome.result } };
       return { status: 200, body: { status: outcome.status, result: outcome.result } };
     },
   };
