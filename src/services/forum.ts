@@ -35,6 +35,7 @@ const postKey = (id: number) => `forum:post:${id}`;
 const solutionKey = (id: number) => `forum:solution:${id}`;
 /** Who withdrew an activity when the forum took the post or the solution back, so a recovery can restore exactly those. */
 const FORUM_ACTOR = "forum";
+const DELETED = "deleted on the forum";
 
 /** Checks a delivery without storing anything; a problem is for the sender (400), `ignored` for events Steward does not count. */
 export function readForumDelivery(app: App, d: ForumDelivery): { ignored: string } | { problem: string } | { event: ForumEvent; stored: StoredForumEvent } {
@@ -78,7 +79,12 @@ async function decide(app: App, tx: Tx, row: { type: string; subject: string; pa
   const memberId = identity.memberId;
   const done = (status: InboundStatus, result: string) => ({ status, result, memberId });
 
-  if (event === "post_destroyed") return done(...(await withdraw(app, tx, [postKey(post.id), solutionKey(post.id)], "deleted on the forum")));
+  if (event === "post_destroyed") return done(...(await withdraw(app, tx, [postKey(post.id), solutionKey(post.id)], DELETED)));
+  // A recovery undoes what the deletion took: the accepted-answer credit too, unless it had been unaccepted before.
+  const solutionBack =
+    event === "post_recovered"
+      ? (await tx.activity.updateMany({ where: { dedupeKey: solutionKey(post.id), rejectedBy: FORUM_ACTOR, rejectReason: DELETED }, data: { rejectedAt: null, rejectedBy: null, rejectReason: null } })).count
+      : 0;
   if (event === "unaccepted_solution") return done(...(await withdraw(app, tx, [solutionKey(post.id)], "no longer the accepted solution on the forum")));
 
   const kind = event === "accepted_solution" ? app.pack.forum.solutionKind : app.pack.forum.answerKind;
@@ -97,7 +103,7 @@ async function decide(app: App, tx: Tx, row: { type: string; subject: string; pa
     // An edit (a new slug) or a recovery: still one activity; only the forum's own withdrawal is undone.
     const restore = existing.rejectedAt && existing.rejectedBy === FORUM_ACTOR;
     await tx.activity.update({ where: { id: existing.id }, data: { url, ...(restore ? { rejectedAt: null, rejectedBy: null, rejectReason: null } : {}) } });
-    return done("applied", restore ? `restored ${kind} ${url}` : `${kind} ${url} already counts`);
+    return done("applied", restore ? `restored ${kind} ${url}${solutionBack ? " and its accepted-answer credit" : ""}` : `${kind} ${url} already counts`);
   }
   if (DateTime.fromJSDate(occurredAt) < oldest) return done("expired", `posted ${post.created_at.slice(0, 10)}, more than ${app.pack.backdateDays} days ago`);
   // Two deliveries of one post at once (a retry with a new event id): the unique key keeps one.

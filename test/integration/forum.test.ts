@@ -116,6 +116,25 @@ describe.each(storeKinds)("forum webhooks on %s", (kind) => {
     expect(rows.find((r) => r.kind === "answer")?.rejectedAt).toBeNull();
   });
 
+  it("a recovered accepted answer gets its accepted-answer credit back too; one unaccepted before the deletion stays withdrawn (issue 27, finding 8)", async () => {
+    await send("post_created", { id: 17, username: "alice_f" });
+    await send("accepted_solution", { id: 17, username: "alice_f" });
+    await send("post_destroyed", { id: 17, username: "alice_f" });
+    expect((await activities("alice")).every((r) => r.rejectedAt !== null)).toBe(true);
+    expect((await send("post_recovered", { id: 17, username: "alice_f" })).body.status).toBe("applied");
+    const rows = await activities("alice");
+    expect(rows.map((r) => [r.kind, r.rejectedAt]).sort()).toEqual([["accepted-answer", null], ["answer", null]]);
+
+    await send("post_created", { id: 18, username: "alice_f" });
+    await send("accepted_solution", { id: 18, username: "alice_f" });
+    await send("unaccepted_solution", { id: 18, username: "alice_f" });
+    await send("post_destroyed", { id: 18, username: "alice_f" });
+    await send("post_recovered", { id: 18, username: "alice_f" });
+    const later = (await activities("alice")).filter((r) => r.url?.includes("/7/2") && r.dedupeKey.endsWith(":18"));
+    expect(later.find((r) => r.kind === "answer")?.rejectedAt).toBeNull();
+    expect(later.find((r) => r.kind === "accepted-answer")?.rejectReason).toBe("no longer the accepted solution on the forum");
+  });
+
   it("a topic's first post, a whisper and a private message are not answers", async () => {
     expect((await send("post_created", { id: 14, username: "alice_f", post_number: 1 })).body).toMatchObject({ status: "ignored" });
     expect((await send("post_created", { id: 15, username: "alice_f", post_type: 4 })).body).toMatchObject({ status: "ignored" });
