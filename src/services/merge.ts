@@ -14,12 +14,13 @@ import type { App } from "../app.ts";
 import { UserError } from "../core/errors.ts";
 import type { Actor } from "../core/actor.ts";
 import type { Texts } from "../domain/pack.ts";
+import { reversalOf } from "../domain/ledger.ts";
 import { CLAIMING_STATES } from "../domain/sites.ts";
 import { fillTemplate } from "../domain/templates.ts";
 import type { Tx } from "../store/client.ts";
 import { isForeignKeyViolation, transaction } from "../store/transaction.ts";
 import { audit, auditDenied } from "./audit.ts";
-import { applyTier } from "./ledger.ts";
+import { applyTier, entryStillCounts } from "./ledger.ts";
 import type { MemberRef } from "./members.ts";
 import { enqueue } from "./outbox.ts";
 
@@ -216,6 +217,9 @@ async function mergeMembers(app: App, tx: Tx, a: MemberRef, b: MemberRef): Promi
   // One row per member and key: the survivor's stands, the other's is dropped.
   const dropDuplicates = async (table: "certifications" | "benefit_fulfilments" | "preferences", key: string) =>
     tx.$executeRawUnsafe(`DELETE FROM ${table} t WHERE t.member_id = $1 AND EXISTS (SELECT 1 FROM ${table} s WHERE s.member_id = $2 AND s.${key} = t.${key})`, b.id, a.id);
+  // A certification pays once per person: held on both sides, the merged member's payment is reversed, saying why.
+  const [certsA, certsB] = await Promise.all([a, b].map((m) => tx.certification.findMany({ where: { memberId: m.id }, select: { kind: true } })));
+  const certifiedTwice = (certsB ?? []).map((c) => c.kind).filter((k) => certsA?.some((c) => c.kind === k));
   await dropDuplicates("certifications", "kind");
   await dropDuplicates("benefit_fulfilments", "benefit");
   await dropDuplicates("preferences", "key");
@@ -253,6 +257,18 @@ async function mergeMembers(app: App, tx: Tx, a: MemberRef, b: MemberRef): Promi
   moved.linkRequests = (await tx.linkRequest.updateMany({ where: from, data: to })).count;
   moved.outbox = (await tx.outboxMessage.updateMany({ where: from, data: to })).count;
   moved.inboundEvents = (await tx.inboundEvent.updateMany({ where: from, data: to })).count;
+  moved.duplicateCertifications = 0;
+  for (const kind of certifiedTwice) {
+    const paid = await tx.ledgerEntry.findUnique({ where: { idempotencyKey: `cert:${b.id}:${kind}` } });
+    const counts = paid ? await entryStillCounts(tx, paid.id) : null;
+    if (!paid || !counts) continue;
+    const label = app.pack.partner.certifications[kind]?.label ?? kind;
+    // Written straight to the ledger: the balance below is summed from it, with the tier rules applied once.
+    await tx.ledgerEntry.create({
+      data: { ...reversalOf({ id: paid.id, delta: counts }, `${label} pays once per person: @${b.handle} joined @${a.handle}, who had it already`), memberId: a.id, kind: "reversal", actor: "merge", reference: paid.reference, createdAt: app.now() },
+    });
+    moved.duplicateCertifications++;
+  }
   // The partner report's history of tier moves follows the person.
   await tx.tierChange.updateMany({ where: from, data: to });
   // One Linked Roles connection per member: the survivor's own stays, else the merged account's moves over.

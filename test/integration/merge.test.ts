@@ -9,6 +9,7 @@ import { renderText } from "../../src/chat/text.ts";
 import { dispatch } from "../../src/command/dispatch.ts";
 import { parseLine } from "../../src/command/parse.ts";
 import type { Platform } from "../../src/core/actor.ts";
+import { grantBadge } from "../../src/services/badges.ts";
 import { redeemLinkCode } from "../../src/services/merge.ts";
 import { actorFor, resolveMember } from "../../src/services/members.ts";
 import { eventually } from "../helpers/eventually.ts";
@@ -115,6 +116,44 @@ describe.each(storeKinds)("/link code on %s", (kind) => {
     // Entered again: the same answer, nothing more.
     expect(await ok(DISCORD, `/link code:${code}`)).toContain("already one member");
     expect(await db.memberMerge.count()).toBe(1);
+  });
+
+  it("every once-per-person rule of the pack holds through a merge: certifications, memberships from applications, badges (issue 27, finding 2)", async () => {
+    const handles: string[] = [];
+    for (const [who, handle] of [[SLACK, "alice"], [DISCORD, "alice2"]] as const) {
+      await join(who, handle);
+      handles.push((await rt.app.db.identity.findUniqueOrThrow({ where: { platform_externalId: { platform: who.platform, externalId: who.id } }, include: { member: true } })).member.handle);
+      rt.clock.advance(MINUTE);
+    }
+    const certs = rt.app.pack.partner.certifications;
+    for (const handle of handles) for (const kind of Object.keys(certs)) await ok(MOD, `/certify ${handle} ${kind}`);
+    const ids = await Promise.all(handles.map(async (h) => (await rt.app.db.member.findUniqueOrThrow({ where: { handle: h } })).id));
+    await rt.app.db.$transaction(async (tx) => {
+      for (const id of ids) for (const b of rt.app.pack.badges) await grantBadge(rt.app, tx, id, b.id, "test", "both accounts hold it");
+    });
+    const once = Object.values(certs).reduce((sum, c) => sum + c.points, 0);
+    expect(await ok(SLACK, "/tier")).toMatch(new RegExp(`${once} points|Points:\\s+${once}`));
+
+    const code = codeFrom(await ok(SLACK, "/link"));
+    await ok(DISCORD, `/link code:${code}`);
+
+    const [survivor] = await rt.app.db.member.findMany({ where: { handle: { in: handles } } });
+    const db = rt.app.db;
+    // Paid once: the ledger, the balance and /tier agree; the extra payment is reversed with an entry that says why.
+    const entries = await db.ledgerEntry.findMany({ where: { memberId: survivor?.id } });
+    expect(entries.reduce((sum, e) => sum + e.delta, 0)).toBe(once);
+    expect((await db.balance.findUniqueOrThrow({ where: { memberId: survivor?.id ?? "" } })).points).toBe(once);
+    for (const [kind, cert] of Object.entries(certs)) {
+      expect(await db.certification.count({ where: { kind } })).toBe(1);
+      const reversal = entries.find((e) => e.kind === "reversal" && e.reference === `cert:${kind}`);
+      expect(reversal?.reason).toContain(`${cert.label} pays once per person`);
+      expect(entries.filter((e) => e.reference === `cert:${kind}`).reduce((sum, e) => sum + e.delta, 0)).toBe(cert.points);
+    }
+    expect(await ok(SLACK, "/tier")).toMatch(new RegExp(`${once} points|Points:\\s+${once}`));
+    // One membership per program, one held badge of each kind.
+    const memberships = await db.membership.findMany({ where: { memberId: survivor?.id, state: "active" } });
+    expect(memberships.map((m) => m.programId)).toEqual(["velo-masters"]);
+    for (const b of rt.app.pack.badges) expect(await db.badge.count({ where: { memberId: survivor?.id, badge: b.id, revokedAt: null } }), b.id).toBe(1);
   });
 
   it("the same code entered twice at once joins once", async () => {
