@@ -31,6 +31,9 @@ export async function startPause(app: App, actor: Actor, until: string, reason: 
     // A replay answers with the leave its first delivery started; a lost race on the unique key is retried into this.
     const replayed = invocationId ? await tx.pause.findUnique({ where: { invocationId }, select }) : null;
     if (replayed) return replayed;
+    // Different /pause commands at once: the member's row lock queues them, so each one sees (and ends) the leave the
+    // one before it started. Without it each ended only what was committed when it began, and all of them ran.
+    await tx.$queryRaw`SELECT id FROM members WHERE id = ${actor.memberId} FOR UPDATE`;
     await tx.pause.updateMany({ where: runningAt(actor.memberId, now), data: { endsAt: now } });
     return tx.pause.create({
       data: { memberId: actor.memberId, ...asked.span, reason: reason ?? null, invocationId: invocationId ?? null, createdAt: now },

@@ -193,6 +193,15 @@ describe.each(storeKinds)("command integrity on %s", (kind) => {
       expect(await rt.app.db.pause.count({ where: { memberId: await memberId("alice") } })).toBe(2);
     });
 
+    it("20 different /pause commands at once leave at most one running leave (issue 27, finding 6)", async () => {
+      await members("alice");
+      const replies = await Promise.all(Array.from({ length: 20 }, (_, i) => send("alice", `/pause until:2026-12-${String(10 + i).padStart(2, "0")} leave ${i}`)));
+      expect(new Set(replies.map((r) => r.status))).toEqual(new Set(["ok"]));
+      const now = rt.app.now();
+      const running = await rt.app.db.pause.count({ where: { memberId: await memberId("alice"), startsAt: { lte: now }, endsAt: { gt: now } } });
+      expect(running).toBe(1);
+    });
+
     it("the terminal gives each line its own invocation: the same line typed twice acts twice", async () => {
       await members("alice", "mod");
       const session = new ConsoleSession(rt.app, registry, "mod");
