@@ -72,15 +72,23 @@ type Refusal = { refused: "wrong" | "used" | "expired" };
 
 /** /link code:<code>: joins the code's member and the asker's member, once both accounts are proven. */
 export async function redeemLinkCode(app: App, actor: Actor, raw: string): Promise<MergeOutcome> {
-  // The attempt is written before the count, so guesses sent all at once count each other.
-  const { memberId, attempt } = await recordAttempt(app, actor);
+  const code = normalizeCode(raw);
+  // The attempt is written before the count, so guesses sent all at once count each other. The same code sent
+  // several times at once is one guess (it carries the code's hash while pending): a right code is never counted
+  // against itself, and repeating one wrong code gains a guesser nothing.
+  const pending = `pending:${code ? hashCode(code) : "malformed"}`;
+  const { memberId, attempt } = await recordAttempt(app, actor, pending);
   const since = new Date(app.now().getTime() - WRONG_CODE_WINDOW_MS);
-  const recent = await app.db.linkCodeAttempt.findMany({ where: { memberId, createdAt: { gt: since } }, orderBy: { createdAt: "asc" }, take: MAX_WRONG_CODES + 1 });
+  const recent = await app.db.linkCodeAttempt.findMany({
+    where: { memberId, createdAt: { gt: since }, OR: [{ id: attempt.id }, { reason: { not: pending } }] },
+    orderBy: { createdAt: "asc" },
+    take: MAX_WRONG_CODES + 1,
+  });
   const oldest = recent[0];
   const t = app.pack.texts;
   if (recent.length > MAX_WRONG_CODES && oldest) {
     // Refused without a look at the code, and not counted: waiting out the window is enough.
-    await app.db.linkCodeAttempt.delete({ where: { id: attempt.id } });
+    await app.db.linkCodeAttempt.deleteMany({ where: { id: attempt.id } });
     await auditDenied(app.db, actor, "link code (too many wrong codes)", {});
     throw new UserError(
       fillTemplate(t.linkCodeTooMany, {
@@ -92,10 +100,9 @@ export async function redeemLinkCode(app: App, actor: Actor, raw: string): Promi
       "link.code.limit",
     );
   }
-  const code = normalizeCode(raw);
   let result: MergeOutcome | Refusal;
   try {
-    result = code ? await transaction(app.db, (tx) => mergeByCode(app, tx, actor, hashCode(code))) : { refused: "wrong" };
+    result = code ? await mergeOnce(app, actor, hashCode(code)) : { refused: "wrong" };
   } catch (err) {
     // Only a wrong code counts against the asker; a merge that has to wait for a decision does not.
     await app.db.linkCodeAttempt.deleteMany({ where: { id: attempt.id } });
@@ -103,7 +110,8 @@ export async function redeemLinkCode(app: App, actor: Actor, raw: string): Promi
     throw err;
   }
   if ("refused" in result) {
-    await app.db.linkCodeAttempt.update({ where: { id: attempt.id }, data: { reason: result.refused } });
+    // updateMany: the asker's member may have been merged away meanwhile, taking the attempt with it.
+    await app.db.linkCodeAttempt.updateMany({ where: { id: attempt.id }, data: { reason: result.refused } });
     await auditDenied(app.db, actor, "link code", { reason: result.refused });
     const minutes = CODE_TTL_MS / 60000;
     const why = {
@@ -124,13 +132,29 @@ export async function redeemLinkCode(app: App, actor: Actor, raw: string): Promi
  * merge that member away while this insert waits on its lock; the insert then fails on the foreign key,
  * and the account's member is read again (the survivor). Twice is enough: a member merges away once.
  */
-async function recordAttempt(app: App, actor: Actor, tries = 2): Promise<{ memberId: string; attempt: { id: number } }> {
+async function recordAttempt(app: App, actor: Actor, reason: string, tries = 2): Promise<{ memberId: string; attempt: { id: number } }> {
   const memberId = (await app.db.identity.findUnique({ where: { platform_externalId: { platform: actor.platform, externalId: actor.externalId } } }))?.memberId ?? actor.memberId;
   try {
-    return { memberId, attempt: await app.db.linkCodeAttempt.create({ data: { memberId, reason: "pending", createdAt: app.now() } }) };
+    return { memberId, attempt: await app.db.linkCodeAttempt.create({ data: { memberId, reason, createdAt: app.now() } }) };
   } catch (err) {
-    if (tries > 1 && isForeignKeyViolation(err)) return recordAttempt(app, actor, tries - 1);
+    if (tries > 1 && isForeignKeyViolation(err)) return recordAttempt(app, actor, reason, tries - 1);
     throw err;
+  }
+}
+
+/** Another merge took one of the two members while this one waited for their locks. */
+class MembersMoved extends Error {}
+
+/**
+ * Runs the merge; when another merge moved one of the two members while this one waited (two members entering
+ * each other's codes at once), it runs again from the start, so the loser hears what a later entry would.
+ */
+async function mergeOnce(app: App, actor: Actor, codeHash: string): Promise<MergeOutcome | Refusal> {
+  try {
+    return await transaction(app.db, (tx) => mergeByCode(app, tx, actor, codeHash));
+  } catch (err) {
+    if (!(err instanceof MembersMoved)) throw err;
+    return transaction(app.db, (tx) => mergeByCode(app, tx, actor, codeHash));
   }
 }
 
@@ -154,7 +178,7 @@ async function mergeByCode(app: App, tx: Tx, actor: Actor, codeHash: string): Pr
   if (row.member_id === me.memberId)
     throw new UserError(app.pack.texts.linkCodeOwn, app.pack.texts.linkCodeOwnHint, "link.code.own");
   const members = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM members WHERE id IN (${row.member_id}, ${me.memberId}) ORDER BY id FOR UPDATE`;
-  if (members.length !== 2) return { refused: "used" };
+  if (members.length !== 2) throw new MembersMoved();
   const [a, b] = await tx.member.findMany({ where: { id: { in: [row.member_id, me.memberId] } }, orderBy: [{ createdAt: "asc" }, { id: "asc" }] });
   if (!a || !b) return { refused: "used" };
   // The member who came first survives: their handle is the one the community has known longer.

@@ -195,6 +195,32 @@ describe.each(storeKinds)("/link code on %s", (kind) => {
     await expect(second).resolves.toMatchObject({ already: true, survivor: { id: survivor } });
   });
 
+  it("one account entering its valid code 10 times at once is never told it entered too many wrong codes (issue 27, finding 6)", async () => {
+    await ok(SLACK, "/tier");
+    await ok(DISCORD, "/tier");
+    const code = codeFrom(await ok(SLACK, "/link"));
+    const results = await Promise.all(Array.from({ length: 10 }, () => say(DISCORD, `/link code:${code}`)));
+    expect(results.filter((r) => /Too many wrong codes/.test(r.text))).toEqual([]);
+    expect(results.map((r) => r.status)).toEqual(Array.from({ length: 10 }, () => "ok"));
+    expect(results.filter((r) => r.text.includes("joined")).length).toBe(1);
+    expect(await rt.app.db.memberMerge.count()).toBe(1);
+  });
+
+  it("two members entering each other's codes at once: one merge, and the other hears what a later entry would (issue 27, finding 5)", async () => {
+    for (let trial = 0; trial < 4; trial++) {
+      const a: Account = { platform: "slack", id: `U0CROSS${trial}`, name: `cross${trial}a` };
+      const b: Account = { platform: "discord", id: `40000000000000090${trial}`, name: `cross${trial}b` };
+      const codeA = codeFrom(await ok(a, "/link"));
+      const codeB = codeFrom(await ok(b, "/link"));
+      const [ra, rb] = await Promise.all([say(a, `/link code:${codeB}`), say(b, `/link code:${codeA}`)]);
+      const statuses = [ra.status, rb.status].sort();
+      expect(statuses, `${ra.text} / ${rb.text}`).toEqual(["ok", "user-error"]);
+      const loser = ra.status === "ok" ? rb : ra;
+      expect(loser.text).not.toMatch(/reference|went wrong/i);
+    }
+    expect(await rt.app.db.memberMerge.count()).toBe(4);
+  });
+
   it("refuses a wrong, malformed, own, expired or used code with what to do, and changes nothing", async () => {
     await ok(DISCORD, "/tier");
     await ok(SLACK, "/tier");
