@@ -59,6 +59,8 @@ export const configSchema = z.object({
   STEWARD_PUBLIC_URL: optional(url(["http:", "https:"], "https://steward.example.org")),
   /** Signs dashboard links and sessions; at least 32 bytes. */
   STEWARD_SECRET: optional(z.string()),
+  /** When set, /metrics answers only requests with `Authorization: Bearer <token>`. */
+  STEWARD_METRICS_TOKEN: optional(z.string().min(16, "at least 16 characters (openssl rand -hex 16)")),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 
   SLACK_BOT_TOKEN: optional(z.string().startsWith("xoxb-", "a bot token starting with xoxb-")),

@@ -5,7 +5,7 @@
 // /leaderboard) when the dashboard is on, and the routes main.ts hands in
 // (the forum and partner dashboard webhooks). A route gets the raw body, as
 // signatures are computed over the exact bytes, read up to a size limit.
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Redis } from "ioredis";
@@ -96,6 +96,16 @@ function serveRoute(app: App, route: Route, path: string, req: IncomingMessage, 
     );
 }
 
+/** Without STEWARD_METRICS_TOKEN /metrics is open (a private network's scraper); with it, only its bearer reads it. */
+function metricsAllowed(token: string | undefined, authorization: string | undefined): boolean {
+  if (!token) return true;
+  const m = /^Bearer (.+)$/.exec(authorization ?? "");
+  if (!m) return false;
+  // Hashed first, so the comparison is constant-time whatever the lengths.
+  const digest = (s: string) => createHash("sha256").update(s).digest();
+  return timingSafeEqual(digest(m[1] as string), digest(token));
+}
+
 export interface OpsOptions {
   host?: string;
   web?: Mounted;
@@ -109,21 +119,41 @@ export async function startOpsServer(app: App, port: number, options: OpsOptions
     ? new Redis(app.config.REDIS_URL, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: READY_TIMEOUT_MS })
     : undefined;
   redis?.on("error", () => undefined);
+  // One wait for the connection, shared by every probe: a probe that pinged while another's connect was still
+  // under way met "Stream isn't writeable" (no offline queue) and answered a false 503.
+  let connected: Promise<void> | undefined;
+  const redisConnected = (r: Redis): Promise<void> => {
+    if (r.status === "ready") return Promise.resolve();
+    connected ??= new Promise<void>((resolve, reject) => {
+      const settle = (err?: Error) => {
+        r.off("ready", onReady);
+        r.off("end", onEnd);
+        connected = undefined;
+        if (err) reject(err);
+        else resolve();
+      };
+      const onReady = () => settle();
+      const onEnd = () => settle(new Error("Redis connection ended"));
+      r.once("ready", onReady);
+      r.once("end", onEnd);
+      if (r.status === "wait" || r.status === "end") r.connect().catch((err: Error) => settle(err));
+    });
+    return connected;
+  };
+  // The body names what is down; why (hosts, ports, driver messages) goes to the log, not to whoever probes.
+  const unavailable = (what: string, checks: Record<string, string>) => (err: Error) => {
+    checks[what] = "unavailable";
+    app.log.warn({ err: err.message, check: what }, "readiness check failed");
+  };
   async function readiness(): Promise<{ ok: boolean; checks: Record<string, string> }> {
     const checks: Record<string, string> = {};
-    const database = within(app.sql.query("SELECT 1"), READY_TIMEOUT_MS, "the database").then(
-      () => void (checks.database = "ok"),
-      (err: Error) => void (checks.database = `unavailable: ${err.message}`),
-    );
+    const database = within(app.sql.query("SELECT 1"), READY_TIMEOUT_MS, "the database").then(() => void (checks.database = "ok"), unavailable("database", checks));
     const cache = redis
       ? within(
-          (redis.status === "wait" || redis.status === "end" ? redis.connect().catch(() => undefined) : Promise.resolve()).then(() => redis.ping()),
+          redisConnected(redis).then(() => redis.ping()),
           READY_TIMEOUT_MS,
           "Redis",
-        ).then(
-          () => void (checks.redis = "ok"),
-          (err: Error) => void (checks.redis = `unavailable: ${err.message}`),
-        )
+        ).then(() => void (checks.redis = "ok"), unavailable("redis", checks))
       : undefined;
     await Promise.all([database, cache]);
     return { ok: Object.values(checks).every((c) => c === "ok"), checks };
@@ -170,6 +200,10 @@ export async function startOpsServer(app: App, port: number, options: OpsOptions
       return;
     }
     if (path === "/metrics") {
+      if (!metricsAllowed(app.config.STEWARD_METRICS_TOKEN, req.headers.authorization)) {
+        res.writeHead(401, { "content-type": "text/plain", "www-authenticate": 'Bearer realm="steward metrics"' }).end("Send Authorization: Bearer <STEWARD_METRICS_TOKEN>.\n");
+        return;
+      }
       served.metrics().then(
         (text) => res.writeHead(200, { "content-type": served.contentType }).end(text),
         (err: Error) => res.writeHead(500).end(err.message),
