@@ -7,6 +7,7 @@ import { outageDrill } from "./outage.ts";
 import { sigkillDrill, twoProcessesDrill } from "./processes.ts";
 import { replayDrill } from "./replay.ts";
 import { slackDrill } from "./slack.ts";
+import { hostileWebhooksDrill } from "./webhooks.ts";
 import { seeded, type Drill, type DrillResult } from "./lib.ts";
 
 const drills: Record<string, { title: string; run: Drill }> = {
@@ -16,6 +17,7 @@ const drills: Record<string, { title: string; run: Drill }> = {
   sigkill: { title: "(d) SIGKILL during writes", run: sigkillDrill },
   outage: { title: "(e) PostgreSQL stopped and started", run: outageDrill },
   slack: { title: "(f) Slack deliveries ×3", run: slackDrill },
+  "hostile-webhooks": { title: "hostile webhooks", run: hostileWebhooksDrill },
 };
 
 const asked = process.argv.slice(2);
