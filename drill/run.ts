@@ -8,6 +8,7 @@ import { sigkillDrill, twoProcessesDrill } from "./processes.ts";
 import { replayDrill } from "./replay.ts";
 import { slackDrill } from "./slack.ts";
 import { hostileWebhooksDrill } from "./webhooks.ts";
+import { mergeDrill } from "./merge.ts";
 import { seeded, type Drill, type DrillResult } from "./lib.ts";
 
 const drills: Record<string, { title: string; run: Drill }> = {
@@ -18,6 +19,7 @@ const drills: Record<string, { title: string; run: Drill }> = {
   outage: { title: "(e) PostgreSQL stopped and started", run: outageDrill },
   slack: { title: "(f) Slack deliveries ×3", run: slackDrill },
   "hostile-webhooks": { title: "hostile webhooks", run: hostileWebhooksDrill },
+  merge: { title: "merge", run: mergeDrill },
 };
 
 const asked = process.argv.slice(2);
