@@ -9,6 +9,7 @@ import { replayDrill } from "./replay.ts";
 import { slackDrill } from "./slack.ts";
 import { hostileWebhooksDrill } from "./webhooks.ts";
 import { mergeDrill } from "./merge.ts";
+import { interruptedInboundDrill } from "./interrupted.ts";
 import { seeded, type Drill, type DrillResult } from "./lib.ts";
 
 const drills: Record<string, { title: string; run: Drill }> = {
@@ -20,6 +21,7 @@ const drills: Record<string, { title: string; run: Drill }> = {
   slack: { title: "(f) Slack deliveries ×3", run: slackDrill },
   "hostile-webhooks": { title: "hostile webhooks", run: hostileWebhooksDrill },
   merge: { title: "merge", run: mergeDrill },
+  "interrupted-inbound": { title: "interrupted inbound", run: interruptedInboundDrill },
 };
 
 const asked = process.argv.slice(2);
