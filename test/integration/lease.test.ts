@@ -1,0 +1,44 @@
+// Leases (src/store/lease.ts): one holder at a time until the expiry, renewal
+// by the holder, release, and an expired lease free for anyone. PGlite always,
+// Postgres when DATABASE_URL is set, where many takers at once get one lease.
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { releaseLease, takeLease } from "../../src/store/lease.ts";
+import { storeKinds, testRuntime, type TestRuntime } from "../helpers/runtime.ts";
+
+const TTL = 30_000;
+
+describe.each(storeKinds)("leases on %s", (kind) => {
+  let rt: TestRuntime;
+  beforeEach(async () => {
+    rt = await testRuntime(kind);
+  });
+  afterEach(async () => {
+    await rt.close();
+  });
+  const take = (holder: string, name = "work") => takeLease(rt.app.sql, name, holder, TTL, rt.app.now());
+
+  it("one holder until the expiry; the holder renews; after the expiry or a release anyone may take it", async () => {
+    const first = await take("a");
+    expect(first).toEqual({ taken: true, expiresAt: new Date(rt.app.now().getTime() + TTL) });
+    expect(await take("b")).toEqual({ taken: false, holder: "a", expiresAt: first.expiresAt });
+    rt.clock.advance(TTL / 2);
+    expect(await take("a")).toEqual({ taken: true, expiresAt: new Date(rt.app.now().getTime() + TTL) });
+    rt.clock.advance(TTL - 1);
+    expect((await take("b")).taken).toBe(false);
+    rt.clock.advance(1);
+    expect((await take("b")).taken).toBe(true);
+    // Only the holder can release it.
+    await releaseLease(rt.app.sql, "work", "a");
+    expect(await take("c")).toMatchObject({ taken: false, holder: "b" });
+    await releaseLease(rt.app.sql, "work", "b");
+    expect((await take("c")).taken).toBe(true);
+    expect((await take("d", "other work")).taken).toBe(true);
+  });
+
+  it("many takers at once: exactly one holds it", async () => {
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => take(`holder-${i}`)));
+    expect(answers.filter((a) => a.taken)).toHaveLength(1);
+    const holder = answers.find((a) => !a.taken);
+    expect(holder && !holder.taken && holder.holder).toMatch(/^holder-/);
+  });
+});
