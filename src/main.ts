@@ -9,6 +9,7 @@ import type { Mounted, Route } from "./http/server.ts";
 import { startJobs, type Jobs } from "./jobs/index.ts";
 import type { DeliveryTarget } from "./jobs/target.ts";
 import { createRuntime, type Runtime } from "./runtime.ts";
+import { fixTargets, TERMINAL } from "./services/outbox-targets.ts";
 import { withTimeout } from "./core/timeout.ts";
 
 export interface Running {
@@ -80,6 +81,8 @@ async function dashboard(runtime: Runtime, adapters: Adapter[], jobs: Jobs): Pro
 
 export async function startSteward(config: Config, extraTargets: DeliveryTarget[] = []): Promise<Running> {
   const runtime = await createRuntime(config);
+  // The terminal chat prints the rows this process writes, and no other process's.
+  fixTargets(runtime.app, { terminal: extraTargets.some((t) => t.name === TERMINAL) });
   const log = runtime.app.log;
   let adapters: Adapter[] = [];
   try {

@@ -23,7 +23,8 @@ import type { App } from "../app.ts";
 import type { Block, Reply } from "../chat/reply.ts";
 import { afterFailure, batchRange, batches, deliveryPolicy, groupDms, holdUntil, type DeliveryPolicy } from "../domain/delivery.ts";
 import { messageOf, type OutboxMessage } from "../services/outbox.ts";
-import { claimDmsOf, claimDue, claimOne, recipient, recordDelivered, release, type ClaimedRow, type RecipientRow } from "../store/outbox.ts";
+import { routingOf, TERMINAL } from "../services/outbox-targets.ts";
+import { claimDmsOf, claimDue, claimOne, recipient, recordDelivered, release, type ClaimedRow, type RecipientRow, type Runs } from "../store/outbox.ts";
 import { memoryGate, realClock, type RateGate, type WallClock } from "./rate.ts";
 import { PermanentDeliveryError, RateLimitedError, type DeliveryTarget, type Recipient } from "./target.ts";
 
@@ -78,12 +79,29 @@ export type DeliveryOutcome =
 
 const defaultGate = memoryGate();
 
+/**
+ * What this process delivers with `targets`: the rows one of them is fixed on (services/outbox-targets.ts),
+ * the terminal's only when this process wrote them.
+ */
+export function runsOf(app: App, targets: DeliveryTarget[]): Runs {
+  const terminal = targets.some((t) => t.name === TERMINAL);
+  return { targets: targets.map((t) => t.name).filter((n) => n !== TERMINAL), origin: (terminal && routingOf(app.db)?.origin) || null };
+}
+
+/** The targets given that take this row: those fixed on it (the terminal only for its own rows); every one for a row written before targets were fixed. */
+function targetsFor(runs: Runs, targets: DeliveryTarget[], row: ClaimedRow): DeliveryTarget[] {
+  const fixed = row.targets;
+  if (fixed === null) return targets;
+  return targets.filter((t) => fixed.includes(t.name) && (t.name !== TERMINAL || (runs.origin !== null && row.origin === runs.origin)));
+}
+
 /** Claims and delivers up to `limit` due rows; returns how many rows went out. */
 export async function deliverDue(app: App, targets: DeliveryTarget[], limit = 50, options: DeliverOptions = {}): Promise<number> {
   const now = app.now();
-  const rows = await claimDue(app, now, new Date(now.getTime() + LOCK_MS), limit);
+  const runs = runsOf(app, targets);
+  const rows = await claimDue(app, runs, now, new Date(now.getTime() + LOCK_MS), limit);
   if (rows.length === 0) return 0;
-  const lanes = byChannel(groupDms(deliveryPolicy(app.pack), rows));
+  const lanes = byChannel(groupByRoute(deliveryPolicy(app.pack), rows));
   let delivered = 0;
   // A channel takes no slot further than this: otherwise the busiest channel's lane would keep
   // the batch (and the channels done early) waiting while the rest of its rows trickle out.
@@ -98,7 +116,7 @@ export async function deliverDue(app: App, targets: DeliveryTarget[], limit = 50
         halt.ids.push(...idsOf(lane.slice(i)));
         return;
       }
-      const outcome = await deliverGroup(app, targets, lane[i] as ClaimedRow[], options, channelDeadline);
+      const outcome = await deliverGroup(app, runs, targets, lane[i] as ClaimedRow[], options, channelDeadline);
       if (outcome.status === "delivered") delivered += outcome.ids.length;
       if (outcome.status === "rate-limited" && outcome.global) {
         const at = new Date(app.now().getTime() + outcome.retryAfterMs);
@@ -132,6 +150,16 @@ function latest(a: Date | undefined, b: Date): Date {
   return a && a > b ? a : b;
 }
 
+/** DMs batched as the policy says, only with DMs that go to the same targets; groups in claim order. */
+function groupByRoute(policy: DeliveryPolicy, rows: ClaimedRow[]): ClaimedRow[][] {
+  const routes = new Map<string, ClaimedRow[]>();
+  for (const row of rows) {
+    const key = JSON.stringify([row.targets, row.origin]);
+    routes.set(key, [...(routes.get(key) ?? []), row]);
+  }
+  return [...routes.values()].flatMap((r) => groupDms(policy, r)).sort((a, b) => (a[0]?.id ?? 0) - (b[0]?.id ?? 0));
+}
+
 /** Groups (in claim order) by the channel they go to: one lane per channel, in order within it. */
 function byChannel(groups: ClaimedRow[][]): ClaimedRow[][][] {
   const lanes = new Map<string, ClaimedRow[][]>();
@@ -151,12 +179,13 @@ function byChannel(groups: ClaimedRow[][]): ClaimedRow[][][] {
 export async function deliverOne(app: App, targets: DeliveryTarget[], id: number, options: DeliverOptions = {}): Promise<DeliveryOutcome> {
   const now = app.now();
   const lock = new Date(now.getTime() + LOCK_MS);
-  const row = await claimOne(app, id, now, lock);
+  const runs = runsOf(app, targets);
+  const row = await claimOne(app, runs, id, now, lock);
   if (!row) return { status: "not-claimed" };
   const policy = deliveryPolicy(app.pack);
   const group = [row];
-  if (batches(policy, row)) group.push(...(await claimDmsOf(app, row.memberId, row.id, batchRange(policy, row), now, lock)));
-  return deliverGroup(app, targets, group, options, undefined, policy);
+  if (batches(policy, row)) group.push(...(await claimDmsOf(app, runs, row, batchRange(policy, row), now, lock)));
+  return deliverGroup(app, runs, targets, group, options, undefined, policy);
 }
 
 /** One message made of several DMs, in the order they were written. */
@@ -250,7 +279,8 @@ function messageOfGroup(rows: ClaimedRow[]): OutboxMessage {
 /** `channelDeadline` (wall-clock time): no per-channel slot later than this; the rows go back instead. */
 async function deliverGroup(
   app: App,
-  targets: DeliveryTarget[],
+  runs: Runs,
+  given: DeliveryTarget[],
   rows: ClaimedRow[],
   options: DeliverOptions,
   channelDeadline?: number,
@@ -260,6 +290,8 @@ async function deliverGroup(
   const first = rows[0];
   if (!first) return { status: "not-claimed" };
   const ids = rows.map((r) => r.id);
+  // A group's rows go to the same targets (claimDmsOf, groupByRoute).
+  const targets = targetsFor(runs, given, first);
   const memberRow = first.memberId ? await recipient(app, first.memberId) : undefined;
   const member = recipientOf(memberRow);
 
@@ -273,6 +305,7 @@ async function deliverGroup(
   // A batch's key names its rows: a retry of the same batch is recognised by the receiver, and a
   // retry that batches differently is a different message rather than a silently dropped one.
   const dedupeKey = rows.length === 1 ? first.dedupeKey : `batch:${ids.join(",")}`;
+  // This process's turn ends with its last target: each row is then done, or waits for the processes that run its other targets.
   // A target is done only when it has every row of the batch: a partial earlier batch is sent again
   // whole (some text twice) rather than leaving the new rows out.
   const done = new Set(targets.map((t) => t.name).filter((name) => rows.every((r) => r.delivered.includes(name))));
