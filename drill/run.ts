@@ -6,6 +6,7 @@ import { hostileDrill } from "./hostile.ts";
 import { outageDrill } from "./outage.ts";
 import { sigkillDrill, twoProcessesDrill } from "./processes.ts";
 import { replayDrill } from "./replay.ts";
+import { sharedDatabaseDrill } from "./shared-database.ts";
 import { slackDrill } from "./slack.ts";
 import { seeded, type Drill, type DrillResult } from "./lib.ts";
 
@@ -16,6 +17,7 @@ const drills: Record<string, { title: string; run: Drill }> = {
   sigkill: { title: "(d) SIGKILL during writes", run: sigkillDrill },
   outage: { title: "(e) PostgreSQL stopped and started", run: outageDrill },
   slack: { title: "(f) Slack deliveries ×3", run: slackDrill },
+  "shared-database": { title: "shared database: steward serve + 20 steward run", run: sharedDatabaseDrill },
 };
 
 const asked = process.argv.slice(2);
