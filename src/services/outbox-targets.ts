@@ -30,6 +30,8 @@ export interface OutboxRouting {
 }
 
 const ROUTING = Symbol.for("steward.outboxRouting");
+/** The origin of every terminal on an embedded data folder. */
+const EMBEDDED = "embedded";
 
 type Carrier = { [ROUTING]?: OutboxRouting };
 
@@ -40,7 +42,10 @@ type Carrier = { [ROUTING]?: OutboxRouting };
  * process's rows.
  */
 export function fixTargets(app: Pick<App, "db" | "config" | "pack">, options: { terminal?: boolean } = {}): void {
-  const routing: OutboxRouting = { config: app.config, pack: app.pack, ...(options.terminal ? { origin: randomUUID() } : {}) };
+  // An embedded data folder has one process at a time (a lock): its terminals are one terminal over
+  // time, so a reminder due after a chat ended, or a row a crashed `steward run` left, prints at the next start.
+  const origin = app.config.DATABASE_URL ? randomUUID() : EMBEDDED;
+  const routing: OutboxRouting = { config: app.config, pack: app.pack, ...(options.terminal ? { origin } : {}) };
   (app.db as unknown as Carrier)[ROUTING] = routing;
 }
 

@@ -75,13 +75,15 @@ describe.each(storeKinds)("each process delivers only its targets, on %s", (kind
     }
   };
 
-  beforeEach(async () => {
-    rt = await testRuntime(kind, {}, undefined, { fixedTargets: true });
+  const start = async (env: Record<string, string> = {}) => {
+    rt = await testRuntime(kind, env, undefined, { fixedTargets: true });
     chat = new ChatDriver(rt);
-  });
-  afterEach(() => rt.close());
+  };
+  afterEach(() => rt?.close());
 
   it("a terminal prints its own rows only, and the forum row waits for the forum", async () => {
+    // The configuration of a process on a shared database (the store itself is this test's own).
+    await start({ DATABASE_URL: "postgresql://steward@127.0.0.1:5432/shared" });
     fixTargets(rt.app, { terminal: true });
     await chat.ok("alice", "/apply velo-masters profiles:https://stackoverflow.com/u/alice experience:years");
     await chat.ok("mod", "/link forum:alice_f alice");
@@ -93,11 +95,17 @@ describe.each(storeKinds)("each process delivers only its targets, on %s", (kind
     expect(grant).toMatchObject({ targets: ["console", "forum"], status: "pending", lockedUntil: null });
     expect(await delivered(grant?.id as number)).toEqual(["console"]);
 
-    // Another terminal (another `steward run`) takes nothing: not the rows the first printed, not the forum's.
+    // A row the first terminal wrote and did not print (it ended first).
+    await rt.app.db.$transaction((tx) => enqueue(tx, { kind: "dm", memberId: grant?.memberId as string, reply: reply("left behind") }, { dedupeKey: "left", now: rt.app.now() }));
+
+    // Another terminal (another `steward run`) takes nothing: not the first one's rows, not the forum's.
     fixTargets(rt.app, { terminal: true });
     await chat.ok("bob", "/tier");
     expect(await chat.deliver()).toEqual([]);
     expect(await delivered(grant?.id as number)).toEqual(["console"]);
+    const left = await rt.app.db.outboxMessage.findUniqueOrThrow({ where: { dedupeKey: "left" } });
+    expect(left).toMatchObject({ targets: ["console"], status: "pending" });
+    expect(await delivered(left.id)).toEqual([]);
 
     // The process that runs the forum delivers the forum row once, and only that row; then it is done.
     const forum = recording("forum");
@@ -107,14 +115,24 @@ describe.each(storeKinds)("each process delivers only its targets, on %s", (kind
     expect(await delivered(grant?.id as number)).toEqual(["console", "forum"]);
     await drain([forum]);
     expect(forum.got).toHaveLength(1);
-    // Every row the first terminal wrote was printed there and is done, but none was marked for a target it does not have.
-    for (const row of await rows()) {
+    // Every other row the first terminal wrote was printed there and is done, and none was marked for a target it does not have.
+    for (const row of (await rows()).filter((r) => r.id !== left.id)) {
       expect(row.status, `${row.kind} ${row.dedupeKey}`).toBe("delivered");
       expect(await delivered(row.id)).toEqual([...row.targets].sort());
     }
   });
 
+  it("on an embedded data folder (one process at a time) the next terminal prints what an earlier one left", async () => {
+    await start();
+    fixTargets(rt.app, { terminal: true });
+    const m = await ensureMember(rt.app, "console", "alice", "alice");
+    await rt.app.db.$transaction((tx) => enqueue(tx, { kind: "dm", memberId: m.id, reply: reply("due after the chat ended") }, { dedupeKey: "later", now: rt.app.now() }));
+    fixTargets(rt.app, { terminal: true });
+    expect(await chat.deliver()).toEqual(["→ DM to @alice: due after the chat ended"]);
+  });
+
   it("a Slack row written by a process that is no terminal waits for Slack; a row no target is for is done as written", async () => {
+    await start();
     const m = await ensureMember(rt.app, "slack", "U0ALICE", "alice");
     await rt.app.db.$transaction(async (tx) => {
       await enqueue(tx, { kind: "dm", memberId: m.id, reply: reply("for Slack") }, { dedupeKey: "slack-dm", now: rt.app.now() });
@@ -136,6 +154,7 @@ describe.each(storeKinds)("each process delivers only its targets, on %s", (kind
   });
 
   it("a row written before targets were fixed goes, as before, through the targets of the process that claims it", async () => {
+    await start();
     await rt.app.sql.query(`INSERT INTO outbox (kind, channel, payload, dedupe_key, created_at, available_at) VALUES ('post', 'announcements', $1, 'old', $2, $2)`, [
       JSON.stringify({ channel: "announcements", reply: reply("from before") }),
       rt.app.now(),
