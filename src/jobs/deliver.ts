@@ -1,9 +1,12 @@
-// Delivers pending outbox rows to every target. The row claim in the database
-// (src/store/outbox.ts) decides who delivers a row, whichever scheduler asked:
-// the in-process loop and any number of BullMQ workers can run at once. Each
-// (row, target) pair is recorded once delivered, so a retry after a crash
-// skips what already went out; a row is done when every target delivered or
-// had nothing to do. What may go out when, and what goes together, is the
+// Delivers pending outbox rows to the targets this process runs. A row's
+// targets are fixed when it is written (src/services/outbox-targets.ts): a
+// process claims only rows one of its targets has yet to deliver, so a
+// terminal never takes a Slack, Discord or forum row. The row claim in the
+// database (src/store/outbox.ts) decides who delivers a row, whichever
+// scheduler asked: the in-process loop and any number of BullMQ workers can
+// run at once. Each (row, target) pair is recorded once delivered, so a retry
+// after a crash skips what already went out; a row is done when every one of
+// its targets delivered or had nothing to do. What may go out when, and what goes together, is the
 // delivery policy (src/domain/delivery.ts).
 //
 // deliverDue runs the rows it claimed for different channels at the same
@@ -155,7 +158,9 @@ function groupByRoute(policy: DeliveryPolicy, rows: ClaimedRow[]): ClaimedRow[][
   const routes = new Map<string, ClaimedRow[]>();
   for (const row of rows) {
     const key = JSON.stringify([row.targets, row.origin]);
-    routes.set(key, [...(routes.get(key) ?? []), row]);
+    const route = routes.get(key);
+    if (route) route.push(row);
+    else routes.set(key, [row]);
   }
   return [...routes.values()].flatMap((r) => groupDms(policy, r)).sort((a, b) => (a[0]?.id ?? 0) - (b[0]?.id ?? 0));
 }
@@ -305,7 +310,6 @@ async function deliverGroup(
   // A batch's key names its rows: a retry of the same batch is recognised by the receiver, and a
   // retry that batches differently is a different message rather than a silently dropped one.
   const dedupeKey = rows.length === 1 ? first.dedupeKey : `batch:${ids.join(",")}`;
-  // This process's turn ends with its last target: each row is then done, or waits for the processes that run its other targets.
   // A target is done only when it has every row of the batch: a partial earlier batch is sent again
   // whole (some text twice) rather than leaving the new rows out.
   const done = new Set(targets.map((t) => t.name).filter((name) => rows.every((r) => r.delivered.includes(name))));
@@ -322,7 +326,8 @@ async function deliverGroup(
         if (err instanceof RateLimitedError && !(err instanceof GateWait)) await gate.block(`${target.name}:${channelKey(message)}`, err.retryAfterMs);
         throw err;
       }
-      // The last target's record marks the rows done in the same statement.
+      // The last target's record ends this process's turn with the rows in the same statement: each is
+      // done, or waits for the processes that run its other targets.
       await recordDelivered(app, ids, target.name, i === pending.length - 1 ? app.now() : undefined);
     }
     if (pending.length === 0) await recordDelivered(app, ids, null, app.now());

@@ -3,7 +3,7 @@
 // another's, nor marks a forum, Slack or Discord row delivered; a row is done
 // when every one of its targets has it. (test/e2e/shared-database.test.ts runs
 // the same with real `steward serve` and `steward run` processes.)
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { consoleTarget } from "../../src/adapters/console/target.ts";
 import { reply } from "../../src/chat/reply.ts";
 import type { BadgeDef, Pack } from "../../src/domain/pack.ts";
