@@ -17,7 +17,7 @@ import { consoleTarget } from "./adapters/console/target.ts";
 import { picturesDir } from "./chat/pictures/index.ts";
 import { terminalSafe } from "./chat/text.ts";
 import { ConfigError, loadConfig, type Config } from "./config.ts";
-import { deliverDue } from "./jobs/deliver.ts";
+import { printOwnRows } from "./jobs/terminal.ts";
 import { PackError } from "./programs/load.ts";
 import { createRuntime } from "./runtime.ts";
 import { fixTargets } from "./services/outbox-targets.ts";
@@ -90,9 +90,7 @@ async function runOnce(config: Config, as: string | undefined, line: string): Pr
     const lines: string[] = [];
     const target = consoleTarget((text) => lines.push(text), pictures);
     try {
-      while ((await deliverDue(runtime.app, [target])) > 0) {
-        /* until nothing is due */
-      }
+      await printOwnRows(runtime.app, target);
     } catch (err) {
       // The command's own answer stands (it was printed); what it queued stays in the outbox.
       if (!isDatabaseUnavailable(err)) throw err;

@@ -9,7 +9,7 @@ import type { Mounted, Route } from "./http/server.ts";
 import { startJobs, type Jobs } from "./jobs/index.ts";
 import type { DeliveryTarget } from "./jobs/target.ts";
 import { createRuntime, type Runtime } from "./runtime.ts";
-import { fixTargets, TERMINAL } from "./services/outbox-targets.ts";
+import { endTerminal, fixTargets, TERMINAL } from "./services/outbox-targets.ts";
 import { withTimeout } from "./core/timeout.ts";
 
 export interface Running {
@@ -104,6 +104,7 @@ export async function startSteward(config: Config, extraTargets: DeliveryTarget[
         // Adapters first (no new work comes in), then jobs (finish the current one), then connections.
         await withTimeout(Promise.allSettled(adapters.map((a) => a.stop())), 10_000, "timeout");
         await withTimeout(jobs.stop(), 15_000, "timeout");
+        await endTerminal(runtime.app).catch((err: unknown) => log.warn({ err }, "the terminal's unprinted rows still wait for it"));
         await ops?.close();
         await stopPictures();
         await runtime.close();

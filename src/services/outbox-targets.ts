@@ -17,6 +17,7 @@ import type { Config } from "../config.ts";
 import { mappedChannelId } from "../core/channels.ts";
 import type { Pack } from "../domain/pack.ts";
 import type { Db, Tx } from "../store/client.ts";
+import { closeTerminal, unprinted } from "../store/outbox.ts";
 import type { OutboxMessage } from "./outbox.ts";
 
 /** The target that prints rows in the terminal that wrote them. */
@@ -47,6 +48,21 @@ export function fixTargets(app: Pick<App, "db" | "config" | "pack">, options: { 
   const origin = app.config.DATABASE_URL ? randomUUID() : EMBEDDED;
   const routing: OutboxRouting = { config: app.config, pack: app.pack, ...(options.terminal ? { origin } : {}) };
   (app.db as unknown as Carrier)[ROUTING] = routing;
+}
+
+/**
+ * The terminal ends (its process exits): on a shared database no later terminal is this one, so the rows it
+ * wrote and has not printed stop waiting for it. An embedded data folder's next terminal prints them instead.
+ */
+export async function endTerminal(app: Pick<App, "db" | "sql" | "now">): Promise<void> {
+  const origin = routingOf(app.db)?.origin;
+  if (origin && origin !== EMBEDDED) await closeTerminal(app, origin, app.now());
+}
+
+/** How many of this terminal's due rows it has yet to print. */
+export async function unprintedRows(app: Pick<App, "db" | "sql" | "now">): Promise<number> {
+  const origin = routingOf(app.db)?.origin;
+  return origin ? unprinted(app, origin, app.now()) : 0;
 }
 
 /** The routing a transaction writes with (a transaction reads its client's properties). */

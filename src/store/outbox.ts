@@ -176,6 +176,34 @@ export async function recordDelivered(store: OutboxStore, ids: number[], target:
   else if (turnEndsAt) await store.sql.query(SETTLE, [ids, null, turnEndsAt]);
 }
 
+/** How many due rows terminal `origin` wrote and has not printed (some may be held a moment by another process delivering their other targets). */
+export async function unprinted(store: OutboxStore, origin: string, now: Date): Promise<number> {
+  const [row] = await store.sql.query<{ n: number | string }>(
+    `SELECT count(*) AS n FROM outbox
+      WHERE origin = $1 AND status = 'pending' AND 'console' = ANY(targets) AND available_at <= $2
+        AND NOT EXISTS (SELECT 1 FROM outbox_deliveries d WHERE d.outbox_id = outbox.id AND d.target = 'console')`,
+    [origin, now],
+  );
+  return Number(row?.n ?? 0);
+}
+
+/**
+ * A terminal ends: the rows it wrote and has not printed (a reminder due later, a print the database
+ * went away before) no longer wait for it, and a row whose other targets all have it is done.
+ */
+export async function closeTerminal(store: OutboxStore, origin: string, at: Date): Promise<void> {
+  // SET reads the row as it was: `targets` there still holds the terminal.
+  const othersHaveIt = `NOT EXISTS (SELECT 1 FROM unnest(targets) t WHERE t <> 'console' AND NOT EXISTS (SELECT 1 FROM outbox_deliveries d WHERE d.outbox_id = outbox.id AND d.target = t))`;
+  await store.sql.query(
+    `UPDATE outbox SET targets = array_remove(targets, 'console'),
+       status = CASE WHEN ${othersHaveIt} THEN 'delivered' ELSE status END,
+       delivered_at = CASE WHEN ${othersHaveIt} THEN $2::timestamptz ELSE delivered_at END
+     WHERE origin = $1 AND status = 'pending' AND 'console' = ANY(targets)
+       AND NOT EXISTS (SELECT 1 FROM outbox_deliveries d WHERE d.outbox_id = outbox.id AND d.target = 'console')`,
+    [origin, at],
+  );
+}
+
 /** Rows waiting, per target that has not had them yet; rows with no targets fixed count under "any". */
 export async function waitingByTarget(store: OutboxStore): Promise<{ target: string; rows: number }[]> {
   const rows = await store.sql.query<{ target: string; rows: number | string }>(

@@ -11,7 +11,7 @@ import { deliverDue } from "../../src/jobs/deliver.ts";
 import type { DeliveryTarget } from "../../src/jobs/target.ts";
 import { ensureMember } from "../../src/services/members.ts";
 import { enqueue, type OutboxMessage } from "../../src/services/outbox.ts";
-import { fixTargets, platformTargets, type OutboxRouting } from "../../src/services/outbox-targets.ts";
+import { endTerminal, fixTargets, platformTargets, type OutboxRouting } from "../../src/services/outbox-targets.ts";
 import { ChatDriver } from "../helpers/chat.ts";
 import { storeKinds, testConfig, testRuntime, type TestRuntime } from "../helpers/runtime.ts";
 
@@ -122,11 +122,31 @@ describe.each(storeKinds)("each process delivers only its targets, on %s", (kind
     }
   });
 
+  it("a terminal that ends on a shared database leaves no row waiting for it", async () => {
+    await start({ DATABASE_URL: "postgresql://steward@127.0.0.1:5432/shared" });
+    fixTargets(rt.app, { terminal: true });
+    const alice = await ensureMember(rt.app, "slack", "U0ALICE", "alice");
+    const bob = await ensureMember(rt.app, "console", "bob", "bob");
+    await rt.app.db.$transaction(async (tx) => {
+      await enqueue(tx, { kind: "dm", memberId: alice.id, reply: reply("to Slack and here") }, { dedupeKey: "both", now: rt.app.now() });
+      await enqueue(tx, { kind: "dm", memberId: bob.id, reply: reply("only here") }, { dedupeKey: "here", now: rt.app.now() });
+    });
+    await endTerminal(rt.app);
+    const byKey = async (k: string) => rt.app.db.outboxMessage.findUniqueOrThrow({ where: { dedupeKey: k } });
+    expect(await byKey("both")).toMatchObject({ targets: ["slack"], status: "pending" });
+    expect(await byKey("here")).toMatchObject({ targets: [], status: "delivered" });
+    const slack = recording("slack");
+    await drain([slack]);
+    expect(slack.got).toEqual(["both"]);
+    expect(await byKey("both")).toMatchObject({ status: "delivered" });
+  });
+
   it("on an embedded data folder (one process at a time) the next terminal prints what an earlier one left", async () => {
     await start();
     fixTargets(rt.app, { terminal: true });
     const m = await ensureMember(rt.app, "console", "alice", "alice");
     await rt.app.db.$transaction((tx) => enqueue(tx, { kind: "dm", memberId: m.id, reply: reply("due after the chat ended") }, { dedupeKey: "later", now: rt.app.now() }));
+    await endTerminal(rt.app);
     fixTargets(rt.app, { terminal: true });
     expect(await chat.deliver()).toEqual(["→ DM to @alice: due after the chat ended"]);
   });
