@@ -6,6 +6,7 @@ import { hostileDrill } from "./hostile.ts";
 import { outageDrill } from "./outage.ts";
 import { sigkillDrill, twoProcessesDrill } from "./processes.ts";
 import { replayDrill } from "./replay.ts";
+import { sharedDatabaseDrill } from "./shared-database.ts";
 import { slackDrill } from "./slack.ts";
 import { hostileWebhooksDrill } from "./webhooks.ts";
 import { mergeDrill } from "./merge.ts";
@@ -22,6 +23,7 @@ const drills: Record<string, { title: string; run: Drill }> = {
   "hostile-webhooks": { title: "hostile webhooks", run: hostileWebhooksDrill },
   merge: { title: "merge", run: mergeDrill },
   "interrupted-inbound": { title: "interrupted inbound", run: interruptedInboundDrill },
+  "shared-database": { title: "shared database: steward serve + 20 steward run", run: sharedDatabaseDrill },
 };
 
 const asked = process.argv.slice(2);

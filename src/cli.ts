@@ -17,9 +17,10 @@ import { consoleTarget } from "./adapters/console/target.ts";
 import { picturesDir } from "./chat/pictures/index.ts";
 import { terminalSafe } from "./chat/text.ts";
 import { ConfigError, loadConfig, type Config } from "./config.ts";
-import { deliverDue } from "./jobs/deliver.ts";
+import { printOwnRows } from "./jobs/terminal.ts";
 import { PackError } from "./programs/load.ts";
 import { createRuntime } from "./runtime.ts";
+import { fixTargets } from "./services/outbox-targets.ts";
 import { consoleMessageHandler } from "./adapters/console/messages.ts";
 import { DataDirLockedError } from "./store/lock.ts";
 import { MigrationError } from "./store/migrate.ts";
@@ -78,18 +79,18 @@ async function runOnce(config: Config, as: string | undefined, line: string): Pr
     return 1;
   }
   const runtime = await createRuntime(config, { oneShot: true });
+  // This command's rows are printed here; other processes' rows (and this command's Slack, Discord and forum ones) are not this process's to take.
+  fixTargets(runtime.app, { terminal: true });
   try {
     const pictures = picturesDir(config.STEWARD_DATA_DIR);
     const session = new ConsoleSession(runtime.app, registry, as.replace(/^@/, "").toLowerCase(), consoleMessageHandler, pictures);
     const result = await session.handleLine(line.trim().startsWith("/") ? line : `/${line.trim()}`);
     if (result.output) process.stdout.write(`${result.output}\n`);
-    // Deliver what the command put in the outbox for the terminal, then print it after the reply.
+    // Print what the command put in the outbox, after the reply.
     const lines: string[] = [];
     const target = consoleTarget((text) => lines.push(text), pictures);
     try {
-      while ((await deliverDue(runtime.app, [target])) > 0) {
-        /* until nothing is due */
-      }
+      await printOwnRows(runtime.app, target);
     } catch (err) {
       // The command's own answer stands (it was printed); what it queued stays in the outbox.
       if (!isDatabaseUnavailable(err)) throw err;
@@ -120,6 +121,7 @@ async function importFile(config: Config, files: string[], dryRun: boolean): Pro
   }
   const { importCsv, ImportError } = await import("./adapters/dashboard/import.ts");
   const runtime = await createRuntime(config);
+  fixTargets(runtime.app);
   const { SingleBar, Presets } = await import("cli-progress");
   // The bar goes to stderr and only on a terminal, so the per-line report on stdout stays clean to pipe.
   const bar = process.stderr.isTTY && text.split("\n").length >= PROGRESS_FROM_LINES ? new SingleBar({ stream: process.stderr, clearOnComplete: true }, Presets.shades_classic) : undefined;

@@ -11,6 +11,7 @@ import type { DeliveryTarget } from "./jobs/target.ts";
 import { createRuntime, type Runtime } from "./runtime.ts";
 import { INBOUND_LEASE_MS } from "./services/inbound.ts";
 import { sweepUnfinishedPartnerEvents } from "./services/partner-events.ts";
+import { endTerminal, fixTargets, TERMINAL } from "./services/outbox-targets.ts";
 import { withTimeout } from "./core/timeout.ts";
 
 export interface Running {
@@ -97,6 +98,8 @@ function startInboundSweep(runtime: Runtime): { stop(): Promise<unknown> } {
 
 export async function startSteward(config: Config, extraTargets: DeliveryTarget[] = []): Promise<Running> {
   const runtime = await createRuntime(config);
+  // The terminal chat prints the rows this process writes, and no other process's.
+  fixTargets(runtime.app, { terminal: extraTargets.some((t) => t.name === TERMINAL) });
   const log = runtime.app.log;
   let adapters: Adapter[] = [];
   try {
@@ -120,6 +123,7 @@ export async function startSteward(config: Config, extraTargets: DeliveryTarget[
         await withTimeout(Promise.allSettled(adapters.map((a) => a.stop())), 10_000, "timeout");
         await withTimeout(inbound.stop(), 10_000, "timeout");
         await withTimeout(jobs.stop(), 15_000, "timeout");
+        await endTerminal(runtime.app).catch((err: unknown) => log.warn({ err }, "the terminal's unprinted rows still wait for it"));
         await ops?.close();
         await stopPictures();
         await runtime.close();

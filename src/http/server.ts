@@ -12,6 +12,7 @@ import { Redis } from "ioredis";
 import { collectDefaultMetrics, Gauge, Registry } from "prom-client";
 import type { App } from "../app.ts";
 import { withTimeout } from "../core/timeout.ts";
+import { waitingByTarget } from "../store/outbox.ts";
 
 export interface OpsServer {
   port: number;
@@ -180,6 +181,20 @@ export async function startOpsServer(app: App, port: number, options: OpsOptions
       const now = app.now();
       const [oldest] = await app.sql.query<{ at: Date | null }>("SELECT min(available_at) AS at FROM outbox WHERE status = 'pending' AND available_at <= $1", [now]);
       this.set(oldest?.at ? Math.max(0, now.getTime() - new Date(oldest.at).getTime()) / 1000 : 0);
+    },
+  });
+
+  new Gauge({
+    name: "steward_outbox_waiting",
+    help: 'Pending outbox rows per target that has not had them yet: a target no process runs keeps its rows here ("any": rows written before targets were fixed)',
+    labelNames: ["target"],
+    registers: [metrics],
+    async collect() {
+      const waiting = await waitingByTarget(app);
+      this.reset();
+      // The platforms always show, at 0 when nothing waits for them, so an alert can watch each one.
+      for (const target of ["console", "slack", "discord", "forum"]) this.set({ target }, 0);
+      for (const w of waiting) this.set({ target: w.target }, w.rows);
     },
   });
 

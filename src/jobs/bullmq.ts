@@ -17,7 +17,7 @@ import type { Runtime } from "../runtime.ts";
 import { isDatabaseUnavailable } from "../store/unavailable.ts";
 import { Backoff } from "./backoff.ts";
 import { dueRows } from "../store/outbox.ts";
-import { deliverOne, type Booking, type DeliveryOutcome } from "./deliver.ts";
+import { deliverOne, runsOf, type Booking, type DeliveryOutcome } from "./deliver.ts";
 import { redisGate } from "./rate.ts";
 import { runDue } from "./run.ts";
 import type { ScheduleDef } from "./schedules.ts";
@@ -119,7 +119,7 @@ export async function startBullJobs(runtime: Runtime, targets: DeliveryTarget[],
   }
 
   const sweep = async (): Promise<number> => {
-    const rows = await dueRows(app, app.now(), 1000);
+    const rows = await dueRows(app, runsOf(app, targets), app.now(), 1000);
     // The jobId makes a row queued once per attempt; BullMQ ignores an add while that job exists.
     if (rows.length) await deliveryQueue.addBulk(rows.map((r) => ({ name: "deliver", data: { outboxId: r.id }, opts: { jobId: `outbox-${r.id}-${r.attempts}` } })));
     return rows.length;

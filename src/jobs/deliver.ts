@@ -1,9 +1,12 @@
-// Delivers pending outbox rows to every target. The row claim in the database
-// (src/store/outbox.ts) decides who delivers a row, whichever scheduler asked:
-// the in-process loop and any number of BullMQ workers can run at once. Each
-// (row, target) pair is recorded once delivered, so a retry after a crash
-// skips what already went out; a row is done when every target delivered or
-// had nothing to do. What may go out when, and what goes together, is the
+// Delivers pending outbox rows to the targets this process runs. A row's
+// targets are fixed when it is written (src/services/outbox-targets.ts): a
+// process claims only rows one of its targets has yet to deliver, so a
+// terminal never takes a Slack, Discord or forum row. The row claim in the
+// database (src/store/outbox.ts) decides who delivers a row, whichever
+// scheduler asked: the in-process loop and any number of BullMQ workers can
+// run at once. Each (row, target) pair is recorded once delivered, so a retry
+// after a crash skips what already went out; a row is done when every one of
+// its targets delivered or had nothing to do. What may go out when, and what goes together, is the
 // delivery policy (src/domain/delivery.ts).
 //
 // deliverDue runs the rows it claimed for different channels at the same
@@ -23,7 +26,8 @@ import type { App } from "../app.ts";
 import type { Block, Reply } from "../chat/reply.ts";
 import { afterFailure, batchRange, batches, deliveryPolicy, groupDms, holdUntil, type DeliveryPolicy } from "../domain/delivery.ts";
 import { messageOf, type OutboxMessage } from "../services/outbox.ts";
-import { claimDmsOf, claimDue, claimOne, recipient, recordDelivered, release, type ClaimedRow, type RecipientRow } from "../store/outbox.ts";
+import { routingOf, TERMINAL } from "../services/outbox-targets.ts";
+import { claimDmsOf, claimDue, claimOne, recipient, recordDelivered, release, type ClaimedRow, type RecipientRow, type Runs } from "../store/outbox.ts";
 import { memoryGate, realClock, type RateGate, type WallClock } from "./rate.ts";
 import { PermanentDeliveryError, RateLimitedError, type DeliveryTarget, type Recipient } from "./target.ts";
 
@@ -78,12 +82,29 @@ export type DeliveryOutcome =
 
 const defaultGate = memoryGate();
 
+/**
+ * What this process delivers with `targets`: the rows one of them is fixed on (services/outbox-targets.ts),
+ * the terminal's only when this process wrote them.
+ */
+export function runsOf(app: App, targets: DeliveryTarget[]): Runs {
+  const terminal = targets.some((t) => t.name === TERMINAL);
+  return { targets: targets.map((t) => t.name).filter((n) => n !== TERMINAL), origin: (terminal && routingOf(app.db)?.origin) || null };
+}
+
+/** The targets given that take this row: those fixed on it (the terminal only for its own rows); every one for a row written before targets were fixed. */
+function targetsFor(runs: Runs, targets: DeliveryTarget[], row: ClaimedRow): DeliveryTarget[] {
+  const fixed = row.targets;
+  if (fixed === null) return targets;
+  return targets.filter((t) => fixed.includes(t.name) && (t.name !== TERMINAL || (runs.origin !== null && row.origin === runs.origin)));
+}
+
 /** Claims and delivers up to `limit` due rows; returns how many rows went out. */
 export async function deliverDue(app: App, targets: DeliveryTarget[], limit = 50, options: DeliverOptions = {}): Promise<number> {
   const now = app.now();
-  const rows = await claimDue(app, now, new Date(now.getTime() + LOCK_MS), limit);
+  const runs = runsOf(app, targets);
+  const rows = await claimDue(app, runs, now, new Date(now.getTime() + LOCK_MS), limit);
   if (rows.length === 0) return 0;
-  const lanes = byChannel(groupDms(deliveryPolicy(app.pack), rows));
+  const lanes = byChannel(groupByRoute(deliveryPolicy(app.pack), rows));
   let delivered = 0;
   // A channel takes no slot further than this: otherwise the busiest channel's lane would keep
   // the batch (and the channels done early) waiting while the rest of its rows trickle out.
@@ -98,7 +119,7 @@ export async function deliverDue(app: App, targets: DeliveryTarget[], limit = 50
         halt.ids.push(...idsOf(lane.slice(i)));
         return;
       }
-      const outcome = await deliverGroup(app, targets, lane[i] as ClaimedRow[], options, channelDeadline);
+      const outcome = await deliverGroup(app, runs, targets, lane[i] as ClaimedRow[], options, channelDeadline);
       if (outcome.status === "delivered") delivered += outcome.ids.length;
       if (outcome.status === "rate-limited" && outcome.global) {
         const at = new Date(app.now().getTime() + outcome.retryAfterMs);
@@ -132,6 +153,18 @@ function latest(a: Date | undefined, b: Date): Date {
   return a && a > b ? a : b;
 }
 
+/** DMs batched as the policy says, only with DMs that go to the same targets; groups in claim order. */
+function groupByRoute(policy: DeliveryPolicy, rows: ClaimedRow[]): ClaimedRow[][] {
+  const routes = new Map<string, ClaimedRow[]>();
+  for (const row of rows) {
+    const key = JSON.stringify([row.targets, row.origin]);
+    const route = routes.get(key);
+    if (route) route.push(row);
+    else routes.set(key, [row]);
+  }
+  return [...routes.values()].flatMap((r) => groupDms(policy, r)).sort((a, b) => (a[0]?.id ?? 0) - (b[0]?.id ?? 0));
+}
+
 /** Groups (in claim order) by the channel they go to: one lane per channel, in order within it. */
 function byChannel(groups: ClaimedRow[][]): ClaimedRow[][][] {
   const lanes = new Map<string, ClaimedRow[][]>();
@@ -151,12 +184,13 @@ function byChannel(groups: ClaimedRow[][]): ClaimedRow[][][] {
 export async function deliverOne(app: App, targets: DeliveryTarget[], id: number, options: DeliverOptions = {}): Promise<DeliveryOutcome> {
   const now = app.now();
   const lock = new Date(now.getTime() + LOCK_MS);
-  const row = await claimOne(app, id, now, lock);
+  const runs = runsOf(app, targets);
+  const row = await claimOne(app, runs, id, now, lock);
   if (!row) return { status: "not-claimed" };
   const policy = deliveryPolicy(app.pack);
   const group = [row];
-  if (batches(policy, row)) group.push(...(await claimDmsOf(app, row.memberId, row.id, batchRange(policy, row), now, lock)));
-  return deliverGroup(app, targets, group, options, undefined, policy);
+  if (batches(policy, row)) group.push(...(await claimDmsOf(app, runs, row, batchRange(policy, row), now, lock)));
+  return deliverGroup(app, runs, targets, group, options, undefined, policy);
 }
 
 /** One message made of several DMs, in the order they were written. */
@@ -250,7 +284,8 @@ function messageOfGroup(rows: ClaimedRow[]): OutboxMessage {
 /** `channelDeadline` (wall-clock time): no per-channel slot later than this; the rows go back instead. */
 async function deliverGroup(
   app: App,
-  targets: DeliveryTarget[],
+  runs: Runs,
+  given: DeliveryTarget[],
   rows: ClaimedRow[],
   options: DeliverOptions,
   channelDeadline?: number,
@@ -260,6 +295,8 @@ async function deliverGroup(
   const first = rows[0];
   if (!first) return { status: "not-claimed" };
   const ids = rows.map((r) => r.id);
+  // A group's rows go to the same targets (claimDmsOf, groupByRoute).
+  const targets = targetsFor(runs, given, first);
   const memberRow = first.memberId ? await recipient(app, first.memberId) : undefined;
   const member = recipientOf(memberRow);
 
@@ -289,7 +326,8 @@ async function deliverGroup(
         if (err instanceof RateLimitedError && !(err instanceof GateWait)) await gate.block(`${target.name}:${channelKey(message)}`, err.retryAfterMs);
         throw err;
       }
-      // The last target's record marks the rows done in the same statement.
+      // The last target's record ends this process's turn with the rows in the same statement: each is
+      // done, or waits for the processes that run its other targets.
       await recordDelivered(app, ids, target.name, i === pending.length - 1 ? app.now() : undefined);
     }
     if (pending.length === 0) await recordDelivered(app, ids, null, app.now());

@@ -3,6 +3,7 @@
 // rows; the dedupe key makes every delivery happen once.
 import type { Reply } from "../chat/reply.ts";
 import type { Tx } from "../store/client.ts";
+import { routingOf, targetsFor } from "./outbox-targets.ts";
 
 /** A logical channel from the pack ("announcements", "moderators", a program's moderatorChannel). */
 export type ChannelName = string;
@@ -32,12 +33,18 @@ export async function enqueue(tx: Tx, message: OutboxMessage, options: EnqueueOp
   await enqueueAll(tx, [{ message, options }]);
 }
 
-/** Many rows in one statement (a reminder for every member of a program); a key already used is skipped. */
+/**
+ * Many rows in one statement (a reminder for every member of a program); a key already used is skipped.
+ * Each row's targets are fixed here (services/outbox-targets.ts); a row no target is for is done as written.
+ */
 export async function enqueueAll(tx: Tx, rows: { message: OutboxMessage; options: EnqueueOptions }[]): Promise<void> {
   if (rows.length === 0) return;
+  const routing = routingOf(tx);
+  const targets = routing ? await targetsFor(tx, routing, rows.map((r) => r.message)) : undefined;
   await tx.outboxMessage.createMany({
-    data: rows.map(({ message, options }) => {
+    data: rows.map(({ message, options }, i) => {
       const { kind, ...payload } = message;
+      const to = targets?.[i];
       return {
         kind,
         memberId: "memberId" in message ? message.memberId : null,
@@ -46,6 +53,8 @@ export async function enqueueAll(tx: Tx, rows: { message: OutboxMessage; options
         dedupeKey: options.dedupeKey,
         createdAt: options.now,
         availableAt: options.availableAt ?? options.now,
+        ...(to ? { targets: to, origin: routing?.origin ?? null } : {}),
+        ...(to?.length === 0 ? { status: "delivered", deliveredAt: options.now } : {}),
       };
     }),
     skipDuplicates: true,

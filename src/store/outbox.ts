@@ -28,6 +28,21 @@ export interface ClaimedRow {
   abandonedLock: Date | null;
   /** Targets that delivered this row already. */
   delivered: string[];
+  /** Where the row goes, fixed when it was written; null on rows written before targets were fixed (any process's targets take them). */
+  targets: string[] | null;
+  /** The terminal process that wrote it: only that terminal prints it. */
+  origin: string | null;
+}
+
+/**
+ * What a process delivers: the targets it runs, and the terminal it is (its origin), if it prints rows.
+ * It claims a row only when one of the row's targets it runs has not had the row yet.
+ */
+export interface Runs {
+  /** The platform targets it runs ("slack", "forum"): not the terminal. */
+  targets: string[];
+  /** Its terminal's origin when it runs one; a terminal's target takes only the rows its own process wrote. */
+  origin: string | null;
 }
 
 /** The member a row is for, with their platform accounts. */
@@ -42,17 +57,25 @@ export interface RecipientRow {
 // Rows are stamped with the application's clock, so "due" is read on that same clock.
 const due = (now: string) => `available_at <= ${now} AND (locked_until IS NULL OR locked_until < ${now})`;
 
+/** A target of the row this process runs has not had it yet ($runs: its platform targets; $origin: its terminal). Rows with no targets fixed: any process. */
+const mine = (runs: string, origin: string) => `(outbox.targets IS NULL OR EXISTS (
+    SELECT 1 FROM unnest(outbox.targets) t
+    WHERE (t = ANY(${runs}::text[]) OR (t = 'console' AND outbox.origin = ${origin}::text))
+      AND NOT EXISTS (SELECT 1 FROM outbox_deliveries d WHERE d.outbox_id = outbox.id AND d.target = t)))`;
+
 /** The claim: `pick` selects the rows (ids, with their previous lock) under FOR UPDATE SKIP LOCKED; $1 is the new lock. */
 const claim = (pick: string) => `UPDATE outbox o SET locked_until = $1, attempts = o.attempts + 1
   FROM (${pick} FOR UPDATE SKIP LOCKED) c
   WHERE o.id = c.id
-  RETURNING o.id, o.kind, o.member_id, o.channel, o.payload, o.dedupe_key, o.attempts, o.created_at, c.locked_until AS abandoned_lock,
+  RETURNING o.id, o.kind, o.member_id, o.channel, o.payload, o.dedupe_key, o.attempts, o.created_at, c.locked_until AS abandoned_lock, o.targets, o.origin,
     ARRAY(SELECT d.target FROM outbox_deliveries d WHERE d.outbox_id = o.id) AS delivered`;
 
-const CLAIM_DUE = claim(`SELECT id, locked_until FROM outbox WHERE status = 'pending' AND ${due("$2")} ORDER BY id LIMIT $3`);
-const CLAIM_ONE = claim(`SELECT id, locked_until FROM outbox WHERE id = $3 AND status = 'pending' AND ${due("$2")}`);
+const CLAIM_DUE = claim(`SELECT id, locked_until FROM outbox WHERE status = 'pending' AND ${due("$2")} AND ${mine("$4", "$5")} ORDER BY id LIMIT $3`);
+const CLAIM_ONE = claim(`SELECT id, locked_until FROM outbox WHERE id = $3 AND status = 'pending' AND ${due("$2")} AND ${mine("$4", "$5")}`);
+// Batched with a row only the DMs that go to the same targets: one message for all of them, the same places.
 const CLAIM_BATCH = claim(
-  `SELECT id, locked_until FROM outbox WHERE kind = 'dm' AND member_id = $3 AND id <> $4 AND status = 'pending' AND ${due("$2")} AND created_at BETWEEN $5 AND $6 ORDER BY id LIMIT 20`,
+  `SELECT id, locked_until FROM outbox WHERE kind = 'dm' AND member_id = $3 AND id <> $4 AND status = 'pending' AND ${due("$2")} AND created_at BETWEEN $5 AND $6
+     AND ${mine("$7", "$8")} AND targets IS NOT DISTINCT FROM $9::text[] AND origin IS NOT DISTINCT FROM $10::text ORDER BY id LIMIT 20`,
 );
 
 interface RawClaimed {
@@ -66,6 +89,8 @@ interface RawClaimed {
   created_at: Date | string;
   abandoned_lock: Date | string | null;
   delivered: string[] | null;
+  targets: string[] | null;
+  origin: string | null;
 }
 
 const toDate = (v: Date | string) => (v instanceof Date ? v : new Date(v));
@@ -83,28 +108,33 @@ function claimed(rows: RawClaimed[]): ClaimedRow[] {
       createdAt: toDate(r.created_at),
       abandonedLock: r.abandoned_lock === null ? null : toDate(r.abandoned_lock),
       delivered: r.delivered ?? [],
+      targets: r.targets,
+      origin: r.origin,
     }))
     .sort((a, b) => a.id - b.id);
 }
 
-/** Claims up to `limit` due rows until `lockUntil`, oldest first. */
-export async function claimDue(store: OutboxStore, now: Date, lockUntil: Date, limit: number): Promise<ClaimedRow[]> {
-  return claimed(await store.sql.query<RawClaimed>(CLAIM_DUE, [lockUntil, now, limit]));
+/** Claims up to `limit` due rows this process has a target for until `lockUntil`, oldest first. */
+export async function claimDue(store: OutboxStore, runs: Runs, now: Date, lockUntil: Date, limit: number): Promise<ClaimedRow[]> {
+  return claimed(await store.sql.query<RawClaimed>(CLAIM_DUE, [lockUntil, now, limit, runs.targets, runs.origin]));
 }
 
-/** Claims one row by id, if it is due and nobody holds it. */
-export async function claimOne(store: OutboxStore, id: number, now: Date, lockUntil: Date): Promise<ClaimedRow | undefined> {
-  return claimed(await store.sql.query<RawClaimed>(CLAIM_ONE, [lockUntil, now, id]))[0];
+/** Claims one row by id, if it is due, nobody holds it and this process has a target for it. */
+export async function claimOne(store: OutboxStore, runs: Runs, id: number, now: Date, lockUntil: Date): Promise<ClaimedRow | undefined> {
+  return claimed(await store.sql.query<RawClaimed>(CLAIM_ONE, [lockUntil, now, id, runs.targets, runs.origin]))[0];
 }
 
-/** Claims a member's other due DMs written between `from` and `to` (at most 20), to go out with row `besides`. */
-export async function claimDmsOf(store: OutboxStore, memberId: string, besides: number, range: { from: Date; to: Date }, now: Date, lockUntil: Date): Promise<ClaimedRow[]> {
-  return claimed(await store.sql.query<RawClaimed>(CLAIM_BATCH, [lockUntil, now, memberId, besides, range.from, range.to]));
+/** Claims the other due DMs of `row`'s member written between `from` and `to` (at most 20) that go where it goes, to go out with it. */
+export async function claimDmsOf(store: OutboxStore, runs: Runs, row: ClaimedRow, range: { from: Date; to: Date }, now: Date, lockUntil: Date): Promise<ClaimedRow[]> {
+  return claimed(await store.sql.query<RawClaimed>(CLAIM_BATCH, [lockUntil, now, row.memberId, row.id, range.from, range.to, runs.targets, runs.origin, row.targets, row.origin]));
 }
 
-/** Ids and attempt counts of due rows, oldest first, without claiming them (the BullMQ sweep queues a job for each). */
-export async function dueRows(store: OutboxStore, now: Date, limit: number): Promise<{ id: number; attempts: number }[]> {
-  return store.sql.query<{ id: number; attempts: number }>(`SELECT id, attempts FROM outbox WHERE status = 'pending' AND ${due("$1")} ORDER BY id LIMIT $2`, [now, limit]);
+/** Ids and attempt counts of due rows this process has a target for, oldest first, without claiming them (the BullMQ sweep queues a job for each). */
+export async function dueRows(store: OutboxStore, runs: Runs, now: Date, limit: number): Promise<{ id: number; attempts: number }[]> {
+  return store.sql.query<{ id: number; attempts: number }>(
+    `SELECT id, attempts FROM outbox WHERE status = 'pending' AND ${due("$1")} AND ${mine("$3", "$4")} ORDER BY id LIMIT $2`,
+    [now, limit, runs.targets, runs.origin],
+  );
 }
 
 export async function recipient(store: OutboxStore, memberId: string): Promise<RecipientRow | undefined> {
@@ -119,16 +149,70 @@ export async function recipient(store: OutboxStore, memberId: string): Promise<R
 }
 
 const RECORD = `INSERT INTO outbox_deliveries (outbox_id, target) SELECT unnest($1::int[]), $2::text ON CONFLICT (outbox_id, target) DO NOTHING`;
-const finish = (at: string) => `UPDATE outbox SET status = 'delivered', delivered_at = ${at}, locked_until = NULL, last_error = NULL WHERE id = ANY($1::int[])`;
+/**
+ * A row is done when every target fixed on it has it ($2, recorded in the same statement, counts: the
+ * statement's own insert is not visible to it). A row with no targets fixed is done when the process
+ * that claimed it has delivered it through all of its own.
+ */
+const COMPLETE = `(targets IS NULL OR NOT EXISTS (
+    SELECT 1 FROM unnest(targets) t
+    WHERE t IS DISTINCT FROM $2::text AND NOT EXISTS (SELECT 1 FROM outbox_deliveries d WHERE d.outbox_id = outbox.id AND d.target = t)))`;
+/** The end of this process's turn with the rows: done, or back to the table for the processes that run the other targets (no attempt counted). */
+const SETTLE = `UPDATE outbox SET
+    status = CASE WHEN ${COMPLETE} THEN 'delivered' ELSE status END,
+    delivered_at = CASE WHEN ${COMPLETE} THEN $3::timestamptz ELSE delivered_at END,
+    attempts = CASE WHEN ${COMPLETE} THEN attempts ELSE attempts - 1 END,
+    locked_until = NULL, last_error = NULL
+  WHERE id = ANY($1::int[])`;
 
 /**
- * Records that `target` delivered the rows (a retry skips it); with `finishedAt`, the rows are
- * also done, in the same statement. No target: only marks them done.
+ * Records that `target` delivered the rows (a retry skips it). With `turnEndsAt`, this process is done
+ * with the rows, in the same statement: each is done if every one of its targets has it now, else it
+ * waits for the processes that run the others. No target: only ends the turn.
  */
-export async function recordDelivered(store: OutboxStore, ids: number[], target: string | null, finishedAt?: Date): Promise<void> {
-  if (target !== null && finishedAt) await store.sql.query(`WITH recorded AS (${RECORD}) ${finish("$3")}`, [ids, target, finishedAt]);
+export async function recordDelivered(store: OutboxStore, ids: number[], target: string | null, turnEndsAt?: Date): Promise<void> {
+  if (target !== null && turnEndsAt) await store.sql.query(`WITH recorded AS (${RECORD}) ${SETTLE}`, [ids, target, turnEndsAt]);
   else if (target !== null) await store.sql.query(RECORD, [ids, target]);
-  else if (finishedAt) await store.sql.query(finish("$2"), [ids, finishedAt]);
+  else if (turnEndsAt) await store.sql.query(SETTLE, [ids, null, turnEndsAt]);
+}
+
+/** How many due rows terminal `origin` wrote and has not printed (some may be held a moment by another process delivering their other targets). */
+export async function unprinted(store: OutboxStore, origin: string, now: Date): Promise<number> {
+  const [row] = await store.sql.query<{ n: number | string }>(
+    `SELECT count(*) AS n FROM outbox
+      WHERE origin = $1 AND status = 'pending' AND 'console' = ANY(targets) AND available_at <= $2
+        AND NOT EXISTS (SELECT 1 FROM outbox_deliveries d WHERE d.outbox_id = outbox.id AND d.target = 'console')`,
+    [origin, now],
+  );
+  return Number(row?.n ?? 0);
+}
+
+/**
+ * A terminal ends: the rows it wrote and has not printed (a reminder due later, a print the database
+ * went away before) no longer wait for it, and a row whose other targets all have it is done.
+ */
+export async function closeTerminal(store: OutboxStore, origin: string, at: Date): Promise<void> {
+  // SET reads the row as it was: `targets` there still holds the terminal.
+  const othersHaveIt = `NOT EXISTS (SELECT 1 FROM unnest(targets) t WHERE t <> 'console' AND NOT EXISTS (SELECT 1 FROM outbox_deliveries d WHERE d.outbox_id = outbox.id AND d.target = t))`;
+  await store.sql.query(
+    `UPDATE outbox SET targets = array_remove(targets, 'console'),
+       status = CASE WHEN ${othersHaveIt} THEN 'delivered' ELSE status END,
+       delivered_at = CASE WHEN ${othersHaveIt} THEN $2::timestamptz ELSE delivered_at END
+     WHERE origin = $1 AND status = 'pending' AND 'console' = ANY(targets)
+       AND NOT EXISTS (SELECT 1 FROM outbox_deliveries d WHERE d.outbox_id = outbox.id AND d.target = 'console')`,
+    [origin, at],
+  );
+}
+
+/** Rows waiting, per target that has not had them yet; rows with no targets fixed count under "any". */
+export async function waitingByTarget(store: OutboxStore): Promise<{ target: string; rows: number }[]> {
+  const rows = await store.sql.query<{ target: string; rows: number | string }>(
+    `SELECT t AS target, count(*) AS rows
+       FROM outbox o CROSS JOIN LATERAL unnest(COALESCE(o.targets, ARRAY['any'])) t
+      WHERE o.status = 'pending' AND NOT EXISTS (SELECT 1 FROM outbox_deliveries d WHERE d.outbox_id = o.id AND d.target = t)
+      GROUP BY t`,
+  );
+  return rows.map((r) => ({ target: r.target, rows: Number(r.rows) }));
 }
 
 /** Gives rows back to the table. `refund`: the claim was not a failed attempt (quiet hours, a rate slot). */

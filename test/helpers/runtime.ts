@@ -4,6 +4,7 @@
 import { configSchema, type Config } from "../../src/config.ts";
 import { createLogger } from "../../src/log.ts";
 import { createRuntime, type Runtime } from "../../src/runtime.ts";
+import { fixTargets } from "../../src/services/outbox-targets.ts";
 import { pgliteTemplate } from "../../src/store/client.ts";
 import { migrate } from "../../src/store/migrate.ts";
 import { scratchDatabase } from "./scratch-db.ts";
@@ -47,17 +48,24 @@ export interface TestRuntime extends Runtime {
   clock: TestClock;
 }
 
-export async function testRuntime(kind: StoreKind = "pglite", env: Record<string, string> = {}, clock = testClock()): Promise<TestRuntime> {
+/**
+ * `fixedTargets`: rows get their targets when written, as in `steward serve` and `steward run`
+ * (services/outbox-targets.ts). Off by default: the suites of delivery itself hand any row to the
+ * targets they pass, the rule for rows written before targets were fixed.
+ */
+export async function testRuntime(kind: StoreKind = "pglite", env: Record<string, string> = {}, clock = testClock(), options: { fixedTargets?: boolean } = {}): Promise<TestRuntime> {
   const config = testConfig(env);
   const log = createLogger("silent");
   if (kind === "pglite") {
     const runtime = await createRuntime(config, { now: clock.now, log, store: { dataDir: "memory", template: await migratedTemplate() } });
+    if (options.fixedTargets) fixTargets(runtime.app);
     return { ...runtime, clock };
   }
   const admin = process.env.DATABASE_URL;
   if (!admin) throw new Error("DATABASE_URL is not set");
   const db = await scratchDatabase(admin, "steward_test");
   const runtime = await createRuntime(config, { now: clock.now, log, store: { databaseUrl: db.url } });
+  if (options.fixedTargets) fixTargets(runtime.app);
   return {
     ...runtime,
     clock,

@@ -31,10 +31,11 @@ function readSchema(text: string): Map<string, ModelSpec> {
       const f = /^\s+(\w+)\s+(\w+)(\?|\[\])?\s*(.*)$/.exec(line);
       if (!f || line.trim().startsWith("//") || line.trim().startsWith("@@")) continue;
       const [, field, type, modifier, rest] = f as unknown as [string, string, string, string | undefined, string];
-      if (!SCALARS.has(type) || modifier === "[]") continue;
+      if (!SCALARS.has(type)) continue;
       const column = /@map\("([^"]+)"\)/.exec(rest)?.[1] ?? field;
       columnOf.set(field, column);
-      spec.fields.push({ column, nullable: modifier === "?" });
+      // A scalar list (String[]) is a Postgres array column that Prisma creates without NOT NULL.
+      spec.fields.push({ column, nullable: modifier === "?" || modifier === "[]" });
     }
     const cols = (list: string) => list.split(",").map((x) => columnOf.get(x.trim()) ?? x.trim());
     for (const u of body.matchAll(/@@unique\(\[([^\]]+)\]/g)) spec.uniques.push(cols(u[1] as string));
