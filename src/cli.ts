@@ -33,6 +33,8 @@ const USAGE = `Usage:
   steward migrate                   apply database migrations
   steward import FILE.csv [--dry-run]  apply partner dashboard events (header event,partner,url,kind,role,date);
                                     --dry-run checks every line and changes nothing (exit 1 when a line is refused)
+  steward import members FILE.csv [--dry-run]  members with their accounts and join/leave dates (header
+                                    program,member,slack_id,discord_id,forum_user,dashboard_id,joined,left)
 Configuration comes from environment variables: see .env.example.`;
 
 const EXIT = { ok: 0, "user-error": 1, "internal-error": 2, unavailable: 4 } as const;
@@ -65,6 +67,7 @@ async function main(argv: string[]): Promise<number> {
     case "serve":
       return serve(config);
     case "import":
+      if (positionals[0] === "members") return (await import("./cli/import-members.ts")).importMembersCli(config, positionals.slice(1), values["dry-run"] ?? false, USAGE);
       return importFile(config, positionals, values["dry-run"] ?? false);
     default:
       process.stderr.write(`Unknown verb ${verb}.\n${USAGE}\n`);
