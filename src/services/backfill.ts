@@ -225,6 +225,22 @@ export async function historyImportedUpTo(app: App): Promise<Date | undefined> {
   return rows.length ? new Date(Math.min(...rows.map((r) => r.updatedAt.getTime()))) : undefined;
 }
 
+/** The schedule_runs row that says a program's report has named the import: one per program and import date. */
+export const historyNoteRun = (programId: string, upTo: Date) => ({ scheduleId: `history-note/${programId}`, period: upTo.toISOString().slice(0, 10) });
+
+/**
+ * The line the first weekly report after a backfill carries: how far the platforms' history was read, so a
+ * moderator knows the weeks before it were counted from history. Undefined once a report has said it.
+ */
+export async function historyNote(app: App, programId: string): Promise<{ text: string; run: { scheduleId: string; period: string } } | undefined> {
+  const upTo = await historyImportedUpTo(app);
+  if (!upTo) return undefined;
+  const run = historyNoteRun(programId, upTo);
+  if (await app.db.scheduleRun.findUnique({ where: { scheduleId_period: run } })) return undefined;
+  const day = DateTime.fromJSDate(upTo, { zone: app.config.STEWARD_TIMEZONE }).toISODate();
+  return { text: `Community history was imported from the platforms up to ${day}: messages before then were counted from the channels' history (steward backfill).`, run };
+}
+
 /** The Monday `weeks` weeks before this week's, in the organisation's timezone: `--weeks N`. */
 export function sinceWeeks(app: App, weeks: number): Date {
   return DateTime.fromJSDate(app.now(), { zone: app.config.STEWARD_TIMEZONE }).startOf("week").minus({ weeks }).toJSDate();
