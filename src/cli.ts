@@ -35,7 +35,7 @@ const USAGE = `Usage:
                                     --dry-run checks every line and changes nothing (exit 1 when a line is refused)
   steward import members FILE.csv [--dry-run]  members with their accounts and join/leave dates (header
                                     program,member,slack_id,discord_id,forum_user,dashboard_id,joined,left)
-  steward backfill [--since YYYY-MM-DD | --weeks N] [--platform slack|discord] [--dry-run] [--slow]
+  steward backfill [--since YYYY-MM-DD | --weeks N] [--platform slack|discord|forum] [--dry-run] [--slow]
                                     count the community channels' past messages as live events would have (default
                                     --weeks 8); without the platform settings it needs, it says which
 Configuration comes from environment variables: see .env.example.`;
@@ -45,7 +45,7 @@ const EXIT_FOLDER_IN_USE = 3;
 
 async function main(argv: string[]): Promise<number> {
   const [verb = "chat", ...rest] = argv;
-  if (verb === "backfill") return (await import("./cli/backfill.ts")).backfillCli(loadConfig({ LOG_LEVEL: "warn", ...process.env }), rest, USAGE);
+  if (verb === "backfill") return (await import("./cli/backfill.ts")).backfillCli(loadConfig({ LOG_LEVEL: "warn", ...process.env }), rest);
   const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { as: { type: "string" }, help: { type: "boolean" }, "dry-run": { type: "boolean" } } });
   if (values.help || verb === "help" || verb === "--help") {
     process.stdout.write(`${USAGE}\n`);

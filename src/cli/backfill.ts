@@ -1,4 +1,4 @@
-// `steward backfill [--since YYYY-MM-DD | --weeks N] [--platform slack|discord] [--dry-run] [--slow]`:
+// `steward backfill [--since YYYY-MM-DD | --weeks N] [--platform slack|discord|forum] [--dry-run] [--slow]`:
 // the mapped community channels' history counted as the live events would
 // have counted it (services/backfill.ts). Progress and an estimate go to
 // stderr; the summary per program and week to stdout. Ctrl-C stops after the
@@ -12,12 +12,12 @@ import type { App } from "../app.ts";
 import { parseDay } from "../domain/periods.ts";
 import type { HistorySource, BackfillProgress } from "../services/backfill.ts";
 
-export const BACKFILL_USAGE = `steward backfill [--since YYYY-MM-DD | --weeks N] [--platform slack|discord] [--dry-run] [--slow]
+export const BACKFILL_USAGE = `steward backfill [--since YYYY-MM-DD | --weeks N] [--platform slack|discord|forum] [--dry-run] [--slow]
   counts the community channels' past messages as the live events would have (default --weeks 8);
   --dry-run checks the settings and reads the history without counting; --slow paces Slack at 1 request a minute
   (a commercially distributed app outside the Slack Marketplace); Ctrl-C stops, and the next run resumes there`;
 
-const PLATFORMS = ["slack", "discord"] as const;
+const PLATFORMS = ["slack", "discord", "forum"] as const;
 type HistoryPlatform = (typeof PLATFORMS)[number];
 
 interface Args {
@@ -53,6 +53,9 @@ export function backfillNeeds(config: Config, app: Pick<App, "pack">, platform: 
     if (!config.SLACK_BOT_TOKEN) needs.push("SLACK_BOT_TOKEN: the app's bot token (xoxb-…), with the scopes channels:history and groups:history (in slack/manifest), the app invited to each channel");
     const unmapped = names.filter((n) => !config.SLACK_CHANNELS[n.replace(/^#/, "")] && !/^[CG][A-Z0-9]{6,}$/.test(n));
     if (unmapped.length) needs.push(`SLACK_CHANNELS: the Slack channel id of ${unmapped.map((n) => `#${n}`).join(", ")}, as ${unmapped.map((n) => `${n}=C…`).join(",")}`);
+  } else if (platform === "forum") {
+    if (!config.DISCOURSE_URL) needs.push("DISCOURSE_URL: the forum's address (https://forum.example.com)");
+    if (!config.DISCOURSE_API_KEY) needs.push("DISCOURSE_API_KEY (and DISCOURSE_API_USERNAME): an API key that can read users' activity; members' forum usernames come from steward import members (forum_user) or /link forum:<username>");
   } else {
     if (!config.DISCORD_TOKEN) needs.push("DISCORD_TOKEN: the bot's token, with the View Channel and Read Message History permissions in each channel");
     const unmapped = names.filter((n) => !config.DISCORD_CHANNELS[n.replace(/^#/, "")]);
@@ -62,7 +65,9 @@ export function backfillNeeds(config: Config, app: Pick<App, "pack">, platform: 
   return needs;
 }
 
-const configured = (config: Config, p: HistoryPlatform) => (p === "slack" ? Boolean(config.SLACK_BOT_TOKEN) : Boolean(config.DISCORD_TOKEN));
+const configured = (config: Config, p: HistoryPlatform) =>
+  p === "slack" ? Boolean(config.SLACK_BOT_TOKEN) : p === "discord" ? Boolean(config.DISCORD_TOKEN) : Boolean(config.DISCOURSE_URL && config.DISCOURSE_API_KEY);
+const LABEL = { slack: "Slack", discord: "Discord", forum: "The forum (Discourse)" } as const;
 
 function duration(ms: number): string {
   if (ms < 60_000) return `${Math.max(1, Math.round(ms / 1000))} s`;
@@ -70,10 +75,10 @@ function duration(ms: number): string {
   return `${(ms / 3_600_000).toFixed(1)} h`;
 }
 
-export async function backfillCli(config: Config, argv: string[], usage: string): Promise<number> {
+export async function backfillCli(config: Config, argv: string[]): Promise<number> {
   const args = readArgs(argv);
   if (typeof args === "string") {
-    process.stderr.write(`steward backfill: ${args}.\n${usage}\n`);
+    process.stderr.write(`steward backfill: ${args}.\nUsage: ${BACKFILL_USAGE}\n`);
     return 1;
   }
   let sinceDay: DateTime | undefined;
@@ -90,8 +95,8 @@ export async function backfillCli(config: Config, argv: string[], usage: string)
   const wanted: HistoryPlatform[] = args.platform ? [args.platform as HistoryPlatform] : PLATFORMS.filter((p) => configured(config, p));
   const needs = (wanted.length ? wanted : [...PLATFORMS]).map((p) => ({ p, needs: backfillNeeds(config, { pack }, p) }));
   if (!wanted.length || needs.some((n) => n.needs.length)) {
-    const lines = needs.filter((n) => n.needs.length).map((n) => `${n.p === "slack" ? "Slack" : "Discord"} needs:\n${n.needs.map((x) => `  - ${x}`).join("\n")}`);
-    const which = wanted.length ? "" : " (no platform is configured: set up Slack, Discord or both)";
+    const lines = needs.filter((n) => n.needs.length).map((n) => `${LABEL[n.p]} needs:\n${n.needs.map((x) => `  - ${x}`).join("\n")}`);
+    const which = wanted.length ? "" : " (no platform is configured: set up Slack, Discord or the forum, one or more)";
     process.stdout.write(`steward backfill cannot read history yet${which}.\n${lines.join("\n")}\nSet these in the environment (see .env.example) and run it again; nothing was changed.\n`);
     return 1;
   }
@@ -117,6 +122,16 @@ export async function backfillCli(config: Config, argv: string[], usage: string)
       const { mapped, missing } = await discordCommunityChannels(app, pacer);
       if (missing.length) notes.push(`Discord: no channel named ${missing.map((n) => `#${n}`).join(", ")} in the server; set DISCORD_CHANNELS to read it.`);
       sources.push(...discordHistorySources({ token: config.DISCORD_TOKEN as string, apiUrl: config.DISCORD_API_URL ?? "https://discord.com/api", channels: mapped, since, pacer }));
+    }
+    if (wanted.includes("forum")) {
+      const { forumHistorySources, linkedForumUsers } = await import("../adapters/forum/history.ts");
+      // Discourse allows an API key 60 requests a minute.
+      const pacer = new Pacer(realClock, 1_000, onLimited("The forum"));
+      const usernames = await linkedForumUsers(app);
+      if (!usernames.length) notes.push("Forum: no member has a forum username linked yet (forum_user in steward import members, or /link forum:<username>).");
+      sources.push(
+        ...forumHistorySources({ url: config.DISCOURSE_URL as string, apiKey: config.DISCOURSE_API_KEY as string, apiUsername: config.DISCOURSE_API_USERNAME, usernames, since, pacer }),
+      );
     }
     const from = DateTime.fromJSDate(since, { zone: config.STEWARD_TIMEZONE }).toISODate();
     process.stdout.write(`${args.dryRun ? "Dry run: reading" : "Reading"} ${sources.map((s) => s.label).join(", ")} from ${from}.\n${notes.join("\n")}${notes.length ? "\n" : ""}`);

@@ -13,7 +13,9 @@ import { DateTime } from "luxon";
 import type { App } from "../app.ts";
 import type { Platform } from "../core/actor.ts";
 import { periodOf } from "../domain/periods.ts";
-import { recordContribution } from "./contributions.ts";
+import type { ForumPost } from "../domain/forum.ts";
+import { recordContribution, type ContributionOutcome } from "./contributions.ts";
+import { recordForumHistory } from "./forum-history.ts";
 
 export interface HistoryMessage {
   /** The channel as the pack names it (a program's community channel). */
@@ -22,6 +24,8 @@ export interface HistoryMessage {
   /** What the live event keys the message on (Slack: client_msg_id, else ts; Discord: the message id). */
   messageId: string;
   at: Date;
+  /** A forum post (Discourse), counted as the forum webhook counts it instead of as a chat message. */
+  forum?: { post: ForumPost; base: string } | undefined;
 }
 
 export interface HistoryPage {
@@ -185,7 +189,9 @@ export async function backfill(app: App, sources: HistorySource[], options: Back
           if (m.at < options.since || m.at > app.now()) continue;
           messages++;
           if (options.dryRun) continue;
-          const outcome = await recordContribution(app, { platform: source.platform, channel: m.channel, externalUserId: m.externalUserId, messageId: m.messageId, at: m.at, historical: true });
+          const outcome: ContributionOutcome = m.forum
+            ? await recordForumHistory(app, m.forum.post, m.forum.base)
+            : await recordContribution(app, { platform: source.platform, channel: m.channel, externalUserId: m.externalUserId, messageId: m.messageId, at: m.at, historical: true });
           if (outcome.status !== "counted") continue;
           counted++;
           const week = periodOf("week", m.at, tz).key;

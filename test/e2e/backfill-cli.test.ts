@@ -28,6 +28,7 @@ describe("steward backfill (the CLI)", () => {
     expect(r.stdout).toContain("SLACK_BOT_TOKEN: the app's bot token (xoxb-…), with the scopes channels:history and groups:history");
     expect(r.stdout).toContain("SLACK_CHANNELS: the Slack channel id of #community, #editorx-community, #velo-masters");
     expect(r.stdout).toContain("DISCORD_TOKEN");
+    expect(r.stdout).toContain("DISCOURSE_URL");
     expect(r.stdout).toContain("nothing was changed");
   }, 60_000);
 
