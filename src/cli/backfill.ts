@@ -33,11 +33,12 @@ function readArgs(argv: string[]): Args | string {
     const { values, positionals } = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { since: { type: "string" }, weeks: { type: "string" }, platform: { type: "string" }, "dry-run": { type: "boolean" }, slow: { type: "boolean" } },
+      options: { since: { type: "string" }, weeks: { type: "string" }, platform: { type: "string" }, "dry-run": { type: "boolean" }, slow: { type: "boolean" }, help: { type: "boolean" } },
     });
+    if (values.help) return "help";
     if (positionals.length) return `unexpected ${positionals.join(" ")}`;
     if (values.since && values.weeks) return "give --since or --weeks, not both";
-    if (values.weeks && !/^\d{1,3}$/.test(values.weeks)) return `--weeks ${values.weeks} is not a number of weeks (1 to 520)`;
+    if (values.weeks && (!/^\d{1,3}$/.test(values.weeks) || Number(values.weeks) < 1 || Number(values.weeks) > 520)) return `--weeks ${values.weeks} is not a number of weeks (1 to 520)`;
     if (values.platform && !(PLATFORMS as readonly string[]).includes(values.platform)) return `--platform ${values.platform} is not one of ${PLATFORMS.join(", ")}`;
     return { since: values.since, weeks: values.weeks, platform: values.platform, dryRun: values["dry-run"] ?? false, slow: values.slow ?? false };
   } catch (err) {
@@ -77,6 +78,10 @@ function duration(ms: number): string {
 
 export async function backfillCli(config: Config, argv: string[]): Promise<number> {
   const args = readArgs(argv);
+  if (args === "help") {
+    process.stdout.write(`Usage: ${BACKFILL_USAGE}\n`);
+    return 0;
+  }
   if (typeof args === "string") {
     process.stderr.write(`steward backfill: ${args}.\nUsage: ${BACKFILL_USAGE}\n`);
     return 1;
