@@ -115,6 +115,10 @@ export class Pacer {
         await this.clock.sleep(ms);
         continue;
       }
+      // Discord says when a route's bucket is empty: the next request waits for it to refill instead of earning a 429.
+      const remaining = res.headers.get("x-ratelimit-remaining");
+      const resetAfter = Number(res.headers.get("x-ratelimit-reset-after"));
+      if (remaining === "0" && Number.isFinite(resetAfter) && resetAfter > 0) this.last = Math.max(this.last, this.clock.now() + Math.ceil(resetAfter * 1000) - this.intervalMs);
       if (!res.ok) throw new HistoryHttpError(`${res.status} from ${new URL(url).pathname}: ${text.slice(0, 200)}`, res.status);
       return body;
     }
