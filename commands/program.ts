@@ -4,6 +4,7 @@ import { command, sub } from "../src/command/types.ts";
 import type { Pack, Program } from "../src/domain/pack.ts";
 import { fillTemplate } from "../src/domain/templates.ts";
 import { badgePlace } from "../src/services/badges.ts";
+import { addToProgram } from "../src/services/memberships.ts";
 import { activePrograms, findProgram, programBadge, programMembers, removeFromProgram } from "../src/services/programs.ts";
 
 const programChoices = (pack: { programs: { id: string }[] }) => pack.programs.map((p) => p.id);
@@ -35,7 +36,7 @@ function programDetail(pack: Pack, p: Program, member: boolean): Reply {
 
 export default command({
   name: "program",
-  description: "Community programs: which there are, who is in them, removing a member",
+  description: "Community programs: which there are, who is in them, adding or removing a member",
   subcommands: [
     sub({
       name: "",
@@ -71,6 +72,20 @@ export default command({
           { type: "header", text: fillTemplate(members.length === 1 ? t.programMembersOne : t.programMembersMany, count) },
           { type: "table", columns: ["member", "name", "since"], rows: members.map((m) => [`@${m.handle}`, m.displayName, m.joinedAt.toISOString().slice(0, 10)]) },
         ]);
+      },
+    }),
+    sub({
+      name: "add",
+      description: "Record a member who joined a program before Steward, with the day they joined (moderators)",
+      access: "moderator",
+      options: {
+        member: opt.member("Who", { positional: true }),
+        program: opt.fromPack("program", "To which program", programChoices, { positional: true }),
+        since: opt.date("The day they joined, YYYY-MM-DD"),
+      },
+      handler: async ({ member, program, since }, { app, actor }) => {
+        const added = await addToProgram(app, actor, member, program, since);
+        return reply(fillTemplate(app.pack.texts.programAdded, { handle: added.member.handle, program: added.program.name, date: since.trim() }));
       },
     }),
     sub({

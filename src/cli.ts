@@ -34,6 +34,11 @@ const USAGE = `Usage:
   steward migrate                   apply database migrations
   steward import FILE.csv [--dry-run]  apply partner dashboard events (header event,partner,url,kind,role,date);
                                     --dry-run checks every line and changes nothing (exit 1 when a line is refused)
+  steward import members FILE.csv [--dry-run]  members with their accounts and join/leave dates (header
+                                    program,member,slack_id,discord_id,forum_user,dashboard_id,joined,left)
+  steward backfill [--since YYYY-MM-DD | --weeks N] [--platform slack|discord|forum] [--dry-run] [--slow]
+                                    count the community channels' past messages as live events would have (default
+                                    --weeks 8); without the platform settings it needs, it says which
 Configuration comes from environment variables: see .env.example.`;
 
 const EXIT = { ok: 0, "user-error": 1, "internal-error": 2, unavailable: 4 } as const;
@@ -41,6 +46,7 @@ const EXIT_FOLDER_IN_USE = 3;
 
 async function main(argv: string[]): Promise<number> {
   const [verb = "chat", ...rest] = argv;
+  if (verb === "backfill") return (await import("./cli/backfill.ts")).backfillCli(loadConfig({ LOG_LEVEL: "warn", ...process.env }), rest);
   const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { as: { type: "string" }, help: { type: "boolean" }, "dry-run": { type: "boolean" } } });
   if (values.help || verb === "help" || verb === "--help") {
     process.stdout.write(`${USAGE}\n`);
@@ -66,6 +72,7 @@ async function main(argv: string[]): Promise<number> {
     case "serve":
       return serve(config);
     case "import":
+      if (positionals[0] === "members") return (await import("./cli/import-members.ts")).importMembersCli(config, positionals.slice(1), values["dry-run"] ?? false, USAGE);
       return importFile(config, positionals, values["dry-run"] ?? false);
     default:
       process.stderr.write(`Unknown verb ${verb}.\n${USAGE}\n`);

@@ -428,6 +428,12 @@ export const textsSchema = z.object({
   programMembersOne: z.string(),
   programMembersMany: z.string(),
   programRemoved: z.string(),
+  /** /program add: {handle}, {program} (its name), {date} (since), {why} (the conflict). */
+  programAdded: z.string(),
+  programAddedDm: z.string(),
+  programAddedReason: z.string(),
+  programAddConflict: z.string(),
+  programAddHint: z.string(),
   /** /review and its decisions: {count} (applications waiting), {handle}, {program} (its name). */
   reviewNoneWaiting: z.string(),
   reviewWaitingSummary: z.string(),

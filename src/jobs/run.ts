@@ -16,6 +16,7 @@ import { reportSubscribers } from "../services/schedules.ts";
 import { enqueue, enqueueAll } from "../services/outbox.ts";
 import { partnerHealth, partnerHealthReply } from "../services/partner-health.ts";
 import { buildReport } from "../services/reports.ts";
+import { historyNote } from "../services/backfill.ts";
 import { sweepPremium } from "../services/sites.ts";
 import { expireHeldForum } from "../services/forum.ts";
 import type { Tx } from "../store/client.ts";
@@ -168,7 +169,7 @@ async function execute(app: App, run: ScheduledRun, manual: boolean, skipped: st
 async function weeklyReport(app: App, run: ScheduledRun, manual: boolean, skipped: string[]): Promise<string> {
   const program = programOf(app, run.def);
   const built = await buildReport(app, program.id, run.period);
-  const report: Reply = skipped.length
+  const caught: Reply = skipped.length
     ? {
         ...built,
         blocks: [
@@ -180,12 +181,16 @@ async function weeklyReport(app: App, run: ScheduledRun, manual: boolean, skippe
         ],
       }
     : built;
+  // The first report after a backfill says how far the history goes (once: its row is recorded with the report).
+  const note = await historyNote(app, program.id);
+  const report: Reply = note ? { ...caught, blocks: [...caught.blocks, { type: "context", text: note.text }] } : caught;
   const post: Reply = { ...report, visibility: "public" };
   const subscribers = await reportSubscribers(app, program.id);
   // A moderator who asks again gets the report again; a scheduler firing twice does not.
   const suffix = manual ? `:manual:${app.now().getTime()}` : "";
   await app.db.$transaction(async (tx) => {
     await record(tx, run, manual);
+    if (note) await tx.scheduleRun.createMany({ data: [note.run], skipDuplicates: true });
     await enqueueAll(tx, [
       { message: { kind: "post", channel: program.moderatorChannel, reply: post }, options: { now: app.now(), dedupeKey: `report:${program.id}:${run.period}:post${suffix}` } },
       ...subscribers.map((memberId) => ({

@@ -25,6 +25,11 @@ export interface Contribution {
   at: Date;
   /** The platform's event id, claimed in processed_events so a redelivery is ignored; none when the platform has no retries. */
   eventKey?: string;
+  /**
+   * Read from the platform's history (`steward backfill`): counted for the memberships the author held at `at`,
+   * as the live event would have been then, instead of the ones active now.
+   */
+  historical?: boolean;
 }
 
 export type ContributionOutcome = { status: "counted"; programs: Program[] } | { status: "ignored" } | { status: "duplicate event" };
@@ -39,7 +44,9 @@ WITH claim AS (
 ), who AS (
   SELECT i.member_id, array_agg(DISTINCT ms.program_id) AS programs
   FROM identities i
-  JOIN memberships ms ON ms.member_id = i.member_id AND ms.state = 'active' AND ms.program_id = ANY($4::text[])
+  JOIN memberships ms ON ms.member_id = i.member_id AND ms.program_id = ANY($4::text[])
+   AND CASE WHEN $12::boolean THEN ms.joined_at <= $8::timestamptz AND (ms.ended_at IS NULL OR ms.ended_at > $8::timestamptz)
+            ELSE ms.state = 'active' END
   WHERE i.platform = $2 AND i.external_id = $3
   GROUP BY i.member_id
 ), added AS (
@@ -71,6 +78,7 @@ export async function recordContribution(app: App, c: Contribution): Promise<Con
     `message:${c.platform}`,
     `msg:${c.platform}:${c.messageId}`,
     app.now().toISOString(),
+    c.historical ?? false,
   ]);
   if (c.eventKey !== undefined && row?.claimed === 0) return { status: "duplicate event" };
   if (!row || row.added === 0) return { status: "ignored" };

@@ -44,6 +44,11 @@ export interface FakeDiscord {
    * in the last few minutes is answered with the earlier message instead (as Discord does).
    */
   messages: { id: string; channelId: string; nonce?: string; body: Record<string, unknown> }[];
+  /**
+   * Channels' past messages (raw, as messageCreate builds them) for a backfill: GET /channels/{id}/messages
+   * answers from here, newest first, with `before` / `after` and `limit` (1-100, default 50) as Discord does.
+   */
+  history: Map<string, Record<string, unknown>[]>;
   clear(): void;
   close(): Promise<void>;
 }
@@ -202,8 +207,18 @@ export async function startFakeDiscord(guild: FakeGuild, applicationId = "1000")
     res.writeHead(status, { "content-type": "application/json", ...headers }).end(JSON.stringify(body));
   };
 
-  const route = (method: string, path: string, body: Record<string, unknown>): [number, unknown?] => {
+  const history = new Map<string, Record<string, unknown>[]>();
+  const route = (method: string, path: string, body: Record<string, unknown>, query: URLSearchParams = new URLSearchParams()): [number, unknown?] => {
     let m: RegExpExecArray | null;
+    if (method === "GET" && (m = /^\/channels\/(\d+)\/messages$/.exec(path))) {
+      const limit = Number(query.get("limit") ?? 50);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 100) return [400, { message: "Invalid Form Body", code: 50035 }];
+      const before = query.get("before");
+      const after = query.get("after");
+      const all = [...(history.get(m[1] as string) ?? [])].sort((x, y) => (BigInt(String(y.id)) > BigInt(String(x.id)) ? 1 : -1));
+      if (after) return [200, all.filter((x) => BigInt(String(x.id)) > BigInt(after)).slice(-limit)];
+      return [200, all.filter((x) => !before || BigInt(String(x.id)) < BigInt(before)).slice(0, limit)];
+    }
     if (method === "POST" && /^\/interactions\/\d+\/[^/]+\/callback$/.test(path)) return [204];
     if ((m = /^\/webhooks\/\d+\/[^/]+\/messages\/(@original|\d+)$/.exec(path))) {
       if (method === "DELETE") return [204];
@@ -242,7 +257,7 @@ export async function startFakeDiscord(guild: FakeGuild, applicationId = "1000")
         const [s] = scripted.splice(i, 1);
         if (s) return send(res, s.status, s.body, s.headers);
       }
-      const [status, out] = oauth.route(method, path, (body ?? {}) as Record<string, unknown>, req.headers.authorization) ?? route(method, path, (body ?? {}) as Record<string, unknown>);
+      const [status, out] = oauth.route(method, path, (body ?? {}) as Record<string, unknown>, req.headers.authorization) ?? route(method, path, (body ?? {}) as Record<string, unknown>, url.searchParams);
       send(res, status, out);
     })().catch((err: unknown) => send(res, 500, { message: String(err), code: 0 }));
   });
@@ -264,6 +279,7 @@ export async function startFakeDiscord(guild: FakeGuild, applicationId = "1000")
       }),
     find: (method, path) => requests.filter((r) => r.method === method && path.test(r.path)),
     messages,
+    history,
     clear: () => {
       requests.length = 0;
       messages.length = 0;

@@ -16,6 +16,11 @@ export class FakeDiscourse {
   readonly calls: DiscourseCall[] = [];
   readonly users = new Set<string>();
   readonly badges = new Map<number, string>();
+  /**
+   * Each user's replies and topics as /user_actions.json lists them (rows with action_type 5 for a reply, 4 for a
+   * topic): newest first, 30 a page from `offset`, only the action types `filter` names.
+   */
+  readonly actions = new Map<string, Record<string, unknown>[]>();
   /** user_badges rows: id → grant. */
   readonly userBadges = new Map<number, { username: string; badgeId: number }>();
   private readonly queued: { status: number; headers?: Record<string, string>; body?: unknown }[] = [];
@@ -52,6 +57,16 @@ export class FakeDiscourse {
       if (queued) return send(queued.status, queued.body ?? { errors: ["queued answer"] }, queued.headers);
       if (apiKey !== this.apiKey || !req.headers["api-username"]) return send(403, { errors: ["You are not permitted to view the requested resource."] });
       let m: RegExpExecArray | null;
+      if (req.method === "GET" && path === "/user_actions.json") {
+        const query = new URLSearchParams((req.url ?? "").split("?")[1] ?? "");
+        const username = (query.get("username") ?? "").toLowerCase();
+        const types = (query.get("filter") ?? "").split(",").filter(Boolean).map(Number);
+        const offset = Number(query.get("offset") ?? 0);
+        const rows = (this.actions.get(username) ?? [])
+          .filter((a) => !types.length || types.includes(Number(a.action_type)))
+          .sort((x, y) => Date.parse(String(y.created_at)) - Date.parse(String(x.created_at)));
+        return send(200, { user_actions: rows.slice(offset, offset + 30) });
+      }
       if (req.method === "GET" && (m = /^\/user-badges\/([^/]+)\.json$/.exec(path))) {
         const username = decodeURIComponent(m[1] as string).toLowerCase();
         if (!this.users.has(username)) return send(404, { errors: ["The requested URL or resource could not be found."] });

@@ -70,6 +70,12 @@ export class FakeSlack {
    * their metadata when asked for it, from `oldest` on (by `now()` when they were posted).
    */
   readonly posted = new Map<string, { ts: string; text?: unknown; blocks?: unknown; metadata?: unknown; at: number }[]>();
+  /**
+   * A channel's past messages for a backfill, as Slack stores them: conversations.history pages them newest
+   * first from `oldest` with `limit` and a cursor (thread replies stay out unless broadcast), and
+   * conversations.replies pages a thread, its parent first. A channel here is answered from this alone.
+   */
+  readonly archive = new Map<string, ArchivedMessage[]>();
   /** The platform's clock for `posted` (tests on a fixed app clock set it to that). */
   now: () => number = () => Date.now();
   /** Time zones users.info reports (Slack profile `tz`), by user id. */
@@ -145,6 +151,7 @@ export class FakeSlack {
     this.handlers.clear();
     this.userGroups.clear();
     this.history.clear();
+    this.archive.clear();
     this.posted.clear();
     this.zones.clear();
   }
@@ -180,10 +187,27 @@ export class FakeSlack {
       case "conversations.open":
         return { body: { ok: true, channel: { id: dmChannelOf(String(b.users)) } } };
       case "conversations.history": {
+        const archived = this.archive.get(String(b.channel));
+        if (archived) {
+          const inRange = archived
+            .filter((m) => !m.thread_ts || m.thread_ts === m.ts || m.subtype === "thread_broadcast")
+            .filter((m) => (!b.oldest || Number(m.ts) >= Number(b.oldest)) && (!b.latest || Number(m.ts) <= Number(b.latest)))
+            .sort((x, y) => Number(y.ts) - Number(x.ts))
+            .map((m) => {
+              const replies = archived.filter((r) => r.thread_ts === m.ts && r.ts !== m.ts).length;
+              return replies ? { ...m, thread_ts: m.ts, reply_count: replies } : m;
+            });
+          return { body: pageOf(inRange, b) };
+        }
         const posted = (this.posted.get(String(b.channel)) ?? [])
           .filter((m) => !b.oldest || m.at / 1000 >= Number(b.oldest))
           .map(({ at: _at, metadata, ...m }) => ({ ...m, ...(metadata && String(b.include_all_metadata) === "true" ? { metadata } : {}) }));
         return { body: { ok: true, messages: [...(this.history.get(String(b.channel)) ?? []), ...posted].filter((m) => !b.latest || m.ts === b.latest) } };
+      }
+      case "conversations.replies": {
+        const thread = (this.archive.get(String(b.channel)) ?? []).filter((m) => m.ts === b.ts || m.thread_ts === b.ts).sort((x, y) => Number(x.ts) - Number(y.ts));
+        if (!thread.length) return { body: { ok: false, error: "thread_not_found" } };
+        return { body: pageOf(thread, b) };
       }
       case "users.info":
         return { body: { ok: true, user: { id: b.user, name: `user-${String(b.user).toLowerCase()}`, tz: this.zones.get(String(b.user)), profile: { display_name: "" } } } };
@@ -207,6 +231,26 @@ export class FakeSlack {
         return { body: { ok: true } };
     }
   }
+}
+
+export interface ArchivedMessage {
+  type: "message";
+  ts: string;
+  user?: string;
+  subtype?: string;
+  bot_id?: string;
+  thread_ts?: string;
+  client_msg_id?: string;
+  text?: string;
+}
+
+/** One page of `all` as Slack's cursor pagination gives it: `limit` (default 100) from the cursor's offset. */
+function pageOf(all: object[], b: Record<string, unknown>): Record<string, unknown> {
+  const offset = b.cursor ? Number(Buffer.from(String(b.cursor), "base64").toString("utf8").replace(/^offset:/, "")) : 0;
+  const limit = Number(b.limit) || 100;
+  const messages = all.slice(offset, offset + limit);
+  const more = offset + limit < all.length;
+  return { ok: true, messages, has_more: more, response_metadata: { next_cursor: more ? Buffer.from(`offset:${offset + limit}`).toString("base64") : "" } };
 }
 
 /** The app's DM channel with a user, as conversations.open names it. */

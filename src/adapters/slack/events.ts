@@ -15,7 +15,7 @@ import { callerOf, channelName, type KnownBlock, type SlackContext } from "./con
 import { LIMITS, renderBlocks } from "./render.ts";
 
 /** Message subtypes that are a person writing something; edits, deletes, joins and bots are not. */
-const COUNTED_SUBTYPES = new Set<string | undefined>([undefined, "thread_broadcast", "file_share"]);
+export const COUNTED_SUBTYPES = new Set<string | undefined>([undefined, "thread_broadcast", "file_share"]);
 
 /**
  * Slack users this process has met through `ctx.actors.actor` (member created when new, profile time

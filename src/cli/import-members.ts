@@ -1,0 +1,58 @@
+// `steward import members FILE.csv [--dry-run]`: the report an operator reads, a line per line of the file
+// (applied, skipped as a duplicate, refused with the reason), a progress bar on a terminal, exit 1 when a line
+// was refused. The same shape as `steward import` (src/cli.ts) for partner events.
+import { readFile } from "node:fs/promises";
+import type { Config } from "../config.ts";
+import { createRuntime } from "../runtime.ts";
+
+/** Files with at least this many lines show a progress bar on a terminal. */
+const PROGRESS_FROM_LINES = 200;
+
+export async function importMembersCli(config: Config, files: string[], dryRun: boolean, usage: string): Promise<number> {
+  const [file] = files;
+  if (!file || files.length > 1) {
+    process.stderr.write(`steward import members needs one CSV file.\n${usage}\n`);
+    return 1;
+  }
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (err) {
+    process.stderr.write(`Cannot read ${file}: ${(err as Error).message}\n`);
+    return 1;
+  }
+  const { importMembersCsv } = await import("../adapters/dashboard/members-import.ts");
+  const { ImportError } = await import("../adapters/dashboard/import.ts");
+  const runtime = await createRuntime(config);
+  const { SingleBar, Presets } = await import("cli-progress");
+  // The bar goes to stderr and only on a terminal, so the per-line report on stdout stays clean to pipe.
+  const bar = process.stderr.isTTY && text.split("\n").length >= PROGRESS_FROM_LINES ? new SingleBar({ stream: process.stderr, clearOnComplete: true }, Presets.shades_classic) : undefined;
+  const counts = { applied: 0, held: 0, skipped: 0, refused: 0 };
+  const later: string[] = [];
+  const print = (line: string) => (bar && process.stdout.isTTY ? later.push(line) : process.stdout.write(line));
+  try {
+    const results = await importMembersCsv(runtime.app, text, {
+      dryRun,
+      onLine: (r, done, total) => {
+        counts[r.status]++;
+        if (done === 1) bar?.start(total, 0);
+        bar?.update(done);
+        print(`line ${r.line}: ${dryRun && r.status === "applied" ? "ok" : r.status} — ${r.message}\n`);
+      },
+    });
+    bar?.stop();
+    process.stdout.write(later.join(""));
+    const summary = `${results.length} line(s): ${counts.applied} ${dryRun ? "would apply" : "applied"}, ${counts.skipped} skipped, ${counts.refused} refused.`;
+    process.stdout.write(`${summary}${dryRun ? " Dry run: nothing was changed." : ""}\n`);
+    return counts.refused > 0 ? 1 : 0;
+  } catch (err) {
+    bar?.stop();
+    if (err instanceof ImportError) {
+      process.stderr.write(`${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  } finally {
+    await runtime.close();
+  }
+}

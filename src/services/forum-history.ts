@@ -1,0 +1,32 @@
+// A forum post read from Discourse's history (`steward backfill --platform
+// forum`), counted as the live webhook would have counted it when it was
+// posted (services/forum.ts): a reply by the member who holds the forum
+// username, in a category one of their programs counts, keyed on the post id
+// (`forum:post:<id>`), so the webhook's later deliveries and retries of the
+// same post leave one activity. Two differences follow from reading the past:
+// the programs are the ones the member was in when they posted, and the
+// backdating limit (which bounds how late a live event may arrive) does not
+// apply. A post by a username nobody has linked is not held: it is ignored,
+// like a non-member's message.
+import type { App } from "../app.ts";
+import { forumPostUrl, forumUsername, notAnAnswer, programsCountingCategory, type ForumPost } from "../domain/forum.ts";
+import type { Program } from "../domain/pack.ts";
+
+export async function recordForumHistory(app: App, post: ForumPost, base: string): Promise<{ status: "counted"; programs: Program[] } | { status: "ignored" }> {
+  const kind = app.pack.forum.answerKind;
+  if (!kind || notAnAnswer(post)) return { status: "ignored" };
+  const identity = await app.db.identity.findUnique({ where: { platform_externalId: { platform: "forum", externalId: forumUsername(post.username) } } });
+  if (!identity) return { status: "ignored" };
+  const at = new Date(post.created_at);
+  const memberships = await app.db.membership.findMany({
+    where: { memberId: identity.memberId, joinedAt: { lte: at }, OR: [{ endedAt: null }, { endedAt: { gt: at } }] },
+    select: { programId: true },
+  });
+  const programs = programsCountingCategory(app.pack.programs, new Set(memberships.map((m) => m.programId)), post.category_id as number);
+  if (programs.length === 0) return { status: "ignored" };
+  const created = await app.db.activity.createMany({
+    data: [{ memberId: identity.memberId, kind, occurredAt: at, url: forumPostUrl(base, post), source: "forum", dedupeKey: `forum:post:${post.id}`, createdAt: app.now() }],
+    skipDuplicates: true,
+  });
+  return created.count > 0 ? { status: "counted", programs } : { status: "ignored" };
+}
