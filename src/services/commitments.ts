@@ -64,12 +64,13 @@ function referenceInstant(now: Date, period: Period | undefined): Date {
   return new Date(t);
 }
 
-function windowStartFor(program: Program, ref: Date, lookbackWeeks: number, tz: string): Date {
+function windowStartFor(program: Program, ref: Date, period: Period | undefined, lookbackWeeks: number, tz: string): Date {
   const largest = UNIT_ORDER.filter((u) => program.commitments.some((c) => c.per === u)).at(-1) ?? "week";
-  const unitStart = periodOf(largest, ref, tz).start.getTime();
   const back = periodOf("week", ref, tz).start.getTime() - lookbackWeeks * WEEK_MS;
-  // A week start on or before the largest unit's start: clamped joins there never make a judged period "mid-period".
-  return periodOf("week", new Date(Math.min(unitStart, back)), tz).start;
+  // The start of the longest period holding the oldest week looked at (or the reference period's start): a week start
+  // on or before it, so a membership clamped there never makes a period shown for those weeks "mid-period".
+  const oldest = Math.min(back, ref.getTime(), period ? period.start.getTime() : Infinity);
+  return periodOf("week", periodOf(largest, oldest, tz).start, tz).start;
 }
 
 /** Every (or some) active member of a program, judged as of now or a period. */
@@ -78,7 +79,7 @@ export async function evaluateProgramMembers(app: App, programId: string, opts: 
   const tz = app.config.STEWARD_TIMEZONE;
   const now = opts.now ?? app.now();
   const ref = referenceInstant(now, opts.period);
-  const windowStart = windowStartFor(program, ref, opts.lookbackWeeks ?? REPORT_LOOKBACK_WEEKS, tz);
+  const windowStart = windowStartFor(program, ref, opts.period, opts.lookbackWeeks ?? REPORT_LOOKBACK_WEEKS, tz);
   const members = await loadProgramMembers(app.sql, { program, tz, windowStart, ref, memberIds: opts.memberIds, period: opts.period });
   const flagMissedInARow = opts.flagMissedInARow ?? DEFAULT_FLAG_MISSED_IN_A_ROW;
   const evalOpts: EvaluationOptions = {
