@@ -3,9 +3,11 @@
 // pure evaluation in src/domain/commitments.ts (through services/commitments.ts).
 //
 // Progress is added up in SQL per local day instead of shipping every activity. History is read from a window (the caller's
-// `windowStart`): memberships older than it are evaluated as if they began at
-// its start, a Monday before every judged period, so streaks and weeks missed
-// stop there and `capped` says so.
+// `windowStart`, read from the start of the longest period holding it):
+// memberships older than that are evaluated as if they began there, so every
+// week, month and quarter starting from there is judged as it would be with
+// the whole history, while streaks and weeks missed stop there and `capped`
+// says so.
 import type { ActivityInput, MemberInput, PauseInput, ProgressInput } from "../domain/commitments.ts";
 import type { Commitment, PeriodUnit, Program } from "../domain/pack.ts";
 import { dayStarts, periodOf, type Period } from "../domain/periods.ts";
@@ -132,7 +134,7 @@ export async function loadProgramMembers(sql: SqlRunner, { program, tz, windowSt
       `SELECT p.member_id, ${epochMs("p.starts_at")} AS starts_ms, ${epochMs("p.ends_at")} AS ends_ms
          FROM pauses p JOIN ${memberships} m ON m.member_id = p.member_id
         WHERE p.ends_at > $${n + 1} AND p.starts_at < $${n + 2}`,
-      [...scope, windowStart, until],
+      [...scope, readFrom, until],
     ),
   ]);
 
@@ -141,7 +143,7 @@ export async function loadProgramMembers(sql: SqlRunner, { program, tz, windowSt
   for (const r of members) {
     const joinedAt = new Date(r.joined_ms);
     const endedAt = r.ended_ms === null ? null : new Date(r.ended_ms);
-    const capped = joinedAt < windowStart;
+    const capped = joinedAt < readFrom;
     const m: LoadedMember = {
       memberId: r.member_id,
       handle: r.handle,
@@ -149,7 +151,7 @@ export async function loadProgramMembers(sql: SqlRunner, { program, tz, windowSt
       joinedAt,
       endedAt,
       capped,
-      membership: { joinedAt: capped ? windowStart : joinedAt, endedAt },
+      membership: { joinedAt: capped ? readFrom : joinedAt, endedAt },
       activities: [],
       progress: [],
       pauses: [],
