@@ -132,6 +132,8 @@ async function lockMember(tx: Tx, memberId: string): Promise<void> {
 
 export async function submitApplication(app: App, actor: Actor, programId: string, given: Answers): Promise<Reply> {
   const program = findProgram(app, programId);
+  // Who may apply is answered before the answers are checked, as the form does (and again below, under the lock).
+  await assertCanApply(app, actor.memberId, program);
   const answers = checkAnswers(program, given);
   const member: MemberRef = { id: actor.memberId, handle: actor.handle, displayName: actor.displayName };
   const now = app.now();
