@@ -8,7 +8,7 @@ import type { App } from "../app.ts";
 import { reply } from "../chat/reply.ts";
 import { UserError } from "../core/errors.ts";
 import type { Actor, Platform } from "../core/actor.ts";
-import { activityTime, hoursAllowed, programChoice } from "../domain/activities.ts";
+import { activityTime, hoursAllowed, messageDateCounts, programChoice } from "../domain/activities.ts";
 import { channelKey, type ActivityKind, type Program } from "../domain/pack.ts";
 import { fillTemplate } from "../domain/templates.ts";
 import { audit } from "./audit.ts";
@@ -204,7 +204,7 @@ export function messageProgramId(channelPrograms: readonly Program[], kind: Acti
 
 /** Counts a message; returns the programs it counted for (empty when ignored). */
 export async function countMessage(app: App, ev: MessageEvent): Promise<Program[]> {
-  if (ev.isBot) return [];
+  if (ev.isBot || !messageDateCounts(ev.at, app.now(), app.config.STEWARD_TIMEZONE, app.pack.backdateDays)) return [];
   const programs = programsWithChannel(app, ev.channel);
   const kind = app.pack.activityKinds.find((k) => k.automatic);
   if (programs.length === 0 || !kind) return [];

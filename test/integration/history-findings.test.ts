@@ -4,6 +4,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { registry } from "../../commands/index.ts";
 import { ConsoleSession, type LineResult } from "../../src/adapters/console/session.ts";
+import { recordMessage } from "../../src/services/activities.ts";
+import { recordContribution } from "../../src/services/contributions.ts";
 import { storeKinds, testRuntime, type TestRuntime } from "../helpers/runtime.ts";
 
 const LEADERS = "community-leaders-velo";
@@ -31,5 +33,21 @@ describe.each(storeKinds)("issue 21's findings (%s)", (kind) => {
     const again = await say("alice", `/apply ${LEADERS}`);
     expect(again.output).toContain("You are already a member of Velo Community Leaders.");
     expect(again.output).not.toContain("incomplete");
+  });
+
+  it("counts a message event only within the /log backdating limit (finding 8)", async () => {
+    expect((await say("alice", APPLY)).status).toBe("ok");
+    expect((await say("mod", `/review approve alice ${LEADERS}`)).status).toBe("ok");
+    const event = (id: string, at: string) => ({ platform: "console" as const, channel: "community", externalUserId: "alice", displayName: "alice", messageId: id, at: new Date(at), isBot: false });
+    // The clock: Wednesday 2026-11-25; the pack lets /log go back backdateDays days.
+    const days = rt.app.pack.backdateDays;
+    const oldest = new Date(Date.parse("2026-11-25T00:00:00Z") - days * 86_400_000);
+    expect(await recordMessage(rt.app, event("old", "2020-03-01T10:00:00Z"))).toBe("ignored");
+    expect(await recordMessage(rt.app, event("just-too-old", new Date(oldest.getTime() - 60_000).toISOString()))).toBe("ignored");
+    expect((await recordContribution(rt.app, { ...event("old-hot", "2020-03-01T10:00:00Z"), eventKey: "ev-old" })).status).toBe("ignored");
+    expect(await recordMessage(rt.app, event("recent", "2026-11-24T10:00:00Z"))).toBe("counted");
+    expect((await recordContribution(rt.app, { ...event("recent-hot", "2026-11-24T11:00:00Z"), eventKey: "ev-new" })).status).toBe("counted");
+    const dates = (await rt.app.db.activity.findMany({ where: { kind: "message" } })).map((a) => a.occurredAt.toISOString().slice(0, 4));
+    expect(dates).toEqual(["2026", "2026"]);
   });
 });
