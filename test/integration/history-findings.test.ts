@@ -6,6 +6,7 @@ import { registry } from "../../commands/index.ts";
 import { ConsoleSession, type LineResult } from "../../src/adapters/console/session.ts";
 import { recordMessage } from "../../src/services/activities.ts";
 import { recordContribution } from "../../src/services/contributions.ts";
+import { partnerOverview } from "../../src/services/overview.ts";
 import { storeKinds, testRuntime, type TestRuntime } from "../helpers/runtime.ts";
 
 const LEADERS = "community-leaders-velo";
@@ -49,5 +50,23 @@ describe.each(storeKinds)("issue 21's findings (%s)", (kind) => {
     expect((await recordContribution(rt.app, { ...event("recent-hot", "2026-11-24T11:00:00Z"), eventKey: "ev-new" })).status).toBe("counted");
     const dates = (await rt.app.db.activity.findMany({ where: { kind: "message" } })).map((a) => a.occurredAt.toISOString().slice(0, 4));
     expect(dates).toEqual(["2026", "2026"]);
+  });
+
+  it("counts partners only in the partner page's members per tier (finding 9)", async () => {
+    const db = rt.app.db;
+    const lowest = rt.app.pack.partner.tiers[0]?.id ?? "";
+    const partnerProgram = rt.app.pack.programs.find((p) => p.type === "partner-verification")?.id ?? "";
+    const ids = ["site", "cert", "ledger", "member", "leader", "lurker"];
+    await db.member.createMany({ data: ids.map((id) => ({ id, handle: id, displayName: id })) });
+    // A balance row exists for anyone the ledger ever looked at: it does not make a partner.
+    await db.balance.createMany({ data: ids.map((memberId) => ({ memberId, tier: lowest })) });
+    await db.site.create({ data: { memberId: "site", url: "https://site.example.com", kind: "classic", role: "owner", state: "pending" } });
+    await db.certification.create({ data: { memberId: "cert", kind: "velo", actor: "mod" } });
+    await db.ledgerEntry.create({ data: { memberId: "ledger", delta: 0, kind: "adjustment", reason: "welcome", actor: "mod", idempotencyKey: "t:ledger" } });
+    await db.membership.create({ data: { memberId: "member", programId: partnerProgram, state: "active", joinedAt: new Date("2026-11-01T00:00:00Z") } });
+    await db.membership.create({ data: { memberId: "leader", programId: LEADERS, state: "active", joinedAt: new Date("2026-11-01T00:00:00Z") } });
+    const overview = await partnerOverview(rt.app);
+    expect(overview.tiers.reduce((n, t) => n + t.members, 0)).toBe(4);
+    expect(overview.tiers[0]?.members).toBe(4);
   });
 });
