@@ -558,6 +558,8 @@ export const textsSchema = z.object({
   applyPost: z.string(),
   applySubmitted: z.string(),
   applySubmittedTerms: z.string(),
+  /** The form's opening line before the questions: {terms}. */
+  applyBeforeYouApply: z.string(),
   applySubmittedNext: z.string(),
   /** /review: {handle}, {program} (its name), {state} and {date} (of an application decided already), {reason}, {again} (first day to apply again); reviewApprovedCommitments follows reviewApprovedDm when the program has commitments; reviewBadgeReason is the badge's reason. */
   reviewNone: z.string(),
