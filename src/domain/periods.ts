@@ -273,6 +273,11 @@ export class PeriodSeries {
   }
 }
 
+/** The calendar day (YYYY-MM-DD) an instant falls on in `tz`: the day it counts in, as people there read it. */
+export function localDay(instant: Date, tz: string): string {
+  return local(instant, tz).toFormat("yyyy-MM-dd");
+}
+
 /** A calendar day typed as YYYY-MM-DD, at its start in `tz`; undefined for anything else, including days that do not exist (2027-02-30). */
 export function parseDay(text: string, tz: string): DateTime | undefined {
   const day = DateTime.fromFormat(text, "yyyy-MM-dd", { zone: tz });

@@ -7,7 +7,7 @@ import { ConsoleSession, type LineResult } from "../../src/adapters/console/sess
 import { recordMessage } from "../../src/services/activities.ts";
 import { recordContribution } from "../../src/services/contributions.ts";
 import { partnerOverview } from "../../src/services/overview.ts";
-import { storeKinds, testRuntime, type TestRuntime } from "../helpers/runtime.ts";
+import { storeKinds, testClock, testRuntime, type TestRuntime } from "../helpers/runtime.ts";
 
 const LEADERS = "community-leaders-velo";
 const APPLY = `/apply ${LEADERS} profiles:https://forum.example.com/u/me experience:"5 years" contribution:meetups`;
@@ -68,5 +68,21 @@ describe.each(storeKinds)("issue 21's findings (%s)", (kind) => {
     const overview = await partnerOverview(rt.app);
     expect(overview.tiers.reduce((n, t) => n + t.members, 0)).toBe(4);
     expect(overview.tiers[0]?.members).toBe(4);
+  });
+
+  it("shows an activity's day in the organisation's zone, the day it counts in (finding 6)", async () => {
+    await rt.close();
+    rt = await testRuntime(kind, { STEWARD_TIMEZONE: "America/Havana" }, testClock("2026-10-20T15:00:00Z"));
+    session = new ConsoleSession(rt.app, registry, "nobody");
+    expect((await say("alice", APPLY)).status).toBe("ok");
+    expect((await say("mod", `/review approve alice ${LEADERS}`)).status).toBe("ok");
+    // 03:20 UTC on 1 November is 23:20 on 31 October in Havana: October's hours.
+    rt.clock.set("2026-11-01T03:20:00Z");
+    const logged = await say("alice", "/log hours 2");
+    expect(logged.output).toContain("2026-10-31");
+    expect(logged.output).not.toContain("2026-11-01");
+    const listed = await say("alice", "/activity");
+    expect(listed.output).toContain("2026-10-31");
+    expect(listed.output).not.toContain("2026-11-01");
   });
 });
