@@ -7,6 +7,8 @@ import { ConsoleSession, type LineResult } from "../../src/adapters/console/sess
 import { recordMessage } from "../../src/services/activities.ts";
 import { recordContribution } from "../../src/services/contributions.ts";
 import { partnerOverview } from "../../src/services/overview.ts";
+import { partnerHealth } from "../../src/services/partner-health.ts";
+import { parsePeriodKey } from "../../src/domain/periods.ts";
 import { storeKinds, testClock, testRuntime, type TestRuntime } from "../helpers/runtime.ts";
 
 const LEADERS = "community-leaders-velo";
@@ -84,5 +86,19 @@ describe.each(storeKinds)("issue 21's findings (%s)", (kind) => {
     const listed = await say("alice", "/activity");
     expect(listed.output).toContain("2026-10-31");
     expect(listed.output).not.toContain("2026-11-01");
+  });
+
+  it("lists a lapse in 'lapsed this week' even when the plan came back the same week (finding 7)", async () => {
+    const ok = async (handle: string, line: string) => {
+      const r = await say(handle, line);
+      if (r.status !== "ok") throw new Error(`${line} → ${r.status}: ${r.output}`);
+    };
+    await ok("alice", "/site submit https://bakery.example.com kind:classic");
+    await ok("mod", "/site verify https://bakery.example.com");
+    await ok("mod", "/site lapse https://bakery.example.com");
+    rt.clock.set("2026-11-26T10:00:00Z");
+    await ok("mod", "/site reactivate https://bakery.example.com");
+    const week = await partnerHealth(rt.app, parsePeriodKey("2026-W48", "UTC"));
+    expect(week.lapses.map((l) => [l.handle, l.url])).toEqual([["alice", expect.stringContaining("bakery.example.com")]]);
   });
 });
