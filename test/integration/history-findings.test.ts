@@ -8,6 +8,8 @@ import { recordMessage } from "../../src/services/activities.ts";
 import { recordContribution } from "../../src/services/contributions.ts";
 import { partnerOverview } from "../../src/services/overview.ts";
 import { partnerHealth } from "../../src/services/partner-health.ts";
+import { catchUp, runDue } from "../../src/jobs/run.ts";
+import { scheduleTable } from "../../src/jobs/schedules.ts";
 import { parsePeriodKey } from "../../src/domain/periods.ts";
 import { storeKinds, testClock, testRuntime, type TestRuntime } from "../helpers/runtime.ts";
 
@@ -100,5 +102,25 @@ describe.each(storeKinds)("issue 21's findings (%s)", (kind) => {
     await ok("mod", "/site reactivate https://bakery.example.com");
     const week = await partnerHealth(rt.app, parsePeriodKey("2026-W48", "UTC"));
     expect(week.lapses.map((l) => [l.handle, l.url])).toEqual([["alice", expect.stringContaining("bakery.example.com")]]);
+  });
+
+  it("catches up every missed partner-health week like the compliance reports, and a firing scheduler posts the missed weeks first (finding 5)", async () => {
+    // Down since the reports for 2026-W44; now Wednesday of W48: W45, W46 and W47 are missed.
+    const defs = scheduleTable(rt.app.pack, rt.app.config);
+    for (const def of defs) if (def.id === "partner-health" || def.kind === "weekly-report") await rt.app.db.scheduleRun.create({ data: { scheduleId: def.id, period: "2026-W44" } });
+    await catchUp(rt.app, defs.filter((d) => d.id === "partner-health"));
+    const posts = async (prefix: string) =>
+      (await rt.app.db.outboxMessage.findMany({ where: { dedupeKey: { startsWith: prefix } }, orderBy: { id: "asc" } })).map((r) => r.dedupeKey);
+    expect(await posts("partner-health:")).toEqual(["partner-health:2026-W45:post", "partner-health:2026-W46:post", "partner-health:2026-W47:post"]);
+    // The scheduler fires for W47 before catch-up got to the Editor X report: the missed weeks still come first, in order.
+    const editorx = defs.find((d) => d.id === "weekly-report/community-leaders-editorx");
+    if (!editorx) throw new Error("no Editor X report schedule");
+    expect((await runDue(rt.app, editorx)).period).toBe("2026-W47");
+    await catchUp(rt.app, [editorx]);
+    expect(await posts("report:community-leaders-editorx:")).toEqual([
+      "report:community-leaders-editorx:2026-W45:post",
+      "report:community-leaders-editorx:2026-W46:post",
+      "report:community-leaders-editorx:2026-W47:post",
+    ]);
   });
 });
