@@ -100,7 +100,9 @@ async function write(runtime: Runtime, events: Event[], ids: Map<string, string>
   const pauses = events.flatMap((e) => (e.kind === "pause" ? [{ memberId: e.member, startsAt: e.startsAt, endsAt: e.endsAt }] : []));
   if (pauses.length) await db.pause.createMany({ data: pauses });
   const activities = events.flatMap((e, k) =>
-    e.kind === "activity" ? [{ memberId: e.member, kind: e.activity, occurredAt: e.occurredAt, hours: e.hours, source: "drill", dedupeKey: `${e.member}:${e.at}:${k}` }] : [],
+    e.kind === "activity"
+      ? [{ memberId: e.member, kind: e.activity, occurredAt: e.occurredAt, hours: e.hours, source: "drill", dedupeKey: `${e.member}:${e.at}:${k}`, createdAt: e.occurredAt }]
+      : [],
   );
   if (activities.length) await db.activity.createMany({ data: activities });
 }
@@ -124,35 +126,49 @@ export interface HistoryOutcome {
   differences: string[];
 }
 
+interface Replayed {
+  runtime: Runtime;
+  clock: Clock;
+  weeks: Period[];
+  /** Keys of the weeks of 2026-Q3 and 2026-Q4. */
+  checked: Set<string>;
+  /** Each week's report as asked the Monday morning after it ended, with what was written by then. */
+  early: Map<string, Report>;
+  reports: number;
+}
+
+/** Writes `members` random histories week by week as time passes, asking each week's report when it has just ended. */
+async function replay(rand: () => number, members: number, tz: string): Promise<Replayed> {
+  const { runtime, clock } = await historyRuntime(tz);
+  const events = historyEvents(rand, members);
+  const ids = new Map<string, string>();
+  // The people exist from the start (an activity may come a little before its member joins the program).
+  await runtime.app.db.member.createMany({ data: Array.from({ length: members }, (_, m) => ({ id: `h${m}`, handle: `h${m}`, displayName: `h${m}` })) });
+  const weeks: Period[] = [];
+  for (let w = periodOf("week", FROM, tz); w.end.getTime() <= TO; w = periodOf("week", w.end, tz)) weeks.push(w);
+  const q3 = parsePeriodKey("2026-Q3", tz).start;
+  const checked = new Set(weeks.filter((w) => w.end > q3).map((w) => w.key));
+  const early = new Map<string, Report>();
+  let next = 0;
+  for (const week of weeks) {
+    const asked = week.end.getTime() + 9 * 60 * 60 * 1000;
+    const due: Event[] = [];
+    while (next < events.length && (events[next] as Event).at < asked) due.push(events[next++] as Event);
+    await write(runtime, due, ids);
+    clock.set(asked);
+    early.set(week.key, (await report(runtime, week)).rows);
+  }
+  await write(runtime, events.slice(next), ids);
+  return { runtime, clock, weeks, checked, early, reports: weeks.length };
+}
+
 /** The whole check in one zone: `members` random members, the weeks of 2026-Q3 and 2026-Q4. */
 export async function checkHistory(rand: () => number, members: number, tz: string): Promise<HistoryOutcome> {
-  const { runtime, clock } = await historyRuntime(tz);
+  const { runtime, clock, weeks, checked, early, reports: asked } = await replay(rand, members, tz);
   try {
-    const events = historyEvents(rand, members);
-    const ids = new Map<string, string>();
-    // The people exist from the start (an activity may come a little before its member joins the program).
-    await runtime.app.db.member.createMany({ data: Array.from({ length: members }, (_, m) => ({ id: `h${m}`, handle: `h${m}`, displayName: `h${m}` })) });
-    const weeks: Period[] = [];
-    for (let w = periodOf("week", FROM, tz); w.end.getTime() <= TO; w = periodOf("week", w.end, tz)) weeks.push(w);
-    const q3 = parsePeriodKey("2026-Q3", tz).start;
-    const checked = new Set(weeks.filter((w) => w.end > q3).map((w) => w.key));
     const differences: string[] = [];
     let cellsCompared = 0;
-    let reports = 0;
-
-    // As time passes: each week's report asked the Monday morning after it ended, with what was written by then.
-    const early = new Map<string, Report>();
-    let next = 0;
-    for (const week of weeks) {
-      const asked = week.end.getTime() + 9 * 60 * 60 * 1000;
-      const due: Event[] = [];
-      while (next < events.length && (events[next] as Event).at < asked) due.push(events[next++] as Event);
-      await write(runtime, due, ids);
-      clock.set(asked);
-      early.set(week.key, (await report(runtime, week)).rows);
-      reports++;
-    }
-    await write(runtime, events.slice(next), ids);
+    let reports = asked;
 
     // Later, twice: each week asked again, and the run of missed cells checked against "missed in a row".
     for (const later of [TO + 3 * DAY, TO + 45 * DAY]) {
@@ -199,6 +215,71 @@ export async function checkHistory(rand: () => number, members: number, tz: stri
         });
     }
     return { weeks: checked.size, reports, cellsCompared, differences };
+  } finally {
+    await runtime.close();
+  }
+}
+
+
+/** What a correction test found: cells changed since posted, cells marked, and where the two differ. */
+export interface CorrectionOutcome {
+  corrections: number;
+  changed: number;
+  marked: number;
+  differences: string[];
+}
+
+/**
+ * After every week was posted, moderators reject some activities and members log a few backdated ones
+ * (within the /log limit); every week is asked again. A commitment cell whose status or amount moved must be
+ * marked "changed since it was posted", and no other cell may be.
+ */
+export async function checkCorrections(rand: () => number, members: number, tz: string): Promise<CorrectionOutcome> {
+  const { runtime, clock, weeks, checked, early } = await replay(rand, members, tz);
+  try {
+    const later = TO + 3 * DAY;
+    clock.set(later);
+    const db = runtime.app.db;
+    const program = runtime.app.pack.programs.find((p) => p.id === HISTORY_PROGRAM);
+    const kinds = [...new Set(program?.commitments.flatMap((c) => c.kinds) ?? [])];
+    const first = (weeks.find((w) => checked.has(w.key)) as Period).start;
+    let corrections = 0;
+    for (let m = 0; m < members; m++) {
+      const roll = rand();
+      if (roll < 0.15) {
+        const candidates = await db.activity.findMany({ where: { memberId: `h${m}`, kind: { in: kinds }, rejectedAt: null, occurredAt: { gte: first, lt: new Date(TO) } }, select: { id: true } });
+        const chosen = candidates[Math.floor(rand() * candidates.length)];
+        if (!chosen) continue;
+        await db.activity.update({ where: { id: chosen.id }, data: { rejectedAt: new Date(later), rejectedBy: "mod", rejectReason: "drill" } });
+        corrections++;
+      } else if (roll < 0.3) {
+        const kind = pick(rand, kinds);
+        const occurredAt = new Date(later - Math.floor((1 + rand() * (runtime.app.pack.backdateDays - 2)) * DAY));
+        if (occurredAt.getTime() >= TO) continue;
+        await db.activity.create({ data: { memberId: `h${m}`, kind, occurredAt, hours: kind === "hours" ? 1.5 : null, source: "drill", dedupeKey: `late:${m}`, createdAt: new Date(later) } });
+        corrections++;
+      }
+    }
+    let changed = 0;
+    let marked = 0;
+    const differences: string[] = [];
+    for (const week of weeks) {
+      if (!checked.has(week.key)) continue;
+      const r = await evaluateProgramMembers(runtime.app, HISTORY_PROGRAM, { period: week });
+      for (const row of r.rows) {
+        const before = early.get(week.key)?.get(row.member.memberId);
+        if (!before) continue;
+        row.commitments.forEach((c, ci) => {
+          const was = before.commitments[ci];
+          const moved = !was || was.status !== c.status || was.done !== c.done;
+          const mark = (row.changed?.[ci]?.length ?? 0) > 0;
+          if (moved) changed++;
+          if (mark) marked++;
+          if (moved !== mark) differences.push(`${tz} ${week.key} @${row.member.handle} ${c.id}: ${moved ? "changed" : "unchanged"} (${was?.status} ${was?.done} → ${c.status} ${c.done}) but ${mark ? "marked" : "not marked"}`);
+        });
+      }
+    }
+    return { corrections, changed, marked, differences };
   } finally {
     await runtime.close();
   }

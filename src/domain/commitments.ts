@@ -618,3 +618,38 @@ export function groupByMember<T extends { memberId: string }>(rows: Iterable<T>)
   }
   return out;
 }
+
+/**
+ * A change made on purpose after a report's week ended to something dated
+ * within what the report shows: an activity rejected since, or one recorded
+ * since (a backdated /log within the limit). Removals from a program are not
+ * corrections: membership is judged by its dates.
+ */
+export interface CorrectionInput {
+  kind: string;
+  occurredAt: Date;
+  change: "added" | "rejected";
+  /** When the change was made. */
+  at: Date;
+}
+
+/**
+ * Which of a report's commitment cells a correction changed: those whose
+ * kinds include its kind and whose shown period, up to the week's end
+ * (`cut`), holds its date. Index-aligned with `commitments`; an empty list is
+ * a cell as it was posted. The statuses themselves are always recomputed from
+ * the rows: this only says where they moved.
+ */
+export function correctedCells(
+  rules: readonly CommitmentRule[],
+  commitments: readonly CommitmentEvaluation[],
+  corrections: readonly CorrectionInput[],
+  cut: Date,
+): CorrectionInput[][] {
+  return commitments.map((c) => {
+    const rule = rules.find((r) => r.id === c.id);
+    if (!rule) return [];
+    const end = Math.min(c.period.end.getTime(), cut.getTime());
+    return corrections.filter((x) => rule.kinds.includes(x.kind) && x.occurredAt.getTime() >= c.period.start.getTime() && x.occurredAt.getTime() < end);
+  });
+}

@@ -369,6 +369,8 @@ export const textsSchema = z.object({
   reportAwaiting: z.string(),
   reportAwaitingMore: z.string(),
   reportAsOf: z.string(),
+  /** A past week's cells corrected since it was posted: {lines} (one "@handle commitment: what" per cell). */
+  reportChanged: z.string(),
   reportSummary: z.string(),
   reportHeatmapTitle: z.string(),
   /** The dashboard: its audit log's {day} (as given, cut at 20 characters) and {field} (from or to). */

@@ -10,8 +10,10 @@
 import type { App } from "../app.ts";
 import { whatIsLeft } from "../chat/commitments.ts";
 import {
+  correctedCells,
   DEFAULT_FLAG_MISSED_IN_A_ROW,
   evaluateProgram,
+  type CorrectionInput,
   reminderDue,
   type EvaluationOptions,
   type MemberEvaluation,
@@ -19,7 +21,7 @@ import {
 } from "../domain/commitments.ts";
 import type { PeriodUnit, Program } from "../domain/pack.ts";
 import { periodOf, type Period } from "../domain/periods.ts";
-import { loadProgramMembers, UNIT_ORDER, type LoadedMember } from "../store/commitments.ts";
+import { loadCorrections, loadProgramMembers, UNIT_ORDER, type LoadedMember } from "../store/commitments.ts";
 import { findProgram } from "./programs.ts";
 
 export type { LoadedMember } from "../store/commitments.ts";
@@ -30,7 +32,7 @@ export interface ProgramEvaluationResult {
   program: Program;
   /** The period evaluated as of (the report's week), or undefined for "now". */
   period: Period | undefined;
-  rows: Array<MemberEvaluation & { member: LoadedMember }>;
+  rows: Array<MemberEvaluation & { member: LoadedMember; changed?: CorrectionInput[][] }>;
   summary: StatusCounts;
   windowStart: Date;
   /** Complete weeks visible in the window before the reference week. */
@@ -90,6 +92,16 @@ export async function evaluateProgramMembers(app: App, programId: string, opts: 
     ...(opts.historyWeeks ? { historyWeeks: opts.historyWeeks } : {}),
   };
   const { rows, summary } = evaluateProgram(program.commitments, members, evalOpts);
+  // A past week's report marks the cells corrected since the week ended; the statuses above are recomputed from the rows.
+  const period = opts.period;
+  if (period && period.end <= now && rows.length) {
+    const from = new Date(Math.min(...rows.flatMap((r) => r.commitments.map((c) => c.period.start.getTime()))));
+    const corrections = await loadCorrections(app.sql, { programId: program.id, memberIds: rows.map((r) => r.member.memberId), from, until: period.end });
+    for (const row of rows as ProgramEvaluationResult["rows"]) {
+      const list = corrections.get(row.member.memberId);
+      if (list) row.changed = correctedCells(program.commitments, row.commitments, list, period.end);
+    }
+  }
   const windowWeeks = Math.round((periodOf("week", ref, tz).start.getTime() - windowStart.getTime()) / WEEK_MS);
   return { program, period: opts.period, rows, summary, windowStart, windowWeeks, flagMissedInARow };
 }

@@ -28,6 +28,8 @@ export interface GridRow {
   flagged: boolean;
   /** One per week of `GridPage.weeks`: the overall status as that week's report had it. */
   weeks: CommitmentStatus[];
+  /** One per week: a cell of that week's report was corrected since the week ended (the report says what). */
+  changed: boolean[];
 }
 
 export interface GridPage {
@@ -66,6 +68,7 @@ export async function complianceGrid(app: App, programId: string, opts: { page?:
     ? await Promise.all(weeks.map((period) => evaluateProgramMembers(app, program.id, { period, memberIds: ids, lookbackWeeks: 0 })))
     : [];
   const statusOf = byWeek.map((w) => new Map(w.rows.map((r) => [r.member.memberId, r.overall])));
+  const changedOf = byWeek.map((w) => new Set(w.rows.filter((r) => r.changed?.some((c) => c.length)).map((r) => r.member.memberId)));
   const rows = slice.map((r) => ({
     memberId: r.member.memberId,
     handle: r.member.handle,
@@ -73,6 +76,7 @@ export async function complianceGrid(app: App, programId: string, opts: { page?:
     missedInARow: atLeastShown(r.missedInARow, r.member, now.windowWeeks),
     flagged: r.flagged,
     weeks: statusOf.map((m) => m.get(r.member.memberId) ?? "not-yet-judged"),
+    changed: changedOf.map((m) => m.has(r.member.memberId)),
   }));
   return { program, weeks, rows, page, pages, total: ordered.length };
 }

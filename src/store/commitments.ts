@@ -8,7 +8,7 @@
 // week, month and quarter starting from there is judged as it would be with
 // the whole history, while streaks and weeks missed stop there and `capped`
 // says so.
-import type { ActivityInput, MemberInput, PauseInput, ProgressInput } from "../domain/commitments.ts";
+import type { ActivityInput, CorrectionInput, MemberInput, PauseInput, ProgressInput } from "../domain/commitments.ts";
 import type { Commitment, PeriodUnit, Program } from "../domain/pack.ts";
 import { dayStarts, periodOf, type Period } from "../domain/periods.ts";
 import type { SqlRunner } from "./client.ts";
@@ -177,6 +177,44 @@ export async function loadProgramMembers(sql: SqlRunner, { program, tz, windowSt
   for (const p of pauses) {
     const m = byId.get(p.member_id);
     if (m) m.pauses.push({ startsAt: new Date(p.starts_ms), endsAt: new Date(p.ends_ms) });
+  }
+  return out;
+}
+
+interface CorrectionRow {
+  member_id: string;
+  kind: string;
+  occurred_ms: number;
+  created_ms: number;
+  rejected_ms: number | null;
+}
+
+/**
+ * Activities of a program's members dated in [from, until) that changed after
+ * `until` (a past report's week end): recorded since and still counting, or
+ * recorded before and rejected since. Per member id, for the report's marks.
+ */
+export async function loadCorrections(
+  sql: SqlRunner,
+  { programId, memberIds, from, until }: { programId: string; memberIds: string[]; from: Date; until: Date },
+): Promise<Map<string, CorrectionInput[]>> {
+  const out = new Map<string, CorrectionInput[]>();
+  if (memberIds.length === 0) return out;
+  const rows = await sql.query<CorrectionRow>(
+    `SELECT a.member_id, a.kind, ${epochMs("a.occurred_at")} AS occurred_ms, ${epochMs("a.created_at")} AS created_ms, ${epochMs("a.rejected_at")} AS rejected_ms
+       FROM activities a
+      WHERE a.member_id = ANY($1::text[]) AND (a.program_id IS NULL OR a.program_id = $2)
+        AND a.occurred_at >= $3 AND a.occurred_at < $4
+        AND ((a.created_at >= $4 AND a.rejected_at IS NULL) OR (a.created_at < $4 AND a.rejected_at >= $4))
+      ORDER BY a.occurred_at`,
+    [memberIds, programId, from, until],
+  );
+  for (const r of rows) {
+    const added = r.rejected_ms === null;
+    const c: CorrectionInput = { kind: r.kind, occurredAt: new Date(r.occurred_ms), change: added ? "added" : "rejected", at: new Date(added ? r.created_ms : (r.rejected_ms as number)) };
+    const list = out.get(r.member_id);
+    if (list) list.push(c);
+    else out.set(r.member_id, [c]);
   }
   return out;
 }

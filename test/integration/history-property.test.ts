@@ -8,7 +8,7 @@
 // check. A difference found here is kept as a plain test in history.test.ts or test/unit/commitments.test.ts.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { checkHistory, HISTORY_ZONES } from "../../drill/history.ts";
+import { checkCorrections, checkHistory, HISTORY_ZONES } from "../../drill/history.ts";
 import { seeded } from "../../drill/lib.ts";
 import "../helpers/fast-check-seed.ts";
 
@@ -19,5 +19,16 @@ describe("a past week asked later reads the same (property, fixed seed)", () => 
     expect(r.weeks).toBeGreaterThanOrEqual(26);
     expect(r.cellsCompared).toBeGreaterThan(200 * 26);
     expect({ seed, differences: r.differences.slice(0, 10) }).toEqual({ seed, differences: [] });
+  }, 600_000);
+});
+
+describe("corrections made on purpose mark exactly the cells they changed (fixed seed)", () => {
+  it("rejected activities and backdated /log within the limit, in America/Havana", async () => {
+    const seed = fc.readConfigureGlobal().seed ?? 0;
+    const r = await checkCorrections(seeded(seed * 31 + 7), 60, "America/Havana");
+    expect(r.corrections).toBeGreaterThan(5);
+    expect(r.changed).toBeGreaterThan(0);
+    expect({ seed, differences: r.differences.slice(0, 10) }).toEqual({ seed, differences: [] });
+    expect(r.marked).toBe(r.changed);
   }, 600_000);
 });

@@ -37,7 +37,7 @@ describe.each(storeKinds)("a past week asked later (%s)", (kind) => {
     return m.id;
   }
   async function post(memberId: string, at: Date) {
-    await rt.app.db.activity.create({ data: { memberId, kind: "message", occurredAt: at, source: "test", dedupeKey: `h${++n}` } });
+    await rt.app.db.activity.create({ data: { memberId, kind: "message", occurredAt: at, source: "test", dedupeKey: `h${++n}`, createdAt: at } });
   }
 
   beforeEach(async () => {
@@ -91,5 +91,25 @@ describe.each(storeKinds)("a past week asked later (%s)", (kind) => {
     expect(rowOf(later, "removed").slice(1, 7)).toEqual(rowOf(later, "stays").slice(1, 7));
     expect(rowOf(later, "removed").slice(0, 7)).toEqual(rowOf(atTheTime, "removed").slice(0, 7));
     expect(rowOf(later, "removed").join(" ")).not.toMatch(/\bnew\b/);
+  });
+
+  it("marks a past week's cells a moderator's later rejection changed, and says what changed", async () => {
+    const leader = await member("leader", "2026-09-20T10:00:00Z");
+    for (let t = Date.parse("2026-09-21T09:00:00Z"); t < Date.parse("2026-10-12T00:00:00Z"); t += 7 * DAY) await post(leader, new Date(t));
+    const hours = await rt.app.db.activity.create({
+      data: { memberId: leader, kind: "hours", hours: 3, occurredAt: new Date("2026-10-06T10:00:00Z"), source: "test", dedupeKey: "hours-w41", createdAt: new Date("2026-10-06T10:00:00Z") },
+    });
+    rt.clock.set("2026-10-12T08:00:00Z");
+    const posted = await ok("mod", `/report ${LEADERS} week:2026-W41`);
+    expect(rowOf(posted, "leader").join(" ")).toContain("met 3/3h");
+    expect(posted).not.toContain("Changed since it was posted");
+
+    rt.clock.set("2026-10-20T10:00:00Z");
+    await ok("mod", `/activity reject ${hours.id.slice(0, 8)} not community work`);
+    const later = await ok("mod", `/report ${LEADERS} week:2026-W41`);
+    // Recomputed from the rows (the hours no longer count), and marked where it moved: only the hours cell.
+    expect(rowOf(later, "leader").join(" ")).toContain("on track 0/3h *");
+    expect(rowOf(later, "leader").filter((c) => c.endsWith("*"))).toHaveLength(1);
+    expect(later).toContain("Changed since it was posted (marked *): @leader monthly-hours: hours of 2026-10-06 rejected 2026-10-20");
   });
 });
