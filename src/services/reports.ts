@@ -7,7 +7,7 @@ import type { App } from "../app.ts";
 import { heatmap, heatmapAlt } from "../chat/pictures/heatmap.ts";
 import { reply, type Block, type ImageBlock, type Reply } from "../chat/reply.ts";
 import { UserError } from "../core/errors.ts";
-import { atLeastShown, commitmentCell, missedInARowLabels, STATUS_LABEL } from "../chat/commitments.ts";
+import { atLeastShown, commitmentCell, missedInARowLabels, overallLabel } from "../chat/commitments.ts";
 import { toCsv } from "../chat/csv.ts";
 import { compareForReport, type CommitmentStatus, type CorrectionInput } from "../domain/commitments.ts";
 import type { Program, Texts } from "../domain/pack.ts";
@@ -148,7 +148,7 @@ export async function buildReport(app: App, programId: string, periodKey?: strin
     .slice(0, CHAT_ROWS)
     .map((r) => [
       `@${r.member.handle}`,
-      STATUS_LABEL[r.overall],
+      overallLabel(r),
       ...r.commitments.map((c, ci) => commitmentCell(c) + (r.changed?.[ci]?.length ? " *" : "")),
       atLeastShown(r.streak, r.member, result.windowWeeks),
       atLeastShown(r.missedInARow, r.member, result.windowWeeks),

@@ -91,6 +91,10 @@ describe.each(storeKinds)("a past week asked later (%s)", (kind) => {
     expect(rowOf(later, "removed").slice(1, 7)).toEqual(rowOf(later, "stays").slice(1, 7));
     expect(rowOf(later, "removed").slice(0, 7)).toEqual(rowOf(atTheTime, "removed").slice(0, 7));
     expect(rowOf(later, "removed").join(" ")).not.toMatch(/\bnew\b/);
+    // The week they left in: its week and October are not judged for them any more, and the cells say why.
+    const w42 = await ok("mod", `/report ${LEADERS} week:2026-W42`);
+    expect(rowOf(w42, "removed").join(" ")).toContain("left 0/3h");
+    expect(rowOf(w42, "removed").join(" ")).not.toMatch(/\bnew\b/);
   });
 
   it("marks a past week's cells a moderator's later rejection changed, and says what changed", async () => {
