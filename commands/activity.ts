@@ -1,6 +1,7 @@
 import { reply, type Reply } from "../src/chat/reply.ts";
 import { opt } from "../src/command/options.ts";
 import { command, sub, type CommandContext } from "../src/command/types.ts";
+import { localDay } from "../src/domain/periods.ts";
 import { fillTemplate } from "../src/domain/templates.ts";
 import { recentActivities, rejectActivity, shortId } from "../src/services/activities.ts";
 import { memberOrSelf } from "../src/services/members.ts";
@@ -17,7 +18,7 @@ async function list({ member }: { member?: string | undefined }, { app, actor }:
       columns: ["id", "date", "what", "details", "state"],
       rows: rows.map((a) => [
         shortId(a.id),
-        a.occurredAt.toISOString().slice(0, 10),
+        localDay(a.occurredAt, app.config.STEWARD_TIMEZONE),
         label(a.kind),
         [a.hours !== null ? fillTemplate(t.hours, { hours: a.hours }) : "", a.url ?? "", a.note ?? ""].filter(Boolean).join(" · "),
         a.rejectedAt ? fillTemplate(t.activityListRejected, { reason: a.rejectReason ?? "" }) : t.activityListCounts,

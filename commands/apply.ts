@@ -28,7 +28,7 @@ export default command({
         if (!program || program.questions.length === 0) return undefined;
         // Nobody answers questions only to hear they cannot apply.
         await assertCanApply(ctx.app, ctx.actor.memberId, program);
-        return applicationForm(program);
+        return applicationForm(program, ctx.app.pack.texts);
       },
       handler: async (args, { app, actor }) => {
         const program = findProgram(app, args.program);

@@ -1,6 +1,7 @@
 import { reply, type Form, type FormField } from "../src/chat/reply.ts";
 import { opt } from "../src/command/options.ts";
 import { command, sub } from "../src/command/types.ts";
+import { localDay } from "../src/domain/periods.ts";
 import { fillTemplate } from "../src/domain/templates.ts";
 import { logActivity, loggableKinds, programsCounting } from "../src/services/activities.ts";
 
@@ -51,7 +52,7 @@ export default command({
         const t = app.pack.texts;
         const hoursText = logged.hours !== null ? fillTemplate(t.hours, { hours: logged.hours }) : "";
         const what = [logged.kind.label, hoursText, logged.url ?? ""].filter(Boolean).join(", ");
-        const text = fillTemplate(t.logged, { what, date: logged.occurredAt.toISOString().slice(0, 10) });
+        const text = fillTemplate(t.logged, { what, date: localDay(logged.occurredAt, app.config.STEWARD_TIMEZONE) });
         const id = logged.id.slice(0, 8);
         const counts = logged.countsToward.length
           ? fillTemplate(t.loggedCountsToward, { commitments: logged.countsToward.join("; "), id })

@@ -2,6 +2,7 @@
 // non-zero when one fails. DRILL_SEED fixes the generated input (default 9, printed), DRILL_SIZE
 // is small (default; each drill under a minute) or full. PGlite in memory unless DATABASE_URL is set;
 // the process and outage drills start their own data folders and their own PostgreSQL server.
+import { historyDrill } from "./history.ts";
 import { hostileDrill } from "./hostile.ts";
 import { outageDrill } from "./outage.ts";
 import { sigkillDrill, twoProcessesDrill } from "./processes.ts";
@@ -24,6 +25,7 @@ const drills: Record<string, { title: string; run: Drill }> = {
   merge: { title: "merge", run: mergeDrill },
   "interrupted-inbound": { title: "interrupted inbound", run: interruptedInboundDrill },
   "shared-database": { title: "shared database: steward serve + 20 steward run", run: sharedDatabaseDrill },
+  history: { title: "history: a past week asked later", run: historyDrill },
 };
 
 const asked = process.argv.slice(2);

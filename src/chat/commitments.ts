@@ -1,7 +1,7 @@
 // How commitments read in replies: status words, a report cell, "12+" for
 // counts that reach back past the loaded window, what is left to do, and the
 // repeat-missers' labels, for /commitments, /report and the reminders.
-import type { CommitmentEvaluation, CommitmentStatus } from "../domain/commitments.ts";
+import type { CommitmentEvaluation, CommitmentStatus, MemberEvaluation } from "../domain/commitments.ts";
 
 export const STATUS_LABEL: Readonly<Record<CommitmentStatus, string>> = {
   met: "met",
@@ -14,7 +14,15 @@ export const STATUS_LABEL: Readonly<Record<CommitmentStatus, string>> = {
 
 export function commitmentCell(c: CommitmentEvaluation): string {
   const unit = c.measure === "hours" ? "h" : "";
-  return `${STATUS_LABEL[c.status]} ${c.done}/${c.atLeast}${unit}`;
+  // Not judged because the membership ended is not "new": the member left.
+  const label = c.notJudgedReason === "membership-ended" ? "left" : STATUS_LABEL[c.status];
+  return `${label} ${c.done}/${c.atLeast}${unit}`;
+}
+
+/** A member's overall status in a report: "left" when nothing is judged because their membership ended. */
+export function overallLabel(e: Pick<MemberEvaluation, "overall" | "commitments">): string {
+  const ended = e.overall === "not-yet-judged" && e.commitments.some((c) => c.required && c.notJudgedReason === "membership-ended");
+  return ended ? "left" : STATUS_LABEL[e.overall];
 }
 
 /** A streak or count that may reach back past the window (`capped`: joined before it) is shown as "12+". */

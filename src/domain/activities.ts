@@ -31,6 +31,18 @@ export function activityTime(date: string | undefined, now: Date, tz: string, ba
 }
 
 /**
+ * Whether a platform message dated `at` may count: no older than /log may
+ * backdate (the start of the day `backdateDays` days before today, in the
+ * organisation's zone), so a replayed or forged event with an old timestamp
+ * cannot rewrite weeks long reported. Messages dated ahead of the clock are
+ * left alone: a platform's clock a little ahead of ours is normal.
+ */
+export function messageDateCounts(at: Date, now: Date, tz: string, backdateDays: number): boolean {
+  const oldest = DateTime.fromJSDate(now, { zone: tz }).startOf("day").minus({ days: backdateDays });
+  return Number.isFinite(at.getTime()) && at.getTime() >= oldest.toMillis();
+}
+
+/**
  * Which program one activity counts for, given the programs that could count
  * it (the member's programs counting its kind, or a message channel's
  * programs). Programs run independently, so an activity counts for one:

@@ -1,41 +1,62 @@
 // Commitments -> compliance. One pure function of (rules, activities,
-// membership, pauses, now) behind /commitments, reminders and the weekly
-// report, so the three cannot disagree about a member.
+// membership, pauses, now) behind /commitments, reminders, the weekly report,
+// its CSV and the dashboard's grid, so none of them can disagree about a member.
+//
+// A past period, once and for all: a week, month or quarter is judged from the
+// activities, pauses and membership *dated* within it, as they stood at a cut
+// instant, and the day it is asked plays no part once the cut is over:
+// - A week is judged as of its end (or now, while it runs). A month or
+//   quarter seen from a week is the one holding that week's Monday, as it
+//   stood at the week's end: `on track` or `at risk` while it still runs then,
+//   and its final `met` / `missed` in the week that holds its last day.
+// - Activities count up to the cut (occurredAt at or before it); pauses count
+//   for the part of the period up to the cut; a membership that ended after
+//   the cut is still a membership at the cut. So a report of a past week
+//   computed at the week's end and the same report computed any day later
+//   agree cell by cell, unless something dated within the week changed on
+//   purpose in between (a rejected activity, a backdated /log): a correction.
+// - The report's overall status for a week, the grid's cell for that week,
+//   the heatmap's cell, streaks and "weeks missed in a row" all come from that
+//   one judgement (MemberState.cell), recomputed from the rows every time.
 //
 // Rules chosen here (the seed leaves them open):
 // - Judged periods: a member is judged for a period only if they were a member
 //   for all of it: from the first FULL period after joining (joining exactly at
 //   a period's start makes that period full) and, once the membership has
-//   ended, not for the period it ended in or any later one. Other periods are
-//   "not-yet-judged", still with their progress, so a newcomer sees what counts.
-// - Status of a judged period, first match wins:
+//   ended (at or before the cut), not for the period it ended in or any later
+//   one. Other periods are "not-yet-judged", still with their progress, so a
+//   newcomer sees what counts.
+// - Status of a judged period at a cut, first match wins:
 //   met       done >= atLeast (even while paused: the work was done);
 //   paused    pauses cover at least `pausedAtLeast` (default half) of the
-//             period's duration: "most of it";
-//   missed    the period is over;
-//   at-risk   at least `atRiskAfter` of the period has gone, in local
-//             wall-clock time (default 3/7: from Thursday 00:00 of an ISO week,
-//             about the 14th of a month, early in the quarter's second month);
+//             period up to the cut: "most of it";
+//   missed    the period is over at the cut;
+//   at-risk   at least `atRiskAfter` of the period has gone at the cut, in
+//             local wall-clock time (default 3/7: from Thursday 00:00 of an ISO
+//             week, about the 14th of a month, early in the quarter's second month);
 //   on-track  otherwise.
 // - Progress: hours summed for measure "hours" (a missing number counts 0),
 //   activities counted otherwise; rejected activities never count; an activity
-//   counts for the period its occurredAt falls in, in the organisation's zone.
-//   Activities are not cut off at now: pass the ones known at now.
+//   counts for the periods its occurredAt falls in, in the organisation's zone.
+// - A week's cell: the worst of the required commitments as that week's
+//   report shows them (see above).
 // - Streak: consecutive weeks in which every weekly required commitment was
 //   met, counting back from the reference week. A paused week, the reference
 //   week while it is still running and not yet met, and weeks after the
 //   membership ended are skipped (neither break nor extend); a missed week or
 //   the first week that was not judged (joining) ends it.
-// - Weeks missed in a row: consecutive completed weeks, most recent first, in
-//   which some weekly required commitment was missed; paused weeks are skipped,
-//   a met week or the joining ends the count. Both are null for programs
-//   without weekly required commitments.
+// - Weeks missed in a row: the run of `missed` cells counting back from the
+//   reference week. A week whose weekly commitments were paused or past the
+//   membership's end, and the running week while neither missed nor met, are
+//   skipped; any other cell (met, on track or at risk in a completed week, or
+//   the joining) ends it. Streak and weeks
+//   missed are null for programs without weekly required commitments.
 // - Overall status of a member: the worst of their required commitments,
 //   missed > at-risk > paused > on-track > met > not-yet-judged, so a leave of
 //   absence shows as paused unless something not covered by it is failing.
 //   A program without required commitments is "met" (nothing is owed).
 import type { Commitment, PeriodUnit } from "./pack.ts";
-import { type Period, PeriodSeries, assertTimeZone, elapsedFraction, firstFullPeriodFrom } from "./periods.ts";
+import { type Period, PeriodSeries, assertTimeZone, elapsedFraction, periodOf } from "./periods.ts";
 
 export type CommitmentStatus = "met" | "on-track" | "at-risk" | "missed" | "paused" | "not-yet-judged";
 export type NotJudgedReason = "future" | "before-joining" | "joined-mid-period" | "membership-ended";
@@ -63,10 +84,10 @@ export interface PauseInput {
  * Progress already added up elsewhere (a loader aggregating in SQL, so a large
  * program does not ship every activity): `amount` — activities counted, or
  * hours for measure "hours" — towards the commitment at index `commitment` of
- * the rules evaluated, in the period of that commitment's unit containing
- * `at`. It adds to what `activities` give; whoever adds it up applies the
- * same rules as for activities (kinds, no rejected ones, the period `at`
- * falls in, non-finite hours as 0).
+ * the rules evaluated, dated at `at`: it counts for every period holding that
+ * instant, exactly as activities dated then would, so whoever adds it up uses
+ * buckets no period boundary cuts through (local days) and applies the same
+ * rules as for activities (kinds, no rejected ones, non-finite hours as 0).
  */
 export interface ProgressInput {
   commitment: number;
@@ -89,10 +110,11 @@ export interface EvaluationOptions {
   tz: string;
   /**
    * Evaluate as of a given period (for example a past week for /report)
-   * instead of now. Each commitment is judged for the period of its own unit
-   * that contains the reference instant: the given period's last instant, or
-   * now if the period is still running. So a weekly report also shows the
-   * month as it stood when the week ended.
+   * instead of now: everything is cut at the period's last instant (or now
+   * while it runs). A commitment of the period's unit or a longer one is
+   * judged for its period holding the given period's start (a week shows the
+   * month its Monday is in, as it stood at the week's end); a shorter one for
+   * its period holding the cut.
    */
   period?: Period;
   /** Fraction of a period after which an unmet commitment is at risk; one number or per unit. */
@@ -126,7 +148,7 @@ export interface CommitmentEvaluation {
   left: number;
   /** The period's exclusive end; format it with formatDeadline. */
   deadline: Date;
-  /** The period is over as of now: the status changes only if an activity is rejected. */
+  /** The period is over as of now (its last instant counted): the status changes only by a correction. */
   final: boolean;
   /** Start of the first period of this unit the member is judged for. */
   judgedFrom: Date;
@@ -181,32 +203,32 @@ function fraction(name: string, value: number): number {
   return value;
 }
 
+const UNIT_RANK: Readonly<Record<PeriodUnit, number>> = { week: 0, month: 1, quarter: 2 };
+
 /** Everything shared by all members of one evaluation: built once, so a report costs O(total activities). */
 class Context {
   readonly now: number;
+  /** The reference instant: the reference period's last instant, or now while it runs. */
   readonly ref: number;
+  /** The cut: nothing dated at or after it counts (a period in the future is cut at now, so nothing in it is judged). */
+  readonly cut: number;
   readonly tz: string;
   readonly rules: readonly CommitmentRule[];
-  /** Per commitment: the series of its unit, and its index of the reference period. */
-  readonly seriesOf: PeriodSeries[];
-  readonly refIndexOf: number[];
-  /** Per commitment: a slot shared by commitments of the same unit, so an activity is placed once per unit. */
-  readonly slotOf: number[];
-  readonly slots: number;
-  readonly atRiskNow: boolean[];
+  /** Per unit used, the series of its periods over the evaluation. */
+  readonly series = new Map<PeriodUnit, PeriodSeries>();
+  /** Per commitment: the period shown (and judged) for it. */
+  readonly shownOf: Period[];
+  readonly atRiskAfterOf: number[];
   readonly rulesByKind = new Map<string, number[]>();
+  readonly required: number[];
   readonly weeklyRequired: number[];
-  readonly weekSeries: PeriodSeries | undefined;
+  readonly weekSeries: PeriodSeries;
   readonly weekRefIndex: number;
   readonly pausedAtLeast: number;
   readonly flagAt: number;
   readonly historyWeeks: number;
-  /**
-   * Per commitment, amount done per period index. Reused from member to member
-   * (and cleared behind each) instead of allocating per member: a report of
-   * thousands of members would otherwise spend its time in the allocator.
-   */
-  readonly scratch: Float64Array[];
+  /** elapsedFraction per (period, instant): the same few pairs for every member, and each costs a time zone conversion. */
+  readonly elapsed = new Map<string, number>();
 
   constructor(rules: readonly CommitmentRule[], members: readonly MemberInput[], opts: EvaluationOptions) {
     assertTimeZone(opts.tz);
@@ -217,42 +239,28 @@ class Context {
     const p = opts.period;
     if (p && p.tz !== opts.tz) throw new RangeError(`period ${p.key} was cut in ${p.tz}, not in ${opts.tz}`);
     this.ref = !p ? this.now : p.start.getTime() <= this.now ? Math.min(p.end.getTime() - 1, this.now) : p.end.getTime() - 1;
+    this.cut = Math.min(this.ref, this.now) + 1;
     this.pausedAtLeast = fraction("pausedAtLeast", opts.pausedAtLeast ?? DEFAULT_PAUSED_AT_LEAST);
     this.flagAt = opts.flagMissedInARow ?? DEFAULT_FLAG_MISSED_IN_A_ROW;
     this.historyWeeks = Math.max(0, Math.trunc(opts.historyWeeks ?? 0));
 
-    let from = this.ref;
+    let from = p ? Math.min(this.ref, p.start.getTime()) : this.ref;
     for (const m of members) {
       const joined = m.membership.joinedAt.getTime();
       if (!Number.isFinite(joined)) throw new RangeError("a membership has an invalid joinedAt");
       from = Math.min(from, joined);
     }
-    const byUnit = new Map<PeriodUnit, { slot: number; series: PeriodSeries; refIndex: number; atRisk: boolean }>();
-    for (const r of rules) {
-      if (byUnit.has(r.per)) continue;
-      const series = new PeriodSeries(r.per, new Date(from), new Date(this.ref), this.tz);
-      const refIndex = series.indexOf(this.ref);
-      const threshold = fraction(
-        "atRiskAfter",
-        typeof opts.atRiskAfter === "number" ? opts.atRiskAfter : (opts.atRiskAfter?.[r.per] ?? DEFAULT_AT_RISK_AFTER),
-      );
-      const refPeriod = series.at(refIndex);
-      // Only the period containing now can be at risk, and now is the same for
-      // everyone, so the wall-clock arithmetic happens once per unit.
-      const atRisk = !!refPeriod && elapsedFraction(refPeriod, this.now) >= threshold;
-      byUnit.set(r.per, { slot: byUnit.size, series, refIndex, atRisk });
-    }
-    const unitOf = (r: CommitmentRule) => {
-      const u = byUnit.get(r.per);
-      if (!u) throw new Error(`no series for ${r.per}`);
-      return u;
-    };
-    this.seriesOf = rules.map((r) => unitOf(r).series);
-    this.refIndexOf = rules.map((r) => unitOf(r).refIndex);
-    this.slotOf = rules.map((r) => unitOf(r).slot);
-    this.atRiskNow = rules.map((r) => unitOf(r).atRisk);
-    this.slots = byUnit.size;
-    this.scratch = this.seriesOf.map((s) => new Float64Array(s.periods.length));
+    this.weekSeries = new PeriodSeries("week", new Date(from), new Date(this.ref), this.tz);
+    this.series.set("week", this.weekSeries);
+    this.weekRefIndex = this.weekSeries.indexOf(this.ref);
+    const first = this.weekSeries.periods[0]?.start ?? new Date(from);
+    for (const r of rules) if (!this.series.has(r.per)) this.series.set(r.per, new PeriodSeries(r.per, first, new Date(this.ref), this.tz));
+    // The period shown for a unit at least as long as the reference period's is the one holding its start (a week shows
+    // the month its Monday is in); a shorter unit shows the one holding the reference instant.
+    this.shownOf = rules.map((r) => (p && UNIT_RANK[r.per] >= UNIT_RANK[p.unit] ? this.periodFor(r.per, p.start.getTime()) : this.periodFor(r.per, this.ref)));
+    this.atRiskAfterOf = rules.map((r) =>
+      fraction("atRiskAfter", typeof opts.atRiskAfter === "number" ? opts.atRiskAfter : (opts.atRiskAfter?.[r.per] ?? DEFAULT_AT_RISK_AFTER)),
+    );
     rules.forEach((r, ci) => {
       for (const kind of new Set(r.kinds)) {
         const list = this.rulesByKind.get(kind);
@@ -260,116 +268,132 @@ class Context {
         else this.rulesByKind.set(kind, [ci]);
       }
     });
+    this.required = rules.flatMap((r, ci) => (r.required ? [ci] : []));
     this.weeklyRequired = rules.flatMap((r, ci) => (r.per === "week" && r.required ? [ci] : []));
-    const week = byUnit.get("week");
-    this.weekSeries = week?.series;
-    this.weekRefIndex = week?.refIndex ?? -1;
+  }
+
+  /** The period of `unit` holding `t`: from the series when it covers t (a binary search), else by date arithmetic. */
+  periodFor(unit: PeriodUnit, t: number): Period {
+    const s = this.series.get(unit);
+    const i = s ? s.indexOf(t) : -1;
+    return (i >= 0 ? s?.at(i) : undefined) ?? periodOf(unit, t, this.tz);
+  }
+
+  elapsedAt(p: Period, t: number): number {
+    const key = `${p.start.getTime()}:${p.end.getTime()}:${t}`;
+    let f = this.elapsed.get(key);
+    if (f === undefined) {
+      f = elapsedFraction(p, t);
+      if (this.elapsed.size < 10_000) this.elapsed.set(key, f);
+    }
+    return f;
   }
 
   evaluate(member: MemberInput): MemberEvaluation {
     const m = new MemberState(this, member);
-    try {
-      m.place(member.activities);
-      if (member.progress) m.add(member.progress);
-      const commitments = this.rules.map((_, ci) => m.evaluation(ci, this.refIndexOf[ci] ?? -1));
-      let overall: CommitmentStatus | null = null;
-      for (const c of commitments)
-        if (c.required && (overall === null || STATUS_SEVERITY[c.status] > STATUS_SEVERITY[overall])) overall = c.status;
-      const { streak, missedInARow } = this.weeklyRequired.length ? m.weekly() : { streak: null, missedInARow: null };
-      return {
-        overall: overall ?? "met",
-        commitments,
-        streak,
-        missedInARow,
-        flagged: missedInARow !== null && missedInARow >= this.flagAt,
-        onPause: m.pauses.some(([s, e]) => s <= this.ref && this.ref < e),
-        ...(this.historyWeeks ? { weeks: m.history(this.historyWeeks) } : {}),
-      };
-    } finally {
-      m.release();
-    }
+    const commitments = this.rules.map((_, ci) => {
+      const shown = this.shownOf[ci] as Period;
+      return m.evaluation(ci, shown, Math.min(this.cut, shown.end.getTime()));
+    });
+    const overall = worstStatus(commitments.filter((c) => c.required).map((c) => c.status));
+    const { streak, missedInARow } = this.weeklyRequired.length ? m.weekly() : { streak: null, missedInARow: null };
+    return {
+      overall: overall ?? "met",
+      commitments,
+      streak,
+      missedInARow,
+      flagged: missedInARow !== null && missedInARow >= this.flagAt,
+      onPause: m.pauses.some(([s, e]) => s <= this.ref && this.ref < e),
+      ...(this.historyWeeks ? { weeks: m.history(this.historyWeeks) } : {}),
+    };
   }
+}
+
+interface Cell {
+  status: CommitmentStatus;
+  /** Every weekly required commitment was paused or past the membership's end that week. */
+  resting: boolean;
+  /** The week was still running at the cut. */
+  running: boolean;
+}
+
+interface Judgement {
+  status: CommitmentStatus;
+  reason: NotJudgedReason | null;
+  done: number;
 }
 
 class MemberState {
   readonly ctx: Context;
   /** Merged, sorted [start, end) pauses, so overlapping ones are not counted twice. */
   readonly pauses: Array<[number, number]>;
-  /** (commitment, period index) pairs written into ctx.scratch, to clear afterwards. */
-  readonly touched: number[] = [];
-  /** Per commitment: index of the first period judged (the first full one after joining). */
-  readonly firstFull: number[];
   readonly joinedAt: number;
   readonly endedAt: number;
+  /** Per commitment: instants of what counts (sorted) and the running total after each, for any [from, to) in O(log n). */
+  readonly times: Float64Array[];
+  readonly totals: Float64Array[];
+  readonly cells = new Map<number, Cell>();
 
   constructor(ctx: Context, member: MemberInput) {
     this.ctx = ctx;
     this.joinedAt = member.membership.joinedAt.getTime();
-    this.endedAt = member.membership.endedAt ? member.membership.endedAt.getTime() : Infinity;
+    const ended = member.membership.endedAt ? member.membership.endedAt.getTime() : Infinity;
+    // A membership that ends after the last instant counted had not ended then.
+    this.endedAt = ended >= ctx.cut ? Infinity : ended;
     this.pauses = mergePauses(member.pauses ?? []);
-    this.firstFull = ctx.seriesOf.map((s) => {
-      const j = s.indexOf(this.joinedAt);
-      // Joined after the series (after the reference period): nothing in it is judged.
-      if (j < 0) return s.periods.length;
-      return s.periods[j]?.start.getTime() === this.joinedAt ? j : j + 1;
-    });
-  }
-
-  /** Adds up the activities per commitment and period, in ctx.scratch (see release). */
-  place(activities: readonly ActivityInput[]): void {
-    const ctx = this.ctx;
-    const placed = new Int32Array(ctx.slots);
-    for (const a of activities) {
+    const points: Array<Array<[number, number]>> = ctx.rules.map(() => []);
+    for (const a of member.activities) {
       if (a.rejected || a.rejectedAt) continue;
       const cis = ctx.rulesByKind.get(a.kind);
-      if (!cis) continue;
       const t = a.occurredAt.getTime();
-      placed.fill(-2);
+      if (!cis || !(t < ctx.cut)) continue;
       for (const ci of cis) {
-        const slot = ctx.slotOf[ci] ?? 0;
-        let i = placed[slot] ?? -2;
-        if (i === -2) {
-          i = ctx.seriesOf[ci]?.indexOf(t) ?? -1;
-          placed[slot] = i;
-        }
-        const done = ctx.scratch[ci];
-        if (i < 0 || !done) continue;
         const amount = ctx.rules[ci]?.measure === "hours" ? (typeof a.hours === "number" && Number.isFinite(a.hours) ? a.hours : 0) : 1;
-        this.touched.push(ci, i);
-        done[i] = (done[i] ?? 0) + amount;
+        points[ci]?.push([t, amount]);
       }
     }
-  }
-
-  /** Adds pre-aggregated progress, in ctx.scratch like place. */
-  add(progress: readonly ProgressInput[]): void {
-    const ctx = this.ctx;
-    for (const p of progress) {
-      const done = ctx.scratch[p.commitment];
-      const i = ctx.seriesOf[p.commitment]?.indexOf(p.at.getTime()) ?? -1;
-      if (i < 0 || !done || !Number.isFinite(p.amount)) continue;
-      this.touched.push(p.commitment, i);
-      done[i] = (done[i] ?? 0) + p.amount;
+    for (const p of member.progress ?? []) {
+      const t = p.at.getTime();
+      if (t < ctx.cut && Number.isFinite(p.amount)) points[p.commitment]?.push([t, p.amount]);
+    }
+    this.times = [];
+    this.totals = [];
+    for (const list of points) {
+      list.sort((x, y) => x[0] - y[0]);
+      const times = new Float64Array(list.length);
+      const totals = new Float64Array(list.length);
+      let sum = 0;
+      list.forEach(([t, amount], k) => {
+        sum += amount;
+        times[k] = t;
+        totals[k] = sum;
+      });
+      this.times.push(times);
+      this.totals.push(totals);
     }
   }
 
-  release(): void {
-    const t = this.touched;
-    for (let k = 0; k < t.length; k += 2) {
-      const done = this.ctx.scratch[t[k] ?? 0];
-      if (done) done[t[k + 1] ?? 0] = 0;
+  /** Total of commitment ci dated before `t`. */
+  private totalBefore(ci: number, t: number): number {
+    const times = this.times[ci];
+    if (!times) return 0;
+    let lo = 0;
+    let hi = times.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((times[mid] ?? Infinity) < t) lo = mid + 1;
+      else hi = mid;
     }
-    t.length = 0;
+    return lo === 0 ? 0 : (this.totals[ci]?.[lo - 1] ?? 0);
   }
 
-  done(ci: number, i: number): number {
-    const raw = this.ctx.scratch[ci]?.[i] ?? 0;
-    return this.ctx.rules[ci]?.measure === "hours" ? round2(raw) : raw;
+  done(ci: number, from: number, to: number): number {
+    const raw = this.totalBefore(ci, to) - this.totalBefore(ci, from);
+    return this.ctx.rules[ci]?.measure === "hours" ? round2(raw) : Math.round(raw);
   }
 
-  pausedFraction(p: Period): number {
-    const s = p.start.getTime();
-    const e = p.end.getTime();
+  pausedFraction(s: number, e: number): number {
+    if (e <= s) return 0;
     let covered = 0;
     for (const [a, b] of this.pauses) {
       if (a >= e) break;
@@ -378,35 +402,40 @@ class MemberState {
     return covered / (e - s);
   }
 
-  /** Why period i of commitment ci's unit is not judged, or null when it is. */
-  reason(ci: number, i: number, period: Period): NotJudgedReason | null {
-    const start = period.start.getTime();
-    const end = period.end.getTime();
-    if (start > this.ctx.now) return "future";
-    if (i < (this.firstFull[ci] ?? Infinity)) return this.joinedAt > start && this.joinedAt < end ? "joined-mid-period" : "before-joining";
-    if (this.endedAt < end) return "membership-ended";
+  /** Why period p is not judged at the cut, or null when it is. */
+  reason(p: Period, cut: number): NotJudgedReason | null {
+    const start = p.start.getTime();
+    if (start >= cut) return "future";
+    if (this.joinedAt > start) return this.joinedAt < p.end.getTime() ? "joined-mid-period" : "before-joining";
+    if (this.endedAt < cut) return "membership-ended";
     return null;
   }
 
-  /** Status of a judged period. */
-  status(ci: number, i: number, period: Period): CommitmentStatus {
+  /** Commitment ci in period p as it stood at `cut` (exclusive, at most p's end). */
+  judge(ci: number, p: Period, cut: number): Judgement {
     const rule = this.ctx.rules[ci];
-    if (rule && this.done(ci, i) >= rule.atLeast) return "met";
-    if (this.pausedFraction(period) >= this.ctx.pausedAtLeast) return "paused";
-    if (period.end.getTime() <= this.ctx.now) return "missed";
-    return this.ctx.atRiskNow[ci] ? "at-risk" : "on-track";
+    const start = p.start.getTime();
+    const done = this.done(ci, start, cut);
+    const reason = this.reason(p, cut);
+    if (reason || !rule) return { status: "not-yet-judged", reason, done };
+    const status: CommitmentStatus =
+      done >= rule.atLeast
+        ? "met"
+        : this.pausedFraction(start, cut) >= this.ctx.pausedAtLeast
+          ? "paused"
+          : cut >= p.end.getTime()
+            ? "missed"
+            : this.ctx.elapsedAt(p, cut - 1) >= (this.ctx.atRiskAfterOf[ci] ?? DEFAULT_AT_RISK_AFTER)
+              ? "at-risk"
+              : "on-track";
+    return { status, reason: null, done };
   }
 
-  evaluation(ci: number, i: number): CommitmentEvaluation {
-    const ctx = this.ctx;
-    const rule = ctx.rules[ci];
-    const series = ctx.seriesOf[ci];
-    const period = series?.at(i);
-    if (!rule || !series || !period) throw new RangeError(`no period ${i} for commitment ${ci}`);
-    const reason = this.reason(ci, i, period);
-    const done = this.done(ci, i);
-    const left = Math.max(0, rule.atLeast - done);
-    const judgedFrom = this.judgedFrom(ci, series);
+  evaluation(ci: number, period: Period, cut: number): CommitmentEvaluation {
+    const rule = this.ctx.rules[ci];
+    if (!rule) throw new RangeError(`no commitment ${ci}`);
+    const j = this.judge(ci, period, cut);
+    const left = Math.max(0, rule.atLeast - j.done);
     return {
       id: rule.id,
       label: rule.label,
@@ -414,85 +443,90 @@ class MemberState {
       measure: rule.measure,
       unit: rule.per,
       period,
-      status: reason ? "not-yet-judged" : this.status(ci, i, period),
-      notJudgedReason: reason,
-      done,
+      status: j.status,
+      notJudgedReason: j.reason,
+      done: j.done,
       atLeast: rule.atLeast,
       left: rule.measure === "hours" ? round2(left) : left,
       deadline: period.end,
-      final: period.end.getTime() <= ctx.now,
-      judgedFrom,
+      final: period.end.getTime() <= this.ctx.now + 1,
+      judgedFrom: this.judgedFrom(rule.per),
     };
   }
 
-  /** Start of the first period judged; date arithmetic only for a join after the reference period. */
-  judgedFrom(ci: number, series: PeriodSeries): Date {
-    const first = this.firstFull[ci] ?? Infinity;
-    const inSeries = series.periods[first];
-    if (inSeries) return inSeries.start;
-    // Joined during the last period of the series (the reference one), after its start: the next period is the first
-    // full one, and it starts where that one ends. A report of thousands of members has hundreds of these.
-    const last = series.periods[series.periods.length - 1];
-    if (last && first === series.periods.length && last.start.getTime() < this.joinedAt && this.joinedAt < last.end.getTime()) return last.end;
-    return firstFullPeriodFrom(series.unit, new Date(this.joinedAt), this.ctx.tz).start;
+  /** Start of the first period of `unit` judged: the one holding the join if it starts there, else the next. */
+  judgedFrom(unit: PeriodUnit): Date {
+    const p = this.ctx.periodFor(unit, this.joinedAt);
+    if (p.start.getTime() === this.joinedAt) return p.start;
+    return this.ctx.periodFor(unit, p.end.getTime()).start;
   }
 
-  /** One week's verdict over all weekly required commitments. */
+  /** Week i's cell: the worst required commitment as that week's report shows it. */
+  cell(i: number): Cell {
+    const cached = this.cells.get(i);
+    if (cached) return cached;
+    const ctx = this.ctx;
+    const week = ctx.weekSeries.at(i);
+    let status: CommitmentStatus = "not-yet-judged";
+    let resting = ctx.weeklyRequired.length > 0;
+    let running = false;
+    if (week) {
+      const weekCut = Math.min(week.end.getTime(), ctx.cut);
+      running = weekCut < week.end.getTime();
+      for (const ci of ctx.required) {
+        const rule = ctx.rules[ci];
+        if (!rule) continue;
+        const p = rule.per === "week" ? week : ctx.periodFor(rule.per, week.start.getTime());
+        const j = this.judge(ci, p, Math.min(weekCut, p.end.getTime()));
+        if (STATUS_SEVERITY[j.status] > STATUS_SEVERITY[status]) status = j.status;
+        if (rule.per === "week" && j.status !== "paused" && j.reason !== "membership-ended") resting = false;
+      }
+    } else resting = false;
+    const out = { status, resting, running };
+    this.cells.set(i, out);
+    return out;
+  }
+
+  /** One week's verdict over the weekly required commitments, for the streak. */
   week(i: number): "met" | "missed" | "skip" | "stop" {
     const ctx = this.ctx;
-    const period = ctx.weekSeries?.at(i);
-    const first = ctx.weeklyRequired[0];
-    if (!period || first === undefined) return "stop";
-    // Judged-ness depends only on the week and the membership, so it is shared.
-    const reason = this.reason(first, i, period);
-    if (reason === "before-joining" || reason === "joined-mid-period") return "stop";
-    if (reason !== null) return "skip";
+    const period = ctx.weekSeries.at(i);
+    if (!period) return "stop";
+    const cut = Math.min(period.end.getTime(), ctx.cut);
     let allMet = true;
     let anyMissed = false;
     for (const ci of ctx.weeklyRequired) {
-      const s = this.status(ci, i, period);
-      if (s !== "met") allMet = false;
-      if (s === "missed") anyMissed = true;
+      const j = this.judge(ci, period, cut);
+      if (j.reason === "before-joining" || j.reason === "joined-mid-period") return "stop";
+      if (j.reason !== null) return "skip";
+      if (j.status !== "met") allMet = false;
+      if (j.status === "missed") anyMissed = true;
     }
     if (allMet) return "met";
     return anyMissed ? "missed" : "skip"; // paused, or the running week not done yet
   }
 
-  /** The last `n` weeks' statuses, oldest first: each the worst over the weekly required commitments. */
+  /** The last `n` weeks' cells, oldest first. */
   history(n: number): CommitmentStatus[] {
-    const ctx = this.ctx;
-    if (ctx.weeklyRequired.length === 0) return [];
     const out: CommitmentStatus[] = [];
-    for (let i = ctx.weekRefIndex - n + 1; i <= ctx.weekRefIndex; i++) {
-      const period = ctx.weekSeries?.at(i);
-      let worst: CommitmentStatus = "not-yet-judged";
-      if (period && i >= 0) {
-        for (const ci of ctx.weeklyRequired) {
-          const s = this.reason(ci, i, period) ? "not-yet-judged" : this.status(ci, i, period);
-          if (STATUS_SEVERITY[s] > STATUS_SEVERITY[worst]) worst = s;
-        }
-      }
-      out.push(worst);
-    }
+    for (let i = this.ctx.weekRefIndex - n + 1; i <= this.ctx.weekRefIndex; i++) out.push(i >= 0 ? this.cell(i).status : "not-yet-judged");
     return out;
   }
 
-  /** Both counts in one walk back from the reference week, so each week is judged once. */
+  /** Streak and weeks missed in a row, walking back from the reference week. */
   weekly(): { streak: number; missedInARow: number } {
     let streak = 0;
     let missedInARow = 0;
-    let streakGoes = true;
-    let missedGoes = true;
-    for (let i = this.ctx.weekRefIndex; i >= 0 && (streakGoes || missedGoes); i--) {
+    for (let i = this.ctx.weekRefIndex; i >= 0; i--) {
       const w = this.week(i);
-      if (streakGoes) {
-        if (w === "met") streak++;
-        else if (w === "missed" || w === "stop") streakGoes = false;
-      }
-      if (missedGoes) {
-        if (w === "missed") missedInARow++;
-        else if (w === "met" || w === "stop") missedGoes = false;
-      }
+      if (w === "met") streak++;
+      else if (w === "missed" || w === "stop") break;
+    }
+    for (let i = this.ctx.weekRefIndex; i >= 0; i--) {
+      const c = this.cell(i);
+      if (c.status === "missed") missedInARow++;
+      else if (c.resting || (c.running && c.status !== "met")) continue;
+      else break;
     }
     return { streak, missedInARow };
   }
@@ -583,4 +617,39 @@ export function groupByMember<T extends { memberId: string }>(rows: Iterable<T>)
     else out.set(r.memberId, [r]);
   }
   return out;
+}
+
+/**
+ * A change made on purpose after a report's week ended to something dated
+ * within what the report shows: an activity rejected since, or one recorded
+ * since (a backdated /log within the limit). Removals from a program are not
+ * corrections: membership is judged by its dates.
+ */
+export interface CorrectionInput {
+  kind: string;
+  occurredAt: Date;
+  change: "added" | "rejected";
+  /** When the change was made. */
+  at: Date;
+}
+
+/**
+ * Which of a report's commitment cells a correction changed: those whose
+ * kinds include its kind and whose shown period, up to the week's end
+ * (`cut`), holds its date. Index-aligned with `commitments`; an empty list is
+ * a cell as it was posted. The statuses themselves are always recomputed from
+ * the rows: this only says where they moved.
+ */
+export function correctedCells(
+  rules: readonly CommitmentRule[],
+  commitments: readonly CommitmentEvaluation[],
+  corrections: readonly CorrectionInput[],
+  cut: Date,
+): CorrectionInput[][] {
+  return commitments.map((c) => {
+    const rule = rules.find((r) => r.id === c.id);
+    if (!rule) return [];
+    const end = Math.min(c.period.end.getTime(), cut.getTime());
+    return corrections.filter((x) => rule.kinds.includes(x.kind) && x.occurredAt.getTime() >= c.period.start.getTime() && x.occurredAt.getTime() < end);
+  });
 }

@@ -369,6 +369,8 @@ export const textsSchema = z.object({
   reportAwaiting: z.string(),
   reportAwaitingMore: z.string(),
   reportAsOf: z.string(),
+  /** A past week's cells corrected since it was posted: {lines} (one "@handle commitment: what" per cell). */
+  reportChanged: z.string(),
   reportSummary: z.string(),
   reportHeatmapTitle: z.string(),
   /** The dashboard: its audit log's {day} (as given, cut at 20 characters) and {field} (from or to). */
@@ -564,6 +566,8 @@ export const textsSchema = z.object({
   applyPost: z.string(),
   applySubmitted: z.string(),
   applySubmittedTerms: z.string(),
+  /** The form's opening line before the questions: {terms}. */
+  applyBeforeYouApply: z.string(),
   applySubmittedNext: z.string(),
   /** /review: {handle}, {program} (its name), {state} and {date} (of an application decided already), {reason}, {again} (first day to apply again); reviewApprovedCommitments follows reviewApprovedDm when the program has commitments; reviewBadgeReason is the badge's reason. */
   reviewNone: z.string(),

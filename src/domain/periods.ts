@@ -273,8 +273,29 @@ export class PeriodSeries {
   }
 }
 
+/** The calendar day (YYYY-MM-DD) an instant falls on in `tz`: the day it counts in, as people there read it. */
+export function localDay(instant: Date, tz: string): string {
+  return local(instant, tz).toFormat("yyyy-MM-dd");
+}
+
 /** A calendar day typed as YYYY-MM-DD, at its start in `tz`; undefined for anything else, including days that do not exist (2027-02-30). */
 export function parseDay(text: string, tz: string): DateTime | undefined {
   const day = DateTime.fromFormat(text, "yyyy-MM-dd", { zone: tz });
   return day.isValid ? day : undefined;
+}
+
+/**
+ * Local day starts from `from` to `to`, with every week, month and quarter
+ * start among them even where local midnight happens twice or not at all, so
+ * no period boundary cuts through a day's bucket.
+ */
+export function dayStarts(from: Date, to: Date, tz: string): Date[] {
+  const out = new Set<number>();
+  for (const unit of ["week", "month", "quarter"] as const) for (const p of new PeriodSeries(unit, from, to, tz).periods) out.add(p.start.getTime());
+  let day = DateTime.fromJSDate(from, { zone: tz }).startOf("day");
+  while (day.toMillis() <= to.getTime()) {
+    out.add(day.toMillis());
+    day = day.plus({ days: 1 }).startOf("day");
+  }
+  return [...out].filter((t) => t >= from.getTime() && t <= to.getTime()).sort((x, y) => x - y).map((t) => new Date(t));
 }

@@ -46,7 +46,19 @@ export async function runDue(app: App, def: ScheduleDef): Promise<RunResult> {
   }
 }
 
+/** Reports (compliance, partner health) are posted for every week, oldest first: see catchUpReports. */
+const isReport = (def: ScheduleDef) => def.kind === "weekly-report" || def.kind === "partner-health";
+
 async function runDueOnce(app: App, def: ScheduleDef): Promise<RunResult> {
+  if (!isReport(def)) return runDueAlone(app, def);
+  // A scheduler firing for this week's report after downtime posts the weeks missed before it first, so the weeks
+  // arrive in order whoever gets there first (catch-up at start or the firing); its result is the due week's.
+  const due = dueRun(def, app.now(), app.pack);
+  const results = await catchUpReports(app, def);
+  return results.find((r) => r.period === due?.period) ?? results.at(-1) ?? { scheduleId: def.id, period: "", status: "not-due", summary: `${def.id}: nothing due` };
+}
+
+async function runDueAlone(app: App, def: ScheduleDef): Promise<RunResult> {
   const due = dueRun(def, app.now(), app.pack);
   if (!due) return { scheduleId: def.id, period: "", status: "not-due", summary: `${def.id}: nothing due` };
   const seen = await app.db.scheduleRun.findUnique({ where: { scheduleId_period: { scheduleId: def.id, period: due.period } } });
@@ -80,7 +92,7 @@ export async function catchUp(app: App, defs: ScheduleDef[]): Promise<RunResult[
   }
   for (const def of defs) {
     try {
-      if (def.kind === "weekly-report") {
+      if (isReport(def)) {
         out.push(...(await catchUpReports(app, def)));
         continue;
       }
@@ -98,15 +110,16 @@ export async function catchUp(app: App, defs: ScheduleDef[]): Promise<RunResult[
 const CATCH_UP_LOOKBACK = 60;
 
 /**
- * Every weekly report missed since the last one posted, oldest first, once
- * each; at most the pack's reportCatchUpWeeks, the last of them naming the
- * weeks left out. Without a report on record it is the latest due only.
+ * Every weekly report (compliance or partner health) missed since the last
+ * one posted, oldest first, once each; at most the pack's reportCatchUpWeeks,
+ * the last compliance report naming the weeks left out. Without a report on
+ * record it is the latest due only.
  */
 async function catchUpReports(app: App, def: ScheduleDef): Promise<RunResult[]> {
   const last = await app.db.scheduleRun.findFirst({ where: { scheduleId: def.id }, orderBy: { period: "desc" } });
-  if (!last) return [await runDue(app, def)];
+  if (!last) return [await runDueAlone(app, def)];
   const missed = missedRuns(def, last.period, app.now(), CATCH_UP_LOOKBACK);
-  if (missed.length === 0) return [await runDue(app, def)];
+  if (missed.length === 0) return [await runDueAlone(app, def)];
   const cap = app.pack.reportCatchUpWeeks;
   const skipped = missed.slice(0, Math.max(0, missed.length - cap)).map((r) => r.period);
   const posting = missed.slice(skipped.length);

@@ -8,8 +8,9 @@ import type { App } from "../app.ts";
 import { reply } from "../chat/reply.ts";
 import { UserError } from "../core/errors.ts";
 import type { Actor, Platform } from "../core/actor.ts";
-import { activityTime, hoursAllowed, programChoice } from "../domain/activities.ts";
+import { activityTime, hoursAllowed, messageDateCounts, programChoice } from "../domain/activities.ts";
 import { channelKey, type ActivityKind, type Program } from "../domain/pack.ts";
+import { localDay } from "../domain/periods.ts";
 import { fillTemplate } from "../domain/templates.ts";
 import { audit } from "./audit.ts";
 import { ensureMember } from "./members.ts";
@@ -104,7 +105,7 @@ export async function logActivity(app: App, actor: Actor, input: LogInput, invoc
     if (seen)
       throw new UserError(
         seen.memberId === actor.memberId
-          ? fillTemplate(t.logAlreadyYours, { url, date: seen.occurredAt.toISOString().slice(0, 10) })
+          ? fillTemplate(t.logAlreadyYours, { url, date: localDay(seen.occurredAt, app.config.STEWARD_TIMEZONE) })
           : fillTemplate(t.logAlreadyTheirs, { url, handle: seen.member.handle }),
         t.logDuplicateHint,
         "log.duplicate",
@@ -204,7 +205,7 @@ export function messageProgramId(channelPrograms: readonly Program[], kind: Acti
 
 /** Counts a message; returns the programs it counted for (empty when ignored). */
 export async function countMessage(app: App, ev: MessageEvent): Promise<Program[]> {
-  if (ev.isBot) return [];
+  if (ev.isBot || !messageDateCounts(ev.at, app.now(), app.config.STEWARD_TIMEZONE, app.pack.backdateDays)) return [];
   const programs = programsWithChannel(app, ev.channel);
   const kind = app.pack.activityKinds.find((k) => k.automatic);
   if (programs.length === 0 || !kind) return [];
@@ -280,13 +281,13 @@ export async function rejectActivity(app: App, actor: Actor, idOrPrefix: string,
     if (!activity) throw new UserError(fillTemplate(t.activityUnknown, { id: idOrPrefix }), t.activityUnknownHint, "activity.unknown");
     if (found.length > 1) throw new UserError(fillTemplate(t.activityAmbiguous, { id: idOrPrefix }), undefined, "activity.ambiguous");
     if (activity.rejectedAt)
-      throw new UserError(fillTemplate(t.activityAlreadyRejected, { date: activity.rejectedAt.toISOString().slice(0, 10) }), undefined, "activity.rejected");
+      throw new UserError(fillTemplate(t.activityAlreadyRejected, { date: localDay(activity.rejectedAt, app.config.STEWARD_TIMEZONE) }), undefined, "activity.rejected");
     const updated = await tx.activity.update({
       where: { id: activity.id },
       data: { rejectedAt: app.now(), rejectedBy: actor.memberId, rejectReason: reason },
     });
     const kind = app.pack.activityKinds.find((k) => k.id === activity.kind);
-    const described = { kind: kind?.label ?? activity.kind, date: activity.occurredAt.toISOString().slice(0, 10), url: activity.url ?? "" };
+    const described = { kind: kind?.label ?? activity.kind, date: localDay(activity.occurredAt, app.config.STEWARD_TIMEZONE), url: activity.url ?? "" };
     const what = fillTemplate(activity.url ? t.activityDescribedWithLink : t.activityDescribed, described);
     await enqueue(
       tx,

@@ -9,7 +9,7 @@ import type { App } from "../app.ts";
 import { reply, type Block, type Form, type Reply } from "../chat/reply.ts";
 import { UserError } from "../core/errors.ts";
 import type { Actor } from "../core/actor.ts";
-import type { Program, Question } from "../domain/pack.ts";
+import type { Program, Question, Texts } from "../domain/pack.ts";
 import type { Tx } from "../store/client.ts";
 import { audit } from "./audit.ts";
 import { grantBadge } from "./badges.ts";
@@ -57,12 +57,12 @@ function fieldKind(q: Question): Form["fields"][number]["kind"] {
 }
 
 /** The modal (or terminal questions) for applying to a program, its terms shown first. */
-export function applicationForm(program: Program): Form {
+export function applicationForm(program: Program, t: Texts): Form {
   return {
     title: `Apply to ${program.name}`.slice(0, 45),
     submit: `/apply ${program.id}`,
     fields: program.questions.map((q) => ({ key: q.key, label: q.prompt, required: q.required, kind: fieldKind(q) })),
-    ...(program.terms ? { intro: `Before you apply: ${program.terms}` } : {}),
+    ...(program.terms ? { intro: fillTemplate(t.applyBeforeYouApply, { terms: program.terms }) } : {}),
   };
 }
 
@@ -132,6 +132,8 @@ async function lockMember(tx: Tx, memberId: string): Promise<void> {
 
 export async function submitApplication(app: App, actor: Actor, programId: string, given: Answers): Promise<Reply> {
   const program = findProgram(app, programId);
+  // Who may apply is answered before the answers are checked, as the form does (and again below, under the lock).
+  await assertCanApply(app, actor.memberId, program);
   const answers = checkAnswers(program, given);
   const member: MemberRef = { id: actor.memberId, handle: actor.handle, displayName: actor.displayName };
   const now = app.now();

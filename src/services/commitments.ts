@@ -10,8 +10,10 @@
 import type { App } from "../app.ts";
 import { whatIsLeft } from "../chat/commitments.ts";
 import {
+  correctedCells,
   DEFAULT_FLAG_MISSED_IN_A_ROW,
   evaluateProgram,
+  type CorrectionInput,
   reminderDue,
   type EvaluationOptions,
   type MemberEvaluation,
@@ -19,7 +21,7 @@ import {
 } from "../domain/commitments.ts";
 import type { PeriodUnit, Program } from "../domain/pack.ts";
 import { periodOf, type Period } from "../domain/periods.ts";
-import { loadProgramMembers, UNIT_ORDER, type LoadedMember } from "../store/commitments.ts";
+import { loadCorrections, loadProgramMembers, UNIT_ORDER, type LoadedMember } from "../store/commitments.ts";
 import { findProgram } from "./programs.ts";
 
 export type { LoadedMember } from "../store/commitments.ts";
@@ -30,7 +32,7 @@ export interface ProgramEvaluationResult {
   program: Program;
   /** The period evaluated as of (the report's week), or undefined for "now". */
   period: Period | undefined;
-  rows: Array<MemberEvaluation & { member: LoadedMember }>;
+  rows: Array<MemberEvaluation & { member: LoadedMember; changed?: CorrectionInput[][] }>;
   summary: StatusCounts;
   windowStart: Date;
   /** Complete weeks visible in the window before the reference week. */
@@ -64,12 +66,13 @@ function referenceInstant(now: Date, period: Period | undefined): Date {
   return new Date(t);
 }
 
-function windowStartFor(program: Program, ref: Date, lookbackWeeks: number, tz: string): Date {
+function windowStartFor(program: Program, ref: Date, period: Period | undefined, lookbackWeeks: number, tz: string): Date {
   const largest = UNIT_ORDER.filter((u) => program.commitments.some((c) => c.per === u)).at(-1) ?? "week";
-  const unitStart = periodOf(largest, ref, tz).start.getTime();
   const back = periodOf("week", ref, tz).start.getTime() - lookbackWeeks * WEEK_MS;
-  // A week start on or before the largest unit's start: clamped joins there never make a judged period "mid-period".
-  return periodOf("week", new Date(Math.min(unitStart, back)), tz).start;
+  // The start of the longest period holding the oldest week looked at (or the reference period's start): a week start
+  // on or before it, so a membership clamped there never makes a period shown for those weeks "mid-period".
+  const oldest = Math.min(back, ref.getTime(), period ? period.start.getTime() : Infinity);
+  return periodOf("week", periodOf(largest, oldest, tz).start, tz).start;
 }
 
 /** Every (or some) active member of a program, judged as of now or a period. */
@@ -78,7 +81,7 @@ export async function evaluateProgramMembers(app: App, programId: string, opts: 
   const tz = app.config.STEWARD_TIMEZONE;
   const now = opts.now ?? app.now();
   const ref = referenceInstant(now, opts.period);
-  const windowStart = windowStartFor(program, ref, opts.lookbackWeeks ?? REPORT_LOOKBACK_WEEKS, tz);
+  const windowStart = windowStartFor(program, ref, opts.period, opts.lookbackWeeks ?? REPORT_LOOKBACK_WEEKS, tz);
   const members = await loadProgramMembers(app.sql, { program, tz, windowStart, ref, memberIds: opts.memberIds, period: opts.period });
   const flagMissedInARow = opts.flagMissedInARow ?? DEFAULT_FLAG_MISSED_IN_A_ROW;
   const evalOpts: EvaluationOptions = {
@@ -89,6 +92,16 @@ export async function evaluateProgramMembers(app: App, programId: string, opts: 
     ...(opts.historyWeeks ? { historyWeeks: opts.historyWeeks } : {}),
   };
   const { rows, summary } = evaluateProgram(program.commitments, members, evalOpts);
+  // A past week's report marks the cells corrected since the week ended; the statuses above are recomputed from the rows.
+  const period = opts.period;
+  if (period && period.end <= now && rows.length) {
+    const from = new Date(Math.min(...rows.flatMap((r) => r.commitments.map((c) => c.period.start.getTime()))));
+    const corrections = await loadCorrections(app.sql, { programId: program.id, memberIds: rows.map((r) => r.member.memberId), from, until: period.end });
+    for (const row of rows as ProgramEvaluationResult["rows"]) {
+      const list = corrections.get(row.member.memberId);
+      if (list) row.changed = correctedCells(program.commitments, row.commitments, list, period.end);
+    }
+  }
   const windowWeeks = Math.round((periodOf("week", ref, tz).start.getTime() - windowStart.getTime()) / WEEK_MS);
   return { program, period: opts.period, rows, summary, windowStart, windowWeeks, flagMissedInARow };
 }

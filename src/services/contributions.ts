@@ -13,6 +13,7 @@
 import { randomUUID } from "node:crypto";
 import type { App } from "../app.ts";
 import type { Platform } from "../core/actor.ts";
+import { messageDateCounts } from "../domain/activities.ts";
 import type { Program } from "../domain/pack.ts";
 import { messageProgramId, programsWithChannel } from "./activities.ts";
 
@@ -65,7 +66,7 @@ SELECT (SELECT count(*) FROM claim)::int AS claimed, (SELECT programs FROM who) 
 export async function recordContribution(app: App, c: Contribution): Promise<ContributionOutcome> {
   const programs = programsWithChannel(app, c.channel);
   const kind = app.pack.activityKinds.find((k) => k.automatic);
-  if (programs.length === 0 || !kind) return { status: "ignored" };
+  if (programs.length === 0 || !kind || !messageDateCounts(c.at, app.now(), app.config.STEWARD_TIMEZONE, app.pack.backdateDays)) return { status: "ignored" };
   const [row] = await app.sql.query<{ claimed: number; programs: string[] | null; added: number }>(CLAIM_AND_INSERT, [
     c.eventKey ?? null,
     c.platform,

@@ -28,6 +28,8 @@ export interface GridRow {
   flagged: boolean;
   /** One per week of `GridPage.weeks`: the overall status as that week's report had it. */
   weeks: CommitmentStatus[];
+  /** One per week: a cell of that week's report was corrected since the week ended (the report says what). */
+  changed: boolean[];
 }
 
 export interface GridPage {
@@ -66,6 +68,7 @@ export async function complianceGrid(app: App, programId: string, opts: { page?:
     ? await Promise.all(weeks.map((period) => evaluateProgramMembers(app, program.id, { period, memberIds: ids, lookbackWeeks: 0 })))
     : [];
   const statusOf = byWeek.map((w) => new Map(w.rows.map((r) => [r.member.memberId, r.overall])));
+  const changedOf = byWeek.map((w) => new Set(w.rows.filter((r) => r.changed?.some((c) => c.length)).map((r) => r.member.memberId)));
   const rows = slice.map((r) => ({
     memberId: r.member.memberId,
     handle: r.member.handle,
@@ -73,6 +76,7 @@ export async function complianceGrid(app: App, programId: string, opts: { page?:
     missedInARow: atLeastShown(r.missedInARow, r.member, now.windowWeeks),
     flagged: r.flagged,
     weeks: statusOf.map((m) => m.get(r.member.memberId) ?? "not-yet-judged"),
+    changed: changedOf.map((m) => m.has(r.member.memberId)),
   }));
   return { program, weeks, rows, page, pages, total: ordered.length };
 }
@@ -119,8 +123,18 @@ const LIST_LIMIT = 50;
 export async function partnerOverview(app: App): Promise<PartnerOverview> {
   const partner = app.pack.partner;
   const [counts, leaders, atRisk, lapses, waiting, waitingTotal] = await Promise.all([
+    // A partner is a member of the partner program: a site, a certification, a ledger entry or a partner membership.
+    // Anyone else (a community leader, a lurker the ledger once looked at) is not in a tier at all.
     app.sql.query<{ tier: string; n: string | number }>(
-      `SELECT b.tier, count(*) AS n FROM balances b JOIN members m ON m.id = b.member_id WHERE NOT m.is_bot GROUP BY b.tier`,
+      `SELECT coalesce(b.tier, $1) AS tier, count(*) AS n
+         FROM members m LEFT JOIN balances b ON b.member_id = m.id
+        WHERE NOT m.is_bot
+          AND (EXISTS (SELECT 1 FROM sites s WHERE s.member_id = m.id)
+            OR EXISTS (SELECT 1 FROM certifications c WHERE c.member_id = m.id)
+            OR EXISTS (SELECT 1 FROM ledger_entries e WHERE e.member_id = m.id)
+            OR EXISTS (SELECT 1 FROM memberships ms WHERE ms.member_id = m.id AND ms.state = 'active' AND ms.program_id = ANY($2::text[])))
+        GROUP BY 1`,
+      [partner.tiers[0]?.id ?? "", app.pack.programs.filter((p) => p.type === "partner-verification").map((p) => p.id)],
     ),
     leaderboard(app, null, 20),
     app.db.balance.findMany({

@@ -60,7 +60,8 @@ export async function partnerHealth(app: App, week: Period): Promise<PartnerHeal
       include: { member: { select: { handle: true } } },
     }),
     app.db.tierChange.findMany({ where: { createdAt: during }, include: { member: { select: { handle: true } } }, orderBy: { id: "asc" } }),
-    app.db.site.findMany({ where: { state: stateAfter("lapse"), stateChangedAt: during }, include: { member: { select: { handle: true } } }, orderBy: { stateChangedAt: "asc" } }),
+    // Dated by the lapse itself: a site whose premium came back before the week ended is still listed.
+    app.db.site.findMany({ where: { lapsedAt: during }, include: { member: { select: { handle: true } } }, orderBy: { lapsedAt: "asc" } }),
     app.db.site.findMany({ where: { state: stateAfter("remove"), stateChangedAt: during }, include: { member: { select: { handle: true } } }, orderBy: { stateChangedAt: "asc" } }),
     app.db.site.findMany({
       where: { state: { in: [...VERIFIABLE_STATES] }, verifiedAt: null, submittedAt: { lt: new Date(asOf.getTime() - partner.unverifiedSiteDays * DAY) } },
@@ -69,7 +70,7 @@ export async function partnerHealth(app: App, week: Period): Promise<PartnerHeal
     }),
   ]);
   const standings = balances.map((b) => ({ handle: b.member.handle, tier: b.tier, points: b.points, atRiskSince: b.atRiskSince }));
-  const site = (s: (typeof lapsed)[number]): SiteEvent => ({ handle: s.member.handle, url: s.url, at: s.stateChangedAt });
+  const site = (s: (typeof removed)[number]): SiteEvent => ({ handle: s.member.handle, url: s.url, at: s.stateChangedAt });
   return {
     week,
     asOf,
@@ -82,7 +83,7 @@ export async function partnerHealth(app: App, week: Period): Promise<PartnerHeal
       at: c.createdAt,
     })),
     belowThreshold: belowThreshold(partner, standings),
-    lapses: lapsed.map(site),
+    lapses: lapsed.map((s) => ({ handle: s.member.handle, url: s.url, at: s.lapsedAt ?? s.stateChangedAt })),
     removals: removed.map(site),
     unverified: waiting.map((s) => ({ handle: s.member.handle, url: s.url, at: s.submittedAt, days: Math.floor((asOf.getTime() - s.submittedAt.getTime()) / DAY) })),
   };

@@ -7,12 +7,12 @@ import type { App } from "../app.ts";
 import { heatmap, heatmapAlt } from "../chat/pictures/heatmap.ts";
 import { reply, type Block, type ImageBlock, type Reply } from "../chat/reply.ts";
 import { UserError } from "../core/errors.ts";
-import { atLeastShown, commitmentCell, missedInARowLabels, STATUS_LABEL } from "../chat/commitments.ts";
+import { atLeastShown, commitmentCell, missedInARowLabels, overallLabel } from "../chat/commitments.ts";
 import { toCsv } from "../chat/csv.ts";
-import { compareForReport, type CommitmentStatus } from "../domain/commitments.ts";
+import { compareForReport, type CommitmentStatus, type CorrectionInput } from "../domain/commitments.ts";
 import type { Program, Texts } from "../domain/pack.ts";
 import { benefitsFor } from "../domain/partner.ts";
-import { periodOf, previousPeriod, tryParsePeriodKey, type Period } from "../domain/periods.ts";
+import { localDay, periodOf, previousPeriod, tryParsePeriodKey, type Period } from "../domain/periods.ts";
 import { fillTemplate } from "../domain/templates.ts";
 import { evaluateProgramMembers } from "./commitments.ts";
 import { findProgram } from "./programs.ts";
@@ -103,6 +103,11 @@ function leftIn(t: Texts, endedAt: Date | null, week: Period): string {
   return endedAt && endedAt < week.end ? fillTemplate(t.reportRowLeft, { date: String(DateTime.fromJSDate(endedAt, { zone: week.tz }).toISODate()) }) : "";
 }
 
+/** "hours of 2026-10-05 added 2026-10-20": what changed, dated as people in the organisation read it. */
+function describeCorrection(c: CorrectionInput, tz: string): string {
+  return `${c.kind} of ${localDay(c.occurredAt, tz)} ${c.change} ${localDay(c.at, tz)}`;
+}
+
 function weekLabel(p: Period): string {
   const start = DateTime.fromJSDate(p.start, { zone: p.tz });
   const last = DateTime.fromMillis(p.end.getTime() - 1, { zone: p.tz });
@@ -143,8 +148,8 @@ export async function buildReport(app: App, programId: string, periodKey?: strin
     .slice(0, CHAT_ROWS)
     .map((r) => [
       `@${r.member.handle}`,
-      STATUS_LABEL[r.overall],
-      ...r.commitments.map(commitmentCell),
+      overallLabel(r),
+      ...r.commitments.map((c, ci) => commitmentCell(c) + (r.changed?.[ci]?.length ? " *" : "")),
       atLeastShown(r.streak, r.member, result.windowWeeks),
       atLeastShown(r.missedInARow, r.member, result.windowWeeks),
       [r.flagged ? t.reportRowFlagged : "", r.onPause ? t.reportRowOnLeave : "", leftIn(t, r.member.endedAt, week)].filter(Boolean).join(", "),
@@ -188,6 +193,13 @@ export async function buildReport(app: App, programId: string, periodKey?: strin
     const shown = lines.slice(0, 50).join("\n");
     blocks.push({ type: "text", text: fillTemplate(t.reportAwaiting, { lines: lines.length > 50 ? fillTemplate(t.reportAwaitingMore, { lines: shown, count: lines.length - 50 }) : shown }) });
   }
+  const changed = rows.flatMap((r) =>
+    r.commitments.flatMap((c, ci) => {
+      const list = r.changed?.[ci] ?? [];
+      return list.length ? [`@${r.member.handle} ${c.id}: ${list.map((x) => describeCorrection(x, week.tz)).join(", ")}`] : [];
+    }),
+  );
+  if (changed.length) blocks.push({ type: "text", text: fillTemplate(t.reportChanged, { lines: changed.slice(0, 50).join("; ") }) });
   const picture = heatmapBlock(t, program, week, rows);
   if (picture) blocks.push(picture);
   blocks.push({ type: "context", text: fillTemplate(t.reportAsOf, { week: week.key }) });
@@ -204,6 +216,7 @@ export async function buildReport(app: App, programId: string, periodKey?: strin
     "joined_at",
     "awaiting_delivery",
     "left_at",
+    "changed_since_posted",
   ];
   const records: Array<Array<string | number>> = [header];
   for (const r of rows) {
@@ -217,6 +230,7 @@ export async function buildReport(app: App, programId: string, periodKey?: strin
       r.member.joinedAt.toISOString(),
       (awaiting.get(r.member.memberId) ?? []).join("; "),
       r.member.endedAt && r.member.endedAt < week.end ? r.member.endedAt.toISOString() : "",
+      r.commitments.flatMap((c, ci) => (r.changed?.[ci]?.length ? [`${c.id}: ${(r.changed[ci] ?? []).map((x) => describeCorrection(x, week.tz)).join(", ")}`] : [])).join("; "),
     );
     records.push(fields);
   }

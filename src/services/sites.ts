@@ -142,7 +142,7 @@ export async function verifySite(app: App, actor: Actor, rawUrl: string, memberI
 
 async function lapseInTx(app: App, tx: Tx, site: SiteRow, actor: string): Promise<number> {
   const found = await siteEntries(tx, site.id);
-  await tx.site.update({ where: { id: site.id }, data: { state: stateAfter("lapse"), stateChangedAt: app.now(), premiumEndsAt: site.premiumEndsAt ?? app.now() } });
+  await tx.site.update({ where: { id: site.id }, data: { state: stateAfter("lapse"), stateChangedAt: app.now(), lapsedAt: app.now(), premiumEndsAt: site.premiumEndsAt ?? app.now() } });
   const lost = found.points;
   // The partner hears why before hearing what it does to their tier.
   await enqueue(

@@ -1,15 +1,16 @@
 // What the commitment rules need of a program — memberships, progress, pauses —
-// in four set-based queries, each returning at most a row per member, for the
+// in three set-based queries, each returning at most a row per member, for the
 // pure evaluation in src/domain/commitments.ts (through services/commitments.ts).
 //
-// Progress is added up in SQL instead of shipping every activity, only for the
-// periods the evaluation reads. History is read from a window (the caller's
-// `windowStart`): memberships older than it are evaluated as if they began at
-// its start, a Monday before every judged period, so streaks and weeks missed
-// stop there and `capped` says so.
-import type { ActivityInput, MemberInput, PauseInput, ProgressInput } from "../domain/commitments.ts";
+// Progress is added up in SQL per local day instead of shipping every activity. History is read from a window (the caller's
+// `windowStart`, read from the start of the longest period holding it):
+// memberships older than that are evaluated as if they began there, so every
+// week, month and quarter starting from there is judged as it would be with
+// the whole history, while streaks and weeks missed stop there and `capped`
+// says so.
+import type { ActivityInput, CorrectionInput, MemberInput, PauseInput, ProgressInput } from "../domain/commitments.ts";
 import type { Commitment, PeriodUnit, Program } from "../domain/pack.ts";
-import { PeriodSeries, periodOf, type Period } from "../domain/periods.ts";
+import { dayStarts, periodOf, type Period } from "../domain/periods.ts";
 import type { SqlRunner } from "./client.ts";
 
 export interface LoadedMember extends MemberInput {
@@ -79,17 +80,15 @@ function amountSql(c: Commitment, add: (v: unknown) => string, extra = ""): stri
 }
 
 /**
- * The members, pauses and progress of a program in four set-based queries,
+ * The members, pauses and progress of a program in three set-based queries,
  * each returning at most a row per member. Progress is what the domain's
- * evaluation reads, added up in SQL instead of shipping every activity:
- * - each commitment's amount in the period of its unit containing `ref` (the
- *   only period judged and shown);
- * - for the weekly required commitments (streaks and weeks missed in a row),
- *   their amount in every local ISO week of the window that has any, packed
- *   per member as "week,amount,…,week,amount,…" with week the number of the
- *   week in the window (its bucket among the window's week starts, from 1).
- * The domain then places each amount in its period exactly as it would have
- * placed the activities, so /commitments, reminders and the report agree.
+ * evaluation reads, added up in SQL instead of shipping every activity: each
+ * commitment's amount per local day of the window that has any, packed per
+ * member as "day,amount,…,day,amount,…" with day the number of the day in the
+ * window (its bucket among the window's day starts, from 1). The domain then
+ * places each amount at its day's start, which lies in the same week, month
+ * and quarter as every activity of that day, so /commitments, reminders, the
+ * report and the grid agree with an evaluation of the raw activities.
  */
 export async function loadProgramMembers(sql: SqlRunner, { program, tz, windowStart, ref, memberIds, period }: LoadQuery): Promise<LoadedMember[]> {
   const until = new Date(ref.getTime() + 1);
@@ -103,59 +102,39 @@ export async function loadProgramMembers(sql: SqlRunner, { program, tz, windowSt
                           FROM memberships WHERE program_id = $1 ${only} AND ${during}
                          ORDER BY member_id, joined_at DESC)`;
   const rules = program.commitments;
-  const isWeekly = (c: Commitment) => c.per === "week" && c.required;
-  const weekly = rules.flatMap((c, ci) => (isWeekly(c) ? [ci] : []));
-  const current = rules.flatMap((c, ci) => (isWeekly(c) ? [] : [ci]));
   const from = `FROM activities a JOIN ${memberships} m ON m.member_id = a.member_id
            WHERE a.rejected_at IS NULL AND (a.program_id IS NULL OR a.program_id = m.program_id)`;
 
-  // This period's amounts: one column per commitment, and only the kinds of each unit from that unit's start.
-  const cur = parameters(scope);
-  const units = UNIT_ORDER.flatMap((unit) => {
-    const cis = current.filter((ci) => rules[ci]?.per === unit);
-    if (cis.length === 0) return [];
-    const kinds = [...new Set(cis.flatMap((ci) => rules[ci]?.kinds ?? []))];
-    return [{ cis, start: cur.add(periodOf(unit, ref, tz).start), kinds }];
-  });
-  const currentSql = units.length
-    ? `SELECT a.member_id, ${units
-        .flatMap((u) => u.cis.map((ci) => `${amountSql(rules[ci] as Commitment, cur.add, ` AND a.occurred_at >= ${u.start}`)} AS c${ci}`))
-        .join(", ")}
-         ${from} AND a.occurred_at < ${cur.add(until)}
-           AND (${units.map((u) => `(a.kind = ANY(${cur.add(u.kinds)}::text[]) AND a.occurred_at >= ${u.start})`).join(" OR ")})
-         GROUP BY a.member_id`
-    : undefined;
-
-  // Week by week for the weekly required commitments, over the whole window: each activity's week is found by
-  // width_bucket among the window's local week starts (a binary search), not by a time zone conversion per row.
-  const wk = parameters(scope);
-  const weekStarts = weekly.length ? new PeriodSeries("week", windowStart, ref, tz).periods.map((p) => p.start) : [];
-  const weeklySql = weekly.length
-    ? `SELECT w.member_id, string_agg(w.week || ${weekly.map((ci) => `',' || w.c${ci}`).join(" || ")}, ',') AS weeks
-         FROM (SELECT a.member_id, width_bucket(a.occurred_at, ${wk.add(weekStarts)}::timestamptz[]) AS week,
-                      ${weekly.map((ci) => `${amountSql(rules[ci] as Commitment, wk.add)} AS c${ci}`).join(", ")}
+  // Day by day over the window, from the start of the longest period holding its first week: each activity's day is
+  // found by width_bucket among the window's local day starts (a binary search), not by a time zone conversion per row.
+  const readFrom = new Date(Math.min(...UNIT_ORDER.map((u) => periodOf(u, windowStart, tz).start.getTime())));
+  const dk = parameters(scope);
+  const days = rules.length ? dayStarts(readFrom, until, tz) : [];
+  const dailySql = rules.length
+    ? `SELECT d.member_id, string_agg(d.day || ${rules.map((_, ci) => `',' || d.c${ci}`).join(" || ")}, ',') AS days
+         FROM (SELECT a.member_id, width_bucket(a.occurred_at, ${dk.add(days)}::timestamptz[]) AS day,
+                      ${rules.map((c, ci) => `${amountSql(c, dk.add)} AS c${ci}`).join(", ")}
                  ${from}
-                  AND a.kind = ANY(${wk.add([...new Set(weekly.flatMap((ci) => rules[ci]?.kinds ?? []))])}::text[])
-                  AND a.occurred_at >= ${wk.add(windowStart)} AND a.occurred_at < ${wk.add(until)}
-                GROUP BY 1, 2) w
-        GROUP BY w.member_id`
+                  AND a.kind = ANY(${dk.add([...new Set(rules.flatMap((c) => c.kinds))])}::text[])
+                  AND a.occurred_at >= ${dk.add(readFrom)} AND a.occurred_at < ${dk.add(until)}
+                GROUP BY 1, 2) d
+        GROUP BY d.member_id`
     : undefined;
 
   const n = scope.length;
-  const [members, currentRows, weeklyRows, pauses] = await Promise.all([
+  const [members, dailyRows, pauses] = await Promise.all([
     sql.query<MemberRow>(
       `SELECT m.member_id, ${epochMs("m.joined_at")} AS joined_ms, ${epochMs("m.ended_at")} AS ended_ms, mem.handle, mem.display_name
          FROM ${memberships} m JOIN members mem ON mem.id = m.member_id
         ORDER BY mem.handle`,
       scope,
     ),
-    currentSql ? sql.query<Record<string, unknown> & { member_id: string }>(currentSql, cur.values) : [],
-    weeklySql ? sql.query<{ member_id: string; weeks: string }>(weeklySql, wk.values) : [],
+    dailySql ? sql.query<{ member_id: string; days: string }>(dailySql, dk.values) : [],
     sql.query<PauseRow>(
       `SELECT p.member_id, ${epochMs("p.starts_at")} AS starts_ms, ${epochMs("p.ends_at")} AS ends_ms
          FROM pauses p JOIN ${memberships} m ON m.member_id = p.member_id
         WHERE p.ends_at > $${n + 1} AND p.starts_at < $${n + 2}`,
-      [...scope, windowStart, until],
+      [...scope, readFrom, until],
     ),
   ]);
 
@@ -164,7 +143,7 @@ export async function loadProgramMembers(sql: SqlRunner, { program, tz, windowSt
   for (const r of members) {
     const joinedAt = new Date(r.joined_ms);
     const endedAt = r.ended_ms === null ? null : new Date(r.ended_ms);
-    const capped = joinedAt < windowStart;
+    const capped = joinedAt < readFrom;
     const m: LoadedMember = {
       memberId: r.member_id,
       handle: r.handle,
@@ -172,7 +151,7 @@ export async function loadProgramMembers(sql: SqlRunner, { program, tz, windowSt
       joinedAt,
       endedAt,
       capped,
-      membership: { joinedAt: capped ? windowStart : joinedAt, endedAt },
+      membership: { joinedAt: capped ? readFrom : joinedAt, endedAt },
       activities: [],
       progress: [],
       pauses: [],
@@ -180,34 +159,62 @@ export async function loadProgramMembers(sql: SqlRunner, { program, tz, windowSt
     byId.set(r.member_id, m);
     out.push(m);
   }
-  const columns = current.map((ci) => [ci, `c${ci}`] as const);
-  for (const r of currentRows) {
+  // "day,amount,amount,day,amount,amount…": one split per member; a day's instant is its start, shared.
+  const stride = rules.length + 1;
+  for (const r of dailyRows) {
     const m = byId.get(r.member_id);
-    if (!m) continue;
-    for (const [ci, column] of columns) {
-      const amount = Number(r[column] ?? 0);
-      if (amount !== 0) m.progress.push({ commitment: ci, at: ref, amount });
-    }
-  }
-  // "week,amount,amount,week,amount,amount…": one split per member; a week's instant is its start, shared.
-  const stride = weekly.length + 1;
-  for (const r of weeklyRows) {
-    const m = byId.get(r.member_id);
-    if (!m || !r.weeks) continue;
-    const parts = r.weeks.split(",");
+    if (!m || !r.days) continue;
+    const parts = r.days.split(",");
     for (let k = 0; k + stride <= parts.length; k += stride) {
-      const at = weekStarts[Number(parts[k]) - 1];
+      const at = days[Number(parts[k]) - 1];
       if (!at) continue;
-      for (let j = 1; j < stride; j++) {
-        const amount = Number(parts[k + j]);
-        const ci = weekly[j - 1];
-        if (amount !== 0 && ci !== undefined) m.progress.push({ commitment: ci, at, amount });
+      for (let ci = 0; ci < rules.length; ci++) {
+        const amount = Number(parts[k + 1 + ci]);
+        if (amount !== 0) m.progress.push({ commitment: ci, at, amount });
       }
     }
   }
   for (const p of pauses) {
     const m = byId.get(p.member_id);
     if (m) m.pauses.push({ startsAt: new Date(p.starts_ms), endsAt: new Date(p.ends_ms) });
+  }
+  return out;
+}
+
+interface CorrectionRow {
+  member_id: string;
+  kind: string;
+  occurred_ms: number;
+  created_ms: number;
+  rejected_ms: number | null;
+}
+
+/**
+ * Activities of a program's members dated in [from, until) that changed after
+ * `until` (a past report's week end): recorded since and still counting, or
+ * recorded before and rejected since. Per member id, for the report's marks.
+ */
+export async function loadCorrections(
+  sql: SqlRunner,
+  { programId, memberIds, from, until }: { programId: string; memberIds: string[]; from: Date; until: Date },
+): Promise<Map<string, CorrectionInput[]>> {
+  const out = new Map<string, CorrectionInput[]>();
+  if (memberIds.length === 0) return out;
+  const rows = await sql.query<CorrectionRow>(
+    `SELECT a.member_id, a.kind, ${epochMs("a.occurred_at")} AS occurred_ms, ${epochMs("a.created_at")} AS created_ms, ${epochMs("a.rejected_at")} AS rejected_ms
+       FROM activities a
+      WHERE a.member_id = ANY($1::text[]) AND (a.program_id IS NULL OR a.program_id = $2)
+        AND a.occurred_at >= $3 AND a.occurred_at < $4
+        AND ((a.created_at >= $4 AND a.rejected_at IS NULL) OR (a.created_at < $4 AND a.rejected_at >= $4))
+      ORDER BY a.occurred_at`,
+    [memberIds, programId, from, until],
+  );
+  for (const r of rows) {
+    const added = r.rejected_ms === null;
+    const c: CorrectionInput = { kind: r.kind, occurredAt: new Date(r.occurred_ms), change: added ? "added" : "rejected", at: new Date(added ? r.created_ms : (r.rejected_ms as number)) };
+    const list = out.get(r.member_id);
+    if (list) list.push(c);
+    else out.set(r.member_id, [c]);
   }
   return out;
 }

@@ -175,12 +175,17 @@ describe("quarters and the year boundary", () => {
     expect(q1.period.key).toBe("2027-Q1");
   });
 
-  it("evaluates the other units as of the end of the requested period", () => {
+  it("shows in a week the month and quarter holding its Monday, final in the week that holds their last day", () => {
     const e = evaluate({}, "2027-01-20T10:00", { period: parsePeriodKey("2026-W53", tz) });
     expect(weekly(e).period.key).toBe("2026-W53");
-    // W53 ends on Sunday 3 January 2027: the month and quarter are those of that day.
-    expect(one(e, "monthly-hours").period.key).toBe("2027-01");
-    expect(one(e, "quarterly-meetup").period.key).toBe("2027-Q1");
+    // W53 starts on Monday 28 December 2026 and holds the last day of December and of Q4: both are final there.
+    expect(one(e, "monthly-hours")).toMatchObject({ status: "missed" });
+    expect(one(e, "monthly-hours").period.key).toBe("2026-12");
+    expect(one(e, "quarterly-meetup").period.key).toBe("2026-Q4");
+    // The next week shows January as it stood at that week's end: on track, whenever it is asked.
+    const w1 = evaluate({}, "2027-03-20T10:00", { period: parsePeriodKey("2027-W01", tz) });
+    expect(one(w1, "monthly-hours")).toMatchObject({ status: "on-track" });
+    expect(one(w1, "monthly-hours").period.key).toBe("2027-01");
   });
 
   it("uses now, not the end of a running requested period, so nothing is judged in the future", () => {
@@ -239,16 +244,24 @@ describe("pauses", () => {
   it("marks a week paused when a pause covers at least half of it", () => {
     // Wednesday 12:00 to the end of the year covers 4.5 of the week's 7 days.
     const pauses = [{ startsAt: b("2026-11-25T12:00"), endsAt: b("2027-01-01T00:00") }];
-    const e = evaluate({ pauses }, "2026-11-26T12:00");
+    const e = evaluate({ pauses }, "2026-12-01T12:00", { period: parsePeriodKey("2026-W48", tz) });
     expect(weekly(e).status).toBe("paused");
-    expect(e.onPause).toBe(true);
-    // The same pause covers only a fifth of November: the monthly hours stay at risk.
+    // November as it stood at that week's end: the pause covered only a sixth of it, so the monthly hours stay at risk.
     expect(one(e, "monthly-hours").status).toBe("at-risk");
     expect(e.overall).toBe("at-risk");
   });
 
+  it("judges a running week's pause on the part of the week gone so far", () => {
+    // On Thursday 12:00 a pause since Wednesday 12:00 covers a day of three and a half: not yet "most of it".
+    const pauses = [{ startsAt: b("2026-11-25T12:00"), endsAt: b("2027-01-01T00:00") }];
+    const thursday = evaluate({ pauses }, "2026-11-26T12:00");
+    expect(weekly(thursday).status).toBe("at-risk");
+    expect(thursday.onPause).toBe(true);
+    expect(weekly(evaluate({ pauses }, "2026-11-28T12:00")).status).toBe("paused");
+  });
+
   it("shows a member on a long leave as paused overall", () => {
-    const pauses = [{ startsAt: b("2026-11-10T00:00"), endsAt: b("2027-01-01T00:00") }];
+    const pauses = [{ startsAt: b("2026-10-10T00:00"), endsAt: b("2027-01-01T00:00") }];
     const e = evaluate({ pauses }, "2026-11-26T12:00");
     expect(e.commitments.filter((c) => c.required).map((c) => c.status)).toEqual(["paused", "paused", "paused", "paused", "paused"]);
     expect(e.overall).toBe("paused");
@@ -408,7 +421,7 @@ describe("a whole program", () => {
       { memberId: "ann", membership: veteran, activities: [msg("2026-11-24T09:00"), hrs("2026-11-05T10:00", 3), act("content", "2026-11-06T10:00"), act("meetup", "2026-10-10T10:00"), act("social", "2026-11-06T11:00")] },
       { memberId: "bob", membership: veteran, activities: [] },
       { memberId: "cy", membership: { joinedAt: b("2026-11-25T10:00") }, activities: [] },
-      { memberId: "dee", membership: veteran, activities: [], pauses: [{ startsAt: b("2026-11-01T00:00"), endsAt: b("2027-01-01T00:00") }] },
+      { memberId: "dee", membership: veteran, activities: [], pauses: [{ startsAt: b("2026-10-01T00:00"), endsAt: b("2027-01-01T00:00") }] },
     ];
     const { rows, summary } = evaluateProgram(leaders, members, { now: b("2026-11-26T12:00"), tz });
     expect(rows.map((r) => [r.member.memberId, r.overall])).toEqual([
@@ -522,7 +535,8 @@ describe("properties", () => {
             const rule = leaders.find((r) => r.id === c.id);
             if (!rule) throw new Error(c.id);
             expect(contains(c.period, now)).toBe(true);
-            const counted = m.activities.filter((a) => !a.rejected && rule.kinds.includes(a.kind) && contains(c.period, a.occurredAt));
+            // Nothing dated after now counts yet.
+            const counted = m.activities.filter((a) => !a.rejected && rule.kinds.includes(a.kind) && contains(c.period, a.occurredAt) && a.occurredAt <= now);
             const naive = rule.measure === "hours" ? counted.reduce((s, a) => s + (a.hours ?? 0), 0) : counted.length;
             expect(c.done).toBeCloseTo(naive, 6);
             expect(c.left).toBeCloseTo(Math.max(0, rule.atLeast - naive), 6);
@@ -548,6 +562,7 @@ describe("week-by-week history for the report's heatmap", () => {
       },
       "2026-11-25T12:00",
       { historyWeeks: 5 },
+      leaders.filter((c) => c.per === "week"),
     );
     // W44 met, W45 paused, W46 met, W47 missed, W48 (running, already met).
     expect(e.weeks).toEqual(["met", "paused", "met", "missed", "met"]);
@@ -555,13 +570,29 @@ describe("week-by-week history for the report's heatmap", () => {
     expect(e.missedInARow).toBe(0);
   });
 
+  it("gives each week the overall status of that week's report: a month is final in the week holding its last day", () => {
+    const messages = ["2026-10-13", "2026-10-20", "2026-10-27", "2026-11-03"].map((d) => msg(`${d}T10:00`));
+    const e = evaluate({ activities: messages }, "2026-11-25T12:00", { historyWeeks: 7 });
+    const report = (week: string) => evaluate({ activities: messages }, "2026-11-25T12:00", { period: parsePeriodKey(week, tz) });
+    // W42, W43: October still running at their end (at risk: no hours yet); W44 holds 31 October: missed; W45: November
+    // has just begun (on track); W46, W47: no message; W48 runs.
+    expect(e.weeks).toEqual(["at-risk", "at-risk", "missed", "on-track", "missed", "missed", "at-risk"]);
+    for (const [k, week] of ["2026-W42", "2026-W43", "2026-W44", "2026-W45", "2026-W46", "2026-W47", "2026-W48"].entries())
+      expect(report(week).overall).toBe(e.weeks?.[k]);
+    expect(e.missedInARow).toBe(2);
+    expect(one(report("2026-W44"), "monthly-hours")).toMatchObject({ status: "missed" });
+    expect(one(report("2026-W44"), "monthly-hours").period.key).toBe("2026-10");
+  });
+
   it("marks weeks before joining as not judged, and the running week as on track or at risk", () => {
     const e = evaluate({ membership: { joinedAt: b("2026-11-16T00:00") } }, "2026-11-27T12:00", { historyWeeks: 4 });
     expect(e.weeks).toEqual(["not-yet-judged", "not-yet-judged", "missed", "at-risk"]);
   });
 
-  it("is left out unless asked, and empty for a program without a weekly required commitment", () => {
+  it("is left out unless asked; a program without a weekly required commitment has cells but no weeks missed in a row", () => {
     expect(evaluate({}, "2026-11-25T12:00").weeks).toBeUndefined();
-    expect(evaluate({}, "2026-11-25T12:00", { historyWeeks: 3 }, veloMasters).weeks).toEqual([]);
+    const masters = evaluate({}, "2026-11-25T12:00", { historyWeeks: 3 }, veloMasters);
+    expect(masters.weeks).toHaveLength(3);
+    expect(masters.missedInARow).toBeNull();
   });
 });

@@ -45,13 +45,23 @@ describe("checkAnswers", () => {
     });
   });
   it("builds a form with one field per question, required as the pack says", () => {
-    const form = applicationForm(program("velo-masters"));
+    const form = applicationForm(program("velo-masters"), pack.texts);
     expect(form.submit).toBe("/apply velo-masters");
     expect(form.fields.map((f) => [f.key, f.required])).toEqual([
       ["profiles", true],
       ["experience", true],
       ["content", false],
     ]);
+  });
+  it("opens the form with the pack's own words before the terms (issue 21, finding 10)", () => {
+    const leaders = program("community-leaders-velo");
+    expect(applicationForm(leaders, pack.texts).intro).toBe(`Before you apply: ${leaders.terms}`);
+    expect(applicationForm(leaders, { ...pack.texts, applyBeforeYouApply: "Avant de postuler : {terms}" }).intro).toBe(`Avant de postuler : ${leaders.terms}`);
+  });
+  it("lists the seed's Partners FB group as a perk of verified partners (issue 21, finding 10)", () => {
+    const partner = program("partner");
+    expect(partner.type).toBe("partner-verification");
+    expect(partner.perks.map((p) => p.name)).toContain("Eligible to join Partners FB group where you can interact with other Partners and Wix Product Managers");
   });
 });
 

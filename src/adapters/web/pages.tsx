@@ -149,10 +149,12 @@ function weekHeader(p: Period, current: boolean) {
   );
 }
 
-function StatusCell(props: { status: CommitmentStatus; week: Period }) {
+function StatusCell(props: { status: CommitmentStatus; week: Period; changed?: boolean | undefined }) {
+  const changed = props.changed ? " (changed since it was posted: see that week's /report)" : "";
   return (
-    <td class={`st st-${props.status}`} title={`${props.week.key}: ${STATUS_LABEL[props.status]}`}>
+    <td class={`st st-${props.status}`} title={`${props.week.key}: ${STATUS_LABEL[props.status]}${changed}`}>
       {STATUS_LABEL[props.status]}
+      {props.changed ? " *" : ""}
     </td>
   );
 }
@@ -215,7 +217,7 @@ function GridTable(props: { grid: GridPage; caption: string; linkMembers: boolea
                 {r.flagged ? <span class="flag">⚠ {r.missedInARow}</span> : r.missedInARow}
               </td>
               {r.weeks.map((s, i) => (
-                <StatusCell status={s} week={grid.weeks[i] as Period} />
+                <StatusCell status={s} week={grid.weeks[i] as Period} changed={r.changed[i]} />
               ))}
             </tr>
           ))}
