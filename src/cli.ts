@@ -31,6 +31,8 @@ const USAGE = `Usage:
   steward run --as NAME "/command"  run one command, print the reply (exit 0 ok, 1 user error, 2 internal error,
                                     3 another Steward has the data folder open, 4 the database is unavailable)
   steward migrate                   apply database migrations
+  steward config                    every setting with its effective value (secrets masked), default and meaning;
+                                    exit 1 naming each invalid one
   steward import FILE.csv [--dry-run]  apply partner dashboard events (header event,partner,url,kind,role,date);
                                     --dry-run checks every line and changes nothing (exit 1 when a line is refused)
 Configuration comes from environment variables: see .env.example.`;
@@ -45,6 +47,8 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
+  // Before loadConfig: it shows every variable, the invalid ones too.
+  if (verb === "config") return (await import("./cli/config.ts")).configCommand(process.env, (s) => process.stdout.write(s), (s) => process.stderr.write(s));
   // In the terminal, info logs would interleave with the chat or the import report: only warnings unless LOG_LEVEL says otherwise.
   const config = loadConfig(verb === "chat" || verb === "run" || verb === "import" ? { LOG_LEVEL: "warn", ...process.env } : process.env);
   switch (verb) {
