@@ -3,7 +3,9 @@
 //
 // 1. Read: the Dockerfile and docker-compose.yml say what the issue asks
 //    (an LTS Node image, a non-root USER before CMD, a HEALTHCHECK on
-//    /healthz, compose waiting for healthy PostgreSQL and Redis).
+//    /healthz, compose waiting for healthy PostgreSQL and Redis, every
+//    variable of src/config.ts passed through .env or compose, a volume for
+//    an operator's pack, named volumes for PostgreSQL and Redis).
 // 2. Run: the final stage's CMD, with the final stage's ENV, outside Docker
 //    against a fresh PostgreSQL database (DATABASE_URL) and Redis (REDIS_URL),
 //    and the HEALTHCHECK's own command, literally, until it passes; then the
@@ -66,6 +68,29 @@ const deps = compose.services?.steward?.depends_on ?? {};
 for (const service of ["db", "redis"]) {
   check(deps[service]?.condition === "service_healthy", `compose: steward waits for ${service} to be healthy`);
   check(Array.isArray(compose.services?.[service]?.healthcheck?.test), `compose: ${service} has a healthcheck`);
+}
+
+// Every variable the code reads (the schema in src/config.ts) reaches the container: through the
+// env_file (.env, made from .env.example, which is generated from the same schema) or set by compose.
+const steward = compose.services?.steward ?? {};
+const envFiles = [steward.env_file ?? []].flat().map((f) => (typeof f === "string" ? f : f.path));
+check(envFiles.includes(".env"), "compose: steward reads .env (env_file)");
+const names = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", 'const { configSchema } = await import("./src/config.ts"); console.log(Object.keys(configSchema.shape).join("\\n"));'], { cwd: root, encoding: "utf8" });
+const variables = names.stdout.split("\n").filter(Boolean);
+check(names.status === 0 && variables.length > 0, `the schema in src/config.ts lists its variables (${variables.length})`);
+const example = new Set([...readFileSync(join(root, ".env.example"), "utf8").matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]));
+const composeEnv = steward.environment ?? {};
+const set = new Set(Array.isArray(composeEnv) ? composeEnv.map((e) => e.split("=")[0]) : Object.keys(composeEnv));
+const missing = variables.filter((v) => !example.has(v) && !set.has(v));
+check(missing.length === 0, `compose passes every variable the code reads${missing.length ? `; missing: ${missing.join(", ")}` : ""}`);
+const unknown = [...example, ...set].filter((v) => !variables.includes(v));
+check(unknown.length === 0, `compose and .env.example set no variable the code does not read${unknown.length ? `: ${unknown.join(", ")}` : ""}`);
+check(String(composeEnv.STEWARD_HTTP_PORT) === env.STEWARD_HTTP_PORT, `compose keeps the HEALTHCHECK's port (STEWARD_HTTP_PORT=${env.STEWARD_HTTP_PORT}) whatever .env says`);
+const mounts = (steward.volumes ?? []).map((v) => (typeof v === "string" ? v.split(":")[1] : v.target));
+check(mounts.includes("/app/pack"), "compose: a volume carries an operator's program pack (/app/pack)");
+for (const [service, target] of [["db", "/var/lib/postgresql/data"], ["redis", "/data"]]) {
+  const named = (compose.services?.[service]?.volumes ?? []).some((v) => typeof v === "string" && v.endsWith(`:${target}`) && compose.volumes && v.split(":")[0] in compose.volumes);
+  check(named, `compose: ${service} keeps its data in a named volume (${target})`);
 }
 
 // --- 2. Run ---------------------------------------------------------------------
