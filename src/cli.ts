@@ -3,7 +3,7 @@
 //   steward serve                   production: Slack/Discord, jobs and /health, no terminal
 //   steward run --as NAME "/tier"   one command; exit 0 ok, 1 user error, 2 internal error,
 //                                   3 the data folder is in use, 4 the database is unavailable
-//   steward migrate                 apply database migrations
+//   steward migrate [--status]      apply database migrations, or list them
 //   steward import FILE [--dry-run] partner dashboard events from a CSV file
 // chat and serve import ./main.ts (adapters, jobs, HTTP server) when they start, so `steward run` loads none of it.
 import { readFile } from "node:fs/promises";
@@ -30,7 +30,8 @@ const USAGE = `Usage:
   steward serve                     run Slack/Discord, schedules and delivery without a terminal (production)
   steward run --as NAME "/command"  run one command, print the reply (exit 0 ok, 1 user error, 2 internal error,
                                     3 another Steward has the data folder open, 4 the database is unavailable)
-  steward migrate                   apply database migrations
+  steward migrate [--status]        apply database migrations and list what it applied; --status lists applied,
+                                    pending and failed ones, and how to resolve a failed one (exit 1 when one failed)
   steward config                    every setting with its effective value (secrets masked), default and meaning;
                                     exit 1 naming each invalid one
   steward import FILE.csv [--dry-run]  apply partner dashboard events (header event,partner,url,kind,role,date);
@@ -42,7 +43,7 @@ const EXIT_FOLDER_IN_USE = 3;
 
 async function main(argv: string[]): Promise<number> {
   const [verb = "chat", ...rest] = argv;
-  const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { as: { type: "string" }, help: { type: "boolean" }, "dry-run": { type: "boolean" } } });
+  const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { as: { type: "string" }, help: { type: "boolean" }, "dry-run": { type: "boolean" }, status: { type: "boolean" } } });
   if (values.help || verb === "help" || verb === "--help") {
     process.stdout.write(`${USAGE}\n`);
     return 0;
@@ -52,12 +53,8 @@ async function main(argv: string[]): Promise<number> {
   // In the terminal, info logs would interleave with the chat or the import report: only warnings unless LOG_LEVEL says otherwise.
   const config = loadConfig(verb === "chat" || verb === "run" || verb === "import" ? { LOG_LEVEL: "warn", ...process.env } : process.env);
   switch (verb) {
-    case "migrate": {
-      const runtime = await createRuntime(config);
-      await runtime.close();
-      process.stdout.write("Database is up to date.\n");
-      return 0;
-    }
+    case "migrate":
+      return (await import("./cli/migrate.ts")).migrateCommand(config, values.status ?? false, (s) => process.stdout.write(s));
     case "run":
       // One command compiles a few queries once: Prisma's query compiler (WebAssembly) runs them on V8's
       // baseline code. Optimising its hot functions too (TurboFan, meant for a long-running process)
