@@ -34,6 +34,8 @@ const USAGE = `Usage:
                                     pending and failed ones, and how to resolve a failed one (exit 1 when one failed)
   steward config                    every setting with its effective value (secrets masked), default and meaning;
                                     exit 1 naming each invalid one
+  steward backup FILE               write the embedded data folder to FILE (exit 3 while Steward runs on it)
+  steward restore FILE              fill an empty STEWARD_DATA_DIR from a backup
   steward import FILE.csv [--dry-run]  apply partner dashboard events (header event,partner,url,kind,role,date);
                                     --dry-run checks every line and changes nothing (exit 1 when a line is refused)
 Configuration comes from environment variables: see .env.example.`;
@@ -65,6 +67,10 @@ async function main(argv: string[]): Promise<number> {
       return chat(config, values.as);
     case "serve":
       return serve(config);
+    case "backup":
+      return (await import("./cli/backup.ts")).backupCommand(config, positionals, (s) => process.stdout.write(s), (s) => process.stderr.write(s));
+    case "restore":
+      return (await import("./cli/backup.ts")).restoreCommand(config, positionals, (s) => process.stdout.write(s), (s) => process.stderr.write(s));
     case "import":
       return importFile(config, positionals, values["dry-run"] ?? false);
     default:

@@ -1,11 +1,11 @@
 // The operator's verbs as a shell runs them: real `steward` processes on a real embedded folder.
-import { mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { describe, expect, it } from "vitest";
 import { readMigrations } from "../../src/store/migrate.ts";
-import { steward } from "../helpers/cli.ts";
+import { startSteward, steward } from "../helpers/cli.ts";
 
 const folder = () => ({ STEWARD_DATA_DIR: mkdtempSync(join(tmpdir(), "steward-operator-")) });
 
@@ -53,4 +53,76 @@ describe("steward migrate", () => {
     expect(blocked.code).toBe(2);
     expect(blocked.stderr).toMatch(/29990101000000_broken failed earlier/);
   }, 120_000);
+});
+
+/** Every row of the tables a restore must bring back, in a stable order. */
+async function snapshot(dataDir: string): Promise<Record<string, unknown[]>> {
+  const db = new PGlite(dataDir);
+  const out: Record<string, unknown[]> = {};
+  for (const [table, order] of [
+    ["members", "handle"],
+    ["balances", "member_id"],
+    ["ledger_entries", "idempotency_key"],
+    ["memberships", "member_id, program_id, joined_at"],
+    ["applications", "member_id, program_id, created_at"],
+    ["outbox", "id"],
+    ["audit_log", "id"],
+  ] as const)
+    out[table] = (await db.query(`SELECT * FROM ${table} ORDER BY ${order}`)).rows;
+  await db.close();
+  return out;
+}
+
+describe("steward backup and restore (embedded data folder)", () => {
+  it("restores into a fresh folder every balance, membership and pending outbox row; refuses while Steward runs or into a used folder", async () => {
+    const env = folder();
+    const run = async (as: string, line: string) => expect((await steward(["run", "--as", as, line], env)).code).toBe(0);
+    await run("alice", "/site submit https://studio.example.com kind:editorx role:owner");
+    await run("alice", "/site submit https://bakery.example.com kind:classic role:collaborator");
+    await run("bob", "/apply community-leaders-velo profiles:https://forum.example.com/u/bob experience:years contribution:meetups");
+    await run("mod", "/review approve bob community-leaders-velo");
+    await run("carol", "/apply velo-masters profiles:https://forum.example.com/u/carol experience:years contribution:talks");
+    // A row still waiting (due tomorrow, as a retry backing off), so no process here delivers it first.
+    const db = new PGlite(env.STEWARD_DATA_DIR);
+    await db.query(`INSERT INTO outbox (kind, channel, payload, dedupe_key, available_at) VALUES ('announce', 'announcements', '{"text":"waiting"}', 'test:pending-1', now() + interval '1 day')`);
+    await db.close();
+
+    const file = join(mkdtempSync(join(tmpdir(), "steward-backup-")), "steward.tar.gz");
+    // While a Steward holds the folder, a backup is refused at once with the reason (exit 3), and writes nothing.
+    const chat = startSteward(["chat", "--as", "mod"], env);
+    await chat.waitFor(/terminal chat/);
+    const refused = await steward(["backup", file], env);
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toMatch(/Steward is running on .* \(pid \d+\): an embedded database is backed up while no Steward has it open/);
+    expect(existsSync(file)).toBe(false);
+    chat.process.stdin.end("/quit\n");
+    expect((await chat.done).code).toBe(0);
+    const before = await snapshot(env.STEWARD_DATA_DIR);
+    expect(before.balances?.length).toBeGreaterThan(0);
+    expect(before.memberships?.length).toBeGreaterThan(0);
+    expect(before.outbox?.filter((r) => (r as { status: string }).status === "pending").length).toBeGreaterThan(0);
+
+    const backup = await steward(["backup", file], env);
+    expect(backup.code).toBe(0);
+    expect(backup.stdout).toMatch(/^Backed up .* \(\d+ migrations\) to .*steward\.tar\.gz \(\d+ bytes\)\.$/m);
+
+    const fresh = folder();
+    const restored = await steward(["restore", file], fresh);
+    expect(restored.code).toBe(0);
+    expect(restored.stdout).toMatch(/^Restored .* into /m);
+    expect(await snapshot(fresh.STEWARD_DATA_DIR)).toEqual(before);
+    // And it runs: the restored folder answers with alice's balance.
+    const tier = await steward(["run", "--as", "alice", "/tier"], fresh);
+    expect(tier.code).toBe(0);
+    expect(tier.stdout).toMatch(/Pioneer/);
+
+    const again = await steward(["restore", file], fresh);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/is not empty: restore into a new folder/);
+    const junk = join(tmpdir(), `steward-not-a-backup-${process.pid}.tar.gz`);
+    writeFileSync(junk, "hello");
+    const bad = await steward(["restore", junk], folder());
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/not a Steward backup/);
+  }, 300_000);
 });
