@@ -32,6 +32,7 @@ const url = (protocols: string[], example: string) =>
   }, `a URL such as ${example}`);
 
 const port = z.coerce.number().int().min(0).max(65535);
+const days = (d: number) => z.coerce.number().int().min(0).default(d);
 const optional = <T extends z.ZodType>(schema: T) =>
   z.preprocess((v) => (v === "" ? undefined : v), schema.optional());
 
@@ -56,6 +57,9 @@ export const configSchema = z.object({
   STEWARD_HTTP_PORT: optional(port).meta({ description: "Port of the HTTP server: /healthz (also /health), /readyz, /metrics, the webhooks POST /webhooks/discourse and /webhooks/partner, and when on the dashboard, the queue board and Linked Roles. Unset: none of them is served." }),
   STEWARD_PUBLIC_URL: optional(url(["http:", "https:"], "https://steward.example.org")).meta({ description: "Where people reach Steward (usually through a TLS proxy), e.g. https://steward.example.org. Setting it turns the moderators' dashboard on: /dashboard in chat then hands out sign-in links to it. Needs STEWARD_SECRET." }),
   STEWARD_SECRET: optional(z.string()).meta({ secret: true, description: "Signs dashboard sign-in links and sessions and encrypts stored Discord OAuth2 tokens (Linked Roles). Required with STEWARD_PUBLIC_URL; at least 32 bytes (openssl rand -hex 32). Changing it signs everyone out and unlinks Linked Roles." }),
+  STEWARD_RETAIN_OUTBOX_DAYS: days(30).meta({ description: "Days a delivered outbox row (an announcement, DM, role change once sent) is kept; the daily sweep deletes older ones in bounded batches. 0 keeps them forever." }),
+  STEWARD_RETAIN_EVENT_PAYLOAD_DAYS: days(30).meta({ description: "Days the body of a finished inbound event (forum or partner webhook, import line) is kept; then the body is emptied and its key kept, so a redelivery still counts once. Held and unfinished events keep theirs. 0 keeps them forever." }),
+  STEWARD_RETAIN_AUDIT_DAYS: days(365).meta({ description: "Days an audit row is kept, except the trail of changes to points and memberships (adjust, certify, disputes, site changes, reviews, removals, merges), which is kept for good. 0 keeps every row forever." }),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info").meta({ description: "fatal, error, warn, info, debug, trace or silent. Logs are JSON lines on stderr; the terminal chat, `steward run` and `steward import` show warnings only unless this is set." }),
 
   SLACK_BOT_TOKEN: optional(z.string().startsWith("xoxb-", "a bot token starting with xoxb-")).meta({ secret: true, description: "The bot token (xoxb-…) of the app created from slack/manifest.yml (OAuth & Permissions). Turns Slack on; needs SLACK_SIGNING_SECRET or SLACK_APP_TOKEN." }),
