@@ -36,6 +36,8 @@ const USAGE = `Usage:
                                     exit 1 naming each invalid one
   steward backup FILE               write the embedded data folder to FILE (exit 3 while Steward runs on it)
   steward restore FILE              fill an empty STEWARD_DATA_DIR from a backup
+  steward member export MEMBER      everything Steward holds about a member, as JSON on stdout
+  steward member forget MEMBER [--dry-run]  erase a member's personal data (they become forgotten-<n>; ledger amounts kept)
   steward import FILE.csv [--dry-run]  apply partner dashboard events (header event,partner,url,kind,role,date);
                                     --dry-run checks every line and changes nothing (exit 1 when a line is refused)
 Configuration comes from environment variables: see .env.example.`;
@@ -53,7 +55,7 @@ async function main(argv: string[]): Promise<number> {
   // Before loadConfig: it shows every variable, the invalid ones too.
   if (verb === "config") return (await import("./cli/config.ts")).configCommand(process.env, (s) => process.stdout.write(s), (s) => process.stderr.write(s));
   // In the terminal, info logs would interleave with the chat or the import report: only warnings unless LOG_LEVEL says otherwise.
-  const config = loadConfig(verb === "chat" || verb === "run" || verb === "import" ? { LOG_LEVEL: "warn", ...process.env } : process.env);
+  const config = loadConfig(verb === "chat" || verb === "run" || verb === "import" || verb === "member" ? { LOG_LEVEL: "warn", ...process.env } : process.env);
   switch (verb) {
     case "migrate":
       return (await import("./cli/migrate.ts")).migrateCommand(config, values.status ?? false, (s) => process.stdout.write(s));
@@ -71,6 +73,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import("./cli/backup.ts")).backupCommand(config, positionals, (s) => process.stdout.write(s), (s) => process.stderr.write(s));
     case "restore":
       return (await import("./cli/backup.ts")).restoreCommand(config, positionals, (s) => process.stdout.write(s), (s) => process.stderr.write(s));
+    case "member":
+      return (await import("./cli/member.ts")).memberCommand(config, positionals, values["dry-run"] ?? false, (s) => process.stdout.write(s), (s) => process.stderr.write(s));
     case "import":
       return importFile(config, positionals, values["dry-run"] ?? false);
     default:

@@ -126,3 +126,90 @@ describe("steward backup and restore (embedded data folder)", () => {
     expect(bad.stderr).toMatch(/not a Steward backup/);
   }, 300_000);
 });
+
+/** Every table of the database as JSON text: what an erasure must leave without a trace of the person. */
+async function dumpAll(dataDir: string): Promise<string> {
+  const db = new PGlite(dataDir);
+  const tables = (await db.query<{ t: string }>(`SELECT tablename AS t FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename`)).rows.map((r) => r.t);
+  const out: string[] = [];
+  for (const t of tables) out.push(`${t} ${JSON.stringify((await db.query(`SELECT * FROM "${t}"`)).rows)}`);
+  await db.close();
+  return out.join("\n");
+}
+
+describe("steward member export and forget", () => {
+  it("exports everything held about a member, then erases it: no trace of their handle, platform ids, answers or URLs in any table, ledger amounts kept", async () => {
+    const env = folder();
+    const run = async (as: string, line: string) => {
+      const r = await steward(["run", "--as", as, line], env);
+      expect(r.code, `${line}\n${r.stdout}${r.stderr}`).toBe(0);
+    };
+    const until = new Date(Date.now() + 20 * 86_400_000).toISOString().slice(0, 10);
+    await run("zora-forgetme", "/site submit https://zora-portfolio.example.net kind:editorx role:owner");
+    await run("zora-forgetme", "/apply community-leaders-velo profiles:https://forum.example.com/u/zora-forgetme experience:zoraexperience12345 contribution:meetups");
+    await run("mod", "/review approve zora-forgetme community-leaders-velo");
+    await run("zora-forgetme", "/log meetup url:https://meetup.example.org/zora-night note:zoranote-distinct");
+    await run("mod", "/adjust zora-forgetme +50 thanks @zora-forgetme for the talk");
+    await run("mod", "/link forum:zoraforum zora-forgetme");
+    await run("mod", "/link dashboard:ZP-777 zora-forgetme");
+    await run("zora-forgetme", `/pause until:${until} zoraleave`);
+    // Someone else, whose data must come through untouched.
+    await run("alice", "/site submit https://studio.example.com kind:editorx role:owner");
+    const traces = ["zora-forgetme", "zora-portfolio.example.net", "zoraexperience12345", "meetup.example.org/zora-night", "zoranote-distinct", "zoraforum", "ZP-777", "zoraleave"];
+
+    const exported = await steward(["member", "export", "zora-forgetme"], env);
+    expect(exported.code).toBe(0);
+    const data = JSON.parse(exported.stdout) as Record<string, unknown[]> & { member: { handle: string }; balance: { points: number } };
+    expect(data.member.handle).toBe("zora-forgetme");
+    expect(data.balance.points).toBe(350);
+    expect((data.identities as { platform: string; externalId: string }[]).map((i) => `${i.platform}:${i.externalId}`).sort()).toEqual(["console:zora-forgetme", "dashboard:ZP-777", "forum:zoraforum"]);
+    expect(data.ledger?.map((e) => (e as { delta: number }).delta)).toEqual([300, 50]);
+    expect(JSON.stringify(data.applications)).toContain("zoraexperience12345");
+    expect(JSON.stringify(data.activities)).toContain("https://meetup.example.org/zora-night");
+    expect(data.memberships).toHaveLength(1);
+    expect(data.badges).toHaveLength(1);
+    expect(data.sites).toHaveLength(1);
+    expect(data.pauses).toHaveLength(1);
+    expect(data.audit?.length).toBeGreaterThan(0);
+    for (const t of traces) expect(exported.stdout).toContain(t);
+
+    const dry = await steward(["member", "forget", "zora-forgetme", "--dry-run"], env);
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toMatch(/^Dry run: forgetting zora-forgetme .* would make them forgotten-1/);
+    expect(dry.stdout).toMatch(/^ {2}identities: 3 rows$/m);
+    expect(dry.stdout).toMatch(/Nothing was changed\./);
+    expect(await dumpAll(env.STEWARD_DATA_DIR)).toContain("zoraexperience12345");
+
+    const forget = await steward(["member", "forget", "zora-forgetme"], env);
+    expect(forget.code).toBe(0);
+    expect(forget.stdout).toMatch(/^Forgot zora-forgetme .*: now forgotten-1\./);
+    const dump = await dumpAll(env.STEWARD_DATA_DIR);
+    for (const t of traces) expect(dump.toLowerCase(), `a trace of ${t}`).not.toContain(t.toLowerCase());
+
+    // The numbers stand: the anonymous member keeps the balance and the membership; alice is untouched.
+    const points = await steward(["run", "--as", "mod", "/points forgotten-1"], env);
+    expect(points.code).toBe(0);
+    expect(points.stdout).toMatch(/350/);
+    const alice = await steward(["run", "--as", "alice", "/site list"], env);
+    expect(alice.stdout).toMatch(/https:\/\/studio\.example\.com/);
+    const db = new PGlite(env.STEWARD_DATA_DIR);
+    const ledger = (await db.query<{ delta: number; reason: string }>(`SELECT e.delta, e.reason FROM ledger_entries e JOIN members m ON m.id = e.member_id WHERE m.handle = 'forgotten-1' ORDER BY e.id`)).rows;
+    expect(ledger).toEqual([
+      { delta: 300, reason: "Editor X site [forgotten] (owner)" },
+      { delta: 50, reason: "thanks @[forgotten] for the talk" },
+    ]);
+    const memberships = await db.query(`SELECT 1 FROM memberships ms JOIN members m ON m.id = ms.member_id WHERE m.handle = 'forgotten-1' AND ms.state = 'active'`);
+    expect(memberships.rows).toHaveLength(1);
+    const audited = (await db.query<{ action: string; details: unknown }>(`SELECT action, details FROM audit_log WHERE action = 'member forget'`)).rows;
+    expect(audited).toHaveLength(1);
+    expect(audited[0]?.details).toMatchObject({ becomes: "forgotten-1" });
+    await db.close();
+
+    const again = await steward(["member", "forget", "forgotten-1"], env);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/forgotten-1 is already forgotten/);
+    const unknown = await steward(["member", "export", "nobody-here"], env);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/There is no member called nobody-here/);
+  }, 300_000);
+});
