@@ -6,6 +6,8 @@
 //    /healthz, compose waiting for healthy PostgreSQL and Redis, every
 //    variable of src/config.ts passed through .env or compose, a volume for
 //    an operator's pack, named volumes for PostgreSQL and Redis).
+// 1b. Build: the build stage's prune and slim steps on a hard-linked copy, whose installed
+//    size is printed, and from which the CMD then runs.
 // 2. Run: the final stage's CMD, with the final stage's ENV, outside Docker
 //    against a fresh PostgreSQL database (DATABASE_URL) and Redis (REDIS_URL),
 //    and the HEALTHCHECK's own command, literally, until it passes; then the
@@ -15,7 +17,8 @@
 // .ci/run runs the same commands on the same lock file just before this.
 // Usage: DATABASE_URL=postgresql://…/fresh REDIS_URL=redis://… node scripts/check-image.mjs
 import { spawn, spawnSync } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, copyFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -93,6 +96,32 @@ for (const [service, target] of [["db", "/var/lib/postgresql/data"], ["redis", "
   check(named, `compose: ${service} keeps its data in a named volume (${target})`);
 }
 
+// --- 1b. What the image carries -------------------------------------------------------
+// The build stage's result, made outside Docker: the build context (without what .dockerignore
+// leaves out, but with the generated client and dist/ that npm ci makes there), its node_modules
+// hard-linked (pruning unlinks, never edits, except npm's own index, copied first), then the
+// Dockerfile's prune and slim steps. Its size is printed; the CMD below runs from it.
+const buildSteps = docker[0]?.steps.filter((s) => s.op === "RUN").map((s) => s.args).join(" && ") ?? "";
+check(/npm prune --omit=dev/.test(buildSteps) && /slim-image\.mjs/.test(buildSteps), "the build stage prunes dev packages and runs scripts/slim-image.mjs");
+const image = mkdtempSync(join(tmpdir(), "steward-image-"));
+const left = new Set([".git", "node_modules", "data", "scratch", "coverage", ".env", "test-artifacts"]);
+for (const entry of readdirSync(root)) if (!left.has(entry)) cpSync(join(root, entry), join(image, entry), { recursive: true, preserveTimestamps: true });
+spawnSync("cp", ["-al", join(root, "node_modules"), join(image, "node_modules")]);
+const index = join(image, "node_modules/.package-lock.json");
+unlinkSync(index);
+copyFileSync(join(root, "node_modules/.package-lock.json"), index);
+const prune = spawnSync("npm", ["prune", "--omit=dev", "--offline", "--no-audit", "--no-fund"], { cwd: image, encoding: "utf8" });
+const slim = spawnSync(process.execPath, ["scripts/slim-image.mjs"], { cwd: image, encoding: "utf8" });
+check(prune.status === 0 && slim.status === 0, `prune and slim-image run (${(slim.stdout || slim.stderr).trim()})`);
+const kib = (path) => Number(spawnSync("du", ["-sk", path], { encoding: "utf8" }).stdout.split("\t")[0]);
+const total = kib(image);
+const modulesKib = kib(join(image, "node_modules"));
+console.log(`     installed size: ${Math.round(total / 1024)} MiB in /app (node_modules ${Math.round(modulesKib / 1024)} MiB), on top of node:24-slim`);
+const largest = spawnSync("sh", ["-c", "du -sk node_modules/* node_modules/@*/* 2>/dev/null | sort -rn | head -8"], { cwd: image, encoding: "utf8" }).stdout.trim().split("\n").map((l) => l.split("\t")).map(([k, p]) => `${p.replace("node_modules/", "")} ${Math.round(Number(k) / 1024)} MiB`);
+console.log(`     largest: ${largest.join(", ")}`);
+for (const gone of ["prisma", "typescript", "eslint", "vitest"]) check(!readdirSync(join(image, "node_modules")).includes(gone), `the image carries no ${gone}`);
+process.on("exit", () => rmSync(image, { recursive: true, force: true }));
+
 // --- 2. Run ---------------------------------------------------------------------
 const { DATABASE_URL, REDIS_URL } = process.env;
 if (!DATABASE_URL || !REDIS_URL) {
@@ -106,7 +135,7 @@ if (!DATABASE_URL || !REDIS_URL) {
   });
   // The image's environment, with its port moved to a free one (the HEALTHCHECK reads STEWARD_HTTP_PORT).
   const childEnv = { ...process.env, ...env, STEWARD_HTTP_PORT: String(port), NODE_ENV: env.NODE_ENV ?? "production", LOG_LEVEL: "warn" };
-  const child = spawn(cmd[0], cmd.slice(1), { cwd: root, env: childEnv, stdio: ["ignore", "inherit", "inherit"] });
+  const child = spawn(cmd[0], cmd.slice(1), { cwd: image, env: childEnv, stdio: ["ignore", "inherit", "inherit"] });
   const exited = new Promise((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
   let healthy = false;
   const deadline = Date.now() + 60_000;
