@@ -186,11 +186,12 @@ export async function forgetMember(app: App, actor: Pick<Actor, "memberId">, ref
       await tx.member.update({ where: { id: m.id }, data: { handle: becomes, displayName: becomes, timezone: null } });
       changes.members = 1;
 
-      // Copies anywhere else: every text and JSON column of every table.
+      // Copies anywhere else: every text and JSON column of every table, except other members' own
+      // names and accounts (a namesake's display name is theirs, not a copy of this member's).
       const pattern = patternOf(secrets);
       const columns = await tx.$queryRawUnsafe<{ table_name: string; column_name: string; data_type: string }[]>(
         `SELECT table_name::text, column_name::text, data_type::text FROM information_schema.columns
-          WHERE table_schema = current_schema() AND table_name <> '_prisma_migrations'
+          WHERE table_schema = current_schema() AND table_name NOT IN ('_prisma_migrations', 'members', 'identities')
             AND data_type IN ('text', 'character varying', 'jsonb', 'json') AND column_name <> 'id' AND column_name NOT LIKE '%\\_id' ESCAPE '\\'
           ORDER BY table_name, column_name`,
       );

@@ -9,6 +9,19 @@ import { startSteward, steward } from "../helpers/cli.ts";
 
 const folder = () => ({ STEWARD_DATA_DIR: mkdtempSync(join(tmpdir(), "steward-operator-")) });
 
+describe("steward config", () => {
+  it("prints every variable with secrets masked, and exits 1 naming an invalid one", async () => {
+    const ok = await steward(["config"], { ...folder(), SLACK_BOT_TOKEN: "xoxb-very-secret-token", SLACK_APP_TOKEN: "xapp-1-also-secret" });
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/^SLACK_BOT_TOKEN=\*\*\*\* \(set, 22 characters\)/m);
+    expect(ok.stdout).toMatch(/^STEWARD_RETAIN_AUDIT_DAYS=365 {2}\(default\)$/m);
+    expect(ok.stdout).not.toMatch(/very-secret|also-secret/);
+    const bad = await steward(["config"], { ...folder(), STEWARD_TIMEZONE: "Mars/Olympus" });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^STEWARD_TIMEZONE: expected an IANA time zone/m);
+  }, 60_000);
+});
+
 describe("steward migrate", () => {
   it("says what it applied, then that nothing is left (finding 11 of issue 21)", async () => {
     const env = folder();
