@@ -36,21 +36,31 @@ function asEnv(value: unknown): string {
 
 export class UndocumentedVariableError extends Error {}
 
-export function configVariables(): ConfigVariable[] {
-  return Object.entries(configSchema.shape).map(([name, schema]) => {
-    const meta = z.globalRegistry.get(schema as z.ZodType);
-    if (!meta?.description)
-      throw new UndocumentedVariableError(`${name} has no description in src/config.ts: add .meta({ description: "…" }) (and secret: true for a secret), then run npm run config:docs.`);
-    const parsed = (schema as z.ZodType).safeParse(undefined);
-    const group = meta.group ?? PREFIX_GROUPS.find(([prefix]) => name.startsWith(prefix))?.[1] ?? "Operations";
-    return { name, description: meta.description, secret: meta.secret === true, group, default: parsed.success ? asEnv(parsed.data) : "" };
+/** Every variable of the schema; one without a description has "" (see `undocumented`). */
+type Schema = z.ZodObject<Record<string, z.ZodType>>;
+
+export function configVariables(schema: Schema = configSchema): ConfigVariable[] {
+  return Object.entries(schema.shape).map(([name, variable]) => {
+    const meta = z.globalRegistry.get(variable);
+    const parsed = variable.safeParse(undefined);
+    const group = meta?.group ?? PREFIX_GROUPS.find(([prefix]) => name.startsWith(prefix))?.[1] ?? "Operations";
+    return { name, description: meta?.description ?? "", secret: meta?.secret === true, group, default: parsed.success ? asEnv(parsed.data) : "" };
   });
 }
 
-function grouped(): ConfigVariable[] {
+/** Throws naming each variable added to the schema without its documentation. */
+export function assertDocumented(schema: Schema = configSchema): void {
+  const missing = configVariables(schema).filter((v) => !v.description);
+  if (missing.length)
+    throw new UndocumentedVariableError(
+      `${missing.map((v) => v.name).join(", ")} ${missing.length === 1 ? "has" : "have"} no description in src/config.ts: add .meta({ description: "…" }) (and secret: true for a secret), then run npm run config:docs.`,
+    );
+}
+
+function grouped(schema: Schema = configSchema): ConfigVariable[] {
   const order = (g: string) => (GROUPS.includes(g) ? GROUPS.indexOf(g) : GROUPS.length);
   // A stable sort: within a section, the schema's order.
-  return configVariables().sort((a, b) => order(a.group) - order(b.group));
+  return configVariables(schema).sort((a, b) => order(a.group) - order(b.group));
 }
 
 function wrap(text: string, width: number): string[] {
@@ -67,6 +77,7 @@ function wrap(text: string, width: number): string[] {
 }
 
 export function renderEnvExample(): string {
+  assertDocumented();
   const out = [
     "# Steward's configuration: environment variables only. Generated from src/config.ts by",
     "# `npm run config:docs`; edit the descriptions there. `steward config` shows each one's effective value.",
@@ -89,6 +100,7 @@ export const README_BEGIN = "<!-- config:begin (generated from src/config.ts by 
 export const README_END = "<!-- config:end -->";
 
 export function renderConfigTable(): string {
+  assertDocumented();
   const cell = (s: string) => s.replace(/\|/g, "\\|");
   const rows = grouped().map((v) => `| \`${v.name}\` | ${v.default ? `\`${cell(v.default)}\`` : "—"} | ${cell(v.description)}${v.secret ? " *(secret)*" : ""} |`);
   return ["| variable | default | meaning |", "| --- | --- | --- |", ...rows].join("\n");
@@ -118,14 +130,14 @@ export function shown(v: ConfigVariable, raw: string): string {
 }
 
 /** `steward config`: every variable with its effective value, default and meaning; exit 1 naming each invalid one. */
-export function configCommand(env: NodeJS.ProcessEnv, out: (s: string) => void, err: (s: string) => void): number {
+export function configCommand(env: NodeJS.ProcessEnv, out: (s: string) => void, err: (s: string) => void, schema: Schema = configSchema): number {
   const invalid = new Map<string, string>();
-  for (const [name, schema] of Object.entries(configSchema.shape)) {
-    const r = (schema as z.ZodType).safeParse(env[name]);
+  for (const [name, variable] of Object.entries(schema.shape)) {
+    const r = variable.safeParse(env[name]);
     if (!r.success) invalid.set(name, r.error.issues.map((i) => `expected ${i.message}`).join("; "));
   }
   let group = "";
-  for (const v of grouped()) {
+  for (const v of grouped(schema)) {
     if (v.group !== group) {
       out(`${group ? "\n" : ""}# ${v.group}\n`);
       group = v.group;
@@ -136,7 +148,7 @@ export function configCommand(env: NodeJS.ProcessEnv, out: (s: string) => void, 
     const origin = set ? (v.default ? `set; default ${v.default}` : "set") : "default";
     const problem = invalid.get(v.name);
     out(`${v.name}=${value}  (${origin})${problem ? `  INVALID: ${problem}` : ""}\n`);
-    for (const line of wrap(v.description, 96)) out(`    ${line}\n`);
+    for (const line of wrap(v.description || "(not documented yet in src/config.ts)", 96)) out(`    ${line}\n`);
   }
   if (invalid.size) {
     for (const [name, problem] of invalid) err(`${name}: ${problem}\n`);
