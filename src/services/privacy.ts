@@ -12,6 +12,7 @@
 import type { App } from "../app.ts";
 import type { Actor } from "../core/actor.ts";
 import { UserError } from "../core/errors.ts";
+import { fillTemplate } from "../domain/templates.ts";
 import type { Tx } from "../store/client.ts";
 import { audit } from "./audit.ts";
 import { resolveMember } from "./members.ts";
@@ -144,7 +145,7 @@ async function nextForgottenHandle(tx: Tx): Promise<string> {
 /** Erases what identifies a member (see the top of this file); `dryRun` reports the same changes and keeps none. */
 export async function forgetMember(app: App, actor: Pick<Actor, "memberId">, ref: string, dryRun: boolean): Promise<ForgetReport> {
   const m = await resolveMember(app, ref);
-  if (/^forgotten-\d+$/.test(m.handle)) throw new UserError(`${m.handle} is already forgotten.`, undefined, "member.forgotten");
+  if (/^forgotten-\d+$/.test(m.handle)) throw new UserError(fillTemplate(app.pack.texts.memberAlreadyForgotten, { handle: m.handle }), undefined, "member.forgotten");
   try {
     return await app.db.$transaction(async (tx) => {
       const changes: Record<string, number> = {};

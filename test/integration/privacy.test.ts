@@ -35,4 +35,31 @@ describe.each(storeKinds)("forgetting a member on %s", (kind) => {
     expect(zedd.sites).toEqual([expect.objectContaining({ url: "https://zedd.example.net" })]);
     expect(await rt.app.db.auditLog.count({ where: { action: "member forget", target: report.member } })).toBe(1);
   });
+
+  it("/member export and /member forget from chat: moderators only, the export as a file, forget previewed with a button, then confirmed", async () => {
+    const chat = new ChatDriver(rt);
+    await chat.ok("yara", "/site submit https://yara-studio.example.net kind:classic");
+    const denied = await chat.say("yara", "/member export yara");
+    expect(denied.status).toBe("user-error");
+    expect(await rt.app.db.auditLog.count({ where: { outcome: "denied" } })).toBeGreaterThan(0);
+
+    const exported = await chat.ok("mod", "/member export yara");
+    expect(exported).toMatch(/Everything Steward holds about @yara, as JSON: steward-member-yara\.json/);
+    // The terminal shows the file's content under its name.
+    expect(exported).toMatch(/── steward-member-yara\.json ──\n\{/);
+    expect(exported).toContain("https://yara-studio.example.net");
+
+    const preview = await chat.ok("mod", "/member forget yara");
+    expect(preview).toMatch(/Forgetting @yara makes them forgotten-1: .*Rows it changes: .*identities 1.*This cannot be undone\./);
+    expect(preview).toMatch(/\[Forget @yara: \/member forget yara confirm:yes\]/);
+    expect(await rt.app.db.member.findUnique({ where: { handle: "yara" } })).not.toBeNull();
+
+    const done = await chat.ok("mod", "/member forget yara confirm:yes");
+    expect(done).toMatch(/^Forgot yara: now forgotten-1\. Rows deleted or scrubbed: .*identities 1/);
+    expect(await rt.app.db.member.findUnique({ where: { handle: "yara" } })).toBeNull();
+    expect(await rt.app.db.auditLog.count({ where: { action: "member forget", actor: { not: "operator" } } })).toBe(1);
+    const again = await chat.say("mod", "/member forget forgotten-1 confirm:yes");
+    expect(again.status).toBe("user-error");
+    expect(again.output).toMatch(/forgotten-1 is already forgotten\./);
+  });
 });
