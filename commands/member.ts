@@ -34,7 +34,7 @@ export default command({
     }),
     sub({
       name: "forget",
-      description: "Erase a member's personal data (they become forgotten-<n>; ledger amounts stay): shows what changes, then asks to confirm",
+      description: "Erase a member's personal data: shows what changes, then asks to confirm (ledger amounts stay)",
       access: "moderator",
       visibility: "ephemeral",
       options: {
