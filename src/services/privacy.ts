@@ -4,7 +4,7 @@
 // (as `forgotten-<n>`) so the ledger still sums, tiers and reports still add up and ids still join;
 // ledger entries keep their amounts and dates. What names them goes: identities and platform ids,
 // forum, dashboard and Discord links, sites, application answers, activity URLs and notes, leave and
-// dispute reasons, preferences, sign-in links, pending deliveries to them. Then every text and JSON
+// dispute reasons, preferences, sign-in links, messages to or about them (sent or not). Then every text and JSON
 // column of every table is scrubbed of what identified them (handle, names, platform ids, URLs and
 // their hosts, longer answers and notes) wherever it was copied: ledger reasons, audit details,
 // outbox payloads, inbound event bodies. A unique key that named them (an idempotency or dedupe key)
@@ -155,11 +155,13 @@ export async function forgetMember(app: App, actor: Pick<Actor, "memberId">, ref
 
       // Rows that only name or reach the person: deleted.
       const apps = (await tx.application.findMany({ where, select: { id: true } })).map((a) => a.id);
-      const undelivered = (await tx.outboxMessage.findMany({ where: { memberId: m.id, status: { not: "delivered" } }, select: { id: true } })).map((r) => r.id);
+      // Messages to or about them (a DM, their tier-up announcement, keyed on their id), sent or not:
+      // a sent one is history only, and its picture's data names them.
+      const aboutThem = (await tx.outboxMessage.findMany({ where: { OR: [{ memberId: m.id }, { dedupeKey: { contains: m.id } }] }, select: { id: true } })).map((r) => r.id);
       const applicationPosts = apps.length
         ? (await tx.outboxMessage.findMany({ where: { OR: apps.map((id) => ({ dedupeKey: { startsWith: `application:${id}:` } })) }, select: { id: true } })).map((r) => r.id)
         : [];
-      const outboxGone = [...new Set([...undelivered, ...applicationPosts])];
+      const outboxGone = [...new Set([...aboutThem, ...applicationPosts])];
       await count(tx, changes, "outbox_deliveries", tx.outboxDelivery.deleteMany({ where: { outboxId: { in: outboxGone } } }).then((r) => r.count));
       await count(tx, changes, "outbox", tx.outboxMessage.deleteMany({ where: { id: { in: outboxGone } } }).then((r) => r.count));
       await count(tx, changes, "identities", tx.identity.deleteMany({ where }).then((r) => r.count));

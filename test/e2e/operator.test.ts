@@ -166,22 +166,28 @@ describe("steward member export and forget", () => {
     await run("mod", "/link forum:zoraforum zora-forgetme");
     await run("mod", "/link dashboard:ZP-777 zora-forgetme");
     await run("zora-forgetme", `/pause until:${until} zoraleave`);
+    // An inbound event about them (a partner dashboard line), whose body names their site.
+    const csv = join(env.STEWARD_DATA_DIR, "..", `zora-${process.pid}.csv`);
+    writeFileSync(csv, "event,partner,url,kind,role,date\nsite.published,ZP-777,https://zora-second.example.net,classic,owner,2026-12-01\n");
+    const imported = await steward(["import", csv], env);
+    expect(imported.stdout).toMatch(/1 applied/);
     // Someone else, whose data must come through untouched.
     await run("alice", "/site submit https://studio.example.com kind:editorx role:owner");
-    const traces = ["zora-forgetme", "zora-portfolio.example.net", "zoraexperience12345", "meetup.example.org/zora-night", "zoranote-distinct", "zoraforum", "ZP-777", "zoraleave"];
+    const traces = ["zora-forgetme", "zora-portfolio.example.net", "zora-second.example.net", "zoraexperience12345", "meetup.example.org/zora-night", "zoranote-distinct", "zoraforum", "ZP-777", "zoraleave"];
 
     const exported = await steward(["member", "export", "zora-forgetme"], env);
     expect(exported.code).toBe(0);
     const data = JSON.parse(exported.stdout) as Record<string, unknown[]> & { member: { handle: string }; balance: { points: number } };
     expect(data.member.handle).toBe("zora-forgetme");
-    expect(data.balance.points).toBe(350);
+    expect(data.balance.points).toBe(450);
     expect((data.identities as { platform: string; externalId: string }[]).map((i) => `${i.platform}:${i.externalId}`).sort()).toEqual(["console:zora-forgetme", "dashboard:ZP-777", "forum:zoraforum"]);
-    expect(data.ledger?.map((e) => (e as { delta: number }).delta)).toEqual([300, 50]);
+    expect(data.ledger?.map((e) => (e as { delta: number }).delta)).toEqual([300, 50, 100]);
+    expect(JSON.stringify(data.inboundEvents)).toContain("https://zora-second.example.net");
     expect(JSON.stringify(data.applications)).toContain("zoraexperience12345");
     expect(JSON.stringify(data.activities)).toContain("https://meetup.example.org/zora-night");
     expect(data.memberships).toHaveLength(1);
     expect(data.badges).toHaveLength(1);
-    expect(data.sites).toHaveLength(1);
+    expect(data.sites).toHaveLength(2);
     expect(data.pauses).toHaveLength(1);
     expect(data.audit?.length).toBeGreaterThan(0);
     for (const t of traces) expect(exported.stdout).toContain(t);
@@ -202,7 +208,7 @@ describe("steward member export and forget", () => {
     // The numbers stand: the anonymous member keeps the balance and the membership; alice is untouched.
     const points = await steward(["run", "--as", "mod", "/points forgotten-1"], env);
     expect(points.code).toBe(0);
-    expect(points.stdout).toMatch(/350/);
+    expect(points.stdout).toMatch(/450/);
     const alice = await steward(["run", "--as", "alice", "/site list"], env);
     expect(alice.stdout).toMatch(/https:\/\/studio\.example\.com/);
     const db = new PGlite(env.STEWARD_DATA_DIR);
@@ -210,6 +216,7 @@ describe("steward member export and forget", () => {
     expect(ledger).toEqual([
       { delta: 300, reason: "Editor X site [forgotten] (owner)" },
       { delta: 50, reason: "thanks @[forgotten] for the talk" },
+      { delta: 100, reason: expect.stringContaining("[forgotten]") },
     ]);
     const memberships = await db.query(`SELECT 1 FROM memberships ms JOIN members m ON m.id = ms.member_id WHERE m.handle = 'forgotten-1' AND ms.state = 'active'`);
     expect(memberships.rows).toHaveLength(1);
