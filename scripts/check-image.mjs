@@ -106,7 +106,11 @@ check(/npm prune --omit=dev/.test(buildSteps) && /slim-image\.mjs/.test(buildSte
 const image = mkdtempSync(join(tmpdir(), "steward-image-"));
 const left = new Set([".git", "node_modules", "data", "scratch", "coverage", ".env", "test-artifacts"]);
 for (const entry of readdirSync(root)) if (!left.has(entry)) cpSync(join(root, entry), join(image, entry), { recursive: true, preserveTimestamps: true });
-spawnSync("cp", ["-al", join(root, "node_modules"), join(image, "node_modules")]);
+// Hard links need one filesystem; across two (a tmpfs /tmp), a real copy.
+if (spawnSync("cp", ["-al", join(root, "node_modules"), join(image, "node_modules")]).status !== 0) {
+  rmSync(join(image, "node_modules"), { recursive: true, force: true });
+  spawnSync("cp", ["-a", join(root, "node_modules"), join(image, "node_modules")]);
+}
 const index = join(image, "node_modules/.package-lock.json");
 unlinkSync(index);
 copyFileSync(join(root, "node_modules/.package-lock.json"), index);
