@@ -10,7 +10,9 @@ WORKDIR /app
 COPY . .
 # npm ci also compiles src/ into dist/ (postinstall), so the image starts JavaScript, not tsx.
 RUN npm ci --no-audit --no-fund
-RUN npm run typecheck && npm prune --omit=dev --no-audit --no-fund
+# Then only what runs stays: production packages without the Prisma CLI that npm keeps as an optional
+# peer, the font files the pictures register, PostgreSQL's query compiler (scripts/slim-image.mjs).
+RUN npm run typecheck && npm prune --omit=dev --no-audit --no-fund && node scripts/slim-image.mjs
 
 FROM node:24-slim
 ENV NODE_ENV=production

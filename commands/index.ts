@@ -24,6 +24,7 @@ import { linkCommand, unlinkCommand } from "./link.ts";
 import badges from "./badges.ts";
 import settings from "./settings.ts";
 import dashboard from "./dashboard.ts";
+import member from "./member.ts";
 
 export const commands: CommandDef[] = [];
 commands.push(helpCommand(() => commands), tier, points, benefits, site, leaderboard, certify, adjust, dispute);
@@ -31,6 +32,6 @@ commands.push(apply, log, commitments, pause, activity, program, review, report)
 commands.push(schedule);
 commands.push(linkCommand, unlinkCommand);
 commands.push(badges, settings);
-commands.push(dashboard);
+commands.push(dashboard, member);
 
 export const registry: Registry = buildRegistry(commands);

@@ -3,7 +3,7 @@
 //   steward serve                   production: Slack/Discord, jobs and /health, no terminal
 //   steward run --as NAME "/tier"   one command; exit 0 ok, 1 user error, 2 internal error,
 //                                   3 the data folder is in use, 4 the database is unavailable
-//   steward migrate                 apply database migrations
+//   steward migrate [--status]      apply database migrations, or list them
 //   steward import FILE [--dry-run] partner dashboard events from a CSV file
 // chat and serve import ./main.ts (adapters, jobs, HTTP server) when they start, so `steward run` loads none of it.
 import { readFile } from "node:fs/promises";
@@ -31,7 +31,14 @@ const USAGE = `Usage:
   steward serve                     run Slack/Discord, schedules and delivery without a terminal (production)
   steward run --as NAME "/command"  run one command, print the reply (exit 0 ok, 1 user error, 2 internal error,
                                     3 another Steward has the data folder open, 4 the database is unavailable)
-  steward migrate                   apply database migrations
+  steward migrate [--status]        apply database migrations and list what it applied; --status lists applied,
+                                    pending and failed ones, and how to resolve a failed one (exit 1 when one failed)
+  steward config                    every setting with its effective value (secrets masked), default and meaning;
+                                    exit 1 naming each invalid one
+  steward backup FILE               write the embedded data folder to FILE (exit 3 while Steward runs on it)
+  steward restore FILE              fill an empty STEWARD_DATA_DIR from a backup
+  steward member export MEMBER      everything Steward holds about a member, as JSON on stdout
+  steward member forget MEMBER [--dry-run]  erase a member's personal data (they become forgotten-<n>; ledger amounts kept)
   steward import FILE.csv [--dry-run]  apply partner dashboard events (header event,partner,url,kind,role,date);
                                     --dry-run checks every line and changes nothing (exit 1 when a line is refused)
   steward import members FILE.csv [--dry-run]  members with their accounts and join/leave dates (header
@@ -47,20 +54,18 @@ const EXIT_FOLDER_IN_USE = 3;
 async function main(argv: string[]): Promise<number> {
   const [verb = "chat", ...rest] = argv;
   if (verb === "backfill") return (await import("./cli/backfill.ts")).backfillCli(loadConfig({ LOG_LEVEL: "warn", ...process.env }), rest);
-  const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { as: { type: "string" }, help: { type: "boolean" }, "dry-run": { type: "boolean" } } });
+  const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { as: { type: "string" }, help: { type: "boolean" }, "dry-run": { type: "boolean" }, status: { type: "boolean" } } });
   if (values.help || verb === "help" || verb === "--help") {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
+  // Before loadConfig: it shows every variable, the invalid ones too.
+  if (verb === "config") return (await import("./cli/config.ts")).configCommand(process.env, (s) => process.stdout.write(s), (s) => process.stderr.write(s));
   // In the terminal, info logs would interleave with the chat or the import report: only warnings unless LOG_LEVEL says otherwise.
-  const config = loadConfig(verb === "chat" || verb === "run" || verb === "import" ? { LOG_LEVEL: "warn", ...process.env } : process.env);
+  const config = loadConfig(verb === "chat" || verb === "run" || verb === "import" || verb === "member" ? { LOG_LEVEL: "warn", ...process.env } : process.env);
   switch (verb) {
-    case "migrate": {
-      const runtime = await createRuntime(config);
-      await runtime.close();
-      process.stdout.write("Database is up to date.\n");
-      return 0;
-    }
+    case "migrate":
+      return (await import("./cli/migrate.ts")).migrateCommand(config, values.status ?? false, (s) => process.stdout.write(s));
     case "run":
       // One command compiles a few queries once: Prisma's query compiler (WebAssembly) runs them on V8's
       // baseline code. Optimising its hot functions too (TurboFan, meant for a long-running process)
@@ -71,6 +76,12 @@ async function main(argv: string[]): Promise<number> {
       return chat(config, values.as);
     case "serve":
       return serve(config);
+    case "backup":
+      return (await import("./cli/backup.ts")).backupCommand(config, positionals, (s) => process.stdout.write(s), (s) => process.stderr.write(s));
+    case "restore":
+      return (await import("./cli/backup.ts")).restoreCommand(config, positionals, (s) => process.stdout.write(s), (s) => process.stderr.write(s));
+    case "member":
+      return (await import("./cli/member.ts")).memberCommand(config, positionals, values["dry-run"] ?? false, (s) => process.stdout.write(s), (s) => process.stderr.write(s));
     case "import":
       if (positionals[0] === "members") return (await import("./cli/import-members.ts")).importMembersCli(config, positionals.slice(1), values["dry-run"] ?? false, USAGE);
       return importFile(config, positionals, values["dry-run"] ?? false);

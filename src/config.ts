@@ -44,68 +44,75 @@ function standardSecret(s: string): boolean {
 }
 
 const port = z.coerce.number().int().min(0).max(65535);
+const days = (d: number) => z.coerce.number().int().min(0).default(d);
 const optional = <T extends z.ZodType>(schema: T) =>
   z.preprocess((v) => (v === "" ? undefined : v), schema.optional());
 
-export const configSchema = z.object({
-  STEWARD_DATA_DIR: z.string().default("./data"),
-  DATABASE_URL: optional(url(["postgres:", "postgresql:"], "postgresql://user@127.0.0.1:5432/steward")),
-  REDIS_URL: optional(url(["redis:", "rediss:"], "redis://127.0.0.1:6379")),
-  STEWARD_PROGRAMS: optional(z.string()),
-  STEWARD_TIMEZONE: timezone.default("UTC"),
-  STEWARD_MODERATORS: list,
-  STEWARD_HTTP_PORT: optional(port),
-  /** Where people reach Steward (the dashboard's links); setting it turns the dashboard on. */
-  STEWARD_PUBLIC_URL: optional(url(["http:", "https:"], "https://steward.example.org")),
-  /** Signs dashboard links and sessions; at least 32 bytes. */
-  STEWARD_SECRET: optional(z.string()),
-  /** When set, /metrics answers only requests with `Authorization: Bearer <token>`. */
-  STEWARD_METRICS_TOKEN: optional(z.string().min(16, "at least 16 characters (openssl rand -hex 16)")),
-  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+// Each variable carries its own documentation (`.meta`): its meaning (`description`), whether its value
+// is a secret (masked by `steward config`), and its section in .env.example when its prefix does not
+// say it (`group`). `steward config`, the README's table and .env.example are all generated from here:
+// after adding or changing a variable, run `npm run config:docs`.
+declare module "zod" {
+  interface GlobalMeta {
+    secret?: boolean;
+    group?: string;
+  }
+}
 
-  SLACK_BOT_TOKEN: optional(z.string().startsWith("xoxb-", "a bot token starting with xoxb-")),
-  SLACK_SIGNING_SECRET: optional(z.string().min(1)),
-  SLACK_APP_TOKEN: optional(z.string().startsWith("xapp-", "an app-level token starting with xapp-")),
-  SLACK_API_URL: optional(url(["http:", "https:"], "https://slack.com/api/")),
-  SLACK_PORT: port.default(3001),
-  SLACK_MODERATOR_GROUP: optional(z.string()),
-  SLACK_MODERATOR_IDS: list,
-  /** Logical channel names to Slack channel ids: announcements=C123,moderators=C456. */
+export const configSchema = z.object({
+  STEWARD_DATA_DIR: z.string().default("./data").meta({ group: "Storage", description: "Folder of the embedded PGlite database, used when DATABASE_URL is not set. One process at a time (it holds steward.lock); in the terminal, also the pictures it writes." }),
+  DATABASE_URL: optional(url(["postgres:", "postgresql:"], "postgresql://user@127.0.0.1:5432/steward")).meta({ group: "Storage", secret: true, description: "PostgreSQL instead of the embedded database (production), e.g. postgresql://steward:secret@db:5432/steward." }),
+  REDIS_URL: optional(url(["redis:", "rediss:"], "redis://127.0.0.1:6379")).meta({ group: "Storage", secret: true, description: "Redis for BullMQ job schedules and delivery workers, e.g. redis://127.0.0.1:6379. Unset: schedules and delivery run in-process." }),
+  STEWARD_PROGRAMS: optional(z.string()).meta({ group: "Programs", description: "Your own program pack (a YAML or JSON file); unset: the shipped src/programs/wix.yaml. An invalid file is refused with the path of each wrong field." }),
+  STEWARD_TIMEZONE: timezone.default("UTC").meta({ group: "Programs", description: "The organisation's time zone (an IANA name): weeks (ISO, from Monday), months, quarters and reports follow it; reminders and quiet hours follow each member's own zone (/settings timezone:) when they have one." }),
+  STEWARD_MODERATORS: list.meta({ group: "Programs", description: "Moderators in the terminal chat and `steward run`: comma-separated handles, e.g. mod,carol." }),
+  STEWARD_HTTP_PORT: optional(port).meta({ description: "Port of the HTTP server: /healthz (also /health), /readyz, /metrics, the webhooks POST /webhooks/discourse and /webhooks/partner, and when on the dashboard, the queue board and Linked Roles. Unset: none of them is served." }),
+  STEWARD_PUBLIC_URL: optional(url(["http:", "https:"], "https://steward.example.org")).meta({ description: "Where people reach Steward (usually through a TLS proxy), e.g. https://steward.example.org. Setting it turns the moderators' dashboard on: /dashboard in chat then hands out sign-in links to it. Needs STEWARD_SECRET." }),
+  STEWARD_SECRET: optional(z.string()).meta({ secret: true, description: "Signs dashboard sign-in links and sessions and encrypts stored Discord OAuth2 tokens (Linked Roles). Required with STEWARD_PUBLIC_URL; at least 32 bytes (openssl rand -hex 32). Changing it signs everyone out and unlinks Linked Roles." }),
+  STEWARD_METRICS_TOKEN: optional(z.string().min(16, "at least 16 characters (openssl rand -hex 16)")).meta({ secret: true, description: "When set, /metrics answers only requests with `Authorization: Bearer <token>` (configure the scraper with it); unset: /metrics is open, for a scraper on a private network." }),
+  STEWARD_RETAIN_OUTBOX_DAYS: days(30).meta({ description: "Days a delivered outbox row (an announcement, DM, role change once sent) is kept; the daily sweep deletes older ones in bounded batches. 0 keeps them forever." }),
+  STEWARD_RETAIN_EVENT_PAYLOAD_DAYS: days(30).meta({ description: "Days the body of a finished inbound event (forum or partner webhook, import line) is kept; then the body is emptied and its key kept, so a redelivery still counts once. Held and unfinished events keep theirs. 0 keeps them forever." }),
+  STEWARD_RETAIN_AUDIT_DAYS: days(365).meta({ description: "Days an audit row is kept, except the trail of changes to points and memberships (adjust, certify, disputes, site changes, reviews, removals, merges), which is kept for good. 0 keeps every row forever." }),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info").meta({ description: "fatal, error, warn, info, debug, trace or silent. Logs are JSON lines on stderr; the terminal chat, `steward run` and `steward import` show warnings only unless this is set." }),
+
+  SLACK_BOT_TOKEN: optional(z.string().startsWith("xoxb-", "a bot token starting with xoxb-")).meta({ secret: true, description: "The bot token (xoxb-…) of the app created from slack/manifest.yml (OAuth & Permissions). Turns Slack on; needs SLACK_SIGNING_SECRET or SLACK_APP_TOKEN." }),
+  SLACK_SIGNING_SECRET: optional(z.string().min(1)).meta({ secret: true, description: "The app's signing secret (Basic Information): Slack's requests come in over HTTP on SLACK_PORT, path /slack/events." }),
+  SLACK_APP_TOKEN: optional(z.string().startsWith("xapp-", "an app-level token starting with xapp-")).meta({ secret: true, description: "An app-level token (xapp-…, scope connections:write; Basic Information → App-Level Tokens): Socket Mode instead of the HTTP receiver, for a Steward no public address reaches. The manifest's settings.socket_mode_enabled must be true." }),
+  SLACK_API_URL: optional(url(["http:", "https:"], "https://slack.com/api/")).meta({ description: "The Web API's base URL, for GovSlack or a proxy; unset: https://slack.com/api/." }),
+  SLACK_PORT: port.default(3001).meta({ description: "Port of the Slack HTTP receiver (/slack/events)." }),
+  SLACK_MODERATOR_GROUP: optional(z.string()).meta({ description: "A Slack user group id (S…) whose members are moderators." }),
+  SLACK_MODERATOR_IDS: list.meta({ description: "Slack user ids (U…) of moderators, comma-separated." }),
   SLACK_CHANNELS: z
     .string()
     .default("")
     .refine((s) => s.split(",").every((p) => !p.trim() || /^[\w-]+=[A-Z0-9]+$/.test(p.trim())), "name=CHANNELID pairs such as announcements=C123,moderators=C456")
-    .transform((s) => Object.fromEntries(s.split(",").map((p) => p.trim()).filter(Boolean).map((p) => p.split("=") as [string, string]))),
+    .transform((s) => Object.fromEntries(s.split(",").map((p) => p.trim()).filter(Boolean).map((p) => p.split("=") as [string, string])))
+    .meta({ description: "Where the pack's logical channels live on Slack: name=channel id pairs, e.g. announcements=C0123ABCD,moderators=C0456EFGH,community-velo=C0789IJKL." }),
 
-  DISCORD_TOKEN: optional(z.string().min(1)),
-  DISCORD_APPLICATION_ID: optional(z.string().regex(/^\d+$/, "a numeric application id")),
-  DISCORD_GUILD_ID: optional(z.string().regex(/^\d+$/, "a numeric guild (server) id")),
-  DISCORD_API_URL: optional(url(["http:", "https:"], "https://discord.com/api")),
-  DISCORD_MODERATOR_ROLE: optional(z.string()),
-  /** The application's OAuth2 client secret: turns Linked Roles on (/discord/linked-role). */
-  DISCORD_CLIENT_SECRET: optional(z.string().min(1)),
-  /** Logical channel names to Discord channel ids: announcements=123,moderators=456 (else looked up by name in the guild). */
+  DISCORD_TOKEN: optional(z.string().min(1)).meta({ secret: true, description: "The bot's token (Developer Portal → Bot). Turns Discord on; needs DISCORD_APPLICATION_ID." }),
+  DISCORD_APPLICATION_ID: optional(z.string().regex(/^\d+$/, "a numeric application id")).meta({ description: "The application's id (also the OAuth2 client id)." }),
+  DISCORD_GUILD_ID: optional(z.string().regex(/^\d+$/, "a numeric guild (server) id")).meta({ description: "The server's id: commands register there at once and moderators' roles are read there; unset registers commands globally." }),
+  DISCORD_API_URL: optional(url(["http:", "https:"], "https://discord.com/api")).meta({ description: "The REST base URL (also for Linked Roles' OAuth2 calls), for a proxy; unset: https://discord.com/api." }),
+  DISCORD_MODERATOR_ROLE: optional(z.string()).meta({ description: "Members with this role (name or id) are moderators." }),
+  DISCORD_CLIENT_SECRET: optional(z.string().min(1)).meta({ secret: true, description: "The application's OAuth2 client secret: turns Linked Roles on. Set the app's Linked Roles Verification URL to ${STEWARD_PUBLIC_URL}/discord/linked-role and add ${STEWARD_PUBLIC_URL}/discord/oauth-callback as a redirect; needs DISCORD_APPLICATION_ID, STEWARD_PUBLIC_URL and STEWARD_SECRET." }),
   DISCORD_CHANNELS: z
     .string()
     .default("")
     .refine((s) => s.split(",").every((p) => !p.trim() || /^[\w-]+=\d+$/.test(p.trim())), "name=channel id pairs such as announcements=123,moderators=456")
-    .transform((s) => Object.fromEntries(s.split(",").map((p) => p.trim()).filter(Boolean).map((p) => p.split("=") as [string, string]))),
-  /** Where a DM goes, as a mention, when the member's DMs are closed. */
-  DISCORD_DM_FALLBACK_CHANNEL: z.string().default("community"),
+    .transform((s) => Object.fromEntries(s.split(",").map((p) => p.trim()).filter(Boolean).map((p) => p.split("=") as [string, string])))
+    .meta({ description: "Where the pack's logical channels live on Discord: name=channel id pairs, e.g. announcements=1100000000000000001,moderators=1100000000000000002. Unset ones are looked up by name in the guild." }),
+  DISCORD_DM_FALLBACK_CHANNEL: z.string().default("community").meta({ description: "The logical channel where a DM is posted as a mention when the member's DMs are closed." }),
 
-  /** The Discourse forum: its address and an admin API key grant and revoke forum badges. */
-  DISCOURSE_URL: optional(url(["http:", "https:"], "https://forum.example.com")),
-  DISCOURSE_API_KEY: optional(z.string().min(1)),
-  DISCOURSE_API_USERNAME: z.string().default("system"),
-  /** The secret set on the forum's webhook (Admin → API → Webhooks); POST /webhooks/discourse is refused without it. */
-  DISCOURSE_WEBHOOK_SECRET: optional(z.string().min(12, "at least 12 characters")),
-  /** The partner dashboard's signing secret (whsec_<base64> as Standard Webhooks gives it, or the raw secret). */
+  DISCOURSE_URL: optional(url(["http:", "https:"], "https://forum.example.com")).meta({ description: "The forum's address: with DISCOURSE_API_KEY, the pack's forum badges (discourseBadgeId) are granted and revoked there." }),
+  DISCOURSE_API_KEY: optional(z.string().min(1)).meta({ secret: true, description: "An admin API key of the forum (Admin → API → New key)." }),
+  DISCOURSE_API_USERNAME: z.string().default("system").meta({ description: "The forum user the API key acts as." }),
+  DISCOURSE_WEBHOOK_SECRET: optional(z.string().min(12, "at least 12 characters")).meta({ secret: true, description: "The secret of the forum's webhook (Admin → API → Webhooks, payload URL https://<steward>/webhooks/discourse, content type application/json, events: posts, and Solved if the plugin runs). Unset: the route answers 404." }),
   PARTNER_WEBHOOK_SECRET: optional(
     z
       .string()
       .min(12, "at least 12 characters")
       .refine(standardSecret, "whsec_ followed by the secret in base64, as the dashboard shows it (or the raw secret without whsec_)"),
-  ),
+  ).meta({ group: "Partner dashboard", secret: true, description: "The signing secret of the partner dashboard's webhook to https://<steward>/webhooks/partner (Standard Webhooks): whsec_<base64> as the standard writes it, or the raw secret. Unset: the route answers 404." }),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -15,6 +15,8 @@ export interface StewardMetrics {
   scheduleFailures: Counter<"schedule">;
   /** Requests platforms send in (Slack events, Discord's OAuth2 redirect) by HTTP status. */
   webhooks: Counter<"source" | "status">;
+  /** How long Slack's requests (its own HTTP receiver, not the ops server) take to answer. */
+  webhookDuration: Histogram<"source" | "status">;
 }
 
 export function createMetrics(): StewardMetrics {
@@ -32,5 +34,12 @@ export function createMetrics(): StewardMetrics {
     scheduleRuns: new Counter({ name: "steward_schedule_runs_total", help: "Schedule runs by schedule and outcome", labelNames: ["schedule", "status"], registers: [registry] }),
     scheduleFailures: new Counter({ name: "steward_schedule_failures_total", help: "Schedule runs that threw", labelNames: ["schedule"], registers: [registry] }),
     webhooks: new Counter({ name: "steward_webhook_requests_total", help: "Requests from platforms by source and HTTP status", labelNames: ["source", "status"], registers: [registry] }),
+    webhookDuration: new Histogram({
+      name: "steward_webhook_request_duration_seconds",
+      help: "Seconds from a platform request's arrival on its own receiver (Slack's, SLACK_PORT) to its answer's end",
+      labelNames: ["source", "status"],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
   };
 }

@@ -609,6 +609,11 @@ export const textsSchema = z.object({
   dashboardSignIn: z.string(),
   dashboardSignInIntro: z.string(),
   dashboardSignInValid: z.string(),
+  /** /member: {handle}, {filename}; the forget preview's and result's {becomes} (forgotten-<n>), {was} and {changes} (rows per table). */
+  memberExportDone: z.string(),
+  memberForgetPreview: z.string(),
+  memberForgetDone: z.string(),
+  memberAlreadyForgotten: z.string(),
   /** /help: {name} (the command asked for, as typed); the list's title and hint. */
   helpUnknownCommand: z.string(),
   helpUnknownCommandHint: z.string(),

@@ -9,7 +9,7 @@ import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Redis } from "ioredis";
-import { collectDefaultMetrics, Gauge, Registry } from "prom-client";
+import { collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { App } from "../app.ts";
 import { withTimeout } from "../core/timeout.ts";
 import { waitingByTarget } from "../store/outbox.ts";
@@ -107,6 +107,29 @@ function metricsAllowed(token: string | undefined, authorization: string | undef
   return timingSafeEqual(digest(m[1] as string), digest(token));
 }
 
+/** Dashboard paths whose later segments name a member, a program or a queue: one label each. */
+const PAGE_PATTERNS: [RegExp, string][] = [
+  [/^\/admin\/members\/[^/]+$/, "/admin/members/:handle"],
+  [/^\/admin\/programs\/[^/]+\/report\.csv$/, "/admin/programs/:id/report.csv"],
+  [/^\/admin\/programs\/[^/]+$/, "/admin/programs/:id"],
+  [/^\/admin\/queues(\/|$)/, "/admin/queues"],
+  [/^\/admin\/static\//, "/admin/static"],
+];
+
+/**
+ * A route's label with few values (a label per path would grow without bound): the webhook's or
+ * endpoint's own path; a dashboard page's pattern; "other" for anything else (a 404).
+ */
+export function routeLabel(path: string, options: OpsOptions): string {
+  if (["/healthz", "/health", "/readyz", "/metrics"].includes(path)) return path;
+  if (options.routes?.some((r) => r.path === path)) return path;
+  if (!options.web?.owns(path)) return "other";
+  const pattern = PAGE_PATTERNS.find(([re]) => re.test(path));
+  if (pattern) return pattern[1];
+  // The dashboard's fixed pages (/admin, /admin/login, /admin/audit, /leaderboard…); anything deeper is one label.
+  return `/${path.split("/").filter(Boolean).slice(0, 2).join("/")}`;
+}
+
 export interface OpsOptions {
   host?: string;
   web?: Mounted;
@@ -168,7 +191,9 @@ export async function startOpsServer(app: App, port: number, options: OpsOptions
     labelNames: ["status"],
     registers: [metrics],
     async collect() {
-      const rows = await app.db.outboxMessage.groupBy({ by: ["status"], _count: { _all: true } });
+      // With the database down the scrape still answers (steward_ready says why); the last values stay.
+      const rows = await app.db.outboxMessage.groupBy({ by: ["status"], _count: { _all: true } }).catch(() => undefined);
+      if (!rows) return;
       this.reset();
       for (const r of rows) this.set({ status: r.status }, r._count._all);
     },
@@ -179,7 +204,9 @@ export async function startOpsServer(app: App, port: number, options: OpsOptions
     registers: [metrics],
     async collect() {
       const now = app.now();
-      const [oldest] = await app.sql.query<{ at: Date | null }>("SELECT min(available_at) AS at FROM outbox WHERE status = 'pending' AND available_at <= $1", [now]);
+      const rows = await app.sql.query<{ at: Date | null }>("SELECT min(available_at) AS at FROM outbox WHERE status = 'pending' AND available_at <= $1", [now]).catch(() => undefined);
+      if (!rows) return;
+      const [oldest] = rows;
       this.set(oldest?.at ? Math.max(0, now.getTime() - new Date(oldest.at).getTime()) / 1000 : 0);
     },
   });
@@ -197,12 +224,32 @@ export async function startOpsServer(app: App, port: number, options: OpsOptions
       for (const w of waiting) this.set({ target: w.target }, w.rows);
     },
   });
+  new Gauge({
+    name: "steward_ready",
+    help: "1 when the check answers within 2 s (what /readyz asks), 0 when not; check: database, redis",
+    labelNames: ["check"],
+    registers: [metrics],
+    async collect() {
+      const { checks } = await readiness();
+      this.reset();
+      for (const [check, result] of Object.entries(checks)) this.set({ check }, result === "ok" ? 1 : 0);
+    },
+  });
+  const duration = new Histogram({
+    name: "steward_http_request_duration_seconds",
+    help: "Seconds from a request's arrival to its answer's end, by route (the dashboard's pages, the webhooks, /readyz…), method and status",
+    labelNames: ["route", "method", "status"],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [metrics],
+  });
 
   // The runtime's counters (deliveries, schedules, webhooks) beside this server's gauges.
   const served = app.metrics ? Registry.merge([metrics, app.metrics.registry]) : metrics;
 
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0] ?? "/";
+    const stop = duration.startTimer();
+    res.once("finish", () => stop({ route: routeLabel(path, options), method: req.method ?? "GET", status: String(res.statusCode) }));
     if (path === "/healthz" || path === "/health") {
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ status: "ok" }));
       return;

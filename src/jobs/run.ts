@@ -18,6 +18,7 @@ import { partnerHealth, partnerHealthReply } from "../services/partner-health.ts
 import { buildReport } from "../services/reports.ts";
 import { historyNote } from "../services/backfill.ts";
 import { sweepPremium } from "../services/sites.ts";
+import { pruneRetention } from "../services/retention.ts";
 import { expireHeldForum } from "../services/forum.ts";
 import type { Tx } from "../store/client.ts";
 import { isUniqueViolation } from "../store/transaction.ts";
@@ -169,9 +170,12 @@ async function execute(app: App, run: ScheduledRun, manual: boolean, skipped: st
       const lapsed = await sweepPremium(app);
       const demoted = await sweepTiers(app);
       await expireHeldForum(app);
+      const pruned = await pruneRetention(app);
       // The sweeps are idempotent by themselves; the row only tells catch-up that today is done.
       await app.db.scheduleRun.createMany({ data: [{ scheduleId: run.def.id, period: run.period }], skipDuplicates: true });
-      return done(`${lapsed} site${lapsed === 1 ? "" : "s"} lapsed, ${demoted} member${demoted === 1 ? "" : "s"} moved down a tier`);
+      return done(
+        `${lapsed} site${lapsed === 1 ? "" : "s"} lapsed, ${demoted} member${demoted === 1 ? "" : "s"} moved down a tier; pruned ${pruned.outbox} delivered outbox rows, ${pruned.payloads} event bodies, ${pruned.audit} audit rows`,
+      );
     }
     case "outbox":
       app.outboxWritten();

@@ -96,7 +96,7 @@ export function scheduleTable(pack: Pack, config: Pick<Config, "STEWARD_TIMEZONE
     cron: pack.partner.healthReportCron,
     tz,
   });
-  defs.push({ id: "daily-sweep", kind: "daily-sweep", description: "Lapsed premium plans lose their points; tier grace periods run out", cron: DAILY_SWEEP_CRON, tz });
+  defs.push({ id: "daily-sweep", kind: "daily-sweep", description: "Lapsed premium plans lose their points; tier grace periods run out; old rows are pruned (STEWARD_RETAIN_*)", cron: DAILY_SWEEP_CRON, tz });
   defs.push({ id: "outbox", kind: "outbox", description: "Delivers announcements, DMs, badges and reports", everyMs: OUTBOX_SWEEP_MS, tz });
   return defs;
 }

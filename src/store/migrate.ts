@@ -92,3 +92,45 @@ export async function migrate(sql: SqlRunner, migrations: Migration[] = readMigr
     await sql.exec("SELECT pg_advisory_unlock(72707369)");
   }
 }
+
+export type MigrationState = "applied" | "pending" | "failed" | "changed" | "rolled back" | "unknown";
+
+export interface MigrationStatus {
+  name: string;
+  /**
+   * applied; pending (in prisma/migrations, not in the database); failed (started, neither finished nor
+   * rolled back: it blocks the rest); changed (applied, but its file differs now); rolled back (marked
+   * resolved, to be applied again); unknown (in the database only: applied by a newer release).
+   */
+  state: MigrationState;
+  at?: Date;
+  /** The error a failed migration left. */
+  logs?: string;
+}
+
+/** What `steward migrate --status` lists; reads only (a database never migrated lists everything pending). */
+export async function migrationStatus(sql: SqlRunner, migrations: Migration[] = readMigrations()): Promise<MigrationStatus[]> {
+  const [table] = await sql.query<{ t: string | null }>(`SELECT to_regclass('"_prisma_migrations"')::text AS t`);
+  const rows = table?.t
+    ? await sql.query<Row & { started_at: Date; logs: string | null }>(
+        `SELECT migration_name, checksum, finished_at, rolled_back_at, started_at, logs FROM "_prisma_migrations" ORDER BY started_at`,
+      )
+    : [];
+  const byName = new Map<string, (typeof rows)[number]>();
+  // The latest row of a name decides (a rolled-back attempt followed by a finished one is applied).
+  for (const r of rows) byName.set(r.migration_name, r);
+  const out: MigrationStatus[] = migrations.map((m) => {
+    const r = byName.get(m.name);
+    if (!r) return { name: m.name, state: "pending" };
+    if (r.finished_at) return { name: m.name, state: r.checksum === m.checksum ? "applied" : "changed", at: r.finished_at };
+    if (r.rolled_back_at) return { name: m.name, state: "rolled back", at: r.rolled_back_at };
+    return { name: m.name, state: "failed", at: r.started_at, ...(r.logs ? { logs: r.logs } : {}) };
+  });
+  const known = new Set(migrations.map((m) => m.name));
+  for (const [name, r] of byName) {
+    if (known.has(name)) continue;
+    const state = r.finished_at ? "unknown" : r.rolled_back_at ? "rolled back" : "failed";
+    out.push({ name, state, at: r.finished_at ?? r.started_at, ...(state === "failed" && r.logs ? { logs: r.logs } : {}) });
+  }
+  return out;
+}

@@ -102,6 +102,7 @@ describe("/metrics webhook results", () => {
       const m = await scrape(ops);
       expect(m.get('steward_webhook_requests_total{source="slack",status="200"}')).toBe(1);
       expect(m.get('steward_webhook_requests_total{source="slack",status="401"}')).toBe(2);
+      expect(m.get('steward_webhook_request_duration_seconds_count{source="slack",status="401"}')).toBe(2);
     } finally {
       await ops.close();
       await h.stop();

@@ -58,11 +58,15 @@ export function refuseFutureRequests(receiver: HTTPReceiver, log: Logger, nowMs:
   };
 }
 
-/** Every request Slack sends in, by the status it got (steward_webhook_requests_total on /metrics). */
+/** Every request Slack sends in, by the status it got, and how long it took (steward_webhook_requests_total, steward_webhook_request_duration_seconds). */
 function countResults(receiver: HTTPReceiver, app: Runtime["app"]): void {
   const handle = receiver.requestListener;
   receiver.requestListener = (req, res) => {
-    res.once("finish", () => app.metrics?.webhooks.inc({ source: "slack", status: String(res.statusCode) }));
+    const stop = app.metrics?.webhookDuration.startTimer();
+    res.once("finish", () => {
+      app.metrics?.webhooks.inc({ source: "slack", status: String(res.statusCode) });
+      stop?.({ source: "slack", status: String(res.statusCode) });
+    });
     handle(req, res);
   };
 }

@@ -1,0 +1,98 @@
+// Retention: the tables that only grew are pruned once a day (the daily sweep), in bounded batches so
+// a first run on a large database never holds a long transaction. What keeps a payment from happening
+// twice is never pruned: inbound events keep their key (only a finished event's body is emptied),
+// processed_events holds keys only and is left alone, ledger entries and their idempotency keys are
+// the ledger itself, and the audit trail of changes to points and memberships is kept for good.
+import type { App } from "../app.ts";
+
+/** Audit actions that record a change to points or memberships: kept whatever STEWARD_RETAIN_AUDIT_DAYS says. */
+export const KEPT_AUDIT_ACTIONS = [
+  "adjust",
+  "certify",
+  "dispute accept",
+  "dispute decline",
+  "site verify",
+  "site lapse",
+  "site reactivate",
+  "site remove-contributor",
+  "site transfer",
+  "review approve",
+  "review reject",
+  "program remove",
+  "member merge",
+  "member forget",
+];
+
+/** Inbound events whose processing is over: held ones wait for a link, received and failed ones for a retry. */
+const FINISHED_INBOUND = ["applied", "ignored", "refused", "expired"];
+
+export const PRUNED_PAYLOAD = { pruned: true };
+
+export interface PruneResult {
+  outbox: number;
+  payloads: number;
+  audit: number;
+}
+
+export interface PruneOptions {
+  batch?: number;
+  /** Batches per table per run; what is left goes the next day. */
+  maxBatches?: number;
+}
+
+const DAY_MS = 86_400_000;
+
+async function inBatches(step: () => Promise<number>, batch: number, maxBatches: number): Promise<number> {
+  let total = 0;
+  for (let i = 0; i < maxBatches; i++) {
+    const n = await step();
+    total += n;
+    if (n < batch) break;
+  }
+  return total;
+}
+
+export async function pruneRetention(app: App, options: PruneOptions = {}): Promise<PruneResult> {
+  const batch = options.batch ?? 1000;
+  const maxBatches = options.maxBatches ?? 50;
+  const cutoff = (d: number) => new Date(app.now().getTime() - d * DAY_MS);
+  const c = app.config;
+  const result: PruneResult = { outbox: 0, payloads: 0, audit: 0 };
+  if (c.STEWARD_RETAIN_OUTBOX_DAYS > 0) {
+    const before = cutoff(c.STEWARD_RETAIN_OUTBOX_DAYS);
+    result.outbox = await inBatches(async () => {
+      const rows = await app.sql.query<{ id: number }>(
+        `WITH gone AS (DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE status = 'delivered' AND delivered_at < $1 ORDER BY id LIMIT $2) RETURNING id),
+              deliveries AS (DELETE FROM outbox_deliveries WHERE outbox_id IN (SELECT id FROM gone))
+         SELECT id FROM gone`,
+        [before, batch],
+      );
+      return rows.length;
+    }, batch, maxBatches);
+  }
+  if (c.STEWARD_RETAIN_EVENT_PAYLOAD_DAYS > 0) {
+    const before = cutoff(c.STEWARD_RETAIN_EVENT_PAYLOAD_DAYS);
+    result.payloads = await inBatches(async () => {
+      const rows = await app.sql.query<{ id: number }>(
+        `UPDATE inbound_events SET payload = $3::jsonb WHERE id IN (
+           SELECT id FROM inbound_events WHERE status = ANY($1::text[]) AND updated_at < $2 AND payload <> $3::jsonb ORDER BY id LIMIT $4
+         ) RETURNING id`,
+        [FINISHED_INBOUND, before, JSON.stringify(PRUNED_PAYLOAD), batch],
+      );
+      return rows.length;
+    }, batch, maxBatches);
+  }
+  if (c.STEWARD_RETAIN_AUDIT_DAYS > 0) {
+    const before = cutoff(c.STEWARD_RETAIN_AUDIT_DAYS);
+    result.audit = await inBatches(async () => {
+      const rows = await app.sql.query<{ id: number }>(
+        `DELETE FROM audit_log WHERE id IN (
+           SELECT id FROM audit_log WHERE created_at < $1 AND NOT (outcome = 'ok' AND action = ANY($2::text[])) ORDER BY id LIMIT $3
+         ) RETURNING id`,
+        [before, KEPT_AUDIT_ACTIONS, batch],
+      );
+      return rows.length;
+    }, batch, maxBatches);
+  }
+  return result;
+}
