@@ -66,7 +66,10 @@ SELECT (SELECT count(*) FROM claim)::int AS claimed, (SELECT programs FROM who) 
 export async function recordContribution(app: App, c: Contribution): Promise<ContributionOutcome> {
   const programs = programsWithChannel(app, c.channel);
   const kind = app.pack.activityKinds.find((k) => k.automatic);
-  if (programs.length === 0 || !kind || !messageDateCounts(c.at, app.now(), app.config.STEWARD_TIMEZONE, app.pack.backdateDays)) return { status: "ignored" };
+  // The backdating limit bounds how late a live event may arrive; history read on purpose by `steward backfill`
+  // is as old as the operator asked for.
+  const dateCounts = c.historical ? Number.isFinite(c.at.getTime()) : messageDateCounts(c.at, app.now(), app.config.STEWARD_TIMEZONE, app.pack.backdateDays);
+  if (programs.length === 0 || !kind || !dateCounts) return { status: "ignored" };
   const [row] = await app.sql.query<{ claimed: number; programs: string[] | null; added: number }>(CLAIM_AND_INSERT, [
     c.eventKey ?? null,
     c.platform,
