@@ -79,7 +79,8 @@ export async function recordContribution(app: App, c: Contribution): Promise<Con
     kind.id,
     messageProgramId(programs, kind),
     c.at.toISOString(),
-    `message:${c.platform}`,
+    // History read on purpose is not a correction of a posted week (the report marks those by this source).
+    c.historical ? `history:${c.platform}` : `message:${c.platform}`,
     `msg:${c.platform}:${c.messageId}`,
     app.now().toISOString(),
     c.historical ?? false,

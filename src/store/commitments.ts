@@ -192,7 +192,8 @@ interface CorrectionRow {
 /**
  * Activities of a program's members dated in [from, until) that changed after
  * `until` (a past report's week end): recorded since and still counting, or
- * recorded before and rejected since. Per member id, for the report's marks.
+ * recorded before and rejected since. Per member id, for the report's marks. History read by `steward backfill`
+ * (source `history:…`) is what the week held, not a correction of it.
  */
 export async function loadCorrections(
   sql: SqlRunner,
@@ -205,7 +206,7 @@ export async function loadCorrections(
        FROM activities a
       WHERE a.member_id = ANY($1::text[]) AND (a.program_id IS NULL OR a.program_id = $2)
         AND a.occurred_at >= $3 AND a.occurred_at < $4
-        AND ((a.created_at >= $4 AND a.rejected_at IS NULL) OR (a.created_at < $4 AND a.rejected_at >= $4))
+        AND ((a.created_at >= $4 AND a.rejected_at IS NULL AND a.source NOT LIKE 'history:%') OR (a.created_at < $4 AND a.rejected_at >= $4))
       ORDER BY a.occurred_at`,
     [memberIds, programId, from, until],
   );

@@ -19,6 +19,7 @@ import { periodOf } from "../../src/domain/periods.ts";
 import { backfill, historyImportedUpTo, Pacer, sinceWeeks, type HistorySource } from "../../src/services/backfill.ts";
 import { buildReport } from "../../src/services/reports.ts";
 import { eventually } from "../helpers/eventually.ts";
+import { messageDateCounts } from "../../src/domain/activities.ts";
 import { GUILD_ID, messageCreate, rawGuild, startFakeDiscord, type FakeDiscord, type FakeGuild } from "../helpers/fake-discord.ts";
 import { JSON_TYPE, sendSigned, startFakeSlack, type ArchivedMessage, type FakeSlack } from "../helpers/fake-slack.ts";
 import { storeKinds, testRuntime, type StoreKind, type TestRuntime } from "../helpers/runtime.ts";
@@ -166,7 +167,10 @@ async function community(kind: StoreKind): Promise<Community> {
 async function sendLive(c: Community, messages: Msg[]): Promise<void> {
   const url = `http://127.0.0.1:${c.slack.port}${SLACK_EVENTS_PATH}`;
   const actions = (c.client as unknown as { actions: Record<string, { handle(data: unknown): unknown }> }).actions;
-  const slackClaims = messages.filter((m) => m.platform === "slack" && m.user);
+  // A message older than the backdating limit is ignored before its event id is claimed (a live event that late
+  // is a replay); the others claim theirs.
+  const { app } = c.rt;
+  const slackClaims = messages.filter((m) => m.platform === "slack" && m.user && messageDateCounts(new Date(m.at), app.now(), app.config.STEWARD_TIMEZONE, app.pack.backdateDays));
   const before = await c.rt.app.db.processedEvent.count();
   for (const m of messages) {
     if (m.platform === "discord") {
@@ -294,13 +298,27 @@ describe.each(storeKinds)("steward backfill on %s", (kind) => {
           await live.rt.app.db.membership.updateMany({ where: { member: { handle: "eli" } }, data: { state: "removed", endedAt: new Date(ELI_LEFT) } });
         } },
       ].sort((x, y) => x.at - y.at);
+      // Each message is delivered in the week it was posted: the live runtime's clock follows the messages an ISO
+      // week at a time, standing at the week's last message (a live event older than the backdating limit would be
+      // a replay and is ignored; one recorded after its week ended would be a correction of that week).
+      const liveWeekly = async (batch: Msg[]) => {
+        for (let i = 0; i < batch.length; ) {
+          const key = periodOf("week", batch[i]!.at, "UTC").key;
+          const week = batch.filter((m, j) => j >= i && periodOf("week", m.at, "UTC").key === key);
+          live.rt.clock.set(new Date(week[week.length - 1]!.at));
+          await sendLive(live, week);
+          i += week.length;
+        }
+        live.rt.clock.set(NOW);
+      };
+      const byTime = [...all].sort((x, y) => x.at - y.at);
       let from = 0;
       for (const change of changes) {
-        await sendLive(live, all.filter((m) => m.at >= from && m.at < change.at));
+        await liveWeekly(byTime.filter((m) => m.at >= from && m.at < change.at));
         await change.apply();
         from = change.at;
       }
-      await sendLive(live, all.filter((m) => m.at >= from));
+      await liveWeekly(byTime.filter((m) => m.at >= from));
 
       // The adopted community: members imported, the same weeks backfilled.
       await importMembersCsv(c.rt.app, MEMBERS_CSV);

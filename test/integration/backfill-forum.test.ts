@@ -93,7 +93,7 @@ describe.each(storeKinds)("forum backfill on %s", (kind) => {
     const expected = [...hana.filter((a) => counts(a, "2026-10-05")), ...ivo.filter((a) => counts(a, "2026-09-28", "2026-10-19"))];
     const rows = await rt.app.db.activity.findMany({ orderBy: { occurredAt: "asc" } });
     expect(rows.map((r) => r.dedupeKey).sort()).toEqual(expected.map((a) => `forum:post:${a.post_id}`).sort());
-    expect(rows.every((r) => r.kind === "answer" && r.source === "forum")).toBe(true);
+    expect(rows.every((r) => r.kind === "answer" && r.source === "history:forum")).toBe(true);
     expect(rows[0]?.url).toMatch(new RegExp(`^${fake.url}/t/topic-\\d/\\d+/\\d+$`));
 
     // The webhook delivers the same posts later (Discourse's retries carry new event ids): nothing more counts.
