@@ -1,8 +1,12 @@
 import { defineConfig } from "vitest/config";
 
+// Three projects, by folder: `npm test -- --project unit` runs the pure ones in seconds. The other two
+// share one migrated database of each kind per run (test/global-setup.ts) and lend each test file its
+// own copy (test/helpers/file-databases.ts).
+const withDatabases = { globalSetup: ["test/global-setup.ts"], setupFiles: ["test/helpers/file-databases.ts"] };
+
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
     // Property tests run from a fixed seed (FC_SEED overrides it).
     setupFiles: ["test/helpers/fast-check-seed.ts"],
     // Generous: e2e tests start real processes and databases on a 2-core machine; tests never assert timings.
@@ -10,5 +14,10 @@ export default defineConfig({
     hookTimeout: 120_000,
     // PGlite instances are memory-hungry WASM: keep parallelism modest on 2 cores.
     maxWorkers: 2,
+    projects: [
+      { extends: true, test: { name: "unit", include: ["test/unit/**/*.test.ts"] } },
+      { extends: true, test: { name: "integration", include: ["test/integration/**/*.test.ts"], ...withDatabases } },
+      { extends: true, test: { name: "e2e", include: ["test/e2e/**/*.test.ts"], ...withDatabases } },
+    ],
   },
 });
