@@ -1,18 +1,19 @@
 // `steward run` and `steward chat` as an operator or a script uses them:
 // real processes, a real embedded database on disk, stdin and stdout.
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
 import { PNG } from "pngjs";
 import { beforeEach, describe, expect, it } from "vitest";
 import { steward } from "../helpers/cli.ts";
+import { preparedDataFolder } from "../helpers/test-databases.ts";
 
 describe("steward run", () => {
   let env: Record<string, string>;
-  beforeEach(() => {
-    env = { STEWARD_DATA_DIR: mkdtempSync(join(tmpdir(), "steward-e2e-")) };
+  // A migrated folder, as after a first start (data-folder.test.ts starts one from an empty folder).
+  beforeEach(async () => {
+    env = { STEWARD_DATA_DIR: await preparedDataFolder() };
   });
 
   it("prints the reply and exits 0, 1 on a user error, 2 on an internal error", async () => {
@@ -129,7 +130,7 @@ describe("steward run", () => {
 
 describe("steward chat", () => {
   it("answers typed lines, switches user, and prints deliveries as they happen", async () => {
-    const env = { STEWARD_DATA_DIR: mkdtempSync(join(tmpdir(), "steward-chat-")) };
+    const env = { STEWARD_DATA_DIR: await preparedDataFolder("steward-chat-") };
     const input = [
       "/site submit https://studio.example.com kind:editorx",
       "/site submit https://bakery.example.com kind:classic role:collaborator",
