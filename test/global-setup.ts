@@ -2,7 +2,8 @@
 // test file runs initdb or the migrations again (issue 23). What it prepares, the tests receive
 // through inject() (test/helpers/test-databases.ts):
 //   - an embedded data folder, migrated: the processes a test spawns start from a copy of it;
-//   - the same folder dumped as PGlite's tar file: every in-memory PGlite loads it;
+//   - the same folder dumped as PGlite's tar file: every in-memory PGlite loads it (and one dumped
+//     before the migrations, for the tests of the migrations);
 //   - with DATABASE_URL, a migrated PostgreSQL database that each test file copies with
 //     CREATE DATABASE … TEMPLATE.
 // Teardown removes all of it, and any database a crashed worker left behind.
@@ -22,6 +23,8 @@ declare module "vitest" {
     stewardDataFolder: string;
     /** The same folder as PGlite's dump (`loadDataDir`). */
     stewardPgliteDump: string;
+    /** A PGlite database before any migration, dumped: for the tests of the migrations themselves. */
+    stewardPgliteEmptyDump: string;
     /** Name of the migrated PostgreSQL template database; empty without DATABASE_URL. */
     stewardPostgresTemplate: string;
     /** Prefix of every database the test files create in this run, so teardown finds the leftovers. */
@@ -45,24 +48,17 @@ function databaseUrl(adminUrl: string, name: string): string {
   return url.toString();
 }
 
-async function migrated(store: Store): Promise<Store> {
-  try {
-    await migrate(store.sql);
-    return store;
-  } catch (err) {
-    await store.close();
-    throw err;
-  }
-}
-
-async function preparePglite(dir: string): Promise<{ folder: string; dump: string }> {
+async function preparePglite(dir: string): Promise<{ folder: string; dump: string; emptyDump: string }> {
   const folder = join(dir, "data");
-  const store = await migrated(await openStore({ dataDir: folder }));
+  const store = (await openStore({ dataDir: folder })) as Store & { lite: PGlite };
+  const dumpTo = async (file: string) => {
+    writeFileSync(file, Buffer.from(await (await store.lite.dumpDataDir("none")).arrayBuffer()));
+    return file;
+  };
   try {
-    const dump = join(dir, "pglite.tar");
-    const lite = (store as Store & { lite: PGlite }).lite;
-    writeFileSync(dump, Buffer.from(await (await lite.dumpDataDir("none")).arrayBuffer()));
-    return { folder, dump };
+    const emptyDump = await dumpTo(join(dir, "pglite-empty.tar"));
+    await migrate(store.sql);
+    return { folder, emptyDump, dump: await dumpTo(join(dir, "pglite.tar")) };
   } finally {
     await store.close();
   }
@@ -71,8 +67,12 @@ async function preparePglite(dir: string): Promise<{ folder: string; dump: strin
 async function preparePostgres(adminUrl: string, prefix: string): Promise<string> {
   const name = `${prefix}_template`;
   await admin(adminUrl, (c) => c.query(`CREATE DATABASE ${name}`));
-  const store = await migrated(await openStore({ databaseUrl: databaseUrl(adminUrl, name) }));
-  await store.close();
+  const store = await openStore({ databaseUrl: databaseUrl(adminUrl, name) });
+  try {
+    await migrate(store.sql);
+  } finally {
+    await store.close();
+  }
   return name;
 }
 
@@ -87,6 +87,7 @@ async function dropRunDatabases(adminUrl: string, prefix: string): Promise<void>
 interface Prepared {
   folder: string;
   dump: string;
+  emptyDump: string;
   template: string;
   prefix: string;
 }
@@ -126,6 +127,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   }
   project.provide("stewardDataFolder", prepared.folder);
   project.provide("stewardPgliteDump", prepared.dump);
+  project.provide("stewardPgliteEmptyDump", prepared.emptyDump);
   project.provide("stewardPostgresTemplate", prepared.template);
   project.provide("stewardDatabasePrefix", prepared.prefix);
   return teardown;

@@ -21,6 +21,7 @@ export type StoreKind = "pglite" | "postgres";
 interface Prepared {
   dataFolder: string;
   pgliteDump: string;
+  pgliteEmptyDump: string;
   postgresTemplate: string;
   databasePrefix: string;
 }
@@ -36,6 +37,7 @@ function preparedByGlobalSetup(): Promise<Prepared | undefined> {
     return {
       dataFolder,
       pgliteDump: inject("stewardPgliteDump"),
+      pgliteEmptyDump: inject("stewardPgliteEmptyDump"),
       postgresTemplate: inject("stewardPostgresTemplate"),
       databasePrefix: inject("stewardDatabasePrefix"),
     };
@@ -47,6 +49,12 @@ let dump: Promise<Blob> | undefined;
 function pgliteDump(): Promise<Blob> {
   dump ??= preparedByGlobalSetup().then((p) => (p ? new Blob([readFileSync(p.pgliteDump)]) : pgliteTemplate(migrate)));
   return dump;
+}
+
+/** An in-memory PGlite before any migration (initdb is run once per run, not per test), which the caller closes. */
+export async function unmigratedPglite(): Promise<Store> {
+  const p = await preparedByGlobalSetup();
+  return openStore({ dataDir: "memory", ...(p ? { template: new Blob([readFileSync(p.pgliteEmptyDump)]) } : {}) });
 }
 
 /**
