@@ -1,7 +1,7 @@
 // Databases for the tests, cheaply (issue 23). test/global-setup.ts migrates one database of each
-// kind per run; here each test file gets one database per kind (and one more for each runtime it
-// holds open at the same time), copied from that template and lent to test after test: giving it
-// back deletes every row and restarts the sequences, which leaves it as the template was. A
+// kind per run; here each vitest worker gets one database per kind (and one more for each runtime a
+// test holds open at the same time), copied from that template and lent to test after test: giving
+// it back deletes every row and restarts the sequences, which leaves it as the template was. A
 // database whose schema a test changed is closed instead of lent again.
 //
 // Outside a vitest run (the drills use the test helpers too) nothing was prepared: every store is
@@ -214,44 +214,33 @@ async function freshStore(kind: StoreKind): Promise<Store> {
 }
 
 const free: Record<StoreKind, Kept[]> = { pglite: [], postgres: [] };
-const all = new Set<Kept>();
 let lending = false;
 
 /**
- * Lend databases within each test file from now on; `afterAll` gets the hook that closes them when
- * the file ends (test/helpers/file-databases.ts, a setup file, calls this).
+ * Lend databases from now on (test/helpers/file-databases.ts, a setup file, calls this). They stay
+ * with the worker from file to file (vitest.config.ts: no isolation, so this module stays loaded)
+ * and go when it ends: an in-memory PGlite with the process, the PostgreSQL copies by name in the
+ * global teardown.
  */
-export function lendPerFile(afterAll: (fn: () => Promise<void>) => void): void {
+export function lendPerWorker(): void {
   lending = true;
-  afterAll(async () => {
-    const kept = [...all];
-    all.clear();
-    free.pglite = [];
-    free.postgres = [];
-    await Promise.all(kept.map((k) => k.destroy()));
-  });
 }
 
 /**
- * A store on a migrated database with no rows, which the caller closes. Within a test file the
- * database is the file's own, emptied when the store closes; elsewhere a fresh one.
+ * A store on a migrated database with no rows, which the caller closes. In a vitest run the database
+ * is the worker's own, emptied when the store closes; elsewhere a fresh one.
  */
 export async function testStore(kind: StoreKind): Promise<Store> {
   const p = await preparedByGlobalSetup();
   const adminUrl = process.env.DATABASE_URL;
   if (!lending || !p || (kind === "postgres" && (!adminUrl || !p.postgresTemplate))) return freshStore(kind);
   const kept = free[kind].pop() ?? (kind === "pglite" ? await keepPglite() : await keepPostgres(adminUrl as string, p));
-  all.add(kept);
   const store = await kept.open();
   let closing: Promise<void> | undefined;
   const giveBack = async () => {
     await store.close();
-    if (await kept.reset().catch(() => false)) {
-      free[kind].push(kept);
-    } else {
-      all.delete(kept);
-      await kept.destroy();
-    }
+    if (await kept.reset().catch(() => false)) free[kind].push(kept);
+    else await kept.destroy();
   };
   return { ...store, close: () => (closing ??= giveBack()) };
 }
