@@ -41,7 +41,8 @@ async function deadPid(): Promise<number> {
 }
 
 // Real processes one after another: on a loaded 2-core machine they outlast the default timeout.
-describe("one process per data folder", { timeout: 300_000 }, () => {
+// Each test has a folder of its own, so the tests run at once and their processes overlap.
+describe.concurrent("one process per data folder", { timeout: 300_000 }, () => {
   it("refuses `steward run` while `steward chat` has the folder open, and the chat's writes all stay", async () => {
     const dir = freshDir();
     const env = { STEWARD_DATA_DIR: dir };
@@ -110,7 +111,8 @@ describe("one process per data folder", { timeout: 300_000 }, () => {
     expect(await sitesOf(dir)).toEqual(["https://after.example.com", "https://kept.example.com"]);
   });
 
-  it("of several processes racing for a stale lock, exactly one takes it", async () => {
+  // Alone: the winner holds the lock 4 s, and a racer starting later than that on a machine made busier would take it in turn.
+  it.sequential("of several processes racing for a stale lock, exactly one takes it", async () => {
     const dir = freshDir();
     writeFileSync(join(dir, LOCK_FILE), `${await deadPid()} stale-nonce\n`);
     const children = Array.from({ length: 5 }, () => {
