@@ -9,7 +9,7 @@
 import { randomBytes } from "node:crypto";
 import { cpSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import pg from "pg";
 import type { PGlite } from "@electric-sql/pglite";
 import { openStore, pgliteStore, pgliteTemplate, type SqlRunner, type Store } from "../../src/store/client.ts";
@@ -62,9 +62,11 @@ export async function unmigratedPglite(): Promise<Store> {
  * run's prepared folder (an empty one outside vitest, which the process migrates itself).
  */
 export async function preparedDataFolder(prefix = "steward-e2e-"): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
   const p = await preparedByGlobalSetup();
-  if (p) cpSync(p.dataFolder, dir, { recursive: true });
+  if (!p) return mkdtempSync(join(tmpdir(), prefix));
+  // Beside the prepared folder, in the run's own folder, which the global teardown removes (40 MB each).
+  const dir = mkdtempSync(join(dirname(p.dataFolder), prefix));
+  cpSync(p.dataFolder, dir, { recursive: true });
   return dir;
 }
 
