@@ -1,14 +1,28 @@
 import { defineConfig } from "vitest/config";
 
+// Three projects, by folder: `npm test -- --project unit` runs the pure ones in seconds. The other two
+// share one migrated database of each kind per run (test/global-setup.ts) and lend each worker its
+// own copy (test/helpers/file-databases.ts).
+const withDatabases = { globalSetup: ["test/global-setup.ts"], setupFiles: ["test/helpers/file-databases.ts"] };
+
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
     // Property tests run from a fixed seed (FC_SEED overrides it).
     setupFiles: ["test/helpers/fast-check-seed.ts"],
     // Generous: e2e tests start real processes and databases on a 2-core machine; tests never assert timings.
     testTimeout: 120_000,
     hookTimeout: 120_000,
-    // PGlite instances are memory-hungry WASM: keep parallelism modest on 2 cores.
-    maxWorkers: 2,
+    // Three workers on 2 cores: a worker often waits on a child process, PostgreSQL or Redis. Measured on the
+    // whole suite: 196 s with two, 141 s with three, the same CPU time (load average 10-13 beside it).
+    maxWorkers: 3,
+    // A worker runs file after file without loading Prisma, PGlite, Bolt and discord.js again for each
+    // (a third less CPU), and keeps its databases. No test relies on a fresh module: none mocks a module,
+    // each restores its spies and listeners, and every runtime starts on an emptied database.
+    isolate: false,
+    projects: [
+      { extends: true, test: { name: "unit", include: ["test/unit/**/*.test.ts"] } },
+      { extends: true, test: { name: "integration", include: ["test/integration/**/*.test.ts"], ...withDatabases } },
+      { extends: true, test: { name: "e2e", include: ["test/e2e/**/*.test.ts"], ...withDatabases } },
+    ],
   },
 });

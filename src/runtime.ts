@@ -23,6 +23,10 @@ export interface RuntimeOptions {
   now?: () => Date;
   log?: Logger;
   store?: StoreTarget;
+  /** A store already open, used instead of opening `store` (the tests lend one database to test after test); close() closes it. */
+  opened?: Store;
+  /** The pack, already read from STEWARD_PROGRAMS (the tests parse each pack file once). */
+  pack?: Pack;
   /**
    * A process that runs one command and exits (`steward run`): no counters (it serves no /metrics, so it
    * never loads prom-client) and the embedded database's small buffer pool.
@@ -51,10 +55,10 @@ function packFrom(file = DEFAULT_PACK_PATH): Pack {
 }
 
 export async function createRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
-  const pack = packFrom(config.STEWARD_PROGRAMS);
+  const pack = options.pack ?? packFrom(config.STEWARD_PROGRAMS);
   const log = options.log ?? createLogger(config.LOG_LEVEL);
   const target = options.store ?? storeTarget(config);
-  const store = await openStore(options.oneShot && "dataDir" in target ? { ...target, smallBuffers: true } : target);
+  const store = options.opened ?? (await openStore(options.oneShot && "dataDir" in target ? { ...target, smallBuffers: true } : target));
   try {
     const applied = await migrate(store.sql);
     if (applied.length > 0) log.info({ applied }, "database migrated");

@@ -37,6 +37,8 @@ export interface BullJobsOptions {
   /** How long stop() waits for the current jobs before closing anyway. */
   stopTimeoutMs: number;
   concurrency: number;
+  /** The first wait of BullMQ's retries and of the outage backoff; both double from there. */
+  retryDelayMs: number;
 }
 
 interface DeliveryJob {
@@ -78,7 +80,7 @@ export async function startBullJobs(runtime: Runtime, targets: DeliveryTarget[],
     prefix,
     // Failures of the row itself are handled in the database (backoff on availableAt); these
     // retries only cover the job machinery failing (database briefly away).
-    defaultJobOptions: { removeOnComplete: true, removeOnFail: 1000, attempts: 5, backoff: { type: "exponential", delay: 1000 } },
+    defaultJobOptions: { removeOnComplete: true, removeOnFail: 1000, attempts: 5, backoff: { type: "exponential", delay: options.retryDelayMs } },
   });
   const gate = redisGate(conn, prefix);
 
@@ -89,7 +91,7 @@ export async function startBullJobs(runtime: Runtime, targets: DeliveryTarget[],
   // again as often as it takes. BullMQ's own retries would give up after a few and keep the failed
   // job, whose id then stops the sweep from queueing that outbox row again: it would never go out.
   // One line per doubling of the failures, so a long outage logs a handful of lines.
-  const outage = new Backoff(1000, OUTAGE_BACKOFF_CAP_MS);
+  const outage = new Backoff(options.retryDelayMs, OUTAGE_BACKOFF_CAP_MS);
   const waitForDatabase = async (job: Job, token: string | undefined, err: unknown): Promise<never> => {
     const waitMs = outage.fail();
     if ((outage.streak & (outage.streak - 1)) === 0)

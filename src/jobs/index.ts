@@ -46,6 +46,10 @@ export interface StartJobsOptions {
   concurrency?: number;
   /** Poll interval of in-process delivery (default 1000 ms). */
   pollMs?: number;
+  /** With BullMQ: the first wait of a job's retries and of the outage backoff (default 1000 ms; tests shorten it). */
+  retryDelayMs?: number;
+  /** How often the outbox sweep runs (default OUTBOX_SWEEP_MS; tests shorten it). */
+  outboxSweepMs?: number;
 }
 
 function describeWhen(d: ScheduleDef, pack: App["pack"]): string {
@@ -80,7 +84,8 @@ function once(fn: () => Promise<void>): () => Promise<void> {
 
 export async function startJobs(runtime: Runtime, targets: DeliveryTarget[], options: StartJobsOptions = {}): Promise<Jobs> {
   const { app } = runtime;
-  const defs = scheduleTable(app.pack, app.config);
+  const sweepMs = options.outboxSweepMs;
+  const defs = scheduleTable(app.pack, app.config).map((d) => (d.kind === "outbox" && sweepMs ? { ...d, everyMs: sweepMs } : d));
   const redisUrl = options.redisUrl === undefined ? app.config.REDIS_URL : options.redisUrl;
   const stopTimeoutMs = options.stopTimeoutMs ?? 10_000;
   const common = {
@@ -96,6 +101,7 @@ export async function startJobs(runtime: Runtime, targets: DeliveryTarget[], opt
       prefix: options.prefix ?? "steward",
       stopTimeoutMs,
       concurrency: options.concurrency ?? 8,
+      retryDelayMs: options.retryDelayMs ?? 1000,
     });
     if (options.catchUp !== false) await catchUp(app, defs);
     app.log.info({ schedules: defs.length }, "jobs running on BullMQ");

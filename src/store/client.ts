@@ -73,6 +73,17 @@ async function openPglite(dataDir: string, template?: Blob, smallBuffers = false
     lock?.release();
     throw err;
   }
+  return pgliteStore(lite, async () => {
+    try {
+      await lite.close();
+    } finally {
+      lock?.release();
+    }
+  });
+}
+
+/** The store on an open PGlite; close() ends the Prisma client, then calls `release` (the tests lend one instance to test after test). */
+export async function pgliteStore(lite: PGlite, release: () => Promise<void>): Promise<Store & { lite: PGlite }> {
   const { PrismaPGlite } = await import("pglite-prisma-adapter");
   const db = new PrismaClient({ adapter: new PrismaPGlite(lite), transactionOptions: TRANSACTION_OPTIONS });
   return {
@@ -88,9 +99,8 @@ async function openPglite(dataDir: string, template?: Blob, smallBuffers = false
     close: async () => {
       try {
         await db.$disconnect();
-        await lite.close();
       } finally {
-        lock?.release();
+        await release();
       }
     },
   };

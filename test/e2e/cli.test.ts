@@ -1,21 +1,21 @@
 // `steward run` and `steward chat` as an operator or a script uses them:
 // real processes, a real embedded database on disk, stdin and stdout.
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
 import { PNG } from "pngjs";
-import { beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { steward } from "../helpers/cli.ts";
+import { preparedDataFolder } from "../helpers/test-databases.ts";
 
-describe("steward run", () => {
-  let env: Record<string, string>;
-  beforeEach(() => {
-    env = { STEWARD_DATA_DIR: mkdtempSync(join(tmpdir(), "steward-e2e-")) };
-  });
+// Each test has a folder of its own, so they run at once and their processes overlap.
+describe.concurrent("steward run", () => {
+  /** A migrated folder, as after a first start (data-folder.test.ts starts one from an empty folder). */
+  const folder = async (): Promise<Record<string, string>> => ({ STEWARD_DATA_DIR: await preparedDataFolder() });
 
   it("prints the reply and exits 0, 1 on a user error, 2 on an internal error", async () => {
+    const env = await folder();
     const submit = await steward(["run", "--as", "alice", "/site submit https://studio.example.com kind:editorx role:owner"], env);
     expect(submit.stdout).toMatch(/Submitted https:\/\/studio\.example\.com .*\+300 points/);
     expect(submit.code).toBe(0);
@@ -51,6 +51,7 @@ describe("steward run", () => {
   }, 300_000);
 
   it("writes pictures under the data folder and prints `image: <path>.png`: the tier card, its tier-up announcement, the report's heatmap", async () => {
+    const env = await folder();
     const image = (stdout: string) => [...stdout.matchAll(/^.*image: (.+\.png)$/gm)].map((m) => m[1] as string);
     const submit = await steward(["run", "--as", "alice", "/site submit https://studio.example.com kind:editorx role:owner"], env);
     expect(submit.code).toBe(0);
@@ -77,6 +78,7 @@ describe("steward run", () => {
   }, 300_000);
 
   it("answers /program, /badges, /settings and /report partner, and runs a pack whose reminder cron lists hours (issue 10)", async () => {
+    const env = await folder();
     const program = await steward(["run", "--as", "bob", "/program community-leaders-velo"], env);
     expect(program.code).toBe(0);
     expect(program.stdout).toContain("Terms: A volunteer position, not a paid job");
@@ -99,6 +101,7 @@ describe("steward run", () => {
   }, 600_000);
 
   it("pays the spellings of one site once, refuses a second owner and a made-up host (issue 9)", async () => {
+    const env = await folder();
     const spellings = ["https://studio.example.com", "http://studio.example.com", "https://studio.example.com.", "https://www.studio.example.com", "https://studio.example.com/about"];
     const runs = [];
     for (const url of spellings) runs.push(await steward(["run", "--as", "alice", `/site submit ${url} kind:editorx role:owner`], env));
@@ -121,6 +124,7 @@ describe("steward run", () => {
   }, 300_000);
 
   it("stops with a message naming a wrong variable", async () => {
+    const env = await folder();
     const r = await steward(["run", "--as", "alice", "/tier"], { ...env, STEWARD_TIMEZONE: "Nowhere/Land" });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/STEWARD_TIMEZONE: expected an IANA time zone/);
@@ -129,7 +133,7 @@ describe("steward run", () => {
 
 describe("steward chat", () => {
   it("answers typed lines, switches user, and prints deliveries as they happen", async () => {
-    const env = { STEWARD_DATA_DIR: mkdtempSync(join(tmpdir(), "steward-chat-")) };
+    const env = { STEWARD_DATA_DIR: await preparedDataFolder("steward-chat-") };
     const input = [
       "/site submit https://studio.example.com kind:editorx",
       "/site submit https://bakery.example.com kind:classic role:collaborator",

@@ -179,9 +179,10 @@ describe.each(storeKinds)("dashboard over HTTP (%s)", (kind) => {
       const m = await db.member.findUniqueOrThrow({ where: { handle } });
       const membership = await db.membership.findFirstOrThrow({ where: { memberId: m.id, programId: LEADERS } });
       const application = await db.application.findFirstOrThrow({ where: { memberId: m.id, programId: LEADERS } });
-      const badges = await db.badge.findMany({ where: { memberId: m.id, revokedAt: null }, select: { badge: true, grantedBy: true } });
-      const audit = await db.auditLog.findMany({ where: { target: m.id, action: { startsWith: "review" } } });
-      const outbox = await db.outboxMessage.findMany({ where: { memberId: m.id }, select: { kind: true } });
+      // In a fixed order: without ORDER BY a database may return rows in any order (one reused between tests does).
+      const badges = await db.badge.findMany({ where: { memberId: m.id, revokedAt: null }, select: { badge: true, grantedBy: true }, orderBy: { badge: "asc" } });
+      const audit = await db.auditLog.findMany({ where: { target: m.id, action: { startsWith: "review" } }, orderBy: { id: "asc" } });
+      const outbox = await db.outboxMessage.findMany({ where: { memberId: m.id }, select: { kind: true }, orderBy: { id: "asc" } });
       return {
         membership: { state: membership.state },
         application: { state: application.state, decidedBy: application.decidedBy },

@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
 import { describe, expect, it } from "vitest";
 import { startSteward, steward } from "../helpers/cli.ts";
+import { preparedDataFolder } from "../helpers/test-databases.ts";
 import { LOCK_FILE } from "../../src/store/lock.ts";
 
 const REFUSAL = /^Steward is already running on (\S+) \(pid (\d+)\); stop it or set DATABASE_URL\n$/;
@@ -18,6 +19,9 @@ const LOCK_CHILD = fileURLToPath(new URL("../helpers/lock-child.ts", import.meta
 function freshDir(): string {
   return mkdtempSync(join(tmpdir(), "steward-lock-"));
 }
+
+/** A folder as after a first start: already migrated (the first test starts from an empty one). */
+const migratedDir = () => preparedDataFolder("steward-lock-");
 
 async function sitesOf(dir: string): Promise<string[]> {
   const db = new PGlite(dir);
@@ -37,7 +41,8 @@ async function deadPid(): Promise<number> {
 }
 
 // Real processes one after another: on a loaded 2-core machine they outlast the default timeout.
-describe("one process per data folder", { timeout: 300_000 }, () => {
+// Each test has a folder of its own, so the tests run at once and their processes overlap.
+describe.concurrent("one process per data folder", { timeout: 300_000 }, () => {
   it("refuses `steward run` while `steward chat` has the folder open, and the chat's writes all stay", async () => {
     const dir = freshDir();
     const env = { STEWARD_DATA_DIR: dir };
@@ -66,9 +71,9 @@ describe("one process per data folder", { timeout: 300_000 }, () => {
   });
 
   it("two `steward run` at once: each either writes or is refused, and no reported write is lost", async () => {
-    const dir = freshDir();
+    const dir = await migratedDir();
     const env = { STEWARD_DATA_DIR: dir };
-    // The folder exists and is migrated first, so both processes reach the database at about the same moment.
+    // The folder is opened once first, so both processes reach the database at about the same moment.
     expect((await steward(["run", "--as", "alice", "/tier"], env)).code).toBe(0);
     const written: string[] = [];
     let refused = 0;
@@ -90,7 +95,7 @@ describe("one process per data folder", { timeout: 300_000 }, () => {
   });
 
   it("takes over the lock of a process that was killed, and keeps what it wrote", async () => {
-    const dir = freshDir();
+    const dir = await migratedDir();
     const env = { STEWARD_DATA_DIR: dir };
     const chat = startSteward(["chat", "--as", "alice"], env);
     await chat.waitFor(/terminal chat/);
@@ -106,7 +111,8 @@ describe("one process per data folder", { timeout: 300_000 }, () => {
     expect(await sitesOf(dir)).toEqual(["https://after.example.com", "https://kept.example.com"]);
   });
 
-  it("of several processes racing for a stale lock, exactly one takes it", async () => {
+  // Alone: the winner holds the lock 4 s, and a racer starting later than that on a machine made busier would take it in turn.
+  it.sequential("of several processes racing for a stale lock, exactly one takes it", async () => {
     const dir = freshDir();
     writeFileSync(join(dir, LOCK_FILE), `${await deadPid()} stale-nonce\n`);
     const children = Array.from({ length: 5 }, () => {

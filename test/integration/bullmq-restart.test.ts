@@ -12,7 +12,6 @@ import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { reply } from "../../src/chat/reply.ts";
 import { startJobs, type Jobs } from "../../src/jobs/index.ts";
-import { OUTBOX_SWEEP_MS } from "../../src/jobs/schedules.ts";
 import type { DeliveryTarget } from "../../src/jobs/target.ts";
 import type { Runtime } from "../../src/runtime.ts";
 import { enqueue } from "../../src/services/outbox.ts";
@@ -20,6 +19,8 @@ import { storeKinds, testRuntime, type TestClock, type TestRuntime } from "../he
 
 const HAS_REDIS_SERVER = spawnSync("redis-server", ["--version"]).status === 0;
 const REPORT = "weekly-report/community-leaders-velo";
+/** The outbox sweep runs every second here instead of every five (OUTBOX_SWEEP_MS): the test waits for three. */
+const SWEEP_MS = 1000;
 
 function realClock(): TestClock {
   return {
@@ -152,7 +153,7 @@ describe.skipIf(!process.env.REDIS_URL || !HAS_REDIS_SERVER).each(storeKinds)("B
     for (const p of pack.programs) if (p.id === "community-leaders-velo") p.reportCron = "* * * * * *";
     const runtime: Runtime = { ...rt, app: { ...rt.app, pack } };
     const platform = recordingTarget();
-    jobs = await startJobs(runtime, [platform.target], { redisUrl: redis.url, prefix: `steward-restart-${randomUUID().slice(0, 8)}`, catchUp: false });
+    jobs = await startJobs(runtime, [platform.target], { redisUrl: redis.url, prefix: `steward-restart-${randomUUID().slice(0, 8)}`, catchUp: false, outboxSweepMs: SWEEP_MS });
     const queue = jobs.bull?.scheduleQueue;
     if (!queue) throw new Error("not on BullMQ");
     const reportRuns = async () => (await queue.getJobs(["completed"])).filter((j) => j.name === REPORT).length;
@@ -189,7 +190,7 @@ describe.skipIf(!process.env.REDIS_URL || !HAS_REDIS_SERVER).each(storeKinds)("B
 
     // Written without telling the process: only the scheduled outbox sweep can find this row.
     await post("after-restart");
-    await until("the row written after the restart to be delivered", async () => (await delivered("after-restart")) === 1, OUTBOX_SWEEP_MS * 3);
+    await until("the row written after the restart to be delivered", async () => (await delivered("after-restart")) === 1, SWEEP_MS * 15);
     expect(await delivered("during-outage")).toBe(1);
     // Two more sweeps go by: nothing is delivered twice.
     const nextSweep = async () => (await queue.getJobScheduler("outbox"))?.next ?? 0;
@@ -200,7 +201,7 @@ describe.skipIf(!process.env.REDIS_URL || !HAS_REDIS_SERVER).each(storeKinds)("B
       await until(
         `the outbox sweep due at ${new Date(due).toISOString()}`,
         async () => (await nextSweep()) > due && ["completed", "unknown"].includes(await queue.getJobState(`repeat:outbox:${due}`)),
-        OUTBOX_SWEEP_MS * 3,
+        SWEEP_MS * 15,
       );
     }
     expect(platform.receipts.slice(1).sort()).toEqual(["after-restart", "during-outage"]);

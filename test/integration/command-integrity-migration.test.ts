@@ -3,15 +3,16 @@
 // closed as duplicates, so the new unique index can be built) and an oversized
 // correction (kept: the bounds check new rows, not history).
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { openStore, type Store } from "../../src/store/client.ts";
+import type { Store } from "../../src/store/client.ts";
 import { migrate, readMigrations } from "../../src/store/migrate.ts";
+import { unmigratedPglite } from "../helpers/test-databases.ts";
 
 const MIGRATION = "20261202110000_command_integrity";
 
 describe("migration 20261202110000_command_integrity", () => {
   let store: Store;
   beforeEach(async () => {
-    store = await openStore({ dataDir: "memory" });
+    store = await unmigratedPglite();
     await migrate(store.sql, readMigrations().filter((m) => m.name < MIGRATION));
   });
   afterEach(() => store.close());

@@ -13,6 +13,7 @@ import { claimInbound, INBOUND_LEASE_MS } from "../../src/services/inbound.ts";
 import { checkPartnerEvent } from "../../src/domain/dashboard.ts";
 import { ChatDriver } from "../helpers/chat.ts";
 import { storeKinds, testRuntime, type TestRuntime } from "../helpers/runtime.ts";
+import { preparedDataFolder } from "../helpers/test-databases.ts";
 
 const CSV = [
   "event,partner,url,kind,role,date",
@@ -144,7 +145,7 @@ describe("steward import (the command)", () => {
     const dir = mkdtempSync(join(tmpdir(), "steward-import-"));
     const file = join(dir, "events.csv");
     writeFileSync(file, "event,partner,url,kind,role,date\nsite.published,P-1,https://studio.example.com,editorx,owner,2026-11-20\nsite.published,P-1,https://x.example.com,editorx\n");
-    const env = { STEWARD_DATA_DIR: join(dir, "data") };
+    const env = { STEWARD_DATA_DIR: await preparedDataFolder() };
     const dry = await steward(["import", file, "--dry-run"], env);
     expect(dry.stdout).toContain("line 2: ok — would be held: dashboard id P-1 is not linked");
     expect(dry.stdout).toContain("line 3: refused — expected 6 fields");

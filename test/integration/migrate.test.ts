@@ -1,14 +1,15 @@
 import { createHash } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { openStore, type Store } from "../../src/store/client.ts";
+import type { Store } from "../../src/store/client.ts";
 import { migrate, MigrationError, readMigrations, type Migration } from "../../src/store/migrate.ts";
+import { unmigratedPglite } from "../helpers/test-databases.ts";
 
 const m = (name: string, sql: string): Migration => ({ name, sql, checksum: createHash("sha256").update(sql).digest("hex") });
 
 describe("migration runner", () => {
   let store: Store;
   beforeEach(async () => {
-    store = await openStore({ dataDir: "memory" });
+    store = await unmigratedPglite();
   });
   afterEach(() => store.close());
 

@@ -54,9 +54,11 @@ describe.skipIf(!haveServer)("database outage (needs PostgreSQL server binaries 
   // A test that failed half-way leaves the server stopped: the next one starts from a running server.
   beforeEach(() => pg.start());
 
-  async function runtimeOnPrivateServer(log = capturedLogger()): Promise<Runtime & { lines: ReturnType<typeof capturedLogger>["lines"] }> {
-    const runtime = await createRuntime(testConfig({ DATABASE_URL: pg.url }), { log: log.log });
-    return { ...runtime, lines: log.lines };
+  /** On the real clock, which advance() moves on (no waiting for a row to fall due). */
+  async function runtimeOnPrivateServer(log = capturedLogger()): Promise<Runtime & { lines: ReturnType<typeof capturedLogger>["lines"]; advance(ms: number): void }> {
+    let ahead = 0;
+    const runtime = await createRuntime(testConfig({ DATABASE_URL: pg.url }), { log: log.log, now: () => new Date(Date.now() + ahead) });
+    return { ...runtime, lines: log.lines, advance: (ms) => void (ahead += ms) };
   }
 
   it("the terminal session answers that nothing was recorded while the database is down, and works again when it is back", async () => {
@@ -94,12 +96,20 @@ describe.skipIf(!haveServer)("database outage (needs PostgreSQL server binaries 
     pg.stop();
     const delivery = startInProcessDelivery(runtime, [target], 200);
     try {
-      // Three seconds down: unbounded retries log thousands of lines here; backoff from 200 ms logs a handful.
-      await sleep(3000);
-      const failures = runtime.lines.filter((l) => l.msg === "outbox delivery failed");
-      expect(failures.length).toBeGreaterThan(0);
-      expect(failures.length).toBeLessThanOrEqual(8);
+      // Unbounded retries would log a line per poll; backoff from 200 ms waits twice as long after each failed try
+      // (± a fifth), so an outage of any length logs a handful. Four tries show it, in about 1.4 s.
+      const failures = await until("four failed tries", () => {
+        const lines = runtime.lines.filter((l) => l.msg === "outbox delivery failed");
+        return lines.length >= 4 ? lines.slice(0, 4) : undefined;
+      });
       expect(failures.every((l) => l.databaseUnavailable === true)).toBe(true);
+      failures.forEach((l, i) => {
+        expect(l.retryInMs).toBeGreaterThanOrEqual(0.8 * 200 * 2 ** i);
+        expect(l.retryInMs).toBeLessThanOrEqual(1.2 * 200 * 2 ** i);
+      });
+      // And it waits that long before the next try (a timer never fires early; pino's time is in whole ms).
+      for (let i = 1; i < failures.length; i++)
+        expect((failures[i]?.time as number) - (failures[i - 1]?.time as number)).toBeGreaterThanOrEqual((failures[i - 1]?.retryInMs as number) - 1);
       pg.start();
       await runtime.app.db.$transaction((tx) => enqueue(tx, { kind: "post", channel: "announcements", reply: { text: "back", blocks: [], visibility: "public", status: "ok" } }, { dedupeKey: "outage-back", now: runtime.app.now() }));
       runtime.events.emit("outbox");
@@ -122,21 +132,22 @@ describe.skipIf(!haveServer)("database outage (needs PostgreSQL server binaries 
         return "delivered";
       },
     };
-    const jobs = await startJobs(runtime, [target], { redisUrl: process.env.REDIS_URL, prefix: `steward-outage-${randomUUID()}`, catchUp: false });
+    // BullMQ's retries and the outage backoff start at 20 ms instead of a second: the same doublings, fifty times sooner.
+    const jobs = await startJobs(runtime, [target], { redisUrl: process.env.REDIS_URL, prefix: `steward-outage-${randomUUID()}`, catchUp: false, retryDelayMs: 20 });
     try {
-      // Due in a moment, so the job is queued by hand (as the sweep would) while the server is stopped.
-      const availableAt = new Date(Date.now() + 1000);
+      // Due an hour from now, so no sweep sends it before the server is stopped; then the clock moves on an hour.
+      const availableAt = new Date(runtime.app.now().getTime() + 3_600_000);
       await runtime.app.db.$transaction((tx) =>
         enqueue(tx, { kind: "post", channel: "announcements", reply: { text: "after", blocks: [], visibility: "public", status: "ok" } }, { dedupeKey: "bull-outage", now: runtime.app.now(), availableAt }),
       );
       const row = await runtime.app.db.outboxMessage.findFirstOrThrow({ where: { dedupeKey: "bull-outage" } });
       pg.stop();
-      await sleep(1000);
+      runtime.advance(3_600_000);
       await jobs.bull?.deliveryQueue.add("deliver", { outboxId: row.id }, { jobId: `outbox-${row.id}-${row.attempts}` });
-      // Longer than BullMQ's five attempts (1 + 2 + 4 + 8 + 16 s): a job that failed for good would keep the row from ever going out.
-      await sleep(35_000);
+      // More tries than BullMQ's own five attempts: a job that failed for good would keep the row from ever going out.
+      // The warning is logged at the 1st, 2nd, 4th and 8th failure in a row.
+      await until("the eighth failed try", () => runtime.lines.some((l) => l.msg === "database unavailable; jobs wait and try again" && (l.failures as number) >= 8));
       const warnings = runtime.lines.filter((l) => l.msg === "database unavailable; jobs wait and try again");
-      expect(warnings.length).toBeGreaterThan(0);
       expect(warnings.length).toBeLessThanOrEqual(8);
       pg.start();
       await until("the row to be delivered", () => delivered.includes("bull-outage"), 120_000);
@@ -156,8 +167,8 @@ describe.skipIf(!haveServer)("database outage (needs PostgreSQL server binaries 
     pg.stop();
     const scheduler = startInProcessScheduler(runtime, [def], 200);
     try {
-      await until("a failed run", () => runtime.lines.some((l) => l.msg === "scheduled job failed"));
-      await sleep(1500);
+      // Tried again with backoff from 200 ms: the third failed try comes after about 0.6 s.
+      await until("three failed runs", () => runtime.lines.filter((l) => l.msg === "scheduled job failed").length >= 3);
       pg.start();
       await until("the run after the outage", () => runtime.lines.some((l) => l.schedule === "daily-sweep" && l.status !== undefined));
       const failures = runtime.lines.filter((l) => l.msg === "scheduled job failed");

@@ -3,8 +3,9 @@
 // @@unique/@@index. A migration forgotten after a schema edit fails here.
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openStore, type Store } from "../../src/store/client.ts";
+import type { Store } from "../../src/store/client.ts";
 import { migrate } from "../../src/store/migrate.ts";
+import { unmigratedPglite } from "../helpers/test-databases.ts";
 
 interface FieldSpec {
   column: string;
@@ -54,7 +55,7 @@ describe("migrations agree with schema.prisma", () => {
   const models = readSchema(readFileSync(new URL("../../prisma/schema.prisma", import.meta.url), "utf8"));
 
   beforeAll(async () => {
-    store = await openStore({ dataDir: "memory" });
+    store = await unmigratedPglite();
     await migrate(store.sql);
   });
   afterAll(() => store.close());

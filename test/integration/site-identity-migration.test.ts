@@ -8,11 +8,12 @@ import { siteIdentity } from "../../src/domain/sites.ts";
 import { createLogger } from "../../src/log.ts";
 import { createRuntime, type Runtime } from "../../src/runtime.ts";
 import { sweepTiers } from "../../src/services/ledger.ts";
-import { openStore, pgliteTemplate, type SqlRunner, type StoreTarget } from "../../src/store/client.ts";
+import { openStore, type SqlRunner, type StoreTarget } from "../../src/store/client.ts";
 import { migrate, readMigrations } from "../../src/store/migrate.ts";
 import { ChatDriver } from "../helpers/chat.ts";
 import { storeKinds, testClock, testConfig } from "../helpers/runtime.ts";
 import { scratchDatabase } from "../helpers/scratch-db.ts";
+import { unmigratedPglite } from "../helpers/test-databases.ts";
 import { host, spell, spelling, SPELLING_SEED } from "../helpers/site-spellings.ts";
 
 const MIGRATION = "20261202100000_site_identity";
@@ -89,7 +90,11 @@ async function upgraded(kind: (typeof storeKinds)[number], data: OldData): Promi
   };
   const clock = testClock();
   const options = { now: clock.now, log: createLogger("silent") };
-  if (kind === "pglite") return createRuntime(testConfig(), { ...options, store: { dataDir: "memory", template: await pgliteTemplate(prepare) } });
+  if (kind === "pglite") {
+    const store = await unmigratedPglite();
+    await prepare(store.sql).catch(async (err: unknown) => (await store.close(), Promise.reject(err)));
+    return createRuntime(testConfig(), { ...options, opened: store });
+  }
   const db = await scratchDatabase(process.env.DATABASE_URL as string, "steward_site_migration");
   const target: StoreTarget = { databaseUrl: db.url };
   const seeding = await openStore(target);
