@@ -39,7 +39,7 @@ import { auditEntries, complianceGrid, gridPrograms, memberHistory, partnerOverv
 import { leaderboard } from "../../services/partner.ts";
 import { buildReport } from "../../services/reports.ts";
 import { applicationsPage, auditPage, gridPage, leaderboardPage, memberPage, partnersPage, refusedPage, signInPage, type Shell } from "./pages.tsx";
-import { QUEUE_BOARD_CSP, QUEUE_BOARD_PATH, queueBoard } from "./queues.ts";
+import { QUEUE_BOARD_CSP, QUEUE_BOARD_PATH, queueBoard, sameOrigin } from "./queues.ts";
 import { STYLESHEET } from "./style.ts";
 
 /** Whether the account a session was opened from is a moderator right now; each platform answers its own way. */
@@ -172,6 +172,9 @@ export function webApp(deps: WebDeps): Hono<Env> {
 
   if (deps.queues?.length) {
     web.use(`${QUEUE_BOARD_PATH}/*`, async (c, next) => {
+      if (c.req.method !== "GET" && c.req.method !== "HEAD" && !sameOrigin(c.req.header("origin"), c.req.header("sec-fetch-site"), publicOrigin)) {
+        return c.json({ error: "This request did not come from the dashboard's own page." }, 403);
+      }
       await next();
       c.header("content-security-policy", QUEUE_BOARD_CSP);
       // Retry, promote, clean, pause: moderator actions, so audited like any other.
