@@ -2,6 +2,7 @@
 // non-zero when one fails. DRILL_SEED fixes the generated input (default 9, printed), DRILL_SIZE
 // is small (default; each drill under a minute) or full. PGlite in memory unless DATABASE_URL is set;
 // the process and outage drills start their own data folders and their own PostgreSQL server.
+import { dashboardQueriesDrill } from "./dashboard-queries.ts";
 import { hostileDrill } from "./hostile.ts";
 import { outageDrill } from "./outage.ts";
 import { sigkillDrill, twoProcessesDrill } from "./processes.ts";
@@ -16,6 +17,7 @@ const drills: Record<string, { title: string; run: Drill }> = {
   sigkill: { title: "(d) SIGKILL during writes", run: sigkillDrill },
   outage: { title: "(e) PostgreSQL stopped and started", run: outageDrill },
   slack: { title: "(f) Slack deliveries ×3", run: slackDrill },
+  "dashboard-queries": { title: "hostile dashboard queries", run: dashboardQueriesDrill },
 };
 
 const asked = process.argv.slice(2);

@@ -39,6 +39,7 @@ import { auditEntries, complianceGrid, gridPrograms, memberHistory, partnerOverv
 import { leaderboard } from "../../services/partner.ts";
 import { buildReport } from "../../services/reports.ts";
 import { applicationsPage, auditPage, gridPage, leaderboardPage, memberPage, partnersPage, refusedPage, signInPage, type Shell } from "./pages.tsx";
+import { BadParam, dayParam, intParam, textParam } from "./params.ts";
 import { QUEUE_BOARD_CSP, QUEUE_BOARD_PATH, queueBoard, sameOrigin } from "./queues.ts";
 import { STYLESHEET } from "./style.ts";
 
@@ -55,6 +56,10 @@ export interface WebDeps {
 
 const COOKIE = "steward_session";
 const MAX_FIELD = 1000;
+/** Audit log ids are an Int column. */
+const AUDIT_IDS = [1, 2_147_483_647] as const;
+/** A week key as /report takes it, in the years a dashboard can mean. */
+const WEEK_KEY = /^(19[7-9]\d|2\d{3})-W\d{2}$/;
 
 type Env = { Variables: { reqId: string; session: Session; actor: Actor } };
 
@@ -98,6 +103,7 @@ export function webApp(deps: WebDeps): Hono<Env> {
   // Forms come from the dashboard's own pages only (Origin / Sec-Fetch-Site), and are small.
   web.on("POST", "*", csrf({ origin: publicOrigin, secFetchSite: "same-origin" }), bodyLimit({ maxSize: 32 * 1024 }));
   web.onError((err, c) => {
+    if (err instanceof BadParam) return refuse(c, 400, "This address has a bad value", `The ${err.field} in this address ${err.problem}. Nothing was looked up; fix the address or use the page's own links and forms.`);
     if (err instanceof HTTPException && err.status === 403) return refuse(c, 403, "Refused", "This form did not come from the dashboard's own page.");
     if (err instanceof HTTPException && err.status === 413) return refuse(c, 400, "Too large", "That form was too large.");
     const ref = c.get("reqId");
@@ -190,17 +196,23 @@ export function webApp(deps: WebDeps): Hono<Env> {
     return c.redirect(first ? `/admin/programs/${first.id}` : "/admin/partners", 303);
   });
 
+  const programOf = (c: Context<Env>) => {
+    const id = textParam(c.req.param("id"), "program");
+    return gridPrograms(app).find((p) => p.id === id);
+  };
+
   web.get("/admin/programs/:id", async (c) => {
-    const program = gridPrograms(app).find((p) => p.id === c.req.param("id"));
+    const program = programOf(c);
     if (!program) return refuse(c, 404, "Not found", "There is no program with commitments by that name.");
-    const page = Number.parseInt(c.req.query("page") ?? "1", 10);
-    return c.html(gridPage(shellOf(c), await complianceGrid(app, program.id, { page: Number.isFinite(page) ? page : 1 })));
+    const page = intParam(c.req.query("page"), "page", [1, 1_000_000]) ?? 1;
+    return c.html(gridPage(shellOf(c), await complianceGrid(app, program.id, { page })));
   });
 
   web.get("/admin/programs/:id/report.csv", async (c) => {
-    const program = gridPrograms(app).find((p) => p.id === c.req.param("id"));
+    const program = programOf(c);
     if (!program) return refuse(c, 404, "Not found", "There is no program with commitments by that name.");
-    const week = c.req.query("week")?.trim().slice(0, 20) || undefined;
+    const week = textParam(c.req.query("week"), "week", 20);
+    if (week !== undefined && !WEEK_KEY.test(week)) throw new BadParam("week", "must be a week written like 2026-W47");
     try {
       const file = (await buildReport(app, program.id, week)).files?.[0];
       if (!file) return refuse(c, 404, "Not found", "This report has no CSV.");
@@ -212,7 +224,7 @@ export function webApp(deps: WebDeps): Hono<Env> {
   });
 
   web.get("/admin/members/:handle", async (c) => {
-    const history = await memberHistory(app, c.req.param("handle").slice(0, 64));
+    const history = await memberHistory(app, textParam(c.req.param("handle"), "handle") ?? "");
     if (!history) return refuse(c, 404, "Not found", "There is no member by that handle.");
     return c.html(memberPage(shellOf(c), history));
   });
@@ -242,9 +254,14 @@ export function webApp(deps: WebDeps): Hono<Env> {
   });
 
   web.get("/admin/audit", async (c) => {
-    const q = (k: string) => c.req.query(k)?.trim().slice(0, 64) || undefined;
-    const before = Number.parseInt(q("before") ?? "", 10);
-    const filter: AuditFilter = { actor: q("actor"), action: q("action"), from: q("from"), to: q("to"), ...(Number.isSafeInteger(before) && before > 0 ? { before } : {}) };
+    const before = intParam(c.req.query("before"), "before", AUDIT_IDS);
+    const filter: AuditFilter = {
+      actor: textParam(c.req.query("actor"), "actor"),
+      action: textParam(c.req.query("action"), "action"),
+      from: dayParam(c.req.query("from"), "from", tz),
+      to: dayParam(c.req.query("to"), "to", tz),
+      ...(before ? { before } : {}),
+    };
     try {
       return c.html(auditPage(shellOf(c), filter, await auditEntries(app, filter)));
     } catch (err) {

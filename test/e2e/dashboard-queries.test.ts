@@ -1,0 +1,52 @@
+// Hostile query parameters and path segments on every dashboard page, over
+// real HTTP as a signed-in moderator: a 400 page that names what was wrong,
+// never a 500. The same requests are the "hostile dashboard queries" drill.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { hostileDashboardRequests } from "../../drill/dashboard-queries.ts";
+import { get, startDashboard, type DashboardHarness } from "../helpers/dashboard.ts";
+
+describe("hostile dashboard queries", () => {
+  let d: DashboardHarness;
+  let cookie: string;
+
+  beforeAll(async () => {
+    d = await startDashboard("pglite");
+    d.runtime.app.pack.publicLeaderboard = true;
+    await d.chat.ok("mod", "/log hours 2");
+    cookie = await d.signIn();
+  });
+  afterAll(async () => {
+    await d?.close();
+  });
+
+  it.each([
+    ["/admin/audit?actor=%00", "actor"],
+    ["/admin/audit?to=0000-01-01", "to"],
+    ["/admin/audit?from=99999-12-31", "from"],
+    ["/admin/audit?before=99999999999", "before"],
+    ["/admin/members/%00", "handle"],
+    ["/admin/programs/a%00b", "program"],
+    [`/admin/programs/community-leaders-velo/report.csv?week=%00`, "week"],
+  ])("answers %s with a 400 page naming %s", async (path, field) => {
+    const res = await get(d.base, path, cookie);
+    expect(res.status).toBe(400);
+    expect(res.headers.get("content-type")).toContain("text/html");
+    expect(await res.text()).toContain(field);
+  });
+
+  it("answers every hostile value of every parameter of every page without a 5xx", async () => {
+    const bad: string[] = [];
+    for (const path of hostileDashboardRequests()) {
+      const res = await get(d.base, path, cookie);
+      await res.arrayBuffer();
+      if (res.status >= 500) bad.push(`${res.status} ${path.slice(0, 100)}`);
+    }
+    expect(bad).toEqual([]);
+  }, 120_000);
+
+  it("still shows the pages for ordinary values", async () => {
+    for (const path of ["/admin/audit?actor=mod&from=2026-11-01&to=2026-11-30", "/admin/members/mod", "/admin/programs/community-leaders-velo?page=1"]) {
+      expect((await get(d.base, path, cookie)).status, path).toBe(200);
+    }
+  });
+});
