@@ -127,6 +127,15 @@ export function signInPage(shell: Shell, token: string, handle: string): string 
   );
 }
 
+/** A wide table scrolls inside its own box (never the page); the box takes keyboard focus so it can be scrolled without a mouse. */
+function Scroll(props: PropsWithChildren<{ label: string }>) {
+  return (
+    <div class="scroll" role="region" aria-label={props.label} tabindex={0}>
+      {props.children}
+    </div>
+  );
+}
+
 function Notice(props: { notice?: { ok: boolean; text: string } | undefined }) {
   if (!props.notice) return null;
   return (
@@ -191,8 +200,10 @@ function Pager(props: { page: number; pages: number; base: string }) {
 function GridTable(props: { grid: GridPage; caption: string; linkMembers: boolean }) {
   const { grid } = props;
   const last = grid.weeks.length - 1;
+  // Newest week first, beside the member: the week a moderator acts on is in view at any width.
+  const order = grid.weeks.map((_, i) => last - i);
   return (
-    <div class="grid-wrap">
+    <Scroll label={props.caption}>
       <table class="grid">
         <caption>{props.caption}</caption>
         <thead>
@@ -201,7 +212,7 @@ function GridTable(props: { grid: GridPage; caption: string; linkMembers: boolea
             <th scope="col" class="num">
               Weeks missed in a row
             </th>
-            {grid.weeks.map((w, i) => weekHeader(w, i === last))}
+            {order.map((i) => weekHeader(grid.weeks[i] as Period, i === last))}
           </tr>
         </thead>
         <tbody>
@@ -214,14 +225,14 @@ function GridTable(props: { grid: GridPage; caption: string; linkMembers: boolea
               <td class="num">
                 {r.flagged ? <span class="flag">⚠ {r.missedInARow}</span> : r.missedInARow}
               </td>
-              {r.weeks.map((s, i) => (
-                <StatusCell status={s} week={grid.weeks[i] as Period} />
+              {order.map((i) => (
+                <StatusCell status={r.weeks[i] ?? "not-yet-judged"} week={grid.weeks[i] as Period} />
               ))}
             </tr>
           ))}
         </tbody>
       </table>
-    </div>
+    </Scroll>
   );
 }
 
@@ -258,7 +269,7 @@ export function gridPage(shell: Shell, grid: GridPage): string {
       {grid.total === 0 ? (
         <p>Nobody is in this program yet.</p>
       ) : (
-        <GridTable grid={grid} caption={`${p.name}: members ${from}–${from + grid.rows.length - 1} of ${grid.total}, weeks ${grid.weeks[0]?.key} to ${grid.weeks.at(-1)?.key}`} linkMembers />
+        <GridTable grid={grid} caption={`${p.name}: members ${from}–${from + grid.rows.length - 1} of ${grid.total}, weeks ${grid.weeks.at(-1)?.key} back to ${grid.weeks[0]?.key}`} linkMembers />
       )}
       <Pager page={grid.page} pages={grid.pages} base={base} />
     </Layout>,
@@ -277,38 +288,40 @@ export function memberPage(shell: Shell, h: MemberHistory): string {
       {h.grids.map((g) => (
         <section>
           <h2>{g.program.name}</h2>
-          <GridTable grid={g} caption={`${g.program.name}: @${h.member.handle}, weeks ${g.weeks[0]?.key} to ${g.weeks.at(-1)?.key}`} linkMembers={false} />
+          <GridTable grid={g} caption={`${g.program.name}: @${h.member.handle}, weeks ${g.weeks.at(-1)?.key} back to ${g.weeks[0]?.key}`} linkMembers={false} />
         </section>
       ))}
       <h2>Recent activities</h2>
       {h.activities.length === 0 ? (
         <p>No activities logged.</p>
       ) : (
-        <table>
-          <caption>Last {h.activities.length} activities, newest first</caption>
-          <thead>
-            <tr>
-              <th scope="col">When</th>
-              <th scope="col">Kind</th>
-              <th scope="col" class="num">
-                Hours
-              </th>
-              <th scope="col">Link</th>
-              <th scope="col">Counts</th>
-            </tr>
-          </thead>
-          <tbody>
-            {h.activities.map((a) => (
+        <Scroll label="Recent activities">
+          <table>
+            <caption>Last {h.activities.length} activities, newest first</caption>
+            <thead>
               <tr>
-                <td>{when(a.occurredAt, shell.tz)}</td>
-                <td>{a.kind}</td>
-                <td class="num">{a.hours ?? ""}</td>
-                <td>{a.url ?? ""}</td>
-                <td>{a.rejected ? "rejected" : "yes"}</td>
+                <th scope="col">When</th>
+                <th scope="col">Kind</th>
+                <th scope="col" class="num">
+                  Hours
+                </th>
+                <th scope="col">Link</th>
+                <th scope="col">Counts</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {h.activities.map((a) => (
+                <tr>
+                  <td>{when(a.occurredAt, shell.tz)}</td>
+                  <td>{a.kind}</td>
+                  <td class="num">{a.hours ?? ""}</td>
+                  <td>{a.url ?? ""}</td>
+                  <td>{a.rejected ? "rejected" : "yes"}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </Scroll>
       )}
     </Layout>,
   );
@@ -316,33 +329,35 @@ export function memberPage(shell: Shell, h: MemberHistory): string {
 
 function LeaderTable(props: { rows: LeaderboardRow[]; caption: string }) {
   return (
-    <table>
-      <caption>{props.caption}</caption>
-      <thead>
-        <tr>
-          <th scope="col" class="num">
-            Rank
-          </th>
-          <th scope="col">Partner</th>
-          <th scope="col">Tier</th>
-          <th scope="col" class="num">
-            Points
-          </th>
-        </tr>
-      </thead>
-      <tbody>
-        {props.rows.map((r, i) => (
+    <Scroll label="Partners by points">
+      <table>
+        <caption>{props.caption}</caption>
+        <thead>
           <tr>
-            <td class="num">{i + 1}</td>
-            <th scope="row">
-              {r.displayName} <span class="muted">@{r.handle}</span>
+            <th scope="col" class="num">
+              Rank
             </th>
-            <td>{r.tier}</td>
-            <td class="num">{r.points}</td>
+            <th scope="col">Partner</th>
+            <th scope="col">Tier</th>
+            <th scope="col" class="num">
+              Points
+            </th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {props.rows.map((r, i) => (
+            <tr>
+              <td class="num">{i + 1}</td>
+              <th scope="row">
+                {r.displayName} <span class="muted">@{r.handle}</span>
+              </th>
+              <td>{r.tier}</td>
+              <td class="num">{r.points}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </Scroll>
   );
 }
 
@@ -354,119 +369,127 @@ export function partnersPage(shell: Shell, o: PartnerOverview): string {
     <Layout title="Partners" shell={{ ...shell, current: "partners" }}>
       <h1>Partner program</h1>
       <h2>Tiers</h2>
-      <table>
-        <caption>Members per tier</caption>
-        <thead>
-          <tr>
-            <th scope="col">Tier</th>
-            <th scope="col" class="num">
-              From points
-            </th>
-            <th scope="col" class="num">
-              Members
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {o.tiers.map((t) => (
+      <Scroll label="Members per tier">
+        <table>
+          <caption>Members per tier</caption>
+          <thead>
             <tr>
-              <th scope="row">{t.name}</th>
-              <td class="num">{t.threshold}</td>
-              <td class="num">{t.members}</td>
+              <th scope="col">Tier</th>
+              <th scope="col" class="num">
+                From points
+              </th>
+              <th scope="col" class="num">
+                Members
+              </th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {o.tiers.map((t) => (
+              <tr>
+                <th scope="row">{t.name}</th>
+                <td class="num">{t.threshold}</td>
+                <td class="num">{t.members}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </Scroll>
       <h2>Leaderboard</h2>
       {o.leaders.length ? <LeaderTable rows={o.leaders} caption="Top partners by points" /> : <p>No partner has points yet.</p>}
       <h2>In the grace period</h2>
       {o.grace.length === 0 ? (
         <p>No partner is below their tier.</p>
       ) : (
-        <table>
-          <caption>Partners below their tier's threshold, with the day they drop if nothing changes</caption>
-          <thead>
-            <tr>
-              <th scope="col">Partner</th>
-              <th scope="col">Tier held</th>
-              <th scope="col" class="num">
-                Points
-              </th>
-              <th scope="col">Drops to</th>
-              <th scope="col">Below since</th>
-              <th scope="col">Demotion on</th>
-            </tr>
-          </thead>
-          <tbody>
-            {o.grace.map((g) => (
+        <Scroll label="Partners in the grace period">
+          <table>
+            <caption>Partners below their tier's threshold, with the day they drop if nothing changes</caption>
+            <thead>
               <tr>
-                <th scope="row">@{g.handle}</th>
-                <td>{g.tier}</td>
-                <td class="num">{g.points}</td>
-                <td>{g.dropsTo}</td>
-                <td>{when(g.atRiskSince, tz, "d LLL yyyy")}</td>
-                <td>{when(g.demotionOn, tz, "d LLL yyyy")}</td>
+                <th scope="col">Partner</th>
+                <th scope="col">Tier held</th>
+                <th scope="col" class="num">
+                  Points
+                </th>
+                <th scope="col">Drops to</th>
+                <th scope="col">Below since</th>
+                <th scope="col">Demotion on</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {o.grace.map((g) => (
+                <tr>
+                  <th scope="row">@{g.handle}</th>
+                  <td>{g.tier}</td>
+                  <td class="num">{g.points}</td>
+                  <td>{g.dropsTo}</td>
+                  <td>{when(g.atRiskSince, tz, "d LLL yyyy")}</td>
+                  <td>{when(g.demotionOn, tz, "d LLL yyyy")}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </Scroll>
       )}
       <h2>Recent lapses and removals</h2>
       {o.lapses.length === 0 ? (
         <p>No site has lapsed or been removed.</p>
       ) : (
-        <table>
-          <caption>Sites whose premium plan lapsed, whose contributor was removed or whose ownership moved, newest first</caption>
-          <thead>
-            <tr>
-              <th scope="col">When</th>
-              <th scope="col">Partner</th>
-              <th scope="col">Site</th>
-              <th scope="col">What happened</th>
-            </tr>
-          </thead>
-          <tbody>
-            {o.lapses.map((l) => (
+        <Scroll label="Recent lapses and removals">
+          <table>
+            <caption>Sites whose premium plan lapsed, whose contributor was removed or whose ownership moved, newest first</caption>
+            <thead>
               <tr>
-                <td>{when(l.at, tz)}</td>
-                <th scope="row">@{l.handle}</th>
-                <td>{l.url}</td>
-                <td>{LOSS_LABEL[l.state] ?? l.state}</td>
+                <th scope="col">When</th>
+                <th scope="col">Partner</th>
+                <th scope="col">Site</th>
+                <th scope="col">What happened</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {o.lapses.map((l) => (
+                <tr>
+                  <td>{when(l.at, tz)}</td>
+                  <th scope="row">@{l.handle}</th>
+                  <td>{l.url}</td>
+                  <td>{LOSS_LABEL[l.state] ?? l.state}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </Scroll>
       )}
       <h2>Waiting for verification ({o.waitingTotal})</h2>
       {o.waiting.length === 0 ? (
         <p>No site is waiting.</p>
       ) : (
-        <table>
-          <caption>
-            Submitted sites not yet verified, oldest first{o.waitingTotal > o.waiting.length ? ` (first ${o.waiting.length} of ${o.waitingTotal})` : ""}; verify with
-            /site verify in chat
-          </caption>
-          <thead>
-            <tr>
-              <th scope="col">Submitted</th>
-              <th scope="col">Partner</th>
-              <th scope="col">Site</th>
-              <th scope="col">Kind</th>
-              <th scope="col">Role</th>
-            </tr>
-          </thead>
-          <tbody>
-            {o.waiting.map((w) => (
+        <Scroll label="Sites waiting for verification">
+          <table>
+            <caption>
+              Submitted sites not yet verified, oldest first{o.waitingTotal > o.waiting.length ? ` (first ${o.waiting.length} of ${o.waitingTotal})` : ""}; verify with
+              /site verify in chat
+            </caption>
+            <thead>
               <tr>
-                <td>{when(w.submittedAt, tz)}</td>
-                <th scope="row">@{w.handle}</th>
-                <td>{w.url}</td>
-                <td>{w.kind}</td>
-                <td>{w.role}</td>
+                <th scope="col">Submitted</th>
+                <th scope="col">Partner</th>
+                <th scope="col">Site</th>
+                <th scope="col">Kind</th>
+                <th scope="col">Role</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {o.waiting.map((w) => (
+                <tr>
+                  <td>{when(w.submittedAt, tz)}</td>
+                  <th scope="row">@{w.handle}</th>
+                  <td>{w.url}</td>
+                  <td>{w.kind}</td>
+                  <td>{w.role}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </Scroll>
       )}
     </Layout>,
   );
@@ -556,33 +579,35 @@ export function auditPage(shell: Shell, filter: AuditFilter, result: { entries: 
       {result.entries.length === 0 ? (
         <p>No entries match.</p>
       ) : (
-        <table>
-          <caption>Audit entries, newest first{filter.before ? " (older page)" : ""}</caption>
-          <thead>
-            <tr>
-              <th scope="col">When</th>
-              <th scope="col">Actor</th>
-              <th scope="col">Action</th>
-              <th scope="col">Target</th>
-              <th scope="col">Outcome</th>
-              <th scope="col">Details</th>
-            </tr>
-          </thead>
-          <tbody>
-            {result.entries.map((e) => (
+        <Scroll label="Audit entries">
+          <table>
+            <caption>Audit entries, newest first{filter.before ? " (older page)" : ""}</caption>
+            <thead>
               <tr>
-                <td>{when(e.at, shell.tz, "d LLL yyyy, HH:mm:ss")}</td>
-                <th scope="row">{e.actor}</th>
-                <td>{e.action}</td>
-                <td>{e.target ?? ""}</td>
-                <td>{e.outcome}</td>
-                <td>
-                  <code>{e.details === null || e.details === undefined ? "" : JSON.stringify(e.details).slice(0, 300)}</code>
-                </td>
+                <th scope="col">When</th>
+                <th scope="col">Actor</th>
+                <th scope="col">Action</th>
+                <th scope="col">Target</th>
+                <th scope="col">Outcome</th>
+                <th scope="col">Details</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {result.entries.map((e) => (
+                <tr>
+                  <td>{when(e.at, shell.tz, "d LLL yyyy, HH:mm:ss")}</td>
+                  <th scope="row">{e.actor}</th>
+                  <td>{e.action}</td>
+                  <td>{e.target ?? ""}</td>
+                  <td>{e.outcome}</td>
+                  <td>
+                    <code>{e.details === null || e.details === undefined ? "" : JSON.stringify(e.details).slice(0, 300)}</code>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </Scroll>
       )}
       <nav class="pager" aria-label="Pages">
         {filter.before ? <a href={query({})}>Newest</a> : null}

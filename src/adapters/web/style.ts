@@ -3,7 +3,7 @@
 // a light background with dark text (contrast above 7:1), and every cell also
 // carries its status as text, so colour is never the only signal.
 export const STYLESHEET = `
-:root { color-scheme: light; --ink: #1a1a1a; --muted: #4a4a4a; --line: #c4c4c4; --accent: #0b57a3; }
+:root { color-scheme: light; --ink: #1a1a1a; --muted: #4a4a4a; --line: #c4c4c4; --accent: #0b57a3; --bg: #fff; --head: #eef1f5; }
 * { box-sizing: border-box; }
 body { margin: 0; font: 16px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink); background: #fff; }
 a { color: var(--accent); }
@@ -21,10 +21,15 @@ h2 { font-size: 1.2rem; margin: 2rem 0 .5rem; }
 table { border-collapse: collapse; margin: .5rem 0 1rem; }
 caption { text-align: left; font-weight: 600; padding: .25rem 0; caption-side: top; }
 th, td { border: 1px solid var(--line); padding: .3rem .5rem; text-align: left; vertical-align: top; }
-thead th { background: #eef1f5; }
+thead th { background: var(--head); }
 th[scope="row"] { font-weight: 500; white-space: nowrap; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
-.grid-wrap { overflow-x: auto; }
+.scroll { overflow-x: auto; max-width: 100%; margin: .5rem 0 1rem; }
+.scroll > table { margin: 0; }
+.scroll:focus-visible { outline: 3px solid #f0a000; outline-offset: 2px; }
+/* The member column stays in view while the weeks scroll under it. */
+.grid th[scope="row"], .grid thead th:first-child { position: sticky; left: 0; z-index: 1; background: var(--bg); box-shadow: 1px 0 0 var(--line); }
+.grid thead th:first-child { background: var(--head); }
 .grid td.st { text-align: center; font-size: .85rem; white-space: nowrap; min-width: 5.2rem; }
 .st-met { background: #cdeccf; color: #0a3d12; }
 .st-on-track { background: #d6e6f7; color: #0b2f55; }
@@ -38,6 +43,8 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .pager { display: flex; flex-wrap: wrap; gap: .75rem; align-items: center; margin: 1rem 0; }
 form.inline { display: inline-flex; flex-wrap: wrap; gap: .5rem; align-items: end; margin: .25rem 0; }
 label { display: block; font-weight: 600; font-size: .9rem; }
+textarea { max-width: 100%; width: 28rem; }
+td code { overflow-wrap: anywhere; }
 input, select, textarea { font: inherit; padding: .3rem .4rem; border: 1px solid #767676; border-radius: 3px; }
 button { font: inherit; padding: .35rem .9rem; border-radius: 3px; border: 1px solid #1d4f86; background: #0b57a3; color: #fff; cursor: pointer; }
 button.danger { background: #a31515; border-color: #7a0f0f; }
@@ -49,6 +56,15 @@ article.application { border: 1px solid var(--line); padding: .75rem 1rem; margi
 article.application dl { display: grid; grid-template-columns: minmax(8rem, 18rem) 1fr; gap: .25rem 1rem; }
 article.application dt { font-weight: 600; }
 article.application dd { margin: 0; white-space: pre-wrap; overflow-wrap: anywhere; }
+.actions form { max-width: 100%; }
 .actions { display: flex; flex-wrap: wrap; gap: 2rem; align-items: end; }
 .filters { display: flex; flex-wrap: wrap; gap: 1rem; align-items: end; }
+@media (max-width: 40rem) {
+  main { padding: .75rem .75rem 2rem; }
+  header.site { padding: .5rem .75rem; }
+  article.application { padding: .5rem .75rem; }
+  article.application dl { grid-template-columns: 1fr; }
+  article.application dd { margin-bottom: .5rem; }
+  .grid th[scope="row"] { white-space: normal; min-width: 8rem; max-width: 11rem; overflow-wrap: anywhere; }
+}
 `;
