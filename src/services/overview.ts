@@ -12,7 +12,7 @@ import { LOST_BY_OTHERS, VERIFIABLE_STATES } from "../domain/sites.ts";
 import { parseDay, periodOf, previousPeriod, type Period } from "../domain/periods.ts";
 import { atLeastShown } from "../chat/commitments.ts";
 import { fillTemplate } from "../domain/templates.ts";
-import { evaluateProgramMembers } from "./commitments.ts";
+import { evaluateProgramMembers, type ProgramEvaluationResult } from "./commitments.ts";
 import { leaderboard, type LeaderboardRow } from "./partner.ts";
 import { findProgram } from "./programs.ts";
 
@@ -30,14 +30,35 @@ export interface GridRow {
   weeks: CommitmentStatus[];
 }
 
+/** How the grid can be ordered: repeat missers first (the report's order), by handle, or by join date (earliest first). */
+export const GRID_SORTS = ["missed", "name", "joined"] as const;
+export type GridSort = (typeof GRID_SORTS)[number];
+
+export interface GridQuery {
+  page?: number;
+  pageSize?: number;
+  /** Only these members (a member's own page). */
+  memberIds?: string[];
+  /** Part of a handle or display name, any case; a leading @ is ignored. */
+  q?: string | undefined;
+  /** Only members whose status now is this. */
+  status?: CommitmentStatus | undefined;
+  sort?: GridSort | undefined;
+}
+
 export interface GridPage {
   program: Program;
+  /** What was asked, to keep in the pager's links and the form. */
+  query: { q?: string | undefined; status?: CommitmentStatus | undefined; sort: GridSort };
   /** Oldest first; the last is the week still running. */
   weeks: Period[];
   rows: GridRow[];
   page: number;
   pages: number;
+  /** Members that match the search and filter. */
   total: number;
+  /** Every active member of the program. */
+  programTotal: number;
 }
 
 /** The last `count` weeks, oldest first, ending with the current one. */
@@ -47,16 +68,43 @@ export function lastWeeks(app: App, count = GRID_WEEKS): Period[] {
   return weeks;
 }
 
+/** The active members of a program whose handle or display name holds `q` (LIKE's wildcards taken literally). */
+async function searchProgram(app: App, programId: string, q: string): Promise<string[]> {
+  const pattern = `%${q.replace(/^@/, "").replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  const rows = await app.sql.query<{ id: string }>(
+    `SELECT m.id FROM memberships ms JOIN members m ON m.id = ms.member_id
+     WHERE ms.program_id = $1 AND ms.state = 'active' AND (m.handle ILIKE $2 OR m.display_name ILIKE $2)`,
+    [programId, pattern],
+  );
+  return rows.map((r) => r.id);
+}
+
+type Judged = ProgramEvaluationResult["rows"][number];
+
+const GRID_ORDER: Record<GridSort, (a: Judged, b: Judged) => number> = {
+  missed: (a, b) => compareForReport(a, b) || a.member.handle.localeCompare(b.member.handle),
+  name: (a, b) => a.member.handle.localeCompare(b.member.handle),
+  joined: (a, b) => a.member.joinedAt.getTime() - b.member.joinedAt.getTime() || a.member.handle.localeCompare(b.member.handle),
+};
+
 /**
- * One page of a program's grid. Every active member is judged once as of now
- * to order them as the weekly report does (repeat missers first); only the
- * page's members are then judged week by week.
+ * One page of a program's grid, searched, filtered and ordered over the whole
+ * program. Every matching member is judged once as of now (a search narrows
+ * who is judged, so finding one member among thousands is one small query);
+ * only the page's members are then judged week by week.
  */
-export async function complianceGrid(app: App, programId: string, opts: { page?: number; pageSize?: number; memberIds?: string[] } = {}): Promise<GridPage> {
+export async function complianceGrid(app: App, programId: string, opts: GridQuery = {}): Promise<GridPage> {
   const program = findProgram(app, programId);
   const pageSize = opts.pageSize ?? GRID_PAGE_SIZE;
-  const now = await evaluateProgramMembers(app, program.id, opts.memberIds ? { memberIds: opts.memberIds } : {});
-  const ordered = [...now.rows].sort((a, b) => compareForReport(a, b) || a.member.handle.localeCompare(b.member.handle));
+  const sort = opts.sort ?? "missed";
+  const q = opts.q?.trim() || undefined;
+  const found = q ? await searchProgram(app, program.id, q) : undefined;
+  const memberIds = found && opts.memberIds ? found.filter((id) => opts.memberIds?.includes(id)) : (found ?? opts.memberIds);
+  const [now, programTotal] = await Promise.all([
+    evaluateProgramMembers(app, program.id, memberIds ? { memberIds } : {}),
+    app.db.membership.count({ where: { programId: program.id, state: "active" } }),
+  ]);
+  const ordered = now.rows.filter((r) => !opts.status || r.overall === opts.status).sort(GRID_ORDER[sort]);
   const pages = Math.max(1, Math.ceil(ordered.length / pageSize));
   const page = Math.min(Math.max(1, Math.trunc(opts.page ?? 1)), pages);
   const slice = ordered.slice((page - 1) * pageSize, page * pageSize);
@@ -74,7 +122,7 @@ export async function complianceGrid(app: App, programId: string, opts: { page?:
     flagged: r.flagged,
     weeks: statusOf.map((m) => m.get(r.member.memberId) ?? "not-yet-judged"),
   }));
-  return { program, weeks, rows, page, pages, total: ordered.length };
+  return { program, query: { q, status: opts.status, sort }, weeks, rows, page, pages, total: ordered.length, programTotal };
 }
 
 /** The programs a grid can show: those with commitments. */

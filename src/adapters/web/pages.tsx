@@ -8,7 +8,7 @@ import type { CommitmentStatus } from "../../domain/commitments.ts";
 import type { Program } from "../../domain/pack.ts";
 import type { Period } from "../../domain/periods.ts";
 import type { PendingApplication } from "../../services/applications.ts";
-import { GRID_PAGE_SIZE, type AuditEntry, type AuditFilter, type GridPage, type MemberHistory, type PartnerOverview } from "../../services/overview.ts";
+import { GRID_PAGE_SIZE, GRID_SORTS, type AuditEntry, type AuditFilter, type GridPage, type GridSort, type MemberHistory, type PartnerOverview } from "../../services/overview.ts";
 import type { LeaderboardRow } from "../../services/partner.ts";
 import { STATUS_LABEL } from "../../chat/commitments.ts";
 
@@ -145,7 +145,7 @@ function Notice(props: { notice?: { ok: boolean; text: string } | undefined }) {
   );
 }
 
-const STATUSES: CommitmentStatus[] = ["met", "on-track", "at-risk", "missed", "paused", "not-yet-judged"];
+export const STATUSES: CommitmentStatus[] = ["met", "on-track", "at-risk", "missed", "paused", "not-yet-judged"];
 
 function weekHeader(p: Period, current: boolean) {
   const start = DateTime.fromJSDate(p.start, { zone: p.tz });
@@ -166,9 +166,11 @@ function StatusCell(props: { status: CommitmentStatus; week: Period }) {
   );
 }
 
-function Pager(props: { page: number; pages: number; base: string }) {
+/** `keep`: the search and filter the pages share, carried in every link and in the go-to-page form. */
+function Pager(props: { page: number; pages: number; base: string; keep?: Record<string, string | undefined> }) {
   if (props.pages <= 1) return null;
-  const link = (n: number) => `${props.base}?page=${n}`;
+  const kept = Object.entries(props.keep ?? {}).filter((e): e is [string, string] => Boolean(e[1]));
+  const link = (n: number) => `${props.base}?${new URLSearchParams([...kept, ["page", String(n)]]).toString()}`;
   return (
     <nav class="pager" aria-label="Pages">
       {props.page > 1 ? <a href={link(1)}>First</a> : null}
@@ -187,6 +189,9 @@ function Pager(props: { page: number; pages: number; base: string }) {
       ) : null}
       {props.page < props.pages ? <a href={link(props.pages)}>Last</a> : null}
       <form method="get" action={props.base} class="inline">
+        {kept.map(([k, v]) => (
+          <input type="hidden" name={k} value={v} />
+        ))}
         <label for="page">Go to page</label>
         <input id="page" name="page" type="number" min="1" max={String(props.pages)} value={String(props.page)} required />
         <button type="submit" class="plain">
@@ -246,6 +251,44 @@ function Legend() {
   );
 }
 
+const SORT_LABEL: Record<GridSort, string> = { missed: "Weeks missed in a row", name: "Handle", joined: "Joined (earliest first)" };
+
+/** Search, filter and order over the whole program, done by the server: a plain GET form. */
+function GridSearch(props: { grid: GridPage; base: string }) {
+  const { query } = props.grid;
+  return (
+    <form method="get" action={props.base} class="filters" role="search" aria-label="Find members">
+      <div>
+        <label for="q">Member (handle or name)</label>
+        <input id="q" name="q" type="search" value={query.q ?? ""} maxlength={64} />
+      </div>
+      <div>
+        <label for="status">Status now</label>
+        <select id="status" name="status">
+          <option value="">Any</option>
+          {STATUSES.map((st) => (
+            <option value={st} selected={query.status === st}>
+              {STATUS_LABEL[st]}
+            </option>
+          ))}
+        </select>
+      </div>
+      <div>
+        <label for="sort">Order by</label>
+        <select id="sort" name="sort">
+          {GRID_SORTS.map((so) => (
+            <option value={so} selected={query.sort === so}>
+              {SORT_LABEL[so]}
+            </option>
+          ))}
+        </select>
+      </div>
+      <button type="submit">Show</button>
+      {query.q || query.status || query.sort !== "missed" ? <a href={props.base}>Clear</a> : null}
+    </form>
+  );
+}
+
 export function gridPage(shell: Shell, grid: GridPage): string {
   const p = grid.program;
   const base = `/admin/programs/${p.id}`;
@@ -254,7 +297,7 @@ export function gridPage(shell: Shell, grid: GridPage): string {
     <Layout title={`${p.name} — compliance`} shell={{ ...shell, current: "programs" }}>
       <h1>{p.name}: compliance, last {grid.weeks.length} weeks</h1>
       <p>
-        {grid.total} active member{grid.total === 1 ? "" : "s"}. Each week shows the member's overall status as that week's report had it; members who missed two or more weeks in a row come
+        {grid.programTotal} active member{grid.programTotal === 1 ? "" : "s"}. Each week shows the member's overall status as that week's report had it; members who missed two or more weeks in a row come
         first. Open a member for their history.
       </p>
       <Legend />
@@ -266,12 +309,15 @@ export function gridPage(shell: Shell, grid: GridPage): string {
         </span>
         <button type="submit">Download CSV</button>
       </form>
-      {grid.total === 0 ? (
+      <GridSearch grid={grid} base={base} />
+      {grid.programTotal === 0 ? (
         <p>Nobody is in this program yet.</p>
+      ) : grid.total === 0 ? (
+        <p role="status">No member matches. <a href={base}>Show everyone</a></p>
       ) : (
         <GridTable grid={grid} caption={`${p.name}: members ${from}–${from + grid.rows.length - 1} of ${grid.total}, weeks ${grid.weeks.at(-1)?.key} back to ${grid.weeks[0]?.key}`} linkMembers />
       )}
-      <Pager page={grid.page} pages={grid.pages} base={base} />
+      <Pager page={grid.page} pages={grid.pages} base={base} keep={{ q: grid.query.q, status: grid.query.status, sort: grid.query.sort === "missed" ? undefined : grid.query.sort }} />
     </Layout>,
   );
 }

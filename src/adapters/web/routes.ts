@@ -35,11 +35,11 @@ import {
   signIn,
   type Session,
 } from "../../services/dashboard.ts";
-import { auditEntries, complianceGrid, gridPrograms, memberHistory, partnerOverview, type AuditFilter } from "../../services/overview.ts";
+import { GRID_SORTS, auditEntries, complianceGrid, gridPrograms, memberHistory, partnerOverview, type AuditFilter } from "../../services/overview.ts";
 import { leaderboard } from "../../services/partner.ts";
 import { buildReport } from "../../services/reports.ts";
-import { applicationsPage, auditPage, gridPage, leaderboardPage, memberPage, partnersPage, refusedPage, signInPage, type Shell } from "./pages.tsx";
-import { BadParam, dayParam, intParam, textParam } from "./params.ts";
+import { STATUSES, applicationsPage, auditPage, gridPage, leaderboardPage, memberPage, partnersPage, refusedPage, signInPage, type Shell } from "./pages.tsx";
+import { BadParam, choiceParam, dayParam, intParam, textParam } from "./params.ts";
 import { QUEUE_BOARD_CSP, QUEUE_BOARD_PATH, queueBoard, sameOrigin } from "./queues.ts";
 import { STYLESHEET } from "./style.ts";
 
@@ -205,7 +205,10 @@ export function webApp(deps: WebDeps): Hono<Env> {
     const program = programOf(c);
     if (!program) return refuse(c, 404, "Not found", "There is no program with commitments by that name.");
     const page = intParam(c.req.query("page"), "page", [1, 1_000_000]) ?? 1;
-    return c.html(gridPage(shellOf(c), await complianceGrid(app, program.id, { page })));
+    const q = textParam(c.req.query("q"), "q");
+    const status = choiceParam(c.req.query("status"), "status", STATUSES);
+    const sort = choiceParam(c.req.query("sort"), "sort", GRID_SORTS);
+    return c.html(gridPage(shellOf(c), await complianceGrid(app, program.id, { page, q, status, sort })));
   });
 
   web.get("/admin/programs/:id/report.csv", async (c) => {
