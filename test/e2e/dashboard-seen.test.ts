@@ -124,6 +124,8 @@ describe.skipIf(!present && !process.env.CI)("the dashboard as its users see it"
           const text = await page.locator("main").innerText();
           for (const s of p.sees) expect(text, `${p.path} shows ${s}`).toContain(s);
           await page.screenshot({ path: new URL(`dashboard-${p.file}-${width}.png`, ARTIFACTS).pathname, fullPage: true });
+          // What fits on one screen, as the README shows it (docs/dashboard-desktop.png, docs/dashboard-phone.png).
+          if (p.file === "grid") await page.screenshot({ path: new URL(`dashboard-${width > 500 ? "desktop" : "phone"}.png`, ARTIFACTS).pathname });
           const o = await overflowOf(page);
           if (o.rootOverflow.length) problems.push(`${p.file}: the page hides its own overflow (${o.rootOverflow.join(", ")})`);
           for (const e of o.past) problems.push(`${p.file}: past the right edge: ${e}`);

@@ -225,7 +225,7 @@ function GridTable(props: { grid: GridPage; caption: string; linkMembers: boolea
             <tr>
               <th scope="row">
                 {props.linkMembers ? <a href={`/admin/members/${encodeURIComponent(r.handle)}`}>@{r.handle}</a> : `@${r.handle}`}
-                {r.displayName !== r.handle ? <span class="muted"> ({r.displayName})</span> : null}
+                {r.displayName !== r.handle ? <> <span class="muted">{r.displayName}</span></> : null}
               </th>
               <td class="num">
                 {r.flagged ? <span class="flag">⚠ {r.missedInARow}</span> : r.missedInARow}
@@ -301,14 +301,6 @@ export function gridPage(shell: Shell, grid: GridPage): string {
         first. Open a member for their history.
       </p>
       <Legend />
-      <form method="get" action={`${base}/report.csv`} class="inline">
-        <label for="week">Report week (CSV)</label>
-        <input id="week" name="week" placeholder={grid.weeks.at(-2)?.key ?? ""} pattern="\d{4}-W\d{2}" aria-describedby="week-help" />
-        <span id="week-help" class="muted">
-          empty: last complete week
-        </span>
-        <button type="submit">Download CSV</button>
-      </form>
       <GridSearch grid={grid} base={base} />
       {grid.programTotal === 0 ? (
         <p>Nobody is in this program yet.</p>
@@ -318,6 +310,14 @@ export function gridPage(shell: Shell, grid: GridPage): string {
         <GridTable grid={grid} caption={`${p.name}: members ${from}–${from + grid.rows.length - 1} of ${grid.total}, weeks ${grid.weeks.at(-1)?.key} back to ${grid.weeks[0]?.key}`} linkMembers />
       )}
       <Pager page={grid.page} pages={grid.pages} base={base} keep={{ q: grid.query.q, status: grid.query.status, sort: grid.query.sort === "missed" ? undefined : grid.query.sort }} />
+      <form method="get" action={`${base}/report.csv`} class="inline report">
+        <label for="week">Report week (CSV)</label>
+        <input id="week" name="week" placeholder={grid.weeks.at(-2)?.key ?? ""} pattern="\d{4}-W\d{2}" aria-describedby="week-help" />
+        <span id="week-help" class="muted">
+          empty: last complete week
+        </span>
+        <button type="submit">Download CSV</button>
+      </form>
     </Layout>,
   );
 }

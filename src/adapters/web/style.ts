@@ -30,6 +30,8 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 /* The member column stays in view while the weeks scroll under it. */
 .grid th[scope="row"], .grid thead th:first-child { position: sticky; left: 0; z-index: 1; background: var(--bg); box-shadow: 1px 0 0 var(--line); }
 .grid thead th:first-child { background: var(--head); }
+.grid th[scope="row"] .muted { display: block; font-size: .85rem; }
+form.report { margin-top: 1.5rem; }
 .grid td.st { text-align: center; font-size: .85rem; white-space: nowrap; min-width: 5.2rem; }
 .st-met { background: #cdeccf; color: #0a3d12; }
 .st-on-track { background: #d6e6f7; color: #0b2f55; }
