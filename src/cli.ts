@@ -21,6 +21,7 @@ import { deliverDue } from "./jobs/deliver.ts";
 import { PackError } from "./programs/load.ts";
 import { createRuntime } from "./runtime.ts";
 import { consoleMessageHandler } from "./adapters/console/messages.ts";
+import { filesDir, terminalWidth } from "./adapters/console/width.ts";
 import { DataDirLockedError } from "./store/lock.ts";
 import { MigrationError } from "./store/migrate.ts";
 import { isDatabaseUnavailable } from "./store/unavailable.ts";
@@ -81,6 +82,7 @@ async function runOnce(config: Config, as: string | undefined, line: string): Pr
   try {
     const pictures = picturesDir(config.STEWARD_DATA_DIR);
     const session = new ConsoleSession(runtime.app, registry, as.replace(/^@/, "").toLowerCase(), consoleMessageHandler, pictures);
+    Object.assign(session, { width: terminalWidth(process.stdout), files: filesDir(config.STEWARD_DATA_DIR) });
     const result = await session.handleLine(line.trim().startsWith("/") ? line : `/${line.trim()}`);
     if (result.output) process.stdout.write(`${result.output}\n`);
     // Deliver what the command put in the outbox for the terminal, then print it after the reply.
@@ -184,6 +186,8 @@ async function chat(config: Config, as: string | undefined): Promise<number> {
   const { app } = running.runtime;
   const handle = (as ?? config.STEWARD_MODERATORS[0] ?? userInfo().username).replace(/^@/, "").toLowerCase();
   const session = new ConsoleSession(app, registry, handle, consoleMessageHandler, picturesDir(config.STEWARD_DATA_DIR));
+  Object.assign(session, { width: terminalWidth(process.stdout), files: filesDir(config.STEWARD_DATA_DIR) });
+  process.stdout.on("resize", () => (session.width = terminalWidth(process.stdout)));
   const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY, historySize: 200 });
   onSignals(async () => {
     rl.close();
