@@ -66,6 +66,14 @@ describe("the terminal at 80 and 110 columns", () => {
     expect(out).not.toContain("── ");
   });
 
+  it("labels /tier's progress as the way through the band, not beside the total", async () => {
+    const session = new ConsoleSession(runtime.app, registry, "mod");
+    expect((await session.handleLine("/adjust mod +600 seen-test")).status).toBe("ok");
+    const out = (await session.handleLine("/tier")).output;
+    expect(out).toContain("Pioneer → Creator [");
+    expect(out).toContain("] 33% 200 of the 600 points from Pioneer (400) to Creator (1000)");
+  });
+
   it("takes the terminal's columns, and a sensible width when piped", () => {
     expect(terminalWidth({ isTTY: true, columns: 93 }, {})).toBe(93);
     expect(terminalWidth({ isTTY: false }, {})).toBe(PIPED_WIDTH);
