@@ -66,6 +66,17 @@ describe("the terminal at 80 and 110 columns", () => {
     expect(out).not.toContain("── ");
   });
 
+  it("lists the kinds /log takes with their labels, in /help log and when the kind is missing", async () => {
+    const session = new ConsoleSession(runtime.app, registry, "mod");
+    const help = (await session.handleLine("/help log")).output;
+    expect(help).toMatch(/^meetup +Meetup hosted$/m);
+    expect(help).toMatch(/^hours +Hours servicing the community$/m);
+    expect(help).not.toMatch(/^message /m);
+    const missing = await session.handleLine("/log");
+    expect(missing.status).toBe("user-error");
+    expect(missing.output).toContain("kind is missing: What you did (one of: meetup: Meetup hosted, talk: Talk at a conference or event,");
+  });
+
   it("labels /tier's progress as the way through the band, not beside the total", async () => {
     const session = new ConsoleSession(runtime.app, registry, "mod");
     expect((await session.handleLine("/adjust mod +600 seen-test")).status).toBe("ok");
