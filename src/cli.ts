@@ -22,6 +22,7 @@ import { PackError } from "./programs/load.ts";
 import { createRuntime } from "./runtime.ts";
 import { consoleMessageHandler } from "./adapters/console/messages.ts";
 import { filesDir, terminalWidth } from "./adapters/console/width.ts";
+import { colourEnabled, colourise } from "./adapters/console/colour.ts";
 import { DataDirLockedError } from "./store/lock.ts";
 import { MigrationError } from "./store/migrate.ts";
 import { isDatabaseUnavailable } from "./store/unavailable.ts";
@@ -84,7 +85,7 @@ async function runOnce(config: Config, as: string | undefined, line: string): Pr
     const session = new ConsoleSession(runtime.app, registry, as.replace(/^@/, "").toLowerCase(), consoleMessageHandler, pictures);
     Object.assign(session, { width: terminalWidth(process.stdout), files: filesDir(config.STEWARD_DATA_DIR) });
     const result = await session.handleLine(line.trim().startsWith("/") ? line : `/${line.trim()}`);
-    if (result.output) process.stdout.write(`${result.output}\n`);
+    if (result.output) process.stdout.write(`${colourEnabled(process.stdout) ? colourise(result.output, result.status) : result.output}\n`);
     // Deliver what the command put in the outbox for the terminal, then print it after the reply.
     const lines: string[] = [];
     const target = consoleTarget((text) => lines.push(text), pictures);
@@ -218,7 +219,7 @@ async function chat(config: Config, as: string | undefined): Promise<number> {
     const line = await next();
     if (line === undefined || /^\/(quit|exit)\b/.test(line.trim())) break;
     const result = await session.handleLine(line, ask);
-    if (result.output) print(result.output);
+    if (result.output) process.stdout.write(`${colourEnabled(process.stdout) ? colourise(result.output, result.status) : result.output}\n`);
     await running.jobs.drain();
   }
   rl.close();
