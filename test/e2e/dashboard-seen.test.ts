@@ -96,8 +96,8 @@ describe.skipIf(!present && !process.env.CI)("the dashboard as its users see it"
     await d?.close();
   });
 
-  async function context(width: number): Promise<BrowserContext> {
-    const ctx = await browser.newContext({ viewport: { width, height: width > 500 ? 900 : 844 } });
+  async function context(width: number, colorScheme: "light" | "dark" = "light"): Promise<BrowserContext> {
+    const ctx = await browser.newContext({ viewport: { width, height: width > 500 ? 900 : 844 }, colorScheme });
     await ctx.addCookies([{ ...cookie, url: d.base }]);
     return ctx;
   }
@@ -111,9 +111,10 @@ describe.skipIf(!present && !process.env.CI)("the dashboard as its users see it"
     { path: "/leaderboard", file: "leaderboard", heading: "leaderboard", sees: ["Partners by points"] },
   ];
 
-  for (const width of WIDTHS) {
-    it(`shows every page at ${width} px with nothing past the right edge and no serious accessibility finding`, async () => {
-      const ctx = await context(width);
+  const looks = [...WIDTHS.map((width) => ({ width, scheme: "light" as const })), { width: 1280, scheme: "dark" as const }];
+  for (const { width, scheme } of looks) {
+    it(`shows every page at ${width} px (${scheme}) with nothing past the right edge and no serious accessibility finding`, async () => {
+      const ctx = await context(width, scheme);
       try {
         const page = await ctx.newPage();
         const problems: string[] = [];
@@ -123,9 +124,12 @@ describe.skipIf(!present && !process.env.CI)("the dashboard as its users see it"
           await expect(page.getByRole("heading", { level: 1 }).textContent(), p.path).resolves.toContain(p.heading);
           const text = await page.locator("main").innerText();
           for (const s of p.sees) expect(text, `${p.path} shows ${s}`).toContain(s);
-          await page.screenshot({ path: new URL(`dashboard-${p.file}-${width}.png`, ARTIFACTS).pathname, fullPage: true });
+          await page.screenshot({ path: new URL(`dashboard-${p.file}-${width}${scheme === "dark" ? "-dark" : ""}.png`, ARTIFACTS).pathname, fullPage: true });
           // What fits on one screen, as the README shows it (docs/dashboard-desktop.png, docs/dashboard-phone.png).
-          if (p.file === "grid") await page.screenshot({ path: new URL(`dashboard-${width > 500 ? "desktop" : "phone"}.png`, ARTIFACTS).pathname });
+          if (p.file === "grid" && scheme === "light") await page.screenshot({ path: new URL(`dashboard-${width > 500 ? "desktop" : "phone"}.png`, ARTIFACTS).pathname });
+          // The page follows the system's colour scheme.
+          const background = await page.evaluate("getComputedStyle(document.body).backgroundColor");
+          if (background !== (scheme === "dark" ? "rgb(22, 24, 28)" : "rgb(255, 255, 255)")) problems.push(`${p.file}: ${scheme} page background is ${String(background)}`);
           const o = await overflowOf(page);
           if (o.rootOverflow.length) problems.push(`${p.file}: the page hides its own overflow (${o.rootOverflow.join(", ")})`);
           for (const e of o.past) problems.push(`${p.file}: past the right edge: ${e}`);
