@@ -44,6 +44,23 @@ describe("hostile dashboard queries", () => {
     expect(bad).toEqual([]);
   }, 120_000);
 
+  it("shows the public leaderboard for this week, this month or all time, each tier in its colour", async () => {
+    await d.chat.ok("mod", "/adjust mod +500 seen-test");
+    const all = await (await get(d.base, "/leaderboard")).text();
+    expect(all).toMatch(/<a href="\/leaderboard\?period=all" aria-current="page">All time<\/a>/);
+    expect(all).toContain('<span class="tier tier-1">Pioneer</span>');
+    const week = await (await get(d.base, "/leaderboard?period=week")).text();
+    expect(week).toContain("Partners by points earned this week");
+    expect(week).toMatch(/@mod<\/span>/);
+    // Last week's points are not this week's.
+    d.runtime.clock.advance(8 * 24 * 60 * 60 * 1000);
+    expect(await (await get(d.base, "/leaderboard?period=week")).text()).toContain("No partner has points this week.");
+    expect(await (await get(d.base, "/leaderboard?period=all")).text()).toContain("@mod");
+    expect((await get(d.base, "/leaderboard?period=year")).status).toBe(400);
+    // The session did not outlive the eight days.
+    cookie = await d.signIn();
+  });
+
   it("still shows the pages for ordinary values", async () => {
     for (const path of ["/admin/audit?actor=mod&from=2026-11-01&to=2026-11-30", "/admin/members/mod", "/admin/programs/community-leaders-velo?page=1"]) {
       expect((await get(d.base, path, cookie)).status, path).toBe(200);

@@ -373,7 +373,13 @@ export function memberPage(shell: Shell, h: MemberHistory): string {
   );
 }
 
-function LeaderTable(props: { rows: LeaderboardRow[]; caption: string }) {
+/** A tier's colour class by its place in the pack's ladder (the name is always written beside it). */
+function tierClass(tiers: readonly string[] | undefined, name: string): string {
+  const at = tiers?.indexOf(name) ?? -1;
+  return at < 0 ? "tier" : `tier tier-${Math.min(at, 4)}`;
+}
+
+function LeaderTable(props: { rows: LeaderboardRow[]; caption: string; tiers?: readonly string[] }) {
   return (
     <Scroll label="Partners by points">
       <table>
@@ -397,7 +403,9 @@ function LeaderTable(props: { rows: LeaderboardRow[]; caption: string }) {
               <th scope="row">
                 {r.displayName} <span class="muted">@{r.handle}</span>
               </th>
-              <td>{r.tier}</td>
+              <td>
+                <span class={tierClass(props.tiers, r.tier)}>{r.tier}</span>
+              </td>
               <td class="num">{r.points}</td>
             </tr>
           ))}
@@ -441,7 +449,7 @@ export function partnersPage(shell: Shell, o: PartnerOverview): string {
         </table>
       </Scroll>
       <h2>Leaderboard</h2>
-      {o.leaders.length ? <LeaderTable rows={o.leaders} caption="Top partners by points" /> : <p>No partner has points yet.</p>}
+      {o.leaders.length ? <LeaderTable rows={o.leaders} tiers={o.tiers.map((t) => t.name)} caption="Top partners by points" /> : <p>No partner has points yet.</p>}
       <h2>In the grace period</h2>
       {o.grace.length === 0 ? (
         <p>No partner is below their tier.</p>
@@ -667,11 +675,30 @@ export function auditPage(shell: Shell, filter: AuditFilter, result: { entries: 
   );
 }
 
-export function leaderboardPage(shell: Shell, title: string, rows: LeaderboardRow[]): string {
+export const LEADERBOARD_PERIODS = ["week", "month", "all"] as const;
+export type LeaderboardPeriod = (typeof LEADERBOARD_PERIODS)[number];
+const PERIOD_LABEL: Record<LeaderboardPeriod, string> = { week: "This week", month: "This month", all: "All time" };
+
+export function leaderboardPage(shell: Shell, title: string, rows: LeaderboardRow[], period: LeaderboardPeriod = "all", tiers: readonly string[] = []): string {
   return document(
     <Layout title={`${title} leaderboard`} shell={{ tz: shell.tz }}>
       <h1>{title}: leaderboard</h1>
-      {rows.length ? <LeaderTable rows={rows} caption="Partners by points" /> : <p>No partner has points yet.</p>}
+      <nav class="periods" aria-label="Which points count">
+        <ul>
+          {LEADERBOARD_PERIODS.map((p) => (
+            <li>
+              <a href={`/leaderboard?period=${p}`} {...(p === period ? { "aria-current": "page" as const } : {})}>
+                {PERIOD_LABEL[p]}
+              </a>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      {rows.length ? (
+        <LeaderTable rows={rows} tiers={tiers} caption={period === "all" ? "Partners by points" : `Partners by points earned ${PERIOD_LABEL[period].toLowerCase()}`} />
+      ) : (
+        <p>No partner has points {period === "all" ? "yet" : PERIOD_LABEL[period].toLowerCase()}.</p>
+      )}
     </Layout>,
   );
 }

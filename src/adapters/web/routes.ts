@@ -38,7 +38,8 @@ import {
 import { GRID_SORTS, auditEntries, complianceGrid, gridPrograms, memberHistory, partnerOverview, type AuditFilter } from "../../services/overview.ts";
 import { leaderboard } from "../../services/partner.ts";
 import { buildReport } from "../../services/reports.ts";
-import { STATUSES, applicationsPage, auditPage, gridPage, leaderboardPage, memberPage, partnersPage, refusedPage, signInPage, type Shell } from "./pages.tsx";
+import { periodOf } from "../../domain/periods.ts";
+import { LEADERBOARD_PERIODS, STATUSES, applicationsPage, auditPage, gridPage, leaderboardPage, memberPage, partnersPage, refusedPage, signInPage, type Shell } from "./pages.tsx";
 import { BadParam, choiceParam, dayParam, intParam, textParam } from "./params.ts";
 import { QUEUE_BOARD_CSP, QUEUE_BOARD_PATH, queueBoard, sameOrigin } from "./queues.ts";
 import { STYLESHEET } from "./style.ts";
@@ -118,7 +119,9 @@ export function webApp(deps: WebDeps): Hono<Env> {
 
   web.get("/leaderboard", async (c) => {
     if (!app.pack.publicLeaderboard) return refuse(c, 404, "Not found", "There is no public leaderboard here.");
-    return c.html(leaderboardPage({ tz }, app.pack.partner.name, await leaderboard(app, null, 50)));
+    const period = choiceParam(c.req.query("period"), "period", LEADERBOARD_PERIODS) ?? "all";
+    const since = period === "all" ? null : periodOf(period, app.now(), tz).start;
+    return c.html(leaderboardPage({ tz }, app.pack.partner.name, await leaderboard(app, since, 50), period, app.pack.partner.tiers.map((t) => t.name)));
   });
 
   const linkRefused = (c: Context<Env>) =>

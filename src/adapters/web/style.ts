@@ -43,6 +43,14 @@ form.report { margin-top: 1.5rem; }
 .st-missed { background: #f7c6c6; color: #5c0a0a; font-weight: 700; }
 .st-paused { background: #e4e4e4; color: #2b2b2b; font-style: italic; }
 .st-not-yet-judged { background: #fff; color: #555; }
+.tier { padding: 0 .4rem; border-radius: 3px; border: 1px solid var(--line); white-space: nowrap; }
+.tier-0 { background: #e4e4e4; color: #2b2b2b; }
+.tier-1 { background: #cdeccf; color: #0a3d12; }
+.tier-2 { background: #d6e6f7; color: #0b2f55; }
+.tier-3 { background: #e6d9f5; color: #3b1466; }
+.tier-4 { background: #fde7b0; color: #4d3500; }
+nav.periods ul { list-style: none; display: flex; gap: 1rem; padding: 0; margin: 0 0 1rem; }
+nav.periods a[aria-current="page"] { font-weight: 700; color: var(--ink); }
 .legend { display: flex; flex-wrap: wrap; gap: .5rem; list-style: none; padding: 0; margin: .5rem 0; }
 .legend li { padding: .15rem .5rem; border: 1px solid var(--line); }
 .flag { font-weight: 700; color: #5c0a0a; }
@@ -71,6 +79,7 @@ article.application dd { margin: 0; white-space: pre-wrap; overflow-wrap: anywhe
   article.application { padding: .5rem .75rem; }
   article.application dl { grid-template-columns: 1fr; }
   article.application dd { margin-bottom: .5rem; }
+  th[scope="row"] { white-space: normal; overflow-wrap: anywhere; }
   .grid th[scope="row"] { white-space: normal; min-width: 8rem; max-width: 11rem; overflow-wrap: anywhere; }
 }
 @media (prefers-color-scheme: dark) {
