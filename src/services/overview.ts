@@ -133,7 +133,8 @@ export function gridPrograms(app: App): Program[] {
 export interface MemberHistory {
   member: { id: string; handle: string; displayName: string; createdAt: Date };
   grids: GridPage[];
-  activities: Array<{ kind: string; occurredAt: Date; hours: number | null; url: string | null; rejected: boolean }>;
+  /** `label`: the kind as the pack names it. */
+  activities: Array<{ kind: string; label: string; occurredAt: Date; hours: number | null; url: string | null; rejected: boolean }>;
 }
 
 /** A member's page: their row of every program grid they are in, and their recent activities. */
@@ -150,7 +151,8 @@ export async function memberHistory(app: App, handle: string): Promise<MemberHis
     take: 50,
     select: { kind: true, occurredAt: true, hours: true, url: true, rejectedAt: true },
   });
-  return { member, grids, activities: activities.map((a) => ({ kind: a.kind, occurredAt: a.occurredAt, hours: a.hours, url: a.url, rejected: a.rejectedAt !== null })) };
+  const label = new Map(app.pack.activityKinds.map((k) => [k.id, k.label]));
+  return { member, grids, activities: activities.map((a) => ({ kind: a.kind, label: label.get(a.kind) ?? a.kind, occurredAt: a.occurredAt, hours: a.hours, url: a.url, rejected: a.rejectedAt !== null })) };
 }
 
 export interface PartnerOverview {

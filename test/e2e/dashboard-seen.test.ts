@@ -143,6 +143,24 @@ describe.skipIf(!present && !process.env.CI)("the dashboard as its users see it"
     }, 120_000);
   }
 
+  it("shows answers in the questions' order with their links, and activities by their labels with their links", async () => {
+    const ctx = await context(1280);
+    try {
+      const page = await ctx.newPage();
+      await page.goto(`${d.base}/admin/applications`);
+      const partner = page.locator("article", { hasText: "applied to Partner group" });
+      await expect(partner.locator("dt").allTextContents()).resolves.toEqual(["Your Partner dashboard id", "A site you built for a client (URL)"]);
+      const leader = page.locator("article", { hasText: `@${data.applicants[0]}` });
+      await expect(leader.getByRole("link", { name: `https://forum.example.com/u/applicant1` }).getAttribute("href")).resolves.toBe("https://forum.example.com/u/applicant1");
+      await page.goto(`${d.base}/admin/members/${data.leaders[0]}`);
+      const activities = page.getByRole("table", { name: /activities/ });
+      await expect(activities.getByText("Hours servicing the community").count()).resolves.toBeGreaterThan(0);
+      await expect(activities.getByRole("link", { name: /^https:\/\/blog\.example\.com\// }).count()).resolves.toBeGreaterThan(0);
+    } finally {
+      await ctx.close();
+    }
+  });
+
   it.skipIf(!REDIS_URL)("renders the queue board with Steward's queue names", async () => {
     for (const width of WIDTHS) {
       const ctx = await context(width);

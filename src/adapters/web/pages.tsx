@@ -359,9 +359,9 @@ export function memberPage(shell: Shell, h: MemberHistory): string {
               {h.activities.map((a) => (
                 <tr>
                   <td>{when(a.occurredAt, shell.tz)}</td>
-                  <td>{a.kind}</td>
+                  <td>{a.label}</td>
                   <td class="num">{a.hours ?? ""}</td>
-                  <td>{a.url ?? ""}</td>
+                  <td>{a.url ? <Linked text={a.url} /> : ""}</td>
                   <td>{a.rejected ? "rejected" : "yes"}</td>
                 </tr>
               ))}
@@ -549,6 +549,33 @@ export function partnersPage(shell: Shell, o: PartnerOverview): string {
   );
 }
 
+/** The answers in the order the program asks its questions (the database keeps its own key order), then any others. */
+function inQuestionOrder(a: PendingApplication): Array<[string, unknown]> {
+  const asked = a.program.questions.map((q) => q.key).filter((k) => k in a.answers);
+  const others = Object.keys(a.answers).filter((k) => !asked.includes(k));
+  return [...asked, ...others].map((k) => [k, a.answers[k]]);
+}
+
+const WEB_ADDRESS = /(https?:\/\/[^\s,<>"]+)/g;
+
+/** Member text with its web addresses as links (only http and https: nothing else becomes a link); the rest stays text. */
+function Linked(props: { text: string }) {
+  const parts = props.text.split(WEB_ADDRESS);
+  return (
+    <>
+      {parts.map((part, i) =>
+        i % 2 === 1 ? (
+          <a href={part} rel="noopener noreferrer nofollow ugc">
+            {part}
+          </a>
+        ) : (
+          part
+        ),
+      )}
+    </>
+  );
+}
+
 export function applicationsPage(shell: Shell, pending: PendingApplication[], notice?: { ok: boolean; text: string }): string {
   const csrf = shell.viewer?.csrf ?? "";
   return document(
@@ -566,10 +593,12 @@ export function applicationsPage(shell: Shell, pending: PendingApplication[], no
             </h2>
             <p class="muted">Applied {when(a.createdAt, shell.tz)}</p>
             <dl>
-              {Object.entries(a.answers).map(([k, v]) => (
+              {inQuestionOrder(a).map(([k, v]) => (
                 <>
                   <dt>{prompt.get(k) ?? k}</dt>
-                  <dd>{v}</dd>
+                  <dd>
+                    <Linked text={String(v)} />
+                  </dd>
                 </>
               ))}
             </dl>
