@@ -233,6 +233,14 @@ export interface AuditEntry {
 
 export const AUDIT_PAGE_SIZE = 50;
 
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
+
+/** The actions the audit log holds, for the filter's choice. */
+export async function auditActions(app: App): Promise<string[]> {
+  const rows = await app.db.auditLog.findMany({ distinct: ["action"], select: { action: true }, orderBy: { action: "asc" }, take: 500 });
+  return rows.map((r) => r.action);
+}
+
 /** The first instant of a calendar day in the organisation's zone; anything but a real YYYY-MM-DD is refused. */
 function dayStart(app: App, day: string, field: string): Date {
   const d = parseDay(day, app.config.STEWARD_TIMEZONE);
@@ -266,7 +274,9 @@ export async function auditEntries(app: App, filter: AuditFilter): Promise<{ ent
     take: AUDIT_PAGE_SIZE + 1,
   });
   const page = rows.slice(0, AUDIT_PAGE_SIZE);
-  const ids = [...new Set(page.flatMap((r) => [r.actor, r.target ?? ""]).filter(Boolean))];
+  // Member ids in the details too (a merge names both members): shown as handles like the actor and target.
+  const inDetails = page.flatMap((r) => JSON.stringify(r.details ?? null).match(UUID) ?? []);
+  const ids = [...new Set([...page.flatMap((r) => [r.actor, r.target ?? ""]), ...inDetails].filter(Boolean))];
   const members = await app.db.member.findMany({ where: { id: { in: ids } }, select: { id: true, handle: true } });
   const handleOf = new Map(members.map((m) => [m.id, `@${m.handle}`]));
   return {
@@ -277,7 +287,7 @@ export async function auditEntries(app: App, filter: AuditFilter): Promise<{ ent
       action: r.action,
       target: r.target === null ? null : (handleOf.get(r.target) ?? r.target),
       outcome: r.outcome,
-      details: r.details,
+      details: r.details === null || r.details === undefined ? r.details : JSON.parse(JSON.stringify(r.details).replace(UUID, (id) => handleOf.get(id) ?? id)),
     })),
     older: rows.length > AUDIT_PAGE_SIZE ? page.at(-1)?.id : undefined,
   };

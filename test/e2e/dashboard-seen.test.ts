@@ -152,6 +152,10 @@ describe.skipIf(!present && !process.env.CI)("the dashboard as its users see it"
       await expect(partner.locator("dt").allTextContents()).resolves.toEqual(["Your Partner dashboard id", "A site you built for a client (URL)"]);
       const leader = page.locator("article", { hasText: `@${data.applicants[0]}` });
       await expect(leader.getByRole("link", { name: `https://forum.example.com/u/applicant1` }).getAttribute("href")).resolves.toBe("https://forum.example.com/u/applicant1");
+      await page.goto(`${d.base}/admin/audit`);
+      // The action filter offers the actions there are; details name members by handle, not by id.
+      await expect(page.getByLabel("Action").locator("option").allTextContents()).resolves.toContain("site verify");
+      await expect(page.locator("main").innerText()).resolves.not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/);
       await page.goto(`${d.base}/admin/members/${data.leaders[0]}`);
       const activities = page.getByRole("table", { name: /activities/ });
       await expect(activities.getByText("Hours servicing the community").count()).resolves.toBeGreaterThan(0);

@@ -629,7 +629,7 @@ export function applicationsPage(shell: Shell, pending: PendingApplication[], no
   );
 }
 
-export function auditPage(shell: Shell, filter: AuditFilter, result: { entries: AuditEntry[]; older: number | undefined }, error?: string): string {
+export function auditPage(shell: Shell, filter: AuditFilter, result: { entries: AuditEntry[]; older: number | undefined }, error?: string, actions: string[] = []): string {
   const query = (extra: Record<string, string>) => {
     const q = new URLSearchParams();
     for (const [k, v] of Object.entries({ actor: filter.actor, action: filter.action, from: filter.from, to: filter.to, ...extra })) if (v) q.set(k, v);
@@ -644,8 +644,15 @@ export function auditPage(shell: Shell, filter: AuditFilter, result: { entries: 
           <input id="actor" name="actor" value={filter.actor ?? ""} maxlength={64} />
         </div>
         <div>
-          <label for="action">Action starts with</label>
-          <input id="action" name="action" value={filter.action ?? ""} maxlength={64} placeholder="review" />
+          <label for="action">Action</label>
+          <select id="action" name="action">
+            <option value="">Any</option>
+            {[...new Set([...actions, ...(filter.action ? [filter.action] : [])])].map((a) => (
+              <option value={a} selected={filter.action === a}>
+                {a}
+              </option>
+            ))}
+          </select>
         </div>
         <div>
           <label for="from">From (day)</label>

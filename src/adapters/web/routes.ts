@@ -35,7 +35,7 @@ import {
   signIn,
   type Session,
 } from "../../services/dashboard.ts";
-import { GRID_SORTS, auditEntries, complianceGrid, gridPrograms, memberHistory, partnerOverview, type AuditFilter } from "../../services/overview.ts";
+import { GRID_SORTS, auditActions, auditEntries, complianceGrid, gridPrograms, memberHistory, partnerOverview, type AuditFilter } from "../../services/overview.ts";
 import { leaderboard } from "../../services/partner.ts";
 import { buildReport } from "../../services/reports.ts";
 import { periodOf } from "../../domain/periods.ts";
@@ -269,10 +269,10 @@ export function webApp(deps: WebDeps): Hono<Env> {
       ...(before ? { before } : {}),
     };
     try {
-      return c.html(auditPage(shellOf(c), filter, await auditEntries(app, filter)));
+      return c.html(auditPage(shellOf(c), filter, await auditEntries(app, filter), undefined, await auditActions(app)));
     } catch (err) {
       if (!(err instanceof UserError)) throw err;
-      return c.html(auditPage(shellOf(c), filter, { entries: [], older: undefined }, `${err.message} ${err.hint ?? ""}`), 400);
+      return c.html(auditPage(shellOf(c), filter, { entries: [], older: undefined }, `${err.message} ${err.hint ?? ""}`, await auditActions(app)), 400);
     }
   });
 
