@@ -52,6 +52,7 @@ export const DASHBOARD_QUERIES: ReadonlyArray<{ path: string; params: readonly s
   { path: "/admin/partners", params: [] },
   { path: "/admin/applications", params: ["page"] },
   { path: "/admin/audit", params: ["actor", "action", "from", "to", "before"] },
+  { path: "/admin/audit.csv", params: ["actor", "action", "from", "to", "before"] },
   { path: "/leaderboard", params: ["period"] },
   { path: "/admin/login", params: ["token"] },
 ];

@@ -253,7 +253,7 @@ function nextDay(app: App, day: Date): Date {
 }
 
 /** Audit entries, newest first, filtered; handles shown for member ids. */
-export async function auditEntries(app: App, filter: AuditFilter): Promise<{ entries: AuditEntry[]; older: number | undefined }> {
+export async function auditEntries(app: App, filter: AuditFilter, pageSize = AUDIT_PAGE_SIZE): Promise<{ entries: AuditEntry[]; older: number | undefined }> {
   let actorId: string | undefined;
   if (filter.actor) {
     const handle = filter.actor.trim().replace(/^@/, "").toLowerCase();
@@ -271,9 +271,9 @@ export async function auditEntries(app: App, filter: AuditFilter): Promise<{ ent
       ...(filter.before ? { id: { lt: filter.before } } : {}),
     },
     orderBy: { id: "desc" },
-    take: AUDIT_PAGE_SIZE + 1,
+    take: pageSize + 1,
   });
-  const page = rows.slice(0, AUDIT_PAGE_SIZE);
+  const page = rows.slice(0, pageSize);
   // Member ids in the details too (a merge names both members): shown as handles like the actor and target.
   const inDetails = page.flatMap((r) => JSON.stringify(r.details ?? null).match(UUID) ?? []);
   const ids = [...new Set([...page.flatMap((r) => [r.actor, r.target ?? ""]), ...inDetails].filter(Boolean))];
@@ -289,6 +289,6 @@ export async function auditEntries(app: App, filter: AuditFilter): Promise<{ ent
       outcome: r.outcome,
       details: r.details === null || r.details === undefined ? r.details : JSON.parse(JSON.stringify(r.details).replace(UUID, (id) => handleOf.get(id) ?? id)),
     })),
-    older: rows.length > AUDIT_PAGE_SIZE ? page.at(-1)?.id : undefined,
+    older: rows.length > pageSize ? page.at(-1)?.id : undefined,
   };
 }

@@ -61,6 +61,18 @@ describe("hostile dashboard queries", () => {
     cookie = await d.signIn();
   });
 
+  it("exports the audit log as CSV with the page's filters", async () => {
+    const res = await get(d.base, "/admin/audit.csv?actor=mod&action=dashboard sign-in", cookie);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-disposition")).toContain("audit.csv");
+    const lines = (await res.text()).trim().split("\n");
+    expect(lines[0]).toBe("at,actor,action,target,outcome,details");
+    expect(lines.length).toBeGreaterThan(1);
+    expect(lines.slice(1).every((l) => l.split(",")[1] === "mod" && l.split(",")[2] === "dashboard sign-in")).toBe(true);
+    const page = await (await get(d.base, "/admin/audit?actor=mod", cookie)).text();
+    expect(page).toContain('href="/admin/audit.csv?actor=mod"');
+  });
+
   it("still shows the pages for ordinary values", async () => {
     for (const path of ["/admin/audit?actor=mod&from=2026-11-01&to=2026-11-30", "/admin/members/mod", "/admin/programs/community-leaders-velo?page=1"]) {
       expect((await get(d.base, path, cookie)).status, path).toBe(200);

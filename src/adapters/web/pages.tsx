@@ -664,6 +664,7 @@ export function auditPage(shell: Shell, filter: AuditFilter, result: { entries: 
         </div>
         <button type="submit">Filter</button>
         <a href="/admin/audit">Clear</a>
+        <a href={query({}).replace("/admin/audit?", "/admin/audit.csv?")}>Download CSV</a>
       </form>
       <Notice notice={error ? { ok: false, text: error } : undefined} />
       {result.entries.length === 0 ? (

@@ -38,6 +38,7 @@ import {
 import { GRID_SORTS, auditActions, auditEntries, complianceGrid, gridPrograms, memberHistory, partnerOverview, type AuditFilter } from "../../services/overview.ts";
 import { leaderboard } from "../../services/partner.ts";
 import { buildReport } from "../../services/reports.ts";
+import { toCsv } from "../../chat/csv.ts";
 import { periodOf } from "../../domain/periods.ts";
 import { LEADERBOARD_PERIODS, STATUSES, applicationsPage, auditPage, gridPage, leaderboardPage, memberPage, partnersPage, refusedPage, signInPage, type Shell } from "./pages.tsx";
 import { BadParam, choiceParam, dayParam, intParam, textParam } from "./params.ts";
@@ -60,6 +61,8 @@ const MAX_FIELD = 1000;
 /** Audit log ids are an Int column. */
 const AUDIT_IDS = [1, 2_147_483_647] as const;
 /** A week key as /report takes it, in the years a dashboard can mean. */
+/** Rows in one audit export: a filter narrows a larger log. */
+const AUDIT_EXPORT_LIMIT = 10_000;
 const WEEK_KEY = /^(19[7-9]\d|2\d{3})-W\d{2}$/;
 
 type Env = { Variables: { reqId: string; session: Session; actor: Actor } };
@@ -259,20 +262,37 @@ export function webApp(deps: WebDeps): Hono<Env> {
     return c.html(applicationsPage(shellOf(c), await pendingApplications(app), { ok, text }), ok ? 200 : 400);
   });
 
-  web.get("/admin/audit", async (c) => {
+  const auditFilterOf = (c: Context<Env>): AuditFilter => {
     const before = intParam(c.req.query("before"), "before", AUDIT_IDS);
-    const filter: AuditFilter = {
+    return {
       actor: textParam(c.req.query("actor"), "actor"),
       action: textParam(c.req.query("action"), "action"),
       from: dayParam(c.req.query("from"), "from", tz),
       to: dayParam(c.req.query("to"), "to", tz),
       ...(before ? { before } : {}),
     };
+  };
+
+  web.get("/admin/audit", async (c) => {
+    const filter = auditFilterOf(c);
     try {
       return c.html(auditPage(shellOf(c), filter, await auditEntries(app, filter), undefined, await auditActions(app)));
     } catch (err) {
       if (!(err instanceof UserError)) throw err;
       return c.html(auditPage(shellOf(c), filter, { entries: [], older: undefined }, `${err.message} ${err.hint ?? ""}`, await auditActions(app)), 400);
+    }
+  });
+
+  // The same entries as a spreadsheet, newest first, up to AUDIT_EXPORT_LIMIT of them.
+  web.get("/admin/audit.csv", async (c) => {
+    const filter = auditFilterOf(c);
+    try {
+      const { entries } = await auditEntries(app, filter, AUDIT_EXPORT_LIMIT);
+      const rows = entries.map((e) => [e.at.toISOString(), e.actor.replace(/^@/, ""), e.action, e.target?.replace(/^@/, "") ?? "", e.outcome, e.details === null || e.details === undefined ? "" : JSON.stringify(e.details)]);
+      return c.body(toCsv([["at", "actor", "action", "target", "outcome", "details"], ...rows]), 200, { "content-type": "text/csv; charset=utf-8", "content-disposition": 'attachment; filename="audit.csv"' });
+    } catch (err) {
+      if (!(err instanceof UserError)) throw err;
+      return refuse(c, 400, "No such day", `${err.message} ${err.hint ?? ""}`);
     }
   });
 
