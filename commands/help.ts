@@ -2,7 +2,7 @@ import { reply } from "../src/chat/reply.ts";
 import { UserError } from "../src/core/errors.ts";
 import { opt } from "../src/command/options.ts";
 import { command, sub, type CommandDef } from "../src/command/types.ts";
-import { usage } from "../src/command/usage.ts";
+import { labelledChoices, usage } from "../src/command/usage.ts";
 import { fillTemplate } from "../src/domain/templates.ts";
 
 /** Built from the registry at start, so help lists exactly the commands that exist. */
@@ -30,6 +30,13 @@ export function helpCommand(all: () => CommandDef[]): CommandDef {
                 columns: ["usage", "what it does", "who"],
                 rows: cmd.subcommands.map((s) => [usage(cmd, s, app.pack), s.description, s.access === "moderator" ? "moderators" : "anyone"]),
               },
+              // The values the pack names (activity kinds, programs), each with what it means.
+              ...cmd.subcommands.flatMap((s) =>
+                Object.entries(s.options).flatMap(([name, option]) => {
+                  const named = labelledChoices(option, app.pack);
+                  return named ? [{ type: "table" as const, caption: `${s.name ? `${s.name} ` : ""}${name}: ${option.description}`, columns: [name, "what it is"], rows: named }] : [];
+                }),
+              ),
             ]);
           }
           const visible = commands.filter((c) => actor.isModerator || c.subcommands.some((s) => s.access === "anyone"));

@@ -27,7 +27,15 @@ export function tierReply(member: MemberRef, s: TierStatus, pack: Pack, { pictur
       { label: t.tierFieldTier, value: tier.name },
       { label: t.tierFieldNext, value: next ? fillTemplate(t.tierNextValue, values) : "—" },
     ] },
-    ...(next ? [{ type: "progress" as const, label: `${tier.name} → ${next.name}`, value: s.points - tier.threshold, max: next.threshold - tier.threshold, caption: `${s.points}/${next.threshold}` }] : []),
+    ...(next
+      ? [{
+          type: "progress" as const,
+          label: `${tier.name} → ${next.name}`,
+          value: s.points - tier.threshold,
+          max: next.threshold - tier.threshold,
+          caption: fillTemplate(t.tierProgressCaption, { ...values, done: s.points - tier.threshold, band: next.threshold - tier.threshold, from: tier.threshold }),
+        }]
+      : []),
     ...(s.atRiskSince ? [{ type: "text" as const, text: fillTemplate(t.tierAtRisk, { tier: tier.name, threshold: tier.threshold, date: s.atRiskSince.toISOString().slice(0, 10) }) }] : []),
     { type: "text", text: unlocked ? fillTemplate(t.tierBenefitsUnlocked, { benefits: unlocked }) : t.tierBenefitsNone },
     ...(next ? [{ type: "text" as const, text: fillTemplate(coming ? t.tierNextBenefits : t.tierNextBenefitsNone, { next: next.name, benefits: coming }) }] : []),

@@ -3,6 +3,7 @@
 // is small (default; each drill under a minute) or full. PGlite in memory unless DATABASE_URL is set;
 // the process and outage drills start their own data folders and their own PostgreSQL server.
 import { historyDrill } from "./history.ts";
+import { dashboardQueriesDrill } from "./dashboard-queries.ts";
 import { hostileDrill } from "./hostile.ts";
 import { outageDrill } from "./outage.ts";
 import { sigkillDrill, twoProcessesDrill } from "./processes.ts";
@@ -26,6 +27,7 @@ const drills: Record<string, { title: string; run: Drill }> = {
   "interrupted-inbound": { title: "interrupted inbound", run: interruptedInboundDrill },
   "shared-database": { title: "shared database: steward serve + 20 steward run", run: sharedDatabaseDrill },
   history: { title: "history: a past week asked later", run: historyDrill },
+  "dashboard-queries": { title: "hostile dashboard queries", run: dashboardQueriesDrill },
 };
 
 const asked = process.argv.slice(2);

@@ -22,6 +22,8 @@ import { PackError } from "./programs/load.ts";
 import { createRuntime } from "./runtime.ts";
 import { fixTargets } from "./services/outbox-targets.ts";
 import { consoleMessageHandler } from "./adapters/console/messages.ts";
+import { filesDir, terminalWidth } from "./adapters/console/width.ts";
+import { colourEnabled, colourise } from "./adapters/console/colour.ts";
 import { DataDirLockedError } from "./store/lock.ts";
 import { MigrationError } from "./store/migrate.ts";
 import { isDatabaseUnavailable } from "./store/unavailable.ts";
@@ -102,8 +104,9 @@ async function runOnce(config: Config, as: string | undefined, line: string): Pr
   try {
     const pictures = picturesDir(config.STEWARD_DATA_DIR);
     const session = new ConsoleSession(runtime.app, registry, as.replace(/^@/, "").toLowerCase(), consoleMessageHandler, pictures);
+    Object.assign(session, { width: terminalWidth(process.stdout), files: filesDir(config.STEWARD_DATA_DIR) });
     const result = await session.handleLine(line.trim().startsWith("/") ? line : `/${line.trim()}`);
-    if (result.output) process.stdout.write(`${result.output}\n`);
+    if (result.output) process.stdout.write(`${colourEnabled(process.stdout) ? colourise(result.output, result.status) : result.output}\n`);
     // Print what the command put in the outbox, after the reply.
     const lines: string[] = [];
     const target = consoleTarget((text) => lines.push(text), pictures);
@@ -204,6 +207,8 @@ async function chat(config: Config, as: string | undefined): Promise<number> {
   const { app } = running.runtime;
   const handle = (as ?? config.STEWARD_MODERATORS[0] ?? userInfo().username).replace(/^@/, "").toLowerCase();
   const session = new ConsoleSession(app, registry, handle, consoleMessageHandler, picturesDir(config.STEWARD_DATA_DIR));
+  Object.assign(session, { width: terminalWidth(process.stdout), files: filesDir(config.STEWARD_DATA_DIR) });
+  process.stdout.on("resize", () => (session.width = terminalWidth(process.stdout)));
   const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY, historySize: 200 });
   onSignals(async () => {
     rl.close();
@@ -234,7 +239,7 @@ async function chat(config: Config, as: string | undefined): Promise<number> {
     const line = await next();
     if (line === undefined || /^\/(quit|exit)\b/.test(line.trim())) break;
     const result = await session.handleLine(line, ask);
-    if (result.output) print(result.output);
+    if (result.output) process.stdout.write(`${colourEnabled(process.stdout) ? colourise(result.output, result.status) : result.output}\n`);
     await running.jobs.drain();
   }
   rl.close();

@@ -68,6 +68,8 @@ export interface ReplyFile {
   filename: string;
   contentType: string;
   content: string;
+  /** Where the terminal wrote it (printed instead of the content). */
+  path?: string;
 }
 
 /** Questions a platform asks in a modal (the terminal asks them one by one). */

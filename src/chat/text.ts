@@ -1,6 +1,11 @@
 // Renders a Reply as plain text for the terminal chat and `steward run`.
 import type { Block, Reply } from "./reply.ts";
-import { tabulate } from "./kit/text.ts";
+import { tabulate, tabulateWithin, wrapWords } from "./kit/text.ts";
+
+export interface TextOptions {
+  /** The terminal's columns: tables and lines are fitted to it (words are not cut). Without it lines run as long as they are. */
+  width?: number | undefined;
+}
 
 const BAR_WIDTH = 20;
 
@@ -10,26 +15,34 @@ export function progressBar(value: number, max: number, width = BAR_WIDTH): stri
   return `[${"█".repeat(filled)}${"░".repeat(width - filled)}] ${Math.round(fraction * 100)}%`;
 }
 
-function renderBlock(block: Block): string[] {
+function renderBlock(block: Block, width = Number.POSITIVE_INFINITY): string[] {
   switch (block.type) {
     case "header":
-      return [block.text, "═".repeat(Math.min(60, block.text.length))];
+      return [block.text, "═".repeat(Math.min(60, block.text.length, width))];
     case "text":
       return [block.text];
     case "context":
       return [block.text];
     case "fields": {
-      const width = Math.max(...block.fields.map((f) => f.label.length));
-      return block.fields.map((f) => `${(f.label + ":").padEnd(width + 1)} ${f.value}`);
+      const labels = Math.max(...block.fields.map((f) => f.label.length));
+      // Values wrap under themselves, beside their labels, while the labels leave them half the width.
+      const room = width - labels - 2;
+      if (room < width / 2) return block.fields.map((f) => `${(f.label + ":").padEnd(labels + 1)} ${f.value}`);
+      return block.fields.flatMap((f) =>
+        f.value.split("\n").flatMap((part, p) => wrapWords(part, room).map((l, i) => `${p === 0 && i === 0 ? (f.label + ":").padEnd(labels + 1) : " ".repeat(labels + 1)} ${l}`)),
+      );
     }
     case "progress":
       return [`${block.label} ${progressBar(block.value, block.max)}${block.caption ? ` ${block.caption}` : ""}`];
     case "table":
-      return [...(block.caption ? [block.caption] : []), ...(block.rows.length ? tabulate(block.columns, block.rows) : ["(none)"])];
+      return [
+        ...(block.caption ? [block.caption] : []),
+        ...(block.rows.length ? (Number.isFinite(width) ? tabulateWithin(block.columns, block.rows, width) : tabulate(block.columns, block.rows)) : ["(none)"]),
+      ];
     case "buttons":
       return [block.buttons.map((b) => `[${b.label}: /${b.command} ${b.action} ${b.value}]`).join("  ")];
     case "divider":
-      return ["─".repeat(40)];
+      return ["─".repeat(Math.min(40, width))];
     case "image":
       // savePictures sets src; undrawn, the alt text says what the picture would.
       return [block.src ? `image: ${block.src}` : `[picture ${block.filename}: ${block.alt}]`];
@@ -51,15 +64,18 @@ export function terminalSafe(text: string): string {
   });
 }
 
-export function renderText(r: Reply): string {
+export function renderText(r: Reply, opts: TextOptions = {}): string {
+  const width = opts.width && opts.width > 0 ? Math.max(20, opts.width) : undefined;
   // The terminal's accounts are handles: the people a reply addresses are named first, as @handle.
   const lead = (r.mentions ?? []).filter((m) => m.platform === "console").map((m) => `@${m.userId}`);
-  if (r.blocks.length === 0) return [...lead, r.text].join(" ");
+  const fit = (lines: string[]) => (width ? lines.flatMap((l) => l.split("\n")).flatMap((l) => wrapWords(l, width)) : lines);
+  if (r.blocks.length === 0) return fit([[...lead, r.text].join(" ")]).join("\n");
   const out: string[] = lead.length ? [lead.join(" ")] : [];
   for (const block of r.blocks) {
     if (out.length > 0 && block.type !== "context") out.push("");
-    out.push(...renderBlock(block));
+    out.push(...fit(renderBlock(block, width)));
   }
-  for (const file of r.files ?? []) out.push("", `── ${file.filename} ──`, file.content.trimEnd());
+  // A file written to disk is named as pictures are ("csv: <path>"); otherwise it is printed whole.
+  for (const file of r.files ?? []) out.push("", ...(file.path ? [`${file.filename.split(".").pop() ?? "file"}: ${file.path}`] : [`── ${file.filename} ──`, file.content.trimEnd()]));
   return out.join("\n");
 }

@@ -9,7 +9,7 @@ import { fillTemplate } from "../domain/templates.ts";
 import { failureReply } from "../chat/kit/failure.ts";
 import { splitOptions } from "./parse.ts";
 import type { CommandContext, CommandDef, Options, Subcommand } from "./types.ts";
-import { choicesOf, optionsOf, rangeOf, usage } from "./usage.ts";
+import { choicesOf, labelledChoices, optionsOf, rangeOf, usage } from "./usage.ts";
 
 export type Registry = ReadonlyMap<string, CommandDef>;
 
@@ -115,7 +115,8 @@ async function run(registry: Registry, inv: Invocation, ctx: CommandContext): Pr
   for (const [name, option] of Object.entries(options)) {
     const value = raw[name];
     if (value === undefined && option.required) {
-      problems.push(`${name} is missing: ${option.description}`);
+      const named = labelledChoices(option, ctx.app.pack);
+      problems.push(`${name} is missing: ${option.description}${named ? ` (one of: ${named.map(([id, label]) => (label === id ? id : `${id}: ${label}`)).join(", ")})` : ""}`);
       continue;
     }
     const choices = choicesOf(option, ctx.app.pack);

@@ -6,6 +6,21 @@ export function choicesOf(option: Subcommand["options"][string], pack: Pack): st
   return typeof option.choices === "function" ? option.choices(pack) : [...option.choices];
 }
 
+/** An option's choices with what each means, for the options whose values the pack names and labels (activity kinds, programs, tiers). */
+export function labelledChoices(option: Subcommand["options"][string], pack: Pack): Array<[string, string]> | undefined {
+  const choices = choicesOf(option, pack);
+  if (!choices) return undefined;
+  const labels: Record<string, string> | undefined =
+    option.kind === "activity-kind"
+      ? Object.fromEntries(pack.activityKinds.map((k) => [k.id, k.label]))
+      : option.kind === "program"
+        ? Object.fromEntries(pack.programs.map((p) => [p.id, p.name]))
+        : option.kind === "tier"
+          ? Object.fromEntries(pack.partner.tiers.map((t) => [t.id, t.name]))
+          : undefined;
+  return labels ? choices.map((c) => [c, labels[c] ?? c]) : undefined;
+}
+
 export function rangeOf(option: Subcommand["options"][string], pack: Pack): readonly [number, number] | undefined {
   return typeof option.range === "function" ? option.range(pack) : option.range;
 }

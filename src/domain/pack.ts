@@ -263,6 +263,7 @@ export const textsSchema = z.object({
   tierFieldTier: z.string(),
   tierFieldNext: z.string(),
   tierNextValue: z.string(),
+  tierProgressCaption: z.string(),
   tierAtRisk: z.string(),
   tierBenefitsUnlocked: z.string(),
   tierBenefitsNone: z.string(),

@@ -12,7 +12,7 @@ import { LOST_BY_OTHERS, VERIFIABLE_STATES } from "../domain/sites.ts";
 import { parseDay, periodOf, previousPeriod, type Period } from "../domain/periods.ts";
 import { atLeastShown } from "../chat/commitments.ts";
 import { fillTemplate } from "../domain/templates.ts";
-import { evaluateProgramMembers } from "./commitments.ts";
+import { evaluateProgramMembers, type ProgramEvaluationResult } from "./commitments.ts";
 import { leaderboard, type LeaderboardRow } from "./partner.ts";
 import { findProgram } from "./programs.ts";
 
@@ -32,14 +32,35 @@ export interface GridRow {
   changed: boolean[];
 }
 
+/** How the grid can be ordered: repeat missers first (the report's order), by handle, or by join date (earliest first). */
+export const GRID_SORTS = ["missed", "name", "joined"] as const;
+export type GridSort = (typeof GRID_SORTS)[number];
+
+export interface GridQuery {
+  page?: number;
+  pageSize?: number;
+  /** Only these members (a member's own page). */
+  memberIds?: string[];
+  /** Part of a handle or display name, any case; a leading @ is ignored. */
+  q?: string | undefined;
+  /** Only members whose status now is this. */
+  status?: CommitmentStatus | undefined;
+  sort?: GridSort | undefined;
+}
+
 export interface GridPage {
   program: Program;
+  /** What was asked, to keep in the pager's links and the form. */
+  query: { q?: string | undefined; status?: CommitmentStatus | undefined; sort: GridSort };
   /** Oldest first; the last is the week still running. */
   weeks: Period[];
   rows: GridRow[];
   page: number;
   pages: number;
+  /** Members that match the search and filter. */
   total: number;
+  /** Every active member of the program. */
+  programTotal: number;
 }
 
 /** The last `count` weeks, oldest first, ending with the current one. */
@@ -49,16 +70,43 @@ export function lastWeeks(app: App, count = GRID_WEEKS): Period[] {
   return weeks;
 }
 
+/** The active members of a program whose handle or display name holds `q` (LIKE's wildcards taken literally). */
+async function searchProgram(app: App, programId: string, q: string): Promise<string[]> {
+  const pattern = `%${q.replace(/^@/, "").replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  const rows = await app.sql.query<{ id: string }>(
+    `SELECT m.id FROM memberships ms JOIN members m ON m.id = ms.member_id
+     WHERE ms.program_id = $1 AND ms.state = 'active' AND (m.handle ILIKE $2 OR m.display_name ILIKE $2)`,
+    [programId, pattern],
+  );
+  return rows.map((r) => r.id);
+}
+
+type Judged = ProgramEvaluationResult["rows"][number];
+
+const GRID_ORDER: Record<GridSort, (a: Judged, b: Judged) => number> = {
+  missed: (a, b) => compareForReport(a, b) || a.member.handle.localeCompare(b.member.handle),
+  name: (a, b) => a.member.handle.localeCompare(b.member.handle),
+  joined: (a, b) => a.member.joinedAt.getTime() - b.member.joinedAt.getTime() || a.member.handle.localeCompare(b.member.handle),
+};
+
 /**
- * One page of a program's grid. Every active member is judged once as of now
- * to order them as the weekly report does (repeat missers first); only the
- * page's members are then judged week by week.
+ * One page of a program's grid, searched, filtered and ordered over the whole
+ * program. Every matching member is judged once as of now (a search narrows
+ * who is judged, so finding one member among thousands is one small query);
+ * only the page's members are then judged week by week.
  */
-export async function complianceGrid(app: App, programId: string, opts: { page?: number; pageSize?: number; memberIds?: string[] } = {}): Promise<GridPage> {
+export async function complianceGrid(app: App, programId: string, opts: GridQuery = {}): Promise<GridPage> {
   const program = findProgram(app, programId);
   const pageSize = opts.pageSize ?? GRID_PAGE_SIZE;
-  const now = await evaluateProgramMembers(app, program.id, opts.memberIds ? { memberIds: opts.memberIds } : {});
-  const ordered = [...now.rows].sort((a, b) => compareForReport(a, b) || a.member.handle.localeCompare(b.member.handle));
+  const sort = opts.sort ?? "missed";
+  const q = opts.q?.trim() || undefined;
+  const found = q ? await searchProgram(app, program.id, q) : undefined;
+  const memberIds = found && opts.memberIds ? found.filter((id) => opts.memberIds?.includes(id)) : (found ?? opts.memberIds);
+  const [now, programTotal] = await Promise.all([
+    evaluateProgramMembers(app, program.id, memberIds ? { memberIds } : {}),
+    app.db.membership.count({ where: { programId: program.id, state: "active" } }),
+  ]);
+  const ordered = now.rows.filter((r) => !opts.status || r.overall === opts.status).sort(GRID_ORDER[sort]);
   const pages = Math.max(1, Math.ceil(ordered.length / pageSize));
   const page = Math.min(Math.max(1, Math.trunc(opts.page ?? 1)), pages);
   const slice = ordered.slice((page - 1) * pageSize, page * pageSize);
@@ -78,7 +126,7 @@ export async function complianceGrid(app: App, programId: string, opts: { page?:
     weeks: statusOf.map((m) => m.get(r.member.memberId) ?? "not-yet-judged"),
     changed: changedOf.map((m) => m.has(r.member.memberId)),
   }));
-  return { program, weeks, rows, page, pages, total: ordered.length };
+  return { program, query: { q, status: opts.status, sort }, weeks, rows, page, pages, total: ordered.length, programTotal };
 }
 
 /** The programs a grid can show: those with commitments. */
@@ -89,7 +137,8 @@ export function gridPrograms(app: App): Program[] {
 export interface MemberHistory {
   member: { id: string; handle: string; displayName: string; createdAt: Date };
   grids: GridPage[];
-  activities: Array<{ kind: string; occurredAt: Date; hours: number | null; url: string | null; rejected: boolean }>;
+  /** `label`: the kind as the pack names it. */
+  activities: Array<{ kind: string; label: string; occurredAt: Date; hours: number | null; url: string | null; rejected: boolean }>;
 }
 
 /** A member's page: their row of every program grid they are in, and their recent activities. */
@@ -106,7 +155,8 @@ export async function memberHistory(app: App, handle: string): Promise<MemberHis
     take: 50,
     select: { kind: true, occurredAt: true, hours: true, url: true, rejectedAt: true },
   });
-  return { member, grids, activities: activities.map((a) => ({ kind: a.kind, occurredAt: a.occurredAt, hours: a.hours, url: a.url, rejected: a.rejectedAt !== null })) };
+  const label = new Map(app.pack.activityKinds.map((k) => [k.id, k.label]));
+  return { member, grids, activities: activities.map((a) => ({ kind: a.kind, label: label.get(a.kind) ?? a.kind, occurredAt: a.occurredAt, hours: a.hours, url: a.url, rejected: a.rejectedAt !== null })) };
 }
 
 export interface PartnerOverview {
@@ -197,6 +247,14 @@ export interface AuditEntry {
 
 export const AUDIT_PAGE_SIZE = 50;
 
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
+
+/** The actions the audit log holds, for the filter's choice. */
+export async function auditActions(app: App): Promise<string[]> {
+  const rows = await app.db.auditLog.findMany({ distinct: ["action"], select: { action: true }, orderBy: { action: "asc" }, take: 500 });
+  return rows.map((r) => r.action);
+}
+
 /** The first instant of a calendar day in the organisation's zone; anything but a real YYYY-MM-DD is refused. */
 function dayStart(app: App, day: string, field: string): Date {
   const d = parseDay(day, app.config.STEWARD_TIMEZONE);
@@ -209,7 +267,7 @@ function nextDay(app: App, day: Date): Date {
 }
 
 /** Audit entries, newest first, filtered; handles shown for member ids. */
-export async function auditEntries(app: App, filter: AuditFilter): Promise<{ entries: AuditEntry[]; older: number | undefined }> {
+export async function auditEntries(app: App, filter: AuditFilter, pageSize = AUDIT_PAGE_SIZE): Promise<{ entries: AuditEntry[]; older: number | undefined }> {
   let actorId: string | undefined;
   if (filter.actor) {
     const handle = filter.actor.trim().replace(/^@/, "").toLowerCase();
@@ -227,10 +285,12 @@ export async function auditEntries(app: App, filter: AuditFilter): Promise<{ ent
       ...(filter.before ? { id: { lt: filter.before } } : {}),
     },
     orderBy: { id: "desc" },
-    take: AUDIT_PAGE_SIZE + 1,
+    take: pageSize + 1,
   });
-  const page = rows.slice(0, AUDIT_PAGE_SIZE);
-  const ids = [...new Set(page.flatMap((r) => [r.actor, r.target ?? ""]).filter(Boolean))];
+  const page = rows.slice(0, pageSize);
+  // Member ids in the details too (a merge names both members): shown as handles like the actor and target.
+  const inDetails = page.flatMap((r) => JSON.stringify(r.details ?? null).match(UUID) ?? []);
+  const ids = [...new Set([...page.flatMap((r) => [r.actor, r.target ?? ""]), ...inDetails].filter(Boolean))];
   const members = await app.db.member.findMany({ where: { id: { in: ids } }, select: { id: true, handle: true } });
   const handleOf = new Map(members.map((m) => [m.id, `@${m.handle}`]));
   return {
@@ -241,8 +301,8 @@ export async function auditEntries(app: App, filter: AuditFilter): Promise<{ ent
       action: r.action,
       target: r.target === null ? null : (handleOf.get(r.target) ?? r.target),
       outcome: r.outcome,
-      details: r.details,
+      details: r.details === null || r.details === undefined ? r.details : JSON.parse(JSON.stringify(r.details).replace(UUID, (id) => handleOf.get(id) ?? id)),
     })),
-    older: rows.length > AUDIT_PAGE_SIZE ? page.at(-1)?.id : undefined,
+    older: rows.length > pageSize ? page.at(-1)?.id : undefined,
   };
 }

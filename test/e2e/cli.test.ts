@@ -94,7 +94,8 @@ describe.concurrent("steward run", () => {
 
     const pack = join(env.STEWARD_DATA_DIR as string, "pack.yaml");
     writeFileSync(pack, readFileSync(fileURLToPath(new URL("../../src/programs/wix.yaml", import.meta.url)), "utf8").replace("name: Velo Community Leaders", 'name: Velo Community Leaders\n    reminderCron: "0 10,14 * * 4"'));
-    const schedule = await steward(["run", "--as", "bob", "/schedule"], { ...env, STEWARD_PROGRAMS: pack });
+    // Wide enough that each schedule stays on one line (piped output is otherwise fitted to 100 columns).
+    const schedule = await steward(["run", "--as", "bob", "/schedule"], { ...env, STEWARD_PROGRAMS: pack, COLUMNS: "200" });
     expect(schedule.code).toBe(0);
     expect(schedule.stdout).toMatch(/reminder\/community-leaders-velo\s+0 10,14 \* \* 4\s+Thu \d+ \w+ \d{4}, (10|14):00/);
     // Five processes, each opening the embedded database: minutes on a busy machine.

@@ -224,11 +224,16 @@ describe.each(storeKinds)("dashboard over HTTP (%s)", (kind) => {
   it("filters the audit log by actor, action and day, and refuses an impossible day", async () => {
     await d.chat.say("bob", "/adjust alice 5 nope");
     const cookie = await d.signIn();
-    const page = async (q: string) => get(d.base, `/admin/audit?${q}`, cookie);
+    // The entries only: the action filter's choice lists every action there is.
+    const page = async (q: string) => {
+      const res = await get(d.base, `/admin/audit?${q}`, cookie);
+      const html = await res.text();
+      return { status: res.status, text: async () => (html.includes("<tbody>") ? html.slice(html.indexOf("<tbody>")) : html) };
+    };
     const byBob = await (await page("actor=bob")).text();
     expect(byBob).toContain("adjust");
     expect(byBob).not.toContain("dashboard sign-in");
-    const byAction = await (await page("action=dashboard")).text();
+    const byAction = await (await page("action=dashboard sign-in")).text();
     expect(byAction).toContain("dashboard sign-in");
     expect(byAction).not.toContain(">adjust<");
     // Audit rows carry the database's clock: dated ones are written here so the days are known.

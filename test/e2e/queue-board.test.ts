@@ -56,12 +56,33 @@ describe.skipIf(!REDIS_URL)("the queue board", () => {
 
   it("audits a change made through the board", async () => {
     const cookie = await h.signIn();
-    const res = await fetch(`${h.base}/admin/queues/api/queues/delivery/pause`, { method: "PUT", headers: { cookie } });
+    const res = await fetch(`${h.base}/admin/queues/api/queues/delivery/pause`, { method: "PUT", headers: { cookie, origin: h.publicUrl } });
     expect(res.status).toBe(200);
     expect(await jobs.bull?.deliveryQueue.isPaused()).toBe(true);
     await jobs.bull?.deliveryQueue.resume();
     const audited = await h.runtime.app.db.auditLog.findMany({ where: { action: "queue board" } });
     expect(audited.map((a) => [a.target, (a.details as { method: string }).method])).toEqual([["/api/queues/delivery/pause", "PUT"]]);
+  });
+
+  it("refuses a write call from another origin or with no origin, as the dashboard's forms are refused", async () => {
+    const cookie = await h.signIn();
+    const calls: Array<[string, Record<string, string>]> = [
+      ["/api/queues/delivery/pause", { origin: "https://evil.example" }],
+      ["/api/queues/delivery/pause", {}],
+      ["/api/queues/delivery/pause", { "sec-fetch-site": "cross-site" }],
+      ["/api/queues/delivery/retry/failed", { origin: "https://evil.example" }],
+      ["/api/queues/pause", { origin: "null" }],
+    ];
+    for (const [path, headers] of calls) {
+      const res = await fetch(`${h.base}/admin/queues${path}`, { method: "PUT", headers: { cookie, ...headers } });
+      expect(res.status, `${path} ${JSON.stringify(headers)}`).toBe(403);
+    }
+    expect(await jobs.bull?.deliveryQueue.isPaused()).toBe(false);
+    const audited = await h.runtime.app.db.auditLog.findMany({ where: { action: "queue board", target: { not: "/api/queues/delivery/pause" } } });
+    expect(audited).toEqual([]);
+    // A same-origin fetch without Origin (Sec-Fetch-Site says so) is the board's own.
+    const own = await fetch(`${h.base}/admin/queues/api/queues/delivery/resume`, { method: "PUT", headers: { cookie, "sec-fetch-site": "same-origin" } });
+    expect(own.status).toBe(200);
   });
 
   it("is not served at all without Redis", async () => {

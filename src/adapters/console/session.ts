@@ -3,6 +3,8 @@
 // `/channel community` where; any other line is a message in that channel,
 // counted as a community contribution where the pack says so.
 import { randomUUID } from "node:crypto";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { basename, join } from "node:path";
 import type { App } from "../../app.ts";
 import type { Config } from "../../config.ts";
 import { renderText, terminalSafe } from "../../chat/text.ts";
@@ -35,6 +37,10 @@ export function consoleIsModerator(config: Pick<Config, "STEWARD_MODERATORS">, h
 export class ConsoleSession {
   private counter = 0;
   channel = "general";
+  /** The terminal's columns (see width.ts): replies are fitted to them. Unset, lines run as long as they are. */
+  width: number | undefined;
+  /** Folder the replies' files (the report's CSV) are written to, printed as `csv: <path>`; unset, they are printed whole. */
+  files: string | undefined;
 
   constructor(
     private readonly app: App,
@@ -54,7 +60,7 @@ export class ConsoleSession {
    * answered like any reply; member text in it (names, reasons, notes) cannot garble the terminal.
    */
   async handleLine(line: string, ask?: Ask): Promise<LineResult> {
-    const apologise = (sorry: Reply): LineResult => ({ output: renderText(sorry), status: sorry.status });
+    const apologise = (sorry: Reply): LineResult => ({ output: renderText(sorry, { width: this.width }), status: sorry.status });
     // Rendering the apology cannot fail, so there is always a result.
     const result = (await withApology(this.app, { actor: this.handle, channel: this.channel }, () => this.answer(line, ask), apologise)) as LineResult;
     return { ...result, output: terminalSafe(result.output) };
@@ -93,12 +99,29 @@ export class ConsoleSession {
     const caller: Caller = { actor: await this.actor(), channel: this.channel, interactive: ask !== undefined, invocationId: `console:${randomUUID()}` };
     const surface = { app: this.app, registry: this.registry };
     const outcome = await invoke(surface, { command: parsed.command, words: parsed.words }, caller);
-    if (outcome.type === "reply") return { output: renderText(await this.withPictures(outcome.reply)), status: outcome.reply.status };
+    if (outcome.type === "reply") return { output: this.render(await this.withPictures(outcome.reply)), status: outcome.reply.status };
     const answers = ask ? await askForm(outcome.form, parsed.words, ask) : undefined;
     if (answers === undefined) return { output: "Cancelled.", status: "user-error" };
     const again = await invoke(surface, { command: parsed.command, words: [...parsed.words, ...answers] }, { ...caller, interactive: false });
     if (again.type === "form") return { output: "Some answers are still missing.", status: "user-error" };
-    return { output: renderText(await this.withPictures(again.reply)), status: again.reply.status };
+    return { output: this.render(await this.withPictures(again.reply)), status: again.reply.status };
+  }
+
+  private render(reply: Reply): string {
+    return renderText(this.withFiles(reply), { width: this.width });
+  }
+
+  private withFiles(reply: Reply): Reply {
+    const dir = this.files;
+    if (!dir || !reply.files?.length) return reply;
+    mkdirSync(dir, { recursive: true });
+    const files = reply.files.map((f) => {
+      // The name is Steward's own (program and week), kept to one safe path segment all the same.
+      const path = join(dir, basename(f.filename).replace(/[^\w.-]+/g, "_"));
+      writeFileSync(path, f.content);
+      return { ...f, path };
+    });
+    return { ...reply, files };
   }
 
   private withPictures(reply: Reply): Promise<Reply> {

@@ -8,7 +8,7 @@ import type { CommitmentStatus } from "../../domain/commitments.ts";
 import type { Program } from "../../domain/pack.ts";
 import type { Period } from "../../domain/periods.ts";
 import type { PendingApplication } from "../../services/applications.ts";
-import { GRID_PAGE_SIZE, type AuditEntry, type AuditFilter, type GridPage, type MemberHistory, type PartnerOverview } from "../../services/overview.ts";
+import { GRID_PAGE_SIZE, GRID_SORTS, type AuditEntry, type AuditFilter, type GridPage, type GridSort, type MemberHistory, type PartnerOverview } from "../../services/overview.ts";
 import type { LeaderboardRow } from "../../services/partner.ts";
 import { STATUS_LABEL } from "../../chat/commitments.ts";
 
@@ -127,6 +127,15 @@ export function signInPage(shell: Shell, token: string, handle: string): string 
   );
 }
 
+/** A wide table scrolls inside its own box (never the page); the box takes keyboard focus so it can be scrolled without a mouse. */
+function Scroll(props: PropsWithChildren<{ label: string }>) {
+  return (
+    <div class="scroll" role="region" aria-label={props.label} tabindex={0}>
+      {props.children}
+    </div>
+  );
+}
+
 function Notice(props: { notice?: { ok: boolean; text: string } | undefined }) {
   if (!props.notice) return null;
   return (
@@ -136,7 +145,7 @@ function Notice(props: { notice?: { ok: boolean; text: string } | undefined }) {
   );
 }
 
-const STATUSES: CommitmentStatus[] = ["met", "on-track", "at-risk", "missed", "paused", "not-yet-judged"];
+export const STATUSES: CommitmentStatus[] = ["met", "on-track", "at-risk", "missed", "paused", "not-yet-judged"];
 
 function weekHeader(p: Period, current: boolean) {
   const start = DateTime.fromJSDate(p.start, { zone: p.tz });
@@ -159,9 +168,11 @@ function StatusCell(props: { status: CommitmentStatus; week: Period; changed?: b
   );
 }
 
-function Pager(props: { page: number; pages: number; base: string }) {
+/** `keep`: the search and filter the pages share, carried in every link and in the go-to-page form. */
+function Pager(props: { page: number; pages: number; base: string; keep?: Record<string, string | undefined> }) {
   if (props.pages <= 1) return null;
-  const link = (n: number) => `${props.base}?page=${n}`;
+  const kept = Object.entries(props.keep ?? {}).filter((e): e is [string, string] => Boolean(e[1]));
+  const link = (n: number) => `${props.base}?${new URLSearchParams([...kept, ["page", String(n)]]).toString()}`;
   return (
     <nav class="pager" aria-label="Pages">
       {props.page > 1 ? <a href={link(1)}>First</a> : null}
@@ -180,6 +191,9 @@ function Pager(props: { page: number; pages: number; base: string }) {
       ) : null}
       {props.page < props.pages ? <a href={link(props.pages)}>Last</a> : null}
       <form method="get" action={props.base} class="inline">
+        {kept.map(([k, v]) => (
+          <input type="hidden" name={k} value={v} />
+        ))}
         <label for="page">Go to page</label>
         <input id="page" name="page" type="number" min="1" max={String(props.pages)} value={String(props.page)} required />
         <button type="submit" class="plain">
@@ -193,8 +207,10 @@ function Pager(props: { page: number; pages: number; base: string }) {
 function GridTable(props: { grid: GridPage; caption: string; linkMembers: boolean }) {
   const { grid } = props;
   const last = grid.weeks.length - 1;
+  // Newest week first, beside the member: the week a moderator acts on is in view at any width.
+  const order = grid.weeks.map((_, i) => last - i);
   return (
-    <div class="grid-wrap">
+    <Scroll label={props.caption}>
       <table class="grid">
         <caption>{props.caption}</caption>
         <thead>
@@ -203,7 +219,7 @@ function GridTable(props: { grid: GridPage; caption: string; linkMembers: boolea
             <th scope="col" class="num">
               Weeks missed in a row
             </th>
-            {grid.weeks.map((w, i) => weekHeader(w, i === last))}
+            {order.map((i) => weekHeader(grid.weeks[i] as Period, i === last))}
           </tr>
         </thead>
         <tbody>
@@ -211,19 +227,19 @@ function GridTable(props: { grid: GridPage; caption: string; linkMembers: boolea
             <tr>
               <th scope="row">
                 {props.linkMembers ? <a href={`/admin/members/${encodeURIComponent(r.handle)}`}>@{r.handle}</a> : `@${r.handle}`}
-                {r.displayName !== r.handle ? <span class="muted"> ({r.displayName})</span> : null}
+                {r.displayName !== r.handle ? <> <span class="muted">{r.displayName}</span></> : null}
               </th>
               <td class="num">
                 {r.flagged ? <span class="flag">⚠ {r.missedInARow}</span> : r.missedInARow}
               </td>
-              {r.weeks.map((s, i) => (
-                <StatusCell status={s} week={grid.weeks[i] as Period} changed={r.changed[i]} />
+              {order.map((i) => (
+                <StatusCell status={r.weeks[i] ?? "not-yet-judged"} week={grid.weeks[i] as Period} changed={r.changed[i]} />
               ))}
             </tr>
           ))}
         </tbody>
       </table>
-    </div>
+    </Scroll>
   );
 }
 
@@ -237,6 +253,44 @@ function Legend() {
   );
 }
 
+const SORT_LABEL: Record<GridSort, string> = { missed: "Weeks missed in a row", name: "Handle", joined: "Joined (earliest first)" };
+
+/** Search, filter and order over the whole program, done by the server: a plain GET form. */
+function GridSearch(props: { grid: GridPage; base: string }) {
+  const { query } = props.grid;
+  return (
+    <form method="get" action={props.base} class="filters" role="search" aria-label="Find members">
+      <div>
+        <label for="q">Member (handle or name)</label>
+        <input id="q" name="q" type="search" value={query.q ?? ""} maxlength={64} />
+      </div>
+      <div>
+        <label for="status">Status now</label>
+        <select id="status" name="status">
+          <option value="">Any</option>
+          {STATUSES.map((st) => (
+            <option value={st} selected={query.status === st}>
+              {STATUS_LABEL[st]}
+            </option>
+          ))}
+        </select>
+      </div>
+      <div>
+        <label for="sort">Order by</label>
+        <select id="sort" name="sort">
+          {GRID_SORTS.map((so) => (
+            <option value={so} selected={query.sort === so}>
+              {SORT_LABEL[so]}
+            </option>
+          ))}
+        </select>
+      </div>
+      <button type="submit">Show</button>
+      {query.q || query.status || query.sort !== "missed" ? <a href={props.base}>Clear</a> : null}
+    </form>
+  );
+}
+
 export function gridPage(shell: Shell, grid: GridPage): string {
   const p = grid.program;
   const base = `/admin/programs/${p.id}`;
@@ -245,11 +299,20 @@ export function gridPage(shell: Shell, grid: GridPage): string {
     <Layout title={`${p.name} — compliance`} shell={{ ...shell, current: "programs" }}>
       <h1>{p.name}: compliance, last {grid.weeks.length} weeks</h1>
       <p>
-        {grid.total} active member{grid.total === 1 ? "" : "s"}. Each week shows the member's overall status as that week's report had it; members who missed two or more weeks in a row come
+        {grid.programTotal} active member{grid.programTotal === 1 ? "" : "s"}. Each week shows the member's overall status as that week's report had it; members who missed two or more weeks in a row come
         first. Open a member for their history.
       </p>
       <Legend />
-      <form method="get" action={`${base}/report.csv`} class="inline">
+      <GridSearch grid={grid} base={base} />
+      {grid.programTotal === 0 ? (
+        <p>Nobody is in this program yet.</p>
+      ) : grid.total === 0 ? (
+        <p role="status">No member matches. <a href={base}>Show everyone</a></p>
+      ) : (
+        <GridTable grid={grid} caption={`${p.name}: members ${from}–${from + grid.rows.length - 1} of ${grid.total}, weeks ${grid.weeks.at(-1)?.key} back to ${grid.weeks[0]?.key}`} linkMembers />
+      )}
+      <Pager page={grid.page} pages={grid.pages} base={base} keep={{ q: grid.query.q, status: grid.query.status, sort: grid.query.sort === "missed" ? undefined : grid.query.sort }} />
+      <form method="get" action={`${base}/report.csv`} class="inline report">
         <label for="week">Report week (CSV)</label>
         <input id="week" name="week" placeholder={grid.weeks.at(-2)?.key ?? ""} pattern="\d{4}-W\d{2}" aria-describedby="week-help" />
         <span id="week-help" class="muted">
@@ -257,12 +320,6 @@ export function gridPage(shell: Shell, grid: GridPage): string {
         </span>
         <button type="submit">Download CSV</button>
       </form>
-      {grid.total === 0 ? (
-        <p>Nobody is in this program yet.</p>
-      ) : (
-        <GridTable grid={grid} caption={`${p.name}: members ${from}–${from + grid.rows.length - 1} of ${grid.total}, weeks ${grid.weeks[0]?.key} to ${grid.weeks.at(-1)?.key}`} linkMembers />
-      )}
-      <Pager page={grid.page} pages={grid.pages} base={base} />
     </Layout>,
   );
 }
@@ -279,72 +336,84 @@ export function memberPage(shell: Shell, h: MemberHistory): string {
       {h.grids.map((g) => (
         <section>
           <h2>{g.program.name}</h2>
-          <GridTable grid={g} caption={`${g.program.name}: @${h.member.handle}, weeks ${g.weeks[0]?.key} to ${g.weeks.at(-1)?.key}`} linkMembers={false} />
+          <GridTable grid={g} caption={`${g.program.name}: @${h.member.handle}, weeks ${g.weeks.at(-1)?.key} back to ${g.weeks[0]?.key}`} linkMembers={false} />
         </section>
       ))}
       <h2>Recent activities</h2>
       {h.activities.length === 0 ? (
         <p>No activities logged.</p>
       ) : (
-        <table>
-          <caption>Last {h.activities.length} activities, newest first</caption>
-          <thead>
-            <tr>
-              <th scope="col">When</th>
-              <th scope="col">Kind</th>
-              <th scope="col" class="num">
-                Hours
-              </th>
-              <th scope="col">Link</th>
-              <th scope="col">Counts</th>
-            </tr>
-          </thead>
-          <tbody>
-            {h.activities.map((a) => (
+        <Scroll label="Recent activities">
+          <table>
+            <caption>Last {h.activities.length} activities, newest first</caption>
+            <thead>
               <tr>
-                <td>{when(a.occurredAt, shell.tz)}</td>
-                <td>{a.kind}</td>
-                <td class="num">{a.hours ?? ""}</td>
-                <td>{a.url ?? ""}</td>
-                <td>{a.rejected ? "rejected" : "yes"}</td>
+                <th scope="col">When</th>
+                <th scope="col">Kind</th>
+                <th scope="col" class="num">
+                  Hours
+                </th>
+                <th scope="col">Link</th>
+                <th scope="col">Counts</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {h.activities.map((a) => (
+                <tr>
+                  <td>{when(a.occurredAt, shell.tz)}</td>
+                  <td>{a.label}</td>
+                  <td class="num">{a.hours ?? ""}</td>
+                  <td>{a.url ? <Linked text={a.url} /> : ""}</td>
+                  <td>{a.rejected ? "rejected" : "yes"}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </Scroll>
       )}
     </Layout>,
   );
 }
 
-function LeaderTable(props: { rows: LeaderboardRow[]; caption: string }) {
+/** A tier's colour class by its place in the pack's ladder (the name is always written beside it). */
+function tierClass(tiers: readonly string[] | undefined, name: string): string {
+  const at = tiers?.indexOf(name) ?? -1;
+  return at < 0 ? "tier" : `tier tier-${Math.min(at, 4)}`;
+}
+
+function LeaderTable(props: { rows: LeaderboardRow[]; caption: string; tiers?: readonly string[] }) {
   return (
-    <table>
-      <caption>{props.caption}</caption>
-      <thead>
-        <tr>
-          <th scope="col" class="num">
-            Rank
-          </th>
-          <th scope="col">Partner</th>
-          <th scope="col">Tier</th>
-          <th scope="col" class="num">
-            Points
-          </th>
-        </tr>
-      </thead>
-      <tbody>
-        {props.rows.map((r, i) => (
+    <Scroll label="Partners by points">
+      <table>
+        <caption>{props.caption}</caption>
+        <thead>
           <tr>
-            <td class="num">{i + 1}</td>
-            <th scope="row">
-              {r.displayName} <span class="muted">@{r.handle}</span>
+            <th scope="col" class="num">
+              Rank
             </th>
-            <td>{r.tier}</td>
-            <td class="num">{r.points}</td>
+            <th scope="col">Partner</th>
+            <th scope="col">Tier</th>
+            <th scope="col" class="num">
+              Points
+            </th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {props.rows.map((r, i) => (
+            <tr>
+              <td class="num">{i + 1}</td>
+              <th scope="row">
+                {r.displayName} <span class="muted">@{r.handle}</span>
+              </th>
+              <td>
+                <span class={tierClass(props.tiers, r.tier)}>{r.tier}</span>
+              </td>
+              <td class="num">{r.points}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </Scroll>
   );
 }
 
@@ -356,121 +425,156 @@ export function partnersPage(shell: Shell, o: PartnerOverview): string {
     <Layout title="Partners" shell={{ ...shell, current: "partners" }}>
       <h1>Partner program</h1>
       <h2>Tiers</h2>
-      <table>
-        <caption>Members per tier</caption>
-        <thead>
-          <tr>
-            <th scope="col">Tier</th>
-            <th scope="col" class="num">
-              From points
-            </th>
-            <th scope="col" class="num">
-              Members
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {o.tiers.map((t) => (
-            <tr>
-              <th scope="row">{t.name}</th>
-              <td class="num">{t.threshold}</td>
-              <td class="num">{t.members}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      <h2>Leaderboard</h2>
-      {o.leaders.length ? <LeaderTable rows={o.leaders} caption="Top partners by points" /> : <p>No partner has points yet.</p>}
-      <h2>In the grace period</h2>
-      {o.grace.length === 0 ? (
-        <p>No partner is below their tier.</p>
-      ) : (
+      <Scroll label="Members per tier">
         <table>
-          <caption>Partners below their tier's threshold, with the day they drop if nothing changes</caption>
+          <caption>Members per tier</caption>
           <thead>
             <tr>
-              <th scope="col">Partner</th>
-              <th scope="col">Tier held</th>
+              <th scope="col">Tier</th>
               <th scope="col" class="num">
-                Points
+                From points
               </th>
-              <th scope="col">Drops to</th>
-              <th scope="col">Below since</th>
-              <th scope="col">Demotion on</th>
+              <th scope="col" class="num">
+                Members
+              </th>
             </tr>
           </thead>
           <tbody>
-            {o.grace.map((g) => (
+            {o.tiers.map((t) => (
               <tr>
-                <th scope="row">@{g.handle}</th>
-                <td>{g.tier}</td>
-                <td class="num">{g.points}</td>
-                <td>{g.dropsTo}</td>
-                <td>{when(g.atRiskSince, tz, "d LLL yyyy")}</td>
-                <td>{when(g.demotionOn, tz, "d LLL yyyy")}</td>
+                <th scope="row">{t.name}</th>
+                <td class="num">{t.threshold}</td>
+                <td class="num">{t.members}</td>
               </tr>
             ))}
           </tbody>
         </table>
+      </Scroll>
+      <h2>Leaderboard</h2>
+      {o.leaders.length ? <LeaderTable rows={o.leaders} tiers={o.tiers.map((t) => t.name)} caption="Top partners by points" /> : <p>No partner has points yet.</p>}
+      <h2>In the grace period</h2>
+      {o.grace.length === 0 ? (
+        <p>No partner is below their tier.</p>
+      ) : (
+        <Scroll label="Partners in the grace period">
+          <table>
+            <caption>Partners below their tier's threshold, with the day they drop if nothing changes</caption>
+            <thead>
+              <tr>
+                <th scope="col">Partner</th>
+                <th scope="col">Tier held</th>
+                <th scope="col" class="num">
+                  Points
+                </th>
+                <th scope="col">Drops to</th>
+                <th scope="col">Below since</th>
+                <th scope="col">Demotion on</th>
+              </tr>
+            </thead>
+            <tbody>
+              {o.grace.map((g) => (
+                <tr>
+                  <th scope="row">@{g.handle}</th>
+                  <td>{g.tier}</td>
+                  <td class="num">{g.points}</td>
+                  <td>{g.dropsTo}</td>
+                  <td>{when(g.atRiskSince, tz, "d LLL yyyy")}</td>
+                  <td>{when(g.demotionOn, tz, "d LLL yyyy")}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </Scroll>
       )}
       <h2>Recent lapses and removals</h2>
       {o.lapses.length === 0 ? (
         <p>No site has lapsed or been removed.</p>
       ) : (
-        <table>
-          <caption>Sites whose premium plan lapsed, whose contributor was removed or whose ownership moved, newest first</caption>
-          <thead>
-            <tr>
-              <th scope="col">When</th>
-              <th scope="col">Partner</th>
-              <th scope="col">Site</th>
-              <th scope="col">What happened</th>
-            </tr>
-          </thead>
-          <tbody>
-            {o.lapses.map((l) => (
+        <Scroll label="Recent lapses and removals">
+          <table>
+            <caption>Sites whose premium plan lapsed, whose contributor was removed or whose ownership moved, newest first</caption>
+            <thead>
               <tr>
-                <td>{when(l.at, tz)}</td>
-                <th scope="row">@{l.handle}</th>
-                <td>{l.url}</td>
-                <td>{LOSS_LABEL[l.state] ?? l.state}</td>
+                <th scope="col">When</th>
+                <th scope="col">Partner</th>
+                <th scope="col">Site</th>
+                <th scope="col">What happened</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {o.lapses.map((l) => (
+                <tr>
+                  <td>{when(l.at, tz)}</td>
+                  <th scope="row">@{l.handle}</th>
+                  <td>{l.url}</td>
+                  <td>{LOSS_LABEL[l.state] ?? l.state}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </Scroll>
       )}
       <h2>Waiting for verification ({o.waitingTotal})</h2>
       {o.waiting.length === 0 ? (
         <p>No site is waiting.</p>
       ) : (
-        <table>
-          <caption>
-            Submitted sites not yet verified, oldest first{o.waitingTotal > o.waiting.length ? ` (first ${o.waiting.length} of ${o.waitingTotal})` : ""}; verify with
-            /site verify in chat
-          </caption>
-          <thead>
-            <tr>
-              <th scope="col">Submitted</th>
-              <th scope="col">Partner</th>
-              <th scope="col">Site</th>
-              <th scope="col">Kind</th>
-              <th scope="col">Role</th>
-            </tr>
-          </thead>
-          <tbody>
-            {o.waiting.map((w) => (
+        <Scroll label="Sites waiting for verification">
+          <table>
+            <caption>
+              Submitted sites not yet verified, oldest first{o.waitingTotal > o.waiting.length ? ` (first ${o.waiting.length} of ${o.waitingTotal})` : ""}; verify with
+              /site verify in chat
+            </caption>
+            <thead>
               <tr>
-                <td>{when(w.submittedAt, tz)}</td>
-                <th scope="row">@{w.handle}</th>
-                <td>{w.url}</td>
-                <td>{w.kind}</td>
-                <td>{w.role}</td>
+                <th scope="col">Submitted</th>
+                <th scope="col">Partner</th>
+                <th scope="col">Site</th>
+                <th scope="col">Kind</th>
+                <th scope="col">Role</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {o.waiting.map((w) => (
+                <tr>
+                  <td>{when(w.submittedAt, tz)}</td>
+                  <th scope="row">@{w.handle}</th>
+                  <td>{w.url}</td>
+                  <td>{w.kind}</td>
+                  <td>{w.role}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </Scroll>
       )}
     </Layout>,
+  );
+}
+
+/** The answers in the order the program asks its questions (the database keeps its own key order), then any others. */
+function inQuestionOrder(a: PendingApplication): Array<[string, unknown]> {
+  const asked = a.program.questions.map((q) => q.key).filter((k) => k in a.answers);
+  const others = Object.keys(a.answers).filter((k) => !asked.includes(k));
+  return [...asked, ...others].map((k) => [k, a.answers[k]]);
+}
+
+const WEB_ADDRESS = /(https?:\/\/[^\s,<>"]+)/g;
+
+/** Member text with its web addresses as links (only http and https: nothing else becomes a link); the rest stays text. */
+function Linked(props: { text: string }) {
+  const parts = props.text.split(WEB_ADDRESS);
+  return (
+    <>
+      {parts.map((part, i) =>
+        i % 2 === 1 ? (
+          <a href={part} rel="noopener noreferrer nofollow ugc">
+            {part}
+          </a>
+        ) : (
+          part
+        ),
+      )}
+    </>
   );
 }
 
@@ -491,10 +595,12 @@ export function applicationsPage(shell: Shell, pending: PendingApplication[], no
             </h2>
             <p class="muted">Applied {when(a.createdAt, shell.tz)}</p>
             <dl>
-              {Object.entries(a.answers).map(([k, v]) => (
+              {inQuestionOrder(a).map(([k, v]) => (
                 <>
                   <dt>{prompt.get(k) ?? k}</dt>
-                  <dd>{v}</dd>
+                  <dd>
+                    <Linked text={String(v)} />
+                  </dd>
                 </>
               ))}
             </dl>
@@ -525,7 +631,7 @@ export function applicationsPage(shell: Shell, pending: PendingApplication[], no
   );
 }
 
-export function auditPage(shell: Shell, filter: AuditFilter, result: { entries: AuditEntry[]; older: number | undefined }, error?: string): string {
+export function auditPage(shell: Shell, filter: AuditFilter, result: { entries: AuditEntry[]; older: number | undefined }, error?: string, actions: string[] = []): string {
   const query = (extra: Record<string, string>) => {
     const q = new URLSearchParams();
     for (const [k, v] of Object.entries({ actor: filter.actor, action: filter.action, from: filter.from, to: filter.to, ...extra })) if (v) q.set(k, v);
@@ -540,8 +646,15 @@ export function auditPage(shell: Shell, filter: AuditFilter, result: { entries: 
           <input id="actor" name="actor" value={filter.actor ?? ""} maxlength={64} />
         </div>
         <div>
-          <label for="action">Action starts with</label>
-          <input id="action" name="action" value={filter.action ?? ""} maxlength={64} placeholder="review" />
+          <label for="action">Action</label>
+          <select id="action" name="action">
+            <option value="">Any</option>
+            {[...new Set([...actions, ...(filter.action ? [filter.action] : [])])].map((a) => (
+              <option value={a} selected={filter.action === a}>
+                {a}
+              </option>
+            ))}
+          </select>
         </div>
         <div>
           <label for="from">From (day)</label>
@@ -553,38 +666,41 @@ export function auditPage(shell: Shell, filter: AuditFilter, result: { entries: 
         </div>
         <button type="submit">Filter</button>
         <a href="/admin/audit">Clear</a>
+        <a href={query({}).replace("/admin/audit?", "/admin/audit.csv?")}>Download CSV</a>
       </form>
       <Notice notice={error ? { ok: false, text: error } : undefined} />
       {result.entries.length === 0 ? (
         <p>No entries match.</p>
       ) : (
-        <table>
-          <caption>Audit entries, newest first{filter.before ? " (older page)" : ""}</caption>
-          <thead>
-            <tr>
-              <th scope="col">When</th>
-              <th scope="col">Actor</th>
-              <th scope="col">Action</th>
-              <th scope="col">Target</th>
-              <th scope="col">Outcome</th>
-              <th scope="col">Details</th>
-            </tr>
-          </thead>
-          <tbody>
-            {result.entries.map((e) => (
+        <Scroll label="Audit entries">
+          <table>
+            <caption>Audit entries, newest first{filter.before ? " (older page)" : ""}</caption>
+            <thead>
               <tr>
-                <td>{when(e.at, shell.tz, "d LLL yyyy, HH:mm:ss")}</td>
-                <th scope="row">{e.actor}</th>
-                <td>{e.action}</td>
-                <td>{e.target ?? ""}</td>
-                <td>{e.outcome}</td>
-                <td>
-                  <code>{e.details === null || e.details === undefined ? "" : JSON.stringify(e.details).slice(0, 300)}</code>
-                </td>
+                <th scope="col">When</th>
+                <th scope="col">Actor</th>
+                <th scope="col">Action</th>
+                <th scope="col">Target</th>
+                <th scope="col">Outcome</th>
+                <th scope="col">Details</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {result.entries.map((e) => (
+                <tr>
+                  <td>{when(e.at, shell.tz, "d LLL yyyy, HH:mm:ss")}</td>
+                  <th scope="row">{e.actor}</th>
+                  <td>{e.action}</td>
+                  <td>{e.target ?? ""}</td>
+                  <td>{e.outcome}</td>
+                  <td>
+                    <code>{e.details === null || e.details === undefined ? "" : JSON.stringify(e.details).slice(0, 300)}</code>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </Scroll>
       )}
       <nav class="pager" aria-label="Pages">
         {filter.before ? <a href={query({})}>Newest</a> : null}
@@ -598,11 +714,30 @@ export function auditPage(shell: Shell, filter: AuditFilter, result: { entries: 
   );
 }
 
-export function leaderboardPage(shell: Shell, title: string, rows: LeaderboardRow[]): string {
+export const LEADERBOARD_PERIODS = ["week", "month", "all"] as const;
+export type LeaderboardPeriod = (typeof LEADERBOARD_PERIODS)[number];
+const PERIOD_LABEL: Record<LeaderboardPeriod, string> = { week: "This week", month: "This month", all: "All time" };
+
+export function leaderboardPage(shell: Shell, title: string, rows: LeaderboardRow[], period: LeaderboardPeriod = "all", tiers: readonly string[] = []): string {
   return document(
     <Layout title={`${title} leaderboard`} shell={{ tz: shell.tz }}>
       <h1>{title}: leaderboard</h1>
-      {rows.length ? <LeaderTable rows={rows} caption="Partners by points" /> : <p>No partner has points yet.</p>}
+      <nav class="periods" aria-label="Which points count">
+        <ul>
+          {LEADERBOARD_PERIODS.map((p) => (
+            <li>
+              <a href={`/leaderboard?period=${p}`} {...(p === period ? { "aria-current": "page" as const } : {})}>
+                {PERIOD_LABEL[p]}
+              </a>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      {rows.length ? (
+        <LeaderTable rows={rows} tiers={tiers} caption={period === "all" ? "Partners by points" : `Partners by points earned ${PERIOD_LABEL[period].toLowerCase()}`} />
+      ) : (
+        <p>No partner has points {period === "all" ? "yet" : PERIOD_LABEL[period].toLowerCase()}.</p>
+      )}
     </Layout>,
   );
 }

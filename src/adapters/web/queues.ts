@@ -13,9 +13,23 @@ import type { Hono } from "hono";
 
 export const QUEUE_BOARD_PATH = "/admin/queues";
 
-/** bull-board's page runs its own scripts and styles, which the dashboard's stricter policy forbids. */
+/**
+ * bull-board's page runs its own scripts and styles, which the dashboard's stricter policy forbids, and
+ * loads them relative to its `<base href="/admin/queues/">`: base-uri 'self' lets that base count
+ * (with 'none' the scripts resolve to /admin/static/… and the page stays on "Loading").
+ */
 export const QUEUE_BOARD_CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
+
+/**
+ * The board's write calls (pause, resume, retry, clean…) are fetches with a JSON body, which no form
+ * can send and which cannot carry the dashboard's CSRF token; they must come from the dashboard's own
+ * origin, as the dashboard's forms must. A browser always sends Origin on such a request.
+ */
+export function sameOrigin(origin: string | undefined, secFetchSite: string | undefined, publicOrigin: string): boolean {
+  if (origin !== undefined) return origin === publicOrigin;
+  return secFetchSite === "same-origin";
+}
 
 export function queueBoard(queues: Queue[]): Hono {
   const adapter = new HonoAdapter(serveStatic);

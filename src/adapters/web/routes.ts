@@ -35,11 +35,14 @@ import {
   signIn,
   type Session,
 } from "../../services/dashboard.ts";
-import { auditEntries, complianceGrid, gridPrograms, memberHistory, partnerOverview, type AuditFilter } from "../../services/overview.ts";
+import { GRID_SORTS, auditActions, auditEntries, complianceGrid, gridPrograms, memberHistory, partnerOverview, type AuditFilter } from "../../services/overview.ts";
 import { leaderboard } from "../../services/partner.ts";
 import { buildReport } from "../../services/reports.ts";
-import { applicationsPage, auditPage, gridPage, leaderboardPage, memberPage, partnersPage, refusedPage, signInPage, type Shell } from "./pages.tsx";
-import { QUEUE_BOARD_CSP, QUEUE_BOARD_PATH, queueBoard } from "./queues.ts";
+import { toCsv } from "../../chat/csv.ts";
+import { periodOf } from "../../domain/periods.ts";
+import { LEADERBOARD_PERIODS, STATUSES, applicationsPage, auditPage, gridPage, leaderboardPage, memberPage, partnersPage, refusedPage, signInPage, type Shell } from "./pages.tsx";
+import { BadParam, choiceParam, dayParam, intParam, textParam } from "./params.ts";
+import { QUEUE_BOARD_CSP, QUEUE_BOARD_PATH, queueBoard, sameOrigin } from "./queues.ts";
 import { STYLESHEET } from "./style.ts";
 
 /** Whether the account a session was opened from is a moderator right now; each platform answers its own way. */
@@ -55,6 +58,12 @@ export interface WebDeps {
 
 const COOKIE = "steward_session";
 const MAX_FIELD = 1000;
+/** Audit log ids are an Int column. */
+const AUDIT_IDS = [1, 2_147_483_647] as const;
+/** A week key as /report takes it, in the years a dashboard can mean. */
+/** Rows in one audit export: a filter narrows a larger log. */
+const AUDIT_EXPORT_LIMIT = 10_000;
+const WEEK_KEY = /^(19[7-9]\d|2\d{3})-W\d{2}$/;
 
 type Env = { Variables: { reqId: string; session: Session; actor: Actor } };
 
@@ -98,6 +107,7 @@ export function webApp(deps: WebDeps): Hono<Env> {
   // Forms come from the dashboard's own pages only (Origin / Sec-Fetch-Site), and are small.
   web.on("POST", "*", csrf({ origin: publicOrigin, secFetchSite: "same-origin" }), bodyLimit({ maxSize: 32 * 1024 }));
   web.onError((err, c) => {
+    if (err instanceof BadParam) return refuse(c, 400, "This address has a bad value", `The ${err.field} in this address ${err.problem}. Nothing was looked up; fix the address or use the page's own links and forms.`);
     if (err instanceof HTTPException && err.status === 403) return refuse(c, 403, "Refused", "This form did not come from the dashboard's own page.");
     if (err instanceof HTTPException && err.status === 413) return refuse(c, 400, "Too large", "That form was too large.");
     const ref = c.get("reqId");
@@ -112,7 +122,9 @@ export function webApp(deps: WebDeps): Hono<Env> {
 
   web.get("/leaderboard", async (c) => {
     if (!app.pack.publicLeaderboard) return refuse(c, 404, "Not found", "There is no public leaderboard here.");
-    return c.html(leaderboardPage({ tz }, app.pack.partner.name, await leaderboard(app, null, 50)));
+    const period = choiceParam(c.req.query("period"), "period", LEADERBOARD_PERIODS) ?? "all";
+    const since = period === "all" ? null : periodOf(period, app.now(), tz).start;
+    return c.html(leaderboardPage({ tz }, app.pack.partner.name, await leaderboard(app, since, 50), period, app.pack.partner.tiers.map((t) => t.name)));
   });
 
   const linkRefused = (c: Context<Env>) =>
@@ -172,6 +184,9 @@ export function webApp(deps: WebDeps): Hono<Env> {
 
   if (deps.queues?.length) {
     web.use(`${QUEUE_BOARD_PATH}/*`, async (c, next) => {
+      if (c.req.method !== "GET" && c.req.method !== "HEAD" && !sameOrigin(c.req.header("origin"), c.req.header("sec-fetch-site"), publicOrigin)) {
+        return c.json({ error: "This request did not come from the dashboard's own page." }, 403);
+      }
       await next();
       c.header("content-security-policy", QUEUE_BOARD_CSP);
       // Retry, promote, clean, pause: moderator actions, so audited like any other.
@@ -187,17 +202,26 @@ export function webApp(deps: WebDeps): Hono<Env> {
     return c.redirect(first ? `/admin/programs/${first.id}` : "/admin/partners", 303);
   });
 
+  const programOf = (c: Context<Env>) => {
+    const id = textParam(c.req.param("id"), "program");
+    return gridPrograms(app).find((p) => p.id === id);
+  };
+
   web.get("/admin/programs/:id", async (c) => {
-    const program = gridPrograms(app).find((p) => p.id === c.req.param("id"));
+    const program = programOf(c);
     if (!program) return refuse(c, 404, "Not found", "There is no program with commitments by that name.");
-    const page = Number.parseInt(c.req.query("page") ?? "1", 10);
-    return c.html(gridPage(shellOf(c), await complianceGrid(app, program.id, { page: Number.isFinite(page) ? page : 1 })));
+    const page = intParam(c.req.query("page"), "page", [1, 1_000_000]) ?? 1;
+    const q = textParam(c.req.query("q"), "q");
+    const status = choiceParam(c.req.query("status"), "status", STATUSES);
+    const sort = choiceParam(c.req.query("sort"), "sort", GRID_SORTS);
+    return c.html(gridPage(shellOf(c), await complianceGrid(app, program.id, { page, q, status, sort })));
   });
 
   web.get("/admin/programs/:id/report.csv", async (c) => {
-    const program = gridPrograms(app).find((p) => p.id === c.req.param("id"));
+    const program = programOf(c);
     if (!program) return refuse(c, 404, "Not found", "There is no program with commitments by that name.");
-    const week = c.req.query("week")?.trim().slice(0, 20) || undefined;
+    const week = textParam(c.req.query("week"), "week", 20);
+    if (week !== undefined && !WEEK_KEY.test(week)) throw new BadParam("week", "must be a week written like 2026-W47");
     try {
       const file = (await buildReport(app, program.id, week)).files?.[0];
       if (!file) return refuse(c, 404, "Not found", "This report has no CSV.");
@@ -209,7 +233,7 @@ export function webApp(deps: WebDeps): Hono<Env> {
   });
 
   web.get("/admin/members/:handle", async (c) => {
-    const history = await memberHistory(app, c.req.param("handle").slice(0, 64));
+    const history = await memberHistory(app, textParam(c.req.param("handle"), "handle") ?? "");
     if (!history) return refuse(c, 404, "Not found", "There is no member by that handle.");
     return c.html(memberPage(shellOf(c), history));
   });
@@ -238,15 +262,37 @@ export function webApp(deps: WebDeps): Hono<Env> {
     return c.html(applicationsPage(shellOf(c), await pendingApplications(app), { ok, text }), ok ? 200 : 400);
   });
 
+  const auditFilterOf = (c: Context<Env>): AuditFilter => {
+    const before = intParam(c.req.query("before"), "before", AUDIT_IDS);
+    return {
+      actor: textParam(c.req.query("actor"), "actor"),
+      action: textParam(c.req.query("action"), "action"),
+      from: dayParam(c.req.query("from"), "from", tz),
+      to: dayParam(c.req.query("to"), "to", tz),
+      ...(before ? { before } : {}),
+    };
+  };
+
   web.get("/admin/audit", async (c) => {
-    const q = (k: string) => c.req.query(k)?.trim().slice(0, 64) || undefined;
-    const before = Number.parseInt(q("before") ?? "", 10);
-    const filter: AuditFilter = { actor: q("actor"), action: q("action"), from: q("from"), to: q("to"), ...(Number.isSafeInteger(before) && before > 0 ? { before } : {}) };
+    const filter = auditFilterOf(c);
     try {
-      return c.html(auditPage(shellOf(c), filter, await auditEntries(app, filter)));
+      return c.html(auditPage(shellOf(c), filter, await auditEntries(app, filter), undefined, await auditActions(app)));
     } catch (err) {
       if (!(err instanceof UserError)) throw err;
-      return c.html(auditPage(shellOf(c), filter, { entries: [], older: undefined }, `${err.message} ${err.hint ?? ""}`), 400);
+      return c.html(auditPage(shellOf(c), filter, { entries: [], older: undefined }, `${err.message} ${err.hint ?? ""}`, await auditActions(app)), 400);
+    }
+  });
+
+  // The same entries as a spreadsheet, newest first, up to AUDIT_EXPORT_LIMIT of them.
+  web.get("/admin/audit.csv", async (c) => {
+    const filter = auditFilterOf(c);
+    try {
+      const { entries } = await auditEntries(app, filter, AUDIT_EXPORT_LIMIT);
+      const rows = entries.map((e) => [e.at.toISOString(), e.actor.replace(/^@/, ""), e.action, e.target?.replace(/^@/, "") ?? "", e.outcome, e.details === null || e.details === undefined ? "" : JSON.stringify(e.details)]);
+      return c.body(toCsv([["at", "actor", "action", "target", "outcome", "details"], ...rows]), 200, { "content-type": "text/csv; charset=utf-8", "content-disposition": 'attachment; filename="audit.csv"' });
+    } catch (err) {
+      if (!(err instanceof UserError)) throw err;
+      return refuse(c, 400, "No such day", `${err.message} ${err.hint ?? ""}`);
     }
   });
 
