@@ -73,7 +73,8 @@ export function renderText(r: Reply, opts: TextOptions = {}): string {
   const out: string[] = lead.length ? [lead.join(" ")] : [];
   for (const block of r.blocks) {
     if (out.length > 0 && block.type !== "context") out.push("");
-    out.push(...fit(renderBlock(block, width)));
+    // A picture's `image: <path>` line is read by scripts and opened by people: never broken (the terminal wraps it for the eye).
+    out.push(...(block.type === "image" && block.src ? renderBlock(block, width) : fit(renderBlock(block, width))));
   }
   // A file written to disk is named as pictures are ("csv: <path>"); otherwise it is printed whole.
   for (const file of r.files ?? []) out.push("", ...(file.path ? [`${file.filename.split(".").pop() ?? "file"}: ${file.path}`] : [`── ${file.filename} ──`, file.content.trimEnd()]));

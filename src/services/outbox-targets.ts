@@ -50,6 +50,11 @@ export function fixTargets(app: Pick<App, "db" | "config" | "pack">, options: { 
   (app.db as unknown as Carrier)[ROUTING] = routing;
 }
 
+/** Rows written from now on get no fixed targets (the rule for rows written before targets were fixed); tests lend one client to many runtimes. */
+export function unfixTargets(app: Pick<App, "db">): void {
+  delete (app.db as unknown as Carrier)[ROUTING];
+}
+
 /**
  * The terminal ends (its process exits): on a shared database no later terminal is this one, so the rows it
  * wrote and has not printed stop waiting for it. An embedded data folder's next terminal prints them instead.

@@ -47,8 +47,9 @@ describe("the terminal at 80 and 110 columns", () => {
     const wide = await render(line, 110);
     const narrow = await render(line, 80);
     for (const [width, out] of [[110, wide], [80, narrow]] as const) {
-      const long = out.split("\n").filter((l) => l.length > width);
-      expect(long, `${line} at ${width}`).toEqual([]);
+      // A written file's `image: <path>` / `csv: <path>` line stays whole so a script can read the path; everything else fits.
+      const long = out.split("\n").filter((l) => l.length > width && !/^(image|csv): \//.test(l));
+      expect(long, `${line} at ${width}: ${JSON.stringify(long)}`).toEqual([]);
     }
     // Only a word longer than a whole line may be split (after a | or a comma), and then its pieces follow one another.
     const joined = narrow.replace(/\s+/g, "");

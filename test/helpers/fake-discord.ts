@@ -360,9 +360,15 @@ export function botMessage(channelId: string, body: { embeds?: unknown[]; compon
   return messageFrom(channelId, body as Record<string, unknown>, applicationId);
 }
 
+/** A snowflake for an instant, as Discord's ids carry their creation time (discord.js reads `createdAt` from the id). */
+export function snowflakeAt(iso: string): string {
+  return String(((BigInt(Date.parse(iso)) - 1_420_070_400_000n) << 22n) + (++seq % 4096n));
+}
+
 export function messageCreate(guildId: string, channelId: string, author: RawUser & { bot?: boolean }, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  const timestamp = typeof extra.timestamp === "string" ? extra.timestamp : "2026-11-25T12:00:00.000Z";
   return {
-    id: snowflake(),
+    id: snowflakeAt(timestamp),
     channel_id: channelId,
     guild_id: guildId,
     type: 0,
@@ -375,7 +381,7 @@ export function messageCreate(guildId: string, channelId: string, author: RawUse
     mention_everyone: false,
     pinned: false,
     tts: false,
-    timestamp: "2026-11-25T12:00:00.000Z",
+    timestamp,
     edited_timestamp: null,
     flags: 0,
     author: { ...author, discriminator: "0", global_name: null, avatar: null, bot: author.bot ?? false },

@@ -8,7 +8,7 @@ import { createLogger } from "../../src/log.ts";
 import type { Pack } from "../../src/domain/pack.ts";
 import { DEFAULT_PACK_PATH, loadPack } from "../../src/programs/load.ts";
 import { createRuntime, type Runtime } from "../../src/runtime.ts";
-import { fixTargets } from "../../src/services/outbox-targets.ts";
+import { fixTargets, unfixTargets } from "../../src/services/outbox-targets.ts";
 import { testStore, type StoreKind } from "./test-databases.ts";
 
 export interface TestClock {
@@ -69,6 +69,8 @@ export async function testRuntime(kind: StoreKind = "pglite", env: Record<string
   const store = await testStore(kind);
   const config = testConfig(env);
   const runtime = await createRuntime(config, { now: clock.now, log: createLogger("silent"), opened: store, pack: packOf(config) });
+  // The store is lent again to the worker's next runtime: a routing an earlier runtime fixed on its client must not carry over.
   if (options.fixedTargets) fixTargets(runtime.app);
+  else unfixTargets(runtime.app);
   return { ...runtime, clock };
 }

@@ -23,7 +23,7 @@ describe("partner dashboard events", () => {
   });
 
   it("names every problem, and refuses NUL, numbers as huge ids and unknown kinds", () => {
-    expect(checkPartnerEvent(pack, { type: "site.published", data: { partner: "P-1\u0000", url: "https://a.example.com", kind: "classic" } })).toEqual({ problems: ["a field contains a NUL character"] });
+    expect(checkPartnerEvent(pack, { type: "site.published", data: { partner: "P-1\u0000", url: "https://a.example.com", kind: "classic" } })).toEqual({ problems: ["partner: contains a NUL character or half of a character (a lone surrogate)"] });
     const r = checkPartnerEvent(pack, { type: "certification.earned", data: { partner: "x".repeat(101), kind: "aws" } });
     expect("problems" in r && r.problems).toEqual([expect.stringContaining("not a dashboard id"), expect.stringContaining("kind must be one of velo")]);
     expect(checkPartnerEvent(pack, "site.published")).toHaveProperty("problems");
