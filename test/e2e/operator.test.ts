@@ -6,10 +6,14 @@ import { PGlite } from "@electric-sql/pglite";
 import { describe, expect, it } from "vitest";
 import { readMigrations } from "../../src/store/migrate.ts";
 import { startSteward, steward } from "../helpers/cli.ts";
+import { preparedDataFolder } from "../helpers/test-databases.ts";
 
 const folder = () => ({ STEWARD_DATA_DIR: mkdtempSync(join(tmpdir(), "steward-operator-")) });
+/** A copy of the run's migrated folder: the migrate tests cover a first start, the others need not repeat it. */
+const migratedFolder = async () => ({ STEWARD_DATA_DIR: await preparedDataFolder("steward-operator-") });
 
-describe("steward config", () => {
+// Each test has a folder of its own and runs its own processes: the suites run side by side.
+describe.concurrent("steward config", () => {
   it("prints every variable with secrets masked, and exits 1 naming an invalid one", async () => {
     const ok = await steward(["config"], { ...folder(), SLACK_BOT_TOKEN: "xoxb-very-secret-token", SLACK_APP_TOKEN: "xapp-1-also-secret" });
     expect(ok.code).toBe(0);
@@ -22,7 +26,7 @@ describe("steward config", () => {
   }, 60_000);
 });
 
-describe("steward migrate", () => {
+describe.concurrent("steward migrate", () => {
   it("says what it applied, then that nothing is left (finding 11 of issue 21)", async () => {
     const env = folder();
     const count = readMigrations().length;
@@ -86,9 +90,9 @@ async function snapshot(dataDir: string): Promise<Record<string, unknown[]>> {
   return out;
 }
 
-describe("steward backup and restore (embedded data folder)", () => {
+describe.concurrent("steward backup and restore (embedded data folder)", () => {
   it("restores into a fresh folder every balance, membership and pending outbox row; refuses while Steward runs or into a used folder", async () => {
-    const env = folder();
+    const env = await migratedFolder();
     const run = async (as: string, line: string) => expect((await steward(["run", "--as", as, line], env)).code).toBe(0);
     await run("alice", "/site submit https://studio.example.com kind:editorx role:owner");
     await run("alice", "/site submit https://bakery.example.com kind:classic role:collaborator");
@@ -150,9 +154,9 @@ async function dumpAll(dataDir: string): Promise<string> {
   return out.join("\n");
 }
 
-describe("steward member export and forget", () => {
+describe.concurrent("steward member export and forget", () => {
   it("exports everything held about a member, then erases it: no trace of their handle, platform ids, answers or URLs in any table, ledger amounts kept", async () => {
-    const env = folder();
+    const env = await migratedFolder();
     const run = async (as: string, line: string) => {
       const r = await steward(["run", "--as", as, line], env);
       expect(r.code, `${line}\n${r.stdout}${r.stderr}`).toBe(0);
