@@ -4,6 +4,7 @@
 import { readFile } from "node:fs/promises";
 import type { Config } from "../config.ts";
 import { createRuntime } from "../runtime.ts";
+import { fixTargets } from "../services/outbox-targets.ts";
 
 /** Files with at least this many lines show a progress bar on a terminal. */
 const PROGRESS_FROM_LINES = 200;
@@ -24,6 +25,8 @@ export async function importMembersCli(config: Config, files: string[], dryRun: 
   const { importMembersCsv } = await import("../adapters/dashboard/members-import.ts");
   const { ImportError } = await import("../adapters/dashboard/import.ts");
   const runtime = await createRuntime(config);
+  // Badge grants wait for the processes that run their platforms, as from every entry point.
+  fixTargets(runtime.app);
   const { SingleBar, Presets } = await import("cli-progress");
   // The bar goes to stderr and only on a terminal, so the per-line report on stdout stays clean to pipe.
   const bar = process.stderr.isTTY && text.split("\n").length >= PROGRESS_FROM_LINES ? new SingleBar({ stream: process.stderr, clearOnComplete: true }, Presets.shades_classic) : undefined;
