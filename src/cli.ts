@@ -6,7 +6,6 @@
 //   steward migrate [--status]      apply database migrations, or list them
 //   steward import FILE [--dry-run] partner dashboard events from a CSV file
 // chat and serve import ./main.ts (adapters, jobs, HTTP server) when they start, so `steward run` loads none of it.
-import { readFile } from "node:fs/promises";
 import { userInfo } from "node:os";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
@@ -85,8 +84,7 @@ async function main(argv: string[]): Promise<number> {
     case "member":
       return (await import("./cli/member.ts")).memberCommand(config, positionals, values["dry-run"] ?? false, (s) => process.stdout.write(s), (s) => process.stderr.write(s));
     case "import":
-      if (positionals[0] === "members") return (await import("./cli/import-members.ts")).importMembersCli(config, positionals.slice(1), values["dry-run"] ?? false, USAGE);
-      return importFile(config, positionals, values["dry-run"] ?? false);
+      return importCsvFile(config, positionals, values["dry-run"] ?? false);
     default:
       process.stderr.write(`Unknown verb ${verb}.\n${USAGE}\n`);
       return 1;
@@ -124,58 +122,15 @@ async function runOnce(config: Config, as: string | undefined, line: string): Pr
   }
 }
 
-/** Files with at least this many lines show a progress bar on a terminal. */
-const PROGRESS_FROM_LINES = 200;
-
-async function importFile(config: Config, files: string[], dryRun: boolean): Promise<number> {
-  const [file] = files;
-  if (!file || files.length > 1) {
-    process.stderr.write(`steward import needs one CSV file.\n${USAGE}\n`);
-    return 1;
+/** `steward import FILE` (partner events) and `steward import members FILE`, through the one CSV runner. */
+async function importCsvFile(config: Config, positionals: string[], dryRun: boolean): Promise<number> {
+  const { runCsvImport } = await import("./cli/csv-import.ts");
+  if (positionals[0] === "members") {
+    const { importMembersCsv } = await import("./adapters/dashboard/members-import.ts");
+    return runCsvImport(config, positionals.slice(1), dryRun, USAGE, { command: "steward import members", run: importMembersCsv, holds: false });
   }
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (err) {
-    process.stderr.write(`Cannot read ${file}: ${(err as Error).message}\n`);
-    return 1;
-  }
-  const { importCsv, ImportError } = await import("./adapters/dashboard/import.ts");
-  const runtime = await createRuntime(config);
-  fixTargets(runtime.app);
-  const { SingleBar, Presets } = await import("cli-progress");
-  // The bar goes to stderr and only on a terminal, so the per-line report on stdout stays clean to pipe.
-  const bar = process.stderr.isTTY && text.split("\n").length >= PROGRESS_FROM_LINES ? new SingleBar({ stream: process.stderr, clearOnComplete: true }, Presets.shades_classic) : undefined;
-  const counts = { applied: 0, held: 0, skipped: 0, refused: 0 };
-  // Lines written to the terminal under a redrawn bar would be torn apart: they wait for the bar to end.
-  const later: string[] = [];
-  const print = (line: string) => (bar && process.stdout.isTTY ? later.push(line) : process.stdout.write(line));
-  try {
-    const results = await importCsv(runtime.app, text, {
-      dryRun,
-      onLine: (r, done, total) => {
-        counts[r.status]++;
-        if (done === 1) bar?.start(total, 0);
-        bar?.update(done);
-        const line = `line ${r.line}: ${dryRun && (r.status === "applied" || r.status === "held") ? "ok" : r.status} — ${r.message}\n`;
-        print(line);
-      },
-    });
-    bar?.stop();
-    process.stdout.write(later.join(""));
-    const summary = `${results.length} line(s): ${counts.applied} ${dryRun ? "would apply" : "applied"}, ${counts.held} ${dryRun ? "would be held" : "held (partner not linked)"}, ${counts.skipped} skipped, ${counts.refused} refused.`;
-    process.stdout.write(`${summary}${dryRun ? " Dry run: nothing was changed." : ""}\n`);
-    return counts.refused > 0 ? 1 : 0;
-  } catch (err) {
-    bar?.stop();
-    if (err instanceof ImportError) {
-      process.stderr.write(`${err.message}\n`);
-      return 1;
-    }
-    throw err;
-  } finally {
-    await runtime.close();
-  }
+  const { importCsv } = await import("./adapters/dashboard/import.ts");
+  return runCsvImport(config, positionals, dryRun, USAGE, { command: "steward import", run: importCsv, holds: true });
 }
 
 function onSignals(stop: () => Promise<void>): void {
