@@ -7,7 +7,7 @@
 // service would then refuse (a site already submitted) shows in the real run.
 import { parse } from "csv-parse/sync";
 import type { App } from "../../app.ts";
-import { checkPartnerEvent } from "../../domain/dashboard.ts";
+import { checkPartnerEvent, type PartnerEvent } from "../../domain/dashboard.ts";
 import { describeEarlier, importKey, receivePartnerEvent } from "../../services/partner-events.ts";
 
 export const IMPORT_HEADER = ["event", "partner", "url", "kind", "role", "date"] as const;
@@ -63,42 +63,76 @@ export interface ImportOptions {
   onLine?: (result: LineResult, done: number, total: number) => void;
 }
 
-export async function importCsv(app: App, text: string, options: ImportOptions = {}): Promise<LineResult[]> {
+/** What one kind of import does with a line: check its fields, key it, apply it (or, dry, say what would happen). */
+export interface LineKind<T> {
+  header: readonly string[];
+  check(app: App, fields: string[]): T | { problems: string[] };
+  key(checked: T): string;
+  apply(app: App, checked: T, dryRun: boolean): Promise<Omit<LineResult, "line">>;
+}
+
+/**
+ * The loop every CSV import shares: the file refused whole when it is not text or its header is wrong; then
+ * each line read on its own, refused with its reason, skipped when an earlier line of the file had its key,
+ * or applied.
+ */
+export async function importLines<T>(app: App, text: string, kind: LineKind<T>, options: ImportOptions = {}): Promise<LineResult[]> {
   if (text.includes("\u0000")) throw new ImportError("The file contains NUL characters: it is not a CSV text file.");
   const rows = readCsv(text);
   const header = rows.shift();
   const names = header?.fields?.map((f) => f.trim().toLowerCase());
-  if (!names || names.join(",") !== IMPORT_HEADER.join(","))
-    throw new ImportError(`The first line must be the header ${IMPORT_HEADER.join(",")}${names ? ` (found ${names.join(",").slice(0, 120)})` : ""}.`);
+  if (!names || names.join(",") !== kind.header.join(","))
+    throw new ImportError(`The first line must be the header ${kind.header.join(",")}${names ? ` (found ${names.join(",").slice(0, 120)})` : ""}.`);
   const seen = new Map<string, number>();
   const results: LineResult[] = [];
   for (const row of rows) {
-    const result = await importRow(app, row, seen, options.dryRun ?? false);
+    const result = await importRow(app, row, kind, seen, options.dryRun ?? false);
     results.push(result);
     options.onLine?.(result, results.length, rows.length);
   }
   return results;
 }
 
-async function importRow(app: App, row: Row, seen: Map<string, number>, dryRun: boolean): Promise<LineResult> {
+async function importRow<T>(app: App, row: Row, kind: LineKind<T>, seen: Map<string, number>, dryRun: boolean): Promise<LineResult> {
   const { line } = row;
   if (!row.fields) return { line, status: "refused", message: row.error ?? "not readable" };
-  if (row.fields.length !== IMPORT_HEADER.length)
-    return { line, status: "refused", message: `expected ${IMPORT_HEADER.length} fields (${IMPORT_HEADER.join(",")}), found ${row.fields.length}` };
-  const [type, partner, url, kind, role, date] = row.fields.map((f) => f.trim()) as [string, string, string, string, string, string];
-  const checked = checkPartnerEvent(app.pack, { type, data: { partner, url, kind, role, at: date } });
-  if ("problems" in checked) return { line, status: "refused", message: checked.problems.join("; ") };
-  const key = importKey(checked.event);
+  if (row.fields.length !== kind.header.length)
+    return { line, status: "refused", message: `expected ${kind.header.length} fields (${kind.header.join(",")}), found ${row.fields.length}` };
+  const checked = kind.check(app, row.fields);
+  if (typeof checked === "object" && checked !== null && "problems" in checked) return { line, status: "refused", message: checked.problems.join("; ") };
+  const key = kind.key(checked as T);
   const earlier = seen.get(key);
   if (earlier !== undefined) return { line, status: "skipped", message: `duplicate of line ${earlier}` };
   seen.set(key, line);
+  return { line, ...(await kind.apply(app, checked as T, dryRun)) };
+}
+
+type PartnerLine = { event: PartnerEvent };
+
+const partnerEvents: LineKind<PartnerLine> = {
+  header: IMPORT_HEADER,
+  check: (app, fields) => {
+    const [type, partner, url, kind, role, date] = fields.map((f) => f.trim()) as [string, string, string, string, string, string];
+    return checkPartnerEvent(app.pack, { type, data: { partner, url, kind, role, at: date } });
+  },
+  key: (checked) => importKey(checked.event),
+  apply: applyPartnerLine,
+};
+
+export function importCsv(app: App, text: string, options: ImportOptions = {}): Promise<LineResult[]> {
+  return importLines(app, text, partnerEvents, options);
+}
+
+async function applyPartnerLine(app: App, checked: PartnerLine, dryRun: boolean): Promise<Omit<LineResult, "line">> {
+  const key = importKey(checked.event);
+  const type = checked.event.type;
   if (dryRun) {
     const before = await app.db.inboundEvent.findUnique({ where: { key } });
-    if (before && before.status !== "received") return { line, status: "skipped", message: describeEarlier(before) };
+    if (before && before.status !== "received") return { status: "skipped", message: describeEarlier(before) };
     const linked = await app.db.identity.findUnique({ where: { platform_externalId: { platform: "dashboard", externalId: checked.event.partner } } });
     return linked
-      ? { line, status: "applied", message: `would apply ${type}` }
-      : { line, status: "held", message: `would be held: dashboard id ${checked.event.partner} is not linked to a member` };
+      ? { status: "applied", message: `would apply ${type}` }
+      : { status: "held", message: `would be held: dashboard id ${checked.event.partner} is not linked to a member` };
   }
   let outcome = await receivePartnerEvent(app, "import", key, checked.event);
   // A line claimed by a run that was killed: its lease runs out within INBOUND_LEASE_MS, then this run takes it up.
@@ -109,11 +143,11 @@ async function importRow(app: App, row: Row, seen: Map<string, number>, dryRun: 
   }
   switch (outcome.status) {
     case "duplicate":
-      return { line, status: "skipped", message: outcome.result };
+      return { status: "skipped", message: outcome.result };
     case "applied":
     case "held":
-      return { line, status: outcome.status, message: outcome.result };
+      return { status: outcome.status, message: outcome.result };
     default:
-      return { line, status: "refused", message: outcome.result };
+      return { status: "refused", message: outcome.result };
   }
 }
