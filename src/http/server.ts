@@ -118,7 +118,8 @@ const PAGE_PATTERNS: [RegExp, string][] = [
 
 /**
  * A route's label with few values (a label per path would grow without bound): the webhook's or
- * endpoint's own path; a dashboard page's pattern; "other" for anything else (a 404).
+ * endpoint's own path; a dashboard page or its pattern; "/admin/other" for a dashboard path that is no page;
+ * "other" for anything else (a 404).
  */
 export function routeLabel(path: string, options: OpsOptions): string {
   if (["/healthz", "/health", "/readyz", "/metrics"].includes(path)) return path;
@@ -126,9 +127,12 @@ export function routeLabel(path: string, options: OpsOptions): string {
   if (!options.web?.owns(path)) return "other";
   const pattern = PAGE_PATTERNS.find(([re]) => re.test(path));
   if (pattern) return pattern[1];
-  // The dashboard's fixed pages (/admin, /admin/login, /admin/audit, /leaderboard…); anything deeper is one label.
-  return `/${path.split("/").filter(Boolean).slice(0, 2).join("/")}`;
+  // Anyone may ask for any /admin/… path: only the pages that exist get a label of their own.
+  return DASHBOARD_PAGES.has(path) ? path : "/admin/other";
 }
+
+/** The dashboard's pages with fixed paths. */
+const DASHBOARD_PAGES = new Set(["/admin", "/admin/login", "/admin/logout", "/admin/audit", "/admin/audit.csv", "/admin/partners", "/admin/applications", "/leaderboard", "/discord/linked-role", "/discord/oauth-callback"]);
 
 export interface OpsOptions {
   host?: string;
