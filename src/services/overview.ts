@@ -251,7 +251,8 @@ const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
 
 /** The actions the audit log holds, for the filter's choice. */
 export async function auditActions(app: App): Promise<string[]> {
-  const rows = await app.db.auditLog.findMany({ distinct: ["action"], select: { action: true }, orderBy: { action: "asc" }, take: 500 });
+  // DISTINCT in the database: Prisma's `distinct` reads every row's action and removes the repeats in memory.
+  const rows = await app.sql.query<{ action: string }>("SELECT DISTINCT action FROM audit_log ORDER BY action LIMIT 500");
   return rows.map((r) => r.action);
 }
 

@@ -27,6 +27,8 @@ describe("hostile dashboard queries", () => {
     ["/admin/members/%00", "handle"],
     ["/admin/programs/a%00b", "program"],
     [`/admin/programs/community-leaders-velo/report.csv?week=%00`, "week"],
+    [`/admin/programs/community-leaders-velo/report.csv?week=2026-W99`, "week"],
+    [`/admin/programs/community-leaders-velo/report.csv?week=0000-W01`, "week"],
   ])("answers %s with a 400 page naming %s", async (path, field) => {
     const res = await get(d.base, path, cookie);
     expect(res.status).toBe(400);

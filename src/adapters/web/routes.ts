@@ -39,7 +39,7 @@ import { GRID_SORTS, auditActions, auditEntries, complianceGrid, gridPrograms, m
 import { leaderboard } from "../../services/partner.ts";
 import { buildReport } from "../../services/reports.ts";
 import { toCsv } from "../../chat/csv.ts";
-import { periodOf } from "../../domain/periods.ts";
+import { periodOf, tryParsePeriodKey } from "../../domain/periods.ts";
 import { LEADERBOARD_PERIODS, STATUSES, applicationsPage, auditPage, gridPage, leaderboardPage, memberPage, partnersPage, refusedPage, signInPage, type Shell } from "./pages.tsx";
 import { BadParam, choiceParam, dayParam, intParam, textParam } from "./params.ts";
 import { QUEUE_BOARD_CSP, QUEUE_BOARD_PATH, queueBoard, sameOrigin } from "./queues.ts";
@@ -60,10 +60,8 @@ const COOKIE = "steward_session";
 const MAX_FIELD = 1000;
 /** Audit log ids are an Int column. */
 const AUDIT_IDS = [1, 2_147_483_647] as const;
-/** A week key as /report takes it, in the years a dashboard can mean. */
 /** Rows in one audit export: a filter narrows a larger log. */
 const AUDIT_EXPORT_LIMIT = 10_000;
-const WEEK_KEY = /^(19[7-9]\d|2\d{3})-W\d{2}$/;
 
 type Env = { Variables: { reqId: string; session: Session; actor: Actor } };
 
@@ -221,7 +219,10 @@ export function webApp(deps: WebDeps): Hono<Env> {
     const program = programOf(c);
     if (!program) return refuse(c, 404, "Not found", "There is no program with commitments by that name.");
     const week = textParam(c.req.query("week"), "week", 20);
-    if (week !== undefined && !WEEK_KEY.test(week)) throw new BadParam("week", "must be a week written like 2026-W47");
+    // Read as /report reads it (a real ISO week of its year), so the page refuses what /report would.
+    const asked = week === undefined ? undefined : tryParsePeriodKey(week, app.config.STEWARD_TIMEZONE);
+    const year = asked?.ok ? asked.period.start.getUTCFullYear() : 0;
+    if (asked && (!asked.ok || asked.period.unit !== "week" || year < 1970 || year > 2999)) throw new BadParam("week", "must be a week written like 2026-W47");
     try {
       const file = (await buildReport(app, program.id, week)).files?.[0];
       if (!file) return refuse(c, 404, "Not found", "This report has no CSV.");
@@ -275,11 +276,13 @@ export function webApp(deps: WebDeps): Hono<Env> {
 
   web.get("/admin/audit", async (c) => {
     const filter = auditFilterOf(c);
+    const actions = auditActions(app);
     try {
-      return c.html(auditPage(shellOf(c), filter, await auditEntries(app, filter), undefined, await auditActions(app)));
+      const [entries, choices] = await Promise.all([auditEntries(app, filter), actions]);
+      return c.html(auditPage(shellOf(c), filter, entries, undefined, choices));
     } catch (err) {
       if (!(err instanceof UserError)) throw err;
-      return c.html(auditPage(shellOf(c), filter, { entries: [], older: undefined }, `${err.message} ${err.hint ?? ""}`, await auditActions(app)), 400);
+      return c.html(auditPage(shellOf(c), filter, { entries: [], older: undefined }, `${err.message} ${err.hint ?? ""}`, await actions), 400);
     }
   });
 
