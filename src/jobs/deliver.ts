@@ -91,10 +91,13 @@ export function runsOf(app: App, targets: DeliveryTarget[]): Runs {
   return { targets: targets.map((t) => t.name).filter((n) => n !== TERMINAL), origin: (terminal && routingOf(app.db)?.origin) || null };
 }
 
-/** The targets given that take this row: those fixed on it (the terminal only for its own rows); every one for a row written before targets were fixed. */
+/**
+ * The targets given that take this row: those fixed on it (the terminal only for its own rows); for a row written
+ * before targets were fixed, every one, but a terminal of a process that fixes targets (it prints its own rows only).
+ */
 function targetsFor(runs: Runs, targets: DeliveryTarget[], row: ClaimedRow): DeliveryTarget[] {
   const fixed = row.targets;
-  if (fixed === null) return targets;
+  if (fixed === null) return runs.origin === null ? targets : targets.filter((t) => t.name !== TERMINAL);
   return targets.filter((t) => fixed.includes(t.name) && (t.name !== TERMINAL || (runs.origin !== null && row.origin === runs.origin)));
 }
 

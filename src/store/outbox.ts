@@ -57,8 +57,12 @@ export interface RecipientRow {
 // Rows are stamped with the application's clock, so "due" is read on that same clock.
 const due = (now: string) => `available_at <= ${now} AND (locked_until IS NULL OR locked_until < ${now})`;
 
-/** A target of the row this process runs has not had it yet ($runs: its platform targets; $origin: its terminal). Rows with no targets fixed: any process. */
-const mine = (runs: string, origin: string) => `(outbox.targets IS NULL OR EXISTS (
+/**
+ * A target of the row this process runs has not had it yet ($runs: its platform targets; $origin: its terminal).
+ * Rows with no targets fixed (written before targets were): a process that runs a platform, or one that never
+ * fixed targets; never a terminal alone, which would print and settle what a platform was waiting for.
+ */
+const mine = (runs: string, origin: string) => `((outbox.targets IS NULL AND (cardinality(${runs}::text[]) > 0 OR ${origin}::text IS NULL)) OR EXISTS (
     SELECT 1 FROM unnest(outbox.targets) t
     WHERE (t = ANY(${runs}::text[]) OR (t = 'console' AND outbox.origin = ${origin}::text))
       AND NOT EXISTS (SELECT 1 FROM outbox_deliveries d WHERE d.outbox_id = outbox.id AND d.target = t)))`;

@@ -185,4 +185,22 @@ describe.each(storeKinds)("each process delivers only its targets, on %s", (kind
     expect([slack.got, discord.got]).toEqual([["old"], ["old"]]);
     expect((await rows())[0]).toMatchObject({ targets: [], status: "delivered" });
   });
+
+  it("a row written before targets were fixed waits for a platform: a terminal that runs none leaves it (steward run beside serve)", async () => {
+    await start();
+    fixTargets(rt.app, { terminal: true });
+    await rt.app.sql.query(`INSERT INTO outbox (kind, channel, payload, dedupe_key, created_at, available_at) VALUES ('post', 'announcements', $1, 'old', $2, $2)`, [
+      JSON.stringify({ channel: "announcements", reply: reply("from before") }),
+      rt.app.now(),
+    ]);
+    const printed: string[] = [];
+    await drain([consoleTarget((t) => printed.push(t))]);
+    expect(printed).toEqual([]);
+    expect((await rows())[0]).toMatchObject({ status: "pending" });
+    const slack = recording("slack");
+    await drain([slack, consoleTarget((t) => printed.push(t))]);
+    expect(slack.got).toEqual(["old"]);
+    expect(printed).toEqual([]);
+    expect((await rows())[0]).toMatchObject({ status: "delivered" });
+  });
 });
