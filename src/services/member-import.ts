@@ -131,7 +131,12 @@ async function applyInTx(app: App, tx: Tx, line: MemberLine, linkedDashboard: (i
     changes.push(`new member @${line.handle}`);
   }
   for (const o of owners) {
-    if (o.owner) continue;
+    if (o.owner) {
+      // Linked by an earlier run that died before its held events were applied (they are applied after the
+      // commit): a rerun applies them now, as /link does for a link that already exists.
+      if (o.platform === "dashboard" && o.owner.memberId === member.id) linkedDashboard(o.externalId);
+      continue;
+    }
     const had = await tx.identity.findFirst({ where: { memberId: member.id, platform: o.platform } });
     if (had) throw new Refused(`@${member.handle} already has ${label(o.platform)} ${had.externalId}, not ${o.externalId}`);
     if (o.platform === "forum" || o.platform === "dashboard") {

@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { importMembersCsv } from "../../src/adapters/dashboard/members-import.ts";
 import { ImportError, type LineResult } from "../../src/adapters/dashboard/import.ts";
+import { receivePartnerEvent } from "../../src/services/partner-events.ts";
 import { buildReport } from "../../src/services/reports.ts";
 import { ChatDriver } from "../helpers/chat.ts";
 import { steward } from "../helpers/cli.ts";
@@ -42,6 +43,22 @@ describe.each(storeKinds)("steward import members on %s", (kind) => {
   });
   afterEach(async () => {
     await rt.close();
+  });
+
+  it("a rerun applies the dashboard events a run that died after linking left held", async () => {
+    const held = await receivePartnerEvent(rt.app, "partner", "wh-1", { type: "site.published", partner: "P-77", url: "https://held.example.com", kind: "classic", role: "owner", at: new Date("2026-11-20T12:00:00Z") });
+    expect(held.status).toBe("held");
+    const line = [HEADER, "community-leaders-velo,mira,,,,P-77,2026-09-07,"].join("\n");
+    // The first run's transaction committed (account linked, membership added), then the process died before the
+    // held events were applied: the same state, written directly.
+    const m = await rt.app.db.member.create({ data: { handle: "mira", displayName: "mira" } });
+    await rt.app.db.balance.create({ data: { memberId: m.id, points: 0, tier: "explorer" } });
+    await rt.app.db.identity.create({ data: { platform: "dashboard", externalId: "P-77", memberId: m.id } });
+    await rt.app.db.membership.create({ data: { memberId: m.id, programId: "community-leaders-velo", state: "active", joinedAt: new Date("2026-09-07T00:00:00Z") } });
+    const [result] = await importMembersCsv(rt.app, line);
+    expect(result?.status).toBe("skipped");
+    expect(await rt.app.db.inboundEvent.count({ where: { status: "held" } })).toBe(0);
+    expect(await rt.app.db.site.count({ where: { memberId: m.id } })).toBe(1);
   });
 
   it("reports each line: applied, skipped as a duplicate, refused with the reason; a refused line writes nothing", async () => {
