@@ -11,6 +11,7 @@
 import type { App } from "../app.ts";
 import { forumPostUrl, forumUsername, notAnAnswer, programsCountingCategory, type ForumPost } from "../domain/forum.ts";
 import type { Program } from "../domain/pack.ts";
+import { postKey } from "./forum.ts";
 
 export async function recordForumHistory(app: App, post: ForumPost, base: string): Promise<{ status: "counted"; programs: Program[] } | { status: "ignored" }> {
   const kind = app.pack.forum.answerKind;
@@ -25,7 +26,7 @@ export async function recordForumHistory(app: App, post: ForumPost, base: string
   const programs = programsCountingCategory(app.pack.programs, new Set(memberships.map((m) => m.programId)), post.category_id as number);
   if (programs.length === 0) return { status: "ignored" };
   const created = await app.db.activity.createMany({
-    data: [{ memberId: identity.memberId, kind, occurredAt: at, url: forumPostUrl(base, post), source: "history:forum", dedupeKey: `forum:post:${post.id}`, createdAt: app.now() }],
+    data: [{ memberId: identity.memberId, kind, occurredAt: at, url: forumPostUrl(base, post), source: "history:forum", dedupeKey: postKey(post.id), createdAt: app.now() }],
     skipDuplicates: true,
   });
   return created.count > 0 ? { status: "counted", programs } : { status: "ignored" };

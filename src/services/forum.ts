@@ -31,7 +31,8 @@ interface StoredForumEvent {
   base: string;
 }
 
-const postKey = (id: number) => `forum:post:${id}`;
+/** The key a forum post counts under, live (the webhook) or read from history (services/forum-history.ts). */
+export const postKey = (id: number) => `forum:post:${id}`;
 const solutionKey = (id: number) => `forum:solution:${id}`;
 /** Who withdrew an activity when the forum took the post or the solution back, so a recovery can restore exactly those. */
 const FORUM_ACTOR = "forum";

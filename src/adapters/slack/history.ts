@@ -11,6 +11,7 @@
 import type { App } from "../../app.ts";
 import type { HistoryMessage, HistorySource, Pacer } from "../../services/backfill.ts";
 import { HistoryHttpError } from "../../services/backfill.ts";
+import { mappedChannelId } from "../../core/channels.ts";
 import { COUNTED_SUBTYPES } from "./events.ts";
 
 interface SlackMessage {
@@ -55,7 +56,7 @@ export function slackCommunityChannels(app: App): { mapped: { name: string; id: 
   const mapped: { name: string; id: string }[] = [];
   const missing: string[] = [];
   for (const name of names) {
-    const id = app.config.SLACK_CHANNELS[name.replace(/^#/, "")] ?? (/^[CG][A-Z0-9]{6,}$/.test(name) ? name : undefined);
+    const id = mappedChannelId(app.config.SLACK_CHANNELS, name) ?? (/^[CG][A-Z0-9]{6,}$/.test(name) ? name : undefined);
     if (id) mapped.push({ name, id });
     else missing.push(name);
   }
