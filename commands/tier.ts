@@ -3,6 +3,7 @@ import { reply, type ImageBlock, type Reply } from "../src/chat/reply.ts";
 import { opt } from "../src/command/options.ts";
 import { command, sub } from "../src/command/types.ts";
 import type { Pack } from "../src/domain/pack.ts";
+import { localDay } from "../src/domain/periods.ts";
 import { fillTemplate } from "../src/domain/templates.ts";
 import { memberOrSelf, type MemberRef } from "../src/services/members.ts";
 import { tierStatus, type TierStatus } from "../src/services/partner.ts";
@@ -14,7 +15,8 @@ export function tierCardBlock(pack: Pack, member: MemberRef, s: TierStatus): Ima
 }
 
 /** `picture: false` leaves the tier card out: the text alone (the pictures benchmark's baseline). */
-export function tierReply(member: MemberRef, s: TierStatus, pack: Pack, { picture = true } = {}): Reply {
+/** `tz`: the organisation's zone, in which the at-risk day is shown. */
+export function tierReply(member: MemberRef, s: TierStatus, pack: Pack, { picture = true, tz = "UTC" } = {}): Reply {
   const t = pack.texts;
   const { tier, next, toNext } = s.progress;
   const values = { name: member.displayName, tier: tier.name, points: s.points, next: next?.name ?? "", toNext, threshold: next?.threshold ?? "" };
@@ -36,7 +38,7 @@ export function tierReply(member: MemberRef, s: TierStatus, pack: Pack, { pictur
           caption: fillTemplate(t.tierProgressCaption, { ...values, done: s.points - tier.threshold, band: next.threshold - tier.threshold, from: tier.threshold }),
         }]
       : []),
-    ...(s.atRiskSince ? [{ type: "text" as const, text: fillTemplate(t.tierAtRisk, { tier: tier.name, threshold: tier.threshold, date: s.atRiskSince.toISOString().slice(0, 10) }) }] : []),
+    ...(s.atRiskSince ? [{ type: "text" as const, text: fillTemplate(t.tierAtRisk, { tier: tier.name, threshold: tier.threshold, date: localDay(s.atRiskSince, tz) }) }] : []),
     { type: "text", text: unlocked ? fillTemplate(t.tierBenefitsUnlocked, { benefits: unlocked }) : t.tierBenefitsNone },
     ...(next ? [{ type: "text" as const, text: fillTemplate(coming ? t.tierNextBenefits : t.tierNextBenefitsNone, { next: next.name, benefits: coming }) }] : []),
     ...(picture ? [tierCardBlock(pack, member, s)] : []),
@@ -54,7 +56,7 @@ export default command({
       options: { member: opt.optionalMember("Whose tier to show (default: yours)", { positional: true }) },
       handler: async ({ member }, { app, actor }) => {
         const who = await memberOrSelf({ app, actor }, member);
-        return tierReply(who, await tierStatus(app, who.id), app.pack);
+        return tierReply(who, await tierStatus(app, who.id), app.pack, { tz: app.config.STEWARD_TIMEZONE });
       },
     }),
   ],

@@ -18,7 +18,7 @@ export function progressBar(value: number, max: number, width = BAR_WIDTH): stri
 function renderBlock(block: Block, width = Number.POSITIVE_INFINITY): string[] {
   switch (block.type) {
     case "header":
-      return [block.text, "═".repeat(Math.min(60, block.text.length, width))];
+      return [block.text, "═".repeat(Math.min(block.text.length, width))];
     case "text":
       return [block.text];
     case "context":

@@ -108,6 +108,13 @@ describe("the tier card", () => {
     // Asked without the picture, there is none.
     expect(tierReply(member, s, pack, { picture: false }).blocks.some((b) => b.type === "image")).toBe(false);
   });
+
+  it("dates the grace period's start in the organisation's zone", () => {
+    const s = { points: 300, progress: progress(partner.tiers, 300), unlocked: [], nextBenefits: [], atRiskSince: new Date("2026-11-01T03:20:00Z"), badges: [] };
+    const text = (tz: string) => JSON.stringify(tierReply({ id: "m1", handle: "alice", displayName: "Alice" }, s, pack, { picture: false, tz }).blocks);
+    expect(text("America/Havana")).toContain("2026-10-31");
+    expect(text("UTC")).toContain("2026-11-01");
+  });
 });
 
 describe("the compliance heatmap", () => {
