@@ -78,12 +78,14 @@ export async function claimRow(app: App, key: string, unfinished: string = "rece
     kind: "claimed",
     row: current,
     lease: {
+      // Only over an unfinished row: a holder whose lease ran out mid-way (a slow database) and finishes after the
+      // one who took the event over must not replace the outcome on record (its own run answered a duplicate).
       async finish(outcome) {
-        await app.db.inboundEvent.update({ where: { id: current.id }, data: { status: outcome.status, result: outcome.result, memberId: outcome.memberId ?? null, updatedAt: app.now() } });
+        await app.db.inboundEvent.updateMany({ where: { id: current.id, status: unfinished }, data: { status: outcome.status, result: outcome.result, memberId: outcome.memberId ?? null, updatedAt: app.now() } });
         await give();
       },
       async abandon(why) {
-        await app.db.inboundEvent.update({ where: { id: current.id }, data: { status: unfinished, result: why.slice(0, 500), updatedAt: app.now() } });
+        await app.db.inboundEvent.updateMany({ where: { id: current.id, status: unfinished }, data: { status: unfinished, result: why.slice(0, 500), updatedAt: app.now() } });
         await give();
       },
     },

@@ -2,6 +2,7 @@
 // by the holder, release, and an expired lease free for anyone. PGlite always,
 // Postgres when DATABASE_URL is set, where many takers at once get one lease.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { claimInbound, INBOUND_LEASE_MS } from "../../src/services/inbound.ts";
 import { releaseLease, takeLease } from "../../src/store/lease.ts";
 import { storeKinds, testRuntime, type TestRuntime } from "../helpers/runtime.ts";
 
@@ -16,6 +17,18 @@ describe.each(storeKinds)("leases on %s", (kind) => {
     await rt.close();
   });
   const take = (holder: string, name = "work") => takeLease(rt.app.sql, name, holder, TTL, rt.app.now());
+
+  it("an inbound event keeps the first finished outcome when a holder whose lease ran out finishes after the one who took it over", async () => {
+    const event = { source: "partner", key: "late-holder", type: "site.published", subject: "P-1", payload: {}, occurredAt: null };
+    const slow = await claimInbound(rt.app, event);
+    if (slow.kind !== "claimed") throw new Error("the first claim takes the event");
+    rt.clock.advance(INBOUND_LEASE_MS + 1);
+    const retry = await claimInbound(rt.app, event);
+    if (retry.kind !== "claimed") throw new Error("an expired claim is taken over");
+    await retry.lease.finish({ status: "applied", result: "site submitted" });
+    await slow.lease.finish({ status: "refused", result: "already submitted" });
+    expect(await rt.app.db.inboundEvent.findUniqueOrThrow({ where: { key: "late-holder" } })).toMatchObject({ status: "applied", result: "site submitted" });
+  });
 
   it("one holder until the expiry; the holder renews; after the expiry or a release anyone may take it", async () => {
     const first = await take("a");
