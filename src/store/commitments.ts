@@ -105,9 +105,11 @@ export async function loadProgramMembers(sql: SqlRunner, { program, tz, windowSt
   const from = `FROM activities a JOIN ${memberships} m ON m.member_id = a.member_id
            WHERE a.rejected_at IS NULL AND (a.program_id IS NULL OR a.program_id = m.program_id)`;
 
-  // Day by day over the window, from the start of the longest period holding its first week: each activity's day is
-  // found by width_bucket among the window's local day starts (a binary search), not by a time zone conversion per row.
-  const readFrom = new Date(Math.min(...UNIT_ORDER.map((u) => periodOf(u, windowStart, tz).start.getTime())));
+  // Day by day over the window, from the start of the longest period the program's commitments use holding its first
+  // week (a weekly-only program reads no quarter back): each activity's day is found by width_bucket among the
+  // window's local day starts (a binary search), not by a time zone conversion per row.
+  const units = new Set<PeriodUnit>(["week", ...rules.map((r) => r.per)]);
+  const readFrom = new Date(Math.min(...UNIT_ORDER.filter((u) => units.has(u)).map((u) => periodOf(u, windowStart, tz).start.getTime())));
   const dk = parameters(scope);
   const days = rules.length ? dayStarts(readFrom, until, tz) : [];
   const dailySql = rules.length
