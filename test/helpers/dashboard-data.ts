@@ -52,7 +52,8 @@ export async function seedDashboard(d: DashboardHarness, leaders = 33): Promise<
     }
     activities.push({ memberId: m.id, kind: "meetup", occurredAt: new Date(start + 3 * DAY), source: "test", dedupeKey: `seen-m-${handle}` });
   }
-  await db.activity.createMany({ data: activities });
+  // Recorded as they happened: an activity written after its week would be a correction of that week (marked *).
+  await db.activity.createMany({ data: activities.map((a) => ({ ...a, createdAt: a.occurredAt })) });
 
   const partners: string[] = [];
   for (let i = 0; i < 12; i++) {

@@ -24,6 +24,8 @@ h2 { font-size: 1.2rem; margin: 2rem 0 .5rem; }
 .muted, caption .note { color: var(--muted); }
 table { border-collapse: collapse; margin: .5rem 0 1rem; }
 caption { text-align: left; font-weight: 600; padding: .25rem 0; caption-side: top; }
+/* A table wider than the screen scrolls in its box; its caption stays in view and wraps, instead of running off with the table. */
+.scroll > table > caption { position: sticky; left: 0; max-width: calc(100vw - 2.5rem); white-space: normal; }
 th, td { border: 1px solid var(--line); padding: .3rem .5rem; text-align: left; vertical-align: top; }
 thead th { background: var(--head); }
 th[scope="row"] { font-weight: 500; white-space: nowrap; }
