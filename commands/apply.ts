@@ -30,12 +30,12 @@ export default command({
         await assertCanApply(ctx.app, ctx.actor.memberId, program);
         return applicationForm(program, ctx.app.pack.texts);
       },
-      handler: async (args, { app, actor }) => {
+      handler: async (args, { app, actor, formInView }) => {
         const program = findProgram(app, args.program);
         const all = args as Record<string, unknown>;
         const answers: Answers = {};
         for (const q of program.questions) if (typeof all[q.key] === "string") answers[q.key] = all[q.key] as string;
-        return submitApplication(app, actor, program.id, answers);
+        return submitApplication(app, actor, program.id, answers, formInView);
       },
     }),
   ],

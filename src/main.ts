@@ -25,6 +25,8 @@ interface Adapter {
   name: string;
   platform: Platform;
   target: DeliveryTarget;
+  /** Requests the platform sends to the HTTP server (Discord's Interactions Endpoint URL). */
+  routes?: Route[];
   /** Whether an account of this platform is a moderator now (the dashboard asks on every request). */
   isModerator(externalId: string): Promise<boolean>;
   stop(): Promise<void>;
@@ -48,7 +50,7 @@ async function startAdapters(runtime: Runtime): Promise<Adapter[]> {
   if (config.DISCORD_TOKEN) {
     const { startDiscord } = await import("./adapters/discord/client.ts");
     const discord = await startDiscord(runtime, registry);
-    adapters.push({ name: "discord", platform: "discord", target: discord.target, isModerator: discord.isModerator, stop: discord.stop });
+    adapters.push({ name: discord.route ? "discord (interactions over HTTP)" : "discord", platform: "discord", target: discord.target, ...(discord.route ? { routes: [discord.route] } : {}), isModerator: discord.isModerator, stop: discord.stop });
   }
   if (config.DISCOURSE_URL && config.DISCOURSE_API_KEY) {
     const { discourseTarget } = await import("./adapters/forum/target.ts");
@@ -111,7 +113,7 @@ export async function startSteward(config: Config, extraTargets: DeliveryTarget[
       config.STEWARD_HTTP_PORT !== undefined
         ? await (await import("./http/server.ts")).startOpsServer(runtime.app, config.STEWARD_HTTP_PORT, {
             web: await dashboard(runtime, adapters, jobs),
-            routes: await webhookRoutes(runtime),
+            routes: [...(await webhookRoutes(runtime)), ...adapters.flatMap((a) => a.routes ?? [])],
           })
         : undefined;
     const inbound = startInboundSweep(runtime);

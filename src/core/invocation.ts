@@ -19,4 +19,9 @@ export interface Invocation {
    * neutral `<@platform:id>`; a surface without mentions (the terminal) leaves it out.
    */
   readMention?: MentionReader;
+  /**
+   * The answers were just asked where the reply is shown (the terminal's questions stay on screen
+   * above it), so the reply need not repeat what the form said; a modal closes, so it does.
+   */
+  formInView?: boolean;
 }

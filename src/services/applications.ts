@@ -130,7 +130,8 @@ async function lockMember(tx: Tx, memberId: string): Promise<void> {
   await tx.$queryRaw`SELECT id FROM members WHERE id = ${memberId} FOR UPDATE`;
 }
 
-export async function submitApplication(app: App, actor: Actor, programId: string, given: Answers): Promise<Reply> {
+/** `termsInView`: the terms were shown with the questions just now, where this answer is shown too (the terminal). */
+export async function submitApplication(app: App, actor: Actor, programId: string, given: Answers, termsInView = false): Promise<Reply> {
   const program = findProgram(app, programId);
   // Who may apply is answered before the answers are checked, as the form does (and again below, under the lock).
   await assertCanApply(app, actor.memberId, program);
@@ -157,7 +158,7 @@ export async function submitApplication(app: App, actor: Actor, programId: strin
   return reply(submitted, [
     { type: "text", text: submitted },
     answerFields(program, answers),
-    ...(program.terms ? [{ type: "context" as const, text: fillTemplate(t.applySubmittedTerms, { terms: program.terms }) }] : []),
+    ...(program.terms && !termsInView ? [{ type: "context" as const, text: fillTemplate(t.applySubmittedTerms, { terms: program.terms }) }] : []),
     { type: "context", text: t.applySubmittedNext },
   ]);
 }

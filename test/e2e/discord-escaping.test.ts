@@ -126,6 +126,6 @@ describe("Discord renderer and decision message", () => {
     const line = update.embeds[0]?.description ?? "";
     expect(line).toContain(`<@${mod.id}>`);
     expect(line.replace(`<@${mod.id}>`, "")).not.toMatch(RAW_MENTION);
-    expect(update.allowedMentions).toEqual({ parse: [] });
+    expect(update.allowed_mentions).toEqual({ parse: [] });
   });
 });

@@ -473,7 +473,8 @@ export async function discordHarness(kind: StoreKind, registry: Registry, env: R
     attached,
     base: (user, roles = []) => ({ applicationId: APP_ID, guildId: GUILD_ID, channelId: CHANNEL.general, user, roles }),
     interact: async (raw) => {
-      actions.InteractionCreate?.handle(raw);
+      // As discord.js's WebSocketManager passes on a gateway dispatch (Steward reads the raw payload, as the HTTP endpoint does).
+      client.ws.emit("INTERACTION_CREATE", raw, 0);
       await attached.idle();
     },
     message: async (raw) => {

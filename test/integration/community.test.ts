@@ -146,6 +146,23 @@ describe.each(storeKinds)("community programs on %s", (kind) => {
     expect(app.answers).toEqual({ profiles: "https://forum.example.com/u/bob", experience: "ten years" });
   });
 
+  it("the terminal shows a program's terms once: with the first question, not again in the answer (issue 22)", async () => {
+    const terms = rt.app.pack.programs.find((p) => p.id === "velo-masters")?.terms ?? "";
+    expect(terms.length).toBeGreaterThan(20);
+    const asked: string[] = [];
+    const answers = ["https://forum.example.com/u/bob", "ten years", ""];
+    const r = await say("bob", "/apply velo-masters", async (q) => {
+      asked.push(q);
+      return answers.shift();
+    });
+    expect(r.status).toBe("ok");
+    const screen = [...asked, r.output].join("\n").replace(/\s+/g, " ");
+    expect(screen.split(terms.replace(/\s+/g, " ")).length - 1).toBe(1);
+    // Typed as options, nothing was asked: the answer says the terms.
+    const typed = await say("carol", "/apply velo-masters profiles:https://forum.example.com/u/carol experience:lots");
+    expect(typed.output.replace(/\s+/g, " ")).toContain(terms.replace(/\s+/g, " "));
+  });
+
   it("rejection tells the reason; re-applying waits for the cool-down", async () => {
     await ok("carol", APPLY);
     const r = await say("mod", "/review reject carol community-leaders-velo reason:'no community profile yet'");

@@ -11,8 +11,10 @@ import { renderText, terminalSafe } from "../../chat/text.ts";
 import { savePictures } from "../../chat/pictures/index.ts";
 import type { Form, Reply } from "../../chat/reply.ts";
 import { answeredKeys, answerWord } from "../../chat/kit/codec.ts";
-import { invoke, withApology, type Caller, type Registry } from "../../chat/kit/invoke.ts";
-import { parseLine, tokenize } from "../../command/parse.ts";
+import type { Adapter, FormResult } from "../../chat/kit/adapter.ts";
+import { answer } from "../../chat/kit/answer.ts";
+import { withApology, type Registry } from "../../chat/kit/invoke.ts";
+import { parseLine, tokenize } from "../../chat/kit/framework.ts";
 import type { Actor } from "../../core/actor.ts";
 import { isStorableText } from "../../domain/text.ts";
 import { actorFor } from "../../services/members.ts";
@@ -95,16 +97,18 @@ export class ConsoleSession {
   private async runCommand(line: string, ask?: Ask): Promise<LineResult> {
     const parsed = parseLine(line);
     if (!parsed) return { output: "", status: "ok" };
+    let result: LineResult = { output: "", status: "ok" };
     // Each line is its own invocation (a line typed twice acts twice); a form's answers complete the same one.
-    const caller: Caller = { actor: await this.actor(), channel: this.channel, interactive: ask !== undefined, invocationId: `console:${randomUUID()}` };
-    const surface = { app: this.app, registry: this.registry };
-    const outcome = await invoke(surface, { command: parsed.command, words: parsed.words }, caller);
-    if (outcome.type === "reply") return { output: this.render(await this.withPictures(outcome.reply)), status: outcome.reply.status };
-    const answers = ask ? await askForm(outcome.form, parsed.words, ask) : undefined;
-    if (answers === undefined) return { output: "Cancelled.", status: "user-error" };
-    const again = await invoke(surface, { command: parsed.command, words: [...parsed.words, ...answers] }, { ...caller, interactive: false });
-    if (again.type === "form") return { output: "Some answers are still missing.", status: "user-error" };
-    return { output: this.render(await this.withPictures(again.reply)), status: again.reply.status };
+    const invocationId = `console:${randomUUID()}`;
+    const adapter: Adapter = {
+      pictures: this.pictures !== undefined,
+      caller: async () => ({ actor: await this.actor(), channel: this.channel, invocationId }),
+      ...(ask ? { showForm: async (form: Form, given: readonly string[]) => askForm(form, given, ask) } : {}),
+      reply: async (reply) => void (result = { output: this.render(await this.withPictures(reply)), status: reply.status }),
+      apologise: async (sorry) => void (result = { output: renderText(sorry, { width: this.width }), status: sorry.status }),
+    };
+    await answer({ app: this.app, registry: this.registry }, adapter, { invocation: { command: parsed.command, words: parsed.words }, interactive: ask !== undefined, what: { actor: this.handle, channel: this.channel } });
+    return result;
   }
 
   private render(reply: Reply): string {
@@ -131,7 +135,7 @@ export class ConsoleSession {
 }
 
 /** Asks the form's missing questions one by one; returns them as `key:value` words. */
-async function askForm(form: Form, given: string[], ask: Ask): Promise<string[] | undefined> {
+async function askForm(form: Form, given: readonly string[], ask: Ask): Promise<FormResult> {
   const words: string[] = [];
   const have = answeredKeys(given);
   let intro = form.intro ? `${form.intro}\n` : "";
@@ -140,7 +144,7 @@ async function askForm(form: Form, given: string[], ask: Ask): Promise<string[] 
     for (;;) {
       const answer = await ask(`${intro}${field.label}${field.required ? "" : " (optional, Enter to skip)"}: `);
       intro = "";
-      if (answer === undefined) return undefined;
+      if (answer === undefined) return { cancelled: true };
       const word = answerWord(field.key, answer);
       if (word) {
         words.push(word);
@@ -149,5 +153,5 @@ async function askForm(form: Form, given: string[], ask: Ask): Promise<string[] 
       if (!field.required) break;
     }
   }
-  return words;
+  return { answers: words };
 }

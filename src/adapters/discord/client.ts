@@ -11,15 +11,17 @@
 // Bot permissions in the server: View Channels, Send Messages, Embed Links,
 // Attach Files, Manage Roles (with the bot's role above every badge and tier
 // role). OAuth2 scopes: bot, applications.commands.
-import { Client, GatewayIntentBits, type RateLimitData } from "discord.js";
+import { Client, GatewayDispatchEvents, GatewayIntentBits, type APIInteraction, type RateLimitData } from "discord.js";
 import type { App } from "../../app.ts";
-import type { Registry } from "../../command/dispatch.ts";
+import type { Registry } from "../../chat/kit/framework.ts";
 import type { Config } from "../../config.ts";
 import type { DeliveryTarget } from "../../jobs/target.ts";
 import type { Runtime } from "../../runtime.ts";
 import { discordAgent } from "./agent.ts";
 import { guildDirectory, type GuildDirectory } from "./guild.ts";
-import { handleInteraction } from "./interactions.ts";
+import { callbackResponse, handleInteraction } from "./interactions.ts";
+import { interactionsRoute } from "./http.ts";
+import type { Route } from "../../http/server.ts";
 import { handleMessage } from "./messages.ts";
 import { userIsModerator } from "./moderators.ts";
 import { discordTarget } from "./target.ts";
@@ -53,6 +55,8 @@ export interface AttachedDiscord {
   target: DeliveryTarget;
   /** Whether a Discord user is a moderator now (the dashboard asks on every request). */
   isModerator(userId: string): Promise<boolean>;
+  /** POST /discord/interactions when DISCORD_PUBLIC_KEY is set: interactions come over HTTP, not the gateway. */
+  route?: Route;
   /** Resolves when every event handler started so far has finished. */
   idle(): Promise<void>;
   detach(): void;
@@ -66,27 +70,31 @@ export function attachDiscord(client: Client, app: App, registry: Registry, opti
     running.add(p);
     void p.finally(() => running.delete(p));
   };
-  const deps = { app, registry, client, guild, ...(options.deferAfterMs !== undefined ? { deferAfterMs: options.deferAfterMs } : {}) };
-  const onInteraction = (interaction: Parameters<typeof handleInteraction>[1]) => track(handleInteraction(deps, interaction));
+  const deps = { app, registry, rest: client.rest, guild, ...(options.deferAfterMs !== undefined ? { deferAfterMs: options.deferAfterMs } : {}) };
+  // The raw payload, as the HTTP endpoint gets it: one handler for both (the gateway's Interaction objects are not used).
+  const onInteraction = (raw: APIInteraction) => track(handleInteraction(deps, raw, callbackResponse(client.rest, raw)));
+  const publicKey = app.config.DISCORD_PUBLIC_KEY;
   const onMessage = (message: Parameters<typeof handleMessage>[1]) =>
     track(handleMessage(app, message).catch((err: unknown) => app.log.error({ err, message: message.id }, "discord message not recorded")));
-  client.on("interactionCreate", onInteraction);
+  // With the Interactions Endpoint URL set, Discord sends interactions there and not over the gateway; any process answers.
+  if (!publicKey) client.ws.on(GatewayDispatchEvents.InteractionCreate, onInteraction);
   client.on("messageCreate", onMessage);
   return {
+    ...(publicKey ? { route: interactionsRoute(deps, publicKey, track) } : {}),
     target: discordTarget({ app, rest: client.rest, guild, guildId: app.config.DISCORD_GUILD_ID }),
     isModerator: (userId) => userIsModerator(app, client.rest, guild, userId),
     idle: async () => {
       while (running.size > 0) await Promise.allSettled([...running]);
     },
     detach: () => {
-      client.off("interactionCreate", onInteraction);
+      client.ws.off(GatewayDispatchEvents.InteractionCreate, onInteraction);
       client.off("messageCreate", onMessage);
     },
   };
 }
 
 /** Logs in with DISCORD_TOKEN; the lead wires the target into delivery and stop() into shutdown. */
-export async function startDiscord(runtime: Runtime, registry: Registry): Promise<{ target: DeliveryTarget; isModerator(userId: string): Promise<boolean>; stop(): Promise<void> }> {
+export async function startDiscord(runtime: Runtime, registry: Registry): Promise<{ target: DeliveryTarget; route?: Route; isModerator(userId: string): Promise<boolean>; stop(): Promise<void> }> {
   const { app } = runtime;
   const token = app.config.DISCORD_TOKEN;
   if (!token) throw new Error("DISCORD_TOKEN is not set");
@@ -97,6 +105,7 @@ export async function startDiscord(runtime: Runtime, registry: Registry): Promis
   await client.login(token);
   return {
     target: attached.target,
+    ...(attached.route ? { route: attached.route } : {}),
     isModerator: attached.isModerator,
     stop: async () => {
       attached.detach();

@@ -11,8 +11,7 @@ import {
   type APIApplicationCommandSubcommandOption,
   type RESTPostAPIChatInputApplicationCommandsJSONBody,
 } from "discord.js";
-import type { CommandDef, OptionDef, Subcommand } from "../../command/types.ts";
-import { choicesOf, optionsOf, rangeOf } from "../../command/usage.ts";
+import { choicesOf, optionsOf, rangeOf, type CommandDef, type OptionDef, type Subcommand } from "../../chat/kit/framework.ts";
 import type { Pack } from "../../domain/pack.ts";
 import { clip } from "../../chat/kit/text.ts";
 

@@ -6,7 +6,7 @@
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import { App as BoltApp, HTTPReceiver, LogLevel, type Logger as BoltLogger } from "@slack/bolt";
-import type { Registry } from "../../command/dispatch.ts";
+import type { Registry } from "../../chat/kit/framework.ts";
 import { registerTarget, type DeliveryTarget } from "../../jobs/target.ts";
 import type { Logger } from "../../log.ts";
 import type { Runtime } from "../../runtime.ts";

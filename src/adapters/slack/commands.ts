@@ -5,8 +5,7 @@
 // in the answer pages: its buttons run the same command line again (actions.ts).
 import type { App as BoltApp } from "@slack/bolt";
 import { invoke, withApology, type Registry } from "../../chat/kit/invoke.ts";
-import type { CommandDef } from "../../command/types.ts";
-import { tokenize } from "../../command/parse.ts";
+import { tokenize, type CommandDef } from "../../chat/kit/framework.ts";
 import { callerOf, FAILED, openModal, responsePayload, uploadFiles, type SlackContext } from "./context.ts";
 
 /** The one command that reaches everything. */

@@ -5,7 +5,7 @@
 //   npx tsx src/adapters/slack/manifest.ts > slack/manifest.yml
 import { pathToFileURL } from "node:url";
 import { stringify } from "yaml";
-import type { Registry } from "../../command/dispatch.ts";
+import type { Registry } from "../../chat/kit/framework.ts";
 import { slashCommands } from "./commands.ts";
 
 /** Every Web API method the adapter calls, and the bot scope it needs (none for views.*). */
