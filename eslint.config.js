@@ -170,6 +170,7 @@ export default tseslint.config(
     rules: restrict(
       { regex: "^\\.\\./[^./]", message: "An adapter imports no other adapter: share through the kit (src/chat/kit) or core." },
       folder(["store", "generated"], STORE),
+      folder(["command"], "An adapter supplies primitives to the kit (src/chat/kit/adapter.ts) and reaches the command framework only through it (src/chat/kit/framework.ts)."),
       { regex: "^(\\.\\./)+jobs/(?!target\\.ts$)", message: "An adapter knows the jobs only as the delivery contract (src/jobs/target.ts)." },
       topFile(["main", "cli"], WIRING),
     ),

@@ -3,20 +3,9 @@
 import { describe, expect, it } from "vitest";
 import { reply, type Block } from "../../src/chat/reply.ts";
 import { actionWords } from "../../src/chat/kit/codec.ts";
-import {
-  answersOf,
-  decodeButton,
-  decodePage,
-  encodeButton,
-  encodePage,
-  fieldForError,
-  pageOf,
-  renderBlocks,
-  renderMessage,
-  renderModal,
-  renderPagedMessage,
-  TABLE_PAGE_ROWS,
-} from "../../src/adapters/slack/render.ts";
+import { answersOf, fieldForError, renderBlocks, renderMessage, renderModal, renderPagedMessage } from "../../src/adapters/slack/render.ts";
+import { decodeButton, encodeButton } from "../../src/adapters/slack/ids.ts";
+import { decodePage, encodePage, pageOf, TABLE_PAGE_ROWS } from "../../src/adapters/slack/paging.ts";
 
 const one = (block: Block) => renderBlocks(reply("summary", [block]));
 

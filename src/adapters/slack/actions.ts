@@ -6,32 +6,19 @@
 // message (a review) updates that message to show who decided. Page buttons
 // under a long list run its command line again for another page.
 import type { App as BoltApp, BlockAction, ButtonAction, ViewSubmitAction } from "@slack/bolt";
-import type { Reply } from "../../chat/reply.ts";
+import type { Adapter } from "../../chat/kit/adapter.ts";
+import { answer } from "../../chat/kit/answer.ts";
 import { actionWords } from "../../chat/kit/codec.ts";
-import { invoke, withApology } from "../../chat/kit/invoke.ts";
-import { parseLine } from "../../command/parse.ts";
-import { callerOf, FAILED, openModal, postToResponseUrl, responsePayload, uploadFiles, type KnownBlock, type SlackContext } from "./context.ts";
-import { answersOf, decodeButton, decodePage, escapeMrkdwn, fieldForError, messageText, MODAL_CALLBACK_ID, PAGE_ACTIONS, renderMessage, type ModalContext } from "./render.ts";
+import { parseLine } from "../../chat/kit/framework.ts";
+import { slackAdapter } from "./adapter.ts";
+import { postToResponseUrl, responsePayload, type KnownBlock, type SlackContext } from "./context.ts";
+import { decodeButton } from "./ids.ts";
+import { decodePage, PAGE_ACTIONS } from "./paging.ts";
+import { answersOf, fieldForError, MODAL_CALLBACK_ID, type ModalContext } from "./render.ts";
 
 /** Slack closes a modal with an error when the submission is not acknowledged within 3 s; answer later past this. */
 const SUBMIT_BUDGET_MS = 2500;
 const ERROR_TEXT_MAX = 1900;
-
-/** The message after a decision: its buttons replaced by who decided and what happened. */
-export function decidedBlocks(original: KnownBlock[], reply: Reply, userId: string): KnownBlock[] {
-  const kept = original.filter((b) => b.type !== "actions");
-  return [...kept, { type: "context", elements: [{ type: "mrkdwn", text: `${escapeMrkdwn(reply.text)} — <@${userId}>` }] }];
-}
-
-async function updateMessage(ctx: SlackContext, where: { channel: string; ts: string }, blocks: KnownBlock[] | undefined, reply: Reply, userId: string): Promise<void> {
-  let original = blocks;
-  if (!original) {
-    // After a modal the original blocks are not in the payload: read the message back.
-    const history = await ctx.client.conversations.history({ channel: where.channel, latest: where.ts, inclusive: true, limit: 1 });
-    original = (history.messages?.[0]?.blocks ?? []) as KnownBlock[];
-  }
-  await ctx.client.chat.update({ channel: where.channel, ts: where.ts, text: messageText(reply), blocks: decidedBlocks(original, reply, userId) });
-}
 
 /**
  * A page button: the command line behind the list runs again, as the person
@@ -48,18 +35,22 @@ function registerPaging(bolt: BoltApp, ctx: SlackContext): void {
       ctx.app.log.warn({ actionId: action.action_id }, "a Slack page button carried no command line");
       return;
     }
-    const userId = body.user.id;
-    const what = { button: action.action_id, user: userId };
-    const answer = async () => {
-      // interactive: false: turning a page never opens a modal.
-      const who = async () => callerOf(ctx, await ctx.actors.actor(userId, body.user.name), body.channel?.id, request.invocationId ?? `slack:${body.trigger_id}`, false);
-      const outcome = await invoke(ctx, { command: request.command, words: [...request.words] }, who, what);
-      const reply: Reply =
-        outcome.type === "reply" ? outcome.reply : { text: "This list needs more answers now; run the command again.", blocks: [], visibility: "ephemeral", status: "user-error" };
-      const inPlace = body.container?.is_ephemeral === true && reply.status === "ok";
-      await respond(responsePayload({ ...reply, visibility: "ephemeral" }, { replace_original: inPlace }, request));
+    const base = slackAdapter(ctx, {
+      userId: body.user.id,
+      userName: body.user.name,
+      ...(body.channel?.id ? { channelId: body.channel.id } : {}),
+      invocationId: request.invocationId ?? `slack:${body.trigger_id}`,
+      send: async (payload) => void (await respond(payload)),
+    });
+    // Never a modal (no trigger): turning a page never asks.
+    const adapter: Adapter = {
+      ...base,
+      reply: async (reply) => {
+        const inPlace = body.container?.is_ephemeral === true && reply.status === "ok";
+        await respond(responsePayload({ ...reply, visibility: "ephemeral" }, { replace_original: inPlace }, request));
+      },
     };
-    await withApology(ctx.app, what, answer, async (sorry) => void (await respond(responsePayload(sorry))), FAILED);
+    await answer(ctx, adapter, { invocation: { command: request.command, words: [...request.words] }, interactive: false, what: { button: action.action_id, user: body.user.id } });
   });
 }
 
@@ -72,34 +63,28 @@ export function registerActions(bolt: BoltApp, ctx: SlackContext): void {
       ctx.app.log.warn({ actionId: action.action_id }, "a Slack button carried no command");
       return;
     }
-    const userId = body.user.id;
     const channelId = body.channel?.id;
     const onMessage = body.message && channelId && !body.container?.is_ephemeral ? { channel: channelId, ts: body.message.ts } : undefined;
-    const what = { button: action.action_id, user: userId };
-    const answer = async () => {
-      const actor = await ctx.actors.actor(userId, body.user.name);
-      const modal = (submit: string): ModalContext => ({
-        submit,
-        ...(channelId ? { channel: channelId } : {}),
-        ...(body.response_url ? { responseUrl: body.response_url } : {}),
-        ...(onMessage ? { update: onMessage } : {}),
-      });
-      if (payload.form) {
-        await openModal(ctx, body.trigger_id, payload.form, modal(payload.form.submit));
-        return;
-      }
-      const invocationId = `slack:${body.trigger_id}`;
-      const outcome = await invoke(ctx, { command: payload.command, words: actionWords(payload) }, callerOf(ctx, actor, channelId, invocationId, true), what);
-      if (outcome.type === "form") {
-        await openModal(ctx, body.trigger_id, outcome.form, modal(outcome.form.submit));
-        return;
-      }
-      const reply = outcome.reply;
-      if (reply.status === "ok" && onMessage) await updateMessage(ctx, onMessage, body.message?.blocks as KnownBlock[] | undefined, reply, userId);
-      await respond(responsePayload(reply, {}, { command: payload.command, words: actionWords(payload), page: 0, invocationId }));
-      await uploadFiles(ctx, reply, userId, channelId);
-    };
-    await withApology(ctx.app, what, answer, async (sorry) => void (await respond(responsePayload(sorry))), FAILED);
+    const invocationId = `slack:${body.trigger_id}`;
+    const words = actionWords(payload);
+    const adapter = slackAdapter(ctx, {
+      userId: body.user.id,
+      userName: body.user.name,
+      ...(channelId ? { channelId } : {}),
+      invocationId,
+      triggerId: body.trigger_id,
+      modal: { ...(channelId ? { channel: channelId } : {}), ...(body.response_url ? { responseUrl: body.response_url } : {}), ...(onMessage ? { update: onMessage } : {}) },
+      send: async (p) => void (await respond(p)),
+      pager: { command: payload.command, words, page: 0, invocationId },
+      ...(onMessage ? { update: { ...onMessage, blocks: body.message?.blocks as KnownBlock[] | undefined } } : {}),
+    });
+    await answer(ctx, adapter, {
+      invocation: { command: payload.command, words },
+      interactive: true,
+      onMessage: onMessage !== undefined,
+      ...(payload.form ? { form: payload.form } : {}),
+      what: { button: action.action_id, user: body.user.id },
+    });
   });
 
   bolt.view<ViewSubmitAction>(MODAL_CALLBACK_ID, async ({ ack, body, view }) => {
@@ -118,39 +103,43 @@ export function registerActions(bolt: BoltApp, ctx: SlackContext): void {
     }
     const keys = view.blocks.map((b) => b.block_id).filter((k): k is string => typeof k === "string");
     const words = [...line.words, ...answersOf(view.state.values as Parameters<typeof answersOf>[0])];
-
-    let acked = false;
     const invocationId = `slack:view:${view.id}`;
-    const who = async () => callerOf(ctx, await ctx.actors.actor(userId, body.user.name), meta.channel, invocationId, false);
-    const run = invoke(ctx, { command: line.command, words }, who, { modal: meta.submit, user: userId });
-
-    // Most commands answer well within Slack's deadline, so errors can go on the field; a slow one closes the modal first.
-    const timer = new Promise<"late">((resolve) => setTimeout(() => resolve("late"), SUBMIT_BUDGET_MS).unref());
-    const first = await Promise.race([run, timer]);
-    if (first === "late") {
+    const { responseUrl, update } = meta;
+    const base = slackAdapter(ctx, {
+      userId,
+      userName: body.user.name,
+      ...(meta.channel ? { channelId: meta.channel } : {}),
+      invocationId,
+      // The modal is closed by then: the answer goes to where the modal came from, else to a DM.
+      send: async (payload) => {
+        if (responseUrl) await postToResponseUrl(responseUrl, payload);
+        else await ctx.client.chat.postMessage({ channel: userId, text: payload.text, blocks: payload.blocks });
+      },
+      pager: { command: line.command, words, page: 0, invocationId },
+      ...(update ? { update } : {}),
+    });
+    let acked = false;
+    const acknowledge = async () => {
       acked = true;
       await ack();
-    }
-    const outcome = await run;
-    if (outcome.type === "form") {
-      const missing = outcome.form.fields.find((f) => f.required) ?? outcome.form.fields[0];
-      if (!acked && missing) return ack({ response_action: "errors", errors: { [missing.key]: "This answer is needed." } });
-    }
-    const reply: Reply =
-      outcome.type === "reply" ? outcome.reply : { text: "Some answers are still missing.", blocks: [], visibility: "ephemeral", status: "user-error" };
-    if (reply.status !== "ok" && !acked) {
-      const field = fieldForError(reply.text, keys);
-      if (field) return ack({ response_action: "errors", errors: { [field]: reply.text.slice(0, ERROR_TEXT_MAX) } });
-    }
-    if (!acked) await ack();
-
-    const answer = async () => {
-      if (reply.status === "ok" && meta.update) await updateMessage(ctx, meta.update, undefined, reply, userId);
-      if (meta.responseUrl) await postToResponseUrl(meta.responseUrl, responsePayload(reply, {}, { command: line.command, words, page: 0, invocationId }));
-      else await ctx.client.chat.postMessage({ channel: userId, ...renderMessage(reply) });
-      await uploadFiles(ctx, reply, userId, meta.channel);
     };
-    // The modal is closed and the answer could not be posted: the failure is logged with its ref, and nobody is left to tell.
-    await withApology(ctx.app, { modal: meta.submit, user: userId, stage: "answer" }, answer, () => undefined, FAILED);
+    // Most commands answer well within Slack's deadline, so a user error goes on the field it is about; a slow one closes the modal first.
+    const adapter: Adapter = {
+      ...base,
+      deferAfterMs: SUBMIT_BUDGET_MS,
+      defer: acknowledge,
+      reply: async (reply, progress) => {
+        const field = reply.status !== "ok" && !acked ? fieldForError(reply.text, keys) : undefined;
+        if (field) return ack({ response_action: "errors", errors: { [field]: reply.text.slice(0, ERROR_TEXT_MAX) } });
+        if (!acked) await acknowledge();
+        await base.reply(reply, progress);
+      },
+      ...(base.decide ? { decide: async (reply, actor, progress) => (acked || (await acknowledge()), await base.decide?.(reply, actor, progress)) } : {}),
+      apologise: async (sorry, progress) => {
+        if (!acked) await acknowledge();
+        await base.apologise(sorry, progress);
+      },
+    };
+    await answer(ctx, adapter, { invocation: { command: line.command, words }, interactive: false, onMessage: update !== undefined, what: { modal: meta.submit, user: userId } });
   });
 }

@@ -4,9 +4,10 @@
 // that needs answers opens a modal with the trigger_id instead. A long table
 // in the answer pages: its buttons run the same command line again (actions.ts).
 import type { App as BoltApp } from "@slack/bolt";
-import { invoke, withApology, type Registry } from "../../chat/kit/invoke.ts";
-import { tokenize, type CommandDef } from "../../chat/kit/framework.ts";
-import { callerOf, FAILED, openModal, responsePayload, uploadFiles, type SlackContext } from "./context.ts";
+import { answer } from "../../chat/kit/answer.ts";
+import { tokenize, type CommandDef, type Registry } from "../../chat/kit/framework.ts";
+import type { SlackContext } from "./context.ts";
+import { slackAdapter } from "./adapter.ts";
 
 /** The one command that reaches everything. */
 export const TOP_COMMAND = "steward";
@@ -49,19 +50,18 @@ export function registerCommands(bolt: BoltApp, ctx: SlackContext): void {
       await ack();
       const words = tokenize(body.text ?? "");
       const name = sc.command ?? words.shift()?.replace(/^\//, "") ?? "help";
-      const what = { slash: sc.slash, command: name, user: body.user_id };
       const invocationId = `slack:${body.trigger_id}`;
-      const who = async () => callerOf(ctx, await ctx.actors.actor(body.user_id, body.user_name), body.channel_id, invocationId, true);
-      const answer = async () => {
-        const outcome = await invoke(ctx, { command: name, words: [...words] }, who, what);
-        if (outcome.type === "form") {
-          await openModal(ctx, body.trigger_id, outcome.form, { submit: outcome.form.submit, channel: body.channel_id, responseUrl: body.response_url });
-          return;
-        }
-        await respond(responsePayload(outcome.reply, {}, { command: name, words, page: 0, invocationId }));
-        await uploadFiles(ctx, outcome.reply, body.user_id, body.channel_id);
-      };
-      await withApology(ctx.app, what, answer, async (sorry) => void (await respond(responsePayload(sorry))), FAILED);
+      const adapter = slackAdapter(ctx, {
+        userId: body.user_id,
+        userName: body.user_name,
+        channelId: body.channel_id,
+        invocationId,
+        triggerId: body.trigger_id,
+        modal: { channel: body.channel_id, responseUrl: body.response_url },
+        send: async (payload) => void (await respond(payload)),
+        pager: { command: name, words, page: 0, invocationId },
+      });
+      await answer(ctx, adapter, { invocation: { command: name, words: [...words] }, interactive: true, what: { slash: sc.slash, command: name, user: body.user_id } });
     });
   }
 }

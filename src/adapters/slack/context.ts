@@ -9,7 +9,8 @@ import type { Actor } from "../../core/actor.ts";
 import type { SlackActors } from "./actors.ts";
 import { readSlackMention } from "./mentions.ts";
 import { hasUploads, uploadsOf } from "./uploads.ts";
-import { renderPagedMessage, renderModal, type ModalContext, type PageRequest } from "./render.ts";
+import { renderPagedMessage, renderModal, type ModalContext } from "./render.ts";
+import type { PageRequest } from "./paging.ts";
 import { logicalChannelName } from "../../core/channels.ts";
 
 export interface SlackContext {
@@ -27,9 +28,9 @@ export function channelName(app: App, channelId: string | undefined): string | u
 }
 
 /** Who asks and where, as the kit runs a command: the channel by its logical name where it has one. */
-export function callerOf(ctx: SlackContext, actor: Actor, channelId: string | undefined, invocationId: string, interactive: boolean): Caller {
+export function callerOf(ctx: SlackContext, actor: Actor, channelId: string | undefined, invocationId: string): Omit<Caller, "interactive"> {
   const channel = channelName(ctx.app, channelId);
-  return { actor, interactive, invocationId, readMention: readSlackMention, ...(channel ? { channel } : {}) };
+  return { actor, invocationId, readMention: readSlackMention, ...(channel ? { channel } : {}) };
 }
 
 /** The log message of a Slack request that failed (the person gets the kit's apology). */

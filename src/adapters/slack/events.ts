@@ -73,7 +73,7 @@ export async function homeView(ctx: SlackContext, userId: string): Promise<{ typ
   const replies: Reply[] = [];
   for (const { command, required } of HOME_COMMANDS) {
     if (!ctx.registry.has(command)) continue;
-    const outcome = await invoke(ctx, { command, words: [] }, callerOf(ctx, actor, undefined, `slack:home:${randomUUID()}`, false), { home: userId });
+    const outcome = await invoke(ctx, { command, words: [] }, { ...callerOf(ctx, actor, undefined, `slack:home:${randomUUID()}`), interactive: false }, { home: userId });
     if (outcome.type === "reply" && outcome.reply.status === "ok") replies.push({ ...outcome.reply, blocks: outcome.reply.blocks.filter((b) => b.type !== "image") });
     else if (required) throw new Error(`/${command} could not be shown on the App Home`);
   }
