@@ -54,13 +54,8 @@ export async function answer(surface: Surface, adapter: Adapter, request: Reques
   const decision = request.onMessage === true && sub?.access === "moderator" && adapter.decide !== undefined;
   const ephemeral = (sub?.visibility ?? "ephemeral") === "ephemeral";
 
-  const run = (invocation: Invocation, extra: Partial<Caller>): Promise<Outcome> => {
-    const who = async (): Promise<Caller> => {
-      const caller = { ...(await adapter.caller()), interactive: request.interactive, ...extra };
-      progress.actor = caller.actor;
-      return caller;
-    };
-    const outcome = invoke(surface, invocation, who, request.what);
+  const run = (caller: Caller, invocation: Invocation): Promise<Outcome> => {
+    const outcome = invoke(surface, invocation, caller, request.what);
     // Drawn as part of the work raced against the deadline: a slow drawing defers rather than misses it.
     const draw = (reply: Reply) => drawPictures(reply, (err) => surface.app.log.error({ err }, "a picture could not be drawn; its alt text stands in"));
     return adapter.pictures ? outcome.then(async (o) => (o.type === "reply" ? { ...o, reply: await draw(o.reply) } : o)) : outcome;
@@ -77,7 +72,10 @@ export async function answer(surface: Surface, adapter: Adapter, request: Reques
       const shown = await adapter.showForm(request.form, [], progress);
       if ("shown" in shown) return;
     }
-    const running = run(request.invocation, {});
+    // Who asks is known before the command runs (a failure here is apologised for like any other).
+    const caller: Caller = { ...(await adapter.caller()), interactive: request.interactive };
+    progress.actor = caller.actor;
+    const running = run(caller, request.invocation);
     let outcome = await within(running, adapter.deferAfterMs);
     if (outcome === "late") {
       progress.deferred = decision ? "update" : "reply";
@@ -91,7 +89,7 @@ export async function answer(surface: Surface, adapter: Adapter, request: Reques
     if ("shown" in result) return;
     if ("cancelled" in result) return deliver(CANCELLED);
     // The answers were asked where the reply is shown: what the form said (a program's terms) is still in view.
-    const again = await run({ ...request.invocation, words: [...given, ...result.answers] }, { interactive: false, formInView: true });
+    const again = await run({ ...caller, interactive: false, formInView: true }, { ...request.invocation, words: [...given, ...result.answers] });
     return deliver(again.type === "reply" ? again.reply : missingAnswers(again.form));
   };
   await withApology(surface.app, request.what, work, (sorry) => adapter.apologise(sorry, progress));
