@@ -134,6 +134,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       throw new ConfigError("DISCORD_CLIENT_SECRET is set, so Linked Roles needs DISCORD_APPLICATION_ID (the OAuth2 client id) and STEWARD_PUBLIC_URL (its redirect URI is ${STEWARD_PUBLIC_URL}/discord/oauth-callback) too.");
     if (c.DISCORD_TOKEN && !c.DISCORD_APPLICATION_ID)
       throw new ConfigError("DISCORD_TOKEN is set, so Discord needs DISCORD_APPLICATION_ID too.");
+    if (c.DISCORD_PUBLIC_KEY && (!c.DISCORD_TOKEN || c.STEWARD_HTTP_PORT === undefined))
+      throw new ConfigError("DISCORD_PUBLIC_KEY is set, so Discord sends interactions to POST /discord/interactions: that needs DISCORD_TOKEN (Discord on) and STEWARD_HTTP_PORT (the HTTP server) too.");
     if (c.DISCOURSE_API_KEY && !c.DISCOURSE_URL) throw new ConfigError("DISCOURSE_API_KEY is set, so the forum needs DISCOURSE_URL too.");
     return c;
   }

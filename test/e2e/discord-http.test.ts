@@ -33,7 +33,7 @@ describe("Discord interactions over HTTP", () => {
   beforeAll(async () => {
     const k = keys();
     privateKey = k.privateKey;
-    h = await discordHarness("pglite", registry, { DISCORD_PUBLIC_KEY: k.hex });
+    h = await discordHarness("pglite", registry, { DISCORD_PUBLIC_KEY: k.hex, STEWARD_HTTP_PORT: "0" });
     const route = h.attached.route;
     if (!route) throw new Error("DISCORD_PUBLIC_KEY set, but no route");
     ops = await startOpsServer(h.runtime.app, 0, { host: "127.0.0.1", routes: [route] });

@@ -33,6 +33,10 @@ describe("configuration", () => {
   it("asks for what a half-configured platform is missing", () => {
     expect(() => loadConfig({ SLACK_BOT_TOKEN: "xoxb-1" })).toThrow(/SLACK_SIGNING_SECRET/);
     expect(() => loadConfig({ DISCORD_TOKEN: "abc" })).toThrow(/DISCORD_APPLICATION_ID/);
+    const key = "a".repeat(64);
+    expect(() => loadConfig({ DISCORD_TOKEN: "abc", DISCORD_APPLICATION_ID: "1", DISCORD_PUBLIC_KEY: key })).toThrow(/STEWARD_HTTP_PORT/);
+    expect(() => loadConfig({ DISCORD_TOKEN: "abc", DISCORD_APPLICATION_ID: "1", DISCORD_PUBLIC_KEY: "not-hex", STEWARD_HTTP_PORT: "8080" })).toThrow(/DISCORD_PUBLIC_KEY: expected .*64 hex/);
+    expect(loadConfig({ DISCORD_TOKEN: "abc", DISCORD_APPLICATION_ID: "1", DISCORD_PUBLIC_KEY: key, STEWARD_HTTP_PORT: "8080" }).DISCORD_PUBLIC_KEY).toBe(key);
   });
 
   it("names PARTNER_WEBHOOK_SECRET when its whsec_ form is not base64 (issue 27)", () => {
