@@ -33,9 +33,6 @@ export function callerOf(ctx: SlackContext, actor: Actor, channelId: string | un
   return { actor, invocationId, readMention: readSlackMention, ...(channel ? { channel } : {}) };
 }
 
-/** The log message of a Slack request that failed (the person gets the kit's apology). */
-export const FAILED = "slack request failed";
-
 /**
  * The body of a response_url message (or respond()). `pager` is the command
  * line that produced the reply: with it, long tables page (see renderPagedMessage).
