@@ -6,10 +6,10 @@ import tseslint from "typescript-eslint";
 // the importing file sits. Read from the top of the stack down:
 //
 //   entry points  src/main.ts, src/cli.ts          anything: the only files that import adapters
-//   adapters      src/adapters/<platform>/         commands, command framework, chat (kit,
-//                                                  renderers), services, domain, core, and the
-//                                                  delivery contract src/jobs/target.ts; never
-//                                                  another adapter, the store or other jobs code
+//   adapters      src/adapters/<platform>/         chat (kit, renderers), services, domain, core,
+//                                                  and the delivery contract src/jobs/target.ts;
+//                                                  never another adapter, the command framework
+//                                                  (only through the kit), the store or other jobs code
 //   jobs          src/jobs/                        services, store, domain, chat's Reply, core
 //   commands      commands/                        command framework, chat, services, domain,
 //                                                  core; never the store (not even `app.db`),
