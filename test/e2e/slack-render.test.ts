@@ -3,8 +3,8 @@
 import { describe, expect, it } from "vitest";
 import { reply, type Block } from "../../src/chat/reply.ts";
 import { actionWords } from "../../src/chat/kit/codec.ts";
-import { answersOf, fieldForError, renderBlocks, renderMessage, renderModal, renderPagedMessage } from "../../src/adapters/slack/render.ts";
-import { decodeButton, encodeButton } from "../../src/adapters/slack/ids.ts";
+import { renderBlocks, renderMessage, renderModal, renderPagedMessage } from "../../src/adapters/slack/render.ts";
+import { answersOf, decodeButton, encodeButton, fieldForError } from "../../src/adapters/slack/ids.ts";
 import { decodePage, encodePage, pageOf, TABLE_PAGE_ROWS } from "../../src/adapters/slack/paging.ts";
 
 const one = (block: Block) => renderBlocks(reply("summary", [block]));

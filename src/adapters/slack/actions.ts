@@ -12,9 +12,8 @@ import { actionWords } from "../../chat/kit/codec.ts";
 import { parseLine } from "../../chat/kit/framework.ts";
 import { slackAdapter } from "./adapter.ts";
 import { postToResponseUrl, responsePayload, type KnownBlock, type SlackContext } from "./context.ts";
-import { decodeButton } from "./ids.ts";
+import { answersOf, decodeButton, fieldForError, MODAL_CALLBACK_ID, type ModalContext } from "./ids.ts";
 import { decodePage, PAGE_ACTIONS } from "./paging.ts";
-import { answersOf, fieldForError, MODAL_CALLBACK_ID, type ModalContext } from "./render.ts";
 
 /** Slack closes a modal with an error when the submission is not acknowledged within 3 s; answer later past this. */
 const SUBMIT_BUDGET_MS = 2500;

@@ -7,7 +7,8 @@ import type { Adapter } from "../../chat/kit/adapter.ts";
 import type { Reply } from "../../chat/reply.ts";
 import { callerOf, openModal, responsePayload, uploadFiles, type KnownBlock, type SlackContext } from "./context.ts";
 import type { PageRequest } from "./paging.ts";
-import { escapeMrkdwn, messageText, type ModalContext } from "./render.ts";
+import { escapeMrkdwn, messageText } from "./render.ts";
+import type { ModalContext } from "./ids.ts";
 
 export interface SlackRequest {
   userId: string;

@@ -9,7 +9,8 @@ import type { Actor } from "../../core/actor.ts";
 import type { SlackActors } from "./actors.ts";
 import { readSlackMention } from "./mentions.ts";
 import { hasUploads, uploadsOf } from "./uploads.ts";
-import { renderPagedMessage, renderModal, type ModalContext } from "./render.ts";
+import { renderPagedMessage, renderModal } from "./render.ts";
+import type { ModalContext } from "./ids.ts";
 import type { PageRequest } from "./paging.ts";
 import { logicalChannelName } from "../../core/channels.ts";
 

@@ -5,8 +5,7 @@
 import type { types } from "@slack/bolt";
 import type { Block, Button, Form, FormField, Reply } from "../../chat/reply.ts";
 import { progressBar } from "../../chat/text.ts";
-import { answerWords } from "../../chat/kit/codec.ts";
-import { encodeButton } from "./ids.ts";
+import { encodeButton, INPUT_ACTION_ID, MODAL_CALLBACK_ID, type ModalContext } from "./ids.ts";
 import { encodePage, pageOf, PAGE_ACTIONS, type PageRequest } from "./paging.ts";
 import { clip, tabulate } from "../../chat/kit/text.ts";
 
@@ -207,20 +206,6 @@ export function renderPagedMessage(r: Reply, pager: PageRequest | undefined): { 
 
 // ---------------------------------------------------------------- modals
 
-/** Where a modal came from, carried through Slack in private_metadata. */
-export interface ModalContext {
-  /** The command line the answers are appended to. */
-  submit: string;
-  channel?: string;
-  /** The slash command's or message's response_url, for the answer after submission. */
-  responseUrl?: string;
-  /** A message to update once the command ran (the review message a button was on). */
-  update?: { channel: string; ts: string };
-}
-
-export const MODAL_CALLBACK_ID = "steward-form";
-export const INPUT_ACTION_ID = "value";
-
 function inputElement(field: FormField): types.InputBlockElement {
   const placeholder = field.placeholder ? { placeholder: plain(field.placeholder, LIMITS.placeholder) } : {};
   switch (field.kind) {
@@ -259,20 +244,4 @@ export function renderModal(form: Form, ctx: ModalContext): types.ModalView {
       })),
     ],
   };
-}
-
-/** The answers of a submitted modal as `key:value` words (empty answers left out). */
-export function answersOf(values: Record<string, Record<string, { value?: string | null; selected_date?: string | null }>>): string[] {
-  return answerWords(Object.entries(values).map(([key, actions]) => [key, actions[INPUT_ACTION_ID]?.value ?? actions[INPUT_ACTION_ID]?.selected_date]));
-}
-
-/** The field a user error is about: the one it names first, else the first field. */
-export function fieldForError(message: string, keys: string[]): string | undefined {
-  const lower = message.toLowerCase();
-  let best: { key: string; at: number } | undefined;
-  for (const key of keys) {
-    const m = new RegExp(`(^|[^a-z0-9-])${key.toLowerCase().replace(/[-]/g, "\\-")}([^a-z0-9-]|$)`).exec(lower);
-    if (m && (!best || m.index < best.at)) best = { key, at: m.index };
-  }
-  return best?.key ?? keys[0];
 }
