@@ -21,7 +21,7 @@ import { sweepPremium } from "../services/sites.ts";
 import { pruneRetention } from "../services/retention.ts";
 import { expireHeldForum } from "../services/forum.ts";
 import type { Tx } from "../store/client.ts";
-import { isUniqueViolation } from "../store/transaction.ts";
+import { isUniqueViolation, transaction } from "../store/transaction.ts";
 import { DEADLINE_REMINDERS, dueRun, missedRuns, periodAt, type ScheduledRun, type ScheduleDef } from "./schedules.ts";
 
 export interface RunResult {
@@ -205,7 +205,7 @@ async function weeklyReport(app: App, run: ScheduledRun, manual: boolean, skippe
   const subscribers = await reportSubscribers(app, program.id);
   // A moderator who asks again gets the report again; a scheduler firing twice does not.
   const suffix = manual ? `:manual:${app.now().getTime()}` : "";
-  await app.db.$transaction(async (tx) => {
+  await transaction(app, async (tx) => {
     await record(tx, run, manual);
     if (note) await tx.scheduleRun.createMany({ data: [note.run], skipDuplicates: true });
     await enqueueAll(tx, [
@@ -216,7 +216,6 @@ async function weeklyReport(app: App, run: ScheduledRun, manual: boolean, skippe
       })),
     ]);
   });
-  app.outboxWritten();
   return `report posted to #${program.moderatorChannel}${subscribers.length ? ` and sent to ${subscribers.length} moderator${subscribers.length === 1 ? "" : "s"}` : ""}`;
 }
 
@@ -224,11 +223,10 @@ async function partnerHealthPost(app: App, run: ScheduledRun, manual: boolean): 
   const channel = app.pack.partner.moderatorChannel;
   const health = partnerHealthReply(app, await partnerHealth(app, parsePeriodKey(run.period, run.def.tz)));
   const suffix = manual ? `:manual:${app.now().getTime()}` : "";
-  await app.db.$transaction(async (tx) => {
+  await transaction(app, async (tx) => {
     await record(tx, run, manual);
     await enqueue(tx, { kind: "post", channel, reply: { ...health, visibility: "public" } }, { now: app.now(), dedupeKey: `partner-health:${run.period}:post${suffix}` });
   });
-  app.outboxWritten();
   return `partner health posted to #${channel}`;
 }
 
@@ -261,7 +259,7 @@ async function reminders(app: App, run: ScheduledRun, unit: PeriodUnit, manual: 
     (await app.db.member.findMany({ where: { id: { in: due.map((d) => d.memberId) } }, select: { id: true, timezone: true } })).map((m) => [m.id, m.timezone]),
   );
   const orgTz = app.config.STEWARD_TIMEZONE;
-  await app.db.$transaction(async (tx) => {
+  await transaction(app, async (tx) => {
     await record(tx, run, manual);
     // One statement for the whole program. Manual runs use the same key: nobody gets the same reminder twice for one period.
     await enqueueAll(
@@ -280,6 +278,5 @@ async function reminders(app: App, run: ScheduledRun, unit: PeriodUnit, manual: 
       }),
     );
   });
-  if (due.length) app.outboxWritten();
   return `${due.length} reminder${due.length === 1 ? "" : "s"} queued`;
 }

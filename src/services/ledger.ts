@@ -13,6 +13,7 @@ import type { Tx } from "../store/client.ts";
 import { grantBadge, revokeBadge } from "./badges.ts";
 import { enqueue } from "./outbox.ts";
 import { enqueueRoleConnection } from "./role-connections.ts";
+import { transaction } from "../store/transaction.ts";
 
 export interface NewEntry {
   memberId: string;
@@ -193,12 +194,11 @@ export async function sweepTiers(app: App): Promise<number> {
   const due = await app.db.balance.findMany({ where: { OR: [{ atRiskSince: { lte: demotionCutoff(app.pack.partner, app.now()) } }, ...unwarned] }, select: { memberId: true } });
   let demoted = 0;
   for (const { memberId } of due) {
-    const events = await app.db.$transaction(async (tx) => {
+    const events = await transaction(app, async (tx) => {
       const b = await tx.balance.findUniqueOrThrow({ where: { memberId } });
       return applyTier(app, tx, memberId, b.points, { tier: b.tier, atRiskSince: b.atRiskSince }, `sweep-${(b.atRiskSince ?? app.now()).toISOString()}`);
     });
     if (events.some((e) => e.type === "demoted")) demoted++;
   }
-  if (demoted > 0) app.outboxWritten();
   return demoted;
 }

@@ -7,7 +7,7 @@ import { readAccountMention } from "../core/mentions.ts";
 import { auditDenied } from "./audit.ts";
 import type { App } from "../app.ts";
 import type { Db, Tx } from "../store/client.ts";
-import { isUniqueViolation } from "../store/transaction.ts";
+import { isUniqueViolation, transaction } from "../store/transaction.ts";
 import { storableText } from "../domain/text.ts";
 import { fillTemplate } from "../domain/templates.ts";
 
@@ -40,12 +40,12 @@ export async function ensureMember(app: App, platform: Platform, externalId: str
   for (let attempt = 0; attempt < 20; attempt++) {
     const handle = attempt === 0 ? base : `${base}${attempt + 1}`;
     try {
-      return await app.db.$transaction(async (tx) => {
+      return await transaction(app, async (tx) => {
         const member = await tx.member.create({ data: { handle, displayName, isBot: opts.isBot ?? false } });
         await tx.identity.create({ data: { platform, externalId, memberId: member.id } });
         await tx.balance.create({ data: { memberId: member.id, points: 0, tier: firstTier } });
         return member;
-      });
+      }, { attempts: 1 }); // a taken handle is not a conflict to run again: the next handle is tried below
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;
       // Either the handle is taken (try the next) or the same account was created concurrently (use it).

@@ -95,7 +95,7 @@ export async function addToProgram(app: App, actor: Actor, memberRef: string, pr
   const t = app.pack.texts;
   const joinedAt = dayStart(app, since, "since:");
   if (typeof joinedAt === "string") throw new UserError(joinedAt, t.programAddHint, "program.since");
-  await transaction(app.db, async (tx) => {
+  await transaction(app, async (tx) => {
     let outcome: AddOutcome;
     try {
       outcome = await addMembershipInTx(app, tx, member.id, program, { joinedAt, endedAt: null }, actor.memberId, fillTemplate(t.programAddedReason, { handle: actor.handle }));
@@ -112,6 +112,5 @@ export async function addToProgram(app: App, actor: Actor, memberRef: string, pr
     );
     await audit(tx, actor, "program add", member.id, { program: program.id, since: isoDay(app, joinedAt) });
   });
-  app.outboxWritten();
   return { member, program, joinedAt };
 }

@@ -52,7 +52,7 @@ function utcTime(d: Date): string {
 export async function issueLinkCode(app: App, actor: Actor): Promise<{ code: string; expiresAt: Date }> {
   const code = Array.from({ length: CODE_LENGTH }, () => ALPHABET[randomInt(ALPHABET.length)]).join("");
   const expiresAt = new Date(app.now().getTime() + CODE_TTL_MS);
-  await transaction(app.db, async (tx) => {
+  await transaction(app, async (tx) => {
     await tx.linkCode.deleteMany({ where: { memberId: actor.memberId, usedAt: null } });
     await tx.linkCode.create({ data: { memberId: actor.memberId, codeHash: hashCode(code), expiresAt, createdAt: app.now() } });
     await audit(tx, actor, "link code issued", actor.memberId, { platform: actor.platform, expiresAt: expiresAt.toISOString() });
@@ -123,7 +123,6 @@ export async function redeemLinkCode(app: App, actor: Actor, raw: string): Promi
   }
   // The asker's member may be gone (merged away), taking the attempt with it.
   await app.db.linkCodeAttempt.deleteMany({ where: { id: attempt.id } });
-  app.outboxWritten();
   return result;
 }
 
@@ -151,10 +150,10 @@ class MembersMoved extends Error {}
  */
 async function mergeOnce(app: App, actor: Actor, codeHash: string): Promise<MergeOutcome | Refusal> {
   try {
-    return await transaction(app.db, (tx) => mergeByCode(app, tx, actor, codeHash));
+    return await transaction(app, (tx) => mergeByCode(app, tx, actor, codeHash));
   } catch (err) {
     if (!(err instanceof MembersMoved)) throw err;
-    return transaction(app.db, (tx) => mergeByCode(app, tx, actor, codeHash));
+    return transaction(app, (tx) => mergeByCode(app, tx, actor, codeHash));
   }
 }
 

@@ -3,6 +3,7 @@
 // rows; the dedupe key makes every delivery happen once.
 import type { Reply } from "../chat/reply.ts";
 import type { Tx } from "../store/client.ts";
+import { outboxRowsWritten } from "../store/transaction.ts";
 import { routingOf, targetsFor } from "./outbox-targets.ts";
 
 /** A logical channel from the pack ("announcements", "moderators", a program's moderatorChannel). */
@@ -41,7 +42,7 @@ export async function enqueueAll(tx: Tx, rows: { message: OutboxMessage; options
   if (rows.length === 0) return;
   const routing = routingOf(tx);
   const targets = routing ? await targetsFor(tx, routing, rows.map((r) => r.message)) : undefined;
-  await tx.outboxMessage.createMany({
+  const written = await tx.outboxMessage.createMany({
     data: rows.map(({ message, options }, i) => {
       const { kind, ...payload } = message;
       const to = targets?.[i];
@@ -59,6 +60,7 @@ export async function enqueueAll(tx: Tx, rows: { message: OutboxMessage; options
     }),
     skipDuplicates: true,
   });
+  if (written.count > 0) outboxRowsWritten(tx);
 }
 
 /** Rebuilds the typed message from a stored row. */
