@@ -595,6 +595,24 @@ export const textsSchema = z.object({
   scheduleListHint: z.string(),
   scheduleUnknown: z.string(),
   scheduleRan: z.string(),
+  /**
+   * The reminder of open commitments (a DM): {program} (its name), {unit} (week, month or quarter), {when} (the deadline in the
+   * member's zone), {commitments} (reminderOneCommitment, or reminderCommitments' {count}), {list} (the open ones, a "• " line each).
+   * In /schedule's list: the reminder schedules' descriptions ({program}, {unit}, {days}: the lead time) and when a deadline
+   * reminder runs ({days}, {unit}, {cron}).
+   */
+  reminderSummary: z.string(),
+  reminderOneCommitment: z.string(),
+  reminderCommitments: z.string(),
+  reminderTitle: z.string(),
+  reminderList: z.string(),
+  reminderDueBy: z.string(),
+  reminderHint: z.string(),
+  reminderWeeklySchedule: z.string(),
+  reminderDeadlineSchedule: z.string(),
+  reminderDeadlineWhen: z.string(),
+  /** The last of the weekly reports caught up after downtime: {weeks} (the pack's reportCatchUpWeeks), {skipped} (the weeks left out), {program} (its id). */
+  reportCatchUpSkipped: z.string(),
   scheduleSubscribedAll: z.string(),
   scheduleSubscribed: z.string(),
   scheduleUnsubscribedAll: z.string(),
