@@ -15,8 +15,9 @@ import tseslint from "typescript-eslint";
 //                                                  core; never the store (not even `app.db`),
 //                                                  jobs or adapters
 //   command       src/command/ (framework)         chat, domain, core; the audit service (every
-//                                                  denial is audited in the dispatcher) and the
-//                                                  store's outage check (failure.ts)
+//                                                  denial is audited in the dispatcher), the members
+//                                                  service (the member a subcommand is about) and
+//                                                  the store's outage check (failure.ts)
 //   services      src/services/                    domain, store, core, chat's Reply model and
 //                                                  pictures (outbox rows carry a Reply)
 //   chat          src/chat/ (Reply, renderers,     domain, core, chat; the kit also the command
@@ -112,13 +113,14 @@ export default tseslint.config(
     ),
   },
   {
-    // The framework's dispatcher audits every denial (the audit service) and tells an outage from a bug (the store's check).
+    // The framework's dispatcher audits every denial (the audit service), resolves the member a subcommand is
+    // about (the members service), and tells an outage from a bug (the store's check).
     files: ["src/command/**/*.ts"],
     rules: restrict(
       folder(["adapters"], ADAPTERS),
       folder(["jobs"], JOBS),
       folder(["http", "generated"], "The command framework is platform-neutral."),
-      { regex: "^(\\.\\./)+services/(?!audit\\.ts$)", message: "The command framework uses the audit service only; commands call the services." },
+      { regex: "^(\\.\\./)+services/(?!(audit|members)\\.ts$)", message: "The command framework uses the audit and members services only; commands call the services." },
       { regex: "^(\\.\\./)+store/(?!unavailable\\.ts$)", message: "The command framework reads the store's outage check only." },
       topFile(ENTRY, WIRING),
       { regex: "^(\\.\\./)+commands/", message: COMMANDS },
