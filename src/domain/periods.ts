@@ -9,6 +9,9 @@ import type { PeriodUnit } from "./pack.ts";
 
 export type { PeriodUnit };
 
+/** The period units from shortest to longest. */
+export const UNIT_ORDER: readonly PeriodUnit[] = ["week", "month", "quarter"];
+
 export interface Period {
   unit: PeriodUnit;
   /** "2026-W48", "2026-11" or "2026-Q4". */

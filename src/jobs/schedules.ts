@@ -9,7 +9,7 @@ import { Cron } from "croner";
 import { DateTime } from "luxon";
 import type { Config } from "../config.ts";
 import type { Pack, PeriodUnit, Program } from "../domain/pack.ts";
-import { nextPeriod, periodOf, previousPeriod, type Period } from "../domain/periods.ts";
+import { localDay, nextPeriod, periodOf, previousPeriod, type Period } from "../domain/periods.ts";
 import { fillTemplate } from "../domain/templates.ts";
 
 export type ScheduleKind = "weekly-report" | "partner-health" | "reminder" | "monthly-reminder" | "quarterly-reminder" | "daily-sweep" | "outbox";
@@ -170,7 +170,7 @@ export function periodAt(def: ScheduleDef, at: Date): string {
       return periodOf(DEADLINE_REMINDERS[def.kind], at, def.tz).key;
     case "daily-sweep":
     case "outbox":
-      return DateTime.fromJSDate(at, { zone: def.tz }).toISODate() ?? at.toISOString().slice(0, 10);
+      return localDay(at, def.tz);
   }
 }
 

@@ -80,13 +80,19 @@ export async function entryStillCounts(tx: Tx, entryId: number): Promise<number 
   return rows[0]?.counts ?? null;
 }
 
-/** Reverses what an entry still counts, once; returns null when it was already reversed, counts nothing any more, or does not exist. */
-export async function reverseEntry(app: App, tx: Tx, idempotencyKey: string, reason: string, actor: string): Promise<Posted | null> {
+/** The entry that takes back what an entry still counts; null when it was already reversed, counts nothing any more, or does not exist. */
+export async function reversalEntry(tx: Tx, idempotencyKey: string, reason: string, actor: string): Promise<NewEntry | null> {
   const original = await tx.ledgerEntry.findUnique({ where: { idempotencyKey } });
   if (!original) return null;
   const counts = await entryStillCounts(tx, original.id);
   if (!counts) return null;
-  return postEntry(app, tx, { ...reversalOf({ id: original.id, delta: counts }, reason), memberId: original.memberId, kind: "reversal", actor, reference: original.reference });
+  return { ...reversalOf({ id: original.id, delta: counts }, reason), memberId: original.memberId, kind: "reversal", actor, reference: original.reference };
+}
+
+/** Reverses what an entry still counts, once (see reversalEntry), through the balance and the tier rules. */
+export async function reverseEntry(app: App, tx: Tx, idempotencyKey: string, reason: string, actor: string): Promise<Posted | null> {
+  const reversal = await reversalEntry(tx, idempotencyKey, reason, actor);
+  return reversal ? postEntry(app, tx, reversal) : null;
 }
 
 /**

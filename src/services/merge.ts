@@ -14,13 +14,12 @@ import type { App } from "../app.ts";
 import { UserError } from "../core/errors.ts";
 import type { Actor } from "../core/actor.ts";
 import type { Texts } from "../domain/pack.ts";
-import { reversalOf } from "../domain/ledger.ts";
 import { CLAIMING_STATES } from "../domain/sites.ts";
 import { fillTemplate } from "../domain/templates.ts";
 import type { Tx } from "../store/client.ts";
 import { isForeignKeyViolation, transaction } from "../store/transaction.ts";
 import { audit, auditDenied } from "./audit.ts";
-import { applyTier, entryStillCounts } from "./ledger.ts";
+import { applyTier, reversalEntry } from "./ledger.ts";
 import type { MemberRef } from "./members.ts";
 import { enqueue } from "./outbox.ts";
 
@@ -282,14 +281,12 @@ async function mergeMembers(app: App, tx: Tx, a: MemberRef, b: MemberRef): Promi
   moved.inboundEvents = (await tx.inboundEvent.updateMany({ where: from, data: to })).count;
   moved.duplicateCertifications = 0;
   for (const kind of certifiedTwice) {
-    const paid = await tx.ledgerEntry.findUnique({ where: { idempotencyKey: `cert:${b.id}:${kind}` } });
-    const counts = paid ? await entryStillCounts(tx, paid.id) : null;
-    if (!paid || !counts) continue;
     const label = app.pack.partner.certifications[kind]?.label ?? kind;
+    // The second payment, moved to the survivor above, is taken back.
+    const reversal = await reversalEntry(tx, `cert:${b.id}:${kind}`, `${label} pays once per person: @${b.handle} joined @${a.handle}, who had it already`, "merge");
+    if (!reversal) continue;
     // Written straight to the ledger: the balance below is summed from it, with the tier rules applied once.
-    await tx.ledgerEntry.create({
-      data: { ...reversalOf({ id: paid.id, delta: counts }, `${label} pays once per person: @${b.handle} joined @${a.handle}, who had it already`), memberId: a.id, kind: "reversal", actor: "merge", reference: paid.reference, createdAt: app.now() },
-    });
+    await tx.ledgerEntry.create({ data: { ...reversal, createdAt: app.now() } });
     moved.duplicateCertifications++;
   }
   // The partner report's history of tier moves follows the person.
