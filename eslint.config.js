@@ -1,5 +1,6 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
+import importX from "eslint-plugin-import-x";
 
 // Layers import downwards only (README, "The shape of the code"). Each block below says what one
 // layer may not import; the import string is matched, so `(../)+x/` is the folder `x` wherever
@@ -15,15 +16,16 @@ import tseslint from "typescript-eslint";
 //                                                  core; never the store (not even `app.db`),
 //                                                  jobs or adapters
 //   command       src/command/ (framework)         chat, domain, core; the audit service (every
-//                                                  denial is audited in the dispatcher) and the
-//                                                  store's outage check (failure.ts)
+//                                                  denial is audited in the dispatcher), the members
+//                                                  service (the member a subcommand is about)
 //   services      src/services/                    domain, store, core, chat's Reply model and
 //                                                  pictures (outbox rows carry a Reply)
 //   chat          src/chat/ (Reply, renderers,     domain, core, chat; the kit also the command
-//                 pictures, kit)                   framework it dispatches through
+//                 pictures, kit)                   framework it dispatches through, never the store
 //   store         src/store/                       the generated client, domain, core
 //   domain        src/domain/                      core only, and no I/O
 //   core          src/core/                        nothing of the project
+//   (bin/ launches src/ and is imported by nothing; no file reaches itself through its imports)
 //
 // The few real exceptions are allowed file by file below, each with its reason.
 
@@ -32,7 +34,9 @@ const folder = (dirs, message) => ({ regex: `^(\\.\\./)+(${dirs.join("|")})(/|$)
 /** An import of one of src/'s top-level files (`../app.ts`, `../../runtime.ts`). */
 const topFile = (names, message) => ({ regex: `^(\\.\\./)+(${names.join("|")})\\.ts$`, message });
 const ENTRY = ["main", "cli", "runtime"];
-const restrict = (...patterns) => ({ "no-restricted-imports": ["error", { patterns }] });
+/** The launchers (bin/) start the program; no layer imports them back. */
+const BIN = { regex: "^(\\.\\./)+bin/", message: "bin/ launches the program; share a helper from src/ instead." };
+const restrict = (...patterns) => ({ "no-restricted-imports": ["error", { patterns: [...patterns, BIN] }] });
 
 const ADAPTERS = "Only the entry points (src/main.ts, src/cli.ts) import an adapter; pass what a layer needs in as a parameter.";
 const COMMANDS = "The command files are the top of the command stack: an adapter gets them as the registry.";
@@ -54,12 +58,12 @@ export default tseslint.config(
   },
   {
     // Core is the bottom: the types and helpers every layer shares, importing nothing of the project.
-    files: ["src/core/**/*.ts"],
+    files: ["src/core/**/*.{ts,mjs}"],
     rules: restrict({ regex: "^\\.\\./", message: "src/core imports nothing of the project: every layer imports it." }),
   },
   {
     // The domain is pure: core's types at most, and no I/O.
-    files: ["src/domain/**/*.ts"],
+    files: ["src/domain/**/*.{ts,mjs}"],
     rules: restrict(
       folder(["store", "services", "adapters", "jobs", "chat", "command", "http", "programs", "generated"], "The domain is pure rules: it imports core at most."),
       topFile(["app", "config", "log", "metrics", ...ENTRY], "The domain is pure rules: it imports core at most."),
@@ -68,14 +72,14 @@ export default tseslint.config(
     ),
   },
   {
-    files: ["src/programs/**/*.ts"],
+    files: ["src/programs/**/*.{ts,mjs}"],
     rules: restrict(
       folder(["store", "services", "adapters", "jobs", "chat", "command", "http", "generated"], "A program pack is data and its loader: it imports the domain's types."),
       topFile(ENTRY, WIRING),
     ),
   },
   {
-    files: ["src/store/**/*.ts"],
+    files: ["src/store/**/*.{ts,mjs}"],
     rules: restrict(
       folder(["services", "adapters", "jobs", "chat", "command", "http", "programs"], "The store is below the services: it knows tables, not use cases."),
       topFile(ENTRY, WIRING),
@@ -83,7 +87,7 @@ export default tseslint.config(
   },
   {
     // The Reply model, its renderers and pictures decide nothing about points or tiers and store nothing.
-    files: ["src/chat/**/*.ts"],
+    files: ["src/chat/**/*.{ts,mjs}"],
     ignores: ["src/chat/kit/**"],
     rules: restrict(
       folder(["store", "services", "adapters", "jobs", "command", "http", "programs", "generated"], "The Reply model and its renderers only render: they import domain and core."),
@@ -93,14 +97,14 @@ export default tseslint.config(
   },
   {
     // The interaction kit runs an invocation through the command framework; the platform glue stays in the adapters.
-    files: ["src/chat/kit/**/*.ts"],
-    rules: restrict(folder(["adapters"], ADAPTERS), folder(["jobs"], JOBS), folder(["generated"], GENERATED), topFile(ENTRY, WIRING), {
+    files: ["src/chat/kit/**/*.{ts,mjs}"],
+    rules: restrict(folder(["adapters"], ADAPTERS), folder(["jobs"], JOBS), folder(["store", "generated"], `${STORE} The kit gets what it needs through the dispatcher.`), topFile(ENTRY, WIRING), {
       regex: "^(\\.\\./)+commands/",
       message: COMMANDS,
     }),
   },
   {
-    files: ["src/services/**/*.ts"],
+    files: ["src/services/**/*.{ts,mjs}"],
     rules: restrict(
       folder(["adapters"], ADAPTERS),
       folder(["jobs"], JOBS),
@@ -112,14 +116,15 @@ export default tseslint.config(
     ),
   },
   {
-    // The framework's dispatcher audits every denial (the audit service) and tells an outage from a bug (the store's check).
-    files: ["src/command/**/*.ts"],
+    // The framework's dispatcher audits every denial (the audit service), resolves the member a subcommand is
+    // about (the members service).
+    files: ["src/command/**/*.{ts,mjs}"],
     rules: restrict(
       folder(["adapters"], ADAPTERS),
       folder(["jobs"], JOBS),
       folder(["http", "generated"], "The command framework is platform-neutral."),
-      { regex: "^(\\.\\./)+services/(?!audit\\.ts$)", message: "The command framework uses the audit service only; commands call the services." },
-      { regex: "^(\\.\\./)+store/(?!unavailable\\.ts$)", message: "The command framework reads the store's outage check only." },
+      { regex: "^(\\.\\./)+services/(?!(audit|members)\\.ts$)", message: "The command framework uses the audit and members services only; commands call the services." },
+      folder(["store"], `${STORE} The dispatcher reads members through the members service.`),
       topFile(ENTRY, WIRING),
       { regex: "^(\\.\\./)+commands/", message: COMMANDS },
     ),
@@ -154,7 +159,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ["src/jobs/**/*.ts"],
+    files: ["src/jobs/**/*.{ts,mjs}"],
     rules: restrict(
       folder(["adapters"], `${ADAPTERS} Delivery targets are handed to the jobs at start.`),
       folder(["command", "http", "generated"], "Jobs call the services, as commands do."),
@@ -188,7 +193,7 @@ export default tseslint.config(
   },
   {
     // The HTTP server mounts what the entry point hands it.
-    files: ["src/http/**/*.ts"],
+    files: ["src/http/**/*.{ts,mjs}"],
     rules: restrict(folder(["adapters"], ADAPTERS), topFile(["main", "cli"], WIRING), { regex: "^(\\.\\./)+commands/", message: COMMANDS }),
   },
   {
@@ -199,6 +204,13 @@ export default tseslint.config(
       { regex: "^\\.\\./commands/", message: COMMANDS },
       { regex: "^\\./(main|cli)\\.ts$", message: WIRING },
     ),
+  },
+  {
+    // A cycle makes load order decide which import is still undefined; type-only imports are not followed.
+    files: ["**/*.ts", "**/*.tsx", "**/*.mjs"],
+    plugins: { "import-x": importX },
+    settings: { "import-x/extensions": [".ts", ".tsx", ".mjs", ".js"], "import-x/parsers": { "@typescript-eslint/parser": [".ts", ".tsx"] } },
+    rules: { "import-x/no-cycle": ["error", { ignoreExternal: true }] },
   },
   {
     files: ["**/*.mjs", "**/*.js"],

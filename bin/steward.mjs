@@ -4,7 +4,7 @@
 // an edit to src/ (or without a build) it runs the TypeScript sources through
 // tsx instead, so nobody runs stale code; `npm run build` makes starts fast again.
 import { join } from "node:path";
-import { distIsCurrent } from "./dist-current.mjs";
+import { distIsCurrent } from "../src/core/dist-current.mjs";
 
 if (process.env.STEWARD_FROM_SOURCE !== "1" && distIsCurrent(join(import.meta.dirname, ".."))) {
   await import("../dist/cli.js");

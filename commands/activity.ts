@@ -1,13 +1,16 @@
 import { reply, type Reply } from "../src/chat/reply.ts";
 import { opt } from "../src/command/options.ts";
-import { command, sub, type CommandContext } from "../src/command/types.ts";
+import { command, memberAbout, sub, type AboutMember, type CommandContext } from "../src/command/types.ts";
 import { localDay } from "../src/domain/periods.ts";
 import { fillTemplate } from "../src/domain/templates.ts";
 import { recentActivities, rejectActivity, shortId } from "../src/services/activities.ts";
-import { memberOrSelf } from "../src/services/members.ts";
 
-async function list({ member }: { member?: string | undefined }, { app, actor }: CommandContext): Promise<Reply> {
-  const who = await memberOrSelf({ app, actor }, member, { private: { what: "activities", own: "/activity" } });
+/** Anyone's activities are for moderators; a member sees their own. */
+const about: AboutMember<"member"> = { option: "member", private: { what: "activities", own: "/activity" } };
+
+async function list(_args: { member?: string | undefined }, ctx: CommandContext): Promise<Reply> {
+  const { app } = ctx;
+  const who = memberAbout(ctx);
   const rows = await recentActivities(app, who.id);
   const label = (kind: string) => app.pack.activityKinds.find((k) => k.id === kind)?.label ?? kind;
   const t = app.pack.texts;
@@ -36,6 +39,7 @@ export default command({
       description: "Your recent activities (moderators: anyone's)",
       access: "anyone",
       options: { member: opt.optionalMember("Whose (moderators only; default: yours)", { positional: true }) },
+      about,
       handler: list,
     }),
     sub({
@@ -43,6 +47,7 @@ export default command({
       description: "Same as /activity: recent activities",
       access: "anyone",
       options: { member: opt.optionalMember("Whose (moderators only; default: yours)", { positional: true }) },
+      about,
       handler: list,
     }),
     sub({

@@ -1,9 +1,8 @@
 import { reply } from "../src/chat/reply.ts";
 import { opt } from "../src/command/options.ts";
-import { command, sub } from "../src/command/types.ts";
+import { command, memberAbout, sub } from "../src/command/types.ts";
 import { fillTemplate } from "../src/domain/templates.ts";
 import { badgePlace, heldBadges } from "../src/services/badges.ts";
-import { memberOrSelf } from "../src/services/members.ts";
 
 export default command({
   name: "badges",
@@ -14,8 +13,9 @@ export default command({
       description: "Your badges (or a member's), with where each is shown: chat role, user group, or the forum only",
       access: "anyone",
       options: { member: opt.optionalMember("Whose badges (default: yours)", { positional: true }) },
-      handler: async ({ member }, ctx) => {
-        const who = await memberOrSelf(ctx, member);
+      about: { option: "member" },
+      handler: async (_args, ctx) => {
+        const who = memberAbout(ctx);
         const held = await heldBadges(ctx.app, who.id);
         const t = ctx.app.pack.texts;
         const title = fillTemplate(t.badgesTitle, { handle: who.handle });

@@ -1,12 +1,11 @@
 import { atLeastShown, STATUS_LABEL } from "../src/chat/commitments.ts";
 import { reply, type Block } from "../src/chat/reply.ts";
 import { opt } from "../src/command/options.ts";
-import { command, sub } from "../src/command/types.ts";
+import { command, memberAbout, sub } from "../src/command/types.ts";
 import type { Texts } from "../src/domain/pack.ts";
 import { formatDeadline } from "../src/domain/periods.ts";
 import { fillTemplate } from "../src/domain/templates.ts";
 import { memberCommitments } from "../src/services/commitments.ts";
-import { memberOrSelf } from "../src/services/members.ts";
 import { memberSettings } from "../src/services/settings.ts";
 
 /** Why a period is not judged, as the pack's text that says it. */
@@ -26,8 +25,10 @@ export default command({
       description: "Status per commitment (met, on track, at risk, missed), what is left, deadlines and your streak",
       access: "anyone",
       options: { member: opt.optionalMember("Whose commitments (moderators only; default: yours)", { positional: true }) },
-      handler: async ({ member }, { app, actor }) => {
-        const who = await memberOrSelf({ app, actor }, member, { private: { what: "commitments", own: "/commitments" } });
+      about: { option: "member", private: { what: "commitments", own: "/commitments" } },
+      handler: async ({ member }, ctx) => {
+        const { app } = ctx;
+        const who = memberAbout(ctx);
         const tz = (await memberSettings(app, who.id)).timezone;
         const statuses = await memberCommitments(app, who.id);
         const t = app.pack.texts;

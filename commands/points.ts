@@ -1,8 +1,7 @@
 import { reply } from "../src/chat/reply.ts";
 import { ID_RANGE, opt } from "../src/command/options.ts";
-import { command, sub } from "../src/command/types.ts";
+import { command, memberAbout, sub } from "../src/command/types.ts";
 import { fillTemplate } from "../src/domain/templates.ts";
-import { memberOrSelf } from "../src/services/members.ts";
 import { mergesInto } from "../src/services/merge.ts";
 import { ledgerOf, tierStatus } from "../src/services/partner.ts";
 import { openDispute } from "../src/services/points.ts";
@@ -16,8 +15,10 @@ export default command({
       description: "Show your ledger (moderators may name a member)",
       access: "anyone",
       options: { member: opt.optionalMember("Whose ledger (moderators only)", { positional: true }) },
-      handler: async ({ member }, { app, actor }) => {
-        const who = await memberOrSelf({ app, actor }, member, { private: { what: "ledger", own: "/points" } });
+      about: { option: "member", private: { what: "ledger", own: "/points" } },
+      handler: async (_args, ctx) => {
+        const { app } = ctx;
+        const who = memberAbout(ctx);
         const [entries, status, merges] = await Promise.all([ledgerOf(app, who.id), tierStatus(app, who.id), mergesInto(app, who.id)]);
         const t = app.pack.texts;
         const values = { handle: who.handle, points: status.points, tier: status.progress.tier.name };

@@ -3,8 +3,8 @@ import { sitePaysNow } from "../src/domain/partner.ts";
 import { isSiteState } from "../src/domain/sites.ts";
 import { fillTemplate } from "../src/domain/templates.ts";
 import { opt } from "../src/command/options.ts";
-import { command, sub } from "../src/command/types.ts";
-import { memberOrSelf, resolveMember } from "../src/services/members.ts";
+import { command, memberAbout, sub } from "../src/command/types.ts";
+import { resolveMember } from "../src/services/members.ts";
 import { lapseSite, listSites, reactivateSite, removeContributor, submitSite, transferSite, verifySite, withdrawSite } from "../src/services/sites.ts";
 
 const siteKinds = (pack: { partner: { sites: Record<string, unknown> } }) => Object.keys(pack.partner.sites);
@@ -35,8 +35,10 @@ export default command({
       description: "Your sites and whether they count (moderators may name a member)",
       access: "anyone",
       options: { member: opt.optionalMember("Whose sites (moderators only)", { positional: true }) },
-      handler: async ({ member }, { app, actor }) => {
-        const who = await memberOrSelf({ app, actor }, member, { private: { what: "sites", own: "/site list" } });
+      about: { option: "member", private: { what: "sites", own: "/site list" } },
+      handler: async (_args, ctx) => {
+        const { app } = ctx;
+        const who = memberAbout(ctx);
         const sites = await listSites(app, who.id);
         const t = app.pack.partner.templates.siteReplies;
         const c = t.listColumns;

@@ -1,11 +1,11 @@
 import { tierCard, tierCardAlt } from "../src/chat/pictures/tier-card.ts";
 import { reply, type ImageBlock, type Reply } from "../src/chat/reply.ts";
 import { opt } from "../src/command/options.ts";
-import { command, sub } from "../src/command/types.ts";
+import { command, memberAbout, sub } from "../src/command/types.ts";
 import type { Pack } from "../src/domain/pack.ts";
 import { localDay } from "../src/domain/periods.ts";
 import { fillTemplate } from "../src/domain/templates.ts";
-import { memberOrSelf, type MemberRef } from "../src/services/members.ts";
+import type { MemberRef } from "../src/services/members.ts";
 import { tierStatus, type TierStatus } from "../src/services/partner.ts";
 
 /** The tier card of a member, as the picture block of a reply. */
@@ -54,8 +54,10 @@ export default command({
       description: "Show your tier (or another member's)",
       access: "anyone",
       options: { member: opt.optionalMember("Whose tier to show (default: yours)", { positional: true }) },
-      handler: async ({ member }, { app, actor }) => {
-        const who = await memberOrSelf({ app, actor }, member);
+      about: { option: "member" },
+      handler: async (_args, ctx) => {
+        const { app } = ctx;
+        const who = memberAbout(ctx);
         return tierReply(who, await tierStatus(app, who.id), app.pack, { tz: app.config.STEWARD_TIMEZONE });
       },
     }),

@@ -15,7 +15,10 @@ export interface App {
   log: Logger;
   /** The current time. Tests pass a fixed clock. */
   now: () => Date;
-  /** Called after a transaction committed outbox rows, so delivery can start at once. */
+  /**
+   * Wakes delivery: the unit of work (store/transaction.ts) calls it after a commit that wrote outbox
+   * rows, so delivery starts at once; the outbox schedule calls it to sweep. Services never call it.
+   */
   outboxWritten: () => void;
   /**
    * Outbox kinds only some platforms deliver (a Slack App Home refresh), as the delivery targets

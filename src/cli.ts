@@ -25,7 +25,7 @@ import { filesDir, terminalWidth } from "./adapters/console/width.ts";
 import { colourEnabled, colourise } from "./adapters/console/colour.ts";
 import { DataDirLockedError } from "./store/lock.ts";
 import { MigrationError } from "./store/migrate.ts";
-import { isDatabaseUnavailable } from "./store/unavailable.ts";
+import { isDatabaseUnavailable } from "./core/unavailable.ts";
 
 const USAGE = `Usage:
   steward chat [--as NAME]          chat with Steward in the terminal (npm start); Slack/Discord run too when configured

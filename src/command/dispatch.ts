@@ -3,12 +3,14 @@
 // run it, and turn every failure into a reply. A denial is audited here.
 import type { Reply, Form } from "../chat/reply.ts";
 import { auditDenied, withInvocation } from "../services/audit.ts";
+import { resolveMember } from "../services/members.ts";
+import type { MemberRef } from "../core/actor.ts";
 import { PermissionError, UserError } from "../core/errors.ts";
 import { accountMention } from "../core/mentions.ts";
 import { fillTemplate } from "../domain/templates.ts";
 import { failureReply } from "../chat/kit/failure.ts";
 import { splitOptions } from "./parse.ts";
-import type { CommandContext, CommandDef, Options, Subcommand } from "./types.ts";
+import type { AboutMember, CommandContext, CommandDef, Options, Subcommand } from "./types.ts";
 import { choicesOf, labelledChoices, optionsOf, rangeOf, usage } from "./usage.ts";
 
 export type Registry = ReadonlyMap<string, CommandDef>;
@@ -138,8 +140,20 @@ async function run(registry: Registry, inv: Invocation, ctx: CommandContext): Pr
   }
   if (problems.length > 0) throw new UserError(`${title}: ${problems.join("; ")}.`, help, "command.invalid");
 
-  const reply = await sub.handler(args as never, ctx);
+  const about = sub.about ? await memberAbout(sub.about, args[sub.about.option], ctx) : undefined;
+  const reply = await sub.handler(args as never, about ? { ...ctx, about } : ctx);
   return { type: "reply", reply: { ...reply, visibility: reply.status === "ok" ? (sub.visibility ?? reply.visibility) : "ephemeral" } };
+}
+
+/** The asker, or the member named; naming someone else where only moderators may is refused and audited. */
+async function memberAbout(about: AboutMember, named: unknown, ctx: CommandContext): Promise<MemberRef> {
+  const { app, actor } = ctx;
+  if (typeof named !== "string" || !named) return { id: actor.memberId, handle: actor.handle, displayName: actor.displayName };
+  if (about.private && !actor.isModerator) {
+    await auditDenied(app.db, actor, `see another member's ${about.private.what}`, { member: named });
+    throw new PermissionError(fillTemplate(app.pack.texts.memberPrivate, about.private));
+  }
+  return resolveMember(app, named);
 }
 
 /** A member option holding the surface's own mention markup is passed on as the neutral `<@platform:id>`. */

@@ -5,6 +5,7 @@ import type { z } from "zod";
 import type { Reply, Form } from "../chat/reply.ts";
 import type { App } from "../app.ts";
 import type { Pack } from "../domain/pack.ts";
+import type { MemberRef } from "../core/actor.ts";
 import type { Invocation } from "../core/invocation.ts";
 
 
@@ -32,6 +33,18 @@ export type ArgsOf<O extends Options> = { [K in keyof O]: z.output<O[K]["schema"
 
 export interface CommandContext extends Invocation {
   app: App;
+  /** The member the subcommand is about, when it declares `about`: resolved and checked by the dispatcher (see memberAbout). */
+  about?: MemberRef;
+}
+
+/**
+ * A precondition: the subcommand is about the asker, or about the member its option `option` names.
+ * With `private`, only a moderator may name someone else: the dispatcher answers the denial with the
+ * pack's memberPrivate ({what}, and {own}: the asker's own command for it) and audits it.
+ */
+export interface AboutMember<Name extends string = string> {
+  option: Name;
+  private?: { what: string; own: string };
 }
 
 export type Access = "anyone" | "moderator";
@@ -48,6 +61,8 @@ export interface Subcommand<O extends Options = Options> {
    */
   packOptions?: (pack: Pack) => Options;
   access: Access;
+  /** Who the subcommand is about: the asker, or the member an option names (memberAbout gives them to the handler). */
+  about?: AboutMember<keyof O & string>;
   /** Public replies are posted for everyone in the channel; the default is only for the asker. */
   visibility?: "ephemeral" | "public";
   /** Questions to ask in a modal (or one by one in the terminal) when they are missing. */
@@ -61,6 +76,12 @@ export interface CommandDef {
   /** Shorter names a platform may register too (e.g. `/tier` beside `/steward tier`). */
   aliases?: string[];
   subcommands: Subcommand[];
+}
+
+/** The member a subcommand that declares `about` is about, as the dispatcher resolved them. */
+export function memberAbout(ctx: CommandContext): MemberRef {
+  if (!ctx.about) throw new Error("memberAbout: the subcommand declares no `about`");
+  return ctx.about;
 }
 
 /** Keeps the option types of each subcommand while storing them in one list. */

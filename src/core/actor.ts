@@ -17,3 +17,10 @@ export interface Actor {
   externalId: string;
   isModerator: boolean;
 }
+
+/** A member as a command or service names them: enough to say who, and to look them up. */
+export interface MemberRef {
+  id: string;
+  handle: string;
+  displayName: string;
+}

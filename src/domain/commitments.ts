@@ -56,7 +56,7 @@
 //   absence shows as paused unless something not covered by it is failing.
 //   A program without required commitments is "met" (nothing is owed).
 import type { Commitment, PeriodUnit } from "./pack.ts";
-import { type Period, PeriodSeries, assertTimeZone, elapsedFraction, periodOf } from "./periods.ts";
+import { type Period, PeriodSeries, UNIT_ORDER, assertTimeZone, elapsedFraction, periodOf } from "./periods.ts";
 
 export type CommitmentStatus = "met" | "on-track" | "at-risk" | "missed" | "paused" | "not-yet-judged";
 export type NotJudgedReason = "future" | "before-joining" | "joined-mid-period" | "membership-ended";
@@ -203,8 +203,6 @@ function fraction(name: string, value: number): number {
   return value;
 }
 
-const UNIT_RANK: Readonly<Record<PeriodUnit, number>> = { week: 0, month: 1, quarter: 2 };
-
 /** Everything shared by all members of one evaluation: built once, so a report costs O(total activities). */
 class Context {
   readonly now: number;
@@ -257,7 +255,7 @@ class Context {
     for (const r of rules) if (!this.series.has(r.per)) this.series.set(r.per, new PeriodSeries(r.per, first, new Date(this.ref), this.tz));
     // The period shown for a unit at least as long as the reference period's is the one holding its start (a week shows
     // the month its Monday is in); a shorter unit shows the one holding the reference instant.
-    this.shownOf = rules.map((r) => (p && UNIT_RANK[r.per] >= UNIT_RANK[p.unit] ? this.periodFor(r.per, p.start.getTime()) : this.periodFor(r.per, this.ref)));
+    this.shownOf = rules.map((r) => (p && UNIT_ORDER.indexOf(r.per) >= UNIT_ORDER.indexOf(p.unit) ? this.periodFor(r.per, p.start.getTime()) : this.periodFor(r.per, this.ref)));
     this.atRiskAfterOf = rules.map((r) =>
       fraction("atRiskAfter", typeof opts.atRiskAfter === "number" ? opts.atRiskAfter : (opts.atRiskAfter?.[r.per] ?? DEFAULT_AT_RISK_AFTER)),
     );

@@ -9,6 +9,9 @@ import type { PeriodUnit } from "./pack.ts";
 
 export type { PeriodUnit };
 
+/** The period units from shortest to longest. */
+export const UNIT_ORDER: readonly PeriodUnit[] = ["week", "month", "quarter"];
+
 export interface Period {
   unit: PeriodUnit;
   /** "2026-W48", "2026-11" or "2026-Q4". */
@@ -298,4 +301,16 @@ export function dayStarts(from: Date, to: Date, tz: string): Date[] {
     day = day.plus({ days: 1 }).startOf("day");
   }
   return [...out].filter((t) => t >= from.getTime() && t <= to.getTime()).sort((x, y) => x - y).map((t) => new Date(t));
+}
+
+/**
+ * When a scheduled reminder reaches a member: at the schedule's time of day in
+ * their own zone (10:00 in Tokyo and 10:00 in Los Angeles), on the day it fired
+ * in the organisation's zone; a time already past, or one after the deadline, means now.
+ */
+export function memberLocalTime(firedAt: Date, orgTz: string, memberTz: string | null, now: Date, deadline: Date): Date {
+  if (!memberTz || !isValidTimeZone(memberTz) || memberTz === orgTz) return now;
+  const fired = DateTime.fromJSDate(firedAt, { zone: orgTz });
+  const local = DateTime.fromObject({ year: fired.year, month: fired.month, day: fired.day, hour: fired.hour, minute: fired.minute }, { zone: memberTz }).toJSDate();
+  return local > now && local < deadline ? local : now;
 }

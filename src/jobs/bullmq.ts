@@ -14,7 +14,7 @@
 import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from "bullmq";
 import { Redis } from "ioredis";
 import type { Runtime } from "../runtime.ts";
-import { isDatabaseUnavailable } from "../store/unavailable.ts";
+import { isDatabaseUnavailable } from "../core/unavailable.ts";
 import { Backoff } from "./backoff.ts";
 import { dueRows } from "../store/outbox.ts";
 import { deliverOne, runsOf, type Booking, type DeliveryOutcome } from "./deliver.ts";

@@ -4,7 +4,7 @@
 // timezone and calls the same job functions a BullMQ worker would.
 import { Cron } from "croner";
 import type { Runtime } from "../runtime.ts";
-import { isDatabaseUnavailable } from "../store/unavailable.ts";
+import { isDatabaseUnavailable } from "../core/unavailable.ts";
 import { Backoff } from "./backoff.ts";
 import { deliverDue } from "./deliver.ts";
 import { runDue } from "./run.ts";

@@ -10,6 +10,7 @@ import { catchUp, runScheduleNow } from "./run.ts";
 import { DEADLINE_REMINDERS, findSchedules, isDeadlineReminder, leadDays, nextRun, scheduleTable, type ScheduleDef, type ScheduleKind } from "./schedules.ts";
 import type { DeliveryTarget } from "./target.ts";
 import { withTimeout } from "../core/timeout.ts";
+import { fillTemplate } from "../domain/templates.ts";
 
 export interface ScheduleInfo {
   id: string;
@@ -53,7 +54,10 @@ export interface StartJobsOptions {
 }
 
 function describeWhen(d: ScheduleDef, pack: App["pack"]): string {
-  if (isDeadlineReminder(d.kind)) return `${leadDays(pack, DEADLINE_REMINDERS[d.kind])} days before the ${DEADLINE_REMINDERS[d.kind]} ends, at ${d.cron}`;
+  if (isDeadlineReminder(d.kind)) {
+    const unit = DEADLINE_REMINDERS[d.kind];
+    return fillTemplate(pack.texts.reminderDeadlineWhen, { days: leadDays(pack, unit), unit, cron: d.cron ?? "" });
+  }
   return d.cron ?? `every ${Math.round((d.everyMs ?? 0) / 1000)} s`;
 }
 

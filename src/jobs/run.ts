@@ -6,17 +6,9 @@
 // processes try at the same moment (the unique key decides; the loser's
 // transaction rolls back whole).
 import type { App } from "../app.ts";
-import { reply, type Reply } from "../chat/reply.ts";
-import { DateTime } from "luxon";
-import type { PeriodUnit } from "../domain/pack.ts";
-import { formatDeadline, isValidTimeZone, parsePeriodKey } from "../domain/periods.ts";
-import { membersNeedingReminder } from "../services/commitments.ts";
 import { sweepTiers } from "../services/ledger.ts";
-import { reportSubscribers } from "../services/schedules.ts";
-import { enqueue, enqueueAll } from "../services/outbox.ts";
-import { partnerHealth, partnerHealthReply } from "../services/partner-health.ts";
-import { buildReport } from "../services/reports.ts";
-import { historyNote } from "../services/backfill.ts";
+import { queueReminders } from "../services/reminders.ts";
+import { postPartnerHealth, postWeeklyReport } from "../services/report-posts.ts";
 import { sweepPremium } from "../services/sites.ts";
 import { pruneRetention } from "../services/retention.ts";
 import { expireHeldForum } from "../services/forum.ts";
@@ -137,6 +129,12 @@ async function catchUpReports(app: App, def: ScheduleDef): Promise<RunResult[]> 
   return out;
 }
 
+/** The program a program's schedule is for. */
+function programOf(def: ScheduleDef): string {
+  if (!def.programId) throw new Error(`schedule ${def.id} names no program`);
+  return def.programId;
+}
+
 function already(run: ScheduledRun): RunResult {
   return { scheduleId: run.def.id, period: run.period, status: "already-ran", summary: `${run.def.id}: ${run.period} already ran` };
 }
@@ -148,24 +146,23 @@ async function record(tx: Tx, run: ScheduledRun, manual: boolean): Promise<void>
   if (created.count === 0 && !manual) throw new AlreadyRan();
 }
 
-function programOf(app: App, def: ScheduleDef) {
-  const program = app.pack.programs.find((p) => p.id === def.programId);
-  if (!program) throw new Error(`schedule ${def.id} names program ${def.programId ?? "(none)"}, which the pack does not have`);
-  return program;
-}
-
 async function execute(app: App, run: ScheduledRun, manual: boolean, skipped: string[] = []): Promise<RunResult> {
+  const claim = (tx: Tx) => record(tx, run, manual);
   const done = (summary: string): RunResult => ({ scheduleId: run.def.id, period: run.period, status: "ran", summary: `${run.def.id} (${run.period}): ${summary}` });
   switch (run.def.kind) {
-    case "weekly-report":
-      return done(await weeklyReport(app, run, manual, skipped));
+    case "weekly-report": {
+      const sent = await postWeeklyReport(app, programOf(run.def), run.period, { manual, claim, skipped });
+      return done(`report posted to #${sent.channel}${sent.subscribers ? ` and sent to ${sent.subscribers} moderator${sent.subscribers === 1 ? "" : "s"}` : ""}`);
+    }
     case "partner-health":
-      return done(await partnerHealthPost(app, run, manual));
+      return done(`partner health posted to #${await postPartnerHealth(app, run.period, run.def.tz, { manual, claim })}`);
     case "reminder":
-      return done(await reminders(app, run, "week", manual));
     case "monthly-reminder":
-    case "quarterly-reminder":
-      return done(await reminders(app, run, DEADLINE_REMINDERS[run.def.kind], manual));
+    case "quarterly-reminder": {
+      const unit = run.def.kind === "reminder" ? "week" : DEADLINE_REMINDERS[run.def.kind];
+      const queued = await queueReminders(app, programOf(run.def), unit, { firedAt: run.firedAt, manual, claim });
+      return done(`${queued} reminder${queued === 1 ? "" : "s"} queued`);
+    }
     case "daily-sweep": {
       const lapsed = await sweepPremium(app);
       const demoted = await sweepTiers(app);
@@ -181,105 +178,4 @@ async function execute(app: App, run: ScheduledRun, manual: boolean, skipped: st
       app.outboxWritten();
       return done("delivery started");
   }
-}
-
-async function weeklyReport(app: App, run: ScheduledRun, manual: boolean, skipped: string[]): Promise<string> {
-  const program = programOf(app, run.def);
-  const built = await buildReport(app, program.id, run.period);
-  const caught: Reply = skipped.length
-    ? {
-        ...built,
-        blocks: [
-          ...built.blocks,
-          {
-            type: "context",
-            text: `Steward was not running when more reports were due. Catching up posts at most ${app.pack.reportCatchUpWeeks} weeks, so these were not posted: ${skipped.join(", ")}. /report ${program.id} week:<week> shows any of them.`,
-          },
-        ],
-      }
-    : built;
-  // The first report after a backfill says how far the history goes (once: its row is recorded with the report).
-  const note = await historyNote(app, program.id);
-  const report: Reply = note ? { ...caught, blocks: [...caught.blocks, { type: "context", text: note.text }] } : caught;
-  const post: Reply = { ...report, visibility: "public" };
-  const subscribers = await reportSubscribers(app, program.id);
-  // A moderator who asks again gets the report again; a scheduler firing twice does not.
-  const suffix = manual ? `:manual:${app.now().getTime()}` : "";
-  await app.db.$transaction(async (tx) => {
-    await record(tx, run, manual);
-    if (note) await tx.scheduleRun.createMany({ data: [note.run], skipDuplicates: true });
-    await enqueueAll(tx, [
-      { message: { kind: "post", channel: program.moderatorChannel, reply: post }, options: { now: app.now(), dedupeKey: `report:${program.id}:${run.period}:post${suffix}` } },
-      ...subscribers.map((memberId) => ({
-        message: { kind: "dm" as const, memberId, reply: report },
-        options: { now: app.now(), dedupeKey: `report:${program.id}:${run.period}:dm:${memberId}${suffix}` },
-      })),
-    ]);
-  });
-  app.outboxWritten();
-  return `report posted to #${program.moderatorChannel}${subscribers.length ? ` and sent to ${subscribers.length} moderator${subscribers.length === 1 ? "" : "s"}` : ""}`;
-}
-
-async function partnerHealthPost(app: App, run: ScheduledRun, manual: boolean): Promise<string> {
-  const channel = app.pack.partner.moderatorChannel;
-  const health = partnerHealthReply(app, await partnerHealth(app, parsePeriodKey(run.period, run.def.tz)));
-  const suffix = manual ? `:manual:${app.now().getTime()}` : "";
-  await app.db.$transaction(async (tx) => {
-    await record(tx, run, manual);
-    await enqueue(tx, { kind: "post", channel, reply: { ...health, visibility: "public" } }, { now: app.now(), dedupeKey: `partner-health:${run.period}:post${suffix}` });
-  });
-  app.outboxWritten();
-  return `partner health posted to #${channel}`;
-}
-
-export function reminderReply(programName: string, unit: PeriodUnit, missing: string[], deadline: Date, tz: string): Reply {
-  const when = formatDeadline(deadline, tz);
-  return reply(`${programName}: ${missing.length === 1 ? "one commitment" : `${missing.length} commitments`} still open this ${unit}, due ${when}`, [
-    { type: "header", text: `${programName} — a friendly reminder` },
-    { type: "text", text: `This ${unit} you still have:\n${missing.map((m) => `• ${m}`).join("\n")}` },
-    { type: "fields", fields: [{ label: "Due by", value: when }] },
-    { type: "context", text: "Log what you did with /log; /commitments shows where you stand." },
-  ]);
-}
-
-/**
- * A reminder reaches each member at the schedule's time of day in their own
- * zone (10:00 in Tokyo and 10:00 in Los Angeles), on the day it fired in the
- * organisation's zone; a time already past, or one after the deadline, means now.
- */
-export function memberLocalTime(firedAt: Date, orgTz: string, memberTz: string | null, now: Date, deadline: Date): Date {
-  if (!memberTz || !isValidTimeZone(memberTz) || memberTz === orgTz) return now;
-  const fired = DateTime.fromJSDate(firedAt, { zone: orgTz });
-  const local = DateTime.fromObject({ year: fired.year, month: fired.month, day: fired.day, hour: fired.hour, minute: fired.minute }, { zone: memberTz }).toJSDate();
-  return local > now && local < deadline ? local : now;
-}
-
-async function reminders(app: App, run: ScheduledRun, unit: PeriodUnit, manual: boolean): Promise<string> {
-  const program = programOf(app, run.def);
-  const due = await membersNeedingReminder(app, program.id, unit, app.now());
-  const zones = new Map(
-    (await app.db.member.findMany({ where: { id: { in: due.map((d) => d.memberId) } }, select: { id: true, timezone: true } })).map((m) => [m.id, m.timezone]),
-  );
-  const orgTz = app.config.STEWARD_TIMEZONE;
-  await app.db.$transaction(async (tx) => {
-    await record(tx, run, manual);
-    // One statement for the whole program. Manual runs use the same key: nobody gets the same reminder twice for one period.
-    await enqueueAll(
-      tx,
-      due.map((d) => {
-        const zone = zones.get(d.memberId) ?? null;
-        const tz = zone && isValidTimeZone(zone) ? zone : orgTz;
-        return {
-          message: { kind: "dm" as const, memberId: d.memberId, reply: reminderReply(program.name, unit, d.missing, d.deadline, tz) },
-          options: {
-            now: app.now(),
-            availableAt: manual ? app.now() : memberLocalTime(run.firedAt, orgTz, zone, app.now(), d.deadline),
-            dedupeKey: `reminder:${program.id}:${unit}:${d.periodKey}:${d.memberId}`,
-          },
-        };
-      }),
-    );
-  });
-  if (due.length) app.outboxWritten();
-  return `${due.length} reminder${due.length === 1 ? "" : "s"} queued`;
 }

@@ -9,7 +9,8 @@ import { Cron } from "croner";
 import { DateTime } from "luxon";
 import type { Config } from "../config.ts";
 import type { Pack, PeriodUnit, Program } from "../domain/pack.ts";
-import { nextPeriod, periodOf, previousPeriod, type Period } from "../domain/periods.ts";
+import { localDay, nextPeriod, periodOf, previousPeriod, type Period } from "../domain/periods.ts";
+import { fillTemplate } from "../domain/templates.ts";
 
 export type ScheduleKind = "weekly-report" | "partner-health" | "reminder" | "monthly-reminder" | "quarterly-reminder" | "daily-sweep" | "outbox";
 
@@ -72,7 +73,7 @@ export function scheduleTable(pack: Pack, config: Pick<Config, "STEWARD_TIMEZONE
       defs.push({
         id: `reminder/${program.id}`,
         kind: "reminder",
-        description: `Reminder to ${program.name} members short of this week's commitments`,
+        description: fillTemplate(pack.texts.reminderWeeklySchedule, { program: program.name }),
         cron: program.reminderCron,
         tz,
         programId: program.id,
@@ -82,7 +83,7 @@ export function scheduleTable(pack: Pack, config: Pick<Config, "STEWARD_TIMEZONE
         defs.push({
           id: `${kind}/${program.id}`,
           kind,
-          description: `Reminder to ${program.name} members short of this ${unit}'s commitments, ${leadDays(pack, unit)} days before it ends`,
+          description: fillTemplate(pack.texts.reminderDeadlineSchedule, { program: program.name, unit, days: leadDays(pack, unit) }),
           // Checked daily; it sends once a period, from the lead-time day on.
           cron: pack.deadlineReminderCron,
           tz,
@@ -169,7 +170,7 @@ export function periodAt(def: ScheduleDef, at: Date): string {
       return periodOf(DEADLINE_REMINDERS[def.kind], at, def.tz).key;
     case "daily-sweep":
     case "outbox":
-      return DateTime.fromJSDate(at, { zone: def.tz }).toISODate() ?? at.toISOString().slice(0, 10);
+      return localDay(at, def.tz);
   }
 }
 

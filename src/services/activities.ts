@@ -275,7 +275,7 @@ export async function rejectActivity(app: App, actor: Actor, idOrPrefix: string,
   const prefix = idOrPrefix.trim().toLowerCase();
   const t = app.pack.texts;
   if (!/^[0-9a-f-]{6,36}$/.test(prefix)) throw new UserError(fillTemplate(t.activityNotAnId, { id: idOrPrefix }), t.activityNotAnIdHint, "activity.id");
-  const result = await transaction(app.db, async (tx) => {
+  const result = await transaction(app, async (tx) => {
     const found = await tx.activity.findMany({ where: { id: { startsWith: prefix } }, take: 2, include: { member: { select: { handle: true } } } });
     const activity = found[0];
     if (!activity) throw new UserError(fillTemplate(t.activityUnknown, { id: idOrPrefix }), t.activityUnknownHint, "activity.unknown");
@@ -297,6 +297,5 @@ export async function rejectActivity(app: App, actor: Actor, idOrPrefix: string,
     await audit(tx, actor, "activity reject", activity.memberId, { activity: activity.id, kind: activity.kind, reason });
     return { ...updated, memberHandle: activity.member.handle };
   });
-  app.outboxWritten();
   return result;
 }

@@ -139,7 +139,7 @@ export async function submitApplication(app: App, actor: Actor, programId: strin
   const member: MemberRef = { id: actor.memberId, handle: actor.handle, displayName: actor.displayName };
   const now = app.now();
   const t = app.pack.texts;
-  await transaction(app.db, async (tx) => {
+  await transaction(app, async (tx) => {
     await lockMember(tx, member.id);
     await assertCanApply(app, member.id, program, tx);
     const created = await tx.application.create({ data: { memberId: member.id, programId: program.id, answers, state: "pending", createdAt: now } });
@@ -153,7 +153,6 @@ export async function submitApplication(app: App, actor: Actor, programId: strin
       { now: app.now(), dedupeKey: `application:${created.id}:review` },
     );
   });
-  app.outboxWritten();
   const submitted = fillTemplate(t.applySubmitted, { program: program.name });
   return reply(submitted, [
     { type: "text", text: submitted },
@@ -194,7 +193,7 @@ export async function decideApplication(app: App, actor: Actor, memberRef: strin
   const t = app.pack.texts;
   // Assigned, not appended to: a retried transaction runs the closure again.
   let linkedDashboards: string[] = [];
-  await transaction(app.db, async (tx) => {
+  await transaction(app, async (tx) => {
     await lockMember(tx, member.id);
     const pending = await tx.application.findFirst({ where: { memberId: member.id, programId: program.id, state: "pending" }, orderBy: { createdAt: "desc" } });
     if (!pending) {
@@ -228,7 +227,6 @@ export async function decideApplication(app: App, actor: Actor, memberRef: strin
       await audit(tx, actor, "review reject", member.id, { program: program.id, application: pending.id, reason: decision.reason });
     }
   });
-  app.outboxWritten();
   // The approval stands either way: an event that fails here stays held, and /link dashboard:<id> applies it later.
   for (const id of linkedDashboards) await applyHeldPartnerEvents(app, id).catch((err: unknown) => app.log.error({ err, dashboard: id }, "held dashboard events not applied"));
   return { member, program };

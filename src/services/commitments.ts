@@ -20,8 +20,8 @@ import {
   type StatusCounts,
 } from "../domain/commitments.ts";
 import type { PeriodUnit, Program } from "../domain/pack.ts";
-import { periodOf, type Period } from "../domain/periods.ts";
-import { loadCorrections, loadProgramMembers, UNIT_ORDER, type LoadedMember } from "../store/commitments.ts";
+import { periodOf, UNIT_ORDER, type Period } from "../domain/periods.ts";
+import { loadCorrections, loadProgramMembers, type LoadedMember } from "../store/commitments.ts";
 import { findProgram } from "./programs.ts";
 
 export type { LoadedMember } from "../store/commitments.ts";

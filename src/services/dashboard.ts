@@ -48,7 +48,7 @@ export async function createSignInLink(app: App, actor: Actor): Promise<SignInLi
   if (!dash) throw new UserError(app.pack.texts.dashboardOff, app.pack.texts.dashboardOffHint, "dashboard.off");
   const token = newToken();
   const expiresAt = new Date(app.now().getTime() + LINK_TTL_MS);
-  await transaction(app.db, async (tx) => {
+  await transaction(app, async (tx) => {
     await tx.dashboardLink.deleteMany({ where: { expiresAt: { lt: new Date(expiresAt.getTime() - KEEP_ENDED_MS) } } });
     await tx.dashboardLink.create({
       data: { tokenHash: keyed(dash.secret, "link", token), memberId: actor.memberId, platform: actor.platform, externalId: actor.externalId, expiresAt },
@@ -89,7 +89,7 @@ export async function signIn(app: App, token: string): Promise<NewSession | unde
   if (!dash || !TOKEN.test(token)) return undefined;
   const now = app.now();
   const tokenHash = keyed(dash.secret, "link", token);
-  return transaction(app.db, async (tx) => {
+  return transaction(app, async (tx) => {
     const used = await tx.dashboardLink.updateMany({ where: { tokenHash, usedAt: null, expiresAt: { gt: now } }, data: { usedAt: now } });
     if (used.count !== 1) return undefined;
     const link = await tx.dashboardLink.findUniqueOrThrow({ where: { tokenHash } });

@@ -53,7 +53,7 @@ export async function receiveForumEvent(app: App, d: ForumDelivery): Promise<Inb
   if ("ignored" in read) return { status: "ignored", result: read.ignored };
   if ("problem" in read) return read;
   const { event, stored } = read;
-  return transaction(app.db, async (tx) => {
+  return transaction(app, async (tx) => {
     const key = `forum:${d.eventId}`;
     const claimed = await tx.inboundEvent.createMany({
       data: [{ source: "forum", key, type: event, subject: forumUsername(stored.post.username), payload: stored as object, status: "received", occurredAt: new Date(stored.post.created_at), createdAt: app.now(), updatedAt: app.now() }],

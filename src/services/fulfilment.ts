@@ -16,7 +16,7 @@ export async function markDelivered(app: App, actor: Actor, memberId: string, be
     name = app.pack.programs.filter((p) => programs.includes(p.id)).flatMap((p) => p.perks).find((k) => k.id === benefitId)?.name;
   }
   if (!name) return undefined;
-  await transaction(app.db, async (tx) => {
+  await transaction(app, async (tx) => {
     await tx.benefitFulfilment.upsert({
       where: { memberId_benefit: { memberId, benefit: benefitId } },
       create: { memberId, benefit: benefitId, note: note ?? null, deliveredBy: actor.memberId, deliveredAt: app.now() },

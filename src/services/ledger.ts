@@ -13,6 +13,7 @@ import type { Tx } from "../store/client.ts";
 import { grantBadge, revokeBadge } from "./badges.ts";
 import { enqueue } from "./outbox.ts";
 import { enqueueRoleConnection } from "./role-connections.ts";
+import { transaction } from "../store/transaction.ts";
 
 export interface NewEntry {
   memberId: string;
@@ -79,13 +80,19 @@ export async function entryStillCounts(tx: Tx, entryId: number): Promise<number 
   return rows[0]?.counts ?? null;
 }
 
-/** Reverses what an entry still counts, once; returns null when it was already reversed, counts nothing any more, or does not exist. */
-export async function reverseEntry(app: App, tx: Tx, idempotencyKey: string, reason: string, actor: string): Promise<Posted | null> {
+/** The entry that takes back what an entry still counts; null when it was already reversed, counts nothing any more, or does not exist. */
+export async function reversalEntry(tx: Tx, idempotencyKey: string, reason: string, actor: string): Promise<NewEntry | null> {
   const original = await tx.ledgerEntry.findUnique({ where: { idempotencyKey } });
   if (!original) return null;
   const counts = await entryStillCounts(tx, original.id);
   if (!counts) return null;
-  return postEntry(app, tx, { ...reversalOf({ id: original.id, delta: counts }, reason), memberId: original.memberId, kind: "reversal", actor, reference: original.reference });
+  return { ...reversalOf({ id: original.id, delta: counts }, reason), memberId: original.memberId, kind: "reversal", actor, reference: original.reference };
+}
+
+/** Reverses what an entry still counts, once (see reversalEntry), through the balance and the tier rules. */
+export async function reverseEntry(app: App, tx: Tx, idempotencyKey: string, reason: string, actor: string): Promise<Posted | null> {
+  const reversal = await reversalEntry(tx, idempotencyKey, reason, actor);
+  return reversal ? postEntry(app, tx, reversal) : null;
 }
 
 /**
@@ -193,12 +200,11 @@ export async function sweepTiers(app: App): Promise<number> {
   const due = await app.db.balance.findMany({ where: { OR: [{ atRiskSince: { lte: demotionCutoff(app.pack.partner, app.now()) } }, ...unwarned] }, select: { memberId: true } });
   let demoted = 0;
   for (const { memberId } of due) {
-    const events = await app.db.$transaction(async (tx) => {
+    const events = await transaction(app, async (tx) => {
       const b = await tx.balance.findUniqueOrThrow({ where: { memberId } });
       return applyTier(app, tx, memberId, b.points, { tier: b.tier, atRiskSince: b.atRiskSince }, `sweep-${(b.atRiskSince ?? app.now()).toISOString()}`);
     });
     if (events.some((e) => e.type === "demoted")) demoted++;
   }
-  if (demoted > 0) app.outboxWritten();
   return demoted;
 }

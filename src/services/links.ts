@@ -73,12 +73,11 @@ export async function link(app: App, actor: Actor, platform: LinkedPlatform, raw
     const credited = await applyHeldPartnerEvents(app, externalId);
     if (credited.length) return { member, platform, externalId, state: "linked", credited };
   }
-  const credited = await transaction(app.db, async (tx) => {
+  const credited = await transaction(app, async (tx) => {
     const credited = await linkInTx(app, tx, member.id, platform, externalId);
     await audit(tx, actor, `link ${platform}`, member.id, { externalId, credited: credited.filter((c) => c.status === "applied").length });
     return credited;
   });
-  app.outboxWritten();
   if (platform === "dashboard") credited.push(...(await applyHeldPartnerEvents(app, externalId)));
   return { member, platform, externalId, state: "linked", credited };
 }
@@ -122,7 +121,7 @@ async function requestLink(app: App, actor: Actor, member: MemberRef, platform: 
   const taken = await owner(app.db, platform, externalId);
   if (taken?.memberId === member.id) throw new UserError(fillTemplate(t.linkAlreadyYours, { label: linkedAccountLabel(t, platform), id: externalId }), undefined, "link.same");
   if (taken) throw new UserError(fillTemplate(t.linkTaken, { label: linkedAccountLabel(t, platform), id: externalId }), t.linkTakenHint, "link.taken");
-  await transaction(app.db, async (tx) => {
+  await transaction(app, async (tx) => {
     const mine = await tx.identity.findFirst({ where: { memberId: member.id, platform } });
     if (mine) throw new UserError(fillTemplate(t.linkAlreadyYours, { label: linkedAccountLabel(t, platform), id: mine.externalId }), fillTemplate(t.linkHasHint, { platform }), "link.has");
     const request = await tx.linkRequest.upsert({
@@ -137,7 +136,6 @@ async function requestLink(app: App, actor: Actor, member: MemberRef, platform: 
     );
     await audit(tx, actor, `link ${platform} request`, member.id, { externalId });
   });
-  app.outboxWritten();
   return { member, platform, externalId, state: "requested", credited: [] };
 }
 
@@ -151,7 +149,7 @@ export async function unlink(app: App, actor: Actor, platform: string, memberRef
     throw new PermissionError(fillTemplate(t.unlinkOthersForbidden, { platform }));
   }
   const member: MemberRef = memberRef ? await resolveMember(app, memberRef) : { id: actor.memberId, handle: actor.handle, displayName: actor.displayName };
-  const externalId = await transaction(app.db, async (tx) => {
+  const externalId = await transaction(app, async (tx) => {
     const identity = await tx.identity.findFirst({ where: { memberId: member.id, platform } });
     const request = await tx.linkRequest.findUnique({ where: { memberId_platform: { memberId: member.id, platform } } });
     if (!identity && !request)

@@ -87,13 +87,12 @@ class RolledBack extends Error {
 export async function applyMemberLine(app: App, line: MemberLine, options: { dryRun?: boolean } = {}): Promise<MemberLineOutcome> {
   let dashboards: string[] = [];
   try {
-    const outcome = await transaction(app.db, async (tx) => {
+    const outcome = await transaction(app, async (tx) => {
       dashboards = [];
       const done = await applyInTx(app, tx, line, (id) => dashboards.push(id));
       if (options.dryRun) throw new RolledBack(done);
       return done;
     });
-    app.outboxWritten();
     for (const id of dashboards) await applyHeldPartnerEvents(app, id).catch((err: unknown) => app.log.error({ err, dashboard: id }, "held dashboard events not applied"));
     return outcome;
   } catch (err) {

@@ -1,21 +1,15 @@
 // Members and their platform identities. A person is one member whichever
 // platforms they use; commands name members by handle (alice, @alice) or by a
 // mention, which the adapter has turned into the neutral <@platform:id> (core/mentions.ts).
-import { PermissionError, UserError } from "../core/errors.ts";
-import type { Actor, Platform } from "../core/actor.ts";
+import { UserError } from "../core/errors.ts";
+import type { Actor, MemberRef, Platform } from "../core/actor.ts";
 import { readAccountMention } from "../core/mentions.ts";
-import { auditDenied } from "./audit.ts";
 import type { App } from "../app.ts";
 import type { Db, Tx } from "../store/client.ts";
-import { isUniqueViolation } from "../store/transaction.ts";
+import { isUniqueViolation, transaction } from "../store/transaction.ts";
 import { storableText } from "../domain/text.ts";
-import { fillTemplate } from "../domain/templates.ts";
 
-export interface MemberRef {
-  id: string;
-  handle: string;
-  displayName: string;
-}
+export type { MemberRef };
 
 export function handleFrom(name: string): string {
   const h = name
@@ -40,12 +34,12 @@ export async function ensureMember(app: App, platform: Platform, externalId: str
   for (let attempt = 0; attempt < 20; attempt++) {
     const handle = attempt === 0 ? base : `${base}${attempt + 1}`;
     try {
-      return await app.db.$transaction(async (tx) => {
+      return await transaction(app, async (tx) => {
         const member = await tx.member.create({ data: { handle, displayName, isBot: opts.isBot ?? false } });
         await tx.identity.create({ data: { platform, externalId, memberId: member.id } });
         await tx.balance.create({ data: { memberId: member.id, points: 0, tier: firstTier } });
         return member;
-      });
+      }, { attempts: 1 }); // a taken handle is not a conflict to run again: the next handle is tried below
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;
       // Either the handle is taken (try the next) or the same account was created concurrently (use it).
@@ -96,23 +90,4 @@ export async function actorFor(
 ): Promise<Actor> {
   const member = await ensureMember(app, platform, externalId, name);
   return { memberId: member.id, handle: member.handle, displayName: member.displayName, platform, externalId, isModerator: await isModerator() };
-}
-
-/**
- * The member a command is about: the asker, or the member they named. Where
- * `private` is given, only moderators may name someone else; a refusal is
- * audited like any refused moderator action.
- */
-export async function memberOrSelf(
-  ctx: { app: App; actor: Actor },
-  ref: string | undefined,
-  opts: { private?: { what: string; own: string } } = {},
-): Promise<MemberRef> {
-  const { app, actor } = ctx;
-  if (!ref) return { id: actor.memberId, handle: actor.handle, displayName: actor.displayName };
-  if (opts.private && !actor.isModerator) {
-    await auditDenied(app.db, actor, `see another member's ${opts.private.what}`, { member: ref });
-    throw new PermissionError(fillTemplate(app.pack.texts.memberPrivate, { what: opts.private.what, own: opts.private.own }));
-  }
-  return resolveMember(app, ref);
 }

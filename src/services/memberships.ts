@@ -14,7 +14,7 @@ import { reply } from "../chat/reply.ts";
 import type { Actor } from "../core/actor.ts";
 import { UserError } from "../core/errors.ts";
 import type { Program } from "../domain/pack.ts";
-import { parseDay } from "../domain/periods.ts";
+import { localDay, parseDay } from "../domain/periods.ts";
 import { fillTemplate } from "../domain/templates.ts";
 import type { Tx } from "../store/client.ts";
 import { transaction } from "../store/transaction.ts";
@@ -39,7 +39,7 @@ export function dayStart(app: App, text: string, what: string): Date | string {
   return day.toJSDate();
 }
 
-const isoDay = (app: App, d: Date) => String(DateTime.fromJSDate(d, { zone: app.config.STEWARD_TIMEZONE }).toISODate());
+const isoDay = (app: App, d: Date) => localDay(d, app.config.STEWARD_TIMEZONE);
 
 export type AddOutcome = { status: "added"; id: string } | { status: "ended"; id: string } | { status: "same"; id: string };
 
@@ -95,7 +95,7 @@ export async function addToProgram(app: App, actor: Actor, memberRef: string, pr
   const t = app.pack.texts;
   const joinedAt = dayStart(app, since, "since:");
   if (typeof joinedAt === "string") throw new UserError(joinedAt, t.programAddHint, "program.since");
-  await transaction(app.db, async (tx) => {
+  await transaction(app, async (tx) => {
     let outcome: AddOutcome;
     try {
       outcome = await addMembershipInTx(app, tx, member.id, program, { joinedAt, endedAt: null }, actor.memberId, fillTemplate(t.programAddedReason, { handle: actor.handle }));
@@ -112,6 +112,5 @@ export async function addToProgram(app: App, actor: Actor, memberRef: string, pr
     );
     await audit(tx, actor, "program add", member.id, { program: program.id, since: isoDay(app, joinedAt) });
   });
-  app.outboxWritten();
   return { member, program, joinedAt };
 }

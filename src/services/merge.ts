@@ -14,13 +14,12 @@ import type { App } from "../app.ts";
 import { UserError } from "../core/errors.ts";
 import type { Actor } from "../core/actor.ts";
 import type { Texts } from "../domain/pack.ts";
-import { reversalOf } from "../domain/ledger.ts";
 import { CLAIMING_STATES } from "../domain/sites.ts";
 import { fillTemplate } from "../domain/templates.ts";
 import type { Tx } from "../store/client.ts";
 import { isForeignKeyViolation, transaction } from "../store/transaction.ts";
 import { audit, auditDenied } from "./audit.ts";
-import { applyTier, entryStillCounts } from "./ledger.ts";
+import { applyTier, reversalEntry } from "./ledger.ts";
 import type { MemberRef } from "./members.ts";
 import { enqueue } from "./outbox.ts";
 
@@ -52,7 +51,7 @@ function utcTime(d: Date): string {
 export async function issueLinkCode(app: App, actor: Actor): Promise<{ code: string; expiresAt: Date }> {
   const code = Array.from({ length: CODE_LENGTH }, () => ALPHABET[randomInt(ALPHABET.length)]).join("");
   const expiresAt = new Date(app.now().getTime() + CODE_TTL_MS);
-  await transaction(app.db, async (tx) => {
+  await transaction(app, async (tx) => {
     await tx.linkCode.deleteMany({ where: { memberId: actor.memberId, usedAt: null } });
     await tx.linkCode.create({ data: { memberId: actor.memberId, codeHash: hashCode(code), expiresAt, createdAt: app.now() } });
     await audit(tx, actor, "link code issued", actor.memberId, { platform: actor.platform, expiresAt: expiresAt.toISOString() });
@@ -123,7 +122,6 @@ export async function redeemLinkCode(app: App, actor: Actor, raw: string): Promi
   }
   // The asker's member may be gone (merged away), taking the attempt with it.
   await app.db.linkCodeAttempt.deleteMany({ where: { id: attempt.id } });
-  app.outboxWritten();
   return result;
 }
 
@@ -151,10 +149,10 @@ class MembersMoved extends Error {}
  */
 async function mergeOnce(app: App, actor: Actor, codeHash: string): Promise<MergeOutcome | Refusal> {
   try {
-    return await transaction(app.db, (tx) => mergeByCode(app, tx, actor, codeHash));
+    return await transaction(app, (tx) => mergeByCode(app, tx, actor, codeHash));
   } catch (err) {
     if (!(err instanceof MembersMoved)) throw err;
-    return transaction(app.db, (tx) => mergeByCode(app, tx, actor, codeHash));
+    return transaction(app, (tx) => mergeByCode(app, tx, actor, codeHash));
   }
 }
 
@@ -283,14 +281,12 @@ async function mergeMembers(app: App, tx: Tx, a: MemberRef, b: MemberRef): Promi
   moved.inboundEvents = (await tx.inboundEvent.updateMany({ where: from, data: to })).count;
   moved.duplicateCertifications = 0;
   for (const kind of certifiedTwice) {
-    const paid = await tx.ledgerEntry.findUnique({ where: { idempotencyKey: `cert:${b.id}:${kind}` } });
-    const counts = paid ? await entryStillCounts(tx, paid.id) : null;
-    if (!paid || !counts) continue;
     const label = app.pack.partner.certifications[kind]?.label ?? kind;
+    // The second payment, moved to the survivor above, is taken back.
+    const reversal = await reversalEntry(tx, `cert:${b.id}:${kind}`, `${label} pays once per person: @${b.handle} joined @${a.handle}, who had it already`, "merge");
+    if (!reversal) continue;
     // Written straight to the ledger: the balance below is summed from it, with the tier rules applied once.
-    await tx.ledgerEntry.create({
-      data: { ...reversalOf({ id: paid.id, delta: counts }, `${label} pays once per person: @${b.handle} joined @${a.handle}, who had it already`), memberId: a.id, kind: "reversal", actor: "merge", reference: paid.reference, createdAt: app.now() },
-    });
+    await tx.ledgerEntry.create({ data: { ...reversal, createdAt: app.now() } });
     moved.duplicateCertifications++;
   }
   // The partner report's history of tier moves follows the person.

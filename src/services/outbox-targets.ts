@@ -18,7 +18,7 @@ import { mappedChannelId } from "../core/channels.ts";
 import type { Pack } from "../domain/pack.ts";
 import type { Db, Tx } from "../store/client.ts";
 import { closeTerminal, unprinted } from "../store/outbox.ts";
-import type { OutboxMessage } from "./outbox.ts";
+import type { OutboxMessage } from "./outbox-message.ts";
 
 /** The target that prints rows in the terminal that wrote them. */
 export const TERMINAL = "console";

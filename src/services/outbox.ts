@@ -1,25 +1,12 @@
 // Anything that must reach a person later is an outbox row, written in the
 // same transaction as the change that caused it. Delivery (src/jobs) reads the
 // rows; the dedupe key makes every delivery happen once.
-import type { Reply } from "../chat/reply.ts";
+import type { OutboxMessage } from "./outbox-message.ts";
 import type { Tx } from "../store/client.ts";
+import { outboxRowsWritten } from "../store/transaction.ts";
 import { routingOf, targetsFor } from "./outbox-targets.ts";
 
-/** A logical channel from the pack ("announcements", "moderators", a program's moderatorChannel). */
-export type ChannelName = string;
-
-export type OutboxMessage =
-  | { kind: "dm"; memberId: string; reply: Reply }
-  | { kind: "post"; channel: ChannelName; reply: Reply }
-  | { kind: "badge-grant"; memberId: string; badge: string }
-  | { kind: "badge-revoke"; memberId: string; badge: string; reason?: string }
-  | { kind: "tier-role"; memberId: string; tier: string; previous?: string }
-  /** The member's points changed: platforms that show a standing view (Slack's App Home) redraw it; others skip it. */
-  | { kind: "home-refresh"; memberId: string }
-  /** The member's tier changed: Discord Linked Roles gets their points and tier level again (when they linked). */
-  | { kind: "role-connection"; memberId: string };
-
-export type OutboxKind = OutboxMessage["kind"];
+export type { ChannelName, OutboxKind, OutboxMessage } from "./outbox-message.ts";
 
 export interface EnqueueOptions {
   dedupeKey: string;
@@ -41,7 +28,7 @@ export async function enqueueAll(tx: Tx, rows: { message: OutboxMessage; options
   if (rows.length === 0) return;
   const routing = routingOf(tx);
   const targets = routing ? await targetsFor(tx, routing, rows.map((r) => r.message)) : undefined;
-  await tx.outboxMessage.createMany({
+  const written = await tx.outboxMessage.createMany({
     data: rows.map(({ message, options }, i) => {
       const { kind, ...payload } = message;
       const to = targets?.[i];
@@ -59,6 +46,7 @@ export async function enqueueAll(tx: Tx, rows: { message: OutboxMessage; options
     }),
     skipDuplicates: true,
   });
+  if (written.count > 0) outboxRowsWritten(tx);
 }
 
 /** Rebuilds the typed message from a stored row. */

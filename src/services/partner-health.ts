@@ -6,13 +6,12 @@
 // distribution and the week's moves is drawn from it); the reply and its CSV
 // are rendered from that data.
 import { stringify } from "csv-stringify/sync";
-import { DateTime } from "luxon";
 import type { App } from "../app.ts";
 import { tierChart, tierChartAlt } from "../chat/pictures/tier-chart.ts";
 import { reply, type Block, type ImageBlock, type Reply } from "../chat/reply.ts";
 import { belowThreshold, tierDistribution, type BelowThreshold, type TierCount } from "../domain/partner.ts";
 import type { Templates } from "../domain/pack.ts";
-import type { Period } from "../domain/periods.ts";
+import { localDay, type Period } from "../domain/periods.ts";
 import { stateAfter, VERIFIABLE_STATES } from "../domain/sites.ts";
 import { fillTemplate } from "../domain/templates.ts";
 
@@ -114,7 +113,7 @@ function tierChartBlock(app: App, title: string, h: PartnerHealth): ImageBlock {
 
 export function partnerHealthReply(app: App, h: PartnerHealth): Reply {
   const tz = h.week.tz;
-  const day = (d: Date) => DateTime.fromJSDate(d, { zone: tz }).toISODate() ?? d.toISOString().slice(0, 10);
+  const day = (d: Date) => localDay(d, tz);
   const name = (id: string) => app.pack.partner.tiers.find((t) => t.id === id)?.name ?? id;
   const running = h.asOf < h.week.end;
   const t = app.pack.partner.templates.healthReport;

@@ -27,7 +27,7 @@ export async function startPause(app: App, actor: Actor, until: string, reason: 
     const values: Record<string, string | number> = asked.reason === "long" ? { until, max: asked.maxDays, longest: asked.longest } : { until };
     throw new UserError(fillTemplate(template, values), texts.pauseUsage, `pause.${asked.reason}`);
   }
-  return transaction(app.db, async (tx) => {
+  return transaction(app, async (tx) => {
     // A replay answers with the leave its first delivery started; a lost race on the unique key is retried into this.
     const replayed = invocationId ? await tx.pause.findUnique({ where: { invocationId }, select }) : null;
     if (replayed) return replayed;

@@ -17,7 +17,7 @@ export async function certify(app: App, actor: Actor, memberId: string, kind: st
   const cert = app.pack.partner.certifications[kind];
   if (!cert) throw new UserError(fillTemplate(t.pointsUnknownCertification, { kind }), fillTemplate(t.pointsCertificationsHint, { certifications: Object.keys(app.pack.partner.certifications).join(", ") }));
   // A lost race (the same /certify at once) retries, sees the winner's row and answers like a repeat.
-  const posted = await transaction(app.db, async (tx) => {
+  const posted = await transaction(app, async (tx) => {
     const existing = await tx.certification.findUnique({ where: { memberId_kind: { memberId, kind } } });
     if (existing) throw new UserError(fillTemplate(t.pointsCertifiedTwice, { certification: cert.label }), undefined, "certify.duplicate");
     await tx.certification.create({ data: { memberId, kind, actor: actor.memberId, createdAt: app.now() } });
@@ -25,7 +25,6 @@ export async function certify(app: App, actor: Actor, memberId: string, kind: st
     await audit(tx, actor, "certify", memberId, { kind, points: cert.points });
     return posted;
   });
-  app.outboxWritten();
   return posted;
 }
 
@@ -35,12 +34,11 @@ export async function adjust(app: App, actor: Actor, memberId: string, delta: nu
   const cap = app.pack.partner.maxAdjustment;
   if (delta === 0) throw new UserError(t.pointsAdjustZero, t.pointsAdjustUsage, "adjust.zero");
   if (Math.abs(delta) > cap) throw new UserError(fillTemplate(t.pointsAdjustTooMuch, { max: cap, points: delta }), t.pointsAdjustTooMuchHint, "adjust.cap");
-  const posted = await transaction(app.db, async (tx) => {
+  const posted = await transaction(app, async (tx) => {
     const posted = await postEntry(app, tx, { memberId, delta, kind: "adjustment", reason, actor: actor.memberId, idempotencyKey: `adjust:${invocationId ?? randomUUID()}` });
     await audit(tx, actor, "adjust", memberId, { delta, reason, entryId: posted.entryId });
     return posted;
   });
-  app.outboxWritten();
   return posted;
 }
 
@@ -51,7 +49,7 @@ export async function adjust(app: App, actor: Actor, memberId: string, delta: nu
  */
 export async function openDispute(app: App, actor: Actor, entryId: number, reason: string) {
   const t = app.pack.texts;
-  const dispute = await transaction(app.db, async (tx) => {
+  const dispute = await transaction(app, async (tx) => {
     const entry = await tx.ledgerEntry.findUnique({ where: { id: entryId } });
     if (!entry || entry.memberId !== actor.memberId) throw new UserError(fillTemplate(t.pointsDisputeNotYours, { entry: entryId }), t.pointsDisputeNotYoursHint, "dispute.unknown-entry");
     const earlier = await tx.pointsDispute.findFirst({ where: { entryId }, orderBy: { id: "desc" } });
@@ -81,14 +79,13 @@ export async function openDispute(app: App, actor: Actor, entryId: number, reaso
     );
     return dispute;
   });
-  app.outboxWritten();
   return dispute;
 }
 
 /** Accepting writes a correcting entry: by default the disputed entry undone, or `points` given by the moderator. */
 export async function decideDispute(app: App, actor: Actor, disputeId: number, decision: { accept: true; points?: number; note?: string } | { accept: false; reason: string }) {
   const t = app.pack.texts;
-  const result = await transaction(app.db, async (tx) => {
+  const result = await transaction(app, async (tx) => {
     // Claiming the open dispute first makes a second decision (two moderators, a replayed click) wait and then find it decided.
     const claimed = await tx.pointsDispute.updateMany({
       where: { id: disputeId, state: "open" },
@@ -112,7 +109,6 @@ export async function decideDispute(app: App, actor: Actor, disputeId: number, d
     await audit(tx, actor, decision.accept ? "dispute accept" : "dispute decline", String(disputeId), { member: dispute.memberId });
     return dispute;
   });
-  app.outboxWritten();
   return result;
 }
 

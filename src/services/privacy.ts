@@ -16,6 +16,7 @@ import { fillTemplate } from "../domain/templates.ts";
 import type { Tx } from "../store/client.ts";
 import { audit } from "./audit.ts";
 import { resolveMember } from "./members.ts";
+import { transaction } from "../store/transaction.ts";
 
 export const FORGOTTEN = "[forgotten]";
 /** Free text shorter than this (an answer such as "years") is common words: deleted where it was stored, not hunted elsewhere. */
@@ -147,7 +148,7 @@ export async function forgetMember(app: App, actor: Pick<Actor, "memberId">, ref
   const m = await resolveMember(app, ref);
   if (/^forgotten-\d+$/.test(m.handle)) throw new UserError(fillTemplate(app.pack.texts.memberAlreadyForgotten, { handle: m.handle }), undefined, "member.forgotten");
   try {
-    return await app.db.$transaction(async (tx) => {
+    return await transaction(app, async (tx) => {
       const changes: Record<string, number> = {};
       const secrets = await identifying(tx, m.id);
       const where = { memberId: m.id };

@@ -80,7 +80,7 @@ export async function removeFromProgram(app: App, actor: Actor, memberRef: strin
   const program = findProgram(app, programId);
   const member = await resolveMember(app, memberRef);
   const t = app.pack.texts;
-  await transaction(app.db, async (tx) => {
+  await transaction(app, async (tx) => {
     const membership = await tx.membership.findFirst({ where: { memberId: member.id, programId: program.id, state: "active" } });
     if (!membership || membership.state !== "active")
       throw new UserError(
@@ -98,6 +98,5 @@ export async function removeFromProgram(app: App, actor: Actor, memberRef: strin
     );
     await audit(tx, actor, "program remove", member.id, { program: program.id, reason });
   });
-  app.outboxWritten();
   return member;
 }

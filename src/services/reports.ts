@@ -100,7 +100,7 @@ function awaitingDelivery(app: App, program: Program, memberIds: Iterable<string
 
 /** A member who left during the week is listed for it (they were a member), marked with the day they left. */
 function leftIn(t: Texts, endedAt: Date | null, week: Period): string {
-  return endedAt && endedAt < week.end ? fillTemplate(t.reportRowLeft, { date: String(DateTime.fromJSDate(endedAt, { zone: week.tz }).toISODate()) }) : "";
+  return endedAt && endedAt < week.end ? fillTemplate(t.reportRowLeft, { date: localDay(endedAt, week.tz) }) : "";
 }
 
 /** "hours of 2026-10-05 added 2026-10-20": what changed, dated as people in the organisation read it. */

@@ -6,6 +6,7 @@ import type { App } from "../app.ts";
 import type { Tx } from "../store/client.ts";
 import { enqueue } from "./outbox.ts";
 import { sealer, type Sealer } from "./sealed.ts";
+import { transaction } from "../store/transaction.ts";
 
 export interface OAuthTokens {
   accessToken: string;
@@ -35,7 +36,7 @@ export async function saveRoleConnection(app: App, memberId: string, discordUser
     expiresAt: tokens.expiresAt,
     scope: tokens.scope,
   };
-  await app.db.$transaction(async (tx) => {
+  await transaction(app, async (tx) => {
     await tx.discordRoleConnection.deleteMany({ where: { discordUserId, memberId: { not: memberId } } });
     await tx.discordRoleConnection.upsert({ where: { memberId }, create: { memberId, ...sealed }, update: sealed });
   });

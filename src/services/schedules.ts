@@ -3,6 +3,7 @@
 import type { App } from "../app.ts";
 import type { Actor } from "../core/actor.ts";
 import { audit } from "./audit.ts";
+import { transaction } from "../store/transaction.ts";
 
 /** Preference key: value "*" (every program) or a comma-separated list of program ids. */
 export const REPORT_DM_KEY = "report-dm";
@@ -15,7 +16,7 @@ export async function reportSubscribers(app: App, programId: string): Promise<st
 
 /** `/schedule subscribe`: the moderator gets the weekly report of `programId` (or of every program) as a DM too. */
 export async function setReportDm(app: App, actor: Actor, programId: string | undefined, on: boolean): Promise<string[] | "*"> {
-  const result = await app.db.$transaction(async (tx) => {
+  const result = await transaction(app, async (tx) => {
     const current = await tx.preference.findUnique({ where: { memberId_key: { memberId: actor.memberId, key: REPORT_DM_KEY } } });
     let programs: Set<string> | "*" = current?.value === "*" ? "*" : new Set(current?.value.split(",").filter(Boolean) ?? []);
     if (!programId) programs = on ? "*" : new Set();
@@ -50,5 +51,5 @@ export async function lastPeriods(app: App): Promise<Map<string, string>> {
 
 /** `/schedule run`: what a moderator ran by hand, and what it did. */
 export async function auditScheduleRun(app: App, actor: Actor, id: string, results: string[]): Promise<void> {
-  await app.db.$transaction((tx) => audit(tx, actor, "schedule run", id, { results }));
+  await transaction(app, (tx) => audit(tx, actor, "schedule run", id, { results }));
 }

@@ -7,6 +7,7 @@ import type { Actor } from "../core/actor.ts";
 import { isValidTimeZone } from "../domain/periods.ts";
 import { fillTemplate } from "../domain/templates.ts";
 import { audit } from "./audit.ts";
+import { transaction } from "../store/transaction.ts";
 
 /** The zone's canonical spelling ("europe/berlin" -> "Europe/Berlin"), or null when it is not a zone. */
 export function canonicalZone(tz: string): string | null {
@@ -32,7 +33,7 @@ export async function setTimezone(app: App, actor: Actor, tz: string): Promise<s
   const zone = canonicalZone(tz);
   if (!zone)
     throw new UserError(fillTemplate(app.pack.texts.settingsBadZone, { zone: tz.slice(0, 64) }), app.pack.texts.settingsBadZoneHint, "settings.timezone");
-  await app.db.$transaction(async (tx) => {
+  await transaction(app, async (tx) => {
     await tx.member.update({ where: { id: actor.memberId }, data: { timezone: zone } });
     await audit(tx, actor, "settings timezone", actor.memberId, { timezone: zone });
   });

@@ -72,7 +72,7 @@ export async function submitSite(app: App, actor: Actor, input: { url: string; k
   const url = siteUrl(app, input.url);
   const ownerUrl = claimedUrl(url, input.role, "active");
   // A lost race (the same submission twice at once, or two owners claiming one site) retries and answers like a repeat.
-  const result = await transaction(app.db, async (tx) => {
+  const result = await transaction(app, async (tx) => {
     const existing = await tx.site.findUnique({ where: { memberId_url: { memberId: actor.memberId, url } } });
     const step = siteTransition(existing?.state ?? null, "submit");
     if (!step.ok) throw refused(app, step.refusal, url);
@@ -87,7 +87,6 @@ export async function submitSite(app: App, actor: Actor, input: { url: string; k
     const posted = paysNow(app, site) ? await award(app, tx, site, actor.memberId) : null;
     return { site, points: posted?.points ?? 0, awarded: posted?.entryId ? sitePoints(app.pack.partner, site.kind, site.role as SiteRole) : 0, resubmitted };
   });
-  app.outboxWritten();
   if (!paysNow(app, result.site)) {
     const balance = await app.db.balance.findUnique({ where: { memberId: actor.memberId } });
     result.points = balance?.points ?? 0;
@@ -102,7 +101,7 @@ export async function listSites(app: App, memberId: string) {
 /** The partner takes a site off their list; its points go with it. */
 export async function withdrawSite(app: App, actor: Actor, rawUrl: string): Promise<SiteRow> {
   const url = siteUrl(app, rawUrl);
-  const site = await transaction(app.db, async (tx) => {
+  const site = await transaction(app, async (tx) => {
     const site = await tx.site.findUnique({ where: { memberId_url: { memberId: actor.memberId, url } } });
     const step = siteTransition(site?.state ?? null, "withdraw");
     if (!site || !step.ok) throw refused(app, "unknown", url);
@@ -111,7 +110,6 @@ export async function withdrawSite(app: App, actor: Actor, rawUrl: string): Prom
     await takeBack(app, tx, found, fillTemplate(app.pack.partner.templates.siteLedgerReasons.withdrawn, { site: url }), actor.memberId);
     return updated;
   });
-  app.outboxWritten();
   return site;
 }
 
@@ -125,7 +123,7 @@ async function sitesAt(app: App, tx: Tx, url: string, memberId?: string): Promis
 /** A moderator confirms a submitted site; under `sitePointsOn: verify` it pays only now. */
 export async function verifySite(app: App, actor: Actor, rawUrl: string, memberId?: string): Promise<number> {
   const url = siteUrl(app, rawUrl);
-  const count = await transaction(app.db, async (tx) => {
+  const count = await transaction(app, async (tx) => {
     const pending = (await sitesAt(app, tx, url, memberId)).filter(awaitsVerification);
     if (pending.length === 0) throw refused(app, "not-pending", url);
     for (const s of pending) {
@@ -136,7 +134,6 @@ export async function verifySite(app: App, actor: Actor, rawUrl: string, memberI
     await audit(tx, actor, "site verify", url, { members: pending.map((s) => s.memberId) });
     return pending.length;
   });
-  app.outboxWritten();
   return count;
 }
 
@@ -161,7 +158,7 @@ async function lapseInTx(app: App, tx: Tx, site: SiteRow, actor: string): Promis
  */
 export async function lapseSite(app: App, actor: Actor, rawUrl: string, endsOn?: Date): Promise<{ lapsed: number; scheduled: number }> {
   const url = siteUrl(app, rawUrl);
-  const result = await transaction(app.db, async (tx) => {
+  const result = await transaction(app, async (tx) => {
     const active = (await sitesAt(app, tx, url)).filter((s) => siteAllows(s.state, "lapse"));
     if (active.length === 0) throw refused(app, "not-active", url);
     if (endsOn && endsOn > app.now()) {
@@ -173,14 +170,13 @@ export async function lapseSite(app: App, actor: Actor, rawUrl: string, endsOn?:
     await audit(tx, actor, "site lapse", url, { members: active.map((s) => s.memberId) });
     return { lapsed: active.length, scheduled: 0 };
   });
-  app.outboxWritten();
   return result;
 }
 
 /** Premium is back. Points do not return by themselves: the partner must submit the site again. */
 export async function reactivateSite(app: App, actor: Actor, rawUrl: string): Promise<number> {
   const url = siteUrl(app, rawUrl);
-  const count = await transaction(app.db, async (tx) => {
+  const count = await transaction(app, async (tx) => {
     const lapsed = (await sitesAt(app, tx, url)).filter((s) => siteAllows(s.state, "reactivate"));
     if (lapsed.length === 0) throw refused(app, "not-lapsed", url);
     for (const site of lapsed) {
@@ -194,13 +190,12 @@ export async function reactivateSite(app: App, actor: Actor, rawUrl: string): Pr
     await audit(tx, actor, "site reactivate", url, { members: lapsed.map((s) => s.memberId) });
     return lapsed.length;
   });
-  app.outboxWritten();
   return count;
 }
 
 export async function removeContributor(app: App, actor: Actor, rawUrl: string, memberId: string): Promise<number> {
   const url = siteUrl(app, rawUrl);
-  const lost = await transaction(app.db, async (tx) => {
+  const lost = await transaction(app, async (tx) => {
     const [site] = await sitesAt(app, tx, url, memberId);
     if (!site || !siteAllows(site.state, "remove")) throw refused(app, "not-contributor", url);
     const found = await siteEntries(tx, site.id);
@@ -212,7 +207,6 @@ export async function removeContributor(app: App, actor: Actor, rawUrl: string, 
     await audit(tx, actor, "site remove-contributor", url, { member: memberId, lost });
     return lost;
   });
-  app.outboxWritten();
   return lost;
 }
 
@@ -231,7 +225,7 @@ export interface TransferResult {
 export async function transferSite(app: App, actor: Actor, rawUrl: string, to: { id: string; handle: string }): Promise<TransferResult> {
   const url = siteUrl(app, rawUrl);
   const t = app.pack.partner.templates;
-  const result = await transaction(app.db, async (tx) => {
+  const result = await transaction(app, async (tx) => {
     const sites = await sitesAt(app, tx, url);
     const owner = sites.find((s) => s.ownerUrl !== null);
     if (owner?.memberId === to.id) throw refusal(t.siteProblems.alreadyOwner, { handle: to.handle, site: url }, "site.already-owner");
@@ -275,7 +269,6 @@ export async function transferSite(app: App, actor: Actor, rawUrl: string, to: {
     await audit(tx, actor, "site transfer", url, { from: from?.memberId ?? null, to: to.id, lost: from?.lost ?? 0, gained });
     return { url, from, gained };
   });
-  app.outboxWritten();
   return result;
 }
 
@@ -291,11 +284,10 @@ async function reversedAmount(app: App, tx: Tx, site: SiteRow, reason: string, a
 export async function sweepPremium(app: App): Promise<number> {
   const due = await app.db.site.findMany({ where: { state: { in: statesAllowing("lapse") }, premiumEndsAt: { lte: app.now() } }, select: { id: true } });
   for (const { id } of due) {
-    await transaction(app.db, async (tx) => {
+    await transaction(app, async (tx) => {
       const site = await tx.site.findUniqueOrThrow({ where: { id } });
       if (siteAllows(site.state, "lapse")) await lapseInTx(app, tx, site, "system");
     });
   }
-  if (due.length > 0) app.outboxWritten();
   return due.length;
 }

@@ -10,7 +10,7 @@
 // says so.
 import type { ActivityInput, CorrectionInput, MemberInput, PauseInput, ProgressInput } from "../domain/commitments.ts";
 import type { Commitment, PeriodUnit, Program } from "../domain/pack.ts";
-import { dayStarts, periodOf, type Period } from "../domain/periods.ts";
+import { dayStarts, periodOf, UNIT_ORDER, type Period } from "../domain/periods.ts";
 import type { SqlRunner } from "./client.ts";
 
 export interface LoadedMember extends MemberInput {
@@ -42,8 +42,6 @@ export interface LoadQuery {
   period?: Period | undefined;
 }
 
-/** Units from shortest to longest. */
-export const UNIT_ORDER: readonly PeriodUnit[] = ["week", "month", "quarter"];
 
 // Instants come back as epoch milliseconds (float8): parsing 10,000 timestamp strings in the driver cost more than the query.
 interface MemberRow {

@@ -1,5 +1,7 @@
-// One transaction with bounded retries: what every service that writes goes
-// through. Concurrent requests (twenty identical Slack requests at once, two
+// A unit of work: one transaction with bounded retries, what every service
+// that writes goes through. The outbox rows written inside it wake delivery
+// once it has committed (never on a rollback, once however many attempts it
+// took), so no caller has to remember to. Concurrent requests (twenty identical Slack requests at once, two
 // moderators clicking the same button) make Postgres abort all but one of
 // them with a serialization failure, a deadlock or a unique violation. Run
 // again, the loser sees the winner's row and answers like a sequential
@@ -36,12 +38,44 @@ function backoffMs(attempt: number): number {
   return Math.random() * Math.min(400, 25 * 2 ** attempt);
 }
 
-export async function transaction<T>(db: Db, fn: (tx: Tx) => Promise<T>, attempts = TX_ATTEMPTS): Promise<T> {
+/** What a unit of work runs on: the client, and what wakes delivery (the App has both). */
+export interface UnitOfWorkHost {
+  db: Db;
+  /** Called once after a commit that wrote outbox rows. */
+  outboxWritten: () => void;
+}
+
+export interface UnitOfWorkOptions {
+  /** How many times a conflict is run again (1: never; the caller handles the conflict itself). */
+  attempts?: number;
+  /** Prisma's interactive transaction limits, for a unit longer than a request (erasing a member). */
+  maxWait?: number;
+  timeout?: number;
+}
+
+/** The attempt a transaction client belongs to: whether it wrote outbox rows. */
+const attempts = new WeakMap<object, { outbox: boolean }>();
+
+/** An outbox row was written in `tx` (services/outbox.ts): its unit of work wakes delivery when it commits. */
+export function outboxRowsWritten(tx: Tx): void {
+  const attempt = attempts.get(tx);
+  if (attempt) attempt.outbox = true;
+}
+
+export async function transaction<T>(host: UnitOfWorkHost, fn: (tx: Tx) => Promise<T>, options: UnitOfWorkOptions = {}): Promise<T> {
+  const { attempts: most = TX_ATTEMPTS, ...limits } = options;
   for (let attempt = 1; ; attempt++) {
+    // Each attempt starts clean: a rolled-back attempt's rows are gone, so only the committed one counts.
+    const written = { outbox: false };
     try {
-      return await db.$transaction(fn);
+      const result = await host.db.$transaction((tx) => {
+        attempts.set(tx, written);
+        return fn(tx);
+      }, limits);
+      if (written.outbox) host.outboxWritten();
+      return result;
     } catch (err) {
-      if (attempt >= attempts || !(isConflict(err) || isUniqueViolation(err))) throw err;
+      if (attempt >= most || !(isConflict(err) || isUniqueViolation(err))) throw err;
       await new Promise((resolve) => setTimeout(resolve, backoffMs(attempt)));
     }
   }

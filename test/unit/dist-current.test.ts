@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 // @ts-expect-error a plain .mjs module without types
-import { distIsCurrent } from "../../bin/dist-current.mjs";
+import { distIsCurrent } from "../../src/core/dist-current.mjs";
 
 describe("distIsCurrent", () => {
   let root: string;

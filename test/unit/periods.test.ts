@@ -7,15 +7,18 @@ import {
   elapsedFraction,
   firstFullPeriodFrom,
   formatDeadline,
+  localDay,
   nextPeriod,
   parsePeriodKey,
   periodOf,
   periodsBetween,
   previousPeriod,
   tryParsePeriodKey,
+  UNIT_ORDER,
   type Period,
   type PeriodUnit,
 } from "../../src/domain/periods.ts";
+import { periodSchema } from "../../src/domain/pack.ts";
 
 const BERLIN = "Europe/Berlin";
 const NEW_YORK = "America/New_York";
@@ -276,5 +279,23 @@ describe("properties", () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe("one helper for days and one order of units", () => {
+  it("localDay is the day in the zone asked for, not the UTC day, and refuses a date that is not one", () => {
+    const lateSunday = new Date("2026-12-06T23:30:00Z");
+    expect(localDay(lateSunday, "UTC")).toBe("2026-12-06");
+    expect(localDay(lateSunday, "Europe/Berlin")).toBe("2026-12-07");
+    expect(localDay(lateSunday, "America/Los_Angeles")).toBe("2026-12-06");
+    // The hand-formatted days this replaced wrote "null" here.
+    expect(() => localDay(new Date(Number.NaN), "UTC")).toThrow(/not a valid date/);
+  });
+
+  it("UNIT_ORDER lists every period unit, from shortest to longest", () => {
+    expect([...UNIT_ORDER].sort()).toEqual([...periodSchema.options].sort());
+    const at = new Date("2026-05-13T12:00:00Z");
+    const lengths = UNIT_ORDER.map((u) => periodOf(u, at, "UTC").end.getTime() - periodOf(u, at, "UTC").start.getTime());
+    expect(lengths).toEqual([...lengths].sort((a, b) => a - b));
   });
 });

@@ -5,7 +5,7 @@
 import { randomUUID } from "node:crypto";
 import type { Reply } from "../reply.ts";
 import type { Logger } from "../../log.ts";
-import { isDatabaseUnavailable } from "../../store/unavailable.ts";
+import { isDatabaseUnavailable } from "../../core/unavailable.ts";
 
 export const UNAVAILABLE_TEXT = "Sorry, the database is unavailable; nothing was recorded, try again in a minute.";
 

@@ -1,6 +1,7 @@
 // Whether dist/ (scripts/build.mjs) may run: it lists every source file it was
 // built from and when the build started; one of them newer, or gone, means an
-// edit since the build, and the sources must run instead.
+// edit since the build, and the sources must run instead. Both launchers ask it:
+// the process's (bin/steward.mjs) and the drawing thread's (src/chat/pictures/thread.mjs).
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 
