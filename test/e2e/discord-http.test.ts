@@ -93,6 +93,16 @@ describe("Discord interactions over HTTP", () => {
     expect(h.fake.find("PATCH", /@original$/).flatMap((r) => r.files.map((f) => f.name))).toContain("tier-alice.png");
   });
 
+  it("apologises in a follow-up when the edit after a deferral for files is refused", async () => {
+    const raw = slashCommand(h.base(alice), "tier");
+    h.fake.failNext("PATCH", /@original$/, 400, { message: "Invalid Form Body", code: 50035 });
+    expect((await post(raw)).body.type).toBe(5);
+    await h.attached.idle();
+    const followUps = h.fake.find("POST", new RegExp(`^/webhooks/\\d+/${String(raw.token)}$`));
+    expect(followUps).toHaveLength(1);
+    expect(JSON.stringify(followUps[0]?.body)).toContain("something went wrong");
+  });
+
   it("opens a modal as the first response, and takes its submission", async () => {
     const raw = slashCommand(h.base(alice), "log", [{ name: "kind", type: 3, value: "hours" }]);
     const res = await post(raw);

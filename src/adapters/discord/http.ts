@@ -50,14 +50,18 @@ export function interactionsRoute(deps: InteractionDeps, publicKeyHex: string, t
 
       let respond: (r: APIInteractionResponse) => void = () => undefined;
       const firstResponse = new Promise<APIInteractionResponse>((resolve) => (respond = resolve));
+      let sent = false;
       const first: FirstResponse = async (response, files) => {
+        const data = "data" in response && response.data ? response.data : {};
+        // The HTTP response is gone (a deferral for files, then its edit failed): what follows is a follow-up, so the apology still arrives.
+        if (sent) return void (await deps.rest.post(Routes.webhook(raw.application_id, raw.token), { body: data, files, auth: false }));
+        sent = true;
         if (files.length === 0) return respond(response);
         // Discord takes no files in this response: acknowledge, then put the message in place over REST.
         const update = response.type === InteractionResponseType.UpdateMessage;
         const flags = !update && "data" in response && response.data && "flags" in response.data ? response.data.flags : undefined;
         respond(update ? { type: InteractionResponseType.DeferredMessageUpdate } : { type: InteractionResponseType.DeferredChannelMessageWithSource, data: { flags: (flags ?? 0) as MessageFlags } });
-        const body = "data" in response && response.data ? { ...response.data, flags: undefined } : {};
-        await deps.rest.patch(Routes.webhookMessage(raw.application_id, raw.token, "@original"), { body, files, auth: false });
+        await deps.rest.patch(Routes.webhookMessage(raw.application_id, raw.token, "@original"), { body: { ...data, flags: undefined }, files, auth: false });
       };
       const handled = handleInteraction(deps, raw, first);
       track(handled);
