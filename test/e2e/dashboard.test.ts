@@ -264,6 +264,64 @@ describe.each(storeKinds)("dashboard over HTTP (%s)", (kind) => {
     expect(section("Tiers")).toMatch(/Pioneer<\/th><td class="num">400<\/td><td class="num">1<\/td>/);
   });
 
+  it("verifies, lapses and removes a contributor from the Partners page as /site does, audited, and only for a moderator", async () => {
+    const db = d.runtime.app.db;
+    await d.chat.ok("alice", "/site submit https://shop.example.com kind:classic");
+    await d.chat.ok("bob", "/site submit https://shop.example.com kind:classic role:collaborator");
+    await d.chat.ok("carol", "/site submit https://carol.example.com kind:classic");
+    const cookie = await d.signIn();
+    const page = await (await get(d.base, "/admin/partners?q=shop&sort=partner", cookie)).text();
+    expect(page).toContain("All sites (2)");
+    expect(page).not.toContain("carol.example.com</th>");
+    const form = { csrf: csrfOf(page), action: "verify", url: "https://shop.example.com", member: "alice" };
+    const verified = await post(d.base, "/admin/partners?q=shop&sort=partner", form, { origin: d.publicUrl, cookie });
+    expect(verified.status).toBe(200);
+    const html = await verified.text();
+    expect(html).toContain("Verified https://shop.example.com");
+    // The answer shows the list as it was asked for: still the search's two sites.
+    expect(html).toContain("All sites (2)");
+    const mod = await db.member.findUniqueOrThrow({ where: { handle: "mod" } });
+    const alice = await db.member.findUniqueOrThrow({ where: { handle: "alice" } });
+    expect(await db.site.findFirstOrThrow({ where: { memberId: alice.id } })).toMatchObject({ verifiedBy: mod.id });
+    const audited = await db.auditLog.findFirstOrThrow({ where: { action: "site verify" } });
+    expect(audited).toMatchObject({ actor: mod.id, outcome: "ok", target: "https://shop.example.com" });
+    // The same click again changes nothing and says why.
+    const again = await post(d.base, "/admin/partners", form, { origin: d.publicUrl, cookie });
+    expect(again.status).toBe(400);
+    expect(await again.text()).toContain("has no submission waiting for verification");
+
+    const bob = await db.member.findUniqueOrThrow({ where: { handle: "bob" } });
+    const removed = await post(d.base, "/admin/partners", { ...form, action: "remove-contributor", member: "bob" }, { origin: d.publicUrl, cookie });
+    expect(removed.status).toBe(200);
+    expect((await db.site.findFirstOrThrow({ where: { memberId: bob.id } })).state).toBe("removed");
+    const lapsed = await post(d.base, "/admin/partners", { csrf: form.csrf, action: "lapse", url: "https://shop.example.com" }, { origin: d.publicUrl, cookie });
+    expect(lapsed.status).toBe(200);
+    expect((await db.site.findFirstOrThrow({ where: { memberId: alice.id } })).state).toBe("lapsed");
+    expect(await db.auditLog.count({ where: { action: { in: ["site remove-contributor", "site lapse"] }, actor: mod.id, outcome: "ok" } })).toBe(2);
+    const bad = await post(d.base, "/admin/partners", { csrf: form.csrf, action: "transfer", url: "https://carol.example.com", member: "alice" }, { origin: d.publicUrl, cookie });
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toContain("That form was incomplete");
+
+    // Every matching site in the CSV, not the page on screen.
+    const csv = await (await get(d.base, "/admin/partners/sites.csv?sort=site", cookie)).text();
+    expect(csv.split("\n").slice(0, 4)).toEqual([
+      "site,partner,name,kind,role,state,submitted,verified,points",
+      expect.stringMatching(/^https:\/\/carol\.example\.com,carol,carol,classic,owner,counts,/),
+      expect.stringMatching(/^https:\/\/shop\.example\.com,alice,alice,classic,owner,premium lapsed — no points,.*,0$/),
+      expect.stringMatching(/^https:\/\/shop\.example\.com,bob,bob,classic,collaborator,removed as contributor,/),
+    ]);
+
+    // Someone who is no moderator now cannot: the form is refused and nothing changes.
+    d.runtime.app.config.STEWARD_MODERATORS = [];
+    try {
+      const refused = await post(d.base, "/admin/partners", { ...form, url: "https://carol.example.com", member: "carol" }, { origin: d.publicUrl, cookie });
+      expect(refused.status).toBe(403);
+    } finally {
+      d.runtime.app.config.STEWARD_MODERATORS = ["mod"];
+    }
+    expect((await db.site.findFirstOrThrow({ where: { url: "https://carol.example.com" } })).verifiedAt).toBeNull();
+  });
+
   it("serves the report's CSV for the grid, and the public leaderboard only when the pack turns it on", async () => {
     const cookie = await d.signIn();
     const csv = await get(d.base, `/admin/programs/${LEADERS}/report.csv`, cookie);

@@ -10,6 +10,7 @@ import type { Period } from "../../domain/periods.ts";
 import type { PendingApplication } from "../../services/applications.ts";
 import { GRID_PAGE_SIZE, GRID_SORTS, type AuditEntry, type AuditFilter, type GridPage, type GridSort, type MemberHistory, type PartnerOverview } from "../../services/overview.ts";
 import type { LeaderboardRow } from "../../services/partner.ts";
+import { SITE_FILTERS, SITE_PAGE_SIZE, SITE_SORTS, type SiteFilter, type SiteListRow, type SiteSort } from "../../services/sites.ts";
 import { STATUS_LABEL } from "../../chat/commitments.ts";
 
 export interface Viewer {
@@ -417,13 +418,151 @@ function LeaderTable(props: { rows: LeaderboardRow[]; caption: string; tiers?: r
   );
 }
 
+export const SITE_ACTIONS = ["verify", "lapse", "remove-contributor"] as const;
+export type SiteAction = (typeof SITE_ACTIONS)[number];
+
 const LOSS_LABEL: Record<string, string> = { lapsed: "premium plan lapsed", removed: "removed as contributor", disowned: "ownership moved to another partner" };
 
-export function partnersPage(shell: Shell, o: PartnerOverview): string {
+/** The list of sites as the page shows it: one page of `siteList`, what was asked, and the pack's words for states and kinds. */
+export interface SitesView {
+  rows: SiteListRow[];
+  total: number;
+  page: number;
+  pages: number;
+  query: { q?: string | undefined; state?: SiteFilter | undefined; sort?: SiteSort | undefined };
+  stateLabel: Record<string, string>;
+  kindLabel: Record<string, string>;
+}
+
+/** The moderator actions chat has as `/site verify|lapse|remove-contributor`, as buttons. */
+const SITE_ACTION: Record<SiteAction, { label: (url: string, handle: string) => string; text: string; danger?: true }> = {
+  verify: { label: (url, handle) => `Verify ${url} for @${handle}`, text: "Verify" },
+  lapse: { label: (url) => `Record that the premium plan of ${url} lapsed (every partner on it loses its points)`, text: "Premium lapsed", danger: true },
+  "remove-contributor": { label: (url, handle) => `Remove @${handle} as a contributor of ${url} (they lose its points)`, text: "Remove contributor", danger: true },
+};
+
+function SiteAction(props: { to: string; csrf: string; action: SiteAction; url: string; handle: string }) {
+  const a = SITE_ACTION[props.action];
+  return (
+    <form method="post" action={props.to} class="inline">
+      <input type="hidden" name="csrf" value={props.csrf} />
+      <input type="hidden" name="action" value={props.action} />
+      <input type="hidden" name="url" value={props.url} />
+      <input type="hidden" name="member" value={props.handle} />
+      <button type="submit" aria-label={a.label(props.url, props.handle)} {...(a.danger ? { class: "danger" } : {})}>
+        {a.text}
+      </button>
+    </form>
+  );
+}
+
+const SITE_SORT_LABEL: Record<SiteSort, string> = { submitted: "Newest submission", partner: "Partner", site: "Site address", state: "State" };
+
+function SitesTable(props: { sites: SitesView; to: string; csrf: string; tz: string }) {
+  const { sites, to, csrf, tz } = props;
+  const q = sites.query;
+  const keep = { q: q.q, state: q.state, sort: q.sort };
+  const csv = `/admin/partners/sites.csv?${new URLSearchParams(Object.entries(keep).filter((e): e is [string, string] => Boolean(e[1]))).toString()}`;
+  return (
+    <>
+      <form method="get" action="/admin/partners" class="filters" role="search" aria-label="Find sites">
+        <div>
+          <label for="sites-q">Site or partner</label>
+          <input id="sites-q" name="q" type="search" value={q.q ?? ""} maxlength={64} />
+        </div>
+        <div>
+          <label for="sites-state">State</label>
+          <select id="sites-state" name="state">
+            <option value="">Any</option>
+            {SITE_FILTERS.map((st) => (
+              <option value={st} selected={q.state === st}>
+                {st === "waiting" ? "waiting for verification" : (sites.stateLabel[st] ?? st)}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div>
+          <label for="sites-sort">Order by</label>
+          <select id="sites-sort" name="sort">
+            {SITE_SORTS.map((so) => (
+              <option value={so} selected={(q.sort ?? "submitted") === so}>
+                {SITE_SORT_LABEL[so]}
+              </option>
+            ))}
+          </select>
+        </div>
+        <button type="submit">Show</button>
+        {q.q || q.state || q.sort ? <a href="/admin/partners#sites">Clear</a> : null}
+        <a href={csv}>Download CSV</a>
+      </form>
+      {sites.total === 0 ? (
+        <p role="status">No site matches.</p>
+      ) : (
+        <Scroll label="Sites">
+          <table>
+            <caption>
+              Sites {(sites.page - 1) * SITE_PAGE_SIZE + 1}–{(sites.page - 1) * SITE_PAGE_SIZE + sites.rows.length} of {sites.total}
+            </caption>
+            <thead>
+              <tr>
+                <th scope="col">Site</th>
+                <th scope="col">Partner</th>
+                <th scope="col">Kind</th>
+                <th scope="col">Role</th>
+                <th scope="col">State</th>
+                <th scope="col">Verified</th>
+                <th scope="col" class="num">
+                  Points
+                </th>
+                <th scope="col">Actions</th>
+              </tr>
+            </thead>
+            <tbody>
+              {sites.rows.map((s) => (
+                <tr>
+                  <th scope="row" class="url">
+                    {s.url}
+                  </th>
+                  <td>
+                    <a href={`/admin/members/${encodeURIComponent(s.handle)}`}>@{s.handle}</a>
+                  </td>
+                  <td>{sites.kindLabel[s.kind] ?? s.kind}</td>
+                  <td>{s.role}</td>
+                  <td>{sites.stateLabel[s.state] ?? s.state}</td>
+                  <td>{s.verifiedAt ? when(s.verifiedAt, tz, "d LLL yyyy") : "not yet"}</td>
+                  <td class="num">{s.points}</td>
+                  <td>
+                    <div class="row-actions">
+                      {s.canVerify ? <SiteAction to={to} csrf={csrf} action="verify" url={s.url} handle={s.handle} /> : null}
+                      {s.canLapse ? <SiteAction to={to} csrf={csrf} action="lapse" url={s.url} handle={s.handle} /> : null}
+                      {s.canRemove ? <SiteAction to={to} csrf={csrf} action="remove-contributor" url={s.url} handle={s.handle} /> : null}
+                    </div>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </Scroll>
+      )}
+      <Pager page={sites.page} pages={sites.pages} base="/admin/partners" keep={keep} />
+    </>
+  );
+}
+
+/** The query a page of sites was asked with, so an action's answer shows the same page. */
+function partnersAddress(q: SitesView["query"], page: number): string {
+  const kept = Object.entries({ ...q, page: page > 1 ? String(page) : undefined }).filter((e): e is [string, string] => Boolean(e[1]));
+  return kept.length ? `/admin/partners?${new URLSearchParams(kept).toString()}` : "/admin/partners";
+}
+
+export function partnersPage(shell: Shell, o: PartnerOverview, sites: SitesView, notice?: { ok: boolean; text: string }): string {
   const tz = shell.tz;
+  const csrf = shell.viewer?.csrf ?? "";
+  const to = partnersAddress(sites.query, sites.page);
   return document(
     <Layout title="Partners" shell={{ ...shell, current: "partners" }}>
       <h1>Partner program</h1>
+      <Notice notice={notice} />
       <h2>Tiers</h2>
       <Scroll label="Members per tier">
         <table>
@@ -521,8 +660,7 @@ export function partnersPage(shell: Shell, o: PartnerOverview): string {
         <Scroll label="Sites waiting for verification">
           <table>
             <caption>
-              Submitted sites not yet verified, oldest first{o.waitingTotal > o.waiting.length ? ` (first ${o.waiting.length} of ${o.waitingTotal})` : ""}; verify with
-              /site verify in chat
+              Submitted sites not yet verified, oldest first{o.waitingTotal > o.waiting.length ? ` (first ${o.waiting.length} of ${o.waitingTotal})` : ""}
             </caption>
             <thead>
               <tr>
@@ -531,6 +669,7 @@ export function partnersPage(shell: Shell, o: PartnerOverview): string {
                 <th scope="col">Site</th>
                 <th scope="col">Kind</th>
                 <th scope="col">Role</th>
+                <th scope="col">Action</th>
               </tr>
             </thead>
             <tbody>
@@ -539,14 +678,19 @@ export function partnersPage(shell: Shell, o: PartnerOverview): string {
                   <td>{when(w.submittedAt, tz)}</td>
                   <th scope="row">@{w.handle}</th>
                   <td>{w.url}</td>
-                  <td>{w.kind}</td>
+                  <td>{sites.kindLabel[w.kind] ?? w.kind}</td>
                   <td>{w.role}</td>
+                  <td>
+                    <SiteAction to={to} csrf={csrf} action="verify" url={w.url} handle={w.handle} />
+                  </td>
                 </tr>
               ))}
             </tbody>
           </table>
         </Scroll>
       )}
+      <h2 id="sites">All sites ({sites.total})</h2>
+      <SitesTable sites={sites} to={to} csrf={csrf} tz={tz} />
     </Layout>,
   );
 }

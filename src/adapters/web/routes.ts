@@ -40,7 +40,8 @@ import { leaderboard } from "../../services/partner.ts";
 import { buildReport } from "../../services/reports.ts";
 import { toCsv } from "../../chat/csv.ts";
 import { periodOf, tryParsePeriodKey } from "../../domain/periods.ts";
-import { LEADERBOARD_PERIODS, STATUSES, applicationsPage, auditPage, gridPage, leaderboardPage, memberPage, partnersPage, refusedPage, signInPage, type Shell } from "./pages.tsx";
+import { SITE_FILTERS, SITE_SORTS, siteList, type SiteQuery } from "../../services/sites.ts";
+import { LEADERBOARD_PERIODS, SITE_ACTIONS, STATUSES, applicationsPage, auditPage, gridPage, leaderboardPage, memberPage, partnersPage, refusedPage, signInPage, type Shell } from "./pages.tsx";
 import { BadParam, choiceParam, dayParam, intParam, textParam } from "./params.ts";
 import { QUEUE_BOARD_CSP, QUEUE_BOARD_PATH, queueBoard, sameOrigin } from "./queues.ts";
 import { STYLESHEET } from "./style.ts";
@@ -239,7 +240,51 @@ export function webApp(deps: WebDeps): Hono<Env> {
     return c.html(memberPage(shellOf(c), history));
   });
 
-  web.get("/admin/partners", async (c) => c.html(partnersPage(shellOf(c), await partnerOverview(app))));
+  const sitesQueryOf = (c: Context<Env>): SiteQuery => ({
+    q: textParam(c.req.query("q"), "q"),
+    state: choiceParam(c.req.query("state"), "state", SITE_FILTERS),
+    sort: choiceParam(c.req.query("sort"), "sort", SITE_SORTS),
+    page: intParam(c.req.query("page"), "page", [1, 1_000_000]),
+  });
+  const partnersHtml = async (c: Context<Env>, notice?: { ok: boolean; text: string }) => {
+    const query = sitesQueryOf(c);
+    const [overview, list] = await Promise.all([partnerOverview(app), siteList(app, query)]);
+    const partner = app.pack.partner;
+    const kindLabel = Object.fromEntries(Object.entries(partner.sites).map(([k, v]) => [k, v.label]));
+    const view = { ...list, query: { q: query.q, state: query.state, sort: query.sort }, stateLabel: partner.templates.siteStates, kindLabel };
+    return partnersPage(shellOf(c), overview, view, notice);
+  };
+
+  web.get("/admin/partners", async (c) => c.html(await partnersHtml(c)));
+
+  // A site's lifecycle from the page: the chat command, run as the signed-in moderator (its permission and audit).
+  web.post("/admin/partners", async (c) => {
+    const body = await c.req.parseBody();
+    const field = (k: string) => (typeof body[k] === "string" ? (body[k] as string).slice(0, MAX_FIELD) : undefined);
+    const action = field("action");
+    const url = field("url");
+    const member = field("member");
+    if (!(SITE_ACTIONS as readonly string[]).includes(action ?? "") || !url || (action !== "lapse" && !member)) {
+      return c.html(await partnersHtml(c, { ok: false, text: "That form was incomplete: it needs a site, a partner and one of verify, lapse or remove-contributor." }), 400);
+    }
+    const options: Record<string, string> = action === "lapse" ? { url } : { url, member: member as string };
+    const outcome = await invoke({ app, registry: deps.registry }, { command: "site", sub: action, options }, { actor: c.get("actor"), interactive: false, invocationId: `web:${c.get("reqId")}` });
+    const reply = outcome.type === "reply" ? outcome.reply : undefined;
+    const ok = reply?.status === "ok";
+    const text = reply ? renderText(reply) : `That needs more answers; use /site ${action} in chat.`;
+    return c.html(await partnersHtml(c, { ok, text }), ok ? 200 : 400);
+  });
+
+  // Every site the filter matches (not only the page on screen), in the page's order.
+  web.get("/admin/partners/sites.csv", async (c) => {
+    const { rows } = await siteList(app, { ...sitesQueryOf(c), pageSize: "all" });
+    const states = app.pack.partner.templates.siteStates as Record<string, string>;
+    const csv = toCsv([
+      ["site", "partner", "name", "kind", "role", "state", "submitted", "verified", "points"],
+      ...rows.map((s) => [s.url, s.handle, s.displayName, s.kind, s.role, states[s.state] ?? s.state, s.submittedAt.toISOString(), s.verifiedAt?.toISOString() ?? "", s.points]),
+    ]);
+    return c.body(csv, 200, { "content-type": "text/csv; charset=utf-8", "content-disposition": 'attachment; filename="sites.csv"' });
+  });
 
   web.get("/admin/applications", async (c) => c.html(applicationsPage(shellOf(c), await pendingApplications(app))));
 

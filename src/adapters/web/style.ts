@@ -74,6 +74,8 @@ article.application dt { font-weight: 600; }
 article.application dd { margin: 0; white-space: pre-wrap; overflow-wrap: anywhere; }
 .actions form { max-width: 100%; }
 .actions { display: flex; flex-wrap: wrap; gap: 2rem; align-items: end; }
+.row-actions { display: flex; gap: .5rem; }
+.row-actions form.inline { margin: 0; }
 .filters { display: flex; flex-wrap: wrap; gap: 1rem; align-items: end; }
 @media (max-width: 40rem) {
   main { padding: .75rem .75rem 2rem; }
