@@ -3,6 +3,7 @@
 // another site, and an approval that must equal `/review approve`.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { revokeSessions } from "../../src/services/dashboard.ts";
+import { ensureMember } from "../../src/services/members.ts";
 import { pino } from "pino";
 import { csrfOf, get, post, SECRET, startDashboard, type DashboardHarness } from "../helpers/dashboard.ts";
 import { ChatDriver } from "../helpers/chat.ts";
@@ -202,6 +203,43 @@ describe.each(storeKinds)("dashboard over HTTP (%s)", (kind) => {
     expect(again.status).toBe(400);
     expect(await again.text()).toContain("no pending application");
     expect(await db.auditLog.count({ where: { action: "review approve" } })).toBe(2);
+  });
+
+  it("pages the applications, oldest first, each with the applicant's memberships and other applications", async () => {
+    const app = d.runtime.app;
+    const db = app.db;
+    const start = Date.parse("2026-11-01T10:00:00Z");
+    for (let i = 0; i < 23; i++) {
+      const handle = `waiting${String(i + 1).padStart(2, "0")}`;
+      const m = await ensureMember(app, "console", handle, handle);
+      await db.application.create({ data: { memberId: m.id, programId: LEADERS, state: "pending", answers: { experience: `year ${i + 1}` }, createdAt: new Date(start + i * 60_000) } });
+    }
+    const first = await db.member.findUniqueOrThrow({ where: { handle: "waiting01" } });
+    await db.application.updateMany({ where: { memberId: first.id }, data: { answers: { experience: "see javascript:alert(1) and https://ok.example/p?a=1&b=<b>x</b>" } } });
+    await db.membership.create({ data: { memberId: first.id, programId: "partner", state: "active", joinedAt: new Date("2026-06-01T00:00:00Z") } });
+    await db.application.create({ data: { memberId: first.id, programId: LEADERS, state: "rejected", reason: "Too new <yet>", answers: {}, createdAt: new Date("2026-05-01T10:00:00Z"), decidedAt: new Date("2026-05-02T10:00:00Z") } });
+    const cookie = await d.signIn();
+    const one = await (await get(d.base, "/admin/applications", cookie)).text();
+    expect(one).toContain("Pending applications (23)");
+    expect(one.match(/<article/g)).toHaveLength(20);
+    expect(one).toContain("Oldest first: 1–20 of 23.");
+    const history = one.slice(one.indexOf("@waiting01 so far"), one.indexOf("</ul>", one.indexOf("@waiting01 so far")));
+    expect(history).toContain("Member of Partner group: active, since 1 Jun 2026");
+    expect(history).toContain("Applied to Velo Community Leaders on 1 May 2026: rejected on 2 May 2026 (“Too new &lt;yet&gt;”)");
+    expect(one.slice(one.indexOf("@waiting02 so far"))).toContain("No memberships.");
+    // Only http and https become links, and member text stays text.
+    expect(one).toContain('see javascript:alert(1) and <a href="https://ok.example/p?a=1&amp;b=" rel="noopener noreferrer nofollow ugc">https://ok.example/p?a=1&amp;b=</a>&lt;b&gt;x&lt;/b&gt;');
+    const two = await (await get(d.base, "/admin/applications?page=2", cookie)).text();
+    expect(two.match(/<article/g)).toHaveLength(3);
+    expect(two).toContain("@waiting21");
+    expect(two).not.toContain("@waiting20)");
+    // A decision made on page 2 answers with page 2.
+    const decided = await post(d.base, "/admin/applications?page=2", { csrf: csrfOf(two), member: "waiting23", program: LEADERS, decision: "approve" }, { origin: d.publicUrl, cookie });
+    expect(decided.status).toBe(200);
+    const after = await decided.text();
+    expect(after).toContain("Pending applications (22)");
+    expect(after.match(/<article/g)).toHaveLength(2);
+    expect((await get(d.base, "/admin/applications?page=0", cookie)).status).toBe(400);
   });
 
   it("rejects with a reason, and refuses a rejection without one", async () => {

@@ -7,7 +7,7 @@ import { DateTime } from "luxon";
 import type { CommitmentStatus } from "../../domain/commitments.ts";
 import type { Program } from "../../domain/pack.ts";
 import type { Period } from "../../domain/periods.ts";
-import type { PendingApplication } from "../../services/applications.ts";
+import { APPLICATION_PAGE_SIZE, type ApplicantHistory, type ApplicationQueue, type PendingApplication } from "../../services/applications.ts";
 import { GRID_PAGE_SIZE, GRID_SORTS, type AuditEntry, type AuditFilter, type GridPage, type GridSort, type MemberHistory, type PartnerOverview } from "../../services/overview.ts";
 import type { LeaderboardRow } from "../../services/partner.ts";
 import { SITE_FILTERS, SITE_PAGE_SIZE, SITE_SORTS, type SiteFilter, type SiteListRow, type SiteSort } from "../../services/sites.ts";
@@ -722,13 +722,49 @@ function Linked(props: { text: string }) {
   );
 }
 
-export function applicationsPage(shell: Shell, pending: PendingApplication[], notice?: { ok: boolean; text: string }): string {
+/** The applicant's memberships and other applications, so a moderator sees who is asking before deciding. */
+function ApplicantHistoryList(props: { history: ApplicantHistory; handle: string; tz: string }) {
+  const { history, tz } = props;
+  const day = (d: Date) => when(d, tz, "d LLL yyyy");
+  return (
+    <div class="history">
+      <h3>@{props.handle} so far</h3>
+      <ul>
+        {history.memberships.length === 0 ? <li>No memberships.</li> : null}
+        {history.memberships.map((m) => (
+          <li>
+            Member of {m.program}: {m.state}, since {day(m.joinedAt)}
+            {m.endedAt ? `, ended ${day(m.endedAt)}` : ""}
+          </li>
+        ))}
+        {history.applications.length === 0 ? <li>No other applications.</li> : null}
+        {history.applications.map((a) => (
+          <li>
+            Applied to {a.program} on {day(a.createdAt)}: {a.state}
+            {a.decidedAt ? ` on ${day(a.decidedAt)}` : ""}
+            {a.reason ? <> (“{a.reason}”)</> : null}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+export function applicationsPage(shell: Shell, queue: ApplicationQueue, notice?: { ok: boolean; text: string }): string {
   const csrf = shell.viewer?.csrf ?? "";
+  const pending = queue.applications;
+  const to = queue.page > 1 ? `/admin/applications?page=${queue.page}` : "/admin/applications";
+  const first = (queue.page - 1) * APPLICATION_PAGE_SIZE + 1;
   return document(
     <Layout title="Applications" shell={{ ...shell, current: "applications" }}>
-      <h1>Pending applications ({pending.length})</h1>
+      <h1>Pending applications ({queue.total})</h1>
       <Notice notice={notice} />
-      {pending.length === 0 ? <p>No applications are waiting for review.</p> : null}
+      {queue.total === 0 ? <p>No applications are waiting for review.</p> : null}
+      {queue.pages > 1 ? (
+        <p>
+          Oldest first: {first}–{first + pending.length - 1} of {queue.total}.
+        </p>
+      ) : null}
       {pending.map((a, i) => {
         const prompt = new Map(a.program.questions.map((q) => [q.key, q.prompt]));
         const id = `app-${i}`;
@@ -748,15 +784,16 @@ export function applicationsPage(shell: Shell, pending: PendingApplication[], no
                 </>
               ))}
             </dl>
+            <ApplicantHistoryList history={a.history} handle={a.member.handle} tz={shell.tz} />
             <div class="actions">
-              <form method="post" action="/admin/applications">
+              <form method="post" action={to}>
                 <input type="hidden" name="csrf" value={csrf} />
                 <input type="hidden" name="member" value={a.member.handle} />
                 <input type="hidden" name="program" value={a.program.id} />
                 <input type="hidden" name="decision" value="approve" />
                 <button type="submit">Approve @{a.member.handle}</button>
               </form>
-              <form method="post" action="/admin/applications">
+              <form method="post" action={to}>
                 <input type="hidden" name="csrf" value={csrf} />
                 <input type="hidden" name="member" value={a.member.handle} />
                 <input type="hidden" name="program" value={a.program.id} />
@@ -771,6 +808,7 @@ export function applicationsPage(shell: Shell, pending: PendingApplication[], no
           </article>
         );
       })}
+      <Pager page={queue.page} pages={queue.pages} base="/admin/applications" />
     </Layout>,
   );
 }

@@ -21,7 +21,7 @@ import { UserError } from "../../core/errors.ts";
 import { invoke, type Registry } from "../../chat/kit/invoke.ts";
 import type { Actor, Platform } from "../../core/actor.ts";
 import type { Mounted } from "../../http/server.ts";
-import { pendingApplications } from "../../services/applications.ts";
+import { applicationQueue } from "../../services/applications.ts";
 import { audit } from "../../services/audit.ts";
 import {
   csrfToken,
@@ -286,7 +286,9 @@ export function webApp(deps: WebDeps): Hono<Env> {
     return c.body(csv, 200, { "content-type": "text/csv; charset=utf-8", "content-disposition": 'attachment; filename="sites.csv"' });
   });
 
-  web.get("/admin/applications", async (c) => c.html(applicationsPage(shellOf(c), await pendingApplications(app))));
+  const queueOf = (c: Context<Env>) => applicationQueue(app, { page: intParam(c.req.query("page"), "page", [1, 1_000_000]) });
+
+  web.get("/admin/applications", async (c) => c.html(applicationsPage(shellOf(c), await queueOf(c))));
 
   web.post("/admin/applications", async (c) => {
     const body = await c.req.parseBody();
@@ -295,8 +297,7 @@ export function webApp(deps: WebDeps): Hono<Env> {
     const member = field("member");
     const program = field("program");
     if ((decision !== "approve" && decision !== "reject") || !member || !program) {
-      const pending = await pendingApplications(app);
-      return c.html(applicationsPage(shellOf(c), pending, { ok: false, text: "That form was incomplete: it needs a member, a program and approve or reject." }), 400);
+      return c.html(applicationsPage(shellOf(c), await queueOf(c), { ok: false, text: "That form was incomplete: it needs a member, a program and approve or reject." }), 400);
     }
     const options: Record<string, string> = { member, program };
     const reason = field("reason")?.trim();
@@ -305,7 +306,7 @@ export function webApp(deps: WebDeps): Hono<Env> {
     const reply = outcome.type === "reply" ? outcome.reply : undefined;
     const ok = reply?.status === "ok";
     const text = reply ? renderText(reply) : "That needs more answers; use /review in chat.";
-    return c.html(applicationsPage(shellOf(c), await pendingApplications(app), { ok, text }), ok ? 200 : 400);
+    return c.html(applicationsPage(shellOf(c), await queueOf(c), { ok, text }), ok ? 200 : 400);
   });
 
   const auditFilterOf = (c: Context<Env>): AuditFilter => {

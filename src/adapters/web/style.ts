@@ -72,6 +72,8 @@ article.application { border: 1px solid var(--line); padding: .75rem 1rem; margi
 article.application dl { display: grid; grid-template-columns: minmax(8rem, 18rem) 1fr; gap: .25rem 1rem; }
 article.application dt { font-weight: 600; }
 article.application dd { margin: 0; white-space: pre-wrap; overflow-wrap: anywhere; }
+.history h3 { font-size: 1rem; margin: .75rem 0 .25rem; }
+.history ul { margin: 0 0 .75rem; padding-left: 1.25rem; }
 .actions form { max-width: 100%; }
 .actions { display: flex; flex-wrap: wrap; gap: 2rem; align-items: end; }
 .row-actions { display: flex; gap: .5rem; }
