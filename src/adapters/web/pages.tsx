@@ -4,14 +4,14 @@
 // status is written out, its colour only repeats it.
 import type { Child, PropsWithChildren } from "hono/jsx";
 import { DateTime } from "luxon";
-import type { CommitmentStatus } from "../../domain/commitments.ts";
+import type { CommitmentEvaluation, CommitmentStatus } from "../../domain/commitments.ts";
 import type { Program } from "../../domain/pack.ts";
 import type { Period } from "../../domain/periods.ts";
 import { APPLICATION_PAGE_SIZE, type ApplicantHistory, type ApplicationQueue, type PendingApplication } from "../../services/applications.ts";
-import { GRID_PAGE_SIZE, GRID_SORTS, type AuditEntry, type AuditFilter, type GridPage, type GridSort, type MemberHistory, type PartnerOverview } from "../../services/overview.ts";
+import { GRID_PAGE_SIZE, GRID_SORTS, type AuditEntry, type AuditFilter, type GridPage, type GridSort, type MemberProfile, type PartnerOverview } from "../../services/overview.ts";
 import type { LeaderboardRow } from "../../services/partner.ts";
 import { SITE_FILTERS, SITE_PAGE_SIZE, SITE_SORTS, type SiteFilter, type SiteListRow, type SiteSort } from "../../services/sites.ts";
-import { STATUS_LABEL } from "../../chat/commitments.ts";
+import { STATUS_LABEL, commitmentCell } from "../../chat/commitments.ts";
 
 export interface Viewer {
   handle: string;
@@ -325,21 +325,197 @@ export function gridPage(shell: Shell, grid: GridPage): string {
   );
 }
 
-export function memberPage(shell: Shell, h: MemberHistory): string {
+/** A commitment as a week's cell read it: "Weekly contribution: missed 0/1", with its month or quarter when it is not the week. */
+function because(c: CommitmentEvaluation): string {
+  return `${c.label}${c.unit === "week" ? "" : ` (${c.period.key})`}: ${commitmentCell(c)}`;
+}
+
+function MemberWeeks(props: { handle: string; p: MemberProfile["programs"][number]; tz: string }) {
+  const { p } = props;
+  return (
+    <section aria-labelledby={`prog-${p.program.id}`}>
+      <h2 id={`prog-${p.program.id}`}>{p.program.name}</h2>
+      <p>
+        Weeks missed in a row: {p.flagged ? <span class="flag">⚠ {p.missedInARow}</span> : p.missedInARow}
+      </p>
+      <Scroll label={`${p.program.name}: weeks`}>
+        <table class="weeks">
+          <caption>
+            {p.program.name}: @{props.handle}, week by week, newest first, with the commitments that decided each week
+          </caption>
+          <thead>
+            <tr>
+              <th scope="col">Week</th>
+              <th scope="col">Status</th>
+              <th scope="col">Because</th>
+            </tr>
+          </thead>
+          <tbody>
+            {p.weeks.map((w, i) => (
+              <tr>
+                <th scope="row">
+                  {w.week.key} <span class="muted">{i === 0 ? "this week" : when(w.week.start, props.tz, "d LLL")}</span>
+                </th>
+                <StatusCell status={w.status} week={w.week} changed={w.changed} />
+                <td>
+                  {w.because.length === 0 ? <span class="muted">no required commitment</span> : null}
+                  {w.because.map((c, j) => (
+                    <>
+                      {j > 0 ? <br /> : null}
+                      {because(c)}
+                    </>
+                  ))}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </Scroll>
+    </section>
+  );
+}
+
+export function memberPage(shell: Shell, h: MemberProfile): string {
+  const tz = shell.tz;
+  const day = (d: Date) => when(d, tz, "d LLL yyyy");
+  const pts = h.points;
   return document(
     <Layout title={`@${h.member.handle}`} shell={{ ...shell, current: "programs" }}>
       <h1>
         @{h.member.handle} <span class="muted">({h.member.displayName})</span>
       </h1>
-      <p>Member since {when(h.member.createdAt, shell.tz, "d LLL yyyy")}.</p>
-      <Legend />
-      {h.grids.length === 0 ? <p>Not in any program with commitments.</p> : null}
-      {h.grids.map((g) => (
-        <section>
-          <h2>{g.program.name}</h2>
-          <GridTable grid={g} caption={`${g.program.name}: @${h.member.handle}, weeks ${g.weeks.at(-1)?.key} back to ${g.weeks[0]?.key}`} linkMembers={false} />
-        </section>
+      <p>Member since {day(h.member.createdAt)}.</p>
+      <ul>
+        {h.memberships.length === 0 ? <li>In no program.</li> : null}
+        {h.memberships.map((m) => (
+          <li>
+            {m.program}: {m.state}, since {day(m.joinedAt)}
+            {m.endedAt ? `, ended ${day(m.endedAt)}` : ""}
+          </li>
+        ))}
+      </ul>
+      {h.programs.length ? <Legend /> : <p>Not in any program with commitments.</p>}
+      {h.programs.map((p) => (
+        <MemberWeeks handle={h.member.handle} p={p} tz={tz} />
       ))}
+      <h2>Points</h2>
+      <p>
+        {pts.balance} points, tier {pts.tier}
+        {pts.atRiskSince ? `; below the tier's threshold since ${day(pts.atRiskSince)}` : ""}.
+      </p>
+      {pts.byKind.length ? (
+        <Scroll label="Points by kind">
+          <table>
+            <caption>The ledger by kind of entry</caption>
+            <thead>
+              <tr>
+                <th scope="col">Kind</th>
+                <th scope="col" class="num">
+                  Entries
+                </th>
+                <th scope="col" class="num">
+                  Points
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {pts.byKind.map((k) => (
+                <tr>
+                  <th scope="row">{k.kind}</th>
+                  <td class="num">{k.entries}</td>
+                  <td class="num">{k.points}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </Scroll>
+      ) : null}
+      {pts.recent.length ? (
+        <Scroll label="Latest ledger entries">
+          <table>
+            <caption>Latest {pts.recent.length} ledger entries, newest first</caption>
+            <thead>
+              <tr>
+                <th scope="col">When</th>
+                <th scope="col" class="num">
+                  Points
+                </th>
+                <th scope="col">Reason</th>
+                <th scope="col">By</th>
+              </tr>
+            </thead>
+            <tbody>
+              {pts.recent.map((e) => (
+                <tr>
+                  <td>{when(e.at, tz)}</td>
+                  <td class="num">{e.delta > 0 ? `+${e.delta}` : e.delta}</td>
+                  <td>{e.reason}</td>
+                  <td>{e.by}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </Scroll>
+      ) : (
+        <p>No ledger entries.</p>
+      )}
+      <h2>Sites</h2>
+      {h.sites.length === 0 ? (
+        <p>No sites submitted.</p>
+      ) : (
+        <Scroll label="Sites">
+          <table>
+            <caption>Sites submitted, oldest first</caption>
+            <thead>
+              <tr>
+                <th scope="col">Site</th>
+                <th scope="col">Kind</th>
+                <th scope="col">Role</th>
+                <th scope="col">State</th>
+                <th scope="col">Verified</th>
+              </tr>
+            </thead>
+            <tbody>
+              {h.sites.map((s) => (
+                <tr>
+                  <th scope="row" class="url">
+                    <Linked text={s.url} />
+                  </th>
+                  <td>{s.kind}</td>
+                  <td>{s.role}</td>
+                  <td>{s.state}</td>
+                  <td>{s.verifiedAt ? `${day(s.verifiedAt)}${s.verifiedBy ? ` by ${s.verifiedBy}` : ""}` : "not yet"}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </Scroll>
+      )}
+      <h2>Badges</h2>
+      {h.badges.length === 0 ? (
+        <p>No badges.</p>
+      ) : (
+        <ul>
+          {h.badges.map((b) => (
+            <li>
+              {b.name}, since {day(b.grantedAt)}
+            </li>
+          ))}
+        </ul>
+      )}
+      <h2>Leaves</h2>
+      {h.leaves.length === 0 ? (
+        <p>No leaves.</p>
+      ) : (
+        <ul>
+          {h.leaves.map((l) => (
+            <li>
+              {day(l.startsAt)} to {day(l.endsAt)}
+              {l.reason ? <>: {l.reason}</> : null}
+            </li>
+          ))}
+        </ul>
+      )}
       <h2>Recent activities</h2>
       {h.activities.length === 0 ? (
         <p>No activities logged.</p>
@@ -361,7 +537,7 @@ export function memberPage(shell: Shell, h: MemberHistory): string {
             <tbody>
               {h.activities.map((a) => (
                 <tr>
-                  <td>{when(a.occurredAt, shell.tz)}</td>
+                  <td>{when(a.occurredAt, tz)}</td>
                   <td>{a.label}</td>
                   <td class="num">{a.hours ?? ""}</td>
                   <td>{a.url ? <Linked text={a.url} /> : ""}</td>
@@ -437,8 +613,9 @@ export interface SitesView {
 /** The moderator actions chat has as `/site verify|lapse|remove-contributor`, as buttons. */
 const SITE_ACTION: Record<SiteAction, { label: (url: string, handle: string) => string; text: string; danger?: true }> = {
   verify: { label: (url, handle) => `Verify ${url} for @${handle}`, text: "Verify" },
-  lapse: { label: (url) => `Record that the premium plan of ${url} lapsed (every partner on it loses its points)`, text: "Premium lapsed", danger: true },
-  "remove-contributor": { label: (url, handle) => `Remove @${handle} as a contributor of ${url} (they lose its points)`, text: "Remove contributor", danger: true },
+  // Each name starts with the button's own words, so speech input ("click Premium lapsed") finds it.
+  lapse: { label: (url) => `Premium lapsed: ${url} (every partner on it loses its points)`, text: "Premium lapsed", danger: true },
+  "remove-contributor": { label: (url, handle) => `Remove contributor @${handle} from ${url} (they lose its points)`, text: "Remove contributor", danger: true },
 };
 
 function SiteAction(props: { to: string; csrf: string; action: SiteAction; url: string; handle: string }) {
@@ -521,7 +698,7 @@ function SitesTable(props: { sites: SitesView; to: string; csrf: string; tz: str
               {sites.rows.map((s) => (
                 <tr>
                   <th scope="row" class="url">
-                    {s.url}
+                    <Linked text={s.url} />
                   </th>
                   <td>
                     <a href={`/admin/members/${encodeURIComponent(s.handle)}`}>@{s.handle}</a>
@@ -677,7 +854,9 @@ export function partnersPage(shell: Shell, o: PartnerOverview, sites: SitesView,
                 <tr>
                   <td>{when(w.submittedAt, tz)}</td>
                   <th scope="row">@{w.handle}</th>
-                  <td>{w.url}</td>
+                  <td class="url">
+                    <Linked text={w.url} />
+                  </td>
                   <td>{sites.kindLabel[w.kind] ?? w.kind}</td>
                   <td>{w.role}</td>
                   <td>

@@ -35,7 +35,7 @@ import {
   signIn,
   type Session,
 } from "../../services/dashboard.ts";
-import { GRID_SORTS, auditActions, auditEntries, complianceGrid, gridPrograms, memberHistory, partnerOverview, type AuditFilter } from "../../services/overview.ts";
+import { GRID_SORTS, auditActions, auditEntries, complianceGrid, gridPrograms, memberProfile, partnerOverview, type AuditFilter } from "../../services/overview.ts";
 import { leaderboard } from "../../services/partner.ts";
 import { buildReport } from "../../services/reports.ts";
 import { toCsv } from "../../chat/csv.ts";
@@ -235,9 +235,9 @@ export function webApp(deps: WebDeps): Hono<Env> {
   });
 
   web.get("/admin/members/:handle", async (c) => {
-    const history = await memberHistory(app, textParam(c.req.param("handle"), "handle") ?? "");
-    if (!history) return refuse(c, 404, "Not found", "There is no member by that handle.");
-    return c.html(memberPage(shellOf(c), history));
+    const profile = await memberProfile(app, textParam(c.req.param("handle"), "handle") ?? "");
+    if (!profile) return refuse(c, 404, "Not found", "There is no member by that handle.");
+    return c.html(memberPage(shellOf(c), profile));
   });
 
   const sitesQueryOf = (c: Context<Env>): SiteQuery => ({
