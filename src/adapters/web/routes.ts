@@ -35,7 +35,7 @@ import {
   signIn,
   type Session,
 } from "../../services/dashboard.ts";
-import { GRID_SORTS, auditActions, auditEntries, complianceGrid, gridPrograms, memberProfile, partnerOverview, type AuditFilter } from "../../services/overview.ts";
+import { GRID_SORTS, auditActions, auditEntries, complianceGrid, gridPrograms, memberProfile, partnerOverview, type AuditEntry, type AuditFilter } from "../../services/overview.ts";
 import { leaderboard } from "../../services/partner.ts";
 import { buildReport } from "../../services/reports.ts";
 import { toCsv } from "../../chat/csv.ts";
@@ -61,8 +61,8 @@ const COOKIE = "steward_session";
 const MAX_FIELD = 1000;
 /** Audit log ids are an Int column. */
 const AUDIT_IDS = [1, 2_147_483_647] as const;
-/** Rows in one audit export: a filter narrows a larger log. */
-const AUDIT_EXPORT_LIMIT = 10_000;
+/** Audit entries read per query while the export streams. */
+const AUDIT_EXPORT_CHUNK = 1_000;
 
 type Env = { Variables: { reqId: string; session: Session; actor: Actor } };
 
@@ -332,17 +332,41 @@ export function webApp(deps: WebDeps): Hono<Env> {
     }
   });
 
-  // The same entries as a spreadsheet, newest first, up to AUDIT_EXPORT_LIMIT of them.
+  // The same entries as a spreadsheet, newest first, all of them: streamed a chunk at a time (keyset
+  // paging on the id, as the page's "Older entries"), so a long log is neither cut off nor held in memory.
   web.get("/admin/audit.csv", async (c) => {
     const filter = auditFilterOf(c);
+    const csvRows = (entries: AuditEntry[]) =>
+      toCsv(entries.map((e) => [e.at.toISOString(), e.actor.replace(/^@/, ""), e.action, e.target?.replace(/^@/, "") ?? "", e.outcome, e.details === null || e.details === undefined ? "" : JSON.stringify(e.details)]));
+    let first: Awaited<ReturnType<typeof auditEntries>>;
     try {
-      const { entries } = await auditEntries(app, filter, AUDIT_EXPORT_LIMIT);
-      const rows = entries.map((e) => [e.at.toISOString(), e.actor.replace(/^@/, ""), e.action, e.target?.replace(/^@/, "") ?? "", e.outcome, e.details === null || e.details === undefined ? "" : JSON.stringify(e.details)]);
-      return c.body(toCsv([["at", "actor", "action", "target", "outcome", "details"], ...rows]), 200, { "content-type": "text/csv; charset=utf-8", "content-disposition": 'attachment; filename="audit.csv"' });
+      // The first chunk before the answer starts: a bad filter is still a 400 page.
+      first = await auditEntries(app, filter, AUDIT_EXPORT_CHUNK);
     } catch (err) {
       if (!(err instanceof UserError)) throw err;
       return refuse(c, 400, "No such day", `${err.message} ${err.hint ?? ""}`);
     }
+    const encoder = new TextEncoder();
+    let older = first.older;
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(encoder.encode(toCsv([["at", "actor", "action", "target", "outcome", "details"]]) + csvRows(first.entries)));
+        if (older === undefined) controller.close();
+      },
+      async pull(controller) {
+        if (older === undefined) return;
+        try {
+          const next = await auditEntries(app, { ...filter, before: older }, AUDIT_EXPORT_CHUNK);
+          controller.enqueue(encoder.encode(csvRows(next.entries)));
+          older = next.older;
+          if (older === undefined) controller.close();
+        } catch (err) {
+          app.log.error({ err, reqId: c.get("reqId") }, "audit export failed part-way");
+          controller.error(err);
+        }
+      },
+    });
+    return c.body(body, 200, { "content-type": "text/csv; charset=utf-8", "content-disposition": 'attachment; filename="audit.csv"' });
   });
 
   return web;
