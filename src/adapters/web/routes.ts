@@ -240,6 +240,18 @@ export function webApp(deps: WebDeps): Hono<Env> {
     return c.html(memberPage(shellOf(c), profile));
   });
 
+  /** A posted form's text fields, each cut to MAX_FIELD; absent or not text is undefined. */
+  const formOf = async (c: Context<Env>) => {
+    const body = await c.req.parseBody();
+    return (k: string) => (typeof body[k] === "string" ? (body[k] as string).slice(0, MAX_FIELD) : undefined);
+  };
+  /** A chat command run as the signed-in moderator through the dispatcher (its permission check and audit), its reply as a notice. */
+  const runAsModerator = async (c: Context<Env>, command: string, sub: string, options: Record<string, string>) => {
+    const outcome = await invoke({ app, registry: deps.registry }, { command, sub, options }, { actor: c.get("actor"), interactive: false, invocationId: `web:${c.get("reqId")}` });
+    const reply = outcome.type === "reply" ? outcome.reply : undefined;
+    return { ok: reply?.status === "ok", text: reply ? renderText(reply) : `That needs more answers; use /${command} ${sub} in chat.` };
+  };
+
   const sitesQueryOf = (c: Context<Env>): SiteQuery => ({
     q: textParam(c.req.query("q"), "q"),
     state: choiceParam(c.req.query("state"), "state", SITE_FILTERS),
@@ -259,20 +271,15 @@ export function webApp(deps: WebDeps): Hono<Env> {
 
   // A site's lifecycle from the page: the chat command, run as the signed-in moderator (its permission and audit).
   web.post("/admin/partners", async (c) => {
-    const body = await c.req.parseBody();
-    const field = (k: string) => (typeof body[k] === "string" ? (body[k] as string).slice(0, MAX_FIELD) : undefined);
+    const field = await formOf(c);
     const action = field("action");
     const url = field("url");
     const member = field("member");
     if (!(SITE_ACTIONS as readonly string[]).includes(action ?? "") || !url || (action !== "lapse" && !member)) {
       return c.html(await partnersHtml(c, { ok: false, text: "That form was incomplete: it needs a site, a partner and one of verify, lapse or remove-contributor." }), 400);
     }
-    const options: Record<string, string> = action === "lapse" ? { url } : { url, member: member as string };
-    const outcome = await invoke({ app, registry: deps.registry }, { command: "site", sub: action, options }, { actor: c.get("actor"), interactive: false, invocationId: `web:${c.get("reqId")}` });
-    const reply = outcome.type === "reply" ? outcome.reply : undefined;
-    const ok = reply?.status === "ok";
-    const text = reply ? renderText(reply) : `That needs more answers; use /site ${action} in chat.`;
-    return c.html(await partnersHtml(c, { ok, text }), ok ? 200 : 400);
+    const notice = await runAsModerator(c, "site", action as string, action === "lapse" ? { url } : { url, member: member as string });
+    return c.html(await partnersHtml(c, notice), notice.ok ? 200 : 400);
   });
 
   // Every site the filter matches (not only the page on screen), in the page's order.
@@ -291,8 +298,7 @@ export function webApp(deps: WebDeps): Hono<Env> {
   web.get("/admin/applications", async (c) => c.html(applicationsPage(shellOf(c), await queueOf(c))));
 
   web.post("/admin/applications", async (c) => {
-    const body = await c.req.parseBody();
-    const field = (k: string) => (typeof body[k] === "string" ? (body[k] as string).slice(0, MAX_FIELD) : undefined);
+    const field = await formOf(c);
     const decision = field("decision");
     const member = field("member");
     const program = field("program");
@@ -302,11 +308,8 @@ export function webApp(deps: WebDeps): Hono<Env> {
     const options: Record<string, string> = { member, program };
     const reason = field("reason")?.trim();
     if (decision === "reject" && reason) options.reason = reason;
-    const outcome = await invoke({ app, registry: deps.registry }, { command: "review", sub: decision, options }, { actor: c.get("actor"), interactive: false, invocationId: `web:${c.get("reqId")}` });
-    const reply = outcome.type === "reply" ? outcome.reply : undefined;
-    const ok = reply?.status === "ok";
-    const text = reply ? renderText(reply) : "That needs more answers; use /review in chat.";
-    return c.html(applicationsPage(shellOf(c), await queueOf(c), { ok, text }), ok ? 200 : 400);
+    const notice = await runAsModerator(c, "review", decision, options);
+    return c.html(applicationsPage(shellOf(c), await queueOf(c), notice), notice.ok ? 200 : 400);
   });
 
   const auditFilterOf = (c: Context<Env>): AuditFilter => {
