@@ -49,7 +49,7 @@ export const DASHBOARD_QUERIES: ReadonlyArray<{ path: string; params: readonly s
   { path: "/admin/programs/{}", params: [] },
   { path: `/admin/programs/${PROGRAM}/report.csv`, params: ["week"] },
   { path: "/admin/members/{}", params: [] },
-  { path: "/admin/partners", params: [] },
+  { path: "/admin/partners", params: ["q", "state", "sort", "page"] },
   { path: "/admin/applications", params: ["page"] },
   { path: "/admin/audit", params: ["actor", "action", "from", "to", "before"] },
   { path: "/admin/audit.csv", params: ["actor", "action", "from", "to", "before"] },

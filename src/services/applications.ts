@@ -253,3 +253,53 @@ async function linkAnswers(app: App, tx: Tx, program: Program, memberId: string,
   }
   return links;
 }
+
+export const APPLICATION_PAGE_SIZE = 20;
+
+/** What a moderator weighs beside the answers: the applicant's memberships (any program, now or ended) and their other applications. */
+export interface ApplicantHistory {
+  memberships: Array<{ program: string; state: string; joinedAt: Date; endedAt: Date | null }>;
+  applications: Array<{ program: string; state: string; createdAt: Date; decidedAt: Date | null; reason: string | null }>;
+}
+
+export interface ApplicationQueue {
+  applications: Array<PendingApplication & { history: ApplicantHistory }>;
+  total: number;
+  page: number;
+  pages: number;
+}
+
+/** One page of the pending applications, oldest first, each with its applicant's history. */
+export async function applicationQueue(app: App, opts: { page?: number | undefined; pageSize?: number } = {}): Promise<ApplicationQueue> {
+  const known = app.pack.programs.map((p) => p.id);
+  const where = { state: "pending", programId: { in: known } };
+  const pageSize = opts.pageSize ?? APPLICATION_PAGE_SIZE;
+  const total = await app.db.application.count({ where });
+  const pages = Math.max(1, Math.ceil(total / pageSize));
+  const page = Math.min(Math.max(1, Math.trunc(opts.page ?? 1)), pages);
+  const rows = await app.db.application.findMany({
+    where,
+    include: { member: { select: { id: true, handle: true, displayName: true } } },
+    orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+    skip: (page - 1) * pageSize,
+    take: pageSize,
+  });
+  const memberIds = [...new Set(rows.map((r) => r.memberId))];
+  const [memberships, others] = await Promise.all([
+    app.db.membership.findMany({ where: { memberId: { in: memberIds } }, orderBy: [{ joinedAt: "desc" }, { id: "asc" }] }),
+    app.db.application.findMany({ where: { memberId: { in: memberIds } }, orderBy: [{ createdAt: "desc" }, { id: "asc" }], select: { id: true, memberId: true, programId: true, state: true, createdAt: true, decidedAt: true, reason: true } }),
+  ]);
+  const name = (id: string) => app.pack.programs.find((p) => p.id === id)?.name ?? id;
+  const applications = rows.flatMap((r) => {
+    const program = app.pack.programs.find((p) => p.id === r.programId);
+    if (!program) return [];
+    const history: ApplicantHistory = {
+      memberships: memberships.filter((m) => m.memberId === r.memberId).map((m) => ({ program: name(m.programId), state: m.state, joinedAt: m.joinedAt, endedAt: m.endedAt })),
+      applications: others
+        .filter((o) => o.memberId === r.memberId && o.id !== r.id)
+        .map((o) => ({ program: name(o.programId), state: o.state, createdAt: o.createdAt, decidedAt: o.decidedAt, reason: o.reason })),
+    };
+    return [{ id: r.id, program, member: r.member, answers: r.answers as Answers, createdAt: r.createdAt, history }];
+  });
+  return { applications, total, page, pages };
+}

@@ -5,7 +5,7 @@
 import { DateTime } from "luxon";
 import type { App } from "../app.ts";
 import { UserError } from "../core/errors.ts";
-import { compareForReport, type CommitmentStatus } from "../domain/commitments.ts";
+import { compareForReport, type CommitmentEvaluation, type CommitmentStatus } from "../domain/commitments.ts";
 import type { Program } from "../domain/pack.ts";
 import { demotionDate, tierById, tierFor } from "../domain/partner.ts";
 import { LOST_BY_OTHERS, VERIFIABLE_STATES } from "../domain/sites.ts";
@@ -13,7 +13,9 @@ import { parseDay, periodOf, previousPeriod, type Period } from "../domain/perio
 import { atLeastShown } from "../chat/commitments.ts";
 import { fillTemplate } from "../domain/templates.ts";
 import { evaluateProgramMembers, type ProgramEvaluationResult } from "./commitments.ts";
-import { leaderboard, type LeaderboardRow } from "./partner.ts";
+import { heldBadges } from "./badges.ts";
+import { leaderboard, ledgerOf, type LeaderboardRow } from "./partner.ts";
+import { listSites } from "./sites.ts";
 import { findProgram } from "./programs.ts";
 
 export const GRID_WEEKS = 12;
@@ -134,29 +136,18 @@ export function gridPrograms(app: App): Program[] {
   return app.pack.programs.filter((p) => p.commitments.length > 0);
 }
 
-export interface MemberHistory {
-  member: { id: string; handle: string; displayName: string; createdAt: Date };
-  grids: GridPage[];
-  /** `label`: the kind as the pack names it. */
-  activities: Array<{ kind: string; label: string; occurredAt: Date; hours: number | null; url: string | null; rejected: boolean }>;
-}
+/** A member's activities as their page lists them; `label`: the kind as the pack names it. */
+export type MemberActivity = { kind: string; label: string; occurredAt: Date; hours: number | null; url: string | null; rejected: boolean };
 
-/** A member's page: their row of every program grid they are in, and their recent activities. */
-export async function memberHistory(app: App, handle: string): Promise<MemberHistory | undefined> {
-  const member = await app.db.member.findUnique({ where: { handle: handle.toLowerCase() }, select: { id: true, handle: true, displayName: true, createdAt: true } });
-  if (!member) return undefined;
-  const memberships = await app.db.membership.findMany({ where: { memberId: member.id, state: "active" }, select: { programId: true } });
-  const inProgram = new Set(memberships.map((m) => m.programId));
-  const grids: GridPage[] = [];
-  for (const program of gridPrograms(app)) if (inProgram.has(program.id)) grids.push(await complianceGrid(app, program.id, { memberIds: [member.id] }));
+async function recentActivities(app: App, memberId: string): Promise<MemberActivity[]> {
   const activities = await app.db.activity.findMany({
-    where: { memberId: member.id },
-    orderBy: { occurredAt: "desc" },
+    where: { memberId },
+    orderBy: [{ occurredAt: "desc" }, { id: "asc" }],
     take: 50,
     select: { kind: true, occurredAt: true, hours: true, url: true, rejectedAt: true },
   });
   const label = new Map(app.pack.activityKinds.map((k) => [k.id, k.label]));
-  return { member, grids, activities: activities.map((a) => ({ kind: a.kind, label: label.get(a.kind) ?? a.kind, occurredAt: a.occurredAt, hours: a.hours, url: a.url, rejected: a.rejectedAt !== null })) };
+  return activities.map((a) => ({ kind: a.kind, label: label.get(a.kind) ?? a.kind, occurredAt: a.occurredAt, hours: a.hours, url: a.url, rejected: a.rejectedAt !== null }));
 }
 
 export interface PartnerOverview {
@@ -305,5 +296,87 @@ export async function auditEntries(app: App, filter: AuditFilter, pageSize = AUD
       details: r.details === null || r.details === undefined ? r.details : JSON.parse(JSON.stringify(r.details).replace(UUID, (id) => handleOf.get(id) ?? id)),
     })),
     older: rows.length > pageSize ? page.at(-1)?.id : undefined,
+  };
+}
+
+/** One week of a member's program: the status the grid shows and the required commitments that decided it. */
+export interface MemberWeek {
+  week: Period;
+  status: CommitmentStatus;
+  /** The required commitments whose status is the week's (the worst of them decides, as in the grid and /commitments). */
+  because: CommitmentEvaluation[];
+  /** The week was corrected after it ended (its /report says what). */
+  changed: boolean;
+}
+
+export interface MemberProfile {
+  member: { id: string; handle: string; displayName: string; createdAt: Date };
+  memberships: Array<{ program: string; state: string; joinedAt: Date; endedAt: Date | null }>;
+  /** Each program with commitments the member is in: weeks newest first. */
+  programs: Array<{ program: Program; missedInARow: string; flagged: boolean; weeks: MemberWeek[] }>;
+  points: { balance: number; tier: string; atRiskSince: Date | null; byKind: Array<{ kind: string; points: number; entries: number }>; recent: Array<{ at: Date; delta: number; reason: string; by: string }> };
+  sites: Array<{ url: string; kind: string; role: string; state: string; verifiedAt: Date | null; verifiedBy: string | null }>;
+  badges: Array<{ name: string; grantedAt: Date }>;
+  leaves: Array<{ startsAt: Date; endsAt: Date; reason: string | null }>;
+  activities: MemberActivity[];
+}
+
+/**
+ * A member on one page: each week of each program judged exactly as the grid
+ * judges it (evaluateProgramMembers as of that week), with the commitments
+ * that decided it; points and ledger; sites, badges, leaves and activities.
+ */
+export async function memberProfile(app: App, handle: string): Promise<MemberProfile | undefined> {
+  const member = await app.db.member.findUnique({ where: { handle: handle.toLowerCase().replace(/^@/, "") }, select: { id: true, handle: true, displayName: true, createdAt: true } });
+  if (!member) return undefined;
+  const id = member.id;
+  const [memberships, balance, byKind, recent, sites, badges, leaves, activities] = await Promise.all([
+    app.db.membership.findMany({ where: { memberId: id }, orderBy: [{ joinedAt: "desc" }, { id: "asc" }] }),
+    app.db.balance.findUnique({ where: { memberId: id } }),
+    app.db.ledgerEntry.groupBy({ by: ["kind"], where: { memberId: id }, _sum: { delta: true }, _count: { _all: true }, orderBy: { kind: "asc" } }),
+    ledgerOf(app, id, 10),
+    listSites(app, id),
+    heldBadges(app, id),
+    app.db.pause.findMany({ where: { memberId: id }, orderBy: [{ startsAt: "desc" }, { id: "asc" }], take: 20 }),
+    recentActivities(app, id),
+  ]);
+  const active = new Set(memberships.filter((m) => m.state === "active").map((m) => m.programId));
+  const weeks = lastWeeks(app);
+  const programs: MemberProfile["programs"] = [];
+  for (const program of gridPrograms(app)) {
+    if (!active.has(program.id)) continue;
+    const [now, ...byWeek] = await Promise.all([
+      evaluateProgramMembers(app, program.id, { memberIds: [id] }),
+      // The grid's own call for a week's cell (complianceGrid): the same options, so the same verdict.
+      ...weeks.map((period) => evaluateProgramMembers(app, program.id, { period, memberIds: [id], lookbackWeeks: 0 })),
+    ]);
+    const row = now.rows[0];
+    if (!row) continue;
+    const judged = byWeek.map((w, i): MemberWeek => {
+      const r = w.rows[0];
+      const status = r?.overall ?? "not-yet-judged";
+      return { week: weeks[i] as Period, status, because: r?.commitments.filter((c) => c.required && c.status === status) ?? [], changed: Boolean(r?.changed?.some((c) => c.length)) };
+    });
+    programs.push({ program, missedInARow: atLeastShown(row.missedInARow, row.member, now.windowWeeks), flagged: row.flagged, weeks: judged.reverse() });
+  }
+  const actors = [...new Set([...recent.map((e) => e.actor), ...sites.flatMap((s) => (s.verifiedBy ? [s.verifiedBy] : []))])];
+  const handles = new Map((await app.db.member.findMany({ where: { id: { in: actors } }, select: { id: true, handle: true } })).map((m) => [m.id, `@${m.handle}`]));
+  const programName = (pid: string) => app.pack.programs.find((p) => p.id === pid)?.name ?? pid;
+  const tiers = app.pack.partner.tiers;
+  return {
+    member,
+    memberships: memberships.map((m) => ({ program: programName(m.programId), state: m.state, joinedAt: m.joinedAt, endedAt: m.endedAt })),
+    programs,
+    points: {
+      balance: balance?.points ?? 0,
+      tier: balance ? tierById(tiers, balance.tier).name : (tiers[0]?.name ?? ""),
+      atRiskSince: balance?.atRiskSince ?? null,
+      byKind: byKind.map((k) => ({ kind: k.kind, points: k._sum?.delta ?? 0, entries: typeof k._count === "object" ? (k._count._all ?? 0) : 0 })),
+      recent: recent.map((e) => ({ at: e.createdAt, delta: e.delta, reason: e.reason, by: handles.get(e.actor) ?? e.actor })),
+    },
+    sites: sites.map((s) => ({ url: s.url, kind: app.pack.partner.sites[s.kind]?.label ?? s.kind, role: s.role, state: (app.pack.partner.templates.siteStates as Record<string, string>)[s.state] ?? s.state, verifiedAt: s.verifiedAt, verifiedBy: s.verifiedBy ? (handles.get(s.verifiedBy) ?? s.verifiedBy) : null })),
+    badges: badges.map((b) => ({ name: b.def.name, grantedAt: b.grantedAt })),
+    leaves: leaves.map((p) => ({ startsAt: p.startsAt, endsAt: p.endsAt, reason: p.reason })),
+    activities,
   };
 }

@@ -11,7 +11,7 @@ import { UserError } from "../core/errors.ts";
 import type { Actor } from "../core/actor.ts";
 import { sitePaysNow, sitePoints } from "../domain/partner.ts";
 import { fillTemplate } from "../domain/templates.ts";
-import { awaitsVerification, claimedUrl, siteAllows, siteIdentity, siteStateClaims, siteStatePays, siteTransition, stateAfter, statesAllowing, type SiteRefusal, type SiteState } from "../domain/sites.ts";
+import { awaitsVerification, claimedUrl, SITE_STATES, siteAllows, siteIdentity, siteStateClaims, siteStatePays, siteTransition, stateAfter, statesAllowing, type SiteRefusal, type SiteState } from "../domain/sites.ts";
 import type { RefusalText, SiteRole } from "../domain/pack.ts";
 import type { Tx } from "../store/client.ts";
 import { transaction } from "../store/transaction.ts";
@@ -290,4 +290,91 @@ export async function sweepPremium(app: App): Promise<number> {
     });
   }
   return due.length;
+}
+
+/** How the dashboard's list of sites can be ordered. */
+export const SITE_SORTS = ["submitted", "partner", "site", "state"] as const;
+export type SiteSort = (typeof SITE_SORTS)[number];
+/** A state to filter by, or "waiting": active and not yet verified. */
+export const SITE_FILTERS = ["waiting", ...SITE_STATES] as const;
+export type SiteFilter = (typeof SITE_FILTERS)[number];
+
+export interface SiteQuery {
+  /** Part of the address, or of the partner's handle or name, any case. */
+  q?: string | undefined;
+  state?: SiteFilter | undefined;
+  sort?: SiteSort | undefined;
+  page?: number | undefined;
+  /** Rows in one page; "all" for the CSV, which holds every matching site. */
+  pageSize?: number | "all";
+}
+
+export interface SiteListRow {
+  handle: string;
+  displayName: string;
+  url: string;
+  kind: string;
+  role: string;
+  state: string;
+  submittedAt: Date;
+  verifiedAt: Date | null;
+  /** What the site pays its partner now (0 when its state or a missing verification keeps it from paying). */
+  points: number;
+  /** Which moderator actions the site's lifecycle allows now (src/domain/sites.ts decides, not the page). */
+  canVerify: boolean;
+  canLapse: boolean;
+  canRemove: boolean;
+}
+
+export const SITE_PAGE_SIZE = 50;
+
+type SiteFind = NonNullable<Parameters<App["db"]["site"]["findMany"]>[0]>;
+
+const SITE_ORDER: Record<SiteSort, SiteFind["orderBy"]> = {
+  submitted: [{ submittedAt: "desc" }, { id: "asc" }],
+  partner: [{ member: { handle: "asc" } }, { url: "asc" }],
+  site: [{ url: "asc" }, { member: { handle: "asc" } }],
+  state: [{ state: "asc" }, { url: "asc" }, { member: { handle: "asc" } }],
+};
+
+/** Every partner's sites for the dashboard: searched, filtered, ordered and paged by the database. */
+export async function siteList(app: App, query: SiteQuery = {}): Promise<{ rows: SiteListRow[]; total: number; page: number; pages: number }> {
+  const q = query.q?.trim().replace(/^@/, "");
+  const where: SiteFind["where"] = {
+    ...(q
+      ? {
+          OR: [
+            { url: { contains: q, mode: "insensitive" } },
+            { member: { handle: { contains: q, mode: "insensitive" } } },
+            { member: { displayName: { contains: q, mode: "insensitive" } } },
+          ],
+        }
+      : {}),
+    ...(query.state === "waiting" ? { state: { in: statesAllowing("verify") }, verifiedAt: null } : query.state ? { state: query.state } : {}),
+  };
+  const total = await app.db.site.count({ where });
+  const pageSize = query.pageSize === "all" ? Math.max(1, total) : (query.pageSize ?? SITE_PAGE_SIZE);
+  const pages = Math.max(1, Math.ceil(total / pageSize));
+  const page = Math.min(Math.max(1, Math.trunc(query.page ?? 1)), pages);
+  const sites = await app.db.site.findMany({
+    where,
+    orderBy: SITE_ORDER[query.sort ?? "submitted"],
+    ...(query.pageSize === "all" ? {} : { skip: (page - 1) * pageSize, take: pageSize }),
+    include: { member: { select: { handle: true, displayName: true } } },
+  });
+  const rows = sites.map((s) => ({
+    handle: s.member.handle,
+    displayName: s.member.displayName,
+    url: s.url,
+    kind: s.kind,
+    role: s.role,
+    state: s.state,
+    submittedAt: s.submittedAt,
+    verifiedAt: s.verifiedAt,
+    points: paysNow(app, s) && app.pack.partner.sites[s.kind] ? sitePoints(app.pack.partner, s.kind, s.role as SiteRole) : 0,
+    canVerify: awaitsVerification(s),
+    canLapse: siteAllows(s.state, "lapse"),
+    canRemove: siteAllows(s.state, "remove"),
+  }));
+  return { rows, total, page, pages };
 }

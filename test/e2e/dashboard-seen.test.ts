@@ -54,17 +54,32 @@ const OVERFLOW = `(() => {
   return { viewport: vw, documentWidth: document.documentElement.scrollWidth, rootOverflow, past: past.slice(0, 8) };
 })()`;
 
+/** Serious and critical findings, each node with whether it sits in the page's header (where bull-board's unnamed buttons are). */
 const AXE_RUN = `axe.run(document, { resultTypes: ["violations"] }).then((r) => r.violations
   .filter((v) => v.impact === "serious" || v.impact === "critical")
-  .map((v) => v.id + " (" + v.impact + "): " + v.nodes.slice(0, 3).map((n) => JSON.stringify(n.target)).join(", ")))`;
+  .map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => ({ target: JSON.stringify(n.target), html: n.html.slice(0, 160), inHeader: Boolean(document.querySelector(n.target[0])?.closest("header")) })) })))`;
+
+interface AxeViolation {
+  id: string;
+  impact: string;
+  nodes: Array<{ target: string; html: string; inHeader: boolean }>;
+}
 
 function overflowOf(page: Page): Promise<Overflow> {
   return page.evaluate(OVERFLOW) as Promise<Overflow>;
 }
 
-async function axeFindings(page: Page): Promise<string[]> {
+async function axeViolations(page: Page): Promise<AxeViolation[]> {
   await page.evaluate(AXE);
-  return page.evaluate(AXE_RUN) as Promise<string[]>;
+  return page.evaluate(AXE_RUN) as Promise<AxeViolation[]>;
+}
+
+function described(violations: AxeViolation[]): string[] {
+  return violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => `${n.target} ${n.html}`).join(", ")}`);
+}
+
+async function axeFindings(page: Page): Promise<string[]> {
+  return described(await axeViolations(page));
 }
 
 describe.skipIf(!present && !process.env.CI)("the dashboard as its users see it", () => {
@@ -104,9 +119,10 @@ describe.skipIf(!present && !process.env.CI)("the dashboard as its users see it"
 
   const pages = (): Array<{ path: string; file: string; heading: string; sees: string[] }> => [
     { path: `/admin/programs/${PROGRAM}`, file: "grid", heading: "Velo Community Leaders: compliance", sees: [`@${data.leaders[6]}`, "missed"] },
-    { path: `/admin/members/${data.leaders[3]}`, file: "member", heading: `@${data.leaders[3]}`, sees: ["Recent activities"] },
-    { path: "/admin/partners", file: "partners", heading: "Partner program", sees: [`@${data.partners[2]}`, "Waiting for verification"] },
-    { path: "/admin/applications", file: "applications", heading: "Pending applications", sees: [`@${data.applicants[0]}`, `Approve @${data.applicants[5]}`] },
+    { path: `/admin/members/${data.leaders[3]}`, file: "member", heading: `@${data.leaders[3]}`, sees: ["Contribute in the private Slack: missed 0/1", "Points", "Leaves", "Recent activities"] },
+    { path: `/admin/members/${data.partners[0]}`, file: "member-partner", heading: `@${data.partners[0]}`, sees: ["premium lapsed — no points", "Sites", "Badges"] },
+    { path: "/admin/partners", file: "partners", heading: "Partner program", sees: [`@${data.partners[2]}`, "Waiting for verification", "All sites (30)", "Premium lapsed"] },
+    { path: "/admin/applications", file: "applications", heading: "Pending applications", sees: [`@${data.applicants[0]}`, `Approve @${data.applicants[5]}`, `@${data.applicants[0]} so far`, "Member of Velo Masters: active", "Applied to Velo Masters", "rejected"] },
     { path: "/admin/audit", file: "audit", heading: "Audit log", sees: ["@mod"] },
     { path: "/leaderboard", file: "leaderboard", heading: "leaderboard", sees: ["Partners by points"] },
   ];
@@ -165,6 +181,39 @@ describe.skipIf(!present && !process.env.CI)("the dashboard as its users see it"
     }
   });
 
+  it("verifies a waiting site from the Partners page on a phone, and the partner's page shows it; each week on a member's page is the grid's, with the commitment that decided it", async () => {
+    const db = d.runtime.app.db;
+    const partner = data.partners[2] as string;
+    const waiting = await db.site.findFirstOrThrow({ where: { member: { handle: partner }, verifiedAt: null }, orderBy: { url: "asc" } });
+    const ctx = await context(390);
+    try {
+      const page = await ctx.newPage();
+      await page.goto(`${d.base}/admin/partners?q=${partner}`);
+      await page.getByRole("button", { name: `Verify ${waiting.url} for @${partner}` }).first().click();
+      await page.getByRole("status").waitFor();
+      await expect(page.getByRole("status").textContent()).resolves.toContain(`Verified ${waiting.url}`);
+      const mod = await db.member.findUniqueOrThrow({ where: { handle: "mod" } });
+      await expect(db.auditLog.count({ where: { action: "site verify", actor: mod.id, target: waiting.url } })).resolves.toBe(1);
+      await page.getByRole("link", { name: `@${partner}` }).first().click();
+      await page.getByRole("heading", { level: 1, name: `@${partner}` }).waitFor();
+      const site = page.getByRole("table", { name: /Sites submitted/ }).getByRole("row", { name: new RegExp(waiting.url.replaceAll(".", "\\.")) });
+      await expect(site.innerText()).resolves.toMatch(/ by @mod$/);
+
+      // The member's weeks, newest first, read as the grid reads them for the same member.
+      const leader = data.leaders[3] as string;
+      await page.goto(`${d.base}/admin/programs/${PROGRAM}?q=${leader}`);
+      const gridCells = await page.getByRole("row", { name: new RegExp(`@${leader}`) }).locator("td.st").allTextContents();
+      await page.goto(`${d.base}/admin/members/${leader}`);
+      const weeks = page.getByRole("table", { name: /week by week/ });
+      await expect(weeks.locator("td.st").allTextContents()).resolves.toEqual(gridCells);
+      expect(gridCells).toContain("missed");
+      // A missed week names the weekly commitment it missed.
+      await expect(weeks.getByRole("row").filter({ has: page.locator("td.st-missed") }).first().innerText()).resolves.toContain("Contribute in the private Slack: missed 0/1");
+    } finally {
+      await ctx.close();
+    }
+  });
+
   it.skipIf(!REDIS_URL)("renders the queue board with Steward's queue names", async () => {
     for (const width of WIDTHS) {
       const ctx = await context(width);
@@ -182,6 +231,18 @@ describe.skipIf(!present && !process.env.CI)("the dashboard as its users see it"
         for (const name of ["delivery", "schedules"]) await expect(page.getByText(name, { exact: true }).first().isVisible(), name).resolves.toBe(true);
         await expect(page.getByText("Loading", { exact: true }).count()).resolves.toBe(0);
         expect(failed).toEqual([]);
+        const o = await overflowOf(page);
+        const problems = [...o.past.map((e) => `past the right edge: ${e}`), ...(o.documentWidth > o.viewport ? [`the page is ${o.documentWidth} px wide`] : [])];
+        // bull-board's own markup, which no option of its reaches: icon buttons with no accessible name
+        // (the header's Fullscreen and Settings, and on a phone its menu triggers); queues.ts fixes the
+        // rest. Any other finding fails here, and so does their fix in a newer bull-board (then drop this).
+        const violations = await axeViolations(page);
+        const unnamed = violations.filter((v) => v.id === "button-name").flatMap((v) => v.nodes);
+        expect(unnamed.length, `bull-board's unnamed buttons: ${described(violations).join("; ")}`).toBeGreaterThan(0);
+        for (const n of unnamed) expect(n.html, "an unnamed button of bull-board's").toMatch(/^<button type="button" tabindex="0" (aria-haspopup="menu" id="base-ui-[^"]+" )?class="[^"]*"( aria-expanded="(true|false)")?>$/);
+        const ours = violations.filter((v) => v.id !== "button-name");
+        problems.push(...described(ours).map((f) => `axe: ${f}`));
+        expect(problems, `queue board at ${width} px`).toEqual([]);
       } finally {
         await ctx.close();
       }

@@ -3,6 +3,7 @@
 // another site, and an approval that must equal `/review approve`.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { revokeSessions } from "../../src/services/dashboard.ts";
+import { ensureMember } from "../../src/services/members.ts";
 import { pino } from "pino";
 import { csrfOf, get, post, SECRET, startDashboard, type DashboardHarness } from "../helpers/dashboard.ts";
 import { ChatDriver } from "../helpers/chat.ts";
@@ -204,6 +205,43 @@ describe.each(storeKinds)("dashboard over HTTP (%s)", (kind) => {
     expect(await db.auditLog.count({ where: { action: "review approve" } })).toBe(2);
   });
 
+  it("pages the applications, oldest first, each with the applicant's memberships and other applications", async () => {
+    const app = d.runtime.app;
+    const db = app.db;
+    const start = Date.parse("2026-11-01T10:00:00Z");
+    for (let i = 0; i < 23; i++) {
+      const handle = `waiting${String(i + 1).padStart(2, "0")}`;
+      const m = await ensureMember(app, "console", handle, handle);
+      await db.application.create({ data: { memberId: m.id, programId: LEADERS, state: "pending", answers: { experience: `year ${i + 1}` }, createdAt: new Date(start + i * 60_000) } });
+    }
+    const first = await db.member.findUniqueOrThrow({ where: { handle: "waiting01" } });
+    await db.application.updateMany({ where: { memberId: first.id }, data: { answers: { experience: "see javascript:alert(1) and https://ok.example/p?a=1&b=<b>x</b>" } } });
+    await db.membership.create({ data: { memberId: first.id, programId: "partner", state: "active", joinedAt: new Date("2026-06-01T00:00:00Z") } });
+    await db.application.create({ data: { memberId: first.id, programId: LEADERS, state: "rejected", reason: "Too new <yet>", answers: {}, createdAt: new Date("2026-05-01T10:00:00Z"), decidedAt: new Date("2026-05-02T10:00:00Z") } });
+    const cookie = await d.signIn();
+    const one = await (await get(d.base, "/admin/applications", cookie)).text();
+    expect(one).toContain("Pending applications (23)");
+    expect(one.match(/<article/g)).toHaveLength(20);
+    expect(one).toContain("Oldest first: 1–20 of 23.");
+    const history = one.slice(one.indexOf("@waiting01 so far"), one.indexOf("</ul>", one.indexOf("@waiting01 so far")));
+    expect(history).toContain("Member of Partner group: active, since 1 Jun 2026");
+    expect(history).toContain("Applied to Velo Community Leaders on 1 May 2026: rejected on 2 May 2026 (“Too new &lt;yet&gt;”)");
+    expect(one.slice(one.indexOf("@waiting02 so far"))).toContain("No memberships.");
+    // Only http and https become links, and member text stays text.
+    expect(one).toContain('see javascript:alert(1) and <a href="https://ok.example/p?a=1&amp;b=" rel="noopener noreferrer nofollow ugc">https://ok.example/p?a=1&amp;b=</a>&lt;b&gt;x&lt;/b&gt;');
+    const two = await (await get(d.base, "/admin/applications?page=2", cookie)).text();
+    expect(two.match(/<article/g)).toHaveLength(3);
+    expect(two).toContain("@waiting21");
+    expect(two).not.toContain("@waiting20)");
+    // A decision made on page 2 answers with page 2.
+    const decided = await post(d.base, "/admin/applications?page=2", { csrf: csrfOf(two), member: "waiting23", program: LEADERS, decision: "approve" }, { origin: d.publicUrl, cookie });
+    expect(decided.status).toBe(200);
+    const after = await decided.text();
+    expect(after).toContain("Pending applications (22)");
+    expect(after.match(/<article/g)).toHaveLength(2);
+    expect((await get(d.base, "/admin/applications?page=0", cookie)).status).toBe(400);
+  });
+
   it("rejects with a reason, and refuses a rejection without one", async () => {
     await d.chat.ok("alice", APPLY);
     const cookie = await d.signIn();
@@ -262,6 +300,66 @@ describe.each(storeKinds)("dashboard over HTTP (%s)", (kind) => {
     expect(section("Recent lapses")).toContain("premium plan lapsed");
     expect(section("Waiting for verification (1)")).toContain("https://shop.example.com");
     expect(section("Tiers")).toMatch(/Pioneer<\/th><td class="num">400<\/td><td class="num">1<\/td>/);
+  });
+
+  it("verifies, lapses and removes a contributor from the Partners page as /site does, audited, and only for a moderator", async () => {
+    const db = d.runtime.app.db;
+    await d.chat.ok("alice", "/site submit https://shop.example.com kind:classic");
+    await d.chat.ok("bob", "/site submit https://shop.example.com kind:classic role:collaborator");
+    await d.chat.ok("carol", "/site submit https://carol.example.com kind:classic");
+    const cookie = await d.signIn();
+    const page = await (await get(d.base, "/admin/partners?q=shop&sort=partner", cookie)).text();
+    expect(page).toContain("All sites (2)");
+    const listed = page.slice(page.indexOf('id="sites"'));
+    expect(listed).toContain("https://shop.example.com");
+    expect(listed).not.toContain("carol.example.com");
+    const form = { csrf: csrfOf(page), action: "verify", url: "https://shop.example.com", member: "alice" };
+    const verified = await post(d.base, "/admin/partners?q=shop&sort=partner", form, { origin: d.publicUrl, cookie });
+    expect(verified.status).toBe(200);
+    const html = await verified.text();
+    expect(html).toContain("Verified https://shop.example.com");
+    // The answer shows the list as it was asked for: still the search's two sites.
+    expect(html).toContain("All sites (2)");
+    const mod = await db.member.findUniqueOrThrow({ where: { handle: "mod" } });
+    const alice = await db.member.findUniqueOrThrow({ where: { handle: "alice" } });
+    expect(await db.site.findFirstOrThrow({ where: { memberId: alice.id } })).toMatchObject({ verifiedBy: mod.id });
+    const audited = await db.auditLog.findFirstOrThrow({ where: { action: "site verify" } });
+    expect(audited).toMatchObject({ actor: mod.id, outcome: "ok", target: "https://shop.example.com" });
+    // The same click again changes nothing and says why.
+    const again = await post(d.base, "/admin/partners", form, { origin: d.publicUrl, cookie });
+    expect(again.status).toBe(400);
+    expect(await again.text()).toContain("has no submission waiting for verification");
+
+    const bob = await db.member.findUniqueOrThrow({ where: { handle: "bob" } });
+    const removed = await post(d.base, "/admin/partners", { ...form, action: "remove-contributor", member: "bob" }, { origin: d.publicUrl, cookie });
+    expect(removed.status).toBe(200);
+    expect((await db.site.findFirstOrThrow({ where: { memberId: bob.id } })).state).toBe("removed");
+    const lapsed = await post(d.base, "/admin/partners", { csrf: form.csrf, action: "lapse", url: "https://shop.example.com" }, { origin: d.publicUrl, cookie });
+    expect(lapsed.status).toBe(200);
+    expect((await db.site.findFirstOrThrow({ where: { memberId: alice.id } })).state).toBe("lapsed");
+    expect(await db.auditLog.count({ where: { action: { in: ["site remove-contributor", "site lapse"] }, actor: mod.id, outcome: "ok" } })).toBe(2);
+    const bad = await post(d.base, "/admin/partners", { csrf: form.csrf, action: "transfer", url: "https://carol.example.com", member: "alice" }, { origin: d.publicUrl, cookie });
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toContain("That form was incomplete");
+
+    // Every matching site in the CSV, not the page on screen.
+    const csv = await (await get(d.base, "/admin/partners/sites.csv?sort=site", cookie)).text();
+    expect(csv.split("\n").slice(0, 4)).toEqual([
+      "site,partner,name,kind,role,state,submitted,verified,points",
+      expect.stringMatching(/^https:\/\/carol\.example\.com,carol,carol,classic,owner,counts,/),
+      expect.stringMatching(/^https:\/\/shop\.example\.com,alice,alice,classic,owner,premium lapsed — no points,.*,0$/),
+      expect.stringMatching(/^https:\/\/shop\.example\.com,bob,bob,classic,collaborator,removed as contributor,/),
+    ]);
+
+    // Someone who is no moderator now cannot: the form is refused and nothing changes.
+    d.runtime.app.config.STEWARD_MODERATORS = [];
+    try {
+      const refused = await post(d.base, "/admin/partners", { ...form, url: "https://carol.example.com", member: "carol" }, { origin: d.publicUrl, cookie });
+      expect(refused.status).toBe(403);
+    } finally {
+      d.runtime.app.config.STEWARD_MODERATORS = ["mod"];
+    }
+    expect((await db.site.findFirstOrThrow({ where: { url: "https://carol.example.com" } })).verifiedAt).toBeNull();
   });
 
   it("serves the report's CSV for the grid, and the public leaderboard only when the pack turns it on", async () => {

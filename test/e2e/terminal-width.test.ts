@@ -83,7 +83,9 @@ describe("the terminal at 80 and 110 columns", () => {
     expect((await session.handleLine("/adjust mod +600 seen-test")).status).toBe("ok");
     const out = (await session.handleLine("/tier")).output;
     expect(out).toContain("Pioneer → Creator [");
-    expect(out).toContain("] 33% 200 of the 600 points from Pioneer (400) to Creator (1000)");
+    expect(out).toContain("] 33% 200 of 600 points (from 400 to 1000)");
+    // The label names the two tiers; the caption does not say them again.
+    expect(out.split("\n").find((l) => l.includes("Pioneer → Creator"))?.match(/Pioneer|Creator/g)).toHaveLength(2);
   });
 
   it("takes the terminal's columns, and a sensible width when piped", () => {

@@ -77,6 +77,12 @@ export async function seedDashboard(d: DashboardHarness, leaders = 33): Promise<
       `/apply ${PROGRAM} profiles:https://forum.example.com/u/${handle},https://www.youtube.com/@${handle}-channel-with-a-long-name experience:"${"Five years of building client sites with Velo, from bookings to dashboards; ".repeat(2 + i)}" contribution:"meetups in Lisbon, a monthly tutorial video and answers in the forum"`,
     );
   }
+  // History a moderator weighs: an earlier application that was declined, and a membership of another program.
+  const first = await db.member.findUniqueOrThrow({ where: { handle: applicants[0] } });
+  await db.application.create({
+    data: { memberId: first.id, programId: "velo-masters", state: "rejected", reason: "Not enough public Velo work yet", answers: {}, createdAt: new Date(now - 200 * DAY), decidedAt: new Date(now - 198 * DAY) },
+  });
+  await db.membership.create({ data: { memberId: first.id, programId: "velo-masters", state: "active", joinedAt: new Date(now - 120 * DAY) } });
   // A partner group application: its questions' keys are in an order the database does not keep.
   await d.chat.ok("studio1", "/apply partner dashboard-id:D-4471 site:https://www.studio1-client-2-long-business-name.example.com");
   return { leaders: handles, partners, applicants };

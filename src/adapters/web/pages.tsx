@@ -4,13 +4,14 @@
 // status is written out, its colour only repeats it.
 import type { Child, PropsWithChildren } from "hono/jsx";
 import { DateTime } from "luxon";
-import type { CommitmentStatus } from "../../domain/commitments.ts";
+import type { CommitmentEvaluation, CommitmentStatus } from "../../domain/commitments.ts";
 import type { Program } from "../../domain/pack.ts";
 import type { Period } from "../../domain/periods.ts";
-import type { PendingApplication } from "../../services/applications.ts";
-import { GRID_PAGE_SIZE, GRID_SORTS, type AuditEntry, type AuditFilter, type GridPage, type GridSort, type MemberHistory, type PartnerOverview } from "../../services/overview.ts";
+import { APPLICATION_PAGE_SIZE, type ApplicantHistory, type ApplicationQueue, type PendingApplication } from "../../services/applications.ts";
+import { GRID_PAGE_SIZE, GRID_SORTS, type AuditEntry, type AuditFilter, type GridPage, type GridSort, type MemberProfile, type PartnerOverview } from "../../services/overview.ts";
 import type { LeaderboardRow } from "../../services/partner.ts";
-import { STATUS_LABEL } from "../../chat/commitments.ts";
+import { SITE_FILTERS, SITE_PAGE_SIZE, SITE_SORTS, type SiteFilter, type SiteListRow, type SiteSort } from "../../services/sites.ts";
+import { STATUS_LABEL, commitmentCell } from "../../chat/commitments.ts";
 
 export interface Viewer {
   handle: string;
@@ -324,21 +325,197 @@ export function gridPage(shell: Shell, grid: GridPage): string {
   );
 }
 
-export function memberPage(shell: Shell, h: MemberHistory): string {
+/** A commitment as a week's cell read it: "Weekly contribution: missed 0/1", with its month or quarter when it is not the week. */
+function because(c: CommitmentEvaluation): string {
+  return `${c.label}${c.unit === "week" ? "" : ` (${c.period.key})`}: ${commitmentCell(c)}`;
+}
+
+function MemberWeeks(props: { handle: string; p: MemberProfile["programs"][number]; tz: string }) {
+  const { p } = props;
+  return (
+    <section aria-labelledby={`prog-${p.program.id}`}>
+      <h2 id={`prog-${p.program.id}`}>{p.program.name}</h2>
+      <p>
+        Weeks missed in a row: {p.flagged ? <span class="flag">⚠ {p.missedInARow}</span> : p.missedInARow}
+      </p>
+      <Scroll label={`${p.program.name}: weeks`}>
+        <table class="weeks">
+          <caption>
+            {p.program.name}: @{props.handle}, week by week, newest first, with the commitments that decided each week
+          </caption>
+          <thead>
+            <tr>
+              <th scope="col">Week</th>
+              <th scope="col">Status</th>
+              <th scope="col">Because</th>
+            </tr>
+          </thead>
+          <tbody>
+            {p.weeks.map((w, i) => (
+              <tr>
+                <th scope="row">
+                  {w.week.key} <span class="muted">{i === 0 ? "this week" : when(w.week.start, props.tz, "d LLL")}</span>
+                </th>
+                <StatusCell status={w.status} week={w.week} changed={w.changed} />
+                <td>
+                  {w.because.length === 0 ? <span class="muted">no required commitment</span> : null}
+                  {w.because.map((c, j) => (
+                    <>
+                      {j > 0 ? <br /> : null}
+                      {because(c)}
+                    </>
+                  ))}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </Scroll>
+    </section>
+  );
+}
+
+export function memberPage(shell: Shell, h: MemberProfile): string {
+  const tz = shell.tz;
+  const day = (d: Date) => when(d, tz, "d LLL yyyy");
+  const pts = h.points;
   return document(
     <Layout title={`@${h.member.handle}`} shell={{ ...shell, current: "programs" }}>
       <h1>
         @{h.member.handle} <span class="muted">({h.member.displayName})</span>
       </h1>
-      <p>Member since {when(h.member.createdAt, shell.tz, "d LLL yyyy")}.</p>
-      <Legend />
-      {h.grids.length === 0 ? <p>Not in any program with commitments.</p> : null}
-      {h.grids.map((g) => (
-        <section>
-          <h2>{g.program.name}</h2>
-          <GridTable grid={g} caption={`${g.program.name}: @${h.member.handle}, weeks ${g.weeks.at(-1)?.key} back to ${g.weeks[0]?.key}`} linkMembers={false} />
-        </section>
+      <p>Member since {day(h.member.createdAt)}.</p>
+      <ul>
+        {h.memberships.length === 0 ? <li>In no program.</li> : null}
+        {h.memberships.map((m) => (
+          <li>
+            {m.program}: {m.state}, since {day(m.joinedAt)}
+            {m.endedAt ? `, ended ${day(m.endedAt)}` : ""}
+          </li>
+        ))}
+      </ul>
+      {h.programs.length ? <Legend /> : <p>Not in any program with commitments.</p>}
+      {h.programs.map((p) => (
+        <MemberWeeks handle={h.member.handle} p={p} tz={tz} />
       ))}
+      <h2>Points</h2>
+      <p>
+        {pts.balance} points, tier {pts.tier}
+        {pts.atRiskSince ? `; below the tier's threshold since ${day(pts.atRiskSince)}` : ""}.
+      </p>
+      {pts.byKind.length ? (
+        <Scroll label="Points by kind">
+          <table>
+            <caption>The ledger by kind of entry</caption>
+            <thead>
+              <tr>
+                <th scope="col">Kind</th>
+                <th scope="col" class="num">
+                  Entries
+                </th>
+                <th scope="col" class="num">
+                  Points
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {pts.byKind.map((k) => (
+                <tr>
+                  <th scope="row">{k.kind}</th>
+                  <td class="num">{k.entries}</td>
+                  <td class="num">{k.points}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </Scroll>
+      ) : null}
+      {pts.recent.length ? (
+        <Scroll label="Latest ledger entries">
+          <table>
+            <caption>Latest {pts.recent.length} ledger entries, newest first</caption>
+            <thead>
+              <tr>
+                <th scope="col">When</th>
+                <th scope="col" class="num">
+                  Points
+                </th>
+                <th scope="col">Reason</th>
+                <th scope="col">By</th>
+              </tr>
+            </thead>
+            <tbody>
+              {pts.recent.map((e) => (
+                <tr>
+                  <td>{when(e.at, tz)}</td>
+                  <td class="num">{e.delta > 0 ? `+${e.delta}` : e.delta}</td>
+                  <td>{e.reason}</td>
+                  <td>{e.by}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </Scroll>
+      ) : (
+        <p>No ledger entries.</p>
+      )}
+      <h2>Sites</h2>
+      {h.sites.length === 0 ? (
+        <p>No sites submitted.</p>
+      ) : (
+        <Scroll label="Sites">
+          <table>
+            <caption>Sites submitted, oldest first</caption>
+            <thead>
+              <tr>
+                <th scope="col">Site</th>
+                <th scope="col">Kind</th>
+                <th scope="col">Role</th>
+                <th scope="col">State</th>
+                <th scope="col">Verified</th>
+              </tr>
+            </thead>
+            <tbody>
+              {h.sites.map((s) => (
+                <tr>
+                  <th scope="row" class="url">
+                    <Linked text={s.url} />
+                  </th>
+                  <td>{s.kind}</td>
+                  <td>{s.role}</td>
+                  <td>{s.state}</td>
+                  <td>{s.verifiedAt ? `${day(s.verifiedAt)}${s.verifiedBy ? ` by ${s.verifiedBy}` : ""}` : "not yet"}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </Scroll>
+      )}
+      <h2>Badges</h2>
+      {h.badges.length === 0 ? (
+        <p>No badges.</p>
+      ) : (
+        <ul>
+          {h.badges.map((b) => (
+            <li>
+              {b.name}, since {day(b.grantedAt)}
+            </li>
+          ))}
+        </ul>
+      )}
+      <h2>Leaves</h2>
+      {h.leaves.length === 0 ? (
+        <p>No leaves.</p>
+      ) : (
+        <ul>
+          {h.leaves.map((l) => (
+            <li>
+              {day(l.startsAt)} to {day(l.endsAt)}
+              {l.reason ? <>: {l.reason}</> : null}
+            </li>
+          ))}
+        </ul>
+      )}
       <h2>Recent activities</h2>
       {h.activities.length === 0 ? (
         <p>No activities logged.</p>
@@ -360,7 +537,7 @@ export function memberPage(shell: Shell, h: MemberHistory): string {
             <tbody>
               {h.activities.map((a) => (
                 <tr>
-                  <td>{when(a.occurredAt, shell.tz)}</td>
+                  <td>{when(a.occurredAt, tz)}</td>
                   <td>{a.label}</td>
                   <td class="num">{a.hours ?? ""}</td>
                   <td>{a.url ? <Linked text={a.url} /> : ""}</td>
@@ -417,13 +594,152 @@ function LeaderTable(props: { rows: LeaderboardRow[]; caption: string; tiers?: r
   );
 }
 
+export const SITE_ACTIONS = ["verify", "lapse", "remove-contributor"] as const;
+export type SiteAction = (typeof SITE_ACTIONS)[number];
+
 const LOSS_LABEL: Record<string, string> = { lapsed: "premium plan lapsed", removed: "removed as contributor", disowned: "ownership moved to another partner" };
 
-export function partnersPage(shell: Shell, o: PartnerOverview): string {
+/** The list of sites as the page shows it: one page of `siteList`, what was asked, and the pack's words for states and kinds. */
+export interface SitesView {
+  rows: SiteListRow[];
+  total: number;
+  page: number;
+  pages: number;
+  query: { q?: string | undefined; state?: SiteFilter | undefined; sort?: SiteSort | undefined };
+  stateLabel: Record<string, string>;
+  kindLabel: Record<string, string>;
+}
+
+/** The moderator actions chat has as `/site verify|lapse|remove-contributor`, as buttons. */
+const SITE_ACTION: Record<SiteAction, { label: (url: string, handle: string) => string; text: string; danger?: true }> = {
+  verify: { label: (url, handle) => `Verify ${url} for @${handle}`, text: "Verify" },
+  // Each name starts with the button's own words, so speech input ("click Premium lapsed") finds it.
+  lapse: { label: (url) => `Premium lapsed: ${url} (every partner on it loses its points)`, text: "Premium lapsed", danger: true },
+  "remove-contributor": { label: (url, handle) => `Remove contributor @${handle} from ${url} (they lose its points)`, text: "Remove contributor", danger: true },
+};
+
+function SiteAction(props: { to: string; csrf: string; action: SiteAction; url: string; handle: string }) {
+  const a = SITE_ACTION[props.action];
+  return (
+    <form method="post" action={props.to} class="inline">
+      <input type="hidden" name="csrf" value={props.csrf} />
+      <input type="hidden" name="action" value={props.action} />
+      <input type="hidden" name="url" value={props.url} />
+      <input type="hidden" name="member" value={props.handle} />
+      <button type="submit" aria-label={a.label(props.url, props.handle)} {...(a.danger ? { class: "danger" } : {})}>
+        {a.text}
+      </button>
+    </form>
+  );
+}
+
+const SITE_SORT_LABEL: Record<SiteSort, string> = { submitted: "Newest submission", partner: "Partner", site: "Site address", state: "State" };
+
+function SitesTable(props: { sites: SitesView; to: string; csrf: string; tz: string }) {
+  const { sites, to, csrf, tz } = props;
+  const q = sites.query;
+  const keep = { q: q.q, state: q.state, sort: q.sort };
+  const csv = `/admin/partners/sites.csv?${new URLSearchParams(Object.entries(keep).filter((e): e is [string, string] => Boolean(e[1]))).toString()}`;
+  return (
+    <>
+      <form method="get" action="/admin/partners" class="filters" role="search" aria-label="Find sites">
+        <div>
+          <label for="sites-q">Site or partner</label>
+          <input id="sites-q" name="q" type="search" value={q.q ?? ""} maxlength={64} />
+        </div>
+        <div>
+          <label for="sites-state">State</label>
+          <select id="sites-state" name="state">
+            <option value="">Any</option>
+            {SITE_FILTERS.map((st) => (
+              <option value={st} selected={q.state === st}>
+                {st === "waiting" ? "waiting for verification" : (sites.stateLabel[st] ?? st)}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div>
+          <label for="sites-sort">Order by</label>
+          <select id="sites-sort" name="sort">
+            {SITE_SORTS.map((so) => (
+              <option value={so} selected={(q.sort ?? "submitted") === so}>
+                {SITE_SORT_LABEL[so]}
+              </option>
+            ))}
+          </select>
+        </div>
+        <button type="submit">Show</button>
+        {q.q || q.state || q.sort ? <a href="/admin/partners#sites">Clear</a> : null}
+        <a href={csv}>Download CSV</a>
+      </form>
+      {sites.total === 0 ? (
+        <p role="status">No site matches.</p>
+      ) : (
+        <Scroll label="Sites">
+          <table>
+            <caption>
+              Sites {(sites.page - 1) * SITE_PAGE_SIZE + 1}–{(sites.page - 1) * SITE_PAGE_SIZE + sites.rows.length} of {sites.total}
+            </caption>
+            <thead>
+              <tr>
+                <th scope="col">Site</th>
+                <th scope="col">Partner</th>
+                <th scope="col">Kind</th>
+                <th scope="col">Role</th>
+                <th scope="col">State</th>
+                <th scope="col">Verified</th>
+                <th scope="col" class="num">
+                  Points
+                </th>
+                <th scope="col">Actions</th>
+              </tr>
+            </thead>
+            <tbody>
+              {sites.rows.map((s) => (
+                <tr>
+                  <th scope="row" class="url">
+                    <Linked text={s.url} />
+                  </th>
+                  <td>
+                    <a href={`/admin/members/${encodeURIComponent(s.handle)}`}>@{s.handle}</a>
+                  </td>
+                  <td>{sites.kindLabel[s.kind] ?? s.kind}</td>
+                  <td>{s.role}</td>
+                  <td>{sites.stateLabel[s.state] ?? s.state}</td>
+                  <td>{s.verifiedAt ? when(s.verifiedAt, tz, "d LLL yyyy") : "not yet"}</td>
+                  <td class="num">{s.points}</td>
+                  <td>
+                    <div class="row-actions">
+                      {s.canVerify ? <SiteAction to={to} csrf={csrf} action="verify" url={s.url} handle={s.handle} /> : null}
+                      {s.canLapse ? <SiteAction to={to} csrf={csrf} action="lapse" url={s.url} handle={s.handle} /> : null}
+                      {s.canRemove ? <SiteAction to={to} csrf={csrf} action="remove-contributor" url={s.url} handle={s.handle} /> : null}
+                    </div>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </Scroll>
+      )}
+      <Pager page={sites.page} pages={sites.pages} base="/admin/partners" keep={keep} />
+    </>
+  );
+}
+
+/** The query a page of sites was asked with, so an action's answer shows the same page. */
+function partnersAddress(q: SitesView["query"], page: number): string {
+  const kept = Object.entries({ ...q, page: page > 1 ? String(page) : undefined }).filter((e): e is [string, string] => Boolean(e[1]));
+  return kept.length ? `/admin/partners?${new URLSearchParams(kept).toString()}` : "/admin/partners";
+}
+
+export function partnersPage(shell: Shell, o: PartnerOverview, sites: SitesView, notice?: { ok: boolean; text: string }): string {
   const tz = shell.tz;
+  const csrf = shell.viewer?.csrf ?? "";
+  const to = partnersAddress(sites.query, sites.page);
   return document(
     <Layout title="Partners" shell={{ ...shell, current: "partners" }}>
       <h1>Partner program</h1>
+      <Notice notice={notice} />
       <h2>Tiers</h2>
       <Scroll label="Members per tier">
         <table>
@@ -521,8 +837,7 @@ export function partnersPage(shell: Shell, o: PartnerOverview): string {
         <Scroll label="Sites waiting for verification">
           <table>
             <caption>
-              Submitted sites not yet verified, oldest first{o.waitingTotal > o.waiting.length ? ` (first ${o.waiting.length} of ${o.waitingTotal})` : ""}; verify with
-              /site verify in chat
+              Submitted sites not yet verified, oldest first{o.waitingTotal > o.waiting.length ? ` (first ${o.waiting.length} of ${o.waitingTotal})` : ""}
             </caption>
             <thead>
               <tr>
@@ -531,6 +846,7 @@ export function partnersPage(shell: Shell, o: PartnerOverview): string {
                 <th scope="col">Site</th>
                 <th scope="col">Kind</th>
                 <th scope="col">Role</th>
+                <th scope="col">Action</th>
               </tr>
             </thead>
             <tbody>
@@ -538,15 +854,22 @@ export function partnersPage(shell: Shell, o: PartnerOverview): string {
                 <tr>
                   <td>{when(w.submittedAt, tz)}</td>
                   <th scope="row">@{w.handle}</th>
-                  <td>{w.url}</td>
-                  <td>{w.kind}</td>
+                  <td class="url">
+                    <Linked text={w.url} />
+                  </td>
+                  <td>{sites.kindLabel[w.kind] ?? w.kind}</td>
                   <td>{w.role}</td>
+                  <td>
+                    <SiteAction to={to} csrf={csrf} action="verify" url={w.url} handle={w.handle} />
+                  </td>
                 </tr>
               ))}
             </tbody>
           </table>
         </Scroll>
       )}
+      <h2 id="sites">All sites ({sites.total})</h2>
+      <SitesTable sites={sites} to={to} csrf={csrf} tz={tz} />
     </Layout>,
   );
 }
@@ -578,13 +901,49 @@ function Linked(props: { text: string }) {
   );
 }
 
-export function applicationsPage(shell: Shell, pending: PendingApplication[], notice?: { ok: boolean; text: string }): string {
+/** The applicant's memberships and other applications, so a moderator sees who is asking before deciding. */
+function ApplicantHistoryList(props: { history: ApplicantHistory; handle: string; tz: string }) {
+  const { history, tz } = props;
+  const day = (d: Date) => when(d, tz, "d LLL yyyy");
+  return (
+    <div class="history">
+      <h3>@{props.handle} so far</h3>
+      <ul>
+        {history.memberships.length === 0 ? <li>No memberships.</li> : null}
+        {history.memberships.map((m) => (
+          <li>
+            Member of {m.program}: {m.state}, since {day(m.joinedAt)}
+            {m.endedAt ? `, ended ${day(m.endedAt)}` : ""}
+          </li>
+        ))}
+        {history.applications.length === 0 ? <li>No other applications.</li> : null}
+        {history.applications.map((a) => (
+          <li>
+            Applied to {a.program} on {day(a.createdAt)}: {a.state}
+            {a.decidedAt ? ` on ${day(a.decidedAt)}` : ""}
+            {a.reason ? <> (“{a.reason}”)</> : null}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+export function applicationsPage(shell: Shell, queue: ApplicationQueue, notice?: { ok: boolean; text: string }): string {
   const csrf = shell.viewer?.csrf ?? "";
+  const pending = queue.applications;
+  const to = queue.page > 1 ? `/admin/applications?page=${queue.page}` : "/admin/applications";
+  const first = (queue.page - 1) * APPLICATION_PAGE_SIZE + 1;
   return document(
     <Layout title="Applications" shell={{ ...shell, current: "applications" }}>
-      <h1>Pending applications ({pending.length})</h1>
+      <h1>Pending applications ({queue.total})</h1>
       <Notice notice={notice} />
-      {pending.length === 0 ? <p>No applications are waiting for review.</p> : null}
+      {queue.total === 0 ? <p>No applications are waiting for review.</p> : null}
+      {queue.pages > 1 ? (
+        <p>
+          Oldest first: {first}–{first + pending.length - 1} of {queue.total}.
+        </p>
+      ) : null}
       {pending.map((a, i) => {
         const prompt = new Map(a.program.questions.map((q) => [q.key, q.prompt]));
         const id = `app-${i}`;
@@ -604,15 +963,16 @@ export function applicationsPage(shell: Shell, pending: PendingApplication[], no
                 </>
               ))}
             </dl>
+            <ApplicantHistoryList history={a.history} handle={a.member.handle} tz={shell.tz} />
             <div class="actions">
-              <form method="post" action="/admin/applications">
+              <form method="post" action={to}>
                 <input type="hidden" name="csrf" value={csrf} />
                 <input type="hidden" name="member" value={a.member.handle} />
                 <input type="hidden" name="program" value={a.program.id} />
                 <input type="hidden" name="decision" value="approve" />
                 <button type="submit">Approve @{a.member.handle}</button>
               </form>
-              <form method="post" action="/admin/applications">
+              <form method="post" action={to}>
                 <input type="hidden" name="csrf" value={csrf} />
                 <input type="hidden" name="member" value={a.member.handle} />
                 <input type="hidden" name="program" value={a.program.id} />
@@ -627,6 +987,7 @@ export function applicationsPage(shell: Shell, pending: PendingApplication[], no
           </article>
         );
       })}
+      <Pager page={queue.page} pages={queue.pages} base="/admin/applications" />
     </Layout>,
   );
 }

@@ -21,7 +21,7 @@ import { UserError } from "../../core/errors.ts";
 import { invoke, type Registry } from "../../chat/kit/invoke.ts";
 import type { Actor, Platform } from "../../core/actor.ts";
 import type { Mounted } from "../../http/server.ts";
-import { pendingApplications } from "../../services/applications.ts";
+import { applicationQueue } from "../../services/applications.ts";
 import { audit } from "../../services/audit.ts";
 import {
   csrfToken,
@@ -35,12 +35,13 @@ import {
   signIn,
   type Session,
 } from "../../services/dashboard.ts";
-import { GRID_SORTS, auditActions, auditEntries, complianceGrid, gridPrograms, memberHistory, partnerOverview, type AuditFilter } from "../../services/overview.ts";
+import { GRID_SORTS, auditActions, auditEntries, complianceGrid, gridPrograms, memberProfile, partnerOverview, type AuditEntry, type AuditFilter } from "../../services/overview.ts";
 import { leaderboard } from "../../services/partner.ts";
 import { buildReport } from "../../services/reports.ts";
 import { toCsv } from "../../chat/csv.ts";
 import { periodOf, tryParsePeriodKey } from "../../domain/periods.ts";
-import { LEADERBOARD_PERIODS, STATUSES, applicationsPage, auditPage, gridPage, leaderboardPage, memberPage, partnersPage, refusedPage, signInPage, type Shell } from "./pages.tsx";
+import { SITE_FILTERS, SITE_SORTS, siteList, type SiteQuery } from "../../services/sites.ts";
+import { LEADERBOARD_PERIODS, SITE_ACTIONS, STATUSES, applicationsPage, auditPage, gridPage, leaderboardPage, memberPage, partnersPage, refusedPage, signInPage, type Shell } from "./pages.tsx";
 import { BadParam, choiceParam, dayParam, intParam, textParam } from "./params.ts";
 import { QUEUE_BOARD_CSP, QUEUE_BOARD_PATH, queueBoard, sameOrigin } from "./queues.ts";
 import { STYLESHEET } from "./style.ts";
@@ -60,8 +61,8 @@ const COOKIE = "steward_session";
 const MAX_FIELD = 1000;
 /** Audit log ids are an Int column. */
 const AUDIT_IDS = [1, 2_147_483_647] as const;
-/** Rows in one audit export: a filter narrows a larger log. */
-const AUDIT_EXPORT_LIMIT = 10_000;
+/** Audit entries read per query while the export streams. */
+const AUDIT_EXPORT_CHUNK = 1_000;
 
 type Env = { Variables: { reqId: string; session: Session; actor: Actor } };
 
@@ -234,33 +235,81 @@ export function webApp(deps: WebDeps): Hono<Env> {
   });
 
   web.get("/admin/members/:handle", async (c) => {
-    const history = await memberHistory(app, textParam(c.req.param("handle"), "handle") ?? "");
-    if (!history) return refuse(c, 404, "Not found", "There is no member by that handle.");
-    return c.html(memberPage(shellOf(c), history));
+    const profile = await memberProfile(app, textParam(c.req.param("handle"), "handle") ?? "");
+    if (!profile) return refuse(c, 404, "Not found", "There is no member by that handle.");
+    return c.html(memberPage(shellOf(c), profile));
   });
 
-  web.get("/admin/partners", async (c) => c.html(partnersPage(shellOf(c), await partnerOverview(app))));
+  /** A posted form's text fields, each cut to MAX_FIELD; absent or not text is undefined. */
+  const formOf = async (c: Context<Env>) => {
+    const body = await c.req.parseBody();
+    return (k: string) => (typeof body[k] === "string" ? (body[k] as string).slice(0, MAX_FIELD) : undefined);
+  };
+  /** A chat command run as the signed-in moderator through the dispatcher (its permission check and audit), its reply as a notice. */
+  const runAsModerator = async (c: Context<Env>, command: string, sub: string, options: Record<string, string>) => {
+    const outcome = await invoke({ app, registry: deps.registry }, { command, sub, options }, { actor: c.get("actor"), interactive: false, invocationId: `web:${c.get("reqId")}` });
+    const reply = outcome.type === "reply" ? outcome.reply : undefined;
+    return { ok: reply?.status === "ok", text: reply ? renderText(reply) : `That needs more answers; use /${command} ${sub} in chat.` };
+  };
 
-  web.get("/admin/applications", async (c) => c.html(applicationsPage(shellOf(c), await pendingApplications(app))));
+  const sitesQueryOf = (c: Context<Env>): SiteQuery => ({
+    q: textParam(c.req.query("q"), "q"),
+    state: choiceParam(c.req.query("state"), "state", SITE_FILTERS),
+    sort: choiceParam(c.req.query("sort"), "sort", SITE_SORTS),
+    page: intParam(c.req.query("page"), "page", [1, 1_000_000]),
+  });
+  const partnersHtml = async (c: Context<Env>, notice?: { ok: boolean; text: string }) => {
+    const query = sitesQueryOf(c);
+    const [overview, list] = await Promise.all([partnerOverview(app), siteList(app, query)]);
+    const partner = app.pack.partner;
+    const kindLabel = Object.fromEntries(Object.entries(partner.sites).map(([k, v]) => [k, v.label]));
+    const view = { ...list, query: { q: query.q, state: query.state, sort: query.sort }, stateLabel: partner.templates.siteStates, kindLabel };
+    return partnersPage(shellOf(c), overview, view, notice);
+  };
+
+  web.get("/admin/partners", async (c) => c.html(await partnersHtml(c)));
+
+  // A site's lifecycle from the page: the chat command, run as the signed-in moderator (its permission and audit).
+  web.post("/admin/partners", async (c) => {
+    const field = await formOf(c);
+    const action = field("action");
+    const url = field("url");
+    const member = field("member");
+    if (!(SITE_ACTIONS as readonly string[]).includes(action ?? "") || !url || (action !== "lapse" && !member)) {
+      return c.html(await partnersHtml(c, { ok: false, text: "That form was incomplete: it needs a site, a partner and one of verify, lapse or remove-contributor." }), 400);
+    }
+    const notice = await runAsModerator(c, "site", action as string, action === "lapse" ? { url } : { url, member: member as string });
+    return c.html(await partnersHtml(c, notice), notice.ok ? 200 : 400);
+  });
+
+  // Every site the filter matches (not only the page on screen), in the page's order.
+  web.get("/admin/partners/sites.csv", async (c) => {
+    const { rows } = await siteList(app, { ...sitesQueryOf(c), pageSize: "all" });
+    const states = app.pack.partner.templates.siteStates as Record<string, string>;
+    const csv = toCsv([
+      ["site", "partner", "name", "kind", "role", "state", "submitted", "verified", "points"],
+      ...rows.map((s) => [s.url, s.handle, s.displayName, s.kind, s.role, states[s.state] ?? s.state, s.submittedAt.toISOString(), s.verifiedAt?.toISOString() ?? "", s.points]),
+    ]);
+    return c.body(csv, 200, { "content-type": "text/csv; charset=utf-8", "content-disposition": 'attachment; filename="sites.csv"' });
+  });
+
+  const queueOf = (c: Context<Env>) => applicationQueue(app, { page: intParam(c.req.query("page"), "page", [1, 1_000_000]) });
+
+  web.get("/admin/applications", async (c) => c.html(applicationsPage(shellOf(c), await queueOf(c))));
 
   web.post("/admin/applications", async (c) => {
-    const body = await c.req.parseBody();
-    const field = (k: string) => (typeof body[k] === "string" ? (body[k] as string).slice(0, MAX_FIELD) : undefined);
+    const field = await formOf(c);
     const decision = field("decision");
     const member = field("member");
     const program = field("program");
     if ((decision !== "approve" && decision !== "reject") || !member || !program) {
-      const pending = await pendingApplications(app);
-      return c.html(applicationsPage(shellOf(c), pending, { ok: false, text: "That form was incomplete: it needs a member, a program and approve or reject." }), 400);
+      return c.html(applicationsPage(shellOf(c), await queueOf(c), { ok: false, text: "That form was incomplete: it needs a member, a program and approve or reject." }), 400);
     }
     const options: Record<string, string> = { member, program };
     const reason = field("reason")?.trim();
     if (decision === "reject" && reason) options.reason = reason;
-    const outcome = await invoke({ app, registry: deps.registry }, { command: "review", sub: decision, options }, { actor: c.get("actor"), interactive: false, invocationId: `web:${c.get("reqId")}` });
-    const reply = outcome.type === "reply" ? outcome.reply : undefined;
-    const ok = reply?.status === "ok";
-    const text = reply ? renderText(reply) : "That needs more answers; use /review in chat.";
-    return c.html(applicationsPage(shellOf(c), await pendingApplications(app), { ok, text }), ok ? 200 : 400);
+    const notice = await runAsModerator(c, "review", decision, options);
+    return c.html(applicationsPage(shellOf(c), await queueOf(c), notice), notice.ok ? 200 : 400);
   });
 
   const auditFilterOf = (c: Context<Env>): AuditFilter => {
@@ -286,17 +335,41 @@ export function webApp(deps: WebDeps): Hono<Env> {
     }
   });
 
-  // The same entries as a spreadsheet, newest first, up to AUDIT_EXPORT_LIMIT of them.
+  // The same entries as a spreadsheet, newest first, all of them: streamed a chunk at a time (keyset
+  // paging on the id, as the page's "Older entries"), so a long log is neither cut off nor held in memory.
   web.get("/admin/audit.csv", async (c) => {
     const filter = auditFilterOf(c);
+    const csvRows = (entries: AuditEntry[]) =>
+      toCsv(entries.map((e) => [e.at.toISOString(), e.actor.replace(/^@/, ""), e.action, e.target?.replace(/^@/, "") ?? "", e.outcome, e.details === null || e.details === undefined ? "" : JSON.stringify(e.details)]));
+    let first: Awaited<ReturnType<typeof auditEntries>>;
     try {
-      const { entries } = await auditEntries(app, filter, AUDIT_EXPORT_LIMIT);
-      const rows = entries.map((e) => [e.at.toISOString(), e.actor.replace(/^@/, ""), e.action, e.target?.replace(/^@/, "") ?? "", e.outcome, e.details === null || e.details === undefined ? "" : JSON.stringify(e.details)]);
-      return c.body(toCsv([["at", "actor", "action", "target", "outcome", "details"], ...rows]), 200, { "content-type": "text/csv; charset=utf-8", "content-disposition": 'attachment; filename="audit.csv"' });
+      // The first chunk before the answer starts: a bad filter is still a 400 page.
+      first = await auditEntries(app, filter, AUDIT_EXPORT_CHUNK);
     } catch (err) {
       if (!(err instanceof UserError)) throw err;
       return refuse(c, 400, "No such day", `${err.message} ${err.hint ?? ""}`);
     }
+    const encoder = new TextEncoder();
+    let older = first.older;
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(encoder.encode(toCsv([["at", "actor", "action", "target", "outcome", "details"]]) + csvRows(first.entries)));
+        if (older === undefined) controller.close();
+      },
+      async pull(controller) {
+        if (older === undefined) return;
+        try {
+          const next = await auditEntries(app, { ...filter, before: older }, AUDIT_EXPORT_CHUNK);
+          controller.enqueue(encoder.encode(csvRows(next.entries)));
+          older = next.older;
+          if (older === undefined) controller.close();
+        } catch (err) {
+          app.log.error({ err, reqId: c.get("reqId") }, "audit export failed part-way");
+          controller.error(err);
+        }
+      },
+    });
+    return c.body(body, 200, { "content-type": "text/csv; charset=utf-8", "content-disposition": 'attachment; filename="audit.csv"' });
   });
 
   return web;

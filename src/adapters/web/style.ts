@@ -61,6 +61,8 @@ form.inline { display: inline-flex; flex-wrap: wrap; gap: .5rem; align-items: en
 label { display: block; font-weight: 600; font-size: .9rem; }
 textarea { max-width: 100%; width: 28rem; }
 td code { overflow-wrap: anywhere; }
+select { max-width: 100%; }
+.filters > div { max-width: 100%; }
 input, select, textarea { font: inherit; padding: .3rem .4rem; border: 1px solid #767676; border-radius: 3px; }
 button { font: inherit; padding: .35rem .9rem; border-radius: 3px; border: 1px solid #1d4f86; background: #0b57a3; color: #fff; cursor: pointer; }
 button.danger { background: #a31515; border-color: #7a0f0f; }
@@ -72,8 +74,15 @@ article.application { border: 1px solid var(--line); padding: .75rem 1rem; margi
 article.application dl { display: grid; grid-template-columns: minmax(8rem, 18rem) 1fr; gap: .25rem 1rem; }
 article.application dt { font-weight: 600; }
 article.application dd { margin: 0; white-space: pre-wrap; overflow-wrap: anywhere; }
+.history h3 { font-size: 1rem; margin: .75rem 0 .25rem; }
+.history ul { margin: 0 0 .75rem; padding-left: 1.25rem; }
 .actions form { max-width: 100%; }
 .actions { display: flex; flex-wrap: wrap; gap: 2rem; align-items: end; }
+.row-actions { display: flex; flex-wrap: wrap; gap: .35rem; min-width: 9rem; }
+.row-actions form.inline { margin: 0; }
+td button { padding: .2rem .55rem; font-size: .9rem; white-space: nowrap; }
+/* A site's address wraps (at its dots and slashes if need be) so the row's actions stay in view. */
+th.url, td.url { white-space: normal; overflow-wrap: anywhere; min-width: 12rem; max-width: 24rem; }
 .filters { display: flex; flex-wrap: wrap; gap: 1rem; align-items: end; }
 @media (max-width: 40rem) {
   main { padding: .75rem .75rem 2rem; }
