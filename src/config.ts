@@ -102,6 +102,7 @@ export const configSchema = z.object({
     .transform((s) => Object.fromEntries(s.split(",").map((p) => p.trim()).filter(Boolean).map((p) => p.split("=") as [string, string])))
     .meta({ description: "Where the pack's logical channels live on Discord: name=channel id pairs, e.g. announcements=1100000000000000001,moderators=1100000000000000002. Unset ones are looked up by name in the guild." }),
   DISCORD_DM_FALLBACK_CHANNEL: z.string().default("community").meta({ description: "The logical channel where a DM is posted as a mention when the member's DMs are closed." }),
+  DISCORD_PUBLIC_KEY: optional(z.string().regex(/^[0-9a-fA-F]{64}$/, "the application's public key: 64 hex digits (Developer Portal → General Information)")).meta({ description: "The application's public key: interactions arrive over HTTP at POST /discord/interactions (the Interactions Endpoint URL), so any process behind the load balancer answers them and the gateway carries none." }),
 
   DISCOURSE_URL: optional(url(["http:", "https:"], "https://forum.example.com")).meta({ description: "The forum's address: with DISCOURSE_API_KEY, the pack's forum badges (discourseBadgeId) are granted and revoked there." }),
   DISCOURSE_API_KEY: optional(z.string().min(1)).meta({ secret: true, description: "An admin API key of the forum (Admin → API → New key)." }),

@@ -11,7 +11,7 @@
 // Bot permissions in the server: View Channels, Send Messages, Embed Links,
 // Attach Files, Manage Roles (with the bot's role above every badge and tier
 // role). OAuth2 scopes: bot, applications.commands.
-import { Client, GatewayIntentBits, type RateLimitData } from "discord.js";
+import { Client, GatewayIntentBits, type ClientOptions, type RateLimitData } from "discord.js";
 import type { App } from "../../app.ts";
 import type { Registry } from "../../command/dispatch.ts";
 import type { Config } from "../../config.ts";
@@ -24,6 +24,8 @@ import { handleMessage } from "./messages.ts";
 import { userIsModerator } from "./moderators.ts";
 import { discordTarget } from "./target.ts";
 import { withTimeout } from "../../core/timeout.ts";
+import { openShardGateway } from "./gateway.ts";
+import { runShards, shardCountFor, type ShardLeaseTiming, type Shards } from "./shards.ts";
 
 const STOP_TIMEOUT_MS = 10_000;
 
@@ -36,17 +38,23 @@ export function rejectOnRateLimit(data: RateLimitData): boolean {
   return !data.route.startsWith("/interactions") && !data.route.startsWith("/webhooks");
 }
 
-export function createDiscordClient(config: Config): Client {
+/** `gateway`: a shard's gateway options (shards.ts, gateway.ts). */
+export function createDiscordClient(config: Config, gateway: Pick<ClientOptions, "shards" | "shardCount" | "ws"> = {}): Client {
   return new Client({
     intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages],
     rest: { ...(config.DISCORD_API_URL ? { api: config.DISCORD_API_URL } : {}), rejectOnRateLimit, agent: discordAgent },
     allowedMentions: { parse: [] },
+    ...gateway,
   });
 }
 
 export interface AttachOptions {
   deferAfterMs?: number;
   guild?: GuildDirectory;
+  /** false: interactions arrive over HTTP (DISCORD_PUBLIC_KEY), so the gateway's are not answered here. */
+  interactions?: boolean;
+  /** Claims an interaction before it is answered; false: it was answered already (a replay after a resume). */
+  claimInteraction?: (interactionId: string) => Promise<boolean>;
 }
 
 export interface AttachedDiscord {
@@ -55,6 +63,8 @@ export interface AttachedDiscord {
   isModerator(userId: string): Promise<boolean>;
   /** Resolves when every event handler started so far has finished. */
   idle(): Promise<void>;
+  /** Resolves when the handlers running now have finished (later ones are not waited for). */
+  settled(): Promise<void>;
   detach(): void;
 }
 
@@ -67,16 +77,28 @@ export function attachDiscord(client: Client, app: App, registry: Registry, opti
     void p.finally(() => running.delete(p));
   };
   const deps = { app, registry, client, guild, ...(options.deferAfterMs !== undefined ? { deferAfterMs: options.deferAfterMs } : {}) };
-  const onInteraction = (interaction: Parameters<typeof handleInteraction>[1]) => track(handleInteraction(deps, interaction));
+  const claim = options.claimInteraction;
+  const onInteraction = (interaction: Parameters<typeof handleInteraction>[1]) =>
+    track(
+      claim
+        ? claim(interaction.id).then(
+            (first) => (first ? handleInteraction(deps, interaction) : undefined),
+            (err: unknown) => app.log.error({ err, interaction: interaction.id }, "discord interaction not claimed; it is left unanswered"),
+          )
+        : handleInteraction(deps, interaction),
+    );
   const onMessage = (message: Parameters<typeof handleMessage>[1]) =>
     track(handleMessage(app, message).catch((err: unknown) => app.log.error({ err, message: message.id }, "discord message not recorded")));
-  client.on("interactionCreate", onInteraction);
+  if (options.interactions !== false) client.on("interactionCreate", onInteraction);
   client.on("messageCreate", onMessage);
   return {
     target: discordTarget({ app, rest: client.rest, guild, guildId: app.config.DISCORD_GUILD_ID }),
     isModerator: (userId) => userIsModerator(app, client.rest, guild, userId),
     idle: async () => {
       while (running.size > 0) await Promise.allSettled([...running]);
+    },
+    settled: async () => {
+      await Promise.allSettled([...running]);
     },
     detach: () => {
       client.off("interactionCreate", onInteraction);
@@ -85,23 +107,43 @@ export function attachDiscord(client: Client, app: App, registry: Registry, opti
   };
 }
 
-/** Logs in with DISCORD_TOKEN; the lead wires the target into delivery and stop() into shutdown. */
-export async function startDiscord(runtime: Runtime, registry: Registry): Promise<{ target: DeliveryTarget; isModerator(userId: string): Promise<boolean>; stop(): Promise<void> }> {
+export interface StartedDiscord {
+  target: DeliveryTarget;
+  isModerator(userId: string): Promise<boolean>;
+  /** The gateway shards this process may hold (shards.ts). */
+  shards: Shards;
+  stop(): Promise<void>;
+}
+
+/**
+ * Discord for one `steward serve`: REST (the delivery target, moderator checks) in every process, and the
+ * gateway only for the shards whose lease this process holds (shards.ts), so several processes with one token
+ * see each event once. `shardLease` shortens the lease for tests; production uses SHARD_LEASE.
+ */
+export async function startDiscord(runtime: Runtime, registry: Registry, options: { shardLease?: ShardLeaseTiming } = {}): Promise<StartedDiscord> {
   const { app } = runtime;
   const token = app.config.DISCORD_TOKEN;
   if (!token) throw new Error("DISCORD_TOKEN is not set");
   const client = createDiscordClient(app.config);
+  client.token = token;
+  client.rest.setToken(token);
   const attached = attachDiscord(client, app, registry);
-  client.on("error", (err) => app.log.error({ err }, "discord client error"));
-  client.once("clientReady", (c) => app.log.info({ user: c.user.tag, guilds: c.guilds.cache.size }, "discord connected"));
-  await client.login(token);
+  const shardCount = await shardCountFor(app, client.rest);
+  const shards = runShards({
+    app,
+    shardCount,
+    ...(options.shardLease ? { timing: options.shardLease } : {}),
+    open: (shardId, previous, holder) =>
+      openShardGateway({ app, registry, token, shardId, shardCount, holder, previous, interactions: !app.config.DISCORD_PUBLIC_KEY }),
+  });
+  shards.events.on("taken", (t: { shardId: number; how: string }) => app.log.info({ shard: t.shardId, how: t.how }, "discord connected"));
   return {
     target: attached.target,
     isModerator: attached.isModerator,
+    shards,
     stop: async () => {
+      await withTimeout(shards.stop(), STOP_TIMEOUT_MS, "timeout");
       attached.detach();
-      await withTimeout(attached.idle(), STOP_TIMEOUT_MS, "timeout");
-      await client.destroy();
     },
   };
 }

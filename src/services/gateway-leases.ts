@@ -1,0 +1,52 @@
+// Leases for a platform gateway (Discord's shards), on the same table and
+// statements as the inbound-event claims (store/lease.ts): a shard is held
+// under "discord-shard:<n>" while its holder renews it, with the session the
+// holder leaves for a successor in the lease's state; an interaction that came
+// over the gateway is claimed once under "discord-interaction:<id>", so one
+// replayed after a resume is not answered a second time.
+import type { App } from "../app.ts";
+import { dropExpiredLeases, keepLease, liveLeases, readLease, releaseLease, saveLeaseState, takeLease, type KeepOptions, type KeptLease } from "../store/lease.ts";
+
+export type { KeptLease };
+
+export const SHARD_LEASE_PREFIX = "discord-shard:";
+const shardLease = (shardId: number) => `${SHARD_LEASE_PREFIX}${shardId}`;
+
+/** An interaction token lives 15 minutes; its claim lasts as long. */
+const INTERACTION_CLAIM_MS = 15 * 60_000;
+
+/** The shard's lease as it stands (who holds it until when) and the session its last holder saved. */
+export function readShard<S>(app: App, shardId: number) {
+  return readLease<S>(app.sql, shardLease(shardId));
+}
+
+export async function takeShard(app: App, shardId: number, holder: string, ttlMs: number): Promise<boolean> {
+  return (await takeLease(app.sql, shardLease(shardId), holder, ttlMs, app.now())).taken;
+}
+
+export function keepShard(app: App, shardId: number, holder: string, options: Omit<KeepOptions, "now">): KeptLease {
+  return keepLease(app.sql, shardLease(shardId), holder, { ...options, now: () => app.now() });
+}
+
+export function saveShardSession(app: App, shardId: number, holder: string, session: unknown): Promise<boolean> {
+  return saveLeaseState(app.sql, shardLease(shardId), holder, session);
+}
+
+export function releaseShard(app: App, shardId: number, holder: string): Promise<void> {
+  return releaseLease(app.sql, shardLease(shardId), holder);
+}
+
+/** Shards held now, with the sessions their holders saved. */
+export function liveShards<S>(app: App) {
+  return liveLeases<S>(app.sql, SHARD_LEASE_PREFIX, app.now());
+}
+
+/** True for the first holder to ask about this interaction (within its 15 minutes); false for a replay. */
+export async function claimGatewayInteraction(app: App, interactionId: string, holder: string): Promise<boolean> {
+  return (await takeLease(app.sql, `discord-interaction:${interactionId}`, holder, INTERACTION_CLAIM_MS, app.now())).taken;
+}
+
+/** Interaction claims whose 15 minutes are over: only their rows are left, and nobody asks about them again. */
+export function dropAnsweredInteractionClaims(app: App): Promise<number> {
+  return dropExpiredLeases(app.sql, "discord-interaction:", app.now());
+}
