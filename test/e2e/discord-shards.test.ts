@@ -82,7 +82,7 @@ describe(`two processes with one Discord token (${kind})`, () => {
     const b = await serve();
     await leader();
 
-    const interactions = [slashCommand({ applicationId: APP_ID, guildId: GUILD_ID, channelId: CHANNEL.general, user: alice }, "tier"), slashCommand({ applicationId: APP_ID, guildId: GUILD_ID, channelId: CHANNEL.general, user: alice }, "points")];
+    const interactions = [slashCommand({ applicationId: APP_ID, guildId: GUILD_ID, channelId: CHANNEL.general, user: alice }, "benefits"), slashCommand({ applicationId: APP_ID, guildId: GUILD_ID, channelId: CHANNEL.general, user: alice }, "points")];
     const before = (await readLease<StoredSession>(rt.app.sql, `${SHARD_LEASE_PREFIX}0`))?.state;
     for (const i of interactions) gateway.dispatch("INTERACTION_CREATE", i, GUILD_ID);
     say();
