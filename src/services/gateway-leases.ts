@@ -12,8 +12,13 @@ export type { KeptLease };
 export const SHARD_LEASE_PREFIX = "discord-shard:";
 const shardLease = (shardId: number) => `${SHARD_LEASE_PREFIX}${shardId}`;
 
-/** An interaction token lives 15 minutes; its claim lasts as long. */
-const INTERACTION_CLAIM_MS = 15 * 60_000;
+/**
+ * An interaction is claimed while it is answered, for less than a shard's lease: a holder killed mid-answer
+ * leaves a claim that has run out by the time its successor replays the interaction. Answered, the claim
+ * lasts as long as the interaction's token (15 minutes), so a replay is not answered again.
+ */
+const ANSWERING_MS = 10_000;
+const ANSWERED_MS = 15 * 60_000;
 
 /** The shard's lease as it stands (who holds it until when) and the session its last holder saved. */
 export function readShard<S>(app: App, shardId: number) {
@@ -41,9 +46,11 @@ export function liveShards<S>(app: App) {
   return liveLeases<S>(app.sql, SHARD_LEASE_PREFIX, app.now());
 }
 
-/** True for the first holder to ask about this interaction (within its 15 minutes); false for a replay. */
-export async function claimGatewayInteraction(app: App, interactionId: string, holder: string): Promise<boolean> {
-  return (await takeLease(app.sql, `discord-interaction:${interactionId}`, holder, INTERACTION_CLAIM_MS, app.now())).taken;
+/** The claim of the first holder to ask about this interaction (undefined for a replay of one answered or being answered). */
+export async function claimGatewayInteraction(app: App, interactionId: string, holder: string): Promise<{ answered(): Promise<void> } | undefined> {
+  const name = `discord-interaction:${interactionId}`;
+  if (!(await takeLease(app.sql, name, holder, ANSWERING_MS, app.now())).taken) return undefined;
+  return { answered: async () => void (await takeLease(app.sql, name, holder, ANSWERED_MS, app.now())) };
 }
 
 /** Interaction claims whose 15 minutes are over: only their rows are left, and nobody asks about them again. */

@@ -53,8 +53,8 @@ export interface AttachOptions {
   guild?: GuildDirectory;
   /** false: interactions arrive over HTTP (DISCORD_PUBLIC_KEY), so the gateway's are not answered here. */
   interactions?: boolean;
-  /** Claims an interaction before it is answered; false: it was answered already (a replay after a resume). */
-  claimInteraction?: (interactionId: string) => Promise<boolean>;
+  /** Claims an interaction before it is answered; undefined: it was (or is being) answered already (a replay after a resume). */
+  claimInteraction?: (interactionId: string) => Promise<{ answered(): Promise<void> } | undefined>;
 }
 
 export interface AttachedDiscord {
@@ -78,15 +78,13 @@ export function attachDiscord(client: Client, app: App, registry: Registry, opti
   };
   const deps = { app, registry, client, guild, ...(options.deferAfterMs !== undefined ? { deferAfterMs: options.deferAfterMs } : {}) };
   const claim = options.claimInteraction;
-  const onInteraction = (interaction: Parameters<typeof handleInteraction>[1]) =>
-    track(
-      claim
-        ? claim(interaction.id).then(
-            (first) => (first ? handleInteraction(deps, interaction) : undefined),
-            (err: unknown) => app.log.error({ err, interaction: interaction.id }, "discord interaction not claimed; it is left unanswered"),
-          )
-        : handleInteraction(deps, interaction),
-    );
+  const answer = async (interaction: Parameters<typeof handleInteraction>[1]) => {
+    const claimed = await claim?.(interaction.id).catch((err: unknown) => void app.log.error({ err, interaction: interaction.id }, "discord interaction not claimed; it is left unanswered"));
+    if (claim && !claimed) return;
+    await handleInteraction(deps, interaction);
+    await claimed?.answered().catch((err: unknown) => app.log.warn({ err, interaction: interaction.id }, "discord interaction answered, but its claim was not extended"));
+  };
+  const onInteraction = (interaction: Parameters<typeof handleInteraction>[1]) => track(answer(interaction));
   const onMessage = (message: Parameters<typeof handleMessage>[1]) =>
     track(handleMessage(app, message).catch((err: unknown) => app.log.error({ err, message: message.id }, "discord message not recorded")));
   if (options.interactions !== false) client.on("interactionCreate", onInteraction);
