@@ -5,7 +5,7 @@
 // over the gateway is claimed once under "discord-interaction:<id>", so one
 // replayed after a resume is not answered a second time.
 import type { App } from "../app.ts";
-import { dropExpiredLeases, keepLease, liveLeases, readLease, releaseLease, saveLeaseState, takeLease, type KeepOptions, type KeptLease } from "../store/lease.ts";
+import { dropExpiredLeases, handOverLease, keepLease, liveLeases, readLease, saveLeaseState, takeLease, type KeepOptions, type KeptLease } from "../store/lease.ts";
 
 export type { KeptLease };
 
@@ -37,8 +37,9 @@ export function saveShardSession(app: App, shardId: number, holder: string, sess
   return saveLeaseState(app.sql, shardLease(shardId), holder, session);
 }
 
+/** Gives the shard up now, keeping the session saved in its lease for whoever takes it next. */
 export function releaseShard(app: App, shardId: number, holder: string): Promise<void> {
-  return releaseLease(app.sql, shardLease(shardId), holder);
+  return handOverLease(app.sql, shardLease(shardId), holder, app.now());
 }
 
 /** Shards held now, with the sessions their holders saved. */

@@ -45,6 +45,11 @@ export async function releaseLease(sql: SqlRunner, name: string, holder: string)
   await sql.query(`DELETE FROM leases WHERE name = $1 AND holder = $2`, [name, holder]);
 }
 
+/** Ends the holder's lease now but keeps its row and state: the next holder takes it at once and reads the state. */
+export async function handOverLease(sql: SqlRunner, name: string, holder: string, now: Date): Promise<void> {
+  await sql.query(`UPDATE leases SET expires_at = $3::timestamptz WHERE name = $1 AND holder = $2`, [name, holder, now.toISOString()]);
+}
+
 /** Leases that ran out: their rows only keep the table small once nobody will take that name again. */
 export async function dropExpiredLeases(sql: SqlRunner, prefix: string, now: Date): Promise<number> {
   const rows = await sql.query<{ n: number }>(`WITH gone AS (DELETE FROM leases WHERE name LIKE $1 || '%' AND expires_at <= $2::timestamptz RETURNING 1) SELECT count(*)::int AS n FROM gone`, [prefix, now.toISOString()]);
@@ -76,9 +81,7 @@ export async function liveLeases<S>(sql: SqlRunner, prefix: string, now: Date): 
 export interface KeptLease {
   /** Whether the last renewal held (false once another holder has it or the database refused). */
   readonly held: boolean;
-  /** Stops renewing and gives the lease up at once, so a successor need not wait for the expiry. */
-  release(): Promise<void>;
-  /** Stops renewing and leaves the lease to run out, as a holder that died would (tests and drills). */
+  /** Stops renewing: the lease runs out (or its holder hands it over with `handOverLease`). */
   abandon(): void;
 }
 
@@ -122,13 +125,6 @@ export function keepLease(sql: SqlRunner, name: string, holder: string, options:
   return {
     get held() {
       return held;
-    },
-    release: async () => {
-      stopped = true;
-      clearInterval(timer);
-      await beat;
-      if (held) await releaseLease(sql, name, holder);
-      held = false;
     },
     abandon: () => {
       stopped = true;

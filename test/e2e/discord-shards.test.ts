@@ -76,7 +76,7 @@ describe(`two processes with one Discord token (${kind})`, () => {
     await rt.app.db.membership.create({ data: { memberId: member.id, programId: "community-leaders-velo", state: "active", joinedAt: rt.app.now() } });
   }
 
-  it("runs the shard in one process; its holder dies and the other resumes the session, replaying what was not finished once", async () => {
+  it("runs the shard in one process; its holder dies and the other resumes the session, replaying what was not finished once; a stopped one hands it over", async () => {
     const a = await serve();
     expect(await taken(a)).toMatchObject({ shardId: 0, how: "identified" });
     const b = await serve();
@@ -106,6 +106,11 @@ describe(`two processes with one Discord token (${kind})`, () => {
     await b.shards.stop();
     expect([...acks().values()]).toEqual([1, 1]);
     expect(await messages()).toBe(3);
+
+    // A process stopped on purpose (a deploy) hands the session over too: the next one resumes it at once.
+    const c = await serve();
+    expect(await taken(c)).toMatchObject({ shardId: 0, how: "resumed" });
+    expect(gateway.identifies).toHaveLength(1);
   });
 
   it("fills the gap from the channel's history when Discord refuses the resume", async () => {
