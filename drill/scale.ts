@@ -1,7 +1,8 @@
 // Drill "scale": three `steward serve` processes with Slack and Discord on one PostgreSQL (and Redis when
 // REDIS_URL is set), against a local Discord (REST and a v10 gateway that, like Discord, sends every event
 // to every session of a shard) and a local Slack. 500 interactions and 2,000 community messages arrive while
-// the process holding the gateway shard is SIGKILLed and a fourth is started; 300 DMs wait in the outbox.
+// the process holding the gateway shard is SIGKILLed and a fourth is started; two DMs per member (300)
+// wait in the outbox.
 // Counted: interactions acknowledged other than once, messages counted other than once, how long after the
 // kill another process took the shard (bound 30 s) and whether it resumed the session (no second IDENTIFY),
 // and outbox rows delivered other than once.
@@ -31,7 +32,6 @@ const INTERACTIONS = 500;
 const MESSAGES = 2_000;
 const DISCORD_MEMBERS = 100;
 const SLACK_MEMBERS = 50;
-const DMS = { discord: 200, slack: 100 };
 const TAKEOVER_BOUND_S = 30;
 /** A Redis database of its own: `steward serve` uses the fixed key prefix "steward", which must not meet anyone else's. */
 const REDIS_DB = 12;
