@@ -148,6 +148,8 @@ export function openShardGateway(options: ShardGatewayOptions): ShardGateway {
   // The caller awaits `connected`; login failures reject it too.
   const login = client.login(options.token);
   const up = Promise.all([login, connected]).then(([, how]) => how);
+  // A caller that gave up waiting (shards.ts's timeout) leaves nobody to hear a later failure.
+  up.catch(() => undefined);
 
   const wsShard = (): WsShardInternals | undefined =>
     (manager as unknown as { strategy?: { shards?: Map<number, WsShardInternals> } } | undefined)?.strategy?.shards?.get(shardId);

@@ -16,12 +16,16 @@ import { hostname } from "node:os";
 import { randomUUID } from "node:crypto";
 import { Routes, type REST } from "discord.js";
 import type { App } from "../../app.ts";
+import { withTimeout } from "../../core/timeout.ts";
 import { dropAnsweredInteractionClaims, keepShard, liveShards, readShard, releaseShard, saveShardSession, SHARD_LEASE_PREFIX, takeShard, type KeptLease } from "../../services/gateway-leases.ts";
 import type { Connected, ShardGateway, StoredSession } from "./gateway.ts";
 
 export { SHARD_LEASE_PREFIX };
 /** Production timing: a dead holder's shard is taken within 15 + 5 s, inside the 30 s bound, and resumed. */
 export const SHARD_LEASE = { ttlMs: 15_000, renewEveryMs: 5_000 };
+
+/** How long a session may take to come up (connect, resume or identify, and fill a refused resume's gap). */
+const CONNECT_TIMEOUT_MS = 120_000;
 
 export interface ShardLeaseTiming {
   ttlMs: number;
@@ -92,6 +96,7 @@ export function runShards(options: ShardsOptions): Shards {
     // The state the last holder saved (taking the lease keeps it).
     const previous = (await readShard<StoredSession>(app, shardId))?.state ?? null;
     // (A session of another shard split is not resumed: @discordjs/ws identifies, and gateway.ts fills the gap.)
+    let saving: Promise<unknown> | undefined;
     const lease = keepShard(app, shardId, holder, {
       ...timing,
       onLost: () => {
@@ -100,9 +105,11 @@ export function runShards(options: ShardsOptions): Shards {
         events.emit("lost", { shardId });
       },
       onRenewed: async () => {
-        const r = running.get(shardId);
-        const state = r ? await r.gateway.checkpoint() : null;
-        if (state) await saveShardSession(app, shardId, holder, state);
+        // Saving waits for the running handlers, which a busy shard may make slow: it must never hold up the next
+        // renewal (a lease that runs out under load would start a second session), so it runs beside the beat.
+        saving ??= save(shardId)
+          .catch((err: unknown) => app.log.warn({ err, shard: shardId }, "discord shard session not saved; the next beat saves it"))
+          .finally(() => (saving = undefined));
         if (Date.now() - lastDrop > 60_000) {
           lastDrop = Date.now();
           await dropAnsweredInteractionClaims(app);
@@ -113,7 +120,9 @@ export function runShards(options: ShardsOptions): Shards {
     const gateway = options.open(shardId, previous, holder);
     running.set(shardId, { gateway, lease });
     try {
-      const how = await gateway.connected;
+      // A gateway that never answers must not keep the shard here: after a while another process may try.
+      const how = await withTimeout(gateway.connected, CONNECT_TIMEOUT_MS, "timeout" as const);
+      if (how === "timeout") throw new Error(`the gateway session did not come up in ${CONNECT_TIMEOUT_MS / 1000} s`);
       if (!running.has(shardId)) return;
       const state = await gateway.checkpoint();
       if (state) await saveShardSession(app, shardId, holder, state);
@@ -130,6 +139,12 @@ export function runShards(options: ShardsOptions): Shards {
       await releaseShard(app, shardId, holder).catch(() => undefined);
       events.emit("error", { shardId, err });
     }
+  };
+
+  const save = async (shardId: number) => {
+    const r = running.get(shardId);
+    const state = r ? await r.gateway.checkpoint() : null;
+    if (state) await saveShardSession(app, shardId, holder, state);
   };
 
   const beat = async () => {
