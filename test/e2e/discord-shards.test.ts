@@ -93,7 +93,7 @@ describe(`two processes with one Discord token (${kind})`, () => {
     expect(gateway.identifies).toHaveLength(1);
 
     // The holder dies having saved its sequence from before these events (as if it died before the next beat).
-    a.shards.kill();
+    await a.shards.kill();
     await saveLeaseState(rt.app.sql, `${SHARD_LEASE_PREFIX}0`, a.shards.holder, before);
     say();
     rt.clock.advance(LEASE.ttlMs + 1);
@@ -122,7 +122,7 @@ describe(`two processes with one Discord token (${kind})`, () => {
     await eventually(async () => (await messages()) === 1);
     await eventually(async () => (await readLease<StoredSession>(rt.app.sql, `${SHARD_LEASE_PREFIX}0`))?.state?.sequence === gateway.sessions.get("session-1")?.seq);
 
-    a.shards.kill();
+    await a.shards.kill();
     const missed = say("2026-11-25T12:00:05.000Z");
     fake.history.set(CHANNEL.community, [missed]);
     gateway.endSession("session-1");

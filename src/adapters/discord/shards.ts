@@ -57,8 +57,8 @@ export interface Shards {
   held(): number[];
   /** Hands every shard over: sessions closed resumably, their state saved, leases released. */
   stop(): Promise<void>;
-  /** Stops renewing and drops every session without a word, as a SIGKILL would (tests). */
-  kill(): void;
+  /** Stops renewing and drops every session without a word, as a SIGKILL would (tests); resolves once saves already sent have landed. */
+  kill(): Promise<void>;
 }
 
 /** The shard count every process uses: the live leases' split when there is one, else Discord's recommendation. */
@@ -107,9 +107,15 @@ export function runShards(options: ShardsOptions): Shards {
       onRenewed: async () => {
         // Saving waits for the running handlers, which a busy shard may make slow: it must never hold up the next
         // renewal (a lease that runs out under load would start a second session), so it runs beside the beat.
-        saving ??= save(shardId)
-          .catch((err: unknown) => app.log.warn({ err, shard: shardId }, "discord shard session not saved; the next beat saves it"))
-          .finally(() => (saving = undefined));
+        if (!saving) {
+          saving = save(shardId)
+            .catch((err: unknown) => app.log.warn({ err, shard: shardId }, "discord shard session not saved; the next beat saves it"))
+            .finally(() => {
+              if (saving) saves.delete(saving);
+              saving = undefined;
+            });
+          saves.add(saving);
+        }
         if (Date.now() - lastDrop > 60_000) {
           lastDrop = Date.now();
           await dropAnsweredInteractionClaims(app);
@@ -141,10 +147,12 @@ export function runShards(options: ShardsOptions): Shards {
     }
   };
 
+  const saves = new Set<Promise<unknown>>();
   const save = async (shardId: number) => {
     const r = running.get(shardId);
     const state = r ? await r.gateway.checkpoint() : null;
-    if (state) await saveShardSession(app, shardId, holder, state);
+    // Dropped or killed meanwhile: what it would save is no longer this process's to say.
+    if (state && running.get(shardId) === r) await saveShardSession(app, shardId, holder, state);
   };
 
   const beat = async () => {
@@ -176,7 +184,7 @@ export function runShards(options: ShardsOptions): Shards {
         }),
       );
     },
-    kill: () => {
+    kill: async () => {
       stopped = true;
       clearInterval(timer);
       for (const [shardId, r] of [...running.entries()]) {
@@ -185,6 +193,7 @@ export function runShards(options: ShardsOptions): Shards {
         r.gateway.kill();
         void r.gateway.client.destroy().catch(() => undefined);
       }
+      await Promise.allSettled([...saves]);
     },
   };
 }
