@@ -111,6 +111,10 @@ describe(`two processes with one Discord token (${kind})`, () => {
     const c = await serve();
     expect(await taken(c)).toMatchObject({ shardId: 0, how: "resumed" });
     expect(gateway.identifies).toHaveLength(1);
+    // A resumed session saves its progress too (a later takeover replays from here, not from the start).
+    say();
+    await eventually(async () => (await messages()) === 4);
+    await eventually(async () => (await readLease<StoredSession>(rt.app.sql, `${SHARD_LEASE_PREFIX}0`))?.state?.sequence === gateway.sessions.get("session-1")?.seq);
   });
 
   it("fills the gap from the channel's history when Discord refuses the resume", async () => {
