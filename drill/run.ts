@@ -13,6 +13,7 @@ import { slackDrill } from "./slack.ts";
 import { hostileWebhooksDrill } from "./webhooks.ts";
 import { mergeDrill } from "./merge.ts";
 import { interruptedInboundDrill } from "./interrupted.ts";
+import { scaleDrill } from "./scale.ts";
 import { seeded, type Drill, type DrillResult } from "./lib.ts";
 
 const drills: Record<string, { title: string; run: Drill }> = {
@@ -28,6 +29,7 @@ const drills: Record<string, { title: string; run: Drill }> = {
   "shared-database": { title: "shared database: steward serve + 20 steward run", run: sharedDatabaseDrill },
   history: { title: "history: a past week asked later", run: historyDrill },
   "dashboard-queries": { title: "hostile dashboard queries", run: dashboardQueriesDrill },
+  scale: { title: "scale: 3 steward serve, Slack + Discord, the gateway shard's holder SIGKILLed", run: scaleDrill },
 };
 
 const asked = process.argv.slice(2);

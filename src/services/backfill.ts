@@ -143,6 +143,11 @@ export interface BackfillOptions {
   onProgress?: (p: BackfillProgress) => void;
   /** Asked before each page: true stops the run there (Ctrl-C), its checkpoints kept for the next run. */
   stop?: () => boolean;
+  /**
+   * false: read without resuming or writing checkpoints (a gateway shard filling the minutes a refused resume
+   * missed is not `steward backfill`, and must not move "history imported up to").
+   */
+  checkpoints?: boolean;
 }
 
 export interface SourceResult {
@@ -171,7 +176,7 @@ export async function backfill(app: App, sources: HistorySource[], options: Back
   const results: SourceResult[] = [];
   let interrupted = false;
   for (const source of sources) {
-    const saved = await app.db.backfillCheckpoint.findUnique({ where: { source: source.key } });
+    const saved = options.checkpoints === false ? null : await app.db.backfillCheckpoint.findUnique({ where: { source: source.key } });
     // A checkpoint for another `since` is another run's: start over (counting again is harmless, keys dedupe).
     const resume = saved && saved.since.getTime() === options.since.getTime() ? saved : undefined;
     if (resume?.done) {
@@ -210,7 +215,7 @@ export async function backfill(app: App, sources: HistorySource[], options: Back
         const covered = reached ? Math.min(1, Math.max(0, (app.now().getTime() - reached.getTime()) / span)) : 0;
         const elapsed = clock.now() - started;
         const etaMs = covered > 0 && covered < 1 && elapsed > 0 ? Math.round((elapsed * (1 - covered)) / covered) : covered >= 1 ? 0 : undefined;
-        if (!options.dryRun) {
+        if (!options.dryRun && options.checkpoints !== false) {
           const data = { since: options.since, cursor: cursor ?? null, done: !cursor, messages, counted, oldestSeen: reached ?? null, updatedAt: app.now() };
           await app.db.backfillCheckpoint.upsert({ where: { source: source.key }, create: { source: source.key, ...data }, update: data });
         }

@@ -49,6 +49,11 @@ export interface FakeDiscord {
    * answers from here, newest first, with `before` / `after` and `limit` (1-100, default 50) as Discord does.
    */
   history: Map<string, Record<string, unknown>[]>;
+  /**
+   * What GET /gateway/bot answers: the gateway's URL (a fake gateway's, test/helpers/fake-gateway.ts) and the
+   * number of shards Discord recommends.
+   */
+  gateway: { url: string; shards: number };
   clear(): void;
   close(): Promise<void>;
 }
@@ -208,8 +213,17 @@ export async function startFakeDiscord(guild: FakeGuild, applicationId = "1000")
   };
 
   const history = new Map<string, Record<string, unknown>[]>();
+  const gateway = { url: "ws://127.0.0.1:1", shards: 1 };
+  const botUser = { id: applicationId, username: "steward", discriminator: "0", global_name: null, avatar: null, bot: true, flags: 0 };
   const route = (method: string, path: string, body: Record<string, unknown>, query: URLSearchParams = new URLSearchParams()): [number, unknown?] => {
     let m: RegExpExecArray | null;
+    if (method === "GET" && path === "/gateway/bot")
+      return [200, { url: gateway.url, shards: gateway.shards, session_start_limit: { total: 1000, remaining: 999, reset_after: 14_400_000, max_concurrency: 1 } }];
+    if (method === "GET" && path === "/applications/@me") return [200, { id: applicationId, name: "Steward", icon: null, description: "", bot_public: false, bot_require_code_grant: false, verify_key: "0", flags: 0, bot: botUser }];
+    if (method === "GET" && path === `/guilds/${guild.id}`) {
+      const { channels: _channels, ...rest } = rawGuild(guild);
+      return [200, rest];
+    }
     if (method === "GET" && (m = /^\/channels\/(\d+)\/messages$/.exec(path))) {
       const limit = Number(query.get("limit") ?? 50);
       if (!Number.isInteger(limit) || limit < 1 || limit > 100) return [400, { message: "Invalid Form Body", code: 50035 }];
@@ -257,6 +271,8 @@ export async function startFakeDiscord(guild: FakeGuild, applicationId = "1000")
         const [s] = scripted.splice(i, 1);
         if (s) return send(res, s.status, s.body, s.headers);
       }
+      // The bot's own account (discord.js asks for it when it resumes a session it did not start); a Bearer token is OAuth2's.
+      if (method === "GET" && path === "/users/@me" && req.headers.authorization?.startsWith("Bot ")) return send(res, 200, { id: applicationId, username: "steward", discriminator: "0", global_name: null, avatar: null, bot: true, flags: 0 });
       const [status, out] = oauth.route(method, path, (body ?? {}) as Record<string, unknown>, req.headers.authorization) ?? route(method, path, (body ?? {}) as Record<string, unknown>, url.searchParams);
       send(res, status, out);
     })().catch((err: unknown) => send(res, 500, { message: String(err), code: 0 }));
@@ -280,6 +296,7 @@ export async function startFakeDiscord(guild: FakeGuild, applicationId = "1000")
     find: (method, path) => requests.filter((r) => r.method === method && path.test(r.path)),
     messages,
     history,
+    gateway,
     clear: () => {
       requests.length = 0;
       messages.length = 0;

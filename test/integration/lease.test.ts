@@ -3,7 +3,7 @@
 // Postgres when DATABASE_URL is set, where many takers at once get one lease.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { claimInbound, INBOUND_LEASE_MS } from "../../src/services/inbound.ts";
-import { releaseLease, takeLease } from "../../src/store/lease.ts";
+import { handOverLease, keepLease, readLease, releaseLease, saveLeaseState, takeLease } from "../../src/store/lease.ts";
 import { storeKinds, testRuntime, type TestRuntime } from "../helpers/runtime.ts";
 
 const TTL = 30_000;
@@ -46,6 +46,24 @@ describe.each(storeKinds)("leases on %s", (kind) => {
     await releaseLease(rt.app.sql, "work", "b");
     expect((await take("c")).taken).toBe(true);
     expect((await take("d", "other work")).taken).toBe(true);
+  });
+
+  it("a kept lease renews on its beat and hears when another holder has it; handed over, its state waits for the next holder", async () => {
+    await take("a", "shard");
+    let kept: ReturnType<typeof keepLease> | undefined;
+    const lost = new Promise<void>((resolve) => {
+      kept = keepLease(rt.app.sql, "shard", "a", { ttlMs: TTL, renewEveryMs: 10, now: () => rt.app.now(), onLost: resolve });
+    });
+    expect(await saveLeaseState(rt.app.sql, "shard", "a", { sequence: 1 })).toBe(true);
+    // Paused past the expiry, and another process took it meanwhile: the next beat says so, and the state stays the other's to write.
+    await rt.app.sql.query(`UPDATE leases SET holder = 'b' WHERE name = 'shard'`);
+    await lost;
+    expect(kept?.held).toBe(false);
+    expect(await saveLeaseState(rt.app.sql, "shard", "a", { sequence: 99 })).toBe(false);
+    expect(await saveLeaseState(rt.app.sql, "shard", "b", { sequence: 2 })).toBe(true);
+    await handOverLease(rt.app.sql, "shard", "b", rt.app.now());
+    expect((await take("c", "shard")).taken).toBe(true);
+    expect(await readLease(rt.app.sql, "shard")).toMatchObject({ holder: "c", state: { sequence: 2 } });
   });
 
   it("many takers at once: exactly one holds it", async () => {

@@ -11,7 +11,7 @@
 // Bot permissions in the server: View Channels, Send Messages, Embed Links,
 // Attach Files, Manage Roles (with the bot's role above every badge and tier
 // role). OAuth2 scopes: bot, applications.commands.
-import { Client, GatewayDispatchEvents, GatewayIntentBits, type APIInteraction, type RateLimitData } from "discord.js";
+import { Client, GatewayDispatchEvents, GatewayIntentBits, type APIInteraction, type ClientOptions, type RateLimitData } from "discord.js";
 import type { App } from "../../app.ts";
 import type { Registry } from "../../chat/kit/framework.ts";
 import type { Config } from "../../config.ts";
@@ -26,6 +26,8 @@ import { handleMessage } from "./messages.ts";
 import { userIsModerator } from "./moderators.ts";
 import { discordTarget } from "./target.ts";
 import { withTimeout } from "../../core/timeout.ts";
+import { openShardGateway } from "./gateway.ts";
+import { runShards, shardCountFor, type ShardLeaseTiming, type Shards } from "./shards.ts";
 
 const STOP_TIMEOUT_MS = 10_000;
 
@@ -38,17 +40,23 @@ export function rejectOnRateLimit(data: RateLimitData): boolean {
   return !data.route.startsWith("/interactions") && !data.route.startsWith("/webhooks");
 }
 
-export function createDiscordClient(config: Config): Client {
+/** `gateway`: a shard's gateway options (shards.ts, gateway.ts). */
+export function createDiscordClient(config: Config, gateway: Pick<ClientOptions, "shards" | "shardCount" | "ws"> = {}): Client {
   return new Client({
     intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages],
     rest: { ...(config.DISCORD_API_URL ? { api: config.DISCORD_API_URL } : {}), rejectOnRateLimit, agent: discordAgent },
     allowedMentions: { parse: [] },
+    ...gateway,
   });
 }
 
 export interface AttachOptions {
   deferAfterMs?: number;
   guild?: GuildDirectory;
+  /** false: interactions arrive over HTTP (DISCORD_PUBLIC_KEY), so the gateway's are not answered here. */
+  interactions?: boolean;
+  /** Claims an interaction before it is answered; undefined: it was (or is being) answered already (a replay after a resume). */
+  claimInteraction?: (interactionId: string) => Promise<{ answered(): Promise<void> } | undefined>;
 }
 
 export interface AttachedDiscord {
@@ -59,6 +67,8 @@ export interface AttachedDiscord {
   route?: Route;
   /** Resolves when every event handler started so far has finished. */
   idle(): Promise<void>;
+  /** Resolves when the handlers running now have finished (later ones are not waited for). */
+  settled(): Promise<void>;
   detach(): void;
 }
 
@@ -71,13 +81,21 @@ export function attachDiscord(client: Client, app: App, registry: Registry, opti
     void p.finally(() => running.delete(p));
   };
   const deps = { app, registry, rest: client.rest, guild, ...(options.deferAfterMs !== undefined ? { deferAfterMs: options.deferAfterMs } : {}) };
+  const claim = options.claimInteraction;
   // The raw payload, as the HTTP endpoint gets it: one handler for both (the gateway's Interaction objects are not used).
-  const onInteraction = (raw: APIInteraction) => track(handleInteraction(deps, raw, callbackResponse(client.rest, raw)));
+  // Several sessions may see one interaction (a replay after a takeover): the claim lets one of them answer it.
+  const answer = async (raw: APIInteraction) => {
+    const claimed = await claim?.(raw.id).catch((err: unknown) => void app.log.error({ err, interaction: raw.id }, "discord interaction not claimed; it is left unanswered"));
+    if (claim && !claimed) return;
+    await handleInteraction(deps, raw, callbackResponse(client.rest, raw));
+    await claimed?.answered().catch((err: unknown) => app.log.warn({ err, interaction: raw.id }, "discord interaction answered, but its claim was not extended"));
+  };
+  const onInteraction = (raw: APIInteraction) => track(answer(raw));
   const publicKey = app.config.DISCORD_PUBLIC_KEY;
   const onMessage = (message: Parameters<typeof handleMessage>[1]) =>
     track(handleMessage(app, message).catch((err: unknown) => app.log.error({ err, message: message.id }, "discord message not recorded")));
   // With the Interactions Endpoint URL set, Discord sends interactions there and not over the gateway; any process answers.
-  if (!publicKey) client.ws.on(GatewayDispatchEvents.InteractionCreate, onInteraction);
+  if (!publicKey && options.interactions !== false) client.ws.on(GatewayDispatchEvents.InteractionCreate, onInteraction);
   client.on("messageCreate", onMessage);
   return {
     ...(publicKey ? { route: interactionsRoute(deps, publicKey, track) } : {}),
@@ -86,6 +104,9 @@ export function attachDiscord(client: Client, app: App, registry: Registry, opti
     idle: async () => {
       while (running.size > 0) await Promise.allSettled([...running]);
     },
+    settled: async () => {
+      await Promise.allSettled([...running]);
+    },
     detach: () => {
       client.ws.off(GatewayDispatchEvents.InteractionCreate, onInteraction);
       client.off("messageCreate", onMessage);
@@ -93,24 +114,46 @@ export function attachDiscord(client: Client, app: App, registry: Registry, opti
   };
 }
 
-/** Logs in with DISCORD_TOKEN; the lead wires the target into delivery and stop() into shutdown. */
-export async function startDiscord(runtime: Runtime, registry: Registry): Promise<{ target: DeliveryTarget; route?: Route; isModerator(userId: string): Promise<boolean>; stop(): Promise<void> }> {
+export interface StartedDiscord {
+  target: DeliveryTarget;
+  /** POST /discord/interactions when DISCORD_PUBLIC_KEY is set. */
+  route?: Route;
+  isModerator(userId: string): Promise<boolean>;
+  /** The gateway shards this process may hold (shards.ts). */
+  shards: Shards;
+  stop(): Promise<void>;
+}
+
+/**
+ * Discord for one `steward serve`: REST (the delivery target, moderator checks, interactions over HTTP) in every
+ * process, and the gateway only for the shards whose lease this process holds (shards.ts), so several processes
+ * with one token see each event once. `shardLease` shortens the lease for tests; production uses SHARD_LEASE.
+ */
+export async function startDiscord(runtime: Runtime, registry: Registry, options: { shardLease?: ShardLeaseTiming } = {}): Promise<StartedDiscord> {
   const { app } = runtime;
   const token = app.config.DISCORD_TOKEN;
   if (!token) throw new Error("DISCORD_TOKEN is not set");
   const client = createDiscordClient(app.config);
+  client.token = token;
+  client.rest.setToken(token);
   const attached = attachDiscord(client, app, registry);
-  client.on("error", (err) => app.log.error({ err }, "discord client error"));
-  client.once("clientReady", (c) => app.log.info({ user: c.user.tag, guilds: c.guilds.cache.size }, "discord connected"));
-  await client.login(token);
+  const shardCount = await shardCountFor(app, client.rest);
+  const shards = runShards({
+    app,
+    shardCount,
+    ...(options.shardLease ? { timing: options.shardLease } : {}),
+    open: (shardId, previous, holder) =>
+      openShardGateway({ app, registry, token, shardId, shardCount, holder, previous, interactions: !app.config.DISCORD_PUBLIC_KEY }),
+  });
+  shards.events.on("taken", (t: { shardId: number; how: string }) => app.log.info({ shard: t.shardId, how: t.how }, "discord connected"));
   return {
     target: attached.target,
     ...(attached.route ? { route: attached.route } : {}),
     isModerator: attached.isModerator,
+    shards,
     stop: async () => {
+      await withTimeout(shards.stop(), STOP_TIMEOUT_MS, "timeout");
       attached.detach();
-      await withTimeout(attached.idle(), STOP_TIMEOUT_MS, "timeout");
-      await client.destroy();
     },
   };
 }

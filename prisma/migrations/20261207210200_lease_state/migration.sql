@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "leases" ADD COLUMN "state" JSONB;
