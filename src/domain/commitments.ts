@@ -267,9 +267,7 @@ class Context {
     this.weekRefIndex = this.weekSeries.indexOf(this.ref);
     const first = this.weekSeries.periods[0]?.start ?? new Date(from);
     for (const r of rules) if (!this.series.has(r.per)) this.series.set(r.per, new PeriodSeries(r.per, first, new Date(this.ref), this.tz));
-    // The period shown for a unit at least as long as the reference period's is the one holding its start (a week shows
-    // the month its Monday is in); a shorter unit shows the one holding the reference instant.
-    this.shownOf = rules.map((r) => (p && UNIT_RANK[r.per] >= UNIT_RANK[p.unit] ? this.periodFor(r.per, p.start.getTime()) : this.periodFor(r.per, this.ref)));
+    this.shownOf = rules.map((r) => this.periodFor(r.per, shownInstant(r, p, this.ref)));
     this.atRiskAfterOf = rules.map((r) =>
       fraction("atRiskAfter", typeof opts.atRiskAfter === "number" ? opts.atRiskAfter : (opts.atRiskAfter?.[r.per] ?? DEFAULT_AT_RISK_AFTER)),
     );
@@ -693,6 +691,26 @@ export interface CorrectionInput {
   change: "added" | "rejected";
   /** When the change was made. */
   at: Date;
+}
+
+/**
+ * The instant whose period a commitment shows: for a unit at least as long as the reference period's, the one holding
+ * its start (a week shows the month its Monday is in); a shorter unit the one holding the reference instant.
+ */
+function shownInstant(rule: CommitmentRule, period: Period | undefined, ref: number): number {
+  return period && UNIT_RANK[rule.per] >= UNIT_RANK[period.unit] ? period.start.getTime() : ref;
+}
+
+/**
+ * Where the periods every member's commitments show begin, at the earliest, when judged as of `period` (a past week):
+ * known before anyone is judged, so a report reads its corrections alongside the members (and the start is not a
+ * minimum over every row's periods, which overflowed the stack spread over 100,000 members).
+ */
+export function earliestShownStart(rules: readonly CommitmentRule[], period: Period, now: Date): Date {
+  const ref = period.start.getTime() <= now.getTime() ? Math.min(period.end.getTime() - 1, now.getTime()) : period.end.getTime() - 1;
+  let earliest = Infinity;
+  for (const r of rules) earliest = Math.min(earliest, periodOf(r.per, shownInstant(r, period, ref), period.tz).start.getTime());
+  return new Date(earliest);
 }
 
 /**

@@ -196,25 +196,28 @@ interface CorrectionRow {
 }
 
 /**
- * Activities of a program's members dated in [from, until) that changed after
- * `until` (a past report's week end): recorded since and still counting, or
- * recorded before and rejected since. Per member id, for the report's marks. History read by `steward backfill`
- * (source `history:…`) is what the week held, not a correction of it.
+ * Activities of a program's members (those a report of `period` lists: members at some point during it) dated in
+ * [from, period end) that changed after the period ended: recorded since and still counting, or recorded before and
+ * rejected since. Per member id, for the report's marks. History read by `steward backfill` (source `history:…`) is
+ * what the week held, not a correction of it.
  */
 export async function loadCorrections(
   sql: SqlRunner,
-  { programId, memberIds, from, until }: { programId: string; memberIds: string[]; from: Date; until: Date },
+  { programId, memberIds, period, from }: { programId: string; memberIds?: string[] | undefined; period: Period; from: Date },
 ): Promise<Map<string, CorrectionInput[]>> {
   const out = new Map<string, CorrectionInput[]>();
-  if (memberIds.length === 0) return out;
+  const until = period.end;
+  const values: unknown[] = [programId, from, until, period.start];
+  const only = memberIds ? `AND member_id = ANY($${values.push(memberIds)}::text[])` : "";
   const rows = await sql.query<CorrectionRow>(
     `SELECT a.member_id, a.kind, ${epochMs("a.occurred_at")} AS occurred_ms, ${epochMs("a.created_at")} AS created_ms, ${epochMs("a.rejected_at")} AS rejected_ms
        FROM activities a
-      WHERE a.member_id = ANY($1::text[]) AND (a.program_id IS NULL OR a.program_id = $2)
-        AND a.occurred_at >= $3 AND a.occurred_at < $4
-        AND ((a.created_at >= $4 AND a.rejected_at IS NULL AND a.source NOT LIKE 'history:%') OR (a.created_at < $4 AND a.rejected_at >= $4))
+      WHERE a.member_id IN (SELECT member_id FROM memberships WHERE program_id = $1 ${only} AND joined_at < $3 AND (ended_at IS NULL OR ended_at > $4))
+        AND (a.program_id IS NULL OR a.program_id = $1)
+        AND a.occurred_at >= $2 AND a.occurred_at < $3
+        AND ((a.created_at >= $3 AND a.rejected_at IS NULL AND a.source NOT LIKE 'history:%') OR (a.created_at < $3 AND a.rejected_at >= $3))
       ORDER BY a.occurred_at`,
-    [memberIds, programId, from, until],
+    values,
   );
   for (const r of rows) {
     const added = r.rejected_ms === null;
