@@ -41,12 +41,14 @@ export async function memberImportBench(scale: Scale): Promise<void> {
     chmodSync(file, 0o644);
     await rt.app.sql.exec(`CREATE TABLE bench_members_copy (program text, member text, slack_id text, discord_id text, forum_user text, dashboard_id text, joined date, "left" date)`);
     const copy = await timed(() => rt.app.sql.exec(`COPY bench_members_copy FROM '${file}' WITH (FORMAT csv, HEADER true)`));
+    rt.queries.reset();
     const imported = await timed(() => importMembersCsv(rt.app, csv));
+    const statements = rt.queries.count / lines;
     const applied = imported.value.filter((r) => r.status === "applied").length;
     const copyRate = lines / (copy.ms / 1000);
     const importRate = lines / (imported.ms / 1000);
     line("raw COPY (baseline)", `${(copy.ms / 1000).toFixed(2)} s, ${Math.round(copyRate).toLocaleString("en")} lines/s`);
-    line("steward import members", `${(imported.ms / 1000).toFixed(1)} s, ${Math.round(importRate).toLocaleString("en")} lines/s; ${applied.toLocaleString("en")} applied of ${imported.value.length.toLocaleString("en")}`);
+    line("steward import members", `${(imported.ms / 1000).toFixed(1)} s, ${Math.round(importRate).toLocaleString("en")} lines/s; ${applied.toLocaleString("en")} applied of ${imported.value.length.toLocaleString("en")}; ${statements.toFixed(1)} SQL statements a line`);
     line("import ÷ COPY (lines/s)", `${((importRate / copyRate) * 100).toFixed(2)}% (aim ≥ 20%)`);
   } finally {
     rmSync(file, { force: true });
