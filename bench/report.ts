@@ -1,8 +1,9 @@
 // The weekly compliance report (issue 3) for a program of 10,000 members,
 // against the same report for 100 members in the same database and a
-// `SELECT count(*)` over the week's activities. Issue 13 aims at a mean of
-// 300 ms and a p95 of 450 ms for 10,000 members, and 3 s for 100,000 (full
-// scale: the program grows to 100,000 members after the 10,000 figures).
+// `SELECT count(*)` over the week's activities. Issue 26 aims at a mean of
+// 250 ms and a p95 of 350 ms for 10,000 members, and 2.5 s (≤ 10× the 10k
+// report) for 100,000 (full scale: the program grows to 100,000 members after
+// the 10,000 figures).
 // Node's CPU time per report (process.cpuUsage) is printed beside the wall
 // time: on a loaded machine it moves much less.
 import { evaluateProgramMembers } from "../src/services/commitments.ts";
@@ -26,7 +27,7 @@ const HUGE = 100_000;
 // Kinds the Community Leaders commitments count, weighted towards the everyday ones.
 const KINDS = ["message", "message", "message", "message", "message", "answer", "answer", "hours", "hours", "content", "social", "moderation", "meetup", "talk", "webinar", "feedback-session"];
 
-/** Members `from`..`to` in `program`: joined up to 400 days ago, ACTIVITIES_PER_MEMBER activities over the last 180 days, a few pauses and delivered perks. */
+/** Members `from`..`to` in `program`: joined up to 400 days ago, ACTIVITIES_PER_MEMBER activities over the last 180 days (each recorded when it happened), a few pauses and delivered perks. */
 export async function seed(rt: BenchRuntime, program: string, from: number, to: number): Promise<void> {
   const first = (from - 1) * ACTIVITIES_PER_MEMBER + 1;
   const last = to * ACTIVITIES_PER_MEMBER;
@@ -38,15 +39,15 @@ export async function seed(rt: BenchRuntime, program: string, from: number, to: 
       SELECT 'm' || g, 0, 'explorer' FROM generate_series(${from}, ${to}) g;
     INSERT INTO memberships (id, member_id, program_id, state, joined_at)
       SELECT 'ms' || g, 'm' || g, '${program}', 'active', now() - ((g * 13) % 400) * interval '1 day' FROM generate_series(${from}, ${to}) g;
-    INSERT INTO activities (id, member_id, kind, occurred_at, hours, url, source, dedupe_key)
-      SELECT 'a' || g, 'm' || (${from} + (g - ${first}) % ${to - from + 1}), k.kind,
-             now() - (abs(hashint4(g)) % (180 * 24)) * interval '1 hour',
+    INSERT INTO activities (id, member_id, kind, occurred_at, created_at, hours, url, source, dedupe_key)
+      SELECT 'a' || g, 'm' || (${from} + (g - ${first}) % ${to - from + 1}), k.kind, t.at, t.at,
              CASE WHEN k.kind = 'hours' THEN 1 + g % 3 END,
              CASE WHEN k.kind IN ('content', 'answer', 'social', 'meetup', 'talk') THEN 'https://example.com/' || g END,
              CASE WHEN k.kind = 'message' THEN 'slack' ELSE 'command' END,
              'bench:' || g
         FROM generate_series(${first}, ${last}) g
-        CROSS JOIN LATERAL (SELECT ${kinds}[1 + abs(hashint4(-g)) % ${KINDS.length}] AS kind) k;
+        CROSS JOIN LATERAL (SELECT ${kinds}[1 + abs(hashint4(-g)) % ${KINDS.length}] AS kind) k
+        CROSS JOIN LATERAL (SELECT now() - (abs(hashint4(g)) % (180 * 24)) * interval '1 hour' AS at) t;
     UPDATE activities SET rejected_at = now(), rejected_by = 'mod', reject_reason = 'bench'
      WHERE id IN (SELECT 'a' || g FROM generate_series(${first}, ${last}, 97) g);
     INSERT INTO pauses (id, member_id, starts_at, ends_at, reason)
@@ -54,8 +55,10 @@ export async function seed(rt: BenchRuntime, program: string, from: number, to: 
         FROM generate_series(${from}, ${to}) g WHERE g % 33 = 0;
     INSERT INTO benefit_fulfilments (id, member_id, benefit, delivered_by)
       SELECT 'f' || g, 'm' || g, 'swag', 'mod' FROM generate_series(${from}, ${to}) g WHERE g % 4 = 0;
-    ANALYZE;
   `);
+  // What autovacuum does to a table at rest: statistics, and the visibility map that lets the loader's index-only scan
+  // skip the heap (VACUUM cannot run inside the statements above, one implicit transaction).
+  await rt.app.sql.exec("VACUUM ANALYZE");
 }
 
 export async function reportBench(scale: Scale): Promise<void> {
@@ -118,7 +121,7 @@ export async function reportBench(scale: Scale): Promise<void> {
     line(`report, ${BIG.members.toLocaleString("en")} members`, `${fmtStats(big)}; node CPU ${ms(bigTimed.cpuMs)}; ${bigQueries.toFixed(0)} SQL round trips`);
     line("10,000 ÷ 100 members (mean)", `${ratio(big.mean, base.mean)}  (${ratio(BIG.members, BASE.members)} the members); CPU ${ratio(bigTimed.cpuMs, baseTimed.cpuMs)}`);
     line("10,000 members ÷ count(*) (mean)", ratio(big.mean, counted.mean));
-    line("10,000 members vs the aims", `mean ${big.mean <= 300 ? "within" : "OVER"} 300 ms (${ms(big.mean)}), p95 ${big.p95 <= 450 ? "within" : "OVER"} 450 ms (${ms(big.p95)})`);
+    line("10,000 members vs the aims", `mean ${big.mean <= 250 ? "within" : "OVER"} 250 ms (${ms(big.mean)}), p95 ${big.p95 <= 350 ? "within" : "OVER"} 350 ms (${ms(big.p95)})`);
     line("  of which load + judge members", `${fmtStats(evaluated)}`);
     const perRun = statements.slice(0, statements.length / RUNS).sort((a, b) => b.ms - a.ms);
     for (const st of perRun) line(`    statement, ${st.rows.toLocaleString("en")} rows`, `${ms(st.ms)}: ${st.sql.slice(0, 70)}…`);
@@ -132,7 +135,7 @@ export async function reportBench(scale: Scale): Promise<void> {
       rt.queries.reset();
       const huge = await timeWithCpu(3, () => run(BIG.program));
       line(`report, ${HUGE.toLocaleString("en")} members`, `${fmtStats(huge.wall)}; node CPU ${ms(huge.cpuMs)}; ${(rt.queries.count / 3).toFixed(0)} SQL round trips`);
-      line(`${HUGE.toLocaleString("en")} members vs the 3 s aim`, `${huge.wall.mean <= 3000 ? "within" : "OVER"} (${(huge.wall.mean / 1000).toFixed(2)} s mean); ÷ 10,000 members ${ratio(huge.wall.mean, big.mean)}`);
+      line(`${HUGE.toLocaleString("en")} members vs the 2.5 s aim`, `${huge.wall.mean <= 2500 ? "within" : "OVER"} (${(huge.wall.mean / 1000).toFixed(2)} s mean); ÷ 10,000 members ${ratio(huge.wall.mean, big.mean)} (aim ≤ 10×)`);
     }
   } finally {
     await rt.close();

@@ -95,10 +95,21 @@ export interface ProgressInput {
   amount: number;
 }
 
+/**
+ * ProgressInput in parallel arrays (entry k: amount[k] towards commitment[k] at instant at[k], epoch ms), the form a
+ * loader hands over for a whole program without an object per entry.
+ */
+export interface PackedProgress {
+  at: number[];
+  commitment: number[];
+  amount: number[];
+}
+
 export interface MemberInput {
   membership: MembershipInput;
   activities: readonly ActivityInput[];
   progress?: readonly ProgressInput[];
+  packed?: PackedProgress;
   pauses?: readonly PauseInput[];
 }
 
@@ -226,7 +237,8 @@ class Context {
   readonly flagAt: number;
   readonly historyWeeks: number;
   /** elapsedFraction per (period, instant): the same few pairs for every member, and each costs a time zone conversion. */
-  readonly elapsed = new Map<string, number>();
+  readonly elapsed = new Map<number, Map<number, Map<number, number>>>();
+  readonly cellPeriodsOf: Period[][] = [];
 
   constructor(rules: readonly CommitmentRule[], members: readonly MemberInput[], opts: EvaluationOptions) {
     assertTimeZone(opts.tz);
@@ -253,9 +265,7 @@ class Context {
     this.weekRefIndex = this.weekSeries.indexOf(this.ref);
     const first = this.weekSeries.periods[0]?.start ?? new Date(from);
     for (const r of rules) if (!this.series.has(r.per)) this.series.set(r.per, new PeriodSeries(r.per, first, new Date(this.ref), this.tz));
-    // The period shown for a unit at least as long as the reference period's is the one holding its start (a week shows
-    // the month its Monday is in); a shorter unit shows the one holding the reference instant.
-    this.shownOf = rules.map((r) => (p && UNIT_ORDER.indexOf(r.per) >= UNIT_ORDER.indexOf(p.unit) ? this.periodFor(r.per, p.start.getTime()) : this.periodFor(r.per, this.ref)));
+    this.shownOf = rules.map((r) => this.periodFor(r.per, shownInstant(r, p, this.ref)));
     this.atRiskAfterOf = rules.map((r) =>
       fraction("atRiskAfter", typeof opts.atRiskAfter === "number" ? opts.atRiskAfter : (opts.atRiskAfter?.[r.per] ?? DEFAULT_AT_RISK_AFTER)),
     );
@@ -278,13 +288,27 @@ class Context {
   }
 
   elapsedAt(p: Period, t: number): number {
-    const key = `${p.start.getTime()}:${p.end.getTime()}:${t}`;
-    let f = this.elapsed.get(key);
+    // Keyed by the period's start and end, then the instant: numbers, not a string built per call.
+    let byEnd = this.elapsed.get(p.start.getTime());
+    if (!byEnd) this.elapsed.set(p.start.getTime(), (byEnd = new Map()));
+    let byInstant = byEnd.get(p.end.getTime());
+    if (!byInstant) byEnd.set(p.end.getTime(), (byInstant = new Map()));
+    let f = byInstant.get(t);
     if (f === undefined) {
       f = elapsedFraction(p, t);
-      if (this.elapsed.size < 10_000) this.elapsed.set(key, f);
+      if (byInstant.size < 10_000) byInstant.set(t, f);
     }
     return f;
+  }
+
+  /** Per week of the series, the period each required commitment is judged over in that week's cell (member-independent). */
+  cellPeriods(i: number, week: Period): Period[] {
+    let list = this.cellPeriodsOf[i];
+    if (!list) {
+      list = this.rules.map((r) => (r.per === "week" ? week : this.periodFor(r.per, week.start.getTime())));
+      this.cellPeriodsOf[i] = list;
+    }
+    return list;
   }
 
   evaluate(member: MemberInput): MemberEvaluation {
@@ -328,9 +352,9 @@ class MemberState {
   readonly joinedAt: number;
   readonly endedAt: number;
   /** Per commitment: instants of what counts (sorted) and the running total after each, for any [from, to) in O(log n). */
-  readonly times: Float64Array[];
-  readonly totals: Float64Array[];
-  readonly cells = new Map<number, Cell>();
+  readonly times: number[][];
+  readonly totals: number[][];
+  readonly cells: Cell[] = [];
 
   constructor(ctx: Context, member: MemberInput) {
     this.ctx = ctx;
@@ -339,35 +363,55 @@ class MemberState {
     // A membership that ends after the last instant counted had not ended then.
     this.endedAt = ended >= ctx.cut ? Infinity : ended;
     this.pauses = mergePauses(member.pauses ?? []);
-    const points: Array<Array<[number, number]>> = ctx.rules.map(() => []);
+    // Per commitment, instants and amounts in flat arrays (no object per entry: a report reads hundreds of thousands).
+    const times: number[][] = ctx.rules.map(() => []);
+    const amounts: number[][] = ctx.rules.map(() => []);
     for (const a of member.activities) {
       if (a.rejected || a.rejectedAt) continue;
       const cis = ctx.rulesByKind.get(a.kind);
       const t = a.occurredAt.getTime();
       if (!cis || !(t < ctx.cut)) continue;
       for (const ci of cis) {
-        const amount = ctx.rules[ci]?.measure === "hours" ? (typeof a.hours === "number" && Number.isFinite(a.hours) ? a.hours : 0) : 1;
-        points[ci]?.push([t, amount]);
+        times[ci]?.push(t);
+        amounts[ci]?.push(ctx.rules[ci]?.measure === "hours" ? (typeof a.hours === "number" && Number.isFinite(a.hours) ? a.hours : 0) : 1);
       }
     }
     for (const p of member.progress ?? []) {
       const t = p.at.getTime();
-      if (t < ctx.cut && Number.isFinite(p.amount)) points[p.commitment]?.push([t, p.amount]);
+      if (t < ctx.cut && Number.isFinite(p.amount)) {
+        times[p.commitment]?.push(t);
+        amounts[p.commitment]?.push(p.amount);
+      }
     }
-    this.times = [];
-    this.totals = [];
-    for (const list of points) {
-      list.sort((x, y) => x[0] - y[0]);
-      const times = new Float64Array(list.length);
-      const totals = new Float64Array(list.length);
+    const packed = member.packed;
+    if (packed) {
+      for (let k = 0; k < packed.at.length; k++) {
+        const t = packed.at[k] as number;
+        const amount = packed.amount[k] as number;
+        const ci = packed.commitment[k] as number;
+        if (t < ctx.cut && Number.isFinite(amount)) {
+          times[ci]?.push(t);
+          amounts[ci]?.push(amount);
+        }
+      }
+    }
+    this.times = times;
+    this.totals = amounts;
+    for (let ci = 0; ci < times.length; ci++) {
+      const ts = times[ci] as number[];
+      const am = amounts[ci] as number[];
+      if (!isSorted(ts)) {
+        // Stable, so entries at the same instant add up in the order given.
+        const order = ts.map((_, k) => k).sort((x, y) => (ts[x] as number) - (ts[y] as number));
+        const sortedTimes = order.map((k) => ts[k] as number);
+        const sortedAmounts = order.map((k) => am[k] as number);
+        times[ci] = sortedTimes;
+        amounts[ci] = sortedAmounts;
+      }
+      // Running totals in place: totals[ci][k] is the sum of entries 0..k.
+      const tot = amounts[ci] as number[];
       let sum = 0;
-      list.forEach(([t, amount], k) => {
-        sum += amount;
-        times[k] = t;
-        totals[k] = sum;
-      });
-      this.times.push(times);
-      this.totals.push(totals);
+      for (let k = 0; k < tot.length; k++) tot[k] = sum += tot[k] as number;
     }
   }
 
@@ -411,22 +455,29 @@ class MemberState {
 
   /** Commitment ci in period p as it stood at `cut` (exclusive, at most p's end). */
   judge(ci: number, p: Period, cut: number): Judgement {
-    const rule = this.ctx.rules[ci];
-    const start = p.start.getTime();
-    const done = this.done(ci, start, cut);
+    const done = this.done(ci, p.start.getTime(), cut);
     const reason = this.reason(p, cut);
-    if (reason || !rule) return { status: "not-yet-judged", reason, done };
-    const status: CommitmentStatus =
-      done >= rule.atLeast
-        ? "met"
-        : this.pausedFraction(start, cut) >= this.ctx.pausedAtLeast
-          ? "paused"
-          : cut >= p.end.getTime()
-            ? "missed"
-            : this.ctx.elapsedAt(p, cut - 1) >= (this.ctx.atRiskAfterOf[ci] ?? DEFAULT_AT_RISK_AFTER)
-              ? "at-risk"
-              : "on-track";
-    return { status, reason: null, done };
+    return { status: reason ? "not-yet-judged" : this.judgedStatus(ci, p, cut, done), reason, done };
+  }
+
+  /** The status of a period judged at `cut` (no reason not to) with `done` counted: judge's, without an object per call. */
+  judgedStatus(ci: number, p: Period, cut: number, done: number): CommitmentStatus {
+    const rule = this.ctx.rules[ci];
+    if (!rule) return "not-yet-judged";
+    return done >= rule.atLeast
+      ? "met"
+      : this.pausedFraction(p.start.getTime(), cut) >= this.ctx.pausedAtLeast
+        ? "paused"
+        : cut >= p.end.getTime()
+          ? "missed"
+          : this.ctx.elapsedAt(p, cut - 1) >= (this.ctx.atRiskAfterOf[ci] ?? DEFAULT_AT_RISK_AFTER)
+            ? "at-risk"
+            : "on-track";
+  }
+
+  /** judge's status alone: a week's cell and the streak ask it for every week walked. */
+  statusAt(ci: number, p: Period, cut: number, reason: NotJudgedReason | null): CommitmentStatus {
+    return reason ? "not-yet-judged" : this.judgedStatus(ci, p, cut, this.done(ci, p.start.getTime(), cut));
   }
 
   evaluation(ci: number, period: Period, cut: number): CommitmentEvaluation {
@@ -455,13 +506,13 @@ class MemberState {
   /** Start of the first period of `unit` judged: the one holding the join if it starts there, else the next. */
   judgedFrom(unit: PeriodUnit): Date {
     const p = this.ctx.periodFor(unit, this.joinedAt);
-    if (p.start.getTime() === this.joinedAt) return p.start;
-    return this.ctx.periodFor(unit, p.end.getTime()).start;
+    // Periods are contiguous: the next one starts where this one ends (no date arithmetic for a join near the cut).
+    return p.start.getTime() === this.joinedAt ? p.start : p.end;
   }
 
   /** Week i's cell: the worst required commitment as that week's report shows it. */
   cell(i: number): Cell {
-    const cached = this.cells.get(i);
+    const cached = this.cells[i];
     if (cached) return cached;
     const ctx = this.ctx;
     const week = ctx.weekSeries.at(i);
@@ -471,17 +522,20 @@ class MemberState {
     if (week) {
       const weekCut = Math.min(week.end.getTime(), ctx.cut);
       running = weekCut < week.end.getTime();
+      const periods = ctx.cellPeriods(i, week);
       for (const ci of ctx.required) {
         const rule = ctx.rules[ci];
-        if (!rule) continue;
-        const p = rule.per === "week" ? week : ctx.periodFor(rule.per, week.start.getTime());
-        const j = this.judge(ci, p, Math.min(weekCut, p.end.getTime()));
-        if (STATUS_SEVERITY[j.status] > STATUS_SEVERITY[status]) status = j.status;
-        if (rule.per === "week" && j.status !== "paused" && j.reason !== "membership-ended") resting = false;
+        const p = periods[ci];
+        if (!rule || !p) continue;
+        const cut = Math.min(weekCut, p.end.getTime());
+        const reason = this.reason(p, cut);
+        const judged = this.statusAt(ci, p, cut, reason);
+        if (STATUS_SEVERITY[judged] > STATUS_SEVERITY[status]) status = judged;
+        if (rule.per === "week" && judged !== "paused" && reason !== "membership-ended") resting = false;
       }
     } else resting = false;
     const out = { status, resting, running };
-    this.cells.set(i, out);
+    this.cells[i] = out;
     return out;
   }
 
@@ -494,11 +548,12 @@ class MemberState {
     let allMet = true;
     let anyMissed = false;
     for (const ci of ctx.weeklyRequired) {
-      const j = this.judge(ci, period, cut);
-      if (j.reason === "before-joining" || j.reason === "joined-mid-period") return "stop";
-      if (j.reason !== null) return "skip";
-      if (j.status !== "met") allMet = false;
-      if (j.status === "missed") anyMissed = true;
+      const reason = this.reason(period, cut);
+      if (reason === "before-joining" || reason === "joined-mid-period") return "stop";
+      if (reason !== null) return "skip";
+      const judged = this.statusAt(ci, period, cut, reason);
+      if (judged !== "met") allMet = false;
+      if (judged === "missed") anyMissed = true;
     }
     if (allMet) return "met";
     return anyMissed ? "missed" : "skip"; // paused, or the running week not done yet
@@ -528,6 +583,11 @@ class MemberState {
     }
     return { streak, missedInARow };
   }
+}
+
+function isSorted(xs: readonly number[]): boolean {
+  for (let k = 1; k < xs.length; k++) if ((xs[k] as number) < (xs[k - 1] as number)) return false;
+  return true;
 }
 
 function mergePauses(pauses: readonly PauseInput[]): Array<[number, number]> {
@@ -629,6 +689,26 @@ export interface CorrectionInput {
   change: "added" | "rejected";
   /** When the change was made. */
   at: Date;
+}
+
+/**
+ * The instant whose period a commitment shows: for a unit at least as long as the reference period's, the one holding
+ * its start (a week shows the month its Monday is in); a shorter unit the one holding the reference instant.
+ */
+function shownInstant(rule: CommitmentRule, period: Period | undefined, ref: number): number {
+  return period && UNIT_ORDER.indexOf(rule.per) >= UNIT_ORDER.indexOf(period.unit) ? period.start.getTime() : ref;
+}
+
+/**
+ * Where the periods every member's commitments show begin, at the earliest, when judged as of `period` (a past week):
+ * known before anyone is judged, so a report reads its corrections alongside the members (and the start is not a
+ * minimum over every row's periods, which overflowed the stack spread over 100,000 members).
+ */
+export function earliestShownStart(rules: readonly CommitmentRule[], period: Period, now: Date): Date {
+  const ref = period.start.getTime() <= now.getTime() ? Math.min(period.end.getTime() - 1, now.getTime()) : period.end.getTime() - 1;
+  let earliest = Infinity;
+  for (const r of rules) earliest = Math.min(earliest, periodOf(r.per, shownInstant(r, period, ref), period.tz).start.getTime());
+  return new Date(earliest);
 }
 
 /**

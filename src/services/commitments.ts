@@ -12,6 +12,7 @@ import { whatIsLeft } from "../chat/commitments.ts";
 import {
   correctedCells,
   DEFAULT_FLAG_MISSED_IN_A_ROW,
+  earliestShownStart,
   evaluateProgram,
   type CorrectionInput,
   reminderDue,
@@ -82,7 +83,16 @@ export async function evaluateProgramMembers(app: App, programId: string, opts: 
   const now = opts.now ?? app.now();
   const ref = referenceInstant(now, opts.period);
   const windowStart = windowStartFor(program, ref, opts.period, opts.lookbackWeeks ?? REPORT_LOOKBACK_WEEKS, tz);
-  const members = await loadProgramMembers(app.sql, { program, tz, windowStart, ref, memberIds: opts.memberIds, period: opts.period });
+  // A past week's report marks the cells corrected since the week ended: read alongside the members (the statuses are
+  // recomputed from the rows; the marks only say where they moved).
+  const period = opts.period;
+  const past = period && period.end <= now ? period : undefined;
+  const [members, corrections] = await Promise.all([
+    loadProgramMembers(app.sql, { program, tz, windowStart, ref, memberIds: opts.memberIds, period: opts.period }),
+    past
+      ? loadCorrections(app.sql, { programId: program.id, memberIds: opts.memberIds, period: past, from: earliestShownStart(program.commitments, past, now) })
+      : undefined,
+  ]);
   const flagMissedInARow = opts.flagMissedInARow ?? DEFAULT_FLAG_MISSED_IN_A_ROW;
   const evalOpts: EvaluationOptions = {
     now,
@@ -92,14 +102,10 @@ export async function evaluateProgramMembers(app: App, programId: string, opts: 
     ...(opts.historyWeeks ? { historyWeeks: opts.historyWeeks } : {}),
   };
   const { rows, summary } = evaluateProgram(program.commitments, members, evalOpts);
-  // A past week's report marks the cells corrected since the week ended; the statuses above are recomputed from the rows.
-  const period = opts.period;
-  if (period && period.end <= now && rows.length) {
-    const from = new Date(Math.min(...rows.flatMap((r) => r.commitments.map((c) => c.period.start.getTime()))));
-    const corrections = await loadCorrections(app.sql, { programId: program.id, memberIds: rows.map((r) => r.member.memberId), from, until: period.end });
+  if (past && corrections) {
     for (const row of rows as ProgramEvaluationResult["rows"]) {
       const list = corrections.get(row.member.memberId);
-      if (list) row.changed = correctedCells(program.commitments, row.commitments, list, period.end);
+      if (list) row.changed = correctedCells(program.commitments, row.commitments, list, past.end);
     }
   }
   const windowWeeks = Math.round((periodOf("week", ref, tz).start.getTime() - windowStart.getTime()) / WEEK_MS);

@@ -193,8 +193,9 @@ export async function buildReport(app: App, programId: string, periodKey?: strin
     const shown = lines.slice(0, 50).join("\n");
     blocks.push({ type: "text", text: fillTemplate(t.reportAwaiting, { lines: lines.length > 50 ? fillTemplate(t.reportAwaitingMore, { lines: shown, count: lines.length - 50 }) : shown }) });
   }
+  // Only rows with a correction have anything to say (a few among thousands).
   const changed = rows.flatMap((r) =>
-    r.commitments.flatMap((c, ci) => {
+    !r.changed ? [] : r.commitments.flatMap((c, ci) => {
       const list = r.changed?.[ci] ?? [];
       return list.length ? [`@${r.member.handle} ${c.id}: ${list.map((x) => describeCorrection(x, week.tz)).join(", ")}`] : [];
     }),
@@ -230,7 +231,7 @@ export async function buildReport(app: App, programId: string, periodKey?: strin
       r.member.joinedAt.toISOString(),
       (awaiting.get(r.member.memberId) ?? []).join("; "),
       r.member.endedAt && r.member.endedAt < week.end ? r.member.endedAt.toISOString() : "",
-      r.commitments.flatMap((c, ci) => (r.changed?.[ci]?.length ? [`${c.id}: ${(r.changed[ci] ?? []).map((x) => describeCorrection(x, week.tz)).join(", ")}`] : [])).join("; "),
+      !r.changed ? "" : r.commitments.flatMap((c, ci) => (r.changed?.[ci]?.length ? [`${c.id}: ${(r.changed[ci] ?? []).map((x) => describeCorrection(x, week.tz)).join(", ")}`] : [])).join("; "),
     );
     records.push(fields);
   }

@@ -42,12 +42,19 @@ export interface PruneOptions {
 
 const DAY_MS = 86_400_000;
 
-async function inBatches(step: () => Promise<number>, batch: number, maxBatches: number): Promise<number> {
+/**
+ * Runs `step` until a batch comes back short. Each step is given the highest id the previous one touched and reads on
+ * from there: a batch that started from the first id again walked past every row already done (emptied payloads
+ * stay; deleted rows stay in the index until vacuumed), so a run took time quadratic in what it pruned.
+ */
+async function inBatches(step: (after: number) => Promise<{ id: number }[]>, batch: number, maxBatches: number): Promise<number> {
   let total = 0;
+  let after = 0;
   for (let i = 0; i < maxBatches; i++) {
-    const n = await step();
-    total += n;
-    if (n < batch) break;
+    const rows = await step(after);
+    total += rows.length;
+    for (const r of rows) after = Math.max(after, Number(r.id));
+    if (rows.length < batch) break;
   }
   return total;
 }
@@ -60,39 +67,45 @@ export async function pruneRetention(app: App, options: PruneOptions = {}): Prom
   const result: PruneResult = { outbox: 0, payloads: 0, audit: 0 };
   if (c.STEWARD_RETAIN_OUTBOX_DAYS > 0) {
     const before = cutoff(c.STEWARD_RETAIN_OUTBOX_DAYS);
-    result.outbox = await inBatches(async () => {
-      const rows = await app.sql.query<{ id: number }>(
-        `WITH gone AS (DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE status = 'delivered' AND delivered_at < $1 ORDER BY id LIMIT $2) RETURNING id),
-              deliveries AS (DELETE FROM outbox_deliveries WHERE outbox_id IN (SELECT id FROM gone))
-         SELECT id FROM gone`,
-        [before, batch],
-      );
-      return rows.length;
-    }, batch, maxBatches);
+    result.outbox = await inBatches(
+      (after) =>
+        app.sql.query<{ id: number }>(
+          `WITH gone AS (DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE id > $3 AND status = 'delivered' AND delivered_at < $1 ORDER BY id LIMIT $2) RETURNING id),
+                deliveries AS (DELETE FROM outbox_deliveries WHERE outbox_id IN (SELECT id FROM gone))
+           SELECT id FROM gone`,
+          [before, batch, after],
+        ),
+      batch,
+      maxBatches,
+    );
   }
   if (c.STEWARD_RETAIN_EVENT_PAYLOAD_DAYS > 0) {
     const before = cutoff(c.STEWARD_RETAIN_EVENT_PAYLOAD_DAYS);
-    result.payloads = await inBatches(async () => {
-      const rows = await app.sql.query<{ id: number }>(
-        `UPDATE inbound_events SET payload = $3::jsonb WHERE id IN (
-           SELECT id FROM inbound_events WHERE status = ANY($1::text[]) AND updated_at < $2 AND payload <> $3::jsonb ORDER BY id LIMIT $4
-         ) RETURNING id`,
-        [FINISHED_INBOUND, before, JSON.stringify(PRUNED_PAYLOAD), batch],
-      );
-      return rows.length;
-    }, batch, maxBatches);
+    result.payloads = await inBatches(
+      (after) =>
+        app.sql.query<{ id: number }>(
+          `UPDATE inbound_events SET payload = $3::jsonb WHERE id IN (
+             SELECT id FROM inbound_events WHERE id > $5 AND status = ANY($1::text[]) AND updated_at < $2 AND payload <> $3::jsonb ORDER BY id LIMIT $4
+           ) RETURNING id`,
+          [FINISHED_INBOUND, before, JSON.stringify(PRUNED_PAYLOAD), batch, after],
+        ),
+      batch,
+      maxBatches,
+    );
   }
   if (c.STEWARD_RETAIN_AUDIT_DAYS > 0) {
     const before = cutoff(c.STEWARD_RETAIN_AUDIT_DAYS);
-    result.audit = await inBatches(async () => {
-      const rows = await app.sql.query<{ id: number }>(
-        `DELETE FROM audit_log WHERE id IN (
-           SELECT id FROM audit_log WHERE created_at < $1 AND NOT (outcome = 'ok' AND action = ANY($2::text[])) ORDER BY id LIMIT $3
-         ) RETURNING id`,
-        [before, KEPT_AUDIT_ACTIONS, batch],
-      );
-      return rows.length;
-    }, batch, maxBatches);
+    result.audit = await inBatches(
+      (after) =>
+        app.sql.query<{ id: number }>(
+          `DELETE FROM audit_log WHERE id IN (
+             SELECT id FROM audit_log WHERE id > $4 AND created_at < $1 AND NOT (outcome = 'ok' AND action = ANY($2::text[])) ORDER BY id LIMIT $3
+           ) RETURNING id`,
+          [before, KEPT_AUDIT_ACTIONS, batch, after],
+        ),
+      batch,
+      maxBatches,
+    );
   }
   return result;
 }

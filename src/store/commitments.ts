@@ -2,14 +2,14 @@
 // in three set-based queries, each returning at most a row per member, for the
 // pure evaluation in src/domain/commitments.ts (through services/commitments.ts).
 //
-// Progress is added up in SQL per local day instead of shipping every activity. History is read from a window (the caller's
+// Progress comes one row per member, each activity as its local day and kind (not a row per activity). History is read from a window (the caller's
 // `windowStart`, read from the start of the longest period holding it):
 // memberships older than that are evaluated as if they began there, so every
 // week, month and quarter starting from there is judged as it would be with
 // the whole history, while streaks and weeks missed stop there and `capped`
 // says so.
-import type { ActivityInput, CorrectionInput, MemberInput, PauseInput, ProgressInput } from "../domain/commitments.ts";
-import type { Commitment, PeriodUnit, Program } from "../domain/pack.ts";
+import type { ActivityInput, CorrectionInput, MemberInput, PackedProgress, PauseInput } from "../domain/commitments.ts";
+import type { PeriodUnit, Program } from "../domain/pack.ts";
 import { dayStarts, periodOf, UNIT_ORDER, type Period } from "../domain/periods.ts";
 import type { SqlRunner } from "./client.ts";
 
@@ -24,7 +24,6 @@ export interface LoadedMember extends MemberInput {
   /** Joined before the window: streak and weeks missed cannot see further back. */
   capped: boolean;
   activities: ActivityInput[];
-  progress: ProgressInput[];
   pauses: PauseInput[];
 }
 
@@ -66,26 +65,13 @@ function parameters(initial: unknown[]) {
 }
 
 /**
- * SQL for what a commitment's rule adds up over the rows a filter keeps:
- * activities counted, or hours summed (non-finite hours count 0, as in the
- * domain). Every caller has already dropped rejected activities.
- */
-function amountSql(c: Commitment, add: (v: unknown) => string, extra = ""): string {
-  const kinds = `a.kind = ANY(${add([...new Set(c.kinds)])}::text[])${extra}`;
-  return c.measure === "hours"
-    ? `coalesce(sum(a.hours) FILTER (WHERE ${kinds} AND a.hours > '-Infinity' AND a.hours < 'Infinity'), 0)::float8`
-    : `count(*) FILTER (WHERE ${kinds})::int`;
-}
-
-/**
  * The members, pauses and progress of a program in three set-based queries,
  * each returning at most a row per member. Progress is what the domain's
- * evaluation reads, added up in SQL instead of shipping every activity: each
- * commitment's amount per local day of the window that has any, packed per
- * member as "day,amount,…,day,amount,…" with day the number of the day in the
- * window (its bucket among the window's day starts, from 1). The domain then
- * places each amount at its day's start, which lies in the same week, month
- * and quarter as every activity of that day, so /commitments, reminders, the
+ * evaluation reads, one row per member instead of a row per activity: each
+ * activity counted as "day*slots+kind" with day the number of its day in the
+ * window (its bucket among the window's day starts, from 1), handed to the
+ * domain packed (MemberInput.packed) at its day's start, which lies in the same
+ * week, month and quarter as the activity, so /commitments, reminders, the
  * report and the grid agree with an evaluation of the raw activities.
  */
 export async function loadProgramMembers(sql: SqlRunner, { program, tz, windowStart, ref, memberIds, period }: LoadQuery): Promise<LoadedMember[]> {
@@ -100,36 +86,43 @@ export async function loadProgramMembers(sql: SqlRunner, { program, tz, windowSt
                           FROM memberships WHERE program_id = $1 ${only} AND ${during}
                          ORDER BY member_id, joined_at DESC)`;
   const rules = program.commitments;
-  const from = `FROM activities a JOIN ${memberships} m ON m.member_id = a.member_id
-           WHERE a.rejected_at IS NULL AND (a.program_id IS NULL OR a.program_id = m.program_id)`;
 
   // Day by day over the window, from the start of the longest period the program's commitments use holding its first
   // week (a weekly-only program reads no quarter back): each activity's day is found by width_bucket among the
-  // window's local day starts (a binary search), not by a time zone conversion per row.
+  // window's local day starts (a binary search), not by a time zone conversion per row. One row per member, in member
+  // order straight from the member/date index (it carries kind, hours and program: an index-only scan, no sort, no
+  // spill): "day*slots+kind,…" for every activity counted, and the hours of those a rule measures in hours, in the
+  // same order. Adding up per day in SQL cost a sort of every (member, day) that spilled to disk.
   const units = new Set<PeriodUnit>(["week", ...rules.map((r) => r.per)]);
   const readFrom = new Date(Math.min(...UNIT_ORDER.filter((u) => units.has(u)).map((u) => periodOf(u, windowStart, tz).start.getTime())));
+  const kinds = [...new Set(rules.flatMap((c) => c.kinds))];
+  // Codes are day * slots + kind, kinds numbered from 1.
+  const slots = kinds.length + 1;
+  const hourKinds = [...new Set(rules.flatMap((c) => (c.measure === "hours" ? c.kinds : [])))];
+  const days = rules.length ? dayStarts(readFrom, until, tz).map((d) => d.getTime()) : [];
   const dk = parameters(scope);
-  const days = rules.length ? dayStarts(readFrom, until, tz) : [];
-  const dailySql = rules.length
-    ? `SELECT d.member_id, string_agg(d.day || ${rules.map((_, ci) => `',' || d.c${ci}`).join(" || ")}, ',') AS days
-         FROM (SELECT a.member_id, width_bucket(a.occurred_at, ${dk.add(days)}::timestamptz[]) AS day,
-                      ${rules.map((c, ci) => `${amountSql(c, dk.add)} AS c${ci}`).join(", ")}
-                 ${from}
-                  AND a.kind = ANY(${dk.add([...new Set(rules.flatMap((c) => c.kinds))])}::text[])
-                  AND a.occurred_at >= ${dk.add(readFrom)} AND a.occurred_at < ${dk.add(until)}
-                GROUP BY 1, 2) d
-        GROUP BY d.member_id`
+  const kindsAt = dk.add(kinds);
+  const progressSql = rules.length
+    ? `SELECT a.member_id,
+              string_agg((width_bucket(a.occurred_at, ${dk.add(days.map((d) => new Date(d)))}::timestamptz[]) * ${slots} + array_position(${kindsAt}::text[], a.kind))::text, ',') AS e,
+              string_agg((CASE WHEN a.hours > '-Infinity' AND a.hours < 'Infinity' THEN a.hours ELSE 0 END)::text, ',')
+                FILTER (WHERE a.kind = ANY(${dk.add(hourKinds)}::text[])) AS h
+         FROM activities a
+        WHERE a.member_id IN (SELECT member_id FROM memberships WHERE program_id = $1 ${only} AND ${during})
+          AND a.rejected_at IS NULL AND (a.program_id IS NULL OR a.program_id = $1)
+          AND a.kind = ANY(${kindsAt}::text[]) AND a.occurred_at >= ${dk.add(readFrom)} AND a.occurred_at < ${dk.add(until)}
+        GROUP BY a.member_id`
     : undefined;
 
   const n = scope.length;
-  const [members, dailyRows, pauses] = await Promise.all([
+  const [members, progressRows, pauses] = await Promise.all([
     sql.query<MemberRow>(
       `SELECT m.member_id, ${epochMs("m.joined_at")} AS joined_ms, ${epochMs("m.ended_at")} AS ended_ms, mem.handle, mem.display_name
          FROM ${memberships} m JOIN members mem ON mem.id = m.member_id
         ORDER BY mem.handle`,
       scope,
     ),
-    dailySql ? sql.query<{ member_id: string; days: string }>(dailySql, dk.values) : [],
+    progressSql ? sql.query<{ member_id: string; e: string | null; h: string | null }>(progressSql, dk.values) : [],
     sql.query<PauseRow>(
       `SELECT p.member_id, ${epochMs("p.starts_at")} AS starts_ms, ${epochMs("p.ends_at")} AS ends_ms
          FROM pauses p JOIN ${memberships} m ON m.member_id = p.member_id
@@ -153,26 +146,37 @@ export async function loadProgramMembers(sql: SqlRunner, { program, tz, windowSt
       capped,
       membership: { joinedAt: capped ? readFrom : joinedAt, endedAt },
       activities: [],
-      progress: [],
       pauses: [],
     };
     byId.set(r.member_id, m);
     out.push(m);
   }
-  // "day,amount,amount,day,amount,amount…": one split per member; a day's instant is its start, shared.
-  const stride = rules.length + 1;
-  for (const r of dailyRows) {
+  // Each activity counts for every rule of its kind, dated at its day's start (shared by the whole day, so it lies in
+  // the same week, month and quarter as the activity); hours are consumed in order by activities of an hours kind.
+  const rulesOfKind = kinds.map((k) => rules.flatMap((r, ci) => (r.kinds.includes(k) ? [ci] : [])));
+  const measuredInHours = kinds.map((k) => hourKinds.includes(k));
+  for (const r of progressRows) {
     const m = byId.get(r.member_id);
-    if (!m || !r.days) continue;
-    const parts = r.days.split(",");
-    for (let k = 0; k + stride <= parts.length; k += stride) {
-      const at = days[Number(parts[k]) - 1];
-      if (!at) continue;
-      for (let ci = 0; ci < rules.length; ci++) {
-        const amount = Number(parts[k + 1 + ci]);
-        if (amount !== 0) m.progress.push({ commitment: ci, at, amount });
+    if (!m || !r.e) continue;
+    const hours = r.h ? r.h.split(",") : [];
+    const packed: PackedProgress = { at: [], commitment: [], amount: [] };
+    let h = 0;
+    const e = r.e;
+    // The codes read digit by digit: no array of strings per member.
+    for (let k = 0; k < e.length; k++) {
+      let code = 0;
+      for (let c = e.charCodeAt(k); c !== 44 && k < e.length; c = e.charCodeAt(++k)) code = code * 10 + (c - 48);
+      const kind = (code % slots) - 1;
+      const at = days[Math.floor(code / slots) - 1];
+      const hoursDone = measuredInHours[kind] ? Number(hours[h++]) : 1;
+      if (at === undefined) continue;
+      for (const ci of rulesOfKind[kind] ?? []) {
+        packed.at.push(at);
+        packed.commitment.push(ci);
+        packed.amount.push(rules[ci]?.measure === "hours" ? hoursDone : 1);
       }
     }
+    m.packed = packed;
   }
   for (const p of pauses) {
     const m = byId.get(p.member_id);
@@ -190,25 +194,28 @@ interface CorrectionRow {
 }
 
 /**
- * Activities of a program's members dated in [from, until) that changed after
- * `until` (a past report's week end): recorded since and still counting, or
- * recorded before and rejected since. Per member id, for the report's marks. History read by `steward backfill`
- * (source `history:…`) is what the week held, not a correction of it.
+ * Activities of a program's members (those a report of `period` lists: members at some point during it) dated in
+ * [from, period end) that changed after the period ended: recorded since and still counting, or recorded before and
+ * rejected since. Per member id, for the report's marks. History read by `steward backfill` (source `history:…`) is
+ * what the week held, not a correction of it.
  */
 export async function loadCorrections(
   sql: SqlRunner,
-  { programId, memberIds, from, until }: { programId: string; memberIds: string[]; from: Date; until: Date },
+  { programId, memberIds, period, from }: { programId: string; memberIds?: string[] | undefined; period: Period; from: Date },
 ): Promise<Map<string, CorrectionInput[]>> {
   const out = new Map<string, CorrectionInput[]>();
-  if (memberIds.length === 0) return out;
+  const until = period.end;
+  const values: unknown[] = [programId, from, until, period.start];
+  const only = memberIds ? `AND member_id = ANY($${values.push(memberIds)}::text[])` : "";
   const rows = await sql.query<CorrectionRow>(
     `SELECT a.member_id, a.kind, ${epochMs("a.occurred_at")} AS occurred_ms, ${epochMs("a.created_at")} AS created_ms, ${epochMs("a.rejected_at")} AS rejected_ms
        FROM activities a
-      WHERE a.member_id = ANY($1::text[]) AND (a.program_id IS NULL OR a.program_id = $2)
-        AND a.occurred_at >= $3 AND a.occurred_at < $4
-        AND ((a.created_at >= $4 AND a.rejected_at IS NULL AND a.source NOT LIKE 'history:%') OR (a.created_at < $4 AND a.rejected_at >= $4))
+      WHERE a.member_id IN (SELECT member_id FROM memberships WHERE program_id = $1 ${only} AND joined_at < $3 AND (ended_at IS NULL OR ended_at > $4))
+        AND (a.program_id IS NULL OR a.program_id = $1)
+        AND a.occurred_at >= $2 AND a.occurred_at < $3
+        AND ((a.created_at >= $3 AND a.rejected_at IS NULL AND a.source NOT LIKE 'history:%') OR (a.created_at < $3 AND a.rejected_at >= $3))
       ORDER BY a.occurred_at`,
-    [memberIds, programId, from, until],
+    values,
   );
   for (const r of rows) {
     const added = r.rejected_ms === null;

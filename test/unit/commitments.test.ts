@@ -6,6 +6,7 @@ import { parse as parseYaml } from "yaml";
 import { packSchema, type Commitment } from "../../src/domain/pack.ts";
 import {
   compareForReport,
+  earliestShownStart,
   evaluateMember,
   evaluateProgram,
   groupByMember,
@@ -461,6 +462,15 @@ describe("a whole program", () => {
     expect(order).toEqual(["threeMissed", "twoMissed", "oneMissed", "fine"]);
     expect(members.fine.overall).toBe("met");
     expect(summarize(Object.values(members)).flagged).toBe(2);
+  });
+
+  it("knows where a past week's shown periods start before judging anyone (the minimum over 100,000 members' rows overflowed the stack)", () => {
+    const week = parsePeriodKey("2026-W47", tz);
+    const now = b("2026-11-26T12:00");
+    const [row] = evaluateProgram(leaders, [{ membership: veteran, activities: [] }], { now, tz, period: week }).rows;
+    const shown = row?.commitments.map((c) => c.period.start.getTime()) ?? [];
+    expect(earliestShownStart(leaders, week, now)).toEqual(new Date(Math.min(...shown)));
+    expect(earliestShownStart(leaders, week, now)).toEqual(b("2026-10-01T00:00"));
   });
 
   it("groups a flat activity list by member", () => {
