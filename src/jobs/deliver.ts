@@ -26,7 +26,7 @@ import { claimDmsOf, claimDue, claimOne, recipient, recordDelivered, release, ty
 import { claimsStillMine, holding, LOCK_MS } from "./claims.ts";
 import { groupByRoute, messageOfGroup } from "./dm-batches.ts";
 import { memoryGate, realClock, type RateGate, type WallClock } from "./rate.ts";
-import { channelKey, GateWait, MAX_GATE_WAIT_MS, takeSlot, type Booking } from "./slots.ts";
+import { BOOKED_EARLY_MS, BOOKED_GRACE_MS, channelKey, GateWait, MAX_GATE_WAIT_MS, takeSlot, type Booking } from "./slots.ts";
 import { PermanentDeliveryError, RateLimitedError, type DeliveryTarget, type Recipient } from "./target.ts";
 
 /** Channels deliverDue delivers to at once; mostly they sleep until their rate slot. */
@@ -159,7 +159,9 @@ export async function deliverOne(app: App, targets: DeliveryTarget[], id: number
   const now = app.now();
   const lock = new Date(now.getTime() + LOCK_MS);
   const runs = runsOf(app, targets);
-  const row = await claimOne(app, runs, id, now, lock);
+  // A booked row went back due a little after its slot (BOOKED_GRACE_MS), and its job comes a little before.
+  const dueBy = options.booking ? new Date(now.getTime() + BOOKED_EARLY_MS + BOOKED_GRACE_MS) : now;
+  const row = await claimOne(app, runs, id, now, lock, dueBy);
   if (!row) return { status: "not-claimed" };
   const policy = deliveryPolicy(app.pack);
   return holding(app, [row], async () => {
@@ -232,8 +234,9 @@ async function deliverGroup(
     const error = (err as Error).message;
     if (err instanceof RateLimitedError) {
       app.metrics?.deliveries.inc({ result: "rate-limited" });
-      await release(app, ids, { availableAt: new Date(app.now().getTime() + err.retryAfterMs), lastError: error, refund: true });
       const gateWait = err instanceof GateWait ? err : undefined;
+      const grace = gateWait?.booking ? BOOKED_GRACE_MS : 0;
+      await release(app, ids, { availableAt: new Date(app.now().getTime() + err.retryAfterMs + grace), lastError: error, refund: true });
       return {
         status: "rate-limited",
         retryAfterMs: err.retryAfterMs,

@@ -87,7 +87,10 @@ const claim = (pick: string) => `UPDATE outbox o SET locked_until = $1, claimed_
     ARRAY(SELECT d.target FROM outbox_deliveries d WHERE d.outbox_id = o.id) AS delivered`;
 
 const CLAIM_DUE = claim(`SELECT id, locked_until, claimed_at FROM outbox WHERE status = 'pending' AND ${due("$2")} AND ${mine("$4", "$5")} ORDER BY id LIMIT $3`);
-const CLAIM_ONE = claim(`SELECT id, locked_until, claimed_at FROM outbox WHERE id = $3 AND status = 'pending' AND ${due("$2")} AND ${mine("$4", "$5")}`);
+// $6: due by then (a booked row's job claims it ahead of the time the sweep may).
+const CLAIM_ONE = claim(
+  `SELECT id, locked_until, claimed_at FROM outbox WHERE id = $3 AND status = 'pending' AND available_at <= $6 AND (locked_until IS NULL OR locked_until < $2) AND ${mine("$4", "$5")}`,
+);
 // Batched with a row only the DMs that go to the same targets: one message for all of them, the same places.
 const CLAIM_BATCH = claim(
   `SELECT id, locked_until, claimed_at FROM outbox WHERE kind = 'dm' AND member_id = $3 AND id <> $4 AND status = 'pending' AND ${due("$2")} AND created_at BETWEEN $5 AND $6
@@ -137,9 +140,9 @@ export async function claimDue(store: OutboxStore, runs: Runs, now: Date, lockUn
   return claimed(await store.sql.query<RawClaimed>(CLAIM_DUE, [lockUntil, now, limit, runs.targets, runs.origin]));
 }
 
-/** Claims one row by id, if it is due, nobody holds it and this process has a target for it. */
-export async function claimOne(store: OutboxStore, runs: Runs, id: number, now: Date, lockUntil: Date): Promise<ClaimedRow | undefined> {
-  return claimed(await store.sql.query<RawClaimed>(CLAIM_ONE, [lockUntil, now, id, runs.targets, runs.origin]))[0];
+/** Claims one row by id, if it is due (by `dueBy`, default now), nobody holds it and this process has a target for it. */
+export async function claimOne(store: OutboxStore, runs: Runs, id: number, now: Date, lockUntil: Date, dueBy: Date = now): Promise<ClaimedRow | undefined> {
+  return claimed(await store.sql.query<RawClaimed>(CLAIM_ONE, [lockUntil, now, id, runs.targets, runs.origin, dueBy]))[0];
 }
 
 /** Claims the other due DMs of `row`'s member written between `from` and `to` (at most 20) that go where it goes, to go out with it. */
