@@ -17,7 +17,7 @@ import { drawOnThisThread, picturesDir } from "./chat/pictures/index.ts";
 import { terminalSafe } from "./chat/text.ts";
 import { ConfigError, loadConfig, type Config } from "./config.ts";
 import { printOwnRows } from "./jobs/terminal.ts";
-import { PackError } from "./programs/load.ts";
+import { PackError } from "./programs/pack-file.ts";
 import { createRuntime } from "./runtime.ts";
 import { fixTargets } from "./services/outbox-targets.ts";
 import { consoleMessageHandler } from "./adapters/console/messages.ts";
