@@ -3,6 +3,7 @@
 // the same Prisma client and the same raw SQL runner.
 import { mkdirSync } from "node:fs";
 import type { PGlite } from "@electric-sql/pglite";
+import type * as PgNamespace from "pg";
 import { PrismaClient } from "../generated/prisma/client.ts";
 import { lockDataDir, type DataDirLock } from "./lock.ts";
 
@@ -111,7 +112,7 @@ export async function pgliteStore(lite: PGlite, release: () => Promise<void>): P
  * a `Response`, which loads Node's whole fetch implementation (undici) into a process that never fetches: a tenth
  * of a `steward run`. A navigator that says Node is there only while pg loads (Node 21 and later have their own).
  */
-async function importPg(): Promise<typeof import("pg")> {
+async function importPg(): Promise<typeof PgNamespace> {
   if ("navigator" in globalThis) return import("pg");
   Object.defineProperty(globalThis, "navigator", { value: { userAgent: `Node.js/${process.version}` }, configurable: true });
   try {
