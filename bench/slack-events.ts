@@ -128,7 +128,7 @@ export async function slackEventsBench(scale: Scale): Promise<void> {
     // The count polls above are the benchmark's own: one a loop, about seconds / 20 ms of them at most.
     const statements = rt.queries.count;
     line("Slack events: recorded", `${got}/${n} in ${seconds.toFixed(2)} s (all sent and acknowledged after ${sent.toFixed(2)} s)${refused ? `, ${refused} refused` : ""}`);
-    line("SQL statements per event", `${(statements / n).toFixed(1)} (raw insert: 1; includes this benchmark's count polls)`);
+    line("SQL statements per event", `${(statements / n).toFixed(2)} (raw insert: 1; includes this benchmark's count polls)`);
     // This process also runs the HTTP client that sends the events (and, on PGlite, the database itself).
     line("CPU per event (this process)", `${((cpu.user + cpu.system) / 1000 / n).toFixed(2)} ms (user + system, the sender's share included)`);
     line("Slack events ÷ raw insert", `${rate.toFixed(0)} contributions/s ÷ ${rawRate.toFixed(0)} rows/s = ${((rate / rawRate) * 100).toFixed(1)}%  (aim ≥ 50%)`);
