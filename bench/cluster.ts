@@ -13,6 +13,7 @@ import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import { parse, stringify } from "yaml";
 import { reply } from "../src/chat/reply.ts";
+import { LOCK_MS } from "../src/jobs/claims.ts";
 import { DEFAULT_PACK_PATH } from "../src/programs/load.ts";
 import { startFakePlatform } from "./fake-platform.ts";
 import { benchRuntime, heading, line, storeKind, type Scale } from "./lib.ts";
@@ -139,8 +140,8 @@ export async function clusterBench(scale: Scale): Promise<void> {
         killedWhen = performance.now();
       }
     }
-    // Late duplicates would come after the killed process's claims expire (60 s): wait that out too.
-    const settle = Math.max(0, killedWhen + 65_000 - performance.now());
+    // Late duplicates would come after the killed process's claims expire (LOCK_MS): wait that out too.
+    const settle = Math.max(0, killedWhen + LOCK_MS + 10_000 - performance.now());
     await new Promise((resolve) => setTimeout(resolve, settle));
     const c = slack();
     const cpu = killedCpu + children.slice(1).reduce((sum, ch) => sum + cpuSeconds(ch.pid), 0);
@@ -149,7 +150,7 @@ export async function clusterBench(scale: Scale): Promise<void> {
     const missing = n - [...c.texts.keys()].filter((t) => /^DM \d+$/.test(t)).length;
     const span = (c.lastMessageAt - c.firstMessageAt) / 1000;
     const rate = (c.ok.message - 1) / span;
-    // The killed process's claimed rows wait for their 60 s lock: the rate up to the message that left only those.
+    // The killed process's claimed rows wait for their lock (LOCK_MS): the rate up to the message that left only those.
     const rows = await rt.app.sql.query<{ status: string; n: string | number }>(`SELECT status, count(*) AS n FROM outbox WHERE dedupe_key LIKE 'cluster:%' GROUP BY status`);
     const sorted = [...c.times].sort((a, b) => a - b);
     const gapAt = sorted.findIndex((t, i) => i > 0 && t - (sorted[i - 1] ?? t) > 10_000);
@@ -162,7 +163,7 @@ export async function clusterBench(scale: Scale): Promise<void> {
     line("… while delivering", `${deliveryCpu.toFixed(1)} s = ${((deliveryCpu * 1000) / Math.max(1, c.ok.message)).toFixed(1)} ms per DM delivered (start-up excluded)`);
     line("rate ÷ allowed", `${rate.toFixed(1)} messages/s ÷ ${CHANNELS}/s = ${((rate / CHANNELS) * 100).toFixed(1)}%  (aim ≥ 95%)`);
     if (bulk)
-      line("… before the orphaned claims", `${bulk.count} messages in ${bulk.seconds.toFixed(1)} s = ${((bulk.count - 1) / bulk.seconds).toFixed(1)}/s = ${(((bulk.count - 1) / bulk.seconds / CHANNELS) * 100).toFixed(1)}% of ${CHANNELS}/s; the last ${c.ok.message - bulk.count} waited for the killed process's 60 s claim to expire`);
+      line("… before the orphaned claims", `${bulk.count} messages in ${bulk.seconds.toFixed(1)} s = ${((bulk.count - 1) / bulk.seconds).toFixed(1)}/s = ${(((bulk.count - 1) / bulk.seconds / CHANNELS) * 100).toFixed(1)}% of ${CHANNELS}/s; the last ${c.ok.message - bulk.count} waited for the killed process's ${LOCK_MS / 1000} s claim to expire`);
   } finally {
     for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
     await Promise.all(children.map((ch) => (ch.exitCode === null && ch.signalCode === null ? new Promise((r) => ch.once("exit", r)) : undefined)));

@@ -67,10 +67,10 @@ export async function coldStartBench(scale: Scale): Promise<void> {
   const stores: { name: string; env: Record<string, string>; aimS: number; cleanup: () => Promise<void> }[] = [];
   if (process.env.DATABASE_URL) {
     const db = await scratchDatabase(process.env.DATABASE_URL, "steward_bench");
-    stores.push({ name: "postgres", env: { DATABASE_URL: db.url }, aimS: 0.7, cleanup: () => db.drop() });
+    stores.push({ name: "postgres", env: { DATABASE_URL: db.url }, aimS: 0.6, cleanup: () => db.drop() });
   }
   const dir = mkdtempSync(join(tmpdir(), "steward-cold-"));
-  stores.push({ name: "embedded", env: { STEWARD_DATA_DIR: dir }, aimS: 1.2, cleanup: async () => rmSync(dir, { recursive: true, force: true }) });
+  stores.push({ name: "embedded", env: { STEWARD_DATA_DIR: dir }, aimS: 1.0, cleanup: async () => rmSync(dir, { recursive: true, force: true }) });
   try {
     for (const store of stores) {
       // Migrations run once, untimed: a cold start is of an installed bot.

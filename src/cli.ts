@@ -13,11 +13,11 @@ import { setFlagsFromString } from "node:v8";
 import { registry } from "../commands/index.ts";
 import { ConsoleSession, type Ask } from "./adapters/console/session.ts";
 import { consoleTarget } from "./adapters/console/target.ts";
-import { picturesDir } from "./chat/pictures/index.ts";
+import { drawOnThisThread, picturesDir } from "./chat/pictures/index.ts";
 import { terminalSafe } from "./chat/text.ts";
 import { ConfigError, loadConfig, type Config } from "./config.ts";
 import { printOwnRows } from "./jobs/terminal.ts";
-import { PackError } from "./programs/load.ts";
+import { PackError } from "./programs/pack-file.ts";
 import { createRuntime } from "./runtime.ts";
 import { fixTargets } from "./services/outbox-targets.ts";
 import { consoleMessageHandler } from "./adapters/console/messages.ts";
@@ -72,6 +72,7 @@ async function main(argv: string[]): Promise<number> {
       // baseline code. Optimising its hot functions too (TurboFan, meant for a long-running process)
       // costs more CPU and memory than that command ever saves.
       setFlagsFromString("--liftoff-only");
+      drawOnThisThread();
       return runOnce(config, values.as, positionals.join(" "));
     case "chat":
       return chat(config, values.as);

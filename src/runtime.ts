@@ -7,7 +7,7 @@ import { createLogger, type Logger } from "./log.ts";
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { Pack } from "./domain/pack.ts";
-import { DEFAULT_PACK_PATH, loadPack } from "./programs/load.ts";
+import { DEFAULT_PACK_PATH } from "./programs/pack-file.ts";
 import { openStore, type Store, type StoreTarget } from "./store/client.ts";
 import { migrate } from "./store/migrate.ts";
 
@@ -41,21 +41,25 @@ export function storeTarget(config: Config): StoreTarget {
 /** In the compiled dist/ only: the shipped packs, already validated, by a hash of their text (scripts/build.mjs). */
 declare const STEWARD_BUILT_PACKS: Record<string, string> | undefined;
 
-/** The pack file, taken from the build when its text is a shipped pack's, word for word; else parsed and checked. */
-function packFrom(file = DEFAULT_PACK_PATH): Pack {
-  if (typeof STEWARD_BUILT_PACKS === "undefined") return loadPack(file);
+/**
+ * The pack file, taken from the build when its text is a shipped pack's, word for word; else parsed and checked
+ * (the loader and its YAML parser are loaded only then).
+ */
+async function packFrom(file = DEFAULT_PACK_PATH): Promise<Pack> {
+  const load = async () => (await import("./programs/load.ts")).loadPack(file);
+  if (typeof STEWARD_BUILT_PACKS === "undefined") return load();
   let text: string;
   try {
     text = readFileSync(file, "utf8");
   } catch {
-    return loadPack(file); // says why it cannot be read
+    return load(); // says why it cannot be read
   }
   const built = STEWARD_BUILT_PACKS[createHash("sha256").update(text).digest("hex")];
-  return built ? (JSON.parse(built) as Pack) : loadPack(file);
+  return built ? (JSON.parse(built) as Pack) : load();
 }
 
 export async function createRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
-  const pack = options.pack ?? packFrom(config.STEWARD_PROGRAMS);
+  const pack = options.pack ?? (await packFrom(config.STEWARD_PROGRAMS));
   const log = options.log ?? createLogger(config.LOG_LEVEL);
   const target = options.store ?? storeTarget(config);
   const store = options.opened ?? (await openStore(options.oneShot && "dataDir" in target ? { ...target, smallBuffers: true } : target));

@@ -38,8 +38,12 @@ export function activityTime(date: string | undefined, now: Date, tz: string, ba
  * left alone: a platform's clock a little ahead of ours is normal.
  */
 export function messageDateCounts(at: Date, now: Date, tz: string, backdateDays: number): boolean {
-  const oldest = DateTime.fromJSDate(now, { zone: tz }).startOf("day").minus({ days: backdateDays });
-  return Number.isFinite(at.getTime()) && at.getTime() >= oldest.toMillis();
+  return Number.isFinite(at.getTime()) && at.getTime() >= oldestCountedMessage(now, tz, backdateDays);
+}
+
+/** messageDateCounts' bound, in epoch milliseconds: a batch of messages reads it once. */
+export function oldestCountedMessage(now: Date, tz: string, backdateDays: number): number {
+  return DateTime.fromJSDate(now, { zone: tz }).startOf("day").minus({ days: backdateDays }).toMillis();
 }
 
 /**

@@ -17,9 +17,10 @@ import type { Runtime } from "../runtime.ts";
 import { isDatabaseUnavailable } from "../core/unavailable.ts";
 import { Backoff } from "./backoff.ts";
 import { dueRows } from "../store/outbox.ts";
-import { deliverOne, runsOf, type Booking, type DeliveryOutcome } from "./deliver.ts";
+import { deliverOne, runsOf, type DeliveryOutcome } from "./deliver.ts";
 import { redisGate } from "./rate.ts";
 import { runDue } from "./run.ts";
+import { BOOKED_EARLY_MS, type Booking } from "./slots.ts";
 import type { ScheduleDef } from "./schedules.ts";
 import type { DeliveryTarget } from "./target.ts";
 import { withTimeout } from "../core/timeout.ts";
@@ -176,7 +177,8 @@ export async function startBullJobs(runtime: Runtime, targets: DeliveryTarget[],
             await deliveryWorker.rateLimit(outcome.retryAfterMs);
             throw Worker.RateLimitError();
           }
-          await later(id, new Date(app.now().getTime() + outcome.retryAfterMs), "slot", outcome.booking);
+          // A booked slot's job comes a little early and sleeps to it (slots.ts).
+          await later(id, new Date(app.now().getTime() + outcome.retryAfterMs - (outcome.booking ? BOOKED_EARLY_MS : 0)), "slot", outcome.booking);
           break;
         case "held":
           await later(id, outcome.until, "quiet");

@@ -2,56 +2,35 @@
 // targets are fixed when it is written (src/services/outbox-targets.ts): a
 // process claims only rows one of its targets has yet to deliver, so a
 // terminal never takes a Slack, Discord or forum row. The row claim in the
-// database (src/store/outbox.ts) decides who delivers a row, whichever
-// scheduler asked: the in-process loop and any number of BullMQ workers can
-// run at once. Each (row, target) pair is recorded once delivered, so a retry
-// after a crash skips what already went out; a row is done when every one of
-// its targets delivered or had nothing to do. What may go out when, and what goes together, is the
-// delivery policy (src/domain/delivery.ts).
+// database (src/store/outbox.ts; held and renewed by claims.ts) decides who
+// delivers a row, whichever scheduler asked: the in-process loop and any
+// number of BullMQ workers can run at once. Each (row, target) pair is
+// recorded once delivered, so a retry after a crash skips what already went
+// out; a row is done when every one of its targets delivered or had nothing
+// to do. What may go out when, and what goes together, is the delivery policy
+// (src/domain/delivery.ts; DMs merged by dm-batches.ts).
 //
 // deliverDue runs the rows it claimed for different channels at the same
-// time, and each channel's rows one after another: a channel waiting for its
-// rate slot holds back only its own rows. A channel (or a platform's global
-// limit) busy for longer than a worker should sleep sends its rows back to
-// the table for when it frees up, without counting an attempt, and the loop
-// goes on with the rows it can deliver now.
-//
-// deliverOne (a BullMQ job names one row) books the channel's slot however
-// far off it is and hands the booking back with the row: the job that comes
-// back at that time sends at once. Without the booking every row of a busy
-// channel would come back at the same moment, take turns for the next two
-// slots and go back again, many times each.
+// time, and each channel's rows one after another (a lane): a channel waiting
+// for its rate slot (slots.ts) holds back only its own rows. A channel (or a
+// platform's global limit) busy for longer than a worker should sleep sends
+// its rows back to the table for when it frees up, without counting an
+// attempt, and the loop goes on with the rows it can deliver now. deliverOne
+// (a BullMQ job names one row) books its channel's slot instead.
 import pLimit from "p-limit";
 import type { App } from "../app.ts";
-import type { Block, Reply } from "../chat/reply.ts";
-import { afterFailure, batchRange, batches, deliveryPolicy, groupDms, holdUntil, type DeliveryPolicy } from "../domain/delivery.ts";
-import { messageOf, type OutboxMessage } from "../services/outbox.ts";
+import { afterFailure, batchRange, batches, deliveryPolicy, holdUntil, type DeliveryPolicy } from "../domain/delivery.ts";
+import { messageOf } from "../services/outbox.ts";
 import { routingOf, TERMINAL } from "../services/outbox-targets.ts";
 import { claimDmsOf, claimDue, claimOne, recipient, recordDelivered, release, type ClaimedRow, type RecipientRow, type Runs } from "../store/outbox.ts";
+import { claimsStillMine, holding, LOCK_MS } from "./claims.ts";
+import { groupByRoute, messageOfGroup } from "./dm-batches.ts";
 import { memoryGate, realClock, type RateGate, type WallClock } from "./rate.ts";
+import { BOOKED_EARLY_MS, BOOKED_GRACE_MS, channelKey, GateWait, MAX_GATE_WAIT_MS, takeSlot, type Booking } from "./slots.ts";
 import { PermanentDeliveryError, RateLimitedError, type DeliveryTarget, type Recipient } from "./target.ts";
-
-/** How long a claim holds a row; a process that dies holding it leaves it to others after this. */
-export const LOCK_MS = 60_000;
-/** Longer waits for a rate slot release the row instead of holding a worker. */
-const MAX_GATE_WAIT_MS = 2_000;
-/** A booked slot may be this far off (a day): any real backlog. */
-const BOOKING_HORIZON_MS = 86_400_000;
 
 /** Channels deliverDue delivers to at once; mostly they sleep until their rate slot. */
 const DEFAULT_CONCURRENCY = 64;
-
-/**
- * A per-channel slot taken for a row ahead of time: the row's next delivery sends at `at` without asking the gate again.
- * A job that comes back more than half a spacing late (a stalled or killed process) asks the gate anew: sending at once
- * would put it beside the rows booked after it, and several late rows of one channel together overrun the platform.
- */
-export interface Booking {
-  /** The gate key (target and channel). */
-  key: string;
-  /** On the gate's clock (WallClock.now()). */
-  at: number;
-}
 
 export interface DeliverOptions {
   /** Shared between processes with BullMQ; one per process otherwise. */
@@ -107,6 +86,10 @@ export async function deliverDue(app: App, targets: DeliveryTarget[], limit = 50
   const runs = runsOf(app, targets);
   const rows = await claimDue(app, runs, now, new Date(now.getTime() + LOCK_MS), limit);
   if (rows.length === 0) return 0;
+  return holding(app, rows, () => deliverClaimed(app, runs, targets, rows, options));
+}
+
+async function deliverClaimed(app: App, runs: Runs, targets: DeliveryTarget[], rows: ClaimedRow[], options: DeliverOptions): Promise<number> {
   const lanes = byChannel(groupByRoute(deliveryPolicy(app.pack), rows));
   let delivered = 0;
   // A channel takes no slot further than this: otherwise the busiest channel's lane would keep
@@ -156,18 +139,6 @@ function latest(a: Date | undefined, b: Date): Date {
   return a && a > b ? a : b;
 }
 
-/** DMs batched as the policy says, only with DMs that go to the same targets; groups in claim order. */
-function groupByRoute(policy: DeliveryPolicy, rows: ClaimedRow[]): ClaimedRow[][] {
-  const routes = new Map<string, ClaimedRow[]>();
-  for (const row of rows) {
-    const key = JSON.stringify([row.targets, row.origin]);
-    const route = routes.get(key);
-    if (route) route.push(row);
-    else routes.set(key, [row]);
-  }
-  return [...routes.values()].flatMap((r) => groupDms(policy, r)).sort((a, b) => (a[0]?.id ?? 0) - (b[0]?.id ?? 0));
-}
-
 /** Groups (in claim order) by the channel they go to: one lane per channel, in order within it. */
 function byChannel(groups: ClaimedRow[][]): ClaimedRow[][][] {
   const lanes = new Map<string, ClaimedRow[][]>();
@@ -188,100 +159,20 @@ export async function deliverOne(app: App, targets: DeliveryTarget[], id: number
   const now = app.now();
   const lock = new Date(now.getTime() + LOCK_MS);
   const runs = runsOf(app, targets);
-  const row = await claimOne(app, runs, id, now, lock);
+  // A booked row went back due a little after its slot (BOOKED_GRACE_MS), and its job comes a little before.
+  const dueBy = options.booking ? new Date(now.getTime() + BOOKED_EARLY_MS + BOOKED_GRACE_MS) : now;
+  const row = await claimOne(app, runs, id, now, lock, dueBy);
   if (!row) return { status: "not-claimed" };
   const policy = deliveryPolicy(app.pack);
-  const group = [row];
-  if (batches(policy, row)) group.push(...(await claimDmsOf(app, runs, row, batchRange(policy, row), now, lock)));
-  return deliverGroup(app, runs, targets, group, options, undefined, policy);
-}
-
-/** One message made of several DMs, in the order they were written. */
-export function mergeReplies(replies: Reply[]): Reply {
-  const blocks: Block[] = [];
-  replies.forEach((r, i) => {
-    if (i > 0) blocks.push({ type: "divider" });
-    blocks.push(...(r.blocks.length ? r.blocks : [{ type: "text" as const, text: r.text }]));
+  return holding(app, [row], async () => {
+    const group = [row];
+    if (batches(policy, row)) group.push(...(await claimDmsOf(app, runs, row, batchRange(policy, row), now, lock)));
+    return holding(app, group.slice(1), () => deliverGroup(app, runs, targets, group, options, undefined, policy));
   });
-  const files = replies.flatMap((r) => r.files ?? []);
-  return {
-    text: replies.map((r) => r.text).join("\n"),
-    blocks,
-    visibility: "ephemeral",
-    status: "ok",
-    ...(files.length ? { files } : {}),
-  };
-}
-
-function channelKey(message: OutboxMessage): string {
-  return "channel" in message ? `channel:${message.channel}` : "memberId" in message ? `member:${message.memberId}` : "other";
-}
-
-/**
- * Takes this target's rate slots, sleeping a short wait; a long wait becomes a GateWait.
- * `channelDeadline` (deliverDue): no per-channel slot later than this. Without one (deliverOne)
- * a later slot is booked and handed back with the GateWait.
- */
-async function takeSlot(
-  gate: RateGate,
-  clock: WallClock,
-  target: DeliveryTarget,
-  message: OutboxMessage,
-  member: Recipient | undefined,
-  channelDeadline: number | undefined,
-  booking: Booking | undefined,
-): Promise<void> {
-  const limits = target.limits;
-  if (!limits) return;
-  let wait = 0;
-  if (limits.perChannelMs) {
-    const key = `${target.name}:${channelKey(message)}`;
-    if (booking?.key === key && clock.now() - booking.at <= limits.perChannelMs / 2) {
-      wait = Math.max(0, booking.at - clock.now());
-    } else if (channelDeadline !== undefined) {
-      const r = await gate.reserve(key, limits.perChannelMs, Math.max(0, Math.min(MAX_GATE_WAIT_MS, channelDeadline - clock.now())));
-      if (!r.reserved) throw new GateWait(Math.ceil(r.waitMs));
-      wait = r.waitMs;
-    } else {
-      const r = await gate.reserve(key, limits.perChannelMs, BOOKING_HORIZON_MS);
-      if (!r.reserved) throw new GateWait(Math.ceil(r.waitMs));
-      if (r.waitMs > MAX_GATE_WAIT_MS) throw new GateWait(Math.ceil(r.waitMs), false, { key, at: clock.now() + r.waitMs });
-      wait = r.waitMs;
-    }
-  }
-  // A message that takes several requests takes as many slots of the global limit; one the target skips takes none.
-  const requests = Math.max(0, target.requests?.(message, member) ?? 1);
-  if (limits.perSecond && requests > 0) {
-    const r = await gate.reserve(`${target.name}:*`, (1000 * requests) / limits.perSecond, MAX_GATE_WAIT_MS);
-    if (!r.reserved) throw new GateWait(Math.ceil(r.waitMs), true);
-    wait = Math.max(wait, r.waitMs);
-  }
-  if (wait > 0) await clock.sleep(wait);
-}
-
-/** Our own spacing asked for a longer wait than a worker should sleep. */
-class GateWait extends RateLimitedError {
-  constructor(
-    retryAfterMs: number,
-    /** The target's platform-wide limit, not one channel's. */
-    readonly global = false,
-    /** The slot booked for the row's next try. */
-    readonly booking?: Booking,
-  ) {
-    super(retryAfterMs);
-  }
 }
 
 function recipientOf(row: RecipientRow | undefined): Recipient | undefined {
   return row ? { id: row.id, handle: row.handle, displayName: row.displayName, identities: row.identities } : undefined;
-}
-
-/** A batch's message: one row's as it is, several DMs merged into one. */
-function messageOfGroup(rows: ClaimedRow[]): OutboxMessage {
-  const messages = rows.map((r) => messageOf(r));
-  if (messages.length === 1) return messages[0] as OutboxMessage;
-  const replies = messages.map((m) => (m as Extract<OutboxMessage, { kind: "dm" }>).reply);
-  return { kind: "dm", memberId: rows[0]?.memberId as string, reply: mergeReplies(replies) };
 }
 
 /** `channelDeadline` (wall-clock time): no per-channel slot later than this; the rows go back instead. */
@@ -317,12 +208,14 @@ async function deliverGroup(
   // whole (some text twice) rather than leaving the new rows out.
   const done = new Set(targets.map((t) => t.name).filter((name) => rows.every((r) => r.delivered.includes(name))));
   // A claim that expired with no outcome may have reached the platform before its process died.
-  const abandoned = rows.map((r) => r.abandonedLock).filter((d): d is Date => d !== null);
-  const previousAttemptAt = abandoned.length ? new Date(Math.min(...abandoned.map((d) => d.getTime())) - LOCK_MS) : undefined;
+  const abandoned = rows.map((r) => r.abandonedClaimAt).filter((d): d is Date => d !== null);
+  const previousAttemptAt = abandoned.length ? new Date(Math.min(...abandoned.map((d) => d.getTime()))) : undefined;
   const pending = targets.filter((t) => !done.has(t.name));
   try {
     for (const [i, target] of pending.entries()) {
       await takeSlot(gate, options.clock ?? realClock, target, message, member, channelDeadline, options.booking);
+      // A slow process whose lock ran out may have lost the rows to another: that one sends them, not this.
+      if (!(await claimsStillMine(app, rows))) return { status: "not-claimed" };
       try {
         await target.deliver(message, { outboxId: first.id, dedupeKey, ...(member ? { member } : {}), ...(previousAttemptAt ? { previousAttemptAt } : {}) });
       } catch (err) {
@@ -341,8 +234,9 @@ async function deliverGroup(
     const error = (err as Error).message;
     if (err instanceof RateLimitedError) {
       app.metrics?.deliveries.inc({ result: "rate-limited" });
-      await release(app, ids, { availableAt: new Date(app.now().getTime() + err.retryAfterMs), lastError: error, refund: true });
       const gateWait = err instanceof GateWait ? err : undefined;
+      const grace = gateWait?.booking ? BOOKED_GRACE_MS : 0;
+      await release(app, ids, { availableAt: new Date(app.now().getTime() + err.retryAfterMs + grace), lastError: error, refund: true });
       return {
         status: "rate-limited",
         retryAfterMs: err.retryAfterMs,

@@ -4,7 +4,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { App } from "../app.ts";
 import { endTerminal, unprintedRows } from "../services/outbox-targets.ts";
-import { deliverDue, LOCK_MS } from "./deliver.ts";
+import { LOCK_MS } from "./claims.ts";
+import { deliverDue } from "./deliver.ts";
 import type { DeliveryTarget } from "./target.ts";
 
 /** How often to look again for a row another process holds. */

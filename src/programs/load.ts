@@ -5,21 +5,11 @@
 // so a pack written before a text existed keeps loading and can override any.
 import { readFileSync } from "node:fs";
 import { extname } from "node:path";
-import { fileURLToPath } from "node:url";
 import { parse as parseYaml } from "yaml";
 import { packSchema, type Pack } from "../domain/pack.ts";
+import { DEFAULT_PACK_PATH, PackError } from "./pack-file.ts";
 
-export const DEFAULT_PACK_PATH = fileURLToPath(new URL("./wix.yaml", import.meta.url));
-
-export class PackError extends Error {
-  constructor(
-    readonly file: string,
-    readonly problems: string[],
-  ) {
-    super(`The program pack ${file} is not valid:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
-    this.name = "PackError";
-  }
-}
+export { DEFAULT_PACK_PATH, PackError };
 
 export function parsePack(text: string, file: string): Pack {
   let raw: unknown;

@@ -3,6 +3,7 @@
 // the same Prisma client and the same raw SQL runner.
 import { mkdirSync } from "node:fs";
 import type { PGlite } from "@electric-sql/pglite";
+import type * as PgNamespace from "pg";
 import { PrismaClient } from "../generated/prisma/client.ts";
 import { lockDataDir, type DataDirLock } from "./lock.ts";
 
@@ -106,8 +107,23 @@ export async function pgliteStore(lite: PGlite, release: () => Promise<void>): P
   };
 }
 
+/**
+ * pg asks at load whether it runs in a Cloudflare Worker: without a global `navigator` (Node 20 has none) it builds
+ * a `Response`, which loads Node's whole fetch implementation (undici) into a process that never fetches: a tenth
+ * of a `steward run`. A navigator that says Node is there only while pg loads (Node 21 and later have their own).
+ */
+async function importPg(): Promise<typeof PgNamespace> {
+  if ("navigator" in globalThis) return import("pg");
+  Object.defineProperty(globalThis, "navigator", { value: { userAgent: `Node.js/${process.version}` }, configurable: true });
+  try {
+    return await import("pg");
+  } finally {
+    delete (globalThis as { navigator?: unknown }).navigator;
+  }
+}
+
 async function openPostgres(databaseUrl: string): Promise<Store> {
-  const [{ default: pg }, { PrismaPg }] = await Promise.all([import("pg"), import("@prisma/adapter-pg")]);
+  const [{ default: pg }, { PrismaPg }] = await Promise.all([importPg(), import("@prisma/adapter-pg")]);
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
   // An idle connection the server ends (restart, failover, a dropped test database) must not crash the process;
   // the pool replaces it on the next query.

@@ -21,11 +21,13 @@ export interface ClaimedRow {
   /** Counting this claim. */
   attempts: number;
   createdAt: Date;
+  /** When this claim began (the claim's `now`): the lock renewals name the claim by it. */
+  claimedAt: Date;
   /**
-   * The lock the previous claim left behind: set only when that claim ended with no outcome
-   * (its process died or stopped mid-delivery), so the platform may have the message already.
+   * When the previous claim began, set only when that claim ended with no outcome (its process died
+   * or stopped mid-delivery, and its lock ran out): the platform may have had the message since then.
    */
-  abandonedLock: Date | null;
+  abandonedClaimAt: Date | null;
   /** Targets that delivered this row already. */
   delivered: string[];
   /** Where the row goes, fixed when it was written; null on rows written before targets were fixed (any process's targets take them). */
@@ -67,18 +69,31 @@ const mine = (runs: string, origin: string) => `((outbox.targets IS NULL AND (ca
     WHERE (t = ANY(${runs}::text[]) OR (t = 'console' AND outbox.origin = ${origin}::text))
       AND NOT EXISTS (SELECT 1 FROM outbox_deliveries d WHERE d.outbox_id = outbox.id AND d.target = t)))`;
 
-/** The claim: `pick` selects the rows (ids, with their previous lock) under FOR UPDATE SKIP LOCKED; $1 is the new lock. */
-const claim = (pick: string) => `UPDATE outbox o SET locked_until = $1, attempts = o.attempts + 1
+/**
+ * A claim left by a process before claims had a start on record lasted this long: its start is its lock's end
+ * less this.
+ */
+const LEGACY_LOCK = "interval '60 seconds'";
+
+/**
+ * The claim: `pick` selects the rows (ids, with their previous lock and claim) under FOR UPDATE SKIP LOCKED; $1 is
+ * the new lock, $2 the claim's start. A previous lock still set means that claim never finished.
+ */
+const claim = (pick: string) => `UPDATE outbox o SET locked_until = $1, claimed_at = $2, attempts = o.attempts + 1
   FROM (${pick} FOR UPDATE SKIP LOCKED) c
   WHERE o.id = c.id
-  RETURNING o.id, o.kind, o.member_id, o.channel, o.payload, o.dedupe_key, o.attempts, o.created_at, c.locked_until AS abandoned_lock, o.targets, o.origin,
+  RETURNING o.id, o.kind, o.member_id, o.channel, o.payload, o.dedupe_key, o.attempts, o.created_at, o.claimed_at,
+    CASE WHEN c.locked_until IS NOT NULL THEN COALESCE(c.claimed_at, c.locked_until - ${LEGACY_LOCK}) END AS abandoned_claim_at, o.targets, o.origin,
     ARRAY(SELECT d.target FROM outbox_deliveries d WHERE d.outbox_id = o.id) AS delivered`;
 
-const CLAIM_DUE = claim(`SELECT id, locked_until FROM outbox WHERE status = 'pending' AND ${due("$2")} AND ${mine("$4", "$5")} ORDER BY id LIMIT $3`);
-const CLAIM_ONE = claim(`SELECT id, locked_until FROM outbox WHERE id = $3 AND status = 'pending' AND ${due("$2")} AND ${mine("$4", "$5")}`);
+const CLAIM_DUE = claim(`SELECT id, locked_until, claimed_at FROM outbox WHERE status = 'pending' AND ${due("$2")} AND ${mine("$4", "$5")} ORDER BY id LIMIT $3`);
+// $6: due by then (a booked row's job claims it ahead of the time the sweep may).
+const CLAIM_ONE = claim(
+  `SELECT id, locked_until, claimed_at FROM outbox WHERE id = $3 AND status = 'pending' AND available_at <= $6 AND (locked_until IS NULL OR locked_until < $2) AND ${mine("$4", "$5")}`,
+);
 // Batched with a row only the DMs that go to the same targets: one message for all of them, the same places.
 const CLAIM_BATCH = claim(
-  `SELECT id, locked_until FROM outbox WHERE kind = 'dm' AND member_id = $3 AND id <> $4 AND status = 'pending' AND ${due("$2")} AND created_at BETWEEN $5 AND $6
+  `SELECT id, locked_until, claimed_at FROM outbox WHERE kind = 'dm' AND member_id = $3 AND id <> $4 AND status = 'pending' AND ${due("$2")} AND created_at BETWEEN $5 AND $6
      AND ${mine("$7", "$8")} AND targets IS NOT DISTINCT FROM $9::text[] AND origin IS NOT DISTINCT FROM $10::text ORDER BY id LIMIT 20`,
 );
 
@@ -91,7 +106,8 @@ interface RawClaimed {
   dedupe_key: string;
   attempts: number;
   created_at: Date | string;
-  abandoned_lock: Date | string | null;
+  claimed_at: Date | string;
+  abandoned_claim_at: Date | string | null;
   delivered: string[] | null;
   targets: string[] | null;
   origin: string | null;
@@ -110,7 +126,8 @@ function claimed(rows: RawClaimed[]): ClaimedRow[] {
       dedupeKey: r.dedupe_key,
       attempts: Number(r.attempts),
       createdAt: toDate(r.created_at),
-      abandonedLock: r.abandoned_lock === null ? null : toDate(r.abandoned_lock),
+      claimedAt: toDate(r.claimed_at),
+      abandonedClaimAt: r.abandoned_claim_at === null ? null : toDate(r.abandoned_claim_at),
       delivered: r.delivered ?? [],
       targets: r.targets,
       origin: r.origin,
@@ -123,14 +140,32 @@ export async function claimDue(store: OutboxStore, runs: Runs, now: Date, lockUn
   return claimed(await store.sql.query<RawClaimed>(CLAIM_DUE, [lockUntil, now, limit, runs.targets, runs.origin]));
 }
 
-/** Claims one row by id, if it is due, nobody holds it and this process has a target for it. */
-export async function claimOne(store: OutboxStore, runs: Runs, id: number, now: Date, lockUntil: Date): Promise<ClaimedRow | undefined> {
-  return claimed(await store.sql.query<RawClaimed>(CLAIM_ONE, [lockUntil, now, id, runs.targets, runs.origin]))[0];
+/** Claims one row by id, if it is due (by `dueBy`, default now), nobody holds it and this process has a target for it. */
+export async function claimOne(store: OutboxStore, runs: Runs, id: number, now: Date, lockUntil: Date, dueBy: Date = now): Promise<ClaimedRow | undefined> {
+  return claimed(await store.sql.query<RawClaimed>(CLAIM_ONE, [lockUntil, now, id, runs.targets, runs.origin, dueBy]))[0];
 }
 
 /** Claims the other due DMs of `row`'s member written between `from` and `to` (at most 20) that go where it goes, to go out with it. */
 export async function claimDmsOf(store: OutboxStore, runs: Runs, row: ClaimedRow, range: { from: Date; to: Date }, now: Date, lockUntil: Date): Promise<ClaimedRow[]> {
   return claimed(await store.sql.query<RawClaimed>(CLAIM_BATCH, [lockUntil, now, row.memberId, row.id, range.from, range.to, runs.targets, runs.origin, row.targets, row.origin]));
+}
+
+/**
+ * Pushes the locks of claims this process still holds to `lockUntil`: a claim is short, and lives as long as
+ * its process renews it, so the rows of a process that died go to another within a lock's length. A claim is
+ * named by its row and start; one that ended (recorded, released) or was taken over is left alone. Returns
+ * the ids whose claims were renewed.
+ */
+export async function renewClaims(store: OutboxStore, held: { id: number; claimedAt: Date }[], lockUntil: Date): Promise<Set<number>> {
+  if (held.length === 0) return new Set();
+  const rows = await store.sql.query<{ id: number }>(
+    `UPDATE outbox o SET locked_until = $1
+       FROM unnest($2::int[], $3::timestamptz[]) h(id, claimed_at)
+      WHERE o.id = h.id AND o.claimed_at = h.claimed_at AND o.locked_until IS NOT NULL AND o.status = 'pending'
+      RETURNING o.id`,
+    [lockUntil, held.map((h) => h.id), held.map((h) => h.claimedAt)],
+  );
+  return new Set(rows.map((r) => Number(r.id)));
 }
 
 /** Ids and attempt counts of due rows this process has a target for, oldest first, without claiming them (the BullMQ sweep queues a job for each). */

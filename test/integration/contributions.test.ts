@@ -5,7 +5,7 @@
 // when DATABASE_URL is set.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { recordMessage } from "../../src/services/activities.ts";
-import { recordContribution, type Contribution } from "../../src/services/contributions.ts";
+import { recordContribution, recordContributions, type Contribution } from "../../src/services/contributions.ts";
 import { ensureMember } from "../../src/services/members.ts";
 import { storeKinds, testRuntime, type TestRuntime } from "../helpers/runtime.ts";
 
@@ -85,5 +85,18 @@ describe.each(storeKinds)("message contributions in one statement on %s", (kind)
     expect(await count({ externalUserId: "UV", messageId: "m2" })).toMatchObject({ status: "counted", programs: [{ id: VELO }] });
     expect((await rt.app.db.activity.findFirstOrThrow({ where: { memberId: both } })).programId).toBeNull();
     expect((await rt.app.db.activity.findFirstOrThrow({ where: { memberId: one } })).programId).toBeNull();
+  });
+
+  it("a batch is one statement with each message's own outcome: an event twice counts once, a message id twice once", async () => {
+    const id = await member("UA", [VELO]);
+    const c = (messageId: string, eventKey: string, externalUserId = "UA"): Contribution => ({ platform: "slack", channel: "community", at: AT, externalUserId, messageId, eventKey });
+    const before = await count({ externalUserId: "UA", messageId: "m0", eventKey: "slack:Ev0" });
+    expect(before.status).toBe("counted");
+    const recorded = await recordContributions(rt.app, [c("m1", "slack:Ev1"), c("m1", "slack:Ev1"), c("m1", "slack:Ev2"), c("m2", "slack:Ev0"), c("m3", "slack:Ev3", "USTRANGER"), c("m4", "slack:Ev4")]);
+    expect(recorded.map((r) => r.outcome.status)).toEqual(["counted", "duplicate event", "ignored", "duplicate event", "ignored", "counted"]);
+    // What the statement saw of each author, for the adapter that meets new people.
+    expect(recorded.map((r) => r.author)).toEqual(["no zone", "unchecked", "no zone", "no zone", "unknown", "no zone"]);
+    expect((await rt.app.db.activity.findMany({ where: { memberId: id }, orderBy: { dedupeKey: "asc" } })).map((a) => a.dedupeKey)).toEqual(["msg:slack:m0", "msg:slack:m1", "msg:slack:m4"]);
+    expect(await claimed("slack:Ev3")).toBe(true);
   });
 });

@@ -1,7 +1,8 @@
 // Builds and starts the Bolt app: Socket Mode when SLACK_APP_TOKEN is set,
 // the HTTP receiver otherwise (Bolt verifies the signing secret and refuses
 // requests older than five minutes with 401; Steward refuses those more than
-// five minutes in the future too). SLACK_API_URL points both Web API clients
+// five minutes in the future too; message events are taken before Bolt sees
+// them, message-events.ts). SLACK_API_URL points both Web API clients
 // elsewhere (GovSlack, a proxy, the tests' fake Slack).
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
@@ -15,6 +16,7 @@ import { SlackActors } from "./actors.ts";
 import { registerCommands } from "./commands.ts";
 import type { SlackContext } from "./context.ts";
 import { homeView, registerEvents } from "./events.ts";
+import { acceptMessageEvents } from "./message-events.ts";
 import { outboxClient, slackTarget } from "./target.ts";
 
 export const SLACK_EVENTS_PATH = "/slack/events";
@@ -104,8 +106,6 @@ export async function startSlack(runtime: Runtime, registry: Registry, options: 
   } else {
     if (!config.SLACK_SIGNING_SECRET) throw new Error("SLACK_SIGNING_SECRET is needed for the HTTP receiver (or set SLACK_APP_TOKEN for Socket Mode)");
     receiver = new HTTPReceiver({ signingSecret: config.SLACK_SIGNING_SECRET, endpoints: [SLACK_EVENTS_PATH], logger, processBeforeResponse: false });
-    refuseFutureRequests(receiver, app.log);
-    countResults(receiver, app);
     bolt = new BoltApp({ token: config.SLACK_BOT_TOKEN, receiver, logger, clientOptions });
   }
 
@@ -113,6 +113,12 @@ export async function startSlack(runtime: Runtime, registry: Registry, options: 
   registerCommands(bolt, context);
   registerActions(bolt, context);
   registerEvents(bolt, context);
+  if (receiver && config.SLACK_SIGNING_SECRET) {
+    // Innermost first: the counts and the refusal of future timestamps cover message events too.
+    acceptMessageEvents(receiver, context, SLACK_EVENTS_PATH, config.SLACK_SIGNING_SECRET);
+    refuseFutureRequests(receiver, app.log);
+    countResults(receiver, app);
+  }
   bolt.error(async (err) => {
     app.log.error({ err }, "unhandled Slack listener error");
   });

@@ -1,16 +1,18 @@
-// Events API: messages in channels count as contributions (recordContribution
+// Events API: messages in channels count as contributions (recordContributions
 // decides which channels count), and the App Home tab shows the member's tier
 // and this week's commitments when they open it (the delivery target redraws
-// it later, when their standing changes: target.ts). Bolt acknowledges events
-// before these run; Slack retries an event it thinks was lost, so each
-// event_id is processed once, backed by the processed_events primary key
-// (claimed in the same statement that records the message: contributions.ts).
+// it later, when their standing changes: target.ts). Over HTTP, message events
+// skip Bolt (message-events.ts) and are acknowledged once stored; in Socket
+// Mode Bolt acknowledges before handleMessage runs. Slack retries an event it
+// thinks was lost, so each event_id is processed once, backed by the
+// processed_events primary key (claimed in the same statement that records
+// the message: contributions.ts).
 import { randomUUID } from "node:crypto";
 import type { App as BoltApp } from "@slack/bolt";
 import { invoke } from "../../chat/kit/invoke.ts";
 import type { Reply } from "../../chat/reply.ts";
 import { programsWithChannel } from "../../services/activities.ts";
-import { recordContribution } from "../../services/contributions.ts";
+import { ContributionBatcher, type ContributionOutcome } from "../../services/contributions.ts";
 import { callerOf, channelName, type KnownBlock, type SlackContext } from "./context.ts";
 import { LIMITS, renderBlocks } from "./render.ts";
 
@@ -19,11 +21,14 @@ export const COUNTED_SUBTYPES = new Set<string | undefined>([undefined, "thread_
 
 /**
  * Slack users this process has met through `ctx.actors.actor` (member created when new, profile time
- * zone read): their later messages go straight to the one-statement count, with no lookups first.
+ * zone read), or is meeting now: users.info at most once each, and only for people the count's own
+ * statement found without a member or without a time zone.
  */
-const met = new WeakMap<SlackContext, Set<string>>();
+const met = new WeakMap<SlackContext, Map<string, Promise<unknown>>>();
+/** One batcher per running Slack app: messages arriving together are stored in one statement. */
+const batchers = new WeakMap<SlackContext, ContributionBatcher>();
 
-interface MessageLike {
+export interface MessageLike {
   type: "message";
   subtype?: string;
   user?: string;
@@ -33,27 +38,53 @@ interface MessageLike {
   client_msg_id?: string;
 }
 
-export async function handleMessage(ctx: SlackContext, event: MessageLike, eventId: string | undefined, retryNum: number | undefined): Promise<void> {
-  if (!COUNTED_SUBTYPES.has(event.subtype) || event.bot_id || !event.user) return;
+/** The channel a message counts in (its logical name or id), or undefined when it cannot count: edits, bots, unmapped channels. */
+export function countingChannel(ctx: SlackContext, event: MessageLike): string | undefined {
+  if (!COUNTED_SUBTYPES.has(event.subtype) || event.bot_id || !event.user) return undefined;
   // The pack may name a community channel by its SLACK_CHANNELS name or by its id.
-  const channel = [channelName(ctx.app, event.channel), event.channel].find((c) => c && programsWithChannel(ctx.app, c).length > 0);
+  return [channelName(ctx.app, event.channel), event.channel].find((c) => c && programsWithChannel(ctx.app, c).length > 0);
+}
+
+/**
+ * Counts a message; resolves once it is stored (or known to count nothing) and its author met, rejects
+ * when the database failed. The count does not wait for the meeting: someone Steward has no member for
+ * has no membership either, so their message counts nothing whether or not they are met first.
+ */
+export async function handleMessage(ctx: SlackContext, event: MessageLike, eventId: string | undefined, retryNum: number | undefined): Promise<ContributionOutcome> {
+  const channel = countingChannel(ctx, event);
   // Most traffic is in channels no program counts: no database writes, no users.info for those.
-  if (!channel) return;
-  let seen = met.get(ctx);
-  if (!seen) met.set(ctx, (seen = new Set()));
-  if (!seen.has(event.user)) {
-    await ctx.actors.actor(event.user);
-    seen.add(event.user);
-  }
-  const outcome = await recordContribution(ctx.app, {
+  if (!channel || !event.user) return { status: "ignored" };
+  const user = event.user;
+  let batcher = batchers.get(ctx);
+  if (!batcher) batchers.set(ctx, (batcher = new ContributionBatcher(ctx.app)));
+  const { outcome, author } = await batcher.add({
     platform: "slack",
     channel,
-    externalUserId: event.user,
+    externalUserId: user,
     messageId: event.client_msg_id ?? event.ts,
     at: new Date(Math.round(Number(event.ts) * 1000)),
     eventKey: eventId ? `slack:${eventId}` : undefined,
   });
   if (outcome.status === "duplicate event") ctx.app.log.debug({ eventId, retryNum }, "Slack event already processed; retry ignored");
+  if (author === "unknown" || author === "no zone") {
+    // The message is stored either way: a failed meeting is logged, and the author's next message tries again.
+    await meet(ctx, user).catch((err: unknown) => ctx.app.log.warn({ err, user }, "could not meet a Slack user after their message"));
+  }
+  return outcome;
+}
+
+/** Creates the member when new and reads their profile's time zone, once per user and process. */
+async function meet(ctx: SlackContext, user: string): Promise<void> {
+  let seen = met.get(ctx);
+  if (!seen) met.set(ctx, (seen = new Map()));
+  let meeting = seen.get(user);
+  if (!meeting) {
+    meeting = ctx.actors.actor(user);
+    seen.set(user, meeting);
+    // A failed meeting (the database away) is tried again by the next message.
+    meeting.catch(() => seen.delete(user));
+  }
+  await meeting;
 }
 
 /** The commands the App Home shows, in order, when the registry has them: `/tier` must answer; `/commitments` may be missing. */

@@ -10,6 +10,8 @@ import type { ImageBlock, Picture, Reply } from "../reply.ts";
 const DRAW_TIMEOUT_MS = 30_000;
 
 let worker: Worker | undefined;
+/** Set by a process that runs one command: its pictures are drawn on the main thread, with no thread to start. */
+let inThisThread = false;
 let nextId = 0;
 const waiting = new Map<number, { resolve: (png: Uint8Array) => void; reject: (err: Error) => void; timer: NodeJS.Timeout }>();
 
@@ -45,11 +47,20 @@ function drawingThread(): Worker {
   return w;
 }
 
-/** The picture as PNG bytes, drawn on the drawing thread. */
-export function drawPicture(picture: Picture): Promise<Uint8Array> {
+/**
+ * Draws on the main thread from now on: for a process that runs one command and exits (`steward run`), where
+ * no event loop has to stay free, and a thread would cost its own start, module loading and memory.
+ */
+export function drawOnThisThread(): void {
+  inThisThread = true;
+}
+
+/** The picture as PNG bytes, drawn on the drawing thread (or this one: drawOnThisThread). */
+export async function drawPicture(picture: Picture): Promise<Uint8Array> {
+  if (inThisThread) return (await import("./worker.ts")).drawNow(picture);
   const w = drawingThread();
   const id = ++nextId;
-  return new Promise((resolve, reject) => {
+  return new Promise<Uint8Array>((resolve, reject) => {
     const timer = setTimeout(() => {
       waiting.delete(id);
       reject(new Error(`drawing ${picture.kind} took longer than ${DRAW_TIMEOUT_MS} ms`));

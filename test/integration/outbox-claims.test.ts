@@ -1,0 +1,50 @@
+// Outbox claims are short and renewed (src/jobs/claims.ts, src/store/outbox.ts):
+// a renewal pushes the lock of the claim it names, never one that another
+// process took over once the lock ran out, and the process that takes a row
+// over learns when the dead claim began, however often it was renewed: the
+// exactly-once check reads the platform's history from then.
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { LOCK_MS } from "../../src/jobs/claims.ts";
+import { claimDue, renewClaims, type Runs } from "../../src/store/outbox.ts";
+import { reply } from "../../src/chat/reply.ts";
+import { ensureMember } from "../../src/services/members.ts";
+import { enqueue } from "../../src/services/outbox.ts";
+import { storeKinds, testRuntime, type TestRuntime } from "../helpers/runtime.ts";
+
+const runs: Runs = { targets: ["slack"], origin: null };
+
+describe.each(storeKinds)("outbox claims renewed while held (%s)", (kind) => {
+  let rt: TestRuntime;
+  beforeEach(async () => {
+    rt = await testRuntime(kind);
+  });
+  afterEach(() => rt.close());
+
+  it("a renewal keeps a claim alive past its first lock; once it lapses, the taker sees when it began and the old holder can renew nothing", async () => {
+    const m = await ensureMember(rt.app, "slack", "U1", "alice");
+    await rt.app.db.$transaction((tx) => enqueue(tx, { kind: "dm", memberId: m.id, reply: reply("hello") }, { dedupeKey: "claims:1", now: rt.app.now() }));
+    const lockFrom = (at: Date) => new Date(at.getTime() + LOCK_MS);
+
+    const firstAt = rt.app.now();
+    const [first] = await claimDue(rt.app, runs, firstAt, lockFrom(firstAt), 10);
+    expect(first).toMatchObject({ claimedAt: firstAt, abandonedClaimAt: null });
+
+    // Two beats later the first lock has run out, but the renewal moved it: nobody else may claim the row.
+    rt.clock.advance(LOCK_MS - 1000);
+    expect(await renewClaims(rt.app, [{ id: first!.id, claimedAt: first!.claimedAt }], lockFrom(rt.app.now()))).toEqual(new Set([first!.id]));
+    rt.clock.advance(LOCK_MS - 1000);
+    expect(await claimDue(rt.app, runs, rt.app.now(), lockFrom(rt.app.now()), 10)).toEqual([]);
+
+    // The holder stops renewing (killed): after a lock's length the row is taken over, and the taker is told
+    // when the dead claim began, not when its last renewal ran.
+    rt.clock.advance(LOCK_MS + 1);
+    const takenAt = rt.app.now();
+    const [taken] = await claimDue(rt.app, runs, takenAt, lockFrom(takenAt), 10);
+    expect(taken).toMatchObject({ id: first!.id, claimedAt: takenAt, abandonedClaimAt: firstAt, attempts: 2 });
+
+    // The old holder, back from a stall, renews nothing: the row's claim is not its own any more.
+    expect(await renewClaims(rt.app, [{ id: first!.id, claimedAt: first!.claimedAt }], lockFrom(rt.app.now()))).toEqual(new Set());
+    const row = await rt.app.db.outboxMessage.findUniqueOrThrow({ where: { id: first!.id } });
+    expect(row).toMatchObject({ claimedAt: takenAt, lockedUntil: lockFrom(takenAt) });
+  });
+});
