@@ -15,13 +15,15 @@ import importX from "eslint-plugin-import-x";
 //   commands      commands/                        command framework, chat, services, domain,
 //                                                  core; never the store (not even `app.db`),
 //                                                  jobs or adapters
-//   command       src/command/ (framework)         chat, domain, core; the audit service (every
+//   kit           src/kit/                         the dispatcher, chat, domain, core: an invocation run
+//                                                  through the dispatcher and answered (never the store)
+//   dispatch      src/dispatch/ (framework)        chat, domain, core; the audit service (every
 //                                                  denial is audited in the dispatcher), the members
 //                                                  service (the member a subcommand is about)
 //   services      src/services/                    domain, store, core, chat's Reply model and
 //                                                  pictures (outbox rows carry a Reply)
-//   chat          src/chat/ (Reply, renderers,     domain, core, chat; the kit also the command
-//                 pictures, kit)                   framework it dispatches through, never the store
+//   chat          src/chat/ (Reply, renderers,     domain, core, chat
+//                 pictures, text fitting)
 //   store         src/store/                       the generated client, domain, core
 //   domain        src/domain/                      core only, and no I/O
 //   core          src/core/                        nothing of the project
@@ -65,7 +67,7 @@ export default tseslint.config(
     // The domain is pure: core's types at most, and no I/O.
     files: ["src/domain/**/*.{ts,mjs}"],
     rules: restrict(
-      folder(["store", "services", "adapters", "jobs", "chat", "command", "http", "programs", "generated"], "The domain is pure rules: it imports core at most."),
+      folder(["store", "services", "adapters", "jobs", "chat", "kit", "dispatch", "http", "programs", "generated"], "The domain is pure rules: it imports core at most."),
       topFile(["app", "config", "log", "metrics", ...ENTRY], "The domain is pure rules: it imports core at most."),
       { regex: "^(\\.\\./)+commands/", message: COMMANDS },
       { group: ["node:*"], message: "The domain does no I/O." },
@@ -74,30 +76,29 @@ export default tseslint.config(
   {
     files: ["src/programs/**/*.{ts,mjs}"],
     rules: restrict(
-      folder(["store", "services", "adapters", "jobs", "chat", "command", "http", "generated"], "A program pack is data and its loader: it imports the domain's types."),
+      folder(["store", "services", "adapters", "jobs", "chat", "kit", "dispatch", "http", "generated"], "A program pack is data and its loader: it imports the domain's types."),
       topFile(ENTRY, WIRING),
     ),
   },
   {
     files: ["src/store/**/*.{ts,mjs}"],
     rules: restrict(
-      folder(["services", "adapters", "jobs", "chat", "command", "http", "programs"], "The store is below the services: it knows tables, not use cases."),
+      folder(["services", "adapters", "jobs", "chat", "kit", "dispatch", "http", "programs"], "The store is below the services: it knows tables, not use cases."),
       topFile(ENTRY, WIRING),
     ),
   },
   {
     // The Reply model, its renderers and pictures decide nothing about points or tiers and store nothing.
     files: ["src/chat/**/*.{ts,mjs}"],
-    ignores: ["src/chat/kit/**"],
     rules: restrict(
-      folder(["store", "services", "adapters", "jobs", "command", "http", "programs", "generated"], "The Reply model and its renderers only render: they import domain and core."),
+      folder(["store", "services", "adapters", "jobs", "dispatch", "kit", "http", "programs", "generated"], "The Reply model and its renderers only render: they import domain and core."),
       topFile(ENTRY, WIRING),
       { regex: "^(\\.\\./)+commands/", message: COMMANDS },
     ),
   },
   {
     // The interaction kit runs an invocation through the command framework; the platform glue stays in the adapters.
-    files: ["src/chat/kit/**/*.{ts,mjs}"],
+    files: ["src/kit/**/*.{ts,mjs}"],
     rules: restrict(folder(["adapters"], ADAPTERS), folder(["jobs"], JOBS), folder(["store", "generated"], `${STORE} The kit gets what it needs through the dispatcher.`), topFile(ENTRY, WIRING), {
       regex: "^(\\.\\./)+commands/",
       message: COMMANDS,
@@ -108,8 +109,8 @@ export default tseslint.config(
     rules: restrict(
       folder(["adapters"], ADAPTERS),
       folder(["jobs"], JOBS),
-      folder(["command", "http"], "Services are below the command framework and the HTTP server: take plain values, return results, throw UserError from core."),
-      { regex: "^(\\.\\./)+chat/(kit/|text\\.ts$)", message: "Services build a Reply (chat/reply.ts) at most; rendering and the interaction kit belong to the adapters." },
+      folder(["dispatch", "kit", "http"], "Services are below the command framework and the HTTP server: take plain values, return results, throw UserError from core."),
+      { regex: "^(\\.\\./)+(kit/|chat/plain-text\\.ts$)", message: "Services build a Reply (chat/reply.ts) at most; rendering and the interaction kit belong to the adapters." },
       folder(["generated"], GENERATED),
       topFile(ENTRY, WIRING),
       { regex: "^(\\.\\./)+commands/", message: COMMANDS },
@@ -118,7 +119,7 @@ export default tseslint.config(
   {
     // The framework's dispatcher audits every denial (the audit service), resolves the member a subcommand is
     // about (the members service).
-    files: ["src/command/**/*.{ts,mjs}"],
+    files: ["src/dispatch/**/*.{ts,mjs}"],
     rules: restrict(
       folder(["adapters"], ADAPTERS),
       folder(["jobs"], JOBS),
@@ -162,8 +163,8 @@ export default tseslint.config(
     files: ["src/jobs/**/*.{ts,mjs}"],
     rules: restrict(
       folder(["adapters"], `${ADAPTERS} Delivery targets are handed to the jobs at start.`),
-      folder(["command", "http", "generated"], "Jobs call the services, as commands do."),
-      { regex: "^(\\.\\./)+chat/(kit/|text\\.ts$)", message: "Jobs queue Replies; the adapters render them." },
+      folder(["dispatch", "kit", "http", "generated"], "Jobs call the services, as commands do."),
+      { regex: "^(\\.\\./)+(kit/|chat/plain-text\\.ts$)", message: "Jobs queue Replies; the adapters render them." },
       topFile(["main", "cli"], WIRING),
       { regex: "^(\\.\\./)+commands/", message: COMMANDS },
     ),
@@ -173,9 +174,9 @@ export default tseslint.config(
     files: ["src/adapters/*/*.ts", "src/adapters/*/*.tsx"],
     ignores: ["src/adapters/web/routes.ts", "src/adapters/discord/linked-role-routes.ts"],
     rules: restrict(
-      { regex: "^\\.\\./[^./]", message: "An adapter imports no other adapter: share through the kit (src/chat/kit) or core." },
+      { regex: "^\\.\\./[^./]", message: "An adapter imports no other adapter: share through the kit (src/kit) or core." },
       folder(["store", "generated"], STORE),
-      folder(["command"], "An adapter supplies primitives to the kit (src/chat/kit/adapter.ts) and reaches the command framework only through it (src/chat/kit/framework.ts)."),
+      folder(["dispatch"], "An adapter supplies primitives to the kit (src/kit/adapter.ts) and reaches the dispatcher only through it (src/kit/framework.ts)."),
       { regex: "^(\\.\\./)+jobs/(?!target\\.ts$)", message: "An adapter knows the jobs only as the delivery contract (src/jobs/target.ts)." },
       topFile(["main", "cli"], WIRING),
     ),

@@ -4,7 +4,7 @@
 // through the same client.
 import { randomUUID } from "node:crypto";
 import { registry } from "../commands/index.ts";
-import { dispatch } from "../src/command/dispatch.ts";
+import { dispatch } from "../src/dispatch/dispatch.ts";
 import type { Actor } from "../src/core/actor.ts";
 import { fmtStats, line, ms, ratio, stats, timeEach, timePaired, type BenchRuntime, type Stats } from "./lib.ts";
 

@@ -7,7 +7,7 @@
 import { writeFileSync, rmSync, chmodSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { importMembersCsv } from "../src/adapters/dashboard/members-import.ts";
+import { importMembersCsv } from "../src/adapters/partner-dashboard/members-import.ts";
 import { benchRuntime, heading, line, timed, type Scale } from "./lib.ts";
 
 function lineCount(scale: Scale): number {

@@ -7,7 +7,7 @@ import { drawHeatmap, heatmap, heatmapAlt } from "../src/chat/pictures/heatmap.t
 import { drawPicture, stopPictures } from "../src/chat/pictures/index.ts";
 import { drawTierCard, tierCard } from "../src/chat/pictures/tier-card.ts";
 import { reply } from "../src/chat/reply.ts";
-import { renderText } from "../src/chat/text.ts";
+import { renderText } from "../src/chat/plain-text.ts";
 import { compareForReport, evaluateProgram, type ActivityInput, type CommitmentStatus } from "../src/domain/commitments.ts";
 import { benefitsFor, progress } from "../src/domain/partner.ts";
 import { periodOf, previousPeriod } from "../src/domain/periods.ts";

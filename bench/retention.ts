@@ -5,7 +5,7 @@
 // should stay within 2× its idle p99 (measured first, same run).
 import { randomUUID } from "node:crypto";
 import { registry } from "../commands/index.ts";
-import { dispatch } from "../src/command/dispatch.ts";
+import { dispatch } from "../src/dispatch/dispatch.ts";
 import type { Actor } from "../src/core/actor.ts";
 import { pruneRetention } from "../src/services/retention.ts";
 import { benchRuntime, fmtStats, heading, line, ratio, rng, stats, timeEach, timed, type Scale } from "./lib.ts";

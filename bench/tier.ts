@@ -5,7 +5,7 @@
 // should stay near 1×.
 import { randomUUID } from "node:crypto";
 import { registry } from "../commands/index.ts";
-import { dispatch } from "../src/command/dispatch.ts";
+import { dispatch } from "../src/dispatch/dispatch.ts";
 import type { Actor } from "../src/core/actor.ts";
 import { leaderboardRows } from "./leaderboard.ts";
 import { benchRuntime, fmtStats, gc, heading, line, memory, memoryDelta, ms, peakRssMb, ratio, rng, stats, timeEach, timed, timePaired, type BenchRuntime, type Scale } from "./lib.ts";

@@ -1,6 +1,6 @@
 import { reply, type Reply } from "../src/chat/reply.ts";
-import { opt } from "../src/command/options.ts";
-import { command, memberAbout, sub, type AboutMember, type CommandContext } from "../src/command/types.ts";
+import { opt } from "../src/dispatch/options.ts";
+import { command, memberAbout, sub, type AboutMember, type CommandContext } from "../src/dispatch/types.ts";
 import { localDay } from "../src/domain/periods.ts";
 import { fillTemplate } from "../src/domain/templates.ts";
 import { recentActivities, rejectActivity, shortId } from "../src/services/activities.ts";

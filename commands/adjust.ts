@@ -1,6 +1,6 @@
 import { reply } from "../src/chat/reply.ts";
-import { ADJUSTMENT_RANGE, opt } from "../src/command/options.ts";
-import { command, sub } from "../src/command/types.ts";
+import { ADJUSTMENT_RANGE, opt } from "../src/dispatch/options.ts";
+import { command, sub } from "../src/dispatch/types.ts";
 import { fillTemplate } from "../src/domain/templates.ts";
 import { resolveMember } from "../src/services/members.ts";
 import { adjust } from "../src/services/points.ts";

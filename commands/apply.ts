@@ -1,5 +1,5 @@
-import { opt } from "../src/command/options.ts";
-import { command, sub, type Options } from "../src/command/types.ts";
+import { opt } from "../src/dispatch/options.ts";
+import { command, sub, type Options } from "../src/dispatch/types.ts";
 import type { Pack } from "../src/domain/pack.ts";
 import { applicationForm, assertCanApply, submitApplication, type Answers } from "../src/services/applications.ts";
 import { findProgram } from "../src/services/programs.ts";

@@ -1,6 +1,6 @@
 import { reply } from "../src/chat/reply.ts";
-import { opt } from "../src/command/options.ts";
-import { command, memberAbout, sub } from "../src/command/types.ts";
+import { opt } from "../src/dispatch/options.ts";
+import { command, memberAbout, sub } from "../src/dispatch/types.ts";
 import { fillTemplate } from "../src/domain/templates.ts";
 import { badgePlace, heldBadges } from "../src/services/badges.ts";
 

@@ -1,7 +1,7 @@
 import { reply } from "../src/chat/reply.ts";
 import { UserError } from "../src/core/errors.ts";
-import { opt } from "../src/command/options.ts";
-import { command, sub } from "../src/command/types.ts";
+import { opt } from "../src/dispatch/options.ts";
+import { command, sub } from "../src/dispatch/types.ts";
 import { benefitsFor } from "../src/domain/partner.ts";
 import { fillTemplate } from "../src/domain/templates.ts";
 import { resolveMember } from "../src/services/members.ts";

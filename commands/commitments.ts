@@ -1,7 +1,7 @@
 import { atLeastShown, STATUS_LABEL } from "../src/chat/commitments.ts";
 import { reply, type Block } from "../src/chat/reply.ts";
-import { opt } from "../src/command/options.ts";
-import { command, memberAbout, sub } from "../src/command/types.ts";
+import { opt } from "../src/dispatch/options.ts";
+import { command, memberAbout, sub } from "../src/dispatch/types.ts";
 import type { Texts } from "../src/domain/pack.ts";
 import { formatDeadline } from "../src/domain/periods.ts";
 import { fillTemplate } from "../src/domain/templates.ts";

@@ -1,5 +1,5 @@
 import { reply } from "../src/chat/reply.ts";
-import { command, sub } from "../src/command/types.ts";
+import { command, sub } from "../src/dispatch/types.ts";
 import { fillTemplate } from "../src/domain/templates.ts";
 import { createSignInLink, LINK_TTL_MS } from "../src/services/dashboard.ts";
 

@@ -1,6 +1,6 @@
 import { reply } from "../src/chat/reply.ts";
-import { ADJUSTMENT_RANGE, ID_RANGE, opt } from "../src/command/options.ts";
-import { command, sub } from "../src/command/types.ts";
+import { ADJUSTMENT_RANGE, ID_RANGE, opt } from "../src/dispatch/options.ts";
+import { command, sub } from "../src/dispatch/types.ts";
 import { fillTemplate } from "../src/domain/templates.ts";
 import { decideDispute, openDisputes } from "../src/services/points.ts";
 

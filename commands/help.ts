@@ -1,8 +1,8 @@
 import { reply } from "../src/chat/reply.ts";
 import { UserError } from "../src/core/errors.ts";
-import { opt } from "../src/command/options.ts";
-import { command, sub, type CommandDef } from "../src/command/types.ts";
-import { labelledChoices, usage } from "../src/command/usage.ts";
+import { opt } from "../src/dispatch/options.ts";
+import { command, sub, type CommandDef } from "../src/dispatch/types.ts";
+import { labelledChoices, usage } from "../src/dispatch/usage.ts";
 import { fillTemplate } from "../src/domain/templates.ts";
 
 /** Built from the registry at start, so help lists exactly the commands that exist. */

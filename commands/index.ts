@@ -1,7 +1,7 @@
 // Every chat command, in the order /help lists them. Adapters register these
 // with Slack and Discord; nothing else declares a command.
-import type { CommandDef } from "../src/command/types.ts";
-import { buildRegistry, type Registry } from "../src/command/dispatch.ts";
+import type { CommandDef } from "../src/dispatch/types.ts";
+import { buildRegistry, type Registry } from "../src/dispatch/dispatch.ts";
 import { helpCommand } from "./help.ts";
 import adjust from "./adjust.ts";
 import benefits from "./benefits.ts";

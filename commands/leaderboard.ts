@@ -1,7 +1,7 @@
 import { DateTime } from "luxon";
 import { reply } from "../src/chat/reply.ts";
-import { opt } from "../src/command/options.ts";
-import { command, sub } from "../src/command/types.ts";
+import { opt } from "../src/dispatch/options.ts";
+import { command, sub } from "../src/dispatch/types.ts";
 import { periodOf } from "../src/domain/periods.ts";
 import { fillTemplate } from "../src/domain/templates.ts";
 import { leaderboard } from "../src/services/partner.ts";

@@ -1,6 +1,6 @@
 import { reply, type Form, type FormField } from "../src/chat/reply.ts";
-import { opt } from "../src/command/options.ts";
-import { command, sub } from "../src/command/types.ts";
+import { opt } from "../src/dispatch/options.ts";
+import { command, sub } from "../src/dispatch/types.ts";
 import { localDay } from "../src/domain/periods.ts";
 import { fillTemplate } from "../src/domain/templates.ts";
 import { logActivity, loggableKinds, programsCounting } from "../src/services/activities.ts";

@@ -1,6 +1,6 @@
 import { reply } from "../src/chat/reply.ts";
-import { opt } from "../src/command/options.ts";
-import { command, sub } from "../src/command/types.ts";
+import { opt } from "../src/dispatch/options.ts";
+import { command, sub } from "../src/dispatch/types.ts";
 import { leaveLastDay } from "../src/domain/leaves.ts";
 import { fillTemplate } from "../src/domain/templates.ts";
 import { currentPause, endPause, startPause } from "../src/services/pauses.ts";

@@ -1,6 +1,6 @@
 import { reply } from "../src/chat/reply.ts";
-import { ID_RANGE, opt } from "../src/command/options.ts";
-import { command, memberAbout, sub } from "../src/command/types.ts";
+import { ID_RANGE, opt } from "../src/dispatch/options.ts";
+import { command, memberAbout, sub } from "../src/dispatch/types.ts";
 import { fillTemplate } from "../src/domain/templates.ts";
 import { mergesInto } from "../src/services/merge.ts";
 import { ledgerOf, tierStatus } from "../src/services/partner.ts";

@@ -1,6 +1,6 @@
 import { reply, type Block, type Reply } from "../src/chat/reply.ts";
-import { opt } from "../src/command/options.ts";
-import { command, sub } from "../src/command/types.ts";
+import { opt } from "../src/dispatch/options.ts";
+import { command, sub } from "../src/dispatch/types.ts";
 import type { Pack, Program } from "../src/domain/pack.ts";
 import { fillTemplate } from "../src/domain/templates.ts";
 import { badgePlace } from "../src/services/badges.ts";

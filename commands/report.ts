@@ -1,6 +1,6 @@
 import { reply, type Reply } from "../src/chat/reply.ts";
-import { opt } from "../src/command/options.ts";
-import { command, sub } from "../src/command/types.ts";
+import { opt } from "../src/dispatch/options.ts";
+import { command, sub } from "../src/dispatch/types.ts";
 import { periodOf } from "../src/domain/periods.ts";
 import { partnerHealth, partnerHealthReply } from "../src/services/partner-health.ts";
 import { findProgram } from "../src/services/programs.ts";

@@ -1,8 +1,8 @@
 import { DateTime } from "luxon";
 import { reply } from "../src/chat/reply.ts";
 import { UserError } from "../src/core/errors.ts";
-import { opt } from "../src/command/options.ts";
-import { command, sub } from "../src/command/types.ts";
+import { opt } from "../src/dispatch/options.ts";
+import { command, sub } from "../src/dispatch/types.ts";
 import { listSchedules, runSchedulesNow } from "../src/jobs/index.ts";
 import { findSchedules, scheduleTable } from "../src/jobs/schedules.ts";
 import type { Pack } from "../src/domain/pack.ts";

@@ -2,8 +2,8 @@ import { reply } from "../src/chat/reply.ts";
 import { sitePaysNow } from "../src/domain/partner.ts";
 import { isSiteState } from "../src/domain/sites.ts";
 import { fillTemplate } from "../src/domain/templates.ts";
-import { opt } from "../src/command/options.ts";
-import { command, memberAbout, sub } from "../src/command/types.ts";
+import { opt } from "../src/dispatch/options.ts";
+import { command, memberAbout, sub } from "../src/dispatch/types.ts";
 import { resolveMember } from "../src/services/members.ts";
 import { lapseSite, listSites, reactivateSite, removeContributor, submitSite, transferSite, verifySite, withdrawSite } from "../src/services/sites.ts";
 

@@ -1,7 +1,7 @@
 import { tierCard, tierCardAlt } from "../src/chat/pictures/tier-card.ts";
 import { reply, type ImageBlock, type Reply } from "../src/chat/reply.ts";
-import { opt } from "../src/command/options.ts";
-import { command, memberAbout, sub } from "../src/command/types.ts";
+import { opt } from "../src/dispatch/options.ts";
+import { command, memberAbout, sub } from "../src/dispatch/types.ts";
 import type { Pack } from "../src/domain/pack.ts";
 import { localDay } from "../src/domain/periods.ts";
 import { fillTemplate } from "../src/domain/templates.ts";

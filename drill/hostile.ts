@@ -2,10 +2,10 @@
 // moderator. Every line must get a reply that is not an internal error, and a refused line must
 // write nothing (row writes are counted by triggers on every table except the audit log).
 import { registry } from "../commands/index.ts";
-import { dispatch } from "../src/command/dispatch.ts";
-import { parseLine } from "../src/command/parse.ts";
-import type { CommandContext, CommandDef } from "../src/command/types.ts";
-import { optionsOf } from "../src/command/usage.ts";
+import { dispatch } from "../src/dispatch/dispatch.ts";
+import { parseLine } from "../src/dispatch/parse.ts";
+import type { CommandContext, CommandDef } from "../src/dispatch/types.ts";
+import { optionsOf } from "../src/dispatch/usage.ts";
 import { actorFor } from "../src/services/members.ts";
 import { balanceMismatches, drillRuntime, installWriteCounter, pick, type Drill } from "./lib.ts";
 

@@ -6,8 +6,8 @@
 // each site pays once, and every balance equals the sum of its entries.
 import { randomUUID } from "node:crypto";
 import { registry } from "../commands/index.ts";
-import { dispatch } from "../src/command/dispatch.ts";
-import { parseLine } from "../src/command/parse.ts";
+import { dispatch } from "../src/dispatch/dispatch.ts";
+import { parseLine } from "../src/dispatch/parse.ts";
 import type { Actor, Platform } from "../src/core/actor.ts";
 import { grantBadge } from "../src/services/badges.ts";
 import { actorFor } from "../src/services/members.ts";

@@ -4,9 +4,9 @@
 // on an identical database. Replies: none may be an internal error.
 import { DateTime } from "luxon";
 import { registry } from "../commands/index.ts";
-import { dispatch } from "../src/command/dispatch.ts";
-import { parseLine } from "../src/command/parse.ts";
-import type { CommandContext } from "../src/command/types.ts";
+import { dispatch } from "../src/dispatch/dispatch.ts";
+import { parseLine } from "../src/dispatch/parse.ts";
+import type { CommandContext } from "../src/dispatch/types.ts";
 import type { Actor } from "../src/core/actor.ts";
 import type { Runtime } from "../src/runtime.ts";
 import { actorFor } from "../src/services/members.ts";

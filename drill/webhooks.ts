@@ -6,7 +6,7 @@
 // audit log). Sent one at a time, so each write is laid at its own request.
 import { createHmac } from "node:crypto";
 import { discourseWebhook } from "../src/adapters/forum/webhook.ts";
-import { partnerWebhook } from "../src/adapters/dashboard/webhook.ts";
+import { partnerWebhook } from "../src/adapters/partner-dashboard/webhook.ts";
 import { startOpsServer } from "../src/http/server.ts";
 import { drillRuntime, installWriteCounter, pick, type Drill } from "./lib.ts";
 

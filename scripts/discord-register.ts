@@ -6,7 +6,7 @@
 import { pathToFileURL } from "node:url";
 import { REST, Routes } from "discord.js";
 import { commands } from "../commands/index.ts";
-import { buildApplicationCommands } from "../src/adapters/discord/commands.ts";
+import { buildApplicationCommands } from "../src/adapters/discord/registration.ts";
 import { registerRoleConnectionMetadata } from "../src/adapters/discord/linked-roles.ts";
 import { ConfigError, loadConfig, type Config } from "../src/config.ts";
 import { loadPack } from "../src/programs/load.ts";

@@ -14,7 +14,7 @@ import { registry } from "../commands/index.ts";
 import { ConsoleSession, type Ask } from "./adapters/console/session.ts";
 import { consoleTarget } from "./adapters/console/target.ts";
 import { drawOnThisThread, picturesDir } from "./chat/pictures/index.ts";
-import { terminalSafe } from "./chat/text.ts";
+import { terminalSafe } from "./chat/plain-text.ts";
 import { ConfigError, loadConfig, type Config } from "./config.ts";
 import { printOwnRows } from "./jobs/terminal.ts";
 import { PackError } from "./programs/pack-file.ts";
@@ -127,10 +127,10 @@ async function runOnce(config: Config, as: string | undefined, line: string): Pr
 async function importCsvFile(config: Config, positionals: string[], dryRun: boolean): Promise<number> {
   const { runCsvImport } = await import("./cli/csv-import.ts");
   if (positionals[0] === "members") {
-    const { importMembersCsv } = await import("./adapters/dashboard/members-import.ts");
+    const { importMembersCsv } = await import("./adapters/partner-dashboard/members-import.ts");
     return runCsvImport(config, positionals.slice(1), dryRun, USAGE, { command: "steward import members", run: importMembersCsv, holds: false });
   }
-  const { importCsv } = await import("./adapters/dashboard/import.ts");
+  const { importCsv } = await import("./adapters/partner-dashboard/import.ts");
   return runCsvImport(config, positionals, dryRun, USAGE, { command: "steward import", run: importCsv, holds: true });
 }
 

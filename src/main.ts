@@ -48,7 +48,7 @@ async function startAdapters(runtime: Runtime): Promise<Adapter[]> {
     });
   }
   if (config.DISCORD_TOKEN) {
-    const { startDiscord } = await import("./adapters/discord/client.ts");
+    const { startDiscord } = await import("./adapters/discord/start.ts");
     const discord = await startDiscord(runtime, registry);
     adapters.push({ name: discord.route ? "discord (interactions over HTTP)" : "discord", platform: "discord", target: discord.target, ...(discord.route ? { routes: [discord.route] } : {}), isModerator: discord.isModerator, stop: discord.stop });
   }
@@ -65,7 +65,7 @@ async function startAdapters(runtime: Runtime): Promise<Adapter[]> {
 async function webhookRoutes(runtime: Runtime): Promise<Route[]> {
   const { app } = runtime;
   const { discourseWebhook } = await import("./adapters/forum/webhook.ts");
-  const { partnerWebhook } = await import("./adapters/dashboard/webhook.ts");
+  const { partnerWebhook } = await import("./adapters/partner-dashboard/webhook.ts");
   return [discourseWebhook(app), partnerWebhook(app)];
 }
 

@@ -4,7 +4,7 @@
 import { readFile } from "node:fs/promises";
 import type { App } from "../app.ts";
 import type { Config } from "../config.ts";
-import type { ImportOptions, LineResult } from "../adapters/dashboard/import.ts";
+import type { ImportOptions, LineResult } from "../adapters/partner-dashboard/import.ts";
 import { createRuntime } from "../runtime.ts";
 import { fixTargets } from "../services/outbox-targets.ts";
 
@@ -32,7 +32,7 @@ export async function runCsvImport(config: Config, files: string[], dryRun: bool
     process.stderr.write(`Cannot read ${file}: ${(err as Error).message}\n`);
     return 1;
   }
-  const { ImportError } = await import("../adapters/dashboard/import.ts");
+  const { ImportError } = await import("../adapters/partner-dashboard/import.ts");
   const runtime = await createRuntime(config);
   // What the lines announce waits for the processes that run its platforms, as from every entry point.
   fixTargets(runtime.app);

@@ -3,7 +3,7 @@
 // a body, not that the body can be stored. A field that cannot be is refused
 // by name (400) before anything is written.
 import { z } from "zod";
-import { isStorableText } from "./text.ts";
+import { isStorableText } from "./storable-text.ts";
 
 /** Events Steward can reason about: nothing before 2000 or after 2100 happened on a community platform. */
 export const EARLIEST_EVENT = Date.UTC(2000, 0, 1);

@@ -5,7 +5,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { Tx } from "../store/client.ts";
 import type { Actor } from "../core/actor.ts";
-import { storableJson } from "../domain/text.ts";
+import { storableJson } from "../domain/storable-text.ts";
 
 const invocation = new AsyncLocalStorage<string>();
 

@@ -11,7 +11,7 @@ import type { App } from "../app.ts";
 import { reply } from "../chat/reply.ts";
 import { PermissionError, UserError } from "../core/errors.ts";
 import type { Actor } from "../core/actor.ts";
-import { DASHBOARD_ID } from "../domain/dashboard.ts";
+import { DASHBOARD_ID } from "../domain/partner-dashboard.ts";
 import { forumUsername } from "../domain/forum.ts";
 import type { Texts } from "../domain/pack.ts";
 import { fillTemplate } from "../domain/templates.ts";

@@ -9,7 +9,7 @@
 // is judged against the database as it is, alone (a line that clashes only
 // with an earlier line of the same file shows in the real run).
 import type { App } from "../app.ts";
-import { DASHBOARD_ID } from "../domain/dashboard.ts";
+import { DASHBOARD_ID } from "../domain/partner-dashboard.ts";
 import { forumUsername } from "../domain/forum.ts";
 import type { Program } from "../domain/pack.ts";
 import type { Tx } from "../store/client.ts";

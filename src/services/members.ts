@@ -7,7 +7,7 @@ import { readAccountMention } from "../core/mentions.ts";
 import type { App } from "../app.ts";
 import type { Db, Tx } from "../store/client.ts";
 import { isUniqueViolation, transaction } from "../store/transaction.ts";
-import { storableText } from "../domain/text.ts";
+import { storableText } from "../domain/storable-text.ts";
 
 export type { MemberRef };
 

@@ -11,7 +11,7 @@ import { createHash } from "node:crypto";
 import type { App } from "../app.ts";
 import { UserError } from "../core/errors.ts";
 import type { Actor } from "../core/actor.ts";
-import { canonicalPartnerEvent, type PartnerEvent } from "../domain/dashboard.ts";
+import { canonicalPartnerEvent, type PartnerEvent } from "../domain/partner-dashboard.ts";
 import type { InboundOutcome } from "./forum.ts";
 import { claimInbound, claimRow, unfinishedInbound, type Claim, type InboundLease } from "./inbound.ts";
 import { certify } from "./points.ts";

@@ -9,7 +9,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Client } from "discord.js";
 import { registry } from "../../commands/index.ts";
-import { importMembersCsv } from "../../src/adapters/dashboard/members-import.ts";
+import { importMembersCsv } from "../../src/adapters/partner-dashboard/members-import.ts";
 import { attachDiscord, createDiscordClient, type AttachedDiscord } from "../../src/adapters/discord/client.ts";
 import { discordHistorySources } from "../../src/adapters/discord/history.ts";
 import { startSlack, SLACK_EVENTS_PATH, type RunningSlack } from "../../src/adapters/slack/app.ts";

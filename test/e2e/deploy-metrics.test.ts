@@ -2,7 +2,7 @@
 // series the alert rules, the Grafana dashboard and the README's table name is one Steward exports.
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { partnerWebhook } from "../../src/adapters/dashboard/webhook.ts";
+import { partnerWebhook } from "../../src/adapters/partner-dashboard/webhook.ts";
 import { startOpsServer, type OpsServer } from "../../src/http/server.ts";
 import { testRuntime, type TestRuntime } from "../helpers/runtime.ts";
 import { partnerHeaders, post } from "../helpers/webhooks.ts";

@@ -2,7 +2,7 @@
 // Discord's REST API: the bodies Discord receives, and where they go.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { commands } from "../../commands/index.ts";
-import { buildApplicationCommands } from "../../src/adapters/discord/commands.ts";
+import { buildApplicationCommands } from "../../src/adapters/discord/registration.ts";
 import { pushRoleConnection, roleConnectionBody, roleConnectionFor } from "../../src/adapters/discord/linked-roles.ts";
 import { loadPack } from "../../src/programs/load.ts";
 import { registerDiscord } from "../../scripts/discord-register.ts";

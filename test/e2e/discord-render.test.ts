@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { commands } from "../../commands/index.ts";
 import { reply, type Button, type Form } from "../../src/chat/reply.ts";
-import { buildApplicationCommands, defaultSubName, stewardSubName } from "../../src/adapters/discord/commands.ts";
+import { buildApplicationCommands, defaultSubName, stewardSubName } from "../../src/adapters/discord/registration.ts";
 import { renderModal, renderReply } from "../../src/adapters/discord/render.ts";
 import { decodeId, parseButtonId, parseModalId } from "../../src/adapters/discord/ids.ts";
 import { loadPack } from "../../src/programs/load.ts";

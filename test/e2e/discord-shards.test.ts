@@ -7,7 +7,7 @@
 import { once } from "node:events";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { registry } from "../../commands/index.ts";
-import { startDiscord, type StartedDiscord } from "../../src/adapters/discord/client.ts";
+import { startDiscord, type StartedDiscord } from "../../src/adapters/discord/start.ts";
 import type { StoredSession } from "../../src/adapters/discord/gateway.ts";
 import { SHARD_LEASE_PREFIX, type ShardTaken } from "../../src/adapters/discord/shards.ts";
 import { ensureMember } from "../../src/services/members.ts";

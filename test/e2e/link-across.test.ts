@@ -5,7 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { registry } from "../../commands/index.ts";
 import { startSlack, SLACK_EVENTS_PATH, type RunningSlack } from "../../src/adapters/slack/app.ts";
-import { defaultSubName } from "../../src/adapters/discord/commands.ts";
+import { defaultSubName } from "../../src/adapters/discord/registration.ts";
 import { discordHarness, slashCommand, type DiscordHarness, type RawOption } from "../helpers/fake-discord.ts";
 import { FORM, sendSigned, slashPayload, startFakeSlack, type FakeSlack } from "../helpers/fake-slack.ts";
 import { storeKinds } from "../helpers/runtime.ts";

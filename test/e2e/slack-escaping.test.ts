@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { commands } from "../../commands/index.ts";
 import { reply } from "../../src/chat/reply.ts";
 import { renderMessage } from "../../src/adapters/slack/render.ts";
-import { buildRegistry } from "../../src/command/dispatch.ts";
+import { buildRegistry } from "../../src/dispatch/dispatch.ts";
 import { deliverDue } from "../../src/jobs/deliver.ts";
 import { ensureMember } from "../../src/services/members.ts";
 import { FORM, sendSigned, slashPayload, type FakeSlack, type RecordedCall } from "../helpers/fake-slack.ts";

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { registry } from "../../commands/index.ts";
 import { botScopes, EVENT_SUBSCRIPTIONS, manifestYaml, METHOD_SCOPES, slackManifest } from "../../src/adapters/slack/manifest.ts";
-import { slashCommands } from "../../src/adapters/slack/commands.ts";
+import { slashCommands } from "../../src/adapters/slack/slash.ts";
 
 const root = join(import.meta.dirname, "../..");
 const adapterDir = join(root, "src/adapters/slack");

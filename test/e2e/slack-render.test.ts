@@ -2,7 +2,7 @@
 // kind, and Slack's limits (fields per section, blocks per message).
 import { describe, expect, it } from "vitest";
 import { reply, type Block } from "../../src/chat/reply.ts";
-import { actionWords } from "../../src/chat/kit/codec.ts";
+import { actionWords } from "../../src/kit/codec.ts";
 import { renderBlocks, renderMessage, renderModal, renderPagedMessage } from "../../src/adapters/slack/render.ts";
 import { answersOf, decodeButton, encodeButton, fieldForError } from "../../src/adapters/slack/ids.ts";
 import { decodePage, encodePage, pageOf, TABLE_PAGE_ROWS } from "../../src/adapters/slack/paging.ts";

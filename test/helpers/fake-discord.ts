@@ -8,7 +8,7 @@ import type { AddressInfo } from "node:net";
 import type { Client } from "discord.js";
 import { attachDiscord, createDiscordClient, type AttachedDiscord } from "../../src/adapters/discord/client.ts";
 import { warmPictures } from "../../src/chat/pictures/index.ts";
-import type { Registry } from "../../src/command/dispatch.ts";
+import type { Registry } from "../../src/dispatch/dispatch.ts";
 import { testRuntime, type StoreKind, type TestRuntime } from "./runtime.ts";
 
 export interface RecordedRequest {

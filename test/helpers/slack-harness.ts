@@ -1,6 +1,6 @@
 // The real Bolt app on a local port, its Web API pointed at a fake Slack, on a
 // test runtime: what every Slack end-to-end suite starts with.
-import type { Registry } from "../../src/command/dispatch.ts";
+import type { Registry } from "../../src/dispatch/dispatch.ts";
 import { startSlack, SLACK_EVENTS_PATH, type RunningSlack } from "../../src/adapters/slack/app.ts";
 import { warmPictures } from "../../src/chat/pictures/index.ts";
 import { startFakeSlack, type FakeSlack } from "./fake-slack.ts";

@@ -3,7 +3,7 @@
 // schedule run, and the first weekly report says how far the history goes
 // (only the first).
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { importMembersCsv } from "../../src/adapters/dashboard/members-import.ts";
+import { importMembersCsv } from "../../src/adapters/partner-dashboard/members-import.ts";
 import { catchUp } from "../../src/jobs/run.ts";
 import { scheduleTable } from "../../src/jobs/schedules.ts";
 import { backfill, sinceWeeks, type HistoryMessage, type HistorySource } from "../../src/services/backfill.ts";

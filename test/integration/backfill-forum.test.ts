@@ -4,7 +4,7 @@
 // as the webhook counts it, and the same posts delivered by the webhook
 // afterwards (new event ids) count nothing more.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { importMembersCsv } from "../../src/adapters/dashboard/members-import.ts";
+import { importMembersCsv } from "../../src/adapters/partner-dashboard/members-import.ts";
 import { forumHistorySources, linkedForumUsers } from "../../src/adapters/forum/history.ts";
 import { backfill, Pacer, sinceWeeks } from "../../src/services/backfill.ts";
 import { receiveForumEvent } from "../../src/services/forum.ts";

@@ -8,8 +8,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { registry } from "../../commands/index.ts";
 import { ConsoleSession } from "../../src/adapters/console/session.ts";
 import type { Reply } from "../../src/chat/reply.ts";
-import { dispatch } from "../../src/command/dispatch.ts";
-import { parseLine } from "../../src/command/parse.ts";
+import { dispatch } from "../../src/dispatch/dispatch.ts";
+import { parseLine } from "../../src/dispatch/parse.ts";
 import { actorFor } from "../../src/services/members.ts";
 import { storeKinds, testRuntime, type TestRuntime } from "../helpers/runtime.ts";
 

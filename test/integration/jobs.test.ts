@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { registry } from "../../commands/index.ts";
 import { reply } from "../../src/chat/reply.ts";
-import { dispatch } from "../../src/command/dispatch.ts";
+import { dispatch } from "../../src/dispatch/dispatch.ts";
 import type { Actor } from "../../src/core/actor.ts";
 import { deliverDue, deliverOne } from "../../src/jobs/deliver.ts";
 import { listSchedules, startJobs } from "../../src/jobs/index.ts";

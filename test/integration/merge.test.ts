@@ -5,9 +5,9 @@
 import { randomUUID } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { registry } from "../../commands/index.ts";
-import { renderText } from "../../src/chat/text.ts";
-import { dispatch } from "../../src/command/dispatch.ts";
-import { parseLine } from "../../src/command/parse.ts";
+import { renderText } from "../../src/chat/plain-text.ts";
+import { dispatch } from "../../src/dispatch/dispatch.ts";
+import { parseLine } from "../../src/dispatch/parse.ts";
 import type { Platform } from "../../src/core/actor.ts";
 import { grantBadge } from "../../src/services/badges.ts";
 import { redeemLinkCode } from "../../src/services/merge.ts";

@@ -10,7 +10,7 @@ import { pino } from "pino";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { registry } from "../../commands/index.ts";
 import { ConsoleSession } from "../../src/adapters/console/session.ts";
-import { UNAVAILABLE_TEXT } from "../../src/chat/kit/failure.ts";
+import { UNAVAILABLE_TEXT } from "../../src/kit/failure.ts";
 import { startJobs } from "../../src/jobs/index.ts";
 import { startInProcessDelivery, startInProcessScheduler } from "../../src/jobs/in-process.ts";
 import type { DeliveryTarget } from "../../src/jobs/target.ts";

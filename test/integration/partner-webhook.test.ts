@@ -2,7 +2,7 @@
 // server on an ephemeral port become the same service calls the moderator
 // commands make. PGlite always, Postgres when DATABASE_URL is set.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { partnerWebhook } from "../../src/adapters/dashboard/webhook.ts";
+import { partnerWebhook } from "../../src/adapters/partner-dashboard/webhook.ts";
 import { startOpsServer, type OpsServer } from "../../src/http/server.ts";
 import { claimInbound, INBOUND_LEASE_MS } from "../../src/services/inbound.ts";
 import { sweepUnfinishedPartnerEvents } from "../../src/services/partner-events.ts";

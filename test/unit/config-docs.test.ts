@@ -6,7 +6,7 @@ import { z } from "zod";
 import { assertDocumented, configCommand, configVariables, renderEnvExample, withConfigTable } from "../../src/cli/config.ts";
 import { configSchema } from "../../src/config.ts";
 
-const root = new URL("../../", import.meta.url);
+const root = new URL("../..", import.meta.url);
 const read = (name: string) => readFileSync(new URL(name, root), "utf8");
 
 function run(env: Record<string, string>) {

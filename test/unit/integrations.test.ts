@@ -2,7 +2,7 @@
 import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { validDiscourseSignature } from "../../src/adapters/forum/webhook.ts";
-import { canonicalPartnerEvent, checkPartnerEvent, parseEventDate } from "../../src/domain/dashboard.ts";
+import { canonicalPartnerEvent, checkPartnerEvent, parseEventDate } from "../../src/domain/partner-dashboard.ts";
 import { forumPostOf, programsCountingCategory } from "../../src/domain/forum.ts";
 import { loadPack } from "../../src/programs/load.ts";
 

@@ -5,11 +5,11 @@ import { pino } from "pino";
 import { z } from "zod";
 import { describe, expect, it } from "vitest";
 import type { App } from "../../src/app.ts";
-import type { Adapter, FormResult } from "../../src/chat/kit/adapter.ts";
-import { answer } from "../../src/chat/kit/answer.ts";
+import type { Adapter, FormResult } from "../../src/kit/adapter.ts";
+import { answer } from "../../src/kit/answer.ts";
 import { reply, type Form } from "../../src/chat/reply.ts";
-import { buildRegistry } from "../../src/command/dispatch.ts";
-import { command, sub } from "../../src/command/types.ts";
+import { buildRegistry } from "../../src/dispatch/dispatch.ts";
+import { command, sub } from "../../src/dispatch/types.ts";
 import { UserError } from "../../src/core/errors.ts";
 
 const text = (description: string) => ({ kind: "text" as const, description, schema: z.string().optional(), required: false });

@@ -9,11 +9,11 @@ import { buttonId, decodeId, parseButtonId } from "../../src/adapters/discord/id
 import { LIMITS as SLACK, renderBlocks } from "../../src/adapters/slack/render.ts";
 import { decodeButton, encodeButton } from "../../src/adapters/slack/ids.ts";
 import type { App } from "../../src/app.ts";
-import { actionWords, answeredKeys, answerWord, answerWords, decodeAction, encodeAction, type ButtonAction } from "../../src/chat/kit/codec.ts";
-import { failureReply, invoke, UNAVAILABLE_TEXT, withApology } from "../../src/chat/kit/invoke.ts";
-import { clip, tabulate } from "../../src/chat/kit/text.ts";
+import { actionWords, answeredKeys, answerWord, answerWords, decodeAction, encodeAction, type ButtonAction } from "../../src/kit/codec.ts";
+import { failureReply, invoke, UNAVAILABLE_TEXT, withApology } from "../../src/kit/invoke.ts";
+import { clip, tabulate } from "../../src/chat/fit.ts";
 import type { Button, Reply } from "../../src/chat/reply.ts";
-import { buildRegistry } from "../../src/command/dispatch.ts";
+import { buildRegistry } from "../../src/dispatch/dispatch.ts";
 
 /** A logger whose lines the test can read. */
 function capturingLog() {

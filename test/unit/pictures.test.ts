@@ -11,7 +11,7 @@ import { drawPictures, stopPictures } from "../../src/chat/pictures/index.ts";
 import { CARD_BAR, CARD_SIZE, drawTierCard, tierCard, tierCardAlt, type TierCard } from "../../src/chat/pictures/tier-card.ts";
 import { drawTierChart, tierChart, tierChartAlt, tierChartSize } from "../../src/chat/pictures/tier-chart.ts";
 import { reply, type ImageBlock } from "../../src/chat/reply.ts";
-import { renderText } from "../../src/chat/text.ts";
+import { renderText } from "../../src/chat/plain-text.ts";
 import type { CommitmentStatus } from "../../src/domain/commitments.ts";
 import { benefitsFor, progress } from "../../src/domain/partner.ts";
 import { loadPack } from "../../src/programs/load.ts";

@@ -1,7 +1,7 @@
 // The terminal as a delivery target: DMs, channel posts, badges and roles are
 // printed where the operator can see them.
 import { savePictures } from "../../chat/pictures/index.ts";
-import { renderText, terminalSafe } from "../../chat/text.ts";
+import { renderText, terminalSafe } from "../../chat/plain-text.ts";
 import type { OutboxMessage } from "../../services/outbox.ts";
 import type { DeliveryContext, DeliveryTarget } from "../../jobs/target.ts";
 

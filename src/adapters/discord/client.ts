@@ -13,10 +13,9 @@
 // role). OAuth2 scopes: bot, applications.commands.
 import { Client, GatewayDispatchEvents, GatewayIntentBits, type APIInteraction, type ClientOptions, type RateLimitData } from "discord.js";
 import type { App } from "../../app.ts";
-import type { Registry } from "../../chat/kit/framework.ts";
+import type { Registry } from "../../kit/framework.ts";
 import type { Config } from "../../config.ts";
 import type { DeliveryTarget } from "../../jobs/target.ts";
-import type { Runtime } from "../../runtime.ts";
 import { discordAgent } from "./agent.ts";
 import { guildDirectory, type GuildDirectory } from "./guild.ts";
 import { callbackResponse, handleInteraction } from "./interactions.ts";
@@ -25,11 +24,6 @@ import type { Route } from "../../http/server.ts";
 import { handleMessage } from "./messages.ts";
 import { userIsModerator } from "./moderators.ts";
 import { discordTarget } from "./target.ts";
-import { withTimeout } from "../../core/timeout.ts";
-import { openShardGateway } from "./gateway.ts";
-import { runShards, shardCountFor, type ShardLeaseTiming, type Shards } from "./shards.ts";
-
-const STOP_TIMEOUT_MS = 10_000;
 
 /**
  * Replies to interactions may wait out a rate limit inside discord.js (they
@@ -110,50 +104,6 @@ export function attachDiscord(client: Client, app: App, registry: Registry, opti
     detach: () => {
       client.ws.off(GatewayDispatchEvents.InteractionCreate, onInteraction);
       client.off("messageCreate", onMessage);
-    },
-  };
-}
-
-export interface StartedDiscord {
-  target: DeliveryTarget;
-  /** POST /discord/interactions when DISCORD_PUBLIC_KEY is set. */
-  route?: Route;
-  isModerator(userId: string): Promise<boolean>;
-  /** The gateway shards this process may hold (shards.ts). */
-  shards: Shards;
-  stop(): Promise<void>;
-}
-
-/**
- * Discord for one `steward serve`: REST (the delivery target, moderator checks, interactions over HTTP) in every
- * process, and the gateway only for the shards whose lease this process holds (shards.ts), so several processes
- * with one token see each event once. `shardLease` shortens the lease for tests; production uses SHARD_LEASE.
- */
-export async function startDiscord(runtime: Runtime, registry: Registry, options: { shardLease?: ShardLeaseTiming } = {}): Promise<StartedDiscord> {
-  const { app } = runtime;
-  const token = app.config.DISCORD_TOKEN;
-  if (!token) throw new Error("DISCORD_TOKEN is not set");
-  const client = createDiscordClient(app.config);
-  client.token = token;
-  client.rest.setToken(token);
-  const attached = attachDiscord(client, app, registry);
-  const shardCount = await shardCountFor(app, client.rest);
-  const shards = runShards({
-    app,
-    shardCount,
-    ...(options.shardLease ? { timing: options.shardLease } : {}),
-    open: (shardId, previous, holder) =>
-      openShardGateway({ app, registry, token, shardId, shardCount, holder, previous, interactions: !app.config.DISCORD_PUBLIC_KEY }),
-  });
-  shards.events.on("taken", (t: { shardId: number; how: string }) => app.log.info({ shard: t.shardId, how: t.how }, "discord connected"));
-  return {
-    target: attached.target,
-    ...(attached.route ? { route: attached.route } : {}),
-    isModerator: attached.isModerator,
-    shards,
-    stop: async () => {
-      await withTimeout(shards.stop(), STOP_TIMEOUT_MS, "timeout");
-      attached.detach();
     },
   };
 }

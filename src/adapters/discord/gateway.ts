@@ -16,7 +16,7 @@
 import { SimpleShardingStrategy, type SessionInfo, type WebSocketManager as WsManager } from "@discordjs/ws";
 import { ClientApplication, ClientUser, GatewayDispatchEvents, Routes, type APIApplication, type APIUser, type Client } from "discord.js";
 import type { App } from "../../app.ts";
-import type { Registry } from "../../command/dispatch.ts";
+import type { Registry } from "../../kit/framework.ts";
 import { backfill, Pacer, realClock } from "../../services/backfill.ts";
 import { claimGatewayInteraction } from "../../services/gateway-leases.ts";
 import { attachDiscord, createDiscordClient } from "./client.ts";

@@ -1,7 +1,7 @@
 // Discord's custom_ids: a button's `command:action:value` (the kit's codec), a modal's command
 // line, and the short keys that stand in for ids longer than Discord's 100 characters.
 import type { Button, Form } from "../../chat/reply.ts";
-import { actionWords, decodeAction, encodeAction } from "../../chat/kit/codec.ts";
+import { actionWords, decodeAction, encodeAction } from "../../kit/codec.ts";
 
 /** Discord's limit on a custom_id. */
 const CUSTOM_ID_MAX = 100;

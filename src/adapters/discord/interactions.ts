@@ -1,6 +1,6 @@
 // Interactions in, replies out, on Discord's raw API: the same payload whether it came over the
 // gateway (INTERACTION_CREATE) or to the Interactions Endpoint URL (http.ts). Slash commands,
-// buttons and modal submits are answered by the kit (chat/kit/answer.ts); this file supplies
+// buttons and modal submits are answered by the kit (src/kit/answer.ts); this file supplies
 // Discord's primitives. Only the first response travels differently: the gateway POSTs it to the
 // interaction's callback endpoint, the HTTP endpoint returns it as its response; everything after
 // it (edits, follow-ups) goes through the interaction's webhook on REST either way.
@@ -22,15 +22,15 @@ import {
 } from "discord.js";
 import type { App } from "../../app.ts";
 import type { Reply } from "../../chat/reply.ts";
-import type { Adapter, Request } from "../../chat/kit/adapter.ts";
-import { answer } from "../../chat/kit/answer.ts";
-import { answerWords } from "../../chat/kit/codec.ts";
-import { withApology, type Caller, type Registry } from "../../chat/kit/invoke.ts";
-import { optionsOf, parseLine } from "../../chat/kit/framework.ts";
+import type { Adapter, Request } from "../../kit/adapter.ts";
+import { answer } from "../../kit/answer.ts";
+import { answerWords } from "../../kit/codec.ts";
+import { withApology, type Caller, type Registry } from "../../kit/invoke.ts";
+import { optionsOf, parseLine } from "../../kit/framework.ts";
 import type { Actor } from "../../core/actor.ts";
 import { accountMention } from "../../core/mentions.ts";
 import { actorFor } from "../../services/members.ts";
-import { stewardSubName, suggestions } from "./commands.ts";
+import { stewardSubName, suggestions } from "./registration.ts";
 import type { GuildDirectory } from "./guild.ts";
 import { decodeId, formOfButton, parseButtonId, parseModalId } from "./ids.ts";
 import { discordAccount, readDiscordMention } from "./mentions.ts";

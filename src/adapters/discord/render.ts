@@ -15,9 +15,9 @@ import {
   type APIComponentInMessageActionRow,
 } from "discord.js";
 import type { Block, Button, Form, Reply, ReplyFile } from "../../chat/reply.ts";
-import { progressBar } from "../../chat/text.ts";
+import { progressBar } from "../../chat/plain-text.ts";
 import { buttonId, modalId, rememberForm } from "./ids.ts";
-import { clip, tabulate } from "../../chat/kit/text.ts";
+import { clip, tabulate } from "../../chat/fit.ts";
 
 export const LIMITS = {
   customId: 100,

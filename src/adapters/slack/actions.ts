@@ -6,10 +6,10 @@
 // message (a review) updates that message to show who decided. Page buttons
 // under a long list run its command line again for another page.
 import type { App as BoltApp, BlockAction, ButtonAction, ViewSubmitAction } from "@slack/bolt";
-import type { Adapter } from "../../chat/kit/adapter.ts";
-import { answer } from "../../chat/kit/answer.ts";
-import { actionWords } from "../../chat/kit/codec.ts";
-import { parseLine } from "../../chat/kit/framework.ts";
+import type { Adapter } from "../../kit/adapter.ts";
+import { answer } from "../../kit/answer.ts";
+import { actionWords } from "../../kit/codec.ts";
+import { parseLine } from "../../kit/framework.ts";
 import { slackAdapter } from "./adapter.ts";
 import { postToResponseUrl, responsePayload, type KnownBlock, type SlackContext } from "./context.ts";
 import { answersOf, decodeButton, fieldForError, MODAL_CALLBACK_ID, type ModalContext } from "./ids.ts";

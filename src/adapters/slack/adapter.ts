@@ -1,9 +1,9 @@
-// Slack's primitives for the kit (chat/kit/answer.ts): who asks, a modal opened with the
+// Slack's primitives for the kit (src/kit/answer.ts): who asks, a modal opened with the
 // request's trigger_id, an answer through respond() or the response_url, files and pictures
 // uploaded beside it, and a decided review card updated to say who decided. Slash commands and
 // clicks are acknowledged by Bolt before the kit runs, so Slack sets no deadline here; a
 // submitted modal has one (actions.ts).
-import type { Adapter } from "../../chat/kit/adapter.ts";
+import type { Adapter } from "../../kit/adapter.ts";
 import type { Reply } from "../../chat/reply.ts";
 import { callerOf, openModal, responsePayload, uploadFiles, type KnownBlock, type SlackContext } from "./context.ts";
 import type { PageRequest } from "./paging.ts";

@@ -7,13 +7,13 @@
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import { App as BoltApp, HTTPReceiver, LogLevel, type Logger as BoltLogger } from "@slack/bolt";
-import type { Registry } from "../../chat/kit/framework.ts";
+import type { Registry } from "../../kit/framework.ts";
 import { registerTarget, type DeliveryTarget } from "../../jobs/target.ts";
 import type { Logger } from "../../log.ts";
 import type { Runtime } from "../../runtime.ts";
 import { registerActions } from "./actions.ts";
 import { SlackActors } from "./actors.ts";
-import { registerCommands } from "./commands.ts";
+import { registerCommands } from "./slash.ts";
 import type { SlackContext } from "./context.ts";
 import { homeView, registerEvents } from "./events.ts";
 import { acceptMessageEvents } from "./message-events.ts";

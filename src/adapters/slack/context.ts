@@ -1,10 +1,10 @@
 // What every Slack listener needs, built once in app.ts: the application, the
 // command registry, who is who, and the small helpers that answer a person.
-// Running the command and the apology when something fails are the kit's (chat/kit).
+// Running the command and the apology when something fails are the kit's (src/kit).
 import type { types, webApi } from "@slack/bolt";
 import type { App } from "../../app.ts";
 import type { Form, Reply } from "../../chat/reply.ts";
-import type { Caller, Registry } from "../../chat/kit/invoke.ts";
+import type { Caller, Registry } from "../../kit/invoke.ts";
 import type { Actor } from "../../core/actor.ts";
 import type { SlackActors } from "./actors.ts";
 import { readSlackMention } from "./mentions.ts";

@@ -9,7 +9,7 @@
 // the message: contributions.ts).
 import { randomUUID } from "node:crypto";
 import type { App as BoltApp } from "@slack/bolt";
-import { invoke } from "../../chat/kit/invoke.ts";
+import { invoke } from "../../kit/invoke.ts";
 import type { Reply } from "../../chat/reply.ts";
 import { programsWithChannel } from "../../services/activities.ts";
 import { ContributionBatcher, type ContributionOutcome } from "../../services/contributions.ts";

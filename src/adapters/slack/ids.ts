@@ -2,8 +2,8 @@
 // form to ask first when the button has one), and a submitted modal (where it came from, its
 // answers as `key:value` words, the field a user error is about).
 import type { Button, Form } from "../../chat/reply.ts";
-import { answerWords, decodeAction, encodeAction, type ButtonAction } from "../../chat/kit/codec.ts";
-import { clip } from "../../chat/kit/text.ts";
+import { answerWords, decodeAction, encodeAction, type ButtonAction } from "../../kit/codec.ts";
+import { clip } from "../../chat/fit.ts";
 
 /** Slack's limit on a button's value. */
 const BUTTON_VALUE_MAX = 2000;

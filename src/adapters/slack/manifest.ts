@@ -5,8 +5,8 @@
 //   npx tsx src/adapters/slack/manifest.ts > slack/manifest.yml
 import { pathToFileURL } from "node:url";
 import { stringify } from "yaml";
-import type { Registry } from "../../chat/kit/framework.ts";
-import { slashCommands } from "./commands.ts";
+import type { Registry } from "../../kit/framework.ts";
+import { slashCommands } from "./slash.ts";
 
 /** Every Web API method the adapter calls, and the bot scope it needs (none for views.*). */
 export const METHOD_SCOPES: Readonly<Record<string, string | null>> = {

@@ -4,10 +4,10 @@
 // or tiers: it only lays out what the Reply says.
 import type { types } from "@slack/bolt";
 import type { Block, Button, Form, FormField, Reply } from "../../chat/reply.ts";
-import { progressBar } from "../../chat/text.ts";
+import { progressBar } from "../../chat/plain-text.ts";
 import { encodeButton, INPUT_ACTION_ID, MODAL_CALLBACK_ID, type ModalContext } from "./ids.ts";
 import { encodePage, pageOf, PAGE_ACTIONS, type PageRequest } from "./paging.ts";
-import { clip, tabulate } from "../../chat/kit/text.ts";
+import { clip, tabulate } from "../../chat/fit.ts";
 
 type KnownBlock = types.KnownBlock;
 

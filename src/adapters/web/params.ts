@@ -3,7 +3,7 @@
 // real days in a sane range, whole numbers inside their column, one of the
 // listed choices. A bad value is a BadParam, which the web adapter answers
 // with a 400 page naming the parameter; it never reaches the database.
-import { isStorableText } from "../../domain/text.ts";
+import { isStorableText } from "../../domain/storable-text.ts";
 import { parseDay } from "../../domain/periods.ts";
 
 export class BadParam extends Error {

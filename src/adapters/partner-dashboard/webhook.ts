@@ -6,7 +6,7 @@
 // five minutes off either way.
 import { Webhook, WebhookVerificationError } from "standardwebhooks";
 import type { App } from "../../app.ts";
-import { checkPartnerEvent } from "../../domain/dashboard.ts";
+import { checkPartnerEvent } from "../../domain/partner-dashboard.ts";
 import type { Route, RouteRequest } from "../../http/server.ts";
 import { receivePartnerEvent } from "../../services/partner-events.ts";
 

@@ -3,9 +3,9 @@
 // logged as a warning without a stack; anything else is our fault, logged with a reference the
 // person can quote. Neither claims the action was kept: it was not, or we cannot tell.
 import { randomUUID } from "node:crypto";
-import type { Reply } from "../reply.ts";
-import type { Logger } from "../../log.ts";
-import { isDatabaseUnavailable } from "../../core/unavailable.ts";
+import type { Reply } from "../chat/reply.ts";
+import type { Logger } from "../log.ts";
+import { isDatabaseUnavailable } from "../core/unavailable.ts";
 
 export const UNAVAILABLE_TEXT = "Sorry, the database is unavailable; nothing was recorded, try again in a minute.";
 

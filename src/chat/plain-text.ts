@@ -1,6 +1,6 @@
 // Renders a Reply as plain text for the terminal chat and `steward run`.
 import type { Block, Reply } from "./reply.ts";
-import { tabulate, tabulateWithin, wrapWords } from "./kit/text.ts";
+import { tabulate, tabulateWithin, wrapWords } from "./fit.ts";
 
 export interface TextOptions {
   /** The terminal's columns: tables and lines are fitted to it (words are not cut). Without it lines run as long as they are. */

@@ -2,8 +2,8 @@
 // on every platform — running the command, meeting the platform's deadline by deferring, a form
 // versus a reply, a moderator's decision updating the message it was made on, drawing the
 // pictures, the answers still missing, the apology — is the kit's `answer()` (answer.ts).
-import type { Actor } from "../../core/actor.ts";
-import type { Form, Reply } from "../reply.ts";
+import type { Actor } from "../core/actor.ts";
+import type { Form, Reply } from "../chat/reply.ts";
 import type { Caller, Invocation } from "./invoke.ts";
 
 /** One request as a platform received it. */

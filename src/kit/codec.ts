@@ -3,7 +3,7 @@
 // `key:value` words to its command line. Each platform wraps these in its own envelope (Slack's
 // button value may carry the form to ask first; Discord's custom_id is short and marks a form
 // with `?`), but the command line inside is written and read here, once.
-import { tokenize } from "../../command/parse.ts";
+import { tokenize } from "../dispatch/parse.ts";
 
 export interface ButtonAction {
   command: string;

@@ -4,8 +4,8 @@
 // that needs answers opens a modal with the trigger_id instead. A long table
 // in the answer pages: its buttons run the same command line again (actions.ts).
 import type { App as BoltApp } from "@slack/bolt";
-import { answer } from "../../chat/kit/answer.ts";
-import { tokenize, type CommandDef, type Registry } from "../../chat/kit/framework.ts";
+import { answer } from "../../kit/answer.ts";
+import { tokenize, type CommandDef, type Registry } from "../../kit/framework.ts";
 import type { SlackContext } from "./context.ts";
 import { slackAdapter } from "./adapter.ts";
 

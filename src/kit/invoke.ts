@@ -1,14 +1,14 @@
 // Invocation -> dispatch -> reply, the same on every surface. An adapter says who asks and
 // where, and how to answer; the kit runs the command and makes sure the person hears something
 // even when the surface itself fails: the apology with a reference id (failure.ts).
-import type { App } from "../../app.ts";
-import type { Reply } from "../reply.ts";
-import { dispatch, type Invocation, type Outcome, type Registry } from "../../command/dispatch.ts";
-import type { CommandContext } from "../../command/types.ts";
+import type { App } from "../app.ts";
+import type { Reply } from "../chat/reply.ts";
+import { dispatch, type Invocation, type Outcome, type Registry } from "../dispatch/dispatch.ts";
+import type { CommandContext } from "../dispatch/types.ts";
 import { failureReply } from "./failure.ts";
 
 export { UNAVAILABLE_TEXT, failureReply } from "./failure.ts";
-export type { Invocation, Outcome, Registry } from "../../command/dispatch.ts";
+export type { Invocation, Outcome, Registry } from "../dispatch/dispatch.ts";
 
 /** What every surface holds: the application and the commands it answers. */
 export interface Surface {

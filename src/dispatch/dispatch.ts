@@ -8,7 +8,7 @@ import type { MemberRef } from "../core/actor.ts";
 import { PermissionError, UserError } from "../core/errors.ts";
 import { accountMention } from "../core/mentions.ts";
 import { fillTemplate } from "../domain/templates.ts";
-import { failureReply } from "../chat/kit/failure.ts";
+import { failureReply } from "../kit/failure.ts";
 import { splitOptions } from "./parse.ts";
 import type { AboutMember, CommandContext, CommandDef, Options, Subcommand } from "./types.ts";
 import { choicesOf, labelledChoices, optionsOf, rangeOf, usage } from "./usage.ts";

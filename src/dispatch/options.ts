@@ -6,7 +6,7 @@ import { z } from "zod";
 import type { OptionDef, OptionKind } from "./types.ts";
 import type { Pack } from "../domain/pack.ts";
 import { parseDay } from "../domain/periods.ts";
-import { isStorableText } from "../domain/text.ts";
+import { isStorableText } from "../domain/storable-text.ts";
 import { isWebUrl } from "../domain/urls.ts";
 
 interface Extra {

@@ -7,7 +7,7 @@
 // service would then refuse (a site already submitted) shows in the real run.
 import { parse } from "csv-parse/sync";
 import type { App } from "../../app.ts";
-import { checkPartnerEvent, type PartnerEvent } from "../../domain/dashboard.ts";
+import { checkPartnerEvent, type PartnerEvent } from "../../domain/partner-dashboard.ts";
 import { describeEarlier, importKey, receivePartnerEvent } from "../../services/partner-events.ts";
 
 export const IMPORT_HEADER = ["event", "partner", "url", "kind", "role", "date"] as const;

@@ -11,9 +11,9 @@ import {
   type APIApplicationCommandSubcommandOption,
   type RESTPostAPIChatInputApplicationCommandsJSONBody,
 } from "discord.js";
-import { choicesOf, optionsOf, rangeOf, type CommandDef, type OptionDef, type Subcommand } from "../../chat/kit/framework.ts";
+import { choicesOf, optionsOf, rangeOf, type CommandDef, type OptionDef, type Subcommand } from "../../kit/framework.ts";
 import type { Pack } from "../../domain/pack.ts";
-import { clip } from "../../chat/kit/text.ts";
+import { clip } from "../../chat/fit.ts";
 
 const DEFAULT_NAMES = ["show", "view", "status", "me"];
 const MAX_CHOICES = 25;

@@ -1,10 +1,10 @@
 // One request answered, the same way on every platform: the adapter (adapter.ts) supplies the
 // primitives, this decides what happens and when.
-import type { Actor } from "../../core/actor.ts";
-import { findSubcommand } from "../../command/dispatch.ts";
-import type { Subcommand } from "../../command/types.ts";
-import { drawPictures } from "../pictures/index.ts";
-import type { Form, Reply } from "../reply.ts";
+import type { Actor } from "../core/actor.ts";
+import { findSubcommand } from "../dispatch/dispatch.ts";
+import type { Subcommand } from "../dispatch/types.ts";
+import { drawPictures } from "../chat/pictures/index.ts";
+import type { Form, Reply } from "../chat/reply.ts";
 import type { Adapter, Progress, Request } from "./adapter.ts";
 import { invoke, withApology, type Caller, type Invocation, type Outcome, type Registry, type Surface } from "./invoke.ts";
 
