@@ -1,4 +1,5 @@
 import { defineConfig } from "vitest/config";
+import { LongestFirst } from "./test/sequencer.ts";
 
 // Three projects, by folder: `npm test -- --project unit` runs the pure ones in seconds. The other two
 // share one migrated database of each kind per run (test/global-setup.ts) and lend each worker its
@@ -19,6 +20,8 @@ export default defineConfig({
     // (a third less CPU), and keeps its databases. No test relies on a fresh module: none mocks a module,
     // each restores its spies and listeners, and every runtime starts on an emptied database.
     isolate: false,
+    // The longest files first, so the run does not end on one of them (test/sequencer.ts).
+    sequence: { sequencer: LongestFirst },
     projects: [
       { extends: true, test: { name: "unit", include: ["test/unit/**/*.test.ts"] } },
       { extends: true, test: { name: "integration", include: ["test/integration/**/*.test.ts"], ...withDatabases } },

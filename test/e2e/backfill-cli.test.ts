@@ -8,9 +8,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { steward } from "../helpers/cli.ts";
+import { preparedDataFolder } from "../helpers/test-databases.ts";
 import { startFakeSlack, type FakeSlack } from "../helpers/fake-slack.ts";
 
-const dataDir = () => join(mkdtempSync(join(tmpdir(), "steward-backfill-")), "data");
+/** A copy of the run's migrated folder: initdb and the migrations would cost more than the test (a first start is operator.test.ts's). */
+const dataDir = () => preparedDataFolder("steward-backfill-");
 
 describe("steward backfill (the CLI)", () => {
   let fake: FakeSlack;
@@ -22,7 +24,7 @@ describe("steward backfill (the CLI)", () => {
   });
 
   it("without platform settings, --dry-run says exactly what it needs and changes nothing", async () => {
-    const r = await steward(["backfill", "--weeks", "8", "--dry-run"], { STEWARD_DATA_DIR: dataDir() });
+    const r = await steward(["backfill", "--weeks", "8", "--dry-run"], { STEWARD_DATA_DIR: await dataDir() });
     expect(r.code).toBe(1);
     expect(r.stdout).toContain("steward backfill cannot read history yet (no platform is configured");
     expect(r.stdout).toContain("SLACK_BOT_TOKEN: the app's bot token (xoxb-…), with the scopes channels:history and groups:history");
@@ -33,7 +35,7 @@ describe("steward backfill (the CLI)", () => {
   }, 60_000);
 
   it("refuses options it cannot read, saying why", async () => {
-    const r = await steward(["backfill", "--weeks", "eight"], { STEWARD_DATA_DIR: dataDir() });
+    const r = await steward(["backfill", "--weeks", "eight"], { STEWARD_DATA_DIR: await dataDir() });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("--weeks eight is not a number of weeks");
   }, 60_000);
@@ -52,7 +54,7 @@ describe("steward backfill (the CLI)", () => {
         { type: "message" as const, ts: `${Math.floor((now - d * day) / 1000)}.10000${i}`, user: "U0SOMEONE" },
       ]),
     );
-    const env = { STEWARD_DATA_DIR: join(dir, "data"), SLACK_BOT_TOKEN: "xoxb-test", SLACK_SIGNING_SECRET: "secret", SLACK_API_URL: fake.apiUrl, SLACK_CHANNELS: "community=CCOM" };
+    const env = { STEWARD_DATA_DIR: await dataDir(), SLACK_BOT_TOKEN: "xoxb-test", SLACK_SIGNING_SECRET: "secret", SLACK_API_URL: fake.apiUrl, SLACK_CHANNELS: "community=CCOM" };
     expect((await steward(["import", "members", csv], env)).code).toBe(0);
     // Only #community is mapped: the other programs' channels are what the run still needs.
     const needs = await steward(["backfill", "--dry-run"], env);

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { describe, expect, it } from "vitest";
 import { readMigrations } from "../../src/store/migrate.ts";
-import { startSteward, steward } from "../helpers/cli.ts";
+import { chatLines, startSteward, steward } from "../helpers/cli.ts";
 import { preparedDataFolder } from "../helpers/test-databases.ts";
 
 const folder = () => ({ STEWARD_DATA_DIR: mkdtempSync(join(tmpdir(), "steward-operator-")) });
@@ -27,26 +27,26 @@ describe.concurrent("steward config", () => {
 });
 
 describe.concurrent("steward migrate", () => {
-  it("says what it applied, then that nothing is left (finding 11 of issue 21)", async () => {
-    const env = folder();
-    const count = readMigrations().length;
-    const first = await steward(["migrate"], env);
-    expect(first.code).toBe(0);
-    expect(first.stdout).toMatch(new RegExp(`^Applied ${count} migrations:`, "m"));
-    expect(first.stdout).not.toMatch(/up to date/);
-    const second = await steward(["migrate"], env);
-    expect(second.code).toBe(0);
-    expect(second.stdout).toBe(`Database is up to date: ${count} migrations applied, none pending.\n`);
-  }, 120_000);
-
-  it("--status lists applied, pending and failed migrations, and how to resolve a failed one", async () => {
+  // One folder starts empty (initdb and every migration cost seconds of CPU); the failure cases start from the run's migrated copy.
+  it("--status lists every migration pending on a fresh folder; migrate says what it applied, then that nothing is left (finding 11 of issue 21)", async () => {
     const env = folder();
     const all = readMigrations();
     const fresh = await steward(["migrate", "--status"], env);
     expect(fresh.code).toBe(0);
     expect(fresh.stdout).toMatch(new RegExp(`^pending +${all[0]?.name}$`, "m"));
     expect(fresh.stdout).toMatch(new RegExp(`^0 applied, ${all.length} pending, 0 failed\\.$`, "m"));
-    expect((await steward(["migrate"], env)).code).toBe(0);
+    const first = await steward(["migrate"], env);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(new RegExp(`^Applied ${all.length} migrations:`, "m"));
+    expect(first.stdout).not.toMatch(/up to date/);
+    const second = await steward(["migrate"], env);
+    expect(second.code).toBe(0);
+    expect(second.stdout).toBe(`Database is up to date: ${all.length} migrations applied, none pending.\n`);
+  }, 120_000);
+
+  it("--status lists applied, pending and failed migrations, and how to resolve a failed one", async () => {
+    const env = await migratedFolder();
+    const all = readMigrations();
 
     // The last migration forgotten (pending again) and a later one that failed, as the runner leaves it.
     const last = all.at(-1)?.name ?? "";
@@ -93,27 +93,37 @@ async function snapshot(dataDir: string): Promise<Record<string, unknown[]>> {
 describe.concurrent("steward backup and restore (embedded data folder)", () => {
   it("restores into a fresh folder every balance, membership and pending outbox row; refuses while Steward runs or into a used folder", async () => {
     const env = await migratedFolder();
-    const run = async (as: string, line: string) => expect((await steward(["run", "--as", as, line], env)).code).toBe(0);
-    await run("alice", "/site submit https://studio.example.com kind:editorx role:owner");
-    await run("alice", "/site submit https://bakery.example.com kind:classic role:collaborator");
-    await run("bob", "/apply community-leaders-velo profiles:https://forum.example.com/u/bob experience:years contribution:meetups");
-    await run("mod", "/review approve bob community-leaders-velo");
-    await run("carol", "/apply velo-masters profiles:https://forum.example.com/u/carol experience:years contribution:talks");
     // A row still waiting (due tomorrow, as a retry backing off), so no process here delivers it first.
     const db = new PGlite(env.STEWARD_DATA_DIR);
     await db.query(`INSERT INTO outbox (kind, channel, payload, dedupe_key, available_at) VALUES ('announce', 'announcements', '{"text":"waiting"}', 'test:pending-1', now() + interval '1 day')`);
     await db.close();
 
     const file = join(mkdtempSync(join(tmpdir(), "steward-backup-")), "steward.tar.gz");
-    // While a Steward holds the folder, a backup is refused at once with the reason (exit 3), and writes nothing.
-    const chat = startSteward(["chat", "--as", "mod"], env);
-    await chat.waitFor(/terminal chat/);
+    // One chat writes the data, and while it holds the folder a backup is refused at once with the reason (exit 3), and writes nothing.
+    const chat = startSteward(["chat", "--as", "alice"], env);
+    chat.process.stdin.write(
+      [
+        "/site submit https://studio.example.com kind:editorx role:owner",
+        "/site submit https://bakery.example.com kind:classic role:collaborator",
+        "/as bob",
+        "/apply community-leaders-velo profiles:https://forum.example.com/u/bob experience:years contribution:meetups",
+        "/as mod",
+        "/review approve bob community-leaders-velo",
+        "/as carol",
+        "/apply velo-masters profiles:https://forum.example.com/u/carol experience:years contribution:talks",
+        "",
+      ].join("\n"),
+    );
+    await chat.waitFor(/\[Reject: \/review reject carol velo-masters\]/);
     const refused = await steward(["backup", file], env);
     expect(refused.code).toBe(3);
     expect(refused.stderr).toMatch(/Steward is running on .* \(pid \d+\): an embedded database is backed up while no Steward has it open/);
     expect(existsSync(file)).toBe(false);
     chat.process.stdin.end("/quit\n");
-    expect((await chat.done).code).toBe(0);
+    const chatted = await chat.done;
+    expect(chatted.code).toBe(0);
+    expect(chatted.stdout).toMatch(/Approved: @bob is now a member of Velo Community Leaders/);
+    expect(chatted.stdout).not.toMatch(/something went wrong/);
     const before = await snapshot(env.STEWARD_DATA_DIR);
     expect(before.balances?.length).toBeGreaterThan(0);
     expect(before.memberships?.length).toBeGreaterThan(0);
@@ -157,26 +167,30 @@ async function dumpAll(dataDir: string): Promise<string> {
 describe.concurrent("steward member export and forget", () => {
   it("exports everything held about a member, then erases it: no trace of their handle, platform ids, answers or URLs in any table, ledger amounts kept", async () => {
     const env = await migratedFolder();
-    const run = async (as: string, line: string) => {
-      const r = await steward(["run", "--as", as, line], env);
-      expect(r.code, `${line}\n${r.stdout}${r.stderr}`).toBe(0);
-    };
     const until = new Date(Date.now() + 20 * 86_400_000).toISOString().slice(0, 10);
-    await run("zora-forgetme", "/site submit https://zora-portfolio.example.net kind:editorx role:owner");
-    await run("zora-forgetme", "/apply community-leaders-velo profiles:https://forum.example.com/u/zora-forgetme experience:zoraexperience12345 contribution:meetups");
-    await run("mod", "/review approve zora-forgetme community-leaders-velo");
-    await run("zora-forgetme", "/log meetup url:https://meetup.example.org/zora-night note:zoranote-distinct");
-    await run("mod", "/adjust zora-forgetme +50 thanks @zora-forgetme for the talk");
-    await run("mod", "/link forum:zoraforum zora-forgetme");
-    await run("mod", "/link dashboard:ZP-777 zora-forgetme");
-    await run("zora-forgetme", `/pause until:${until} zoraleave`);
+    // One process for all of it: the export below shows each command's effect.
+    await chatLines("zora-forgetme", [
+      "/site submit https://zora-portfolio.example.net kind:editorx role:owner",
+      "/apply community-leaders-velo profiles:https://forum.example.com/u/zora-forgetme experience:zoraexperience12345 contribution:meetups",
+      "/as mod",
+      "/review approve zora-forgetme community-leaders-velo",
+      "/as zora-forgetme",
+      "/log meetup url:https://meetup.example.org/zora-night note:zoranote-distinct",
+      "/as mod",
+      "/adjust zora-forgetme +50 thanks @zora-forgetme for the talk",
+      "/link forum:zoraforum zora-forgetme",
+      "/link dashboard:ZP-777 zora-forgetme",
+      "/as zora-forgetme",
+      `/pause until:${until} zoraleave`,
+      // Someone else, whose data must come through untouched.
+      "/as alice",
+      "/site submit https://studio.example.com kind:editorx role:owner",
+    ], env);
     // An inbound event about them (a partner dashboard line), whose body names their site.
     const csv = join(env.STEWARD_DATA_DIR, "..", `zora-${process.pid}.csv`);
     writeFileSync(csv, "event,partner,url,kind,role,date\nsite.published,ZP-777,https://zora-second.example.net,classic,owner,2026-12-01\n");
     const imported = await steward(["import", csv], env);
     expect(imported.stdout).toMatch(/1 applied/);
-    // Someone else, whose data must come through untouched.
-    await run("alice", "/site submit https://studio.example.com kind:editorx role:owner");
     const traces = ["zora-forgetme", "zora-portfolio.example.net", "zora-second.example.net", "zoraexperience12345", "meetup.example.org/zora-night", "zoranote-distinct", "zoraforum", "ZP-777", "zoraleave"];
 
     const exported = await steward(["member", "export", "zora-forgetme"], env);

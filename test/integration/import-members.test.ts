@@ -1,9 +1,7 @@
 // `steward import members` and `/program add`: an existing community's members
 // with their accounts and join/leave dates, against a real database; the
 // sample file under docs/ applied by the CLI as an operator runs it.
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { importMembersCsv } from "../../src/adapters/partner-dashboard/members-import.ts";
@@ -13,6 +11,7 @@ import { buildReport } from "../../src/services/reports.ts";
 import { ChatDriver } from "../helpers/chat.ts";
 import { steward } from "../helpers/cli.ts";
 import { storeKinds, testRuntime, type TestRuntime } from "../helpers/runtime.ts";
+import { preparedDataFolder } from "../helpers/test-databases.ts";
 
 const HEADER = "program,member,slack_id,discord_id,forum_user,dashboard_id,joined,left";
 const CSV = [
@@ -147,10 +146,11 @@ describe.each(storeKinds)("steward import members on %s", (kind) => {
 });
 
 describe("steward import members (the CLI)", () => {
-  it("applies the sample file shipped under docs/ from a fresh data folder, and a second run skips every line", async () => {
+  // A first start's initdb and migrations are operator.test.ts's and data-folder.test.ts's: here the run's migrated folder.
+  it("applies the sample file shipped under docs/ to an embedded data folder, and a second run skips every line", async () => {
     const sample = fileURLToPath(new URL("../../docs/adopt-members.csv", import.meta.url));
     const lines = readFileSync(sample, "utf8").trim().split("\n").length - 1;
-    const env = { STEWARD_DATA_DIR: join(mkdtempSync(join(tmpdir(), "steward-adopt-")), "data") };
+    const env = { STEWARD_DATA_DIR: await preparedDataFolder("steward-adopt-") };
     const first = await steward(["import", "members", sample], env);
     expect(first.stderr).toBe("");
     expect(first.code).toBe(0);

@@ -91,6 +91,28 @@ describe.each(storeKinds)("partner health on %s", (kind) => {
     ]);
   });
 
+  // Known defect, reproduced here and not fixed yet: a past week's report shows today's standings (tiers, points,
+  // below-threshold) instead of those at the week's end. `it.fails` passes while the defect stands; whoever fixes
+  // src/services/partner-health.ts (ledger sums and the last tier change before week.end, atRiskSince replayed) makes it `it`.
+  it.fails("a past week reads as it stood at the week's end, however much later it is asked", async () => {
+    const week = parsePeriodKey("2026-W47", "UTC");
+    const read = async () => {
+      const h = await partnerHealth(rt.app, week);
+      return { tiers: h.tierDistribution.map((t) => [t.tier, t.partners]), below: h.belowThreshold.map((b) => [b.handle, b.tier, b.points, b.demotionOn.toISOString().slice(0, 10)]) };
+    };
+    // On 22 November: dave held Pioneer on 300 points (at risk since 25 October); alice Pioneer on 400; bob and erin Explorers.
+    const expected = {
+      tiers: [["explorer", 2], ["pioneer", 2], ["creator", 0], ["icon", 0], ["legend", 0]],
+      below: [["dave", "pioneer", 300, "2026-11-24"]],
+    };
+    expect(await read()).toEqual(expected);
+    // Weeks later, after more happened, the same week reads the same.
+    rt.clock.set("2026-12-21T10:00:00Z");
+    await chat.ok("bob", "/site submit https://bob2.example.com kind:editorx role:owner");
+    await chat.ok("mod", "/schedule run daily-sweep");
+    expect(await read()).toEqual(expected);
+  });
+
   it("goes to the moderators every week with a CSV", async () => {
     const def = scheduleTable(rt.app.pack, rt.app.config).find((d) => d.id === "partner-health");
     if (!def) throw new Error("no partner-health schedule");
