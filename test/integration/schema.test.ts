@@ -85,7 +85,8 @@ describe("migrations agree with schema.prisma", () => {
 
   it("has every unique constraint and index the schema declares", async () => {
     const indexes = await store.sql.query<{ tablename: string; indexdef: string }>(`SELECT tablename, indexdef FROM pg_indexes WHERE schemaname = 'public'`);
-    const defs = (table: string) => indexes.filter((i) => i.tablename === table).map((i) => i.indexdef);
+    // Key columns only: a covering index's INCLUDE list (the report's progress scan) is the migration's, schema.prisma cannot say it.
+    const defs = (table: string) => indexes.filter((i) => i.tablename === table).map((i) => i.indexdef.replace(/ INCLUDE \([^)]*\)$/, ""));
     for (const model of models.values()) {
       for (const cols of model.uniques) {
         const want = `(${cols.join(", ")})`;
