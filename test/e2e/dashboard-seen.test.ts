@@ -17,7 +17,7 @@ import { PROGRAM, seedDashboard, type SeenData } from "../helpers/dashboard-data
 
 const CHROMIUM = "/usr/bin/chromium";
 const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
-const ARTIFACTS = new URL("../../test-artifacts", import.meta.url);
+const ARTIFACTS = new URL("../../test-artifacts/", import.meta.url);
 const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const REDIS_URL = process.env.REDIS_URL;
 const WIDTHS = [1280, 390] as const;
