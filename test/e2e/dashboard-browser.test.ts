@@ -11,7 +11,7 @@ import { startDashboard, type DashboardHarness } from "../helpers/dashboard.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
-const ARTIFACTS = new URL("../../test-artifacts", import.meta.url);
+const ARTIFACTS = new URL("../../test-artifacts/", import.meta.url);
 const PROGRAM = "community-leaders-velo";
 const DAY = 24 * 60 * 60 * 1000;
 
