@@ -52,6 +52,12 @@ describe.skipIf(!REDIS_URL)("the queue board", () => {
     const page = await get(h.base, "/admin/queues", cookie);
     expect(page.status).toBe(200);
     expect(page.headers.get("content-security-policy")).toContain("script-src 'self'");
+    // The script that names bull-board's icon buttons comes from the board's own origin, as its policy requires.
+    expect(await page.text()).toContain('<script defer src="steward-board-names.js"></script></body>');
+    const names = await get(h.base, "/admin/queues/steward-board-names.js", cookie);
+    expect(names.status).toBe(200);
+    expect(names.headers.get("content-type")).toMatch(/^text\/javascript/);
+    expect(await names.text()).toContain("MutationObserver");
   });
 
   it("audits a change made through the board", async () => {

@@ -9,7 +9,8 @@ import { BullMQAdapter } from "@bull-board/api/bullMQAdapter";
 import { HonoAdapter } from "@bull-board/hono";
 import { serveStatic } from "@hono/node-server/serve-static";
 import type { Queue } from "bullmq";
-import type { Hono } from "hono";
+import { Hono } from "hono";
+import { BOARD_NAMES_FILE, BOARD_NAMES_SCRIPT } from "./queue-board-names.ts";
 
 export const QUEUE_BOARD_PATH = "/admin/queues";
 
@@ -36,7 +37,8 @@ export function sameOrigin(origin: string | undefined, secFetchSite: string | un
  * link leaves for the internet, and the Redis-details button has no name (nor its picture a text);
  * /readyz and /metrics report Redis already. The search's shortcut hint is grey on grey below 4.5:1
  * at its size: a darker (lighter, in dark mode) muted text fixes it. Its Fullscreen and Settings
- * buttons have no name either, and no option gives them one (the browser test names them).
+ * buttons and its "more actions" menus have no name either, and no option gives them one: the board's
+ * page loads a script of ours that names them (queue-board-names.ts).
  */
 const BOARD_UI = {
   boardTitle: "Steward queues",
@@ -49,5 +51,18 @@ export function queueBoard(queues: Queue[]): Hono {
   const adapter = new HonoAdapter(serveStatic);
   adapter.setBasePath(QUEUE_BOARD_PATH);
   createBullBoard({ queues: queues.map((q) => new BullMQAdapter(q)), serverAdapter: adapter, options: { uiConfig: BOARD_UI } });
-  return adapter.registerPlugin();
+  const board = new Hono();
+  board.get(`/${BOARD_NAMES_FILE}`, (c) => c.body(BOARD_NAMES_SCRIPT, 200, { "content-type": "text/javascript; charset=utf-8" }));
+  // bull-board renders its page from its own template, with no option for a script of ours: add the tag
+  // to what it renders. Deferred, it runs after the board's own deferred scripts.
+  board.use("*", async (c, next) => {
+    await next();
+    if (c.req.method !== "GET" || !c.res.headers.get("content-type")?.startsWith("text/html")) return;
+    const html = await c.res.text();
+    const headers = new Headers(c.res.headers);
+    headers.delete("content-length");
+    c.res = new Response(html.replace("</body>", `<script defer src="${BOARD_NAMES_FILE}"></script></body>`), { status: c.res.status, headers });
+  });
+  board.route("/", adapter.registerPlugin());
+  return board;
 }
