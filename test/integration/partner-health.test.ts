@@ -91,10 +91,7 @@ describe.each(storeKinds)("partner health on %s", (kind) => {
     ]);
   });
 
-  // Known defect, reproduced here and not fixed yet: a past week's report shows today's standings (tiers, points,
-  // below-threshold) instead of those at the week's end. `it.fails` passes while the defect stands; whoever fixes
-  // src/services/partner-health.ts (ledger sums and the last tier change before week.end, atRiskSince replayed) makes it `it`.
-  it.fails("a past week reads as it stood at the week's end, however much later it is asked", async () => {
+  it("a past week reads as it stood at the week's end, however much later it is asked", async () => {
     const week = parsePeriodKey("2026-W47", "UTC");
     const read = async () => {
       const h = await partnerHealth(rt.app, week);
@@ -109,8 +106,12 @@ describe.each(storeKinds)("partner health on %s", (kind) => {
     // Weeks later, after more happened, the same week reads the same.
     rt.clock.set("2026-12-21T10:00:00Z");
     await chat.ok("bob", "/site submit https://bob2.example.com kind:editorx role:owner");
+    await chat.ok("mod", "/site verify https://bob.example.com");
     await chat.ok("mod", "/schedule run daily-sweep");
     expect(await read()).toEqual(expected);
+    // Bob's site, verified only now, had waited 19 days when week 2026-W48 ended.
+    const w48 = await partnerHealth(rt.app, parsePeriodKey("2026-W48", "UTC"));
+    expect(w48.unverified.map((s) => [s.handle, s.days])).toEqual([["bob", 19]]);
   });
 
   it("goes to the moderators every week with a CSV", async () => {
