@@ -95,12 +95,28 @@ function startOfUnit(local: DateTime, unit: PeriodUnit): DateTime {
   return earliest === ms ? start : DateTime.fromMillis(earliest, { zone });
 }
 
+// A period's key and end are fixed facts of its start and zone, and luxon pays a time zone lookup for each
+// (a report walks a year of weeks, months and quarters several times): remember them.
+const knownPeriods = new Map<string, { key: string; end: number }>();
+
+/** The period of `unit` starting at `startMs` (a start given by startOfUnit); `start` is that instant in `tz`, when at hand. */
+function periodFrom(unit: PeriodUnit, startMs: number, tz: string, start?: DateTime): Period {
+  const id = `${unit} ${tz} ${startMs}`;
+  let known = knownPeriods.get(id);
+  if (!known) {
+    const at = start ?? DateTime.fromMillis(startMs, { zone: tz });
+    // Recomputing the end with startOf keeps it equal to the next period's start
+    // even where local midnight does not exist (luxon then starts at 01:00, and
+    // adding a week would carry that hour along).
+    known = { key: keyOf(unit, at), end: startOfUnit(at.plus(ONE[unit]), unit).toMillis() };
+    if (knownPeriods.size >= 100_000) knownPeriods.clear();
+    knownPeriods.set(id, known);
+  }
+  return { unit, key: known.key, start: new Date(startMs), end: new Date(known.end), tz };
+}
+
 function fromLocalStart(unit: PeriodUnit, start: DateTime, tz: string): Period {
-  // Recomputing the end with startOf keeps it equal to the next period's start
-  // even where local midnight does not exist (luxon then starts at 01:00, and
-  // adding a week would carry that hour along).
-  const end = startOfUnit(start.plus(ONE[unit]), unit);
-  return { unit, key: keyOf(unit, start), start: start.toJSDate(), end: end.toJSDate(), tz };
+  return periodFrom(unit, start.toMillis(), tz, start);
 }
 
 /** The period of `unit` that contains `instant`, in timezone `tz`. */
@@ -244,12 +260,11 @@ export class PeriodSeries {
     this.tz = tz;
     const list: Period[] = [];
     const last = to.getTime();
-    let start = startOfUnit(local(from, tz), unit);
+    let p = fromLocalStart(unit, startOfUnit(local(from, tz), unit), tz);
     for (;;) {
-      const p = fromLocalStart(unit, start, tz);
       list.push(p);
       if (p.end.getTime() > last) break;
-      start = DateTime.fromMillis(p.end.getTime(), { zone: tz });
+      p = periodFrom(unit, p.end.getTime(), tz);
     }
     this.periods = list;
     this.#starts = Float64Array.from(list, (x) => x.start.getTime());
@@ -287,6 +302,21 @@ export function parseDay(text: string, tz: string): DateTime | undefined {
   return day.isValid ? day : undefined;
 }
 
+// A report reads a year of local days and luxon pays a time zone lookup for each (most of a report's
+// own time); the next day's start is a fixed fact of the zone, so remember it.
+const nextDayStarts = new Map<string, number>();
+
+function nextDayStart(dayStart: number, tz: string): number {
+  const key = `${tz} ${dayStart}`;
+  let next = nextDayStarts.get(key);
+  if (next === undefined) {
+    next = DateTime.fromMillis(dayStart, { zone: tz }).plus({ days: 1 }).startOf("day").toMillis();
+    if (nextDayStarts.size >= 100_000) nextDayStarts.clear();
+    nextDayStarts.set(key, next);
+  }
+  return next;
+}
+
 /**
  * Local day starts from `from` to `to`, with every week, month and quarter
  * start among them even where local midnight happens twice or not at all, so
@@ -295,10 +325,10 @@ export function parseDay(text: string, tz: string): DateTime | undefined {
 export function dayStarts(from: Date, to: Date, tz: string): Date[] {
   const out = new Set<number>();
   for (const unit of ["week", "month", "quarter"] as const) for (const p of new PeriodSeries(unit, from, to, tz).periods) out.add(p.start.getTime());
-  let day = DateTime.fromJSDate(from, { zone: tz }).startOf("day");
-  while (day.toMillis() <= to.getTime()) {
-    out.add(day.toMillis());
-    day = day.plus({ days: 1 }).startOf("day");
+  let day = DateTime.fromJSDate(from, { zone: tz }).startOf("day").toMillis();
+  while (day <= to.getTime()) {
+    out.add(day);
+    day = nextDayStart(day, tz);
   }
   return [...out].filter((t) => t >= from.getTime() && t <= to.getTime()).sort((x, y) => x - y).map((t) => new Date(t));
 }

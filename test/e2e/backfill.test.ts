@@ -73,7 +73,7 @@ function history(): Msg[] {
   const span = Date.parse("2026-11-23T00:00:00Z") - start;
   const out: Msg[] = [];
   const w43 = [Date.parse("2026-10-19T00:00:00Z"), Date.parse("2026-10-26T00:00:00Z")];
-  for (let i = 0; i < 320; i++) {
+  for (let i = 0; i < 200; i++) {
     const at = start + Math.floor(random() * span);
     const who = random();
     const user = who < 0.4 ? DANA.slack : who < 0.75 ? ELI.slack : who < 0.9 ? NOBODY.slack : undefined;
