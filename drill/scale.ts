@@ -20,6 +20,7 @@ import { createLogger } from "../src/log.ts";
 import { DEFAULT_PACK_PATH } from "../src/programs/load.ts";
 import { createRuntime } from "../src/runtime.ts";
 import { ensureMember } from "../src/services/members.ts";
+import { LOCK_MS } from "../src/jobs/claims.ts";
 import { startSteward, type RunningSteward } from "../test/helpers/cli.ts";
 import { APP_ID, CHANNEL, GUILD_ID, ROLE, messageCreate, slashCommand, startFakeDiscord, type FakeGuild } from "../test/helpers/fake-discord.ts";
 import { startFakeGateway } from "../test/helpers/fake-gateway.ts";
@@ -228,7 +229,7 @@ export const scaleDrill: Drill = async () => {
     };
     const counted = async () => Number((await runtime.app.sql.query<{ n: string }>(`SELECT count(*) AS n FROM activities WHERE dedupe_key LIKE 'msg:discord:%'`))[0]?.n ?? 0);
     const undelivered = async () => Number((await runtime.app.sql.query<{ n: string }>(`SELECT count(*) AS n FROM outbox WHERE dedupe_key LIKE 'scale:%' AND status <> 'delivered'`))[0]?.n ?? 0);
-    // The dead process's claimed outbox rows wait for their claim (60 s) to run out.
+    // The dead process's claimed outbox rows wait for their claim (LOCK_MS, no longer renewed) to run out.
     const deadline = Date.now() + 120_000;
     while (Date.now() < deadline && ((await counted()) < MESSAGES || acks().size < INTERACTIONS || (await undelivered()) > 0)) await sleep(250);
     const settledS = (Date.now() - killedAt) / 1000;
@@ -281,7 +282,7 @@ export const scaleDrill: Drill = async () => {
         `3 serve + 1 started, the shard holder SIGKILLed at 40%: ${INTERACTIONS} interactions (${overHttp ? "HTTP" : "gateway"}) ${ackedTwice} acked twice, ${unacked} unacked; ` +
         `${MESSAGES} messages ${countedTwice} counted twice, ${notCounted} not counted; shard taken over in ${takeoverS.toFixed(1)} s (bound ${TAKEOVER_BOUND_S} s) by ${takeover?.how ?? "nobody"}, ` +
         `${gateway.identifies.length} IDENTIFY, ${resumed.length} RESUME (${resumed.reduce((n, r) => n + r.replayed, 0)} events replayed); ` +
-        `${rows.length} outbox rows: ${notDelivered} undelivered, ${deliveredTwice} delivered twice; all settled ${settledS.toFixed(0)} s after the kill (the dead process's outbox claims run 60 s)${redisAt ? "" : " (no REDIS_URL: jobs in-process)"}`,
+        `${rows.length} outbox rows: ${notDelivered} undelivered, ${deliveredTwice} delivered twice; all settled ${settledS.toFixed(0)} s after the kill (the dead process's outbox claims run ${LOCK_MS / 1000} s)${redisAt ? "" : " (no REDIS_URL: jobs in-process)"}`,
       problems: problems.slice(0, 8),
     };
   } finally {
