@@ -15,7 +15,7 @@ import type { Platform } from "../core/actor.ts";
 import { periodOf } from "../domain/periods.ts";
 import type { ForumPost } from "../domain/forum.ts";
 import { recordContribution, type ContributionOutcome } from "./contributions.ts";
-import { recordForumHistory } from "./forum-history.ts";
+import { forumHistoryRecorder } from "./forum-history.ts";
 
 export interface HistoryMessage {
   /** The channel as the pack names it (a program's community channel). */
@@ -175,6 +175,7 @@ export async function backfill(app: App, sources: HistorySource[], options: Back
   const perProgramWeek = new Map<string, Map<string, number>>();
   const results: SourceResult[] = [];
   let interrupted = false;
+  const recordForumPost = forumHistoryRecorder(app);
   for (const source of sources) {
     const saved = options.checkpoints === false ? null : await app.db.backfillCheckpoint.findUnique({ where: { source: source.key } });
     // A checkpoint for another `since` is another run's: start over (counting again is harmless, keys dedupe).
@@ -199,7 +200,7 @@ export async function backfill(app: App, sources: HistorySource[], options: Back
           messages++;
           if (options.dryRun) continue;
           const outcome: ContributionOutcome = m.forum
-            ? await recordForumHistory(app, m.forum.post, m.forum.base)
+            ? await recordForumPost(m.forum.post, m.forum.base)
             : await recordContribution(app, { platform: source.platform, channel: m.channel, externalUserId: m.externalUserId, messageId: m.messageId, at: m.at, historical: true });
           if (outcome.status !== "counted") continue;
           counted++;
