@@ -12,6 +12,7 @@ import { registry } from "../commands/index.ts";
 import { SLACK_EVENTS_PATH, startSlack } from "../src/adapters/slack/app.ts";
 import { JSON_TYPE, slackSignature, startFakeSlack } from "../test/helpers/fake-slack.ts";
 import { benchRuntime, heading, line, type BenchRuntime, type Scale } from "./lib.ts";
+import { channelMessage, slackEventBody } from "../test/helpers/slack-events.ts";
 
 const SECRET = "bench-signing-secret";
 const MEMBERS = 500;
@@ -108,15 +109,7 @@ export async function slackEventsBench(scale: Scale): Promise<void> {
     const start = performance.now();
     await pooled(n, IN_FLIGHT, async (i) => {
       const r = rows[i]!;
-      const body = JSON.stringify({
-        token: "x",
-        team_id: "T1",
-        api_app_id: "A1",
-        type: "event_callback",
-        event_id: `Ev${r.msg}`,
-        event_time: now,
-        event: { type: "message", channel_type: "channel", channel: "CCOM", user: r.user, text: "hello", ts: r.ts, client_msg_id: r.msg },
-      });
+      const body = slackEventBody(`Ev${r.msg}`, channelMessage(r.user, r.ts, { client_msg_id: r.msg }), now);
       if ((await send(body)) !== 200) refused++;
     });
     const sent = (performance.now() - start) / 1000;

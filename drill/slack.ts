@@ -7,6 +7,7 @@ import { ensureMember } from "../src/services/members.ts";
 import { FORM, JSON_TYPE, sendSigned, slashPayload } from "../test/helpers/fake-slack.ts";
 import { startSlackHarness } from "../test/helpers/slack-harness.ts";
 import type { Drill } from "./lib.ts";
+import { channelMessage, slackEventBody } from "../test/helpers/slack-events.ts";
 
 const SECRET = "drill-signing-secret";
 
@@ -28,16 +29,7 @@ export const slackDrill: Drill = async () => {
 
     const carol = await ensureMember(h.rt.app, "slack", "UCL", "carol");
     await db.membership.create({ data: { memberId: carol.id, programId: "community-leaders-velo", state: "active", joinedAt: new Date("2026-01-01T00:00:00Z") } });
-    const envelope = (eventId: string, ts: string) =>
-      JSON.stringify({
-        token: "x",
-        team_id: "T1",
-        api_app_id: "A1",
-        type: "event_callback",
-        event_id: eventId,
-        event_time: 1795608000,
-        event: { channel_type: "channel", type: "message", channel: "CCOM", user: "UCL", text: "hello", ts, client_msg_id: `m-${ts}` },
-      });
+    const envelope = (eventId: string, ts: string) => slackEventBody(eventId, channelMessage("UCL", ts, { client_msg_id: `m-${ts}` }));
     const event = envelope("EvDrill", "1795608000.000100");
     statuses.push((await sendSigned(h.url, event, JSON_TYPE, { secret: SECRET })).status);
     const retries = await Promise.all(

@@ -9,6 +9,7 @@ import { ensureMember } from "../../src/services/members.ts";
 import { JSON_TYPE, sendSigned } from "../helpers/fake-slack.ts";
 import { storeKinds } from "../helpers/runtime.ts";
 import { startSlackHarness, type SlackHarness } from "../helpers/slack-harness.ts";
+import { channelMessage, slackEventBody } from "../helpers/slack-events.ts";
 
 const SECRET = "message-events-secret";
 const VELO = "community-leaders-velo";
@@ -21,15 +22,7 @@ describe.each(storeKinds)("Slack message events, stored before they are acknowle
   afterAll(() => h?.stop());
 
   const envelope = (eventId: string, user: string, ts: string, extra: Record<string, unknown> = {}) =>
-    JSON.stringify({
-      token: "x",
-      team_id: "T1",
-      api_app_id: "A1",
-      type: "event_callback",
-      event_id: eventId,
-      event_time: 1795608000,
-      event: { type: "message", channel_type: "channel", channel: "CCOM", user, text: "hello", ts, client_msg_id: `m-${eventId}`, ...extra },
-    });
+    slackEventBody(eventId, channelMessage(user, ts, { client_msg_id: `m-${eventId}`, ...extra }));
   const send = (body: string, headers: Record<string, string> = {}) => sendSigned(h.url, body, JSON_TYPE, { secret: SECRET, headers });
   const leader = async (user: string) => {
     const m = await ensureMember(h.rt.app, "slack", user, user.toLowerCase());

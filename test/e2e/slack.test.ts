@@ -17,6 +17,7 @@ import { FORM, JSON_TYPE, interactive, sendSigned, slashPayload, uploadedFile, t
 import { storeKinds, type TestRuntime } from "../helpers/runtime.ts";
 import { startSlackHarness, type SlackHarness } from "../helpers/slack-harness.ts";
 import { eventually } from "../helpers/eventually.ts";
+import { slackEventBody } from "../helpers/slack-events.ts";
 
 const SECRET = "test-signing-secret";
 
@@ -339,8 +340,7 @@ describe.each(storeKinds)("Slack adapter through Bolt (%s)", (kind) => {
   it("counts a channel message once, even when Slack retries the event; ignores edits, joins and bots", async () => {
     const member = await ensureMember(rt.app, "slack", "UCL", "carol");
     await rt.app.db.membership.create({ data: { memberId: member.id, programId: "community-leaders-velo", state: "active", joinedAt: new Date("2026-01-01T00:00:00Z") } });
-    const envelope = (eventId: string, event: Record<string, unknown>) =>
-      JSON.stringify({ token: "x", team_id: "T1", api_app_id: "A1", type: "event_callback", event_id: eventId, event_time: 1795608000, event: { channel_type: "channel", ...event } });
+    const envelope = (eventId: string, event: Record<string, unknown>) => slackEventBody(eventId, { channel_type: "channel", ...event });
     const message = (ts: string, extra: Record<string, unknown> = {}) => ({ type: "message", channel: "CCOM", user: "UCL", text: "hello", ts, client_msg_id: `m-${ts}`, ...extra });
     const activities = () => rt.app.db.activity.findMany({ where: { memberId: member.id }, orderBy: { occurredAt: "asc" } });
 
