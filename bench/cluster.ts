@@ -17,6 +17,7 @@ import { LOCK_MS } from "../src/jobs/claims.ts";
 import { DEFAULT_PACK_PATH } from "../src/programs/load.ts";
 import { startFakePlatform } from "./fake-platform.ts";
 import { benchRuntime, heading, line, storeKind, type Scale } from "./lib.ts";
+import { clearStewardKeys, redisUrlOnDb } from "../test/helpers/redis-keys.ts";
 
 const BIN = fileURLToPath(new URL("../bin/steward.mjs", import.meta.url));
 const PROCESSES = 3;
@@ -25,19 +26,7 @@ const CHANNELS = 40;
 const REDIS_DB = 11;
 
 function redisUrl(): string {
-  const u = new URL(process.env.REDIS_URL as string);
-  u.pathname = `/${REDIS_DB}`;
-  return u.toString();
-}
-
-/** Deletes this benchmark's keys (SCAN, never FLUSH: the server is shared). */
-async function clearKeys(redis: Redis): Promise<void> {
-  let cursor = "0";
-  do {
-    const [next, keys] = await redis.scan(cursor, "MATCH", "steward:*", "COUNT", 1000);
-    cursor = next;
-    if (keys.length) await redis.del(...keys);
-  } while (cursor !== "0");
+  return redisUrlOnDb(process.env.REDIS_URL as string, REDIS_DB);
 }
 
 /** The shipped pack with quiet hours and DM batching off, so every DM is one message at any hour. */
@@ -90,7 +79,7 @@ export async function clusterBench(scale: Scale): Promise<void> {
   const rt = await benchRuntime();
   const children: ChildProcess[] = [];
   try {
-    await clearKeys(redis);
+    await clearStewardKeys(redis);
     await rt.app.sql.exec(`
       INSERT INTO members (id, handle, display_name) SELECT 'm' || g, 'member' || g, 'Member ' || g FROM generate_series(1, ${CHANNELS}) g;
       INSERT INTO identities (id, platform, external_id, member_id) SELECT 'is' || g, 'slack', 'U' || lpad(g::text, 9, '0'), 'm' || g FROM generate_series(1, ${CHANNELS}) g;`);
@@ -167,7 +156,7 @@ export async function clusterBench(scale: Scale): Promise<void> {
   } finally {
     for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
     await Promise.all(children.map((ch) => (ch.exitCode === null && ch.signalCode === null ? new Promise((r) => ch.once("exit", r)) : undefined)));
-    await clearKeys(redis).catch(() => undefined);
+    await clearStewardKeys(redis).catch(() => undefined);
     redis.disconnect();
     await fake.close();
     await rt.close();

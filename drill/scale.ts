@@ -27,6 +27,7 @@ import { startFakeGateway } from "../test/helpers/fake-gateway.ts";
 import { startFakeSlack } from "../test/helpers/fake-slack.ts";
 import { startPrivatePostgres } from "../test/helpers/private-postgres.ts";
 import { drillConfig, type Drill } from "./lib.ts";
+import { clearStewardKeys, redisUrlOnDb } from "../test/helpers/redis-keys.ts";
 
 const TOKEN = "drill-discord-token";
 const INTERACTIONS = 500;
@@ -70,20 +71,7 @@ function drillPack(): string {
 }
 
 function redisUrl(): string | undefined {
-  if (!process.env.REDIS_URL) return undefined;
-  const u = new URL(process.env.REDIS_URL);
-  u.pathname = `/${REDIS_DB}`;
-  return u.toString();
-}
-
-/** Deletes this drill's keys (SCAN, never FLUSH: the server is shared). */
-async function clearKeys(redis: Redis): Promise<void> {
-  let cursor = "0";
-  do {
-    const [next, keys] = await redis.scan(cursor, "MATCH", "steward:*", "COUNT", 1000);
-    cursor = next;
-    if (keys.length) await redis.del(...keys);
-  } while (cursor !== "0");
+  return process.env.REDIS_URL ? redisUrlOnDb(process.env.REDIS_URL, REDIS_DB) : undefined;
 }
 
 interface Taken {
@@ -97,7 +85,7 @@ export const scaleDrill: Drill = async () => {
   const pg = await startPrivatePostgres();
   const redisAt = redisUrl();
   const redis = redisAt ? new Redis(redisAt, { maxRetriesPerRequest: 3 }) : undefined;
-  if (redis) await clearKeys(redis);
+  if (redis) await clearStewardKeys(redis);
   const guild: FakeGuild = { id: GUILD_ID, roles: [{ id: ROLE.moderator, name: "Moderators" }], channels: Object.entries(CHANNEL).map(([name, id]) => ({ id, name })), members: new Map() };
   const discord = await startFakeDiscord(guild, APP_ID);
   const gateway = await startFakeGateway({ token: TOKEN, guild, applicationId: APP_ID });
@@ -294,7 +282,7 @@ export const scaleDrill: Drill = async () => {
     await discord.close();
     await slack.stop();
     if (redis) {
-      await clearKeys(redis).catch(() => undefined);
+      await clearStewardKeys(redis).catch(() => undefined);
       redis.disconnect();
     }
     pg.destroy();
