@@ -59,53 +59,47 @@ async function inBatches(step: (after: number) => Promise<{ id: number }[]>, bat
   return total;
 }
 
+/**
+ * What each table keeps, as one batch statement: `$1` the cutoff, `$2` the batch size, `$3` the id to read on from,
+ * then the statement's own parameters. It returns the ids it touched.
+ */
+const PRUNES: { table: keyof PruneResult; days: (c: App["config"]) => number; sql: string; params: unknown[] }[] = [
+  {
+    table: "outbox",
+    days: (c) => c.STEWARD_RETAIN_OUTBOX_DAYS,
+    sql: `WITH gone AS (DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE id > $3 AND status = 'delivered' AND delivered_at < $1 ORDER BY id LIMIT $2) RETURNING id),
+               deliveries AS (DELETE FROM outbox_deliveries WHERE outbox_id IN (SELECT id FROM gone))
+          SELECT id FROM gone`,
+    params: [],
+  },
+  {
+    table: "payloads",
+    days: (c) => c.STEWARD_RETAIN_EVENT_PAYLOAD_DAYS,
+    sql: `UPDATE inbound_events SET payload = $5::jsonb WHERE id IN (
+            SELECT id FROM inbound_events WHERE id > $3 AND status = ANY($4::text[]) AND updated_at < $1 AND payload <> $5::jsonb ORDER BY id LIMIT $2
+          ) RETURNING id`,
+    params: [FINISHED_INBOUND, JSON.stringify(PRUNED_PAYLOAD)],
+  },
+  {
+    table: "audit",
+    days: (c) => c.STEWARD_RETAIN_AUDIT_DAYS,
+    sql: `DELETE FROM audit_log WHERE id IN (
+            SELECT id FROM audit_log WHERE id > $3 AND created_at < $1 AND NOT (outcome = 'ok' AND action = ANY($4::text[])) ORDER BY id LIMIT $2
+          ) RETURNING id`,
+    params: [KEPT_AUDIT_ACTIONS],
+  },
+];
+
 export async function pruneRetention(app: App, options: PruneOptions = {}): Promise<PruneResult> {
   const batch = options.batch ?? 1000;
   const maxBatches = options.maxBatches ?? 50;
-  const cutoff = (d: number) => new Date(app.now().getTime() - d * DAY_MS);
-  const c = app.config;
   const result: PruneResult = { outbox: 0, payloads: 0, audit: 0 };
-  if (c.STEWARD_RETAIN_OUTBOX_DAYS > 0) {
-    const before = cutoff(c.STEWARD_RETAIN_OUTBOX_DAYS);
-    result.outbox = await inBatches(
-      (after) =>
-        app.sql.query<{ id: number }>(
-          `WITH gone AS (DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE id > $3 AND status = 'delivered' AND delivered_at < $1 ORDER BY id LIMIT $2) RETURNING id),
-                deliveries AS (DELETE FROM outbox_deliveries WHERE outbox_id IN (SELECT id FROM gone))
-           SELECT id FROM gone`,
-          [before, batch, after],
-        ),
-      batch,
-      maxBatches,
-    );
-  }
-  if (c.STEWARD_RETAIN_EVENT_PAYLOAD_DAYS > 0) {
-    const before = cutoff(c.STEWARD_RETAIN_EVENT_PAYLOAD_DAYS);
-    result.payloads = await inBatches(
-      (after) =>
-        app.sql.query<{ id: number }>(
-          `UPDATE inbound_events SET payload = $3::jsonb WHERE id IN (
-             SELECT id FROM inbound_events WHERE id > $5 AND status = ANY($1::text[]) AND updated_at < $2 AND payload <> $3::jsonb ORDER BY id LIMIT $4
-           ) RETURNING id`,
-          [FINISHED_INBOUND, before, JSON.stringify(PRUNED_PAYLOAD), batch, after],
-        ),
-      batch,
-      maxBatches,
-    );
-  }
-  if (c.STEWARD_RETAIN_AUDIT_DAYS > 0) {
-    const before = cutoff(c.STEWARD_RETAIN_AUDIT_DAYS);
-    result.audit = await inBatches(
-      (after) =>
-        app.sql.query<{ id: number }>(
-          `DELETE FROM audit_log WHERE id IN (
-             SELECT id FROM audit_log WHERE id > $4 AND created_at < $1 AND NOT (outcome = 'ok' AND action = ANY($2::text[])) ORDER BY id LIMIT $3
-           ) RETURNING id`,
-          [before, KEPT_AUDIT_ACTIONS, batch, after],
-        ),
-      batch,
-      maxBatches,
-    );
+  for (const prune of PRUNES) {
+    const days = prune.days(app.config);
+    // 0 keeps everything.
+    if (days <= 0) continue;
+    const before = new Date(app.now().getTime() - days * DAY_MS);
+    result[prune.table] = await inBatches((after) => app.sql.query<{ id: number }>(prune.sql, [before, batch, after, ...prune.params]), batch, maxBatches);
   }
   return result;
 }
