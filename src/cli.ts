@@ -14,6 +14,7 @@ import { registry } from "../commands/index.ts";
 import { ConsoleSession, type Ask } from "./adapters/console/session.ts";
 import { consoleTarget } from "./adapters/console/target.ts";
 import { drawOnThisThread, picturesDir } from "./chat/pictures/index.ts";
+import { wrapWords } from "./chat/fit.ts";
 import { terminalSafe } from "./chat/plain-text.ts";
 import { ConfigError, loadConfig, type Config } from "./config.ts";
 import { printOwnRows } from "./jobs/terminal.ts";
@@ -187,8 +188,10 @@ async function chat(config: Config, as: string | undefined): Promise<number> {
   };
   const me = await session.actor();
   const extra = running.platforms.length ? ` Also running: ${running.platforms.join(", ")}.` : "";
-  print(`Steward — terminal chat. You are ${me.handle}${me.isModerator ? " (moderator)" : ""}.${extra}`);
-  print("Type /help for commands, /as NAME to switch user, /channel NAME to change channel (plain lines are messages there), /quit to leave.");
+  // The greeting fits the terminal like every reply (it ran to 131 columns).
+  const greet = (line: string) => wrapWords(line, terminalWidth(process.stdout)).forEach((l) => print(l));
+  greet(`Steward — terminal chat. You are ${me.handle}${me.isModerator ? " (moderator)" : ""}.${extra}`);
+  greet("Type /help for commands, /as NAME to switch user, /channel NAME to change channel (plain lines are messages there), /quit to leave.");
   for (;;) {
     rl.setPrompt(terminalSafe(`${session.handle}@#${session.channel}> `));
     rl.prompt();
