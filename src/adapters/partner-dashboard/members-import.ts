@@ -4,7 +4,7 @@
 // (a broken line is refused alone); each line is applied whole or not at all
 // (services/member-import.ts).
 import type { App } from "../../app.ts";
-import { applyMemberLine, checkMemberLine, MEMBERS_HEADER, memberLineKey, type MemberLine } from "../../services/member-import.ts";
+import { applyMemberLine, applyMemberLines, checkMemberLine, MEMBERS_HEADER, memberLineKey, type MemberLine } from "../../services/member-import.ts";
 import { importLines, type ImportOptions, type LineKind, type LineResult } from "./import.ts";
 
 const memberLines: LineKind<MemberLine> = {
@@ -12,6 +12,7 @@ const memberLines: LineKind<MemberLine> = {
   check: checkMemberLine,
   key: memberLineKey,
   apply: (app, line, dryRun) => applyMemberLine(app, line, { dryRun }),
+  applyMany: (app, lines, dryRun) => applyMemberLines(app, lines, { dryRun }),
 };
 
 export function importMembersCsv(app: App, text: string, options: ImportOptions = {}): Promise<LineResult[]> {
