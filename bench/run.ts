@@ -4,6 +4,7 @@
 // set; BENCH_SCALE=small|full picks the /tier size (default: full on
 // Postgres, small on PGlite).
 import { cpus, loadavg } from "node:os";
+import { backfillBench } from "./backfill.ts";
 import { clusterBench } from "./cluster.ts";
 import { coldStartBench } from "./coldstart.ts";
 import { dashboardBench } from "./dashboard.ts";
@@ -18,7 +19,7 @@ import { tierBench } from "./tier.ts";
 
 const benches = { tier: tierBench, report: reportBench, delivery: deliveryBench, dashboard: dashboardBench, pictures: picturesBench, "slack-events": slackEventsBench, cluster: clusterBench, coldstart: coldStartBench } as const;
 // Issue 26's new rows, kept apart from the line above so branches adding rows do not collide.
-const newRows = { retention: retentionBench, "member-import": memberImportBench } as const;
+const newRows = { retention: retentionBench, "member-import": memberImportBench, backfill: backfillBench } as const;
 const all = { ...benches, ...newRows };
 type Name = keyof typeof all;
 

@@ -1,7 +1,7 @@
 // `steward backfill`: a community's past messages counted the way the live
 // events would have counted them. Each platform's adapter turns its history
 // API into pages of messages (a HistorySource); this reads them page by page,
-// counts each message through recordContribution (same program, same dedupe
+// counts each page's messages through recordContributions (same program, same dedupe
 // key `msg:<platform>:<id>` as the live path, so a live event or a retry after
 // the backfill counts nothing again), and checkpoints the page cursor after
 // each page, so a run that stops resumes at the page it was reading.
@@ -14,7 +14,7 @@ import type { App } from "../app.ts";
 import type { Platform } from "../core/actor.ts";
 import { periodOf } from "../domain/periods.ts";
 import type { ForumPost } from "../domain/forum.ts";
-import { recordContribution, type ContributionOutcome } from "./contributions.ts";
+import { recordContributions, type ContributionOutcome, type Recorded } from "./contributions.ts";
 import { forumHistoryRecorder } from "./forum-history.ts";
 
 export interface HistoryMessage {
@@ -195,13 +195,21 @@ export async function backfill(app: App, sources: HistorySource[], options: Back
         if (options.stop?.()) throw new Interrupted();
         const page = await source.page(cursor);
         pages++;
-        for (const m of page.messages) {
-          if (m.at < options.since || m.at > app.now()) continue;
-          messages++;
-          if (options.dryRun) continue;
-          const outcome: ContributionOutcome = m.forum
-            ? await recordForumPost(m.forum.post, m.forum.base)
-            : await recordContribution(app, { platform: source.platform, channel: m.channel, externalUserId: m.externalUserId, messageId: m.messageId, at: m.at, historical: true });
+        const inPeriod = page.messages.filter((m) => m.at >= options.since && m.at <= app.now());
+        messages += inPeriod.length;
+        const outcomes: { m: HistoryMessage; outcome: ContributionOutcome }[] = [];
+        if (!options.dryRun) {
+          // A page's chat messages in one statement (one a message before: at Slack's 999 a page, the database,
+          // not the platform's limit, set the pace); forum posts go one by one, as the forum webhook counts them.
+          const chat = inPeriod.filter((m) => !m.forum);
+          const recorded = await recordContributions(
+            app,
+            chat.map((m) => ({ platform: source.platform, channel: m.channel, externalUserId: m.externalUserId, messageId: m.messageId, at: m.at, historical: true })),
+          );
+          chat.forEach((m, i) => outcomes.push({ m, outcome: (recorded[i] as Recorded).outcome }));
+          for (const m of inPeriod) if (m.forum) outcomes.push({ m, outcome: await recordForumPost(m.forum.post, m.forum.base) });
+        }
+        for (const { m, outcome } of outcomes) {
           if (outcome.status !== "counted") continue;
           counted++;
           const week = periodOf("week", m.at, tz).key;
