@@ -10,7 +10,6 @@
 // with an earlier line of the same file shows in the real run).
 import { randomUUID } from "node:crypto";
 import type { App } from "../app.ts";
-import { storableJson } from "../domain/storable-text.ts";
 import { DASHBOARD_ID } from "../domain/partner-dashboard.ts";
 import { forumUsername } from "../domain/forum.ts";
 import type { Program } from "../domain/pack.ts";
@@ -188,8 +187,8 @@ async function applyInTx(app: App, tx: Tx, line: MemberLine, linkedDashboard: (i
 const label = (platform: string) => (platform === "forum" ? "forum user" : `${platform} id`);
 
 // Many lines of a file at once. Most lines of an existing community's file name someone Steward has never
-// met: a new handle, accounts nobody holds, one membership. Those lines ("new" below) are written together in
-// one statement, which is one transaction: all of them or none. Every other line (a handle or account Steward
+// met: a new handle, accounts nobody holds, one membership. Those lines ("new" below) are written together, a
+// few thousand to a statement, which is one transaction: all of its lines or none. Every other line (a handle or account Steward
 // knows, a forum or dashboard account, whose linking credits held posts, or a handle or account that another
 // line of the batch also names) goes through applyMemberLine, one by one in file order. The two kinds cannot
 // see each other's writes: a new line touches only its own handle and accounts, which no other line of the
@@ -222,14 +221,22 @@ WITH m AS (
 INSERT INTO audit_log (actor, action, target, outcome, details, created_at)
 SELECT $13, 'import member', target, 'ok', details::jsonb, $3::timestamptz FROM unnest($23::text[], $24::text[]) AS t(target, details)`;
 
+/** Statements writing new lines side by side: the machine's two cores, each a backend. */
+const WRITERS = 2;
+
 /** Applies many lines, outcomes in order, each what applyMemberLine would have answered for it in a run of the lines one by one. */
 export async function applyMemberLines(app: App, lines: MemberLine[], options: { dryRun?: boolean } = {}): Promise<MemberLineOutcome[]> {
   const isNew = await newLines(app, lines);
   const fresh = lines.filter((_, i) => isNew[i]);
-  const written = fresh.length === 0 || options.dryRun || (await insertNew(app, fresh));
+  // The new lines in WRITERS statements at once, on as many connections (PGlite runs them in turn): they name
+  // nothing in common, so each can commit or fail alone, and a failed one's lines go one by one below.
+  const part = Math.ceil(fresh.length / WRITERS);
+  const parts = Array.from({ length: WRITERS }, (_, k) => fresh.slice(k * part, (k + 1) * part)).filter((p) => p.length > 0);
+  const failed = new Set<MemberLine>();
+  if (!options.dryRun) await Promise.all(parts.map(async (p) => (await insertNew(app, p)) || p.forEach((l) => failed.add(l))));
   const outcomes: MemberLineOutcome[] = [];
   for (const [i, line] of lines.entries()) {
-    if (isNew[i] && written) outcomes.push({ status: "applied", message: `@${line.handle}: ${newChanges(line).join(", ")}` });
+    if (isNew[i] && !failed.has(line)) outcomes.push({ status: "applied", message: `@${line.handle}: ${newChanges(line).join(", ")}` });
     else outcomes.push(await applyMemberLine(app, line, options));
   }
   return outcomes;
@@ -278,7 +285,9 @@ async function insertNew(app: App, lines: MemberLine[]): Promise<boolean> {
   // Each outbox row's targets as enqueue fixes them (services/outbox-targets.ts): the member's accounts are the line's.
   const routing = routingOf(app.db);
   const targets = announced.map((b) => (routing ? [...(routing.origin ? [TERMINAL] : []), ...platformTargets({ kind: "badge-grant", memberId: b.memberId, badge: b.badge }, b.platforms, routing)].join(" ") : null));
-  const details = lines.map((l) => JSON.stringify(storableJson({ program: l.program.id, joined: l.joined, ...(l.left ? { left: l.left } : {}), changes: newChanges(l) })));
+  // Every string here passed checkMemberLine's patterns (a handle, ids, days) or is the pack's: no NUL or half
+  // an emoji for storableJson to repair, as audit() would.
+  const details = lines.map((l) => JSON.stringify({ program: l.program.id, joined: l.joined, ...(l.left ? { left: l.left } : {}), changes: newChanges(l) }));
   try {
     await app.sql.query(INSERT_NEW, [
       ids,

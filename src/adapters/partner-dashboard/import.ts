@@ -111,12 +111,17 @@ export async function importLines<T>(app: App, text: string, kind: LineKind<T>, 
     }
     return results;
   }
+  const judgeChunk = (start: number) => rows.slice(start, start + BATCH_LINES).map((row) => ({ line: row.line, judged: judgeRow(app, row, kind, seen) }));
+  let judged = judgeChunk(0);
   for (let start = 0; start < rows.length; start += BATCH_LINES) {
-    const judged = rows.slice(start, start + BATCH_LINES).map((row) => ({ line: row.line, judged: judgeRow(app, row, kind, seen) }));
     const toApply = judged.flatMap((j) => ("checked" in j.judged ? [j.judged.checked] : []));
-    const outcomes = toApply.length ? await kind.applyMany(app, toApply, dryRun) : [];
+    const applying = toApply.length ? kind.applyMany(app, toApply, dryRun) : Promise.resolve([]);
+    // The next chunk is checked while the database writes this one (checking reads no table).
+    const upcoming = start + BATCH_LINES < rows.length ? judgeChunk(start + BATCH_LINES) : [];
+    const outcomes = await applying;
     let next = 0;
     for (const j of judged) report("checked" in j.judged ? { line: j.line, ...(outcomes[next++] as Omit<LineResult, "line">) } : j.judged);
+    judged = upcoming;
   }
   return results;
 }
