@@ -77,7 +77,8 @@ function retryAfterMs(res: Response, body: unknown, clock: BackfillClock): numbe
  * waited out for as long as its Retry-After says, then retried (a page is never skipped).
  */
 export class Pacer {
-  private last = Number.NEGATIVE_INFINITY;
+  /** When each budget's last request went out: one budget unless the caller names them (Slack's are per method). */
+  private readonly last = new Map<string, number>();
   waitedMs = 0;
   requests = 0;
   rateLimited = 0;
@@ -89,15 +90,20 @@ export class Pacer {
     private readonly maxAttempts = 8,
   ) {}
 
-  /** `init` may be a function: a retry after a 429 builds the request again (Slack's page size may have changed). */
-  async json(url: string, init: RequestInit | (() => RequestInit) = {}): Promise<unknown> {
+  /**
+   * `init` may be a function: a retry after a 429 builds the request again (Slack's page size may have changed).
+   * `budget`: requests of one budget are spaced `intervalMs` apart, those of different budgets independently
+   * (a function: asked again before each attempt, as a 429 may change it).
+   */
+  async json(url: string, init: RequestInit | (() => RequestInit) = {}, budgetOf: string | (() => string) = ""): Promise<unknown> {
     for (let attempt = 1; ; attempt++) {
-      const wait = this.last + this.intervalMs - this.clock.now();
+      const budget = typeof budgetOf === "function" ? budgetOf() : budgetOf;
+      const wait = (this.last.get(budget) ?? Number.NEGATIVE_INFINITY) + this.intervalMs - this.clock.now();
       if (wait > 0) {
         this.waitedMs += wait;
         await this.clock.sleep(wait);
       }
-      this.last = this.clock.now();
+      this.last.set(budget, this.clock.now());
       this.requests++;
       const res = await fetch(url, typeof init === "function" ? init() : init);
       const text = await res.text();
@@ -118,7 +124,8 @@ export class Pacer {
       // Discord says when a route's bucket is empty: the next request waits for it to refill instead of earning a 429.
       const remaining = res.headers.get("x-ratelimit-remaining");
       const resetAfter = Number(res.headers.get("x-ratelimit-reset-after"));
-      if (remaining === "0" && Number.isFinite(resetAfter) && resetAfter > 0) this.last = Math.max(this.last, this.clock.now() + Math.ceil(resetAfter * 1000) - this.intervalMs);
+      if (remaining === "0" && Number.isFinite(resetAfter) && resetAfter > 0)
+        this.last.set(budget, Math.max(this.last.get(budget) ?? Number.NEGATIVE_INFINITY, this.clock.now() + Math.ceil(resetAfter * 1000) - this.intervalMs));
       if (!res.ok) throw new HistoryHttpError(`${res.status} from ${new URL(url).pathname}: ${text.slice(0, 200)}`, res.status);
       return body;
     }

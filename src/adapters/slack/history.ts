@@ -86,11 +86,17 @@ export function slackHistorySources(options: SlackHistoryOptions): HistorySource
   // In the slow mode (started so, or switched to by a long Retry-After) a page holds at most 15 messages.
   const slow = () => options.pacer.intervalMs >= SLOW_INTERVAL_MS;
   const call = async (method: string, args: Record<string, string>): Promise<SlackPage> => {
-    const body = (await options.pacer.json(`${base}${method}`, () => ({
-      method: "POST",
-      headers: { authorization: `Bearer ${options.token}`, "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({ ...args, limit: String(slow() ? SLOW_LIMIT : (options.limit ?? TIER3_LIMIT)) }).toString(),
-    }))) as SlackPage;
+    // In Tier 3 each method has its own budget: a thread's replies do not hold back the next history page. The
+    // slow mode keeps one minute between any two requests, the cautious reading of "1 request per minute".
+    const body = (await options.pacer.json(
+      `${base}${method}`,
+      () => ({
+        method: "POST",
+        headers: { authorization: `Bearer ${options.token}`, "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ ...args, limit: String(slow() ? SLOW_LIMIT : (options.limit ?? TIER3_LIMIT)) }).toString(),
+      }),
+      () => (slow() ? "" : method),
+    )) as SlackPage;
     if (!body?.ok) throw new HistoryHttpError(`Slack ${method}: ${body?.error ?? "no answer"}${body?.error === "missing_scope" || body?.error === "not_in_channel" ? " (the app needs channels:history and groups:history, and must be in the channel)" : ""}`, 200);
     return body;
   };
