@@ -4,6 +4,14 @@ import { fileURLToPath } from "node:url";
 
 export const BIN = fileURLToPath(new URL("../../bin/steward.mjs", import.meta.url));
 
+/**
+ * V8 flags of every child: WebAssembly compiled by the baseline compiler only. A test's process lives a
+ * second or two, too short for TurboFan to pay back the compiling of PGlite's and Prisma's hot wasm
+ * functions on background threads: a chat of four commands took 2.7 s of CPU with it and 1.1 s without;
+ * a first `migrate` (initdb) 4.9 s against 3.2 s; nothing a test checks depends on it.
+ */
+export const CHILD_V8_FLAGS = ["--liftoff-only"];
+
 export interface Result {
   code: number | null;
   signal: NodeJS.Signals | null;
@@ -44,7 +52,7 @@ export interface RunningSteward {
 
 /** Starts `steward ARGS` and leaves stdin open: a chat to type into, or a server. */
 export function startSteward(args: string[], env: Record<string, string>): RunningSteward {
-  const child = spawn(process.execPath, [BIN, ...args], { env: childEnv(env), stdio: ["pipe", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [...CHILD_V8_FLAGS, BIN, ...args], { env: childEnv(env), stdio: ["pipe", "pipe", "pipe"] });
   const out = { stdout: "", stderr: "" };
   const waiters: { pattern: RegExp; stream: "stdout" | "stderr"; resolve: () => void }[] = [];
   const check = () => {
