@@ -16,6 +16,12 @@ export default defineConfig({
     // Three workers on 2 cores: a worker often waits on a child process, PostgreSQL or Redis. Measured on the
     // whole suite: 196 s with two, 141 s with three, the same CPU time (load average 10-13 beside it).
     maxWorkers: 3,
+    // WebAssembly (PGlite, Prisma's query compiler) from V8's baseline compiler only: TurboFan's compiling
+    // of the hot wasm functions, on background threads, costs more CPU than its faster code saves even in
+    // a worker that runs file after file (one worker through five e2e files: 40.5 s of CPU with it, 36.0 s
+    // without; seven integration files: 43.8 s, 38.1 s). The processes the tests spawn do the same
+    // (test/helpers/cli.ts), and the global setup (test/global-setup.ts).
+    execArgv: ["--liftoff-only"],
     // A worker runs file after file without loading Prisma, PGlite, Bolt and discord.js again for each
     // (a third less CPU), and keeps its databases. No test relies on a fresh module: none mocks a module,
     // each restores its spies and listeners, and every runtime starts on an emptied database.

@@ -24,8 +24,10 @@ describe.concurrent("steward run", () => {
     expect(submit.code).toBe(0);
     const second = await steward(["run", "--as", "alice", '/site submit https://bakery.example.com kind:classic role:collaborator'], env);
     expect(second.code).toBe(0);
-    // Deliveries addressed to the terminal are printed after the reply.
-    expect(second.stdout).toMatch(/Balance: 400 points\.\n→ #announcements: 🎉 alice reached Pioneer/);
+    // Deliveries addressed to the terminal are printed after the reply: the announcement and alice's DM go
+    // out on lanes of their own, side by side (jobs/deliver.ts), so either may come first.
+    expect(second.stdout).toMatch(/Balance: 400 points\.\n→ /);
+    expect(second.stdout).toMatch(/^Submitted [^]*\n→ #announcements: 🎉 alice reached Pioneer/);
 
     const tier = await steward(["run", "--as", "alice", "/tier"], env);
     expect(tier.code).toBe(0);

@@ -3,22 +3,19 @@
 // lock left by a killed process is taken over, and every write a process reported is there
 // after reopening. Real child processes on a real folder.
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
 import { describe, expect, it } from "vitest";
 import { startSteward, steward } from "../helpers/cli.ts";
-import { preparedDataFolder } from "../helpers/test-databases.ts";
+import { emptyDataFolder, preparedDataFolder } from "../helpers/test-databases.ts";
 import { LOCK_FILE } from "../../src/store/lock.ts";
 
 const REFUSAL = /^Steward is already running on (\S+) \(pid (\d+)\); stop it or set DATABASE_URL\n$/;
 const LOCK_CHILD = fileURLToPath(new URL("../helpers/lock-child.ts", import.meta.url));
 
-function freshDir(): string {
-  return mkdtempSync(join(tmpdir(), "steward-lock-"));
-}
+const freshDir = () => emptyDataFolder("steward-lock-");
 
 /** A folder as after a first start: already migrated (the first test starts from an empty one). */
 const migratedDir = () => preparedDataFolder("steward-lock-");
@@ -44,7 +41,7 @@ async function deadPid(): Promise<number> {
 // Each test has a folder of its own, so the tests run at once and their processes overlap.
 describe.concurrent("one process per data folder", { timeout: 300_000 }, () => {
   it("refuses `steward run` while `steward chat` has the folder open, and the chat's writes all stay", async () => {
-    const dir = freshDir();
+    const dir = await freshDir();
     const env = { STEWARD_DATA_DIR: dir };
     const chat = startSteward(["chat", "--as", "alice"], env);
     await chat.waitFor(/terminal chat/);
@@ -113,7 +110,7 @@ describe.concurrent("one process per data folder", { timeout: 300_000 }, () => {
 
   // Alone: the winner holds the lock 4 s, and a racer starting later than that on a machine made busier would take it in turn.
   it.sequential("of several processes racing for a stale lock, exactly one takes it", async () => {
-    const dir = freshDir();
+    const dir = await freshDir();
     writeFileSync(join(dir, LOCK_FILE), `${await deadPid()} stale-nonce\n`);
     const children = Array.from({ length: 5 }, () => {
       const child = spawn(process.execPath, ["--import", "tsx", LOCK_CHILD, dir, "4000"], { stdio: ["ignore", "pipe", "inherit"] });

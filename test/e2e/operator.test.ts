@@ -6,21 +6,21 @@ import { PGlite } from "@electric-sql/pglite";
 import { describe, expect, it } from "vitest";
 import { readMigrations } from "../../src/store/migrate.ts";
 import { chatLines, startSteward, steward } from "../helpers/cli.ts";
-import { preparedDataFolder } from "../helpers/test-databases.ts";
+import { emptyDataFolder, preparedDataFolder } from "../helpers/test-databases.ts";
 
-const folder = () => ({ STEWARD_DATA_DIR: mkdtempSync(join(tmpdir(), "steward-operator-")) });
+const folder = async () => ({ STEWARD_DATA_DIR: await emptyDataFolder("steward-operator-") });
 /** A copy of the run's migrated folder: the migrate tests cover a first start, the others need not repeat it. */
 const migratedFolder = async () => ({ STEWARD_DATA_DIR: await preparedDataFolder("steward-operator-") });
 
 // Each test has a folder of its own and runs its own processes: the suites run side by side.
 describe.concurrent("steward config", () => {
   it("prints every variable with secrets masked, and exits 1 naming an invalid one", async () => {
-    const ok = await steward(["config"], { ...folder(), SLACK_BOT_TOKEN: "xoxb-very-secret-token", SLACK_APP_TOKEN: "xapp-1-also-secret" });
+    const ok = await steward(["config"], { ...(await folder()), SLACK_BOT_TOKEN: "xoxb-very-secret-token", SLACK_APP_TOKEN: "xapp-1-also-secret" });
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/^SLACK_BOT_TOKEN=\*\*\*\* \(set, 22 characters\)/m);
     expect(ok.stdout).toMatch(/^STEWARD_RETAIN_AUDIT_DAYS=365 {2}\(default\)$/m);
     expect(ok.stdout).not.toMatch(/very-secret|also-secret/);
-    const bad = await steward(["config"], { ...folder(), STEWARD_TIMEZONE: "Mars/Olympus" });
+    const bad = await steward(["config"], { ...(await folder()), STEWARD_TIMEZONE: "Mars/Olympus" });
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/^STEWARD_TIMEZONE: expected an IANA time zone/m);
   }, 60_000);
@@ -29,7 +29,7 @@ describe.concurrent("steward config", () => {
 describe.concurrent("steward migrate", () => {
   // One folder starts empty (initdb and every migration cost seconds of CPU); the failure cases start from the run's migrated copy.
   it("--status lists every migration pending on a fresh folder; migrate says what it applied, then that nothing is left (finding 11 of issue 21)", async () => {
-    const env = folder();
+    const env = await folder();
     const all = readMigrations();
     const fresh = await steward(["migrate", "--status"], env);
     expect(fresh.code).toBe(0);
@@ -133,7 +133,7 @@ describe.concurrent("steward backup and restore (embedded data folder)", () => {
     expect(backup.code).toBe(0);
     expect(backup.stdout).toMatch(/^Backed up .* \(\d+ migrations\) to .*steward\.tar\.gz \(\d+ bytes\)\.$/m);
 
-    const fresh = folder();
+    const fresh = await folder();
     const restored = await steward(["restore", file], fresh);
     expect(restored.code).toBe(0);
     expect(restored.stdout).toMatch(/^Restored .* into /m);
@@ -148,7 +148,7 @@ describe.concurrent("steward backup and restore (embedded data folder)", () => {
     expect(again.stderr).toMatch(/is not empty: restore into a new folder/);
     const junk = join(tmpdir(), `steward-not-a-backup-${process.pid}.tar.gz`);
     writeFileSync(junk, "hello");
-    const bad = await steward(["restore", junk], folder());
+    const bad = await steward(["restore", junk], await folder());
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/not a Steward backup/);
   }, 300_000);

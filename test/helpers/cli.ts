@@ -4,6 +4,16 @@ import { fileURLToPath } from "node:url";
 
 export const BIN = fileURLToPath(new URL("../../bin/steward.mjs", import.meta.url));
 
+/**
+ * V8 flags of every child: WebAssembly and JavaScript from the baseline compilers only. A test's process
+ * lives a second or two, too short for TurboFan to pay back its compiling (on background threads) of
+ * PGlite's and Prisma's hot wasm functions: a chat of four commands took 2.7 s of CPU with it and 1.2 s
+ * without, a first `migrate` (initdb) 4.9 s against 3.2 s; TurboFan for JavaScript off too, a tenth
+ * less again (chat 1.25 -> 1.11 s, `member export` 0.92 -> 0.84 s, means of three). Nothing a test checks
+ * depends on either.
+ */
+export const CHILD_V8_FLAGS = ["--liftoff-only", "--no-opt"];
+
 export interface Result {
   code: number | null;
   signal: NodeJS.Signals | null;
@@ -44,7 +54,7 @@ export interface RunningSteward {
 
 /** Starts `steward ARGS` and leaves stdin open: a chat to type into, or a server. */
 export function startSteward(args: string[], env: Record<string, string>): RunningSteward {
-  const child = spawn(process.execPath, [BIN, ...args], { env: childEnv(env), stdio: ["pipe", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [...CHILD_V8_FLAGS, BIN, ...args], { env: childEnv(env), stdio: ["pipe", "pipe", "pipe"] });
   const out = { stdout: "", stderr: "" };
   const waiters: { pattern: RegExp; stream: "stdout" | "stderr"; resolve: () => void }[] = [];
   const check = () => {

@@ -58,6 +58,15 @@ export async function unmigratedPglite(): Promise<Store> {
 }
 
 /**
+ * A new empty folder for a process a test starts on a first run (initdb and every migration), in the
+ * run's own folder: in memory where the machine allows (test/global-setup.ts), removed with the run.
+ */
+export async function emptyDataFolder(prefix = "steward-e2e-"): Promise<string> {
+  const p = await preparedByGlobalSetup();
+  return mkdtempSync(join(p ? dirname(p.dataFolder) : tmpdir(), prefix));
+}
+
+/**
  * A new embedded data folder that is already migrated, for a process a test starts: a copy of the
  * run's prepared folder (an empty one outside vitest, which the process migrates itself).
  */
