@@ -3,6 +3,7 @@
 // once, for the channel's program; never a non-member's, a former member's or
 // elsewhere; a redelivered event id counts nothing. PGlite always, Postgres
 // when DATABASE_URL is set.
+import { DateTime } from "luxon";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { recordMessage } from "../../src/services/activities.ts";
 import { recordContribution, recordContributions, type Contribution } from "../../src/services/contributions.ts";
@@ -85,6 +86,20 @@ describe.each(storeKinds)("message contributions in one statement on %s", (kind)
     expect(await count({ externalUserId: "UV", messageId: "m2" })).toMatchObject({ status: "counted", programs: [{ id: VELO }] });
     expect((await rt.app.db.activity.findFirstOrThrow({ where: { memberId: both } })).programId).toBeNull();
     expect((await rt.app.db.activity.findFirstOrThrow({ where: { memberId: one } })).programId).toBeNull();
+  });
+
+  it("the backdating bound moves at midnight in the organisation's zone, also for batches read a moment before", async () => {
+    await member("UA", [VELO]);
+    const days = rt.app.pack.backdateDays;
+    const tz = rt.app.config.STEWARD_TIMEZONE;
+    // The first hour of the oldest day that still counts late on 25 November, local time.
+    const oldestDay = DateTime.fromISO("2026-11-25T00:30:00", { zone: tz }).minus({ days });
+    rt.clock.set(DateTime.fromISO("2026-11-25T23:59:59", { zone: tz }).toJSDate());
+    expect((await count({ externalUserId: "UA", messageId: "m1", at: oldestDay.toJSDate() })).status).toBe("counted");
+    // Two seconds later it is the 26th there: that day no longer counts.
+    rt.clock.advance(2_000);
+    expect(await count({ externalUserId: "UA", messageId: "m2", at: oldestDay.toJSDate() })).toEqual({ status: "ignored" });
+    expect((await count({ externalUserId: "UA", messageId: "m3", at: oldestDay.plus({ days: 1 }).toJSDate() })).status).toBe("counted");
   });
 
   it("a batch is one statement with each message's own outcome: an event twice counts once, a message id twice once", async () => {
