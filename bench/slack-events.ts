@@ -6,11 +6,11 @@
 // many in flight) through pg into a copy of the activities table, in the same
 // run. Issue 13 aims at ≥ 50% of the raw rate.
 import { randomUUID } from "node:crypto";
-import { Agent, request } from "node:http";
+import { connect, type Socket } from "node:net";
 import pg from "pg";
 import { registry } from "../commands/index.ts";
 import { SLACK_EVENTS_PATH, startSlack } from "../src/adapters/slack/app.ts";
-import { JSON_TYPE, slackSignature, startFakeSlack } from "../test/helpers/fake-slack.ts";
+import { slackSignature, startFakeSlack } from "../test/helpers/fake-slack.ts";
 import { benchRuntime, heading, line, type BenchRuntime, type Scale } from "./lib.ts";
 import { channelMessage, slackEventBody } from "../test/helpers/slack-events.ts";
 
@@ -46,27 +46,66 @@ async function pooled(n: number, inFlight: number, fn: (i: number) => Promise<vo
 }
 
 /**
- * Slack's side of the requests, signed as Slack signs them. node:http with kept-alive sockets rather than
- * fetch: the sender runs in this process (its CPU is counted with Steward's), and undici's fetch cost
- * about 0.7 ms of CPU a request here, more than Steward's own handling of a message event.
+ * Slack's side of the requests, signed as Slack signs them, over IN_FLIGHT kept-alive sockets with the least
+ * client work HTTP/1.1 allows, as pg's own protocol client does for the baseline: one write a request (head
+ * and body) and one read of the answer's head. This process runs the sender, so its CPU is counted with
+ * Steward's; node:http's client cost ~0.1 ms of CPU a request here, about as much as Steward's handling.
  */
-function sender(url: string): (body: string) => Promise<number> {
-  const agent = new Agent({ keepAlive: true, maxSockets: IN_FLIGHT });
-  return (body) =>
-    new Promise((resolve, reject) => {
-      const timestamp = Math.floor(Date.now() / 1000);
-      const req = request(url, {
-        method: "POST",
-        agent,
-        headers: { "content-type": JSON_TYPE, "content-length": Buffer.byteLength(body), "x-slack-request-timestamp": String(timestamp), "x-slack-signature": slackSignature(SECRET, timestamp, body) },
+function sender(port: number, path: string): { send(body: string): Promise<number>; close(): void } {
+  const idle: Socket[] = [];
+  const all = new Set<Socket>();
+  const open = () =>
+    new Promise<Socket>((resolve, reject) => {
+      const socket = connect({ port, host: "127.0.0.1", noDelay: true }, () => resolve(socket));
+      socket.setEncoding("latin1");
+      socket.once("error", reject);
+      all.add(socket);
+      socket.once("close", () => {
+        all.delete(socket);
+        const i = idle.indexOf(socket);
+        if (i >= 0) idle.splice(i, 1);
       });
-      req.once("response", (res) => {
-        res.resume();
-        res.once("end", () => resolve(res.statusCode ?? 0));
-      });
-      req.once("error", reject);
-      req.end(body);
     });
+  const exchange = (socket: Socket, request: string) =>
+    new Promise<number>((resolve, reject) => {
+      let got = "";
+      const done = (err?: Error, status?: number) => {
+        socket.off("data", onData);
+        socket.off("close", onClose);
+        if (err) reject(err);
+        else resolve(status as number);
+      };
+      const onClose = () => done(new Error("the server closed the connection"));
+      const onData = (chunk: string) => {
+        got += chunk;
+        const headEnd = got.indexOf("\r\n\r\n");
+        if (headEnd < 0) return;
+        const head = got.slice(0, headEnd).toLowerCase();
+        const length = /\r\ncontent-length: *(\d+)/.exec(head);
+        const complete = length ? got.length >= headEnd + 4 + Number(length[1]) : head.includes("\r\ntransfer-encoding: chunked") ? got.endsWith("0\r\n\r\n") : true;
+        if (!complete) return;
+        if (head.includes("\r\nconnection: close")) socket.destroy();
+        else idle.push(socket);
+        done(undefined, Number(got.slice(9, 12)));
+      };
+      socket.on("data", onData);
+      socket.once("close", onClose);
+      socket.write(request);
+    });
+  return {
+    async send(body) {
+      const timestamp = Math.floor(Date.now() / 1000);
+      const request =
+        `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+        `X-Slack-Request-Timestamp: ${timestamp}\r\nX-Slack-Signature: ${slackSignature(SECRET, timestamp, body)}\r\n\r\n${body}`;
+      const socket = idle.pop() ?? (all.size < IN_FLIGHT ? await open() : undefined);
+      if (!socket) throw new Error("no socket free");
+      return exchange(socket, request);
+    },
+    close() {
+      for (const s of all) s.destroy();
+    },
+  };
 }
 
 const userOf = (i: number) => `U${String(1 + (i % MEMBERS)).padStart(9, "0")}`;
@@ -76,7 +115,7 @@ export async function slackEventsBench(scale: Scale): Promise<void> {
   const fake = await startFakeSlack();
   const rt = await benchRuntime({ SLACK_BOT_TOKEN: "xoxb-bench", SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: fake.apiUrl, SLACK_CHANNELS: "community=CCOM" });
   const slack = await startSlack(rt, registry, { port: 0, host: "127.0.0.1" });
-  const send = sender(`http://127.0.0.1:${slack.port}${SLACK_EVENTS_PATH}`);
+  const { send, close } = sender(slack.port as number, SLACK_EVENTS_PATH);
   try {
     heading(`Slack message events → contributions (${rt.kind}, BENCH_SCALE=${scale}: ${n.toLocaleString("en")} events from ${MEMBERS} members, ${IN_FLIGHT} in flight, signed, dedupe on)`);
     await seed(rt);
@@ -126,6 +165,7 @@ export async function slackEventsBench(scale: Scale): Promise<void> {
     line("CPU per event (this process)", `${((cpu.user + cpu.system) / 1000 / n).toFixed(2)} ms (user + system, the sender's share included)`);
     line("Slack events ÷ raw insert", `${rate.toFixed(0)} contributions/s ÷ ${rawRate.toFixed(0)} rows/s = ${((rate / rawRate) * 100).toFixed(1)}%  (aim ≥ 50%)`);
   } finally {
+    close();
     await slack.stop();
     await rt.close();
     await fake.stop();
