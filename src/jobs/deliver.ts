@@ -20,6 +20,7 @@
 import pLimit from "p-limit";
 import type { App } from "../app.ts";
 import { afterFailure, batchRange, batches, deliveryPolicy, holdUntil, type DeliveryPolicy } from "../domain/delivery.ts";
+import { withHeldBadges } from "../services/ledger.ts";
 import { messageOf } from "../services/outbox.ts";
 import { routingOf, TERMINAL } from "../services/outbox-targets.ts";
 import { claimDmsOf, claimDue, claimOne, recipient, recordDelivered, release, type ClaimedRow, type RecipientRow, type Runs } from "../store/outbox.ts";
@@ -200,7 +201,8 @@ async function deliverGroup(
     return { status: "held", until };
   }
 
-  const message = messageOfGroup(rows);
+  // Read outside any transaction, from what the rows' own transactions committed.
+  const message = await withHeldBadges(app, messageOfGroup(rows));
   // A batch's key names its rows: a retry of the same batch is recognised by the receiver, and a
   // retry that batches differently is a different message rather than a silently dropped one.
   const dedupeKey = rows.length === 1 ? first.dedupeKey : `batch:${ids.join(",")}`;

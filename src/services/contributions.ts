@@ -11,6 +11,7 @@
 // where a new member is created and their profile read); an unknown author's
 // message is ignored, like a non-member's.
 import { randomUUID } from "node:crypto";
+import { DateTime } from "luxon";
 import type { App } from "../app.ts";
 import type { Platform } from "../core/actor.ts";
 import { oldestCountedMessage } from "../domain/activities.ts";
@@ -81,6 +82,21 @@ WITH input AS (
 SELECT input.n::int AS n, input.event_key IN (SELECT key FROM claim) AS claimed, who.programs, input.id IN (SELECT id FROM added) AS added, author.zoned
 FROM input LEFT JOIN who ON who.n = input.n LEFT JOIN author ON author.n = input.n`;
 
+/**
+ * oldestCountedMessage for `now`, read once per day in the organisation's zone (the bound moves at its midnight)
+ * instead of once per batch: luxon's zone arithmetic cost about 0.1 ms a batch, a tenth of this process's work
+ * for a batch of 8 messages.
+ */
+let bound: { tz: string; days: number; from: number; to: number; oldest: number } | undefined;
+function oldestCounted(now: Date, tz: string, days: number): number {
+  const t = now.getTime();
+  if (!bound || bound.tz !== tz || bound.days !== days || t < bound.from || t >= bound.to) {
+    const day = DateTime.fromJSDate(now, { zone: tz }).startOf("day");
+    bound = { tz, days, from: day.toMillis(), to: day.plus({ days: 1 }).toMillis(), oldest: oldestCountedMessage(now, tz, days) };
+  }
+  return bound.oldest;
+}
+
 interface Row {
   n: number;
   claimed: boolean | null;
@@ -101,7 +117,7 @@ export async function recordContribution(app: App, c: Contribution): Promise<Con
 export async function recordContributions(app: App, cs: readonly Contribution[]): Promise<Recorded[]> {
   const kind = app.pack.activityKinds.find((k) => k.automatic);
   const now = app.now();
-  const oldest = oldestCountedMessage(now, app.config.STEWARD_TIMEZONE, app.pack.backdateDays);
+  const oldest = oldestCounted(now, app.config.STEWARD_TIMEZONE, app.pack.backdateDays);
   const outcomes: Recorded[] = cs.map(() => ({ outcome: { status: "ignored" }, author: "unchecked" }));
   const sent: { index: number; c: Contribution; programs: Program[] }[] = [];
   const keys = new Set<string>();
@@ -122,7 +138,7 @@ export async function recordContributions(app: App, cs: readonly Contribution[])
   });
   if (sent.length === 0 || !kind) return outcomes;
   const column = <T,>(f: (s: (typeof sent)[number]) => T) => sent.map(f);
-  const rows = await app.sql.query<Row>(CLAIM_AND_INSERT, [
+  const params = [
     column((s) => s.c.eventKey ?? null),
     column((s) => s.c.platform),
     column((s) => s.c.externalUserId),
@@ -137,7 +153,9 @@ export async function recordContributions(app: App, cs: readonly Contribution[])
     column((s) => s.c.historical ?? false),
     kind.id,
     now.toISOString(),
-  ]);
+  ];
+  // Sent once per batch on the busiest path: PostgreSQL parses it once per connection, not every time.
+  const rows = await app.sql.query<Row>(CLAIM_AND_INSERT, params, "record_contributions");
   for (const row of rows) {
     const s = sent[Number(row.n) - 1];
     if (!s) continue;
@@ -157,6 +175,15 @@ interface Waiting {
   reject(err: unknown): void;
 }
 
+export interface BatchLimits {
+  /** The most messages in one statement. */
+  batch: number;
+  /** Statements at once (each holds a pool connection while it runs). */
+  inFlight: number;
+  /** The fewest messages a batch is cut to when spreading a queue over the free statements. */
+  spreadTo: number;
+}
+
 /**
  * Gathers the messages that arrive together into one statement each batch (recordContributions), so a busy
  * workspace costs a statement per batch rather than per message, and answers each caller once its batch
@@ -171,7 +198,7 @@ export class ContributionBatcher {
 
   constructor(
     private readonly app: App,
-    private readonly limits = { batch: 200, inFlight: 4 },
+    private readonly limits: BatchLimits = { batch: 200, inFlight: 4, spreadTo: 8 },
   ) {}
 
   add(c: Contribution): Promise<Recorded> {
@@ -191,9 +218,14 @@ export class ContributionBatcher {
     });
   }
 
+  // What waits is spread over the free statements rather than sent as one: a caller's latency is its batch's
+  // (commit included), and while the database works on one part this process reads the next requests, so a
+  // burst of 32 is four statements of 8 side by side instead of one of 32 and then nothing in flight.
   private flush(): void {
     while (this.running < this.limits.inFlight && this.queue.length > 0) {
-      const batch = this.queue.splice(0, this.limits.batch);
+      const free = this.limits.inFlight - this.running;
+      const size = Math.min(this.limits.batch, Math.max(this.limits.spreadTo, Math.ceil(this.queue.length / free)));
+      const batch = this.queue.splice(0, size);
       this.running++;
       void this.store(batch).finally(() => {
         this.running--;

@@ -11,7 +11,7 @@ import { fillTemplate } from "../domain/templates.ts";
 import { badgesFor, badgesLost, benefitsGained, decideTier, demotionCutoff, tierById, type TierEvent } from "../domain/partner.ts";
 import type { Tx } from "../store/client.ts";
 import { grantBadge, revokeBadge } from "./badges.ts";
-import { enqueue } from "./outbox.ts";
+import { enqueue, type OutboxMessage } from "./outbox.ts";
 import { enqueueRoleConnection } from "./role-connections.ts";
 import { transaction } from "../store/transaction.ts";
 
@@ -132,7 +132,7 @@ export async function applyTier(
       const tier = tierById(partner.tiers, event.to);
       const unlocked = benefitsGained(partner, event.from, event.to);
       const values = { name: member.displayName, tier: tier.name, points, benefits: unlocked.map((b) => b.name).join(", ") || texts.pointsNoNewBenefits };
-      const card = await tierUpCard(app, tx, member, points, event.to);
+      const card = tierUpCard(app, member, points, event.to);
       const announce = (text: string): Block[] => [{ type: "text", text }, card];
       const post = fillTemplate(t.tierUpPublic, values);
       const dm = fillTemplate(t.tierUpDm, values);
@@ -181,13 +181,35 @@ async function siteBehind(tx: Tx, reference: string | null | undefined): Promise
 /**
  * The tier card that goes with a tier-up: the data to draw it (a few names and
  * numbers), not the picture, so the outbox row stays small; each surface draws
- * it when it delivers. Its badges include the tier's own, granted just after.
+ * it when it delivers. It names the tier's own badges (granted just after);
+ * the others the member holds are read when it is delivered (withHeldBadges),
+ * from what is committed, so the transaction that promotes reads no badges.
  */
-async function tierUpCard(app: App, tx: Tx, member: { id: string; handle: string; displayName: string }, points: number, tier: string): Promise<ImageBlock> {
-  const held = await tx.badge.findMany({ where: { memberId: member.id, revokedAt: null }, select: { badge: true } });
-  const badges = [...new Set([...held.map((b) => b.badge), ...badgesFor(app.pack.partner, tier)])];
-  const card = tierCard(app.pack.partner, app.pack.badges, member, points, tier, badges, app.pack.texts.pointsTierCardBanner);
-  return { type: "image", picture: { kind: "tier-card", card }, alt: tierCardAlt(card), filename: `tier-up-${member.handle}.png` };
+function tierUpCard(app: App, member: { id: string; handle: string; displayName: string }, points: number, tier: string): ImageBlock {
+  const card = tierCard(app.pack.partner, app.pack.badges, member, points, tier, badgesFor(app.pack.partner, tier), app.pack.texts.pointsTierCardBanner);
+  return { type: "image", picture: { kind: "tier-card", card: { ...card, badgesOf: member.id } }, alt: tierCardAlt(card), filename: `tier-up-${member.handle}.png` };
+}
+
+/**
+ * A message about to be delivered, its tier-up cards completed with the badges their members hold now (in the
+ * order they were granted, then the tier's own). Outside any transaction: a row written by a promotion that
+ * committed is delivered whole whenever it goes out, and a process that died in between loses nothing.
+ */
+export async function withHeldBadges(app: App, message: OutboxMessage): Promise<OutboxMessage> {
+  if (message.kind !== "dm" && message.kind !== "post") return message;
+  const open = (b: Block): b is ImageBlock & { picture: { kind: "tier-card" } } => b.type === "image" && b.picture.kind === "tier-card" && b.picture.card.badgesOf !== undefined;
+  const members = [...new Set(message.reply.blocks.filter(open).map((b) => b.picture.card.badgesOf as string))];
+  if (members.length === 0) return message;
+  const held = await app.db.badge.findMany({ where: { memberId: { in: members }, revokedAt: null }, orderBy: [{ grantedAt: "asc" }, { badge: "asc" }], select: { memberId: true, badge: true } });
+  const names = new Map(app.pack.badges.map((b) => [b.id, b.name]));
+  const blocks = message.reply.blocks.map((b): Block => {
+    if (!open(b)) return b;
+    const { badgesOf, ...rest } = b.picture.card;
+    const mine = held.filter((h) => h.memberId === badgesOf).map((h) => names.get(h.badge) ?? h.badge);
+    const card = { ...rest, badges: [...new Set([...mine, ...rest.badges])] };
+    return { ...b, picture: { kind: "tier-card", card }, alt: tierCardAlt(card) };
+  });
+  return { ...message, reply: { ...message.reply, blocks } };
 }
 
 /**

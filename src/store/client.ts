@@ -24,7 +24,11 @@ export type Tx = Omit<PrismaClient, "$connect" | "$disconnect" | "$on" | "$trans
 /** Runs SQL the ORM cannot express: migrations (many statements at once) and set-based reports. */
 export interface SqlRunner {
   exec(sql: string): Promise<void>;
-  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  /**
+   * `prepared`: a name for a statement sent very often, so PostgreSQL parses and plans it once per connection
+   * instead of on every call (one name, one text). PGlite runs in-process and ignores it.
+   */
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[], prepared?: string): Promise<T[]>;
 }
 
 export interface Store {
@@ -136,7 +140,8 @@ async function openPostgres(databaseUrl: string): Promise<Store> {
       exec: async (sql) => {
         await pool.query(sql);
       },
-      query: async <T,>(sql: string, params: unknown[] = []) => (await pool.query(sql, params)).rows as T[],
+      query: async <T,>(sql: string, params: unknown[] = [], prepared?: string) =>
+        (await (prepared ? pool.query({ name: prepared, text: sql, values: params }) : pool.query(sql, params))).rows as T[],
     },
     close: async () => {
       await db.$disconnect();

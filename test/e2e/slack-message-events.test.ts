@@ -1,6 +1,6 @@
 // Message events over HTTP take the lean path (src/adapters/slack/message-events.ts):
-// signed requests to the real receiver's port, checked with Bolt's own
-// verifySlackRequest, stored in a batch and acknowledged only once stored. So
+// signed requests to the real receiver's port, checked as Bolt's
+// verifySlackRequest checks them, stored in a batch and acknowledged only once stored. So
 // the table is read right after each answer, with no waiting: a 200 means the
 // row is there, a 500 means nothing is and Slack will send it again.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

@@ -3,9 +3,10 @@
 // once, for the channel's program; never a non-member's, a former member's or
 // elsewhere; a redelivered event id counts nothing. PGlite always, Postgres
 // when DATABASE_URL is set.
+import { DateTime } from "luxon";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { recordMessage } from "../../src/services/activities.ts";
-import { recordContribution, recordContributions, type Contribution } from "../../src/services/contributions.ts";
+import { ContributionBatcher, recordContribution, recordContributions, type Contribution } from "../../src/services/contributions.ts";
 import { ensureMember } from "../../src/services/members.ts";
 import { storeKinds, testRuntime, type TestRuntime } from "../helpers/runtime.ts";
 
@@ -85,6 +86,51 @@ describe.each(storeKinds)("message contributions in one statement on %s", (kind)
     expect(await count({ externalUserId: "UV", messageId: "m2" })).toMatchObject({ status: "counted", programs: [{ id: VELO }] });
     expect((await rt.app.db.activity.findFirstOrThrow({ where: { memberId: both } })).programId).toBeNull();
     expect((await rt.app.db.activity.findFirstOrThrow({ where: { memberId: one } })).programId).toBeNull();
+  });
+
+  it("the backdating bound moves at midnight in the organisation's zone, also for batches read a moment before", async () => {
+    await member("UA", [VELO]);
+    const days = rt.app.pack.backdateDays;
+    const tz = rt.app.config.STEWARD_TIMEZONE;
+    // The first hour of the oldest day that still counts late on 25 November, local time.
+    const oldestDay = DateTime.fromISO("2026-11-25T00:30:00", { zone: tz }).minus({ days });
+    rt.clock.set(DateTime.fromISO("2026-11-25T23:59:59", { zone: tz }).toJSDate());
+    expect((await count({ externalUserId: "UA", messageId: "m1", at: oldestDay.toJSDate() })).status).toBe("counted");
+    // Two seconds later it is the 26th there: that day no longer counts.
+    rt.clock.advance(2_000);
+    expect(await count({ externalUserId: "UA", messageId: "m2", at: oldestDay.toJSDate() })).toEqual({ status: "ignored" });
+    expect((await count({ externalUserId: "UA", messageId: "m3", at: oldestDay.plus({ days: 1 }).toJSDate() })).status).toBe("counted");
+  });
+
+  it("the batcher spreads what waits over its free statements; one event in two batches at once still counts once", async () => {
+    const id = await member("UA", [VELO]);
+    const statements: number[] = [];
+    const original = rt.app.sql.query;
+    const query = original.bind(rt.app.sql);
+    rt.app.sql.query = (async (sql: string, params?: unknown[], prepared?: string) => {
+      if (prepared === "record_contributions") statements.push((params?.[0] as unknown[]).length);
+      return query(sql, params, prepared);
+    }) as typeof rt.app.sql.query;
+    try {
+      const c = (messageId: string, eventKey: string): Contribution => ({ platform: "slack", channel: "community", at: AT, externalUserId: "UA", messageId, eventKey });
+
+      // Six messages arriving together, four statements free, at least two messages a statement: three statements of two.
+      const spread = new ContributionBatcher(rt.app, { batch: 200, inFlight: 4, spreadTo: 2 });
+      const six = await Promise.all(["1", "2", "3", "4", "5", "6"].map((n) => spread.add(c(`m${n}`, `slack:Ev${n}`))));
+      expect(six.map((r) => r.outcome.status)).toEqual(Array(6).fill("counted"));
+      expect(statements).toEqual([2, 2, 2]);
+
+      // The same event twice, in two statements side by side: the claim lets one count.
+      statements.length = 0;
+      const apart = new ContributionBatcher(rt.app, { batch: 200, inFlight: 4, spreadTo: 1 });
+      const twice = await Promise.all([apart.add(c("m7", "slack:Ev7")), apart.add(c("m7", "slack:Ev7"))]);
+      expect(statements).toEqual([1, 1]);
+      expect(twice.map((r) => r.outcome.status).sort()).toEqual(["counted", "duplicate event"]);
+      expect(await rt.app.db.activity.count({ where: { memberId: id } })).toBe(7);
+    } finally {
+      // The store is lent to the next test's runtime.
+      rt.app.sql.query = original;
+    }
   });
 
   it("a batch is one statement with each message's own outcome: an event twice counts once, a message id twice once", async () => {

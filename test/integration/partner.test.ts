@@ -192,6 +192,19 @@ describe.each(storeKinds)("partner program on %s", (kind) => {
     expect(await rt.app.db.badge.count({ where: { badge: "partner-badge", revokedAt: null } })).toBe(0);
   });
 
+  it("a tier-up card shows the badges its member holds when it is delivered: read after the commit, not in the promotion's transaction", async () => {
+    await chat.ok("alice", "/tier");
+    await chat.ok("mod", "/certify alice velo");
+    for (const site of ["a", "b", "c"]) await chat.ok("alice", `/site submit https://${site}.example.com kind:editorx`);
+    expect(await chat.ok("alice", "/tier")).toMatch(/Creator/);
+    // Granted after the promotion committed, before its announcement went out.
+    const alice = await rt.app.db.member.findUniqueOrThrow({ where: { handle: "alice" } });
+    await rt.app.db.badge.create({ data: { memberId: alice.id, badge: "community-leaders", grantedBy: "mod" } });
+    const creator = (await chat.deliver()).filter((l) => l.startsWith("→ #announcements: 🎉 alice reached Creator"));
+    expect(creator).toHaveLength(1);
+    expect(creator[0]).toMatch(/\[picture tier-up-alice\.png: .*Badges: Partner Badge, Community Leaders Badge\.\]/s);
+  });
+
   it("never pays twice for one idempotency key, even when posted concurrently", async () => {
     const { postEntry } = await import("../../src/services/ledger.ts");
     await chat.ok("alice", "/tier");

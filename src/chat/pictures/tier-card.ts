@@ -19,6 +19,11 @@ export interface TierCard {
   badges: string[];
   /** A line above the name, e.g. on the tier-up announcement. */
   banner?: string;
+  /**
+   * An outbox row's card (the tier-up announcement): the member whose badges are read in when it is delivered,
+   * after `badges` (the tier's own), so the promotion's transaction holds only its writes.
+   */
+  badgesOf?: string;
 }
 
 export const CARD_SIZE = { width: 800, height: 320 } as const;
