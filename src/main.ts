@@ -45,7 +45,7 @@ function startInboundSweep(runtime: Runtime): { stop(): Promise<unknown> } {
 
 /** `steward serve`, or with `terminal` set `steward chat`. */
 export async function startSteward(config: Config, options: Omit<ProcessKind, "httpPort"> = {}): Promise<Running> {
-  const runtime = await createRuntime(config, { smallBuffers: options.terminal !== undefined });
+  const runtime = await createRuntime(config, { smallBuffers: options.terminal !== undefined, noCounters: config.STEWARD_HTTP_PORT === undefined });
   const kind: ProcessKind = { ...options, httpPort: config.STEWARD_HTTP_PORT };
   // The terminal chat prints the rows this process writes, and no other process's.
   fixTargets(runtime.app, { terminal: kind.terminal !== undefined });

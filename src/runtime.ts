@@ -37,6 +37,8 @@ export interface RuntimeOptions {
    * person types (about 120 MiB less memory; `steward serve` keeps Postgres's 128 MB).
    */
   smallBuffers?: boolean;
+  /** No counters either (prom-client not loaded): a process without the HTTP server serves no /metrics to read them. */
+  noCounters?: boolean;
 }
 
 export function storeTarget(config: Config): StoreTarget {
@@ -84,7 +86,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     log,
     now: options.now ?? (() => new Date()),
     outboxWritten: () => events.emit("outbox"),
-    metrics: options.oneShot ? undefined : (await import("./metrics.ts")).createMetrics(),
+    metrics: options.oneShot || options.noCounters ? undefined : (await import("./metrics.ts")).createMetrics(),
   };
   return { app, store, events, close: () => store.close() };
 }
