@@ -6,11 +6,13 @@ import importX from "eslint-plugin-import-x";
 // layer may not import; the import string is matched, so `(../)+x/` is the folder `x` wherever
 // the importing file sits. Read from the top of the stack down:
 //
-//   entry points  src/main.ts, src/cli.ts          anything: the only files that import adapters
+//   entry points  src/main.ts, src/cli.ts          anything: the only files that import adapters,
+//                                                  through the list of platforms (src/adapters/index.ts)
 //   adapters      src/adapters/<platform>/         chat (kit, renderers), services, domain, core,
-//                                                  and the delivery contract src/jobs/target.ts;
-//                                                  never another adapter, the command framework
-//                                                  (only through the kit), the store or other jobs code
+//                                                  the delivery contract src/jobs/target.ts and the
+//                                                  start contract src/adapters/platform.ts; never
+//                                                  another adapter, the command framework (only
+//                                                  through the kit), the store or other jobs code
 //   jobs          src/jobs/                        services, store, domain, chat's Reply, core
 //   commands      commands/                        command framework, chat, services, domain,
 //                                                  core; never the store (not even `app.db`),
@@ -174,7 +176,7 @@ export default tseslint.config(
     files: ["src/adapters/*/*.ts", "src/adapters/*/*.tsx"],
     ignores: ["src/adapters/web/routes.ts", "src/adapters/discord/linked-role-routes.ts"],
     rules: restrict(
-      { regex: "^\\.\\./[^./]", message: "An adapter imports no other adapter: share through the kit (src/kit) or core." },
+      { regex: "^\\.\\./(?!platform\\.ts$)[^./]", message: "An adapter imports no other adapter: share through the kit (src/kit) or core; its start.ts implements src/adapters/platform.ts." },
       folder(["store", "generated"], STORE),
       folder(["dispatch"], "An adapter supplies primitives to the kit (src/kit/adapter.ts) and reaches the dispatcher only through it (src/kit/framework.ts)."),
       { regex: "^(\\.\\./)+jobs/(?!target\\.ts$)", message: "An adapter knows the jobs only as the delivery contract (src/jobs/target.ts)." },
@@ -186,10 +188,21 @@ export default tseslint.config(
     // routes, and those routes draw their pages with the dashboard's shell. Only these two files cross.
     files: ["src/adapters/web/routes.ts", "src/adapters/discord/linked-role-routes.ts"],
     rules: restrict(
-      { regex: "^\\.\\./(?!discord/linked-role|web/pages\\.tsx$)[^./]", message: "Only the Linked Roles routes cross between the dashboard and Discord." },
+      { regex: "^\\.\\./(?!discord/linked-role|web/pages\\.tsx$|platform\\.ts$)[^./]", message: "Only the Linked Roles routes cross between the dashboard and Discord." },
       folder(["store", "generated"], STORE),
       { regex: "^(\\.\\./)+jobs/(?!target\\.ts$)", message: "An adapter knows the jobs only as the delivery contract (src/jobs/target.ts)." },
       topFile(["main", "cli"], WIRING),
+    ),
+  },
+  {
+    // The start contract (platform.ts) and the list of platforms (index.ts): the list imports each
+    // platform's start.ts and nothing else; the contract is types over the layers a start receives.
+    files: ["src/adapters/*.ts"],
+    rules: restrict(
+      folder(["store", "generated", "services", "dispatch", "chat", "domain"], "The start contract is about starting platforms; what they do is in their folders."),
+      { regex: "^(\\.\\./)+jobs/(?!target\\.ts$)", message: "A platform knows the jobs only as the delivery contract (src/jobs/target.ts)." },
+      topFile(["main", "cli"], WIRING),
+      { regex: "^(\\.\\./)+commands/", message: COMMANDS },
     ),
   },
   {

@@ -1,5 +1,5 @@
 // Whole-process cold start (issue 13): `steward run --as a "/help"` and
-// `"/tier"` as separate processes, on PostgreSQL (when DATABASE_URL is set)
+// `"/tier"` as separate processes, and a `steward chat` given no input (issue 26), on PostgreSQL (when DATABASE_URL is set)
 // and on the embedded store, against `node -e 0` in the same run. Each is run
 // several times; the median wall time, the median CPU time (user + system:
 // less sensitive to a loaded machine than wall time) and the largest peak RSS
@@ -82,6 +82,9 @@ export async function coldStartBench(scale: Scale): Promise<void> {
           line(`${store.name} ${command} (${mode})`, `${fmt(r)}; ÷ node -e 0: wall ${(r.wallS / node.wallS).toFixed(1)}×, cpu ${(r.cpuS / Math.max(0.01, node.cpuS)).toFixed(1)}×  (aim ≤ ${store.aimS} s wall${store.name === "postgres" ? ", ≤ 150 MiB" : ""})`);
         }
       }
+      // `steward chat` that reads an empty stdin: its whole start (jobs, catch-up, greeting) and its stop,
+      // as every test that types into a chat pays it. No aim: it is compared with its own figures.
+      if (built) line(`${store.name} chat, no input (compiled)`, fmt(await measure([BIN, "chat", "--as", "a"], store.env, times)));
     }
   } finally {
     for (const s of stores) await s.cleanup();

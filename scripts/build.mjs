@@ -25,6 +25,26 @@ if (!existsSync(entry)) {
   process.exit(0);
 }
 
+/**
+ * Prisma ships its query compiler (WebAssembly) in two builds and the generated client names one: "fast"
+ * (3.4 MB) compiles a query shape sooner, "small" (1.7 MB) loads with less: a `steward run` on PostgreSQL
+ * peaks about 15 MiB lower with it. The compiled client takes the small one when the process said so
+ * before its first query (src/cli.ts: `steward run` and `steward chat`); `steward serve` keeps the fast one.
+ * Should Prisma change the generated lines, the client keeps its own choice and the build says so.
+ */
+const GENERATED_CLASS = "src/generated/prisma/internal/class.ts";
+const SMALL = 'globalThis[Symbol.for("steward.smallQueryCompiler")] === true';
+function eitherQueryCompiler(contents) {
+  const out = contents
+    .replace(/import\("(@prisma\/client\/runtime\/query_compiler)_fast(_bg\.[\w.-]+\.mjs)"\)/g, (m, base, rest) => `(${SMALL} ? import("${base}_small${rest}") : ${m})`)
+    .replace('importName: "./query_compiler_fast_bg.js"', `get importName() { return ${SMALL} ? "./query_compiler_small_bg.js" : "./query_compiler_fast_bg.js"; }`);
+  if ((out.match(/query_compiler_small_bg/g) ?? []).length !== 3) {
+    console.warn(`build: ${GENERATED_CLASS} no longer names Prisma's query compiler as expected; every process uses the client's own`);
+    return contents;
+  }
+  return out;
+}
+
 // Sources find their files (the program pack, the migrations, Prisma's runtime) next to themselves
 // through import.meta.url; in the bundle that would be dist/. Point each at its source file instead,
 // relative to the output, so dist/ keeps working if the checkout is moved.
@@ -33,6 +53,7 @@ const keepSourceLocation = {
   setup(b) {
     b.onLoad({ filter: /\.ts$/ }, async (args) => {
       let contents = await readFile(args.path, "utf8");
+      if (args.path.endsWith(GENERATED_CLASS)) contents = eitherQueryCompiler(contents);
       if (contents.includes("import.meta.url")) {
         const rel = relative(outdir, args.path).split("\\").join("/");
         contents = contents.replaceAll("import.meta.url", `new URL(${JSON.stringify(rel)}, import.meta.url).href`);
@@ -54,6 +75,21 @@ const bundleSome = {
   name: "bundle-some-packages",
   setup(b) {
     b.onResolve({ filter: /^[^./]/ }, (args) => (BUNDLED.has(packageOf(args.path)) ? undefined : { path: args.path, external: true }));
+  },
+};
+
+/**
+ * zod's namespace (`z`) carries every locale's error messages (`z.locales`, 60 files, half of zod's bundle) and
+ * the namespace keeps them all. Steward speaks through its pack and uses zod's default English only, which
+ * zod's schemas import themselves: the bundle gets `z.locales.en` alone (about 350 KB less to parse at every start).
+ */
+const zodEnglishOnly = {
+  name: "zod-english-only",
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      /[\\/]node_modules[\\/]zod[\\/]/.test(args.importer) ? { path: resolve(dirname(args.importer), "../locales/index.js"), namespace: "zod-locales" } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: "zod-locales" }, (args) => ({ contents: 'export { default as en } from "./en.js";', loader: "js", resolveDir: dirname(args.path) }));
   },
 };
 
@@ -91,12 +127,12 @@ const result = await build({
   sourcemap: "linked",
   metafile: true,
   logLevel: "warning",
-  plugins: [keepSourceLocation, bundleSome],
+  plugins: [keepSourceLocation, bundleSome, zodEnglishOnly],
   // A bundled CommonJS package (yaml) requires Node's built-ins; an ES module has no require of its own.
   banner: { js: 'import { createRequire as __stewardRequire } from "node:module"; const require = __stewardRequire(import.meta.url);' },
   define: { STEWARD_BUILT_PACKS: JSON.stringify(await builtPacks()) },
 });
-// Files only: esbuild lists a define as a virtual input (`<define:…>`).
-const inputs = Object.keys(result.metafile.inputs).filter((p) => !p.startsWith("node_modules/") && !p.startsWith("<"));
+// Files only: esbuild lists a define as a virtual input (`<define:…>`), and a plugin's module by its namespace (`zod-locales:…`).
+const inputs = Object.keys(result.metafile.inputs).filter((p) => !p.startsWith("node_modules/") && !p.startsWith("<") && !/^[a-z-]+:/.test(p));
 writeFileSync(resolve(outdir, "build.json"), `${JSON.stringify({ builtAt: started, inputs }, null, 1)}\n`);
 console.log(`build: ${inputs.length} files compiled into dist/ in ${Date.now() - started} ms`);

@@ -1,86 +1,31 @@
-// Wiring only: the runtime, the platform adapters that are configured, the
-// jobs, and the HTTP server with its webhooks; and shutdown in the right order under a timeout.
+// Wiring only: the runtime, the platforms this process wants (src/adapters/index.ts), the jobs, and
+// the HTTP server with their routes; and shutdown in the right order under a timeout.
 import { registry } from "../commands/index.ts";
+import { PLATFORMS } from "./adapters/index.ts";
+import type { PlatformEntry, ProcessKind, StartContext, StartedPlatform } from "./adapters/platform.ts";
 import { stopPictures, warmPictures } from "./chat/pictures/index.ts";
 import type { Config } from "./config.ts";
 import { consoleIsModerator } from "./adapters/console/session.ts";
-import type { Platform } from "./core/actor.ts";
-import type { Mounted, Route } from "./http/server.ts";
 import { startJobs, type Jobs } from "./jobs/index.ts";
-import type { DeliveryTarget } from "./jobs/target.ts";
 import { createRuntime, type Runtime } from "./runtime.ts";
 import { INBOUND_LEASE_MS } from "./services/inbound.ts";
 import { sweepUnfinishedPartnerEvents } from "./services/partner-events.ts";
-import { endTerminal, fixTargets, TERMINAL } from "./services/outbox-targets.ts";
+import { endTerminal, fixTargets } from "./services/outbox-targets.ts";
 import { withTimeout } from "./core/timeout.ts";
 
 export interface Running {
   runtime: Runtime;
   jobs: Jobs;
+  /** The platforms running, by name ("slack (Socket Mode)"); the terminal is not listed. */
   platforms: string[];
+  /** The terminal's conversation when this process runs it (`steward chat`): resolves once the person left and everything stopped. */
+  foreground?: () => Promise<void>;
   stop(): Promise<void>;
 }
 
-interface Adapter {
-  name: string;
-  platform: Platform;
-  target: DeliveryTarget;
-  /** Requests the platform sends to the HTTP server (Discord's Interactions Endpoint URL). */
-  routes?: Route[];
-  /** Whether an account of this platform is a moderator now (the dashboard asks on every request). */
-  isModerator(externalId: string): Promise<boolean>;
-  stop(): Promise<void>;
-}
-
-/** Platform adapters are imported only when configured, so the terminal chat starts fast. */
-async function startAdapters(runtime: Runtime): Promise<Adapter[]> {
-  const config = runtime.app.config;
-  const adapters: Adapter[] = [];
-  if (config.SLACK_BOT_TOKEN) {
-    const { startSlack } = await import("./adapters/slack/app.ts");
-    const slack = await startSlack(runtime, registry);
-    adapters.push({
-      name: slack.port ? `slack (HTTP on port ${slack.port})` : "slack (Socket Mode)",
-      platform: "slack",
-      target: slack.target,
-      isModerator: (id) => slack.context.actors.isModerator(id),
-      stop: slack.stop,
-    });
-  }
-  if (config.DISCORD_TOKEN) {
-    const { startDiscord } = await import("./adapters/discord/start.ts");
-    const discord = await startDiscord(runtime, registry);
-    adapters.push({ name: discord.route ? "discord (interactions over HTTP)" : "discord", platform: "discord", target: discord.target, ...(discord.route ? { routes: [discord.route] } : {}), isModerator: discord.isModerator, stop: discord.stop });
-  }
-  if (config.DISCOURSE_URL && config.DISCOURSE_API_KEY) {
-    const { discourseTarget } = await import("./adapters/forum/target.ts");
-    const target = discourseTarget(runtime.app, { url: config.DISCOURSE_URL, apiKey: config.DISCOURSE_API_KEY, apiUsername: config.DISCOURSE_API_USERNAME });
-    // A forum account never signs in to the dashboard as a moderator.
-    adapters.push({ name: "forum (badges)", platform: "forum", target, isModerator: async () => false, stop: async () => undefined });
-  }
-  return adapters;
-}
-
-/** The webhooks the HTTP server takes: each one only when its secret is set (else it answers 404). */
-async function webhookRoutes(runtime: Runtime): Promise<Route[]> {
-  const { app } = runtime;
-  const { discourseWebhook } = await import("./adapters/forum/webhook.ts");
-  const { partnerWebhook } = await import("./adapters/partner-dashboard/webhook.ts");
-  return [discourseWebhook(app), partnerWebhook(app)];
-}
-
-/** The dashboard when STEWARD_PUBLIC_URL turns it on; moderators are re-checked by the platform they signed in from. */
-async function dashboard(runtime: Runtime, adapters: Adapter[], jobs: Jobs): Promise<Mounted | undefined> {
-  const config = runtime.app.config;
-  if (!config.STEWARD_PUBLIC_URL) return undefined;
-  const { mountWeb } = await import("./adapters/web/routes.ts");
-  return mountWeb({
-    app: runtime.app,
-    registry,
-    ...(jobs.bull ? { queues: [jobs.bull.scheduleQueue, jobs.bull.deliveryQueue] } : {}),
-    isModerator: async (platform, externalId) =>
-      platform === "console" ? consoleIsModerator(config, externalId) : ((await adapters.find((a) => a.platform === platform)?.isModerator(externalId)) ?? false),
-  });
+/** Starts `entries` in order, each imported only now; what started is in `started` even when a later one fails. */
+async function startPlatforms(entries: PlatformEntry[], context: StartContext, started: StartedPlatform[]): Promise<void> {
+  for (const entry of entries) started.push(await (await entry.load()).start(context));
 }
 
 /** Partner events and import lines a dead process left half-done are taken up here, without waiting for a resend. */
@@ -98,22 +43,34 @@ function startInboundSweep(runtime: Runtime): { stop(): Promise<unknown> } {
   };
 }
 
-export async function startSteward(config: Config, extraTargets: DeliveryTarget[] = []): Promise<Running> {
-  const runtime = await createRuntime(config);
+/** `steward serve`, or with `terminal` set `steward chat`. */
+export async function startSteward(config: Config, options: Omit<ProcessKind, "httpPort"> = {}): Promise<Running> {
+  const runtime = await createRuntime(config, { smallBuffers: options.terminal !== undefined, noCounters: config.STEWARD_HTTP_PORT === undefined });
+  const kind: ProcessKind = { ...options, httpPort: config.STEWARD_HTTP_PORT };
   // The terminal chat prints the rows this process writes, and no other process's.
-  fixTargets(runtime.app, { terminal: extraTargets.some((t) => t.name === TERMINAL) });
+  fixTargets(runtime.app, { terminal: kind.terminal !== undefined });
   const log = runtime.app.log;
-  let adapters: Adapter[] = [];
+  const wanted = PLATFORMS.filter((p) => p.wanted(config, kind));
+  const started: StartedPlatform[] = [];
+  const context: StartContext = {
+    runtime,
+    registry,
+    kind,
+    // A terminal account is a moderator by STEWARD_MODERATORS, whether or not this process runs the terminal.
+    isModerator: async (platform, externalId) =>
+      (await started.find((p) => p.platform === platform)?.isModerator?.(externalId)) ?? (platform === "console" && consoleIsModerator(config, externalId)),
+  };
   try {
-    adapters = await startAdapters(runtime);
+    await startPlatforms(wanted.filter((p) => !p.afterJobs), context, started);
     // A platform's first picture should not wait for the drawing thread to load its fonts.
-    if (adapters.length > 0) void warmPictures();
-    const jobs = await startJobs(runtime, [...extraTargets, ...adapters.map((a) => a.target)]);
+    if (started.some((p) => p.name)) void warmPictures();
+    const jobs = await startJobs(runtime, started.flatMap((p) => (p.target ? [p.target] : [])));
+    await startPlatforms(wanted.filter((p) => p.afterJobs), { ...context, ...(jobs.bull ? { queues: [jobs.bull.scheduleQueue, jobs.bull.deliveryQueue] } : {}) }, started);
     const ops =
-      config.STEWARD_HTTP_PORT !== undefined
-        ? await (await import("./http/server.ts")).startOpsServer(runtime.app, config.STEWARD_HTTP_PORT, {
-            web: await dashboard(runtime, adapters, jobs),
-            routes: [...(await webhookRoutes(runtime)), ...adapters.flatMap((a) => a.routes ?? [])],
+      kind.httpPort !== undefined
+        ? await (await import("./http/server.ts")).startOpsServer(runtime.app, kind.httpPort, {
+            web: started.find((p) => p.web)?.web,
+            routes: started.flatMap((p) => p.routes ?? []),
           })
         : undefined;
     const inbound = startInboundSweep(runtime);
@@ -121,8 +78,8 @@ export async function startSteward(config: Config, extraTargets: DeliveryTarget[
     let stopping: Promise<void> | undefined;
     const stop = () =>
       (stopping ??= (async () => {
-        // Adapters first (no new work comes in), then jobs (finish the current one), then connections.
-        await withTimeout(Promise.allSettled(adapters.map((a) => a.stop())), 10_000, "timeout");
+        // Platforms first (no new work comes in), then jobs (finish the current one), then connections.
+        await withTimeout(Promise.allSettled(started.map((p) => p.stop())), 10_000, "timeout");
         await withTimeout(inbound.stop(), 10_000, "timeout");
         await withTimeout(jobs.stop(), 15_000, "timeout");
         await endTerminal(runtime.app).catch((err: unknown) => log.warn({ err }, "the terminal's unprinted rows still wait for it"));
@@ -130,9 +87,11 @@ export async function startSteward(config: Config, extraTargets: DeliveryTarget[
         await stopPictures();
         await runtime.close();
       })());
-    return { runtime, jobs, platforms: adapters.map((a) => a.name), stop };
+    const platforms = started.flatMap((p) => (p.name ? [p.name] : []));
+    const front = started.find((p) => p.foreground)?.foreground;
+    return { runtime, jobs, platforms, ...(front ? { foreground: () => front({ platforms, drain: () => jobs.drain(), stop }) } : {}), stop };
   } catch (err) {
-    await Promise.allSettled(adapters.map((a) => a.stop()));
+    await Promise.allSettled(started.map((p) => p.stop()));
     await runtime.close();
     throw err;
   }

@@ -32,6 +32,13 @@ export interface RuntimeOptions {
    * never loads prom-client) and the embedded database's small buffer pool.
    */
   oneShot?: boolean;
+  /**
+   * The embedded database's small buffer pool without the rest of `oneShot`: the terminal chat, where one
+   * person types (about 120 MiB less memory; `steward serve` keeps Postgres's 128 MB).
+   */
+  smallBuffers?: boolean;
+  /** No counters either (prom-client not loaded): a process without the HTTP server serves no /metrics to read them. */
+  noCounters?: boolean;
 }
 
 export function storeTarget(config: Config): StoreTarget {
@@ -62,7 +69,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const pack = options.pack ?? (await packFrom(config.STEWARD_PROGRAMS));
   const log = options.log ?? createLogger(config.LOG_LEVEL);
   const target = options.store ?? storeTarget(config);
-  const store = options.opened ?? (await openStore(options.oneShot && "dataDir" in target ? { ...target, smallBuffers: true } : target));
+  const store = options.opened ?? (await openStore((options.oneShot || options.smallBuffers) && "dataDir" in target ? { ...target, smallBuffers: true } : target));
   try {
     const applied = await migrate(store.sql);
     if (applied.length > 0) log.info({ applied }, "database migrated");
@@ -79,7 +86,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     log,
     now: options.now ?? (() => new Date()),
     outboxWritten: () => events.emit("outbox"),
-    metrics: options.oneShot ? undefined : (await import("./metrics.ts")).createMetrics(),
+    metrics: options.oneShot || options.noCounters ? undefined : (await import("./metrics.ts")).createMetrics(),
   };
   return { app, store, events, close: () => store.close() };
 }

@@ -4,6 +4,7 @@ import type { Registry } from "../../kit/framework.ts";
 import type { DeliveryTarget } from "../../jobs/target.ts";
 import type { Route } from "../../http/server.ts";
 import type { Runtime } from "../../runtime.ts";
+import type { StartContext, StartedPlatform } from "../platform.ts";
 import { withTimeout } from "../../core/timeout.ts";
 import { attachDiscord, createDiscordClient } from "./client.ts";
 import { openShardGateway } from "./gateway.ts";
@@ -52,5 +53,18 @@ export async function startDiscord(runtime: Runtime, registry: Registry, options
       await withTimeout(shards.stop(), STOP_TIMEOUT_MS, "timeout");
       attached.detach();
     },
+  };
+}
+
+/** Discord as main.ts starts it (src/adapters/platform.ts). */
+export async function start({ runtime, registry }: StartContext): Promise<StartedPlatform> {
+  const discord = await startDiscord(runtime, registry);
+  return {
+    name: discord.route ? "discord (interactions over HTTP)" : "discord",
+    platform: "discord",
+    target: discord.target,
+    ...(discord.route ? { routes: [discord.route] } : {}),
+    isModerator: discord.isModerator,
+    stop: discord.stop,
   };
 }
