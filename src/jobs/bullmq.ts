@@ -28,6 +28,12 @@ import { withTimeout } from "../core/timeout.ts";
 export const SCHEDULE_QUEUE = "schedules";
 export const DELIVERY_QUEUE = "delivery";
 const OUTBOX_SWEEP_JOB = "outbox";
+/**
+ * Swept rows wait behind every job without a priority (BullMQ takes its wait list first, then the prioritized set):
+ * a backlog's sweep queues thousands of rows at once, each only booking its channel's slot, and a booked row's job
+ * queued behind them would come seconds after its slot, lose it and book again at the back of its channel's line.
+ */
+const SWEPT_PRIORITY = 10;
 /** Longest wait before a job tries the database again while it is away. */
 const OUTAGE_BACKOFF_CAP_MS = 60_000;
 
@@ -124,7 +130,8 @@ export async function startBullJobs(runtime: Runtime, targets: DeliveryTarget[],
   const sweep = async (): Promise<number> => {
     const rows = await dueRows(app, runsOf(app, targets), app.now(), 1000);
     // The jobId makes a row queued once per attempt; BullMQ ignores an add while that job exists.
-    if (rows.length) await deliveryQueue.addBulk(rows.map((r) => ({ name: "deliver", data: { outboxId: r.id }, opts: { jobId: `outbox-${r.id}-${r.attempts}` } })));
+    if (rows.length)
+      await deliveryQueue.addBulk(rows.map((r) => ({ name: "deliver", data: { outboxId: r.id }, opts: { jobId: `outbox-${r.id}-${r.attempts}`, priority: SWEPT_PRIORITY } })));
     return rows.length;
   };
 

@@ -171,10 +171,18 @@ export async function renewClaims(store: OutboxStore, held: { id: number; claime
   return new Set(rows.map((r) => Number(r.id)));
 }
 
-/** Ids and attempt counts of due rows this process has a target for, oldest first, without claiming them (the BullMQ sweep queues a job for each). */
+/**
+ * Ids and attempt counts of the oldest `limit` due rows this process has a target for, without claiming them (the
+ * BullMQ sweep queues a job for each), taking the channels in turn: each channel's first row, then each one's second,
+ * and so on, each channel's rows oldest first. In id order a backlog's busiest channels would fill the first jobs,
+ * and a channel whose first row came late in the list would start (and end) its line that much later.
+ */
 export async function dueRows(store: OutboxStore, runs: Runs, now: Date, limit: number): Promise<{ id: number; attempts: number }[]> {
   return store.sql.query<{ id: number; attempts: number }>(
-    `SELECT id, attempts FROM outbox WHERE status = 'pending' AND ${due("$1")} AND ${mine("$3", "$4")} ORDER BY id LIMIT $2`,
+    `SELECT id, attempts FROM (
+       SELECT id, attempts, row_number() OVER (PARTITION BY COALESCE('c:' || channel, 'm:' || member_id, 'o:' || id) ORDER BY id) AS turn
+         FROM (SELECT id, attempts, channel, member_id FROM outbox WHERE status = 'pending' AND ${due("$1")} AND ${mine("$3", "$4")} ORDER BY id LIMIT $2) oldest
+     ) t ORDER BY turn, id`,
     [now, limit, runs.targets, runs.origin],
   );
 }

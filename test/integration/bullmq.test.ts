@@ -59,7 +59,7 @@ describe.skipIf(!REDIS_URL).each(storeKinds)("BullMQ jobs on %s", (kind) => {
   let rt: TestRuntime;
   let prefix: string;
   const started: Jobs[] = [];
-  const start = async (targets: DeliveryTarget[], extra: { stopTimeoutMs?: number } = {}) => {
+  const start = async (targets: DeliveryTarget[], extra: { stopTimeoutMs?: number; concurrency?: number } = {}) => {
     const jobs = await startJobs(rt, targets, { redisUrl: REDIS_URL as string, prefix, catchUp: false, ...extra });
     started.push(jobs);
     return jobs;
@@ -155,6 +155,33 @@ describe.skipIf(!REDIS_URL).each(storeKinds)("BullMQ jobs on %s", (kind) => {
     await until(async () => (await delivered()) === 1);
     expect(platform.receipts).toEqual(["report:x", "report:x"]);
     expect([...platform.accepted]).toEqual(["report:x"]);
+  });
+
+  it("runs a booked row's job at its slot ahead of a swept backlog, so the row keeps its slot", async () => {
+    const order: string[] = [];
+    const spaced: DeliveryTarget = {
+      name: "console",
+      limits: { perChannelMs: 3000 },
+      deliver: async (_m, ctx) => {
+        if (!ctx.dedupeKey.startsWith("busy")) await new Promise((r) => setTimeout(r, 100));
+        order.push(ctx.dedupeKey);
+        return "delivered";
+      },
+    };
+    // One job at a time: the booked row's job must not wait behind the whole backlog for a worker.
+    const jobs = await start([spaced], { concurrency: 1 });
+    await post("busy", "busy-1");
+    await post("busy", "busy-2");
+    await jobs.drain();
+    // busy-1 went out; busy-2 booked the channel's next slot, 3 s on, and its job comes back shortly before it.
+    await until(() => order.length === 1);
+    // Meanwhile a backlog over other channels is swept: 60 rows, 100 ms each, one at a time, about 6 s.
+    for (let i = 0; i < 60; i++) await post(`c${i}`, `other-${i}`);
+    await jobs.drain();
+    await until(async () => (await delivered()) === 62, 30_000);
+    // Behind the backlog it would have come seconds after its slot, lost it and booked again at the back.
+    expect(order.indexOf("busy-2")).toBeGreaterThan(0);
+    expect(order.indexOf("busy-2")).toBeLessThan(order.length - 10);
   });
 
   it("waits out a 429 and then delivers once", async () => {

@@ -7,7 +7,7 @@
 // row back must not let the attempt at that slot forget it).
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { LOCK_MS } from "../../src/jobs/claims.ts";
-import { claimDue, claimOne, recordDelivered, release, renewClaims, type Runs } from "../../src/store/outbox.ts";
+import { claimDue, claimOne, dueRows, recordDelivered, release, renewClaims, type Runs } from "../../src/store/outbox.ts";
 import { reply } from "../../src/chat/reply.ts";
 import { ensureMember } from "../../src/services/members.ts";
 import { enqueue } from "../../src/services/outbox.ts";
@@ -74,5 +74,17 @@ describe.each(storeKinds)("outbox claims renewed while held (%s)", (kind) => {
     await recordDelivered(rt.app, [again!.id], "slack", rt.app.now());
     rt.clock.advance(LOCK_MS + 1);
     expect(await claimDue(rt.app, runs, rt.app.now(), lockFrom(rt.app.now()), 10)).toEqual([]);
+  });
+
+  it("the sweep lists due rows channel by channel in turn, each channel's oldest first", async () => {
+    const alice = await ensureMember(rt.app, "slack", "U1", "alice");
+    const bob = await ensureMember(rt.app, "slack", "U2", "bob");
+    const write = (key: string, message: Parameters<typeof enqueue>[1]) => rt.app.db.$transaction((tx) => enqueue(tx, message, { dedupeKey: key, now: rt.app.now() }));
+    for (const i of [1, 2, 3]) await write(`a${i}`, { kind: "dm", memberId: alice.id, reply: reply(`a${i}`) });
+    for (const i of [1, 2]) await write(`b${i}`, { kind: "dm", memberId: bob.id, reply: reply(`b${i}`) });
+    await write("g1", { kind: "post", channel: "general", reply: reply("g1") });
+    const keyOf = new Map((await rt.app.db.outboxMessage.findMany()).map((r) => [r.id, r.dedupeKey]));
+    const listed = await dueRows(rt.app, runs, rt.app.now(), 10);
+    expect(listed.map((r) => keyOf.get(r.id))).toEqual(["a1", "b1", "g1", "a2", "b2", "a3"]);
   });
 });
