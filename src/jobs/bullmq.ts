@@ -10,7 +10,8 @@
 //               found again by the sweep.
 // BullMQ's limiter caps the whole queue at the strictest platform's global
 // rate; the Redis rate gate spaces messages per channel (Slack) across
-// processes; a platform's own 429 pauses the queue for its Retry-After.
+// processes; a platform's own 429 pauses the queue for its Retry-After, unless
+// the platform's limit is per channel (Slack): then only that channel waits.
 import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from "bullmq";
 import { Redis } from "ioredis";
 import type { Runtime } from "../runtime.ts";
@@ -178,11 +179,17 @@ export async function startBullJobs(runtime: Runtime, targets: DeliveryTarget[],
       databaseBack();
       switch (outcome.status) {
         case "rate-limited":
-          if (outcome.platform) {
+          if (outcome.platform && !outcome.channelOnly) {
             // The platform answered 429: nothing on this queue should go out before Retry-After.
             // The row's availableAt moved by the same amount, so the retried job finds it due.
             await deliveryWorker.rateLimit(outcome.retryAfterMs);
             throw Worker.RateLimitError();
+          }
+          // A 429 for one channel (Slack's limit is per channel) blocked that channel in the gate: pausing the
+          // whole queue would make every other channel's booked job miss its slot. The row comes back after it.
+          if (outcome.platform) {
+            await later(id, new Date(app.now().getTime() + outcome.retryAfterMs), "slot");
+            break;
           }
           // A booked slot's job comes a little early and sleeps to it (slots.ts).
           await later(id, new Date(app.now().getTime() + outcome.retryAfterMs - (outcome.booking ? BOOKED_EARLY_MS : 0)), "slot", outcome.booking);

@@ -214,6 +214,33 @@ describe.skipIf(!REDIS_URL).each(storeKinds)("BullMQ jobs on %s", (kind) => {
     expect(row.attempts).toBe(1); // the 429 did not count as a failed attempt
   });
 
+  it("holds back only its channel when a platform whose limit is per channel answers 429", async () => {
+    const platform = fakePlatform();
+    const pauses = vi.spyOn(Worker.prototype, "rateLimit");
+    let refused = false;
+    const perChannel: DeliveryTarget = {
+      name: "console",
+      limits: { perChannelMs: 100 },
+      deliver: async (_m, ctx) => {
+        if (ctx.dedupeKey === "a" && !refused) {
+          refused = true;
+          throw new RateLimitedError(1000);
+        }
+        platform.receive(ctx.dedupeKey);
+        return "delivered";
+      },
+    };
+    const jobs = await start([perChannel]);
+    await post("a", "a");
+    await post("b", "b");
+    await jobs.drain();
+    await until(async () => (await delivered()) === 2);
+    expect(refused).toBe(true);
+    expect(platform.receipts.sort()).toEqual(["a", "b"]);
+    // Slack's 429 for one channel did not pause the queue (every channel's booked slots) in Redis.
+    expect(pauses).not.toHaveBeenCalled();
+  });
+
   it("finishes the delivery in progress when stopped", async () => {
     const platform = fakePlatform();
     let started = false;
