@@ -55,10 +55,10 @@ export interface StartJobsOptions {
 
 /**
  * A booked row's job holds a worker about BOOKED_EARLY_MS before its slot, so a backlog over N channels that take one
- * message a second keeps about N jobs waiting for their slots at once: enough workers that a process left alone (the
- * others died) meets every slot of ~40 busy channels; waiting jobs cost little.
+ * message a second keeps about N jobs waiting for their slots at once (~35 for 40 channels): two processes meet them
+ * with room to spare, one left alone nearly. More would let a swept backlog's booking jobs crowd the database pool.
  */
-const DELIVERY_CONCURRENCY = 48;
+const DELIVERY_CONCURRENCY = 32;
 
 function describeWhen(d: ScheduleDef, pack: App["pack"]): string {
   if (isDeadlineReminder(d.kind)) {
