@@ -6,7 +6,7 @@
 // Figures: messages/s against the allowed rate (aim ≥ 95%), duplicates and
 // missing DMs at the receiver (aim: each exactly once), 429 answers (aim 0).
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { createWriteStream, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -15,7 +15,7 @@ import { parse, stringify } from "yaml";
 import { reply } from "../src/chat/reply.ts";
 import { LOCK_MS } from "../src/jobs/claims.ts";
 import { DEFAULT_PACK_PATH } from "../src/programs/load.ts";
-import { startFakePlatform } from "./fake-platform.ts";
+import { startFakePlatform, type PlatformCounters } from "./fake-platform.ts";
 import { benchRuntime, heading, line, storeKind, type Scale } from "./lib.ts";
 import { clearStewardKeys, redisUrlOnDb } from "../test/helpers/redis-keys.ts";
 
@@ -40,21 +40,69 @@ function benchPack(): string {
 }
 
 /** Starts one `steward serve`; resolves once it logged that it runs (logs go to stderr). */
-function serve(env: Record<string, string>): Promise<ChildProcess> {
+function serve(env: Record<string, string>, logFile: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, [BIN, "serve"], { env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env }, stdio: ["ignore", "ignore", "pipe"] });
+  // Its log after start-up, for what the figures cannot say (renewals that failed, rows taken over).
+  const file = createWriteStream(logFile);
   return new Promise((resolve, reject) => {
     let log = "";
     const onData = (d: Buffer) => {
       log += d.toString();
       if (log.includes("Steward is running")) {
         child.stderr?.off("data", onData);
-        child.stderr?.resume();
+        child.stderr?.pipe(file);
         resolve(child);
       }
     };
     child.stderr?.on("data", onData);
     child.once("exit", (code) => reject(new Error(`steward serve exited (${code}) before it was running: ${log.slice(-2000)}`)));
   });
+}
+
+/**
+ * Where the span beyond the allowed rate goes, channel by channel: each channel may send one message a second, so
+ * its time beyond (its messages - 1) seconds is lost, in a gap longer than a second somewhere. Reported: when the
+ * channels start and end (the span runs from the first start to the last end), the lost seconds summed over the
+ * channels per 10 s of the run (the kill's bucket marked), and the longest gaps.
+ */
+function channelGaps(c: PlatformCounters, killedWhen: number): [string, string][] {
+  const t0 = c.firstMessageAt;
+  const s = (ms: number) => ((ms - t0) / 1000).toFixed(1);
+  const starts: number[] = [];
+  const ends: number[] = [];
+  const excess: number[] = [];
+  const buckets = new Map<number, number>();
+  const gaps: { channel: string; at: number; ms: number }[] = [];
+  for (const [channel, times] of c.channels) {
+    starts.push((times[0] ?? t0) - t0);
+    ends.push((times[times.length - 1] ?? t0) - t0);
+    let lost = 0;
+    for (let i = 1; i < times.length; i++) {
+      const gap = (times[i] ?? 0) - (times[i - 1] ?? 0);
+      if (gap <= 1000) continue;
+      lost += gap - 1000;
+      const bucket = Math.floor(((times[i - 1] ?? 0) - t0) / 10_000);
+      buckets.set(bucket, (buckets.get(bucket) ?? 0) + gap - 1000);
+      if (gap > 1500) gaps.push({ channel, at: (times[i - 1] ?? 0) - t0, ms: gap });
+    }
+    excess.push(lost);
+  }
+  const spread = (xs: number[]) => {
+    const sorted = [...xs].sort((a, b) => a - b);
+    const at = (q: number) => ((sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0) / 1000).toFixed(1);
+    return `min ${at(0)}, median ${at(0.5)}, max ${at(1)} s`;
+  };
+  const killBucket = killedWhen ? Math.floor((killedWhen - t0) / 10_000) : -1;
+  const byBucket = [...buckets.entries()].sort((a, b) => a[0] - b[0]).map(([b, ms]) => `${b * 10}${b === killBucket ? "(kill)" : ""}: ${(ms / 1000).toFixed(1)}`);
+  gaps.sort((a, b) => b.ms - a.ms);
+  return [
+    ["channels", `${c.channels.size}; killed at ${killedWhen ? s(killedWhen) : "—"} s from the first message`],
+    ["… first message", spread(starts)],
+    ["… last message", spread(ends)],
+    ["… seconds lost (beyond 1/s)", `${spread(excess)}; ${(excess.reduce((a, b) => a + b, 0) / 1000).toFixed(1)} s summed`],
+    ["… lost per 10 s of the run", byBucket.join(", ") || "none"],
+    ["… gaps > 1.5 s", `${gaps.length}: ${gaps.slice(0, 12).map((g) => `${g.channel}@${(g.at / 1000).toFixed(1)}+${(g.ms / 1000).toFixed(1)}`).join(", ")}`],
+  ];
 }
 
 /** CPU seconds (user + system) a child used so far, from /proc (Linux); 0 where there is none. */
@@ -96,9 +144,11 @@ export async function clusterBench(scale: Scale): Promise<void> {
     };
     const started = performance.now();
     // One first, so the migrations and the job schedulers are in place before the others race for them.
-    children.push(await serve(env));
-    children.push(...(await Promise.all(Array.from({ length: PROCESSES - 1 }, () => serve(env)))));
-    line("processes running", `${PROCESSES} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    const logs = mkdtempSync(join(tmpdir(), "steward-cluster-logs-"));
+    const logOf = (i: number) => join(logs, `serve-${i}.log`);
+    children.push(await serve(env, logOf(0)));
+    children.push(...(await Promise.all(Array.from({ length: PROCESSES - 1 }, (_, i) => serve(env, logOf(i + 1))))));
+    line("processes running", `${PROCESSES} in ${((performance.now() - started) / 1000).toFixed(1)} s; their logs in ${logs} (process 1 is serve-0)`);
 
     fake.reset();
     fake.enforce = true;
@@ -151,6 +201,12 @@ export async function clusterBench(scale: Scale): Promise<void> {
     line("CPU of the serve processes", `${cpu.toFixed(1)} s in all = ${((cpu * 1000) / Math.max(1, c.ok.message)).toFixed(1)} ms per DM delivered; load average ${loadavg().map((l) => l.toFixed(1)).join(", ")}`);
     line("… while delivering", `${deliveryCpu.toFixed(1)} s = ${((deliveryCpu * 1000) / Math.max(1, c.ok.message)).toFixed(1)} ms per DM delivered (start-up excluded)`);
     line("rate ÷ allowed", `${rate.toFixed(1)} messages/s ÷ ${CHANNELS}/s = ${((rate / CHANNELS) * 100).toFixed(1)}%  (aim ≥ 95%)`);
+    for (const [label, value] of channelGaps(c, killedWhen)) line(label, value);
+    for (const r of c.repeats.slice(0, 10)) {
+      const [row] = await rt.app.sql.query<{ id: number; attempts: number }>(`SELECT id, attempts FROM outbox WHERE dedupe_key = $1`, [`cluster:${r.text.slice(3)}`]);
+      const at = (t: number) => `${((t - c.firstMessageAt) / 1000).toFixed(1)} s`;
+      line("… twice", `"${r.text}" (outbox ${row?.id}, ${row?.attempts} attempts) to ${r.channel} at ${at(r.firstAt)} and ${at(r.at)}; the kill at ${killedWhen ? at(killedWhen) : "—"}`);
+    }
     if (bulk)
       line("… before the orphaned claims", `${bulk.count} messages in ${bulk.seconds.toFixed(1)} s = ${((bulk.count - 1) / bulk.seconds).toFixed(1)}/s = ${(((bulk.count - 1) / bulk.seconds / CHANNELS) * 100).toFixed(1)}% of ${CHANNELS}/s; the last ${c.ok.message - bulk.count} waited for the killed process's ${LOCK_MS / 1000} s claim to expire`);
   } finally {

@@ -43,6 +43,12 @@ export interface PlatformCounters {
   texts: Map<string, number>;
   /** performance.now() of each message posted, in order. */
   times: number[];
+  /** performance.now() of each message posted, by channel (a DM to a user is in their DM channel), in order. */
+  channels: Map<string, number[]>;
+  /** Messages that arrived again: when the first and this one came (performance.now()). */
+  repeats: { text: string; channel: string; firstAt: number; at: number }[];
+  /** performance.now() of each text's first arrival. */
+  firstAt: Map<string, number>;
 }
 
 export interface FakePlatform {
@@ -58,13 +64,19 @@ export interface FakePlatform {
 }
 
 function counters(): PlatformCounters {
-  return { ok: { message: 0, open: 0 }, tooMany: 0, firstMessageAt: 0, lastMessageAt: 0, texts: new Map(), times: [] };
+  return { ok: { message: 0, open: 0 }, tooMany: 0, firstMessageAt: 0, lastMessageAt: 0, texts: new Map(), times: [], channels: new Map(), repeats: [], firstAt: new Map() };
 }
 
-function posted(c: PlatformCounters, text: string): void {
+function posted(c: PlatformCounters, text: string, channel: string): void {
   const now = performance.now();
   c.texts.set(text, (c.texts.get(text) ?? 0) + 1);
+  const first = c.firstAt.get(text);
+  if (first === undefined) c.firstAt.set(text, now);
+  else c.repeats.push({ text, channel, firstAt: first, at: now });
   c.times.push(now);
+  const times = c.channels.get(channel);
+  if (times) times.push(now);
+  else c.channels.set(channel, [now]);
   if (c.ok.message === 0) c.firstMessageAt = now;
   c.lastMessageAt = now;
   c.ok.message++;
@@ -125,7 +137,7 @@ export async function startFakePlatform(): Promise<FakePlatform> {
       state.slack.tooMany++;
       return json(res, 429, { ok: false, error: "ratelimited" }, { "retry-after": String(Math.max(1, Math.ceil(wait / 1000))) });
     }
-    posted(state.slack, form.text ?? "");
+    posted(state.slack, form.text ?? "", channel);
     const message = { ts: `${ts++}.000100`, text: form.text ?? "", ...(form.metadata ? { metadata: JSON.parse(form.metadata) as unknown } : {}), at: Date.now() };
     slackPosted.set(channel, [...(slackPosted.get(channel) ?? []), message]);
     json(res, 200, { ok: true, channel, ts: message.ts, message: { text: message.text } });
@@ -154,7 +166,7 @@ export async function startFakePlatform(): Promise<FakePlatform> {
       const nonceKey = `${m[1]}:${sent.nonce}`;
       const seen = sent.nonce && sent.enforce_nonce ? discordNonces.get(nonceKey) : undefined;
       if (seen && Date.now() - seen.at < 5 * 60_000) return json(res, 200, seen.message);
-      posted(state.discord, sent.content ?? "");
+      posted(state.discord, sent.content ?? "", m[1] ?? "");
       const message = {
         id: String(BigInt(Date.now()) << 22n),
         channel_id: m[1],

@@ -10,7 +10,8 @@
 //               found again by the sweep.
 // BullMQ's limiter caps the whole queue at the strictest platform's global
 // rate; the Redis rate gate spaces messages per channel (Slack) across
-// processes; a platform's own 429 pauses the queue for its Retry-After.
+// processes; a platform's own 429 pauses the queue for its Retry-After, unless
+// the platform's limit is per channel (Slack): then only that channel waits.
 import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from "bullmq";
 import { Redis } from "ioredis";
 import type { Runtime } from "../runtime.ts";
@@ -28,6 +29,12 @@ import { withTimeout } from "../core/timeout.ts";
 export const SCHEDULE_QUEUE = "schedules";
 export const DELIVERY_QUEUE = "delivery";
 const OUTBOX_SWEEP_JOB = "outbox";
+/**
+ * Swept rows wait behind every job without a priority (BullMQ takes its wait list first, then the prioritized set):
+ * a backlog's sweep queues thousands of rows at once, each only booking its channel's slot, and a booked row's job
+ * queued behind them would come seconds after its slot, lose it and book again at the back of its channel's line.
+ */
+const SWEPT_PRIORITY = 10;
 /** Longest wait before a job tries the database again while it is away. */
 const OUTAGE_BACKOFF_CAP_MS = 60_000;
 
@@ -124,7 +131,8 @@ export async function startBullJobs(runtime: Runtime, targets: DeliveryTarget[],
   const sweep = async (): Promise<number> => {
     const rows = await dueRows(app, runsOf(app, targets), app.now(), 1000);
     // The jobId makes a row queued once per attempt; BullMQ ignores an add while that job exists.
-    if (rows.length) await deliveryQueue.addBulk(rows.map((r) => ({ name: "deliver", data: { outboxId: r.id }, opts: { jobId: `outbox-${r.id}-${r.attempts}` } })));
+    if (rows.length)
+      await deliveryQueue.addBulk(rows.map((r) => ({ name: "deliver", data: { outboxId: r.id }, opts: { jobId: `outbox-${r.id}-${r.attempts}`, priority: SWEPT_PRIORITY } })));
     return rows.length;
   };
 
@@ -171,11 +179,17 @@ export async function startBullJobs(runtime: Runtime, targets: DeliveryTarget[],
       databaseBack();
       switch (outcome.status) {
         case "rate-limited":
-          if (outcome.platform) {
+          if (outcome.platform && !outcome.channelOnly) {
             // The platform answered 429: nothing on this queue should go out before Retry-After.
             // The row's availableAt moved by the same amount, so the retried job finds it due.
             await deliveryWorker.rateLimit(outcome.retryAfterMs);
             throw Worker.RateLimitError();
+          }
+          // A 429 for one channel (Slack's limit is per channel) blocked that channel in the gate: pausing the
+          // whole queue would make every other channel's booked job miss its slot. The row comes back after it.
+          if (outcome.platform) {
+            await later(id, new Date(app.now().getTime() + outcome.retryAfterMs), "slot");
+            break;
           }
           // A booked slot's job comes a little early and sleeps to it (slots.ts).
           await later(id, new Date(app.now().getTime() + outcome.retryAfterMs - (outcome.booking ? BOOKED_EARLY_MS : 0)), "slot", outcome.booking);

@@ -55,9 +55,10 @@ export type DeliveryOutcome =
   | { status: "retry"; at: Date; error: string }
   /**
    * `platform`: a 429 from the platform itself, not our own spacing. `booking`: the slot
-   * reserved for the row's next try (deliverOne only), to be passed back with it.
+   * reserved for the row's next try (deliverOne only), to be passed back with it. `channelOnly`: the platform's
+   * 429 came from a target whose limit is per channel (Slack), so it holds back that channel alone.
    */
-  | { status: "rate-limited"; retryAfterMs: number; platform: boolean; global?: boolean; booking?: Booking }
+  | { status: "rate-limited"; retryAfterMs: number; platform: boolean; global?: boolean; booking?: Booking; channelOnly?: boolean }
   | { status: "failed"; error: string };
 
 const defaultGate = memoryGate();
@@ -213,8 +214,10 @@ async function deliverGroup(
   const abandoned = rows.map((r) => r.abandonedClaimAt).filter((d): d is Date => d !== null);
   const previousAttemptAt = abandoned.length ? new Date(Math.min(...abandoned.map((d) => d.getTime()))) : undefined;
   const pending = targets.filter((t) => !done.has(t.name));
+  let current: DeliveryTarget | undefined;
   try {
     for (const [i, target] of pending.entries()) {
+      current = target;
       await takeSlot(gate, options.clock ?? realClock, target, message, member, channelDeadline, options.booking);
       // A slow process whose lock ran out may have lost the rows to another: that one sends them, not this.
       if (!(await claimsStillMine(app, rows))) return { status: "not-claimed" };
@@ -245,6 +248,7 @@ async function deliverGroup(
         platform: !gateWait,
         ...(gateWait?.global ? { global: true } : {}),
         ...(gateWait?.booking ? { booking: gateWait.booking } : {}),
+        ...(!gateWait && current?.limits?.perChannelMs ? { channelOnly: true } : {}),
       };
     }
     const next = afterFailure(first.attempts, err instanceof PermanentDeliveryError, app.now());

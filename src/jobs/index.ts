@@ -43,7 +43,7 @@ export interface StartJobsOptions {
   /** Run missed schedules at start (default true). */
   catchUp?: boolean;
   stopTimeoutMs?: number;
-  /** Parallel deliveries per process with BullMQ (default 8). */
+  /** Parallel deliveries per process with BullMQ (default DELIVERY_CONCURRENCY). */
   concurrency?: number;
   /** Poll interval of in-process delivery (default 1000 ms). */
   pollMs?: number;
@@ -52,6 +52,13 @@ export interface StartJobsOptions {
   /** How often the outbox sweep runs (default OUTBOX_SWEEP_MS; tests shorten it). */
   outboxSweepMs?: number;
 }
+
+/**
+ * A booked row's job holds a worker about BOOKED_EARLY_MS before its slot, so a backlog over N channels that take one
+ * message a second keeps about N jobs waiting for their slots at once (~35 for 40 channels): two processes meet them
+ * with room to spare, one left alone nearly. More would let a swept backlog's booking jobs crowd the database pool.
+ */
+const DELIVERY_CONCURRENCY = 32;
 
 function describeWhen(d: ScheduleDef, pack: App["pack"]): string {
   if (isDeadlineReminder(d.kind)) {
@@ -104,7 +111,7 @@ export async function startJobs(runtime: Runtime, targets: DeliveryTarget[], opt
       redisUrl,
       prefix: options.prefix ?? "steward",
       stopTimeoutMs,
-      concurrency: options.concurrency ?? 8,
+      concurrency: options.concurrency ?? DELIVERY_CONCURRENCY,
       retryDelayMs: options.retryDelayMs ?? 1000,
     });
     if (options.catchUp !== false) await catchUp(app, defs);

@@ -16,10 +16,11 @@ export const MAX_GATE_WAIT_MS = 2_000;
 /** A booked slot may be this far off (a day): any real backlog. */
 const BOOKING_HORIZON_MS = 86_400_000;
 /**
- * A booked row's job is queued this much before its slot and sleeps the rest: a job that starts a little late
- * (a busy worker, the queue promoting delayed jobs) still meets its slot instead of losing it.
+ * A booked row's job is queued this much before its slot and sleeps the rest: a job that starts late (a busy worker,
+ * a starved process's claim and recipient statements, the queue promoting delayed jobs) still meets its slot instead
+ * of losing it. A job holds a worker for about this long, so a process runs enough of them (DELIVERY_CONCURRENCY).
  */
-export const BOOKED_EARLY_MS = 250;
+export const BOOKED_EARLY_MS = 750;
 /**
  * A booked row is due this long after its slot, so the sweep does not queue it (without the booking, it would take
  * a new slot at the end of the line and waste its own) while its booked job is on the way; that job claims it early.

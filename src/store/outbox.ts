@@ -24,8 +24,8 @@ export interface ClaimedRow {
   /** When this claim began (the claim's `now`): the lock renewals name the claim by it. */
   claimedAt: Date;
   /**
-   * When the previous claim began, set only when that claim ended with no outcome (its process died
-   * or stopped mid-delivery, and its lock ran out): the platform may have had the message since then.
+   * When a claim that ended with no outcome began (its process died or stopped mid-delivery, and its lock
+   * ran out; the earliest such claim): the platform may have had the message since then.
    */
   abandonedClaimAt: Date | null;
   /** Targets that delivered this row already. */
@@ -77,13 +77,16 @@ const LEGACY_LOCK = "interval '60 seconds'";
 
 /**
  * The claim: `pick` selects the rows (ids, with their previous lock and claim) under FOR UPDATE SKIP LOCKED; $1 is
- * the new lock, $2 the claim's start. A previous lock still set means that claim never finished.
+ * the new lock, $2 the claim's start. A previous lock still set means that claim never finished: its start is kept
+ * in unsure_since (the earliest such start wins) for every later claim, since a claim that takes the row over may
+ * only book a rate slot and give the row back (release clears the lock) before the attempt that sends.
  */
-const claim = (pick: string) => `UPDATE outbox o SET locked_until = $1, claimed_at = $2, attempts = o.attempts + 1
+const claim = (pick: string) => `UPDATE outbox o SET locked_until = $1, claimed_at = $2, attempts = o.attempts + 1,
+    unsure_since = COALESCE(o.unsure_since, CASE WHEN c.locked_until IS NOT NULL THEN COALESCE(c.claimed_at, c.locked_until - ${LEGACY_LOCK}) END)
   FROM (${pick} FOR UPDATE SKIP LOCKED) c
   WHERE o.id = c.id
   RETURNING o.id, o.kind, o.member_id, o.channel, o.payload, o.dedupe_key, o.attempts, o.created_at, o.claimed_at,
-    CASE WHEN c.locked_until IS NOT NULL THEN COALESCE(c.claimed_at, c.locked_until - ${LEGACY_LOCK}) END AS abandoned_claim_at, o.targets, o.origin,
+    o.unsure_since AS abandoned_claim_at, o.targets, o.origin,
     ARRAY(SELECT d.target FROM outbox_deliveries d WHERE d.outbox_id = o.id) AS delivered`;
 
 const CLAIM_DUE = claim(`SELECT id, locked_until, claimed_at FROM outbox WHERE status = 'pending' AND ${due("$2")} AND ${mine("$4", "$5")} ORDER BY id LIMIT $3`);
@@ -168,10 +171,18 @@ export async function renewClaims(store: OutboxStore, held: { id: number; claime
   return new Set(rows.map((r) => Number(r.id)));
 }
 
-/** Ids and attempt counts of due rows this process has a target for, oldest first, without claiming them (the BullMQ sweep queues a job for each). */
+/**
+ * Ids and attempt counts of the oldest `limit` due rows this process has a target for, without claiming them (the
+ * BullMQ sweep queues a job for each), taking the channels in turn: each channel's first row, then each one's second,
+ * and so on, each channel's rows oldest first. In id order a backlog's busiest channels would fill the first jobs,
+ * and a channel whose first row came late in the list would start (and end) its line that much later.
+ */
 export async function dueRows(store: OutboxStore, runs: Runs, now: Date, limit: number): Promise<{ id: number; attempts: number }[]> {
   return store.sql.query<{ id: number; attempts: number }>(
-    `SELECT id, attempts FROM outbox WHERE status = 'pending' AND ${due("$1")} AND ${mine("$3", "$4")} ORDER BY id LIMIT $2`,
+    `SELECT id, attempts FROM (
+       SELECT id, attempts, row_number() OVER (PARTITION BY COALESCE('c:' || channel, 'm:' || member_id, 'o:' || id) ORDER BY id) AS turn
+         FROM (SELECT id, attempts, channel, member_id FROM outbox WHERE status = 'pending' AND ${due("$1")} AND ${mine("$3", "$4")} ORDER BY id LIMIT $2) oldest
+     ) t ORDER BY turn, id`,
     [now, limit, runs.targets, runs.origin],
   );
 }

@@ -59,7 +59,7 @@ describe.skipIf(!REDIS_URL).each(storeKinds)("BullMQ jobs on %s", (kind) => {
   let rt: TestRuntime;
   let prefix: string;
   const started: Jobs[] = [];
-  const start = async (targets: DeliveryTarget[], extra: { stopTimeoutMs?: number } = {}) => {
+  const start = async (targets: DeliveryTarget[], extra: { stopTimeoutMs?: number; concurrency?: number } = {}) => {
     const jobs = await startJobs(rt, targets, { redisUrl: REDIS_URL as string, prefix, catchUp: false, ...extra });
     started.push(jobs);
     return jobs;
@@ -157,6 +157,33 @@ describe.skipIf(!REDIS_URL).each(storeKinds)("BullMQ jobs on %s", (kind) => {
     expect([...platform.accepted]).toEqual(["report:x"]);
   });
 
+  it("runs a booked row's job at its slot ahead of a swept backlog, so the row keeps its slot", async () => {
+    const order: string[] = [];
+    const spaced: DeliveryTarget = {
+      name: "console",
+      limits: { perChannelMs: 3000 },
+      deliver: async (_m, ctx) => {
+        if (!ctx.dedupeKey.startsWith("busy")) await new Promise((r) => setTimeout(r, 100));
+        order.push(ctx.dedupeKey);
+        return "delivered";
+      },
+    };
+    // One job at a time: the booked row's job must not wait behind the whole backlog for a worker.
+    const jobs = await start([spaced], { concurrency: 1 });
+    await post("busy", "busy-1");
+    await post("busy", "busy-2");
+    await jobs.drain();
+    // busy-1 went out; busy-2 booked the channel's next slot, 3 s on, and its job comes back shortly before it.
+    await until(() => order.length === 1);
+    // Meanwhile a backlog over other channels is swept: 60 rows, 100 ms each, one at a time, about 6 s.
+    for (let i = 0; i < 60; i++) await post(`c${i}`, `other-${i}`);
+    await jobs.drain();
+    await until(async () => (await delivered()) === 62, 30_000);
+    // Behind the backlog it would have come seconds after its slot, lost it and booked again at the back.
+    expect(order.indexOf("busy-2")).toBeGreaterThan(0);
+    expect(order.indexOf("busy-2")).toBeLessThan(order.length - 10);
+  });
+
   it("waits out a 429 and then delivers once", async () => {
     const platform = fakePlatform();
     // Observed, not replaced: the worker really pauses the queue in Redis.
@@ -185,6 +212,33 @@ describe.skipIf(!REDIS_URL).each(storeKinds)("BullMQ jobs on %s", (kind) => {
     expect(limitLeft).toEqual([0, 0]);
     const row = await rt.app.db.outboxMessage.findFirstOrThrow();
     expect(row.attempts).toBe(1); // the 429 did not count as a failed attempt
+  });
+
+  it("holds back only its channel when a platform whose limit is per channel answers 429", async () => {
+    const platform = fakePlatform();
+    const pauses = vi.spyOn(Worker.prototype, "rateLimit");
+    let refused = false;
+    const perChannel: DeliveryTarget = {
+      name: "console",
+      limits: { perChannelMs: 100 },
+      deliver: async (_m, ctx) => {
+        if (ctx.dedupeKey === "a" && !refused) {
+          refused = true;
+          throw new RateLimitedError(1000);
+        }
+        platform.receive(ctx.dedupeKey);
+        return "delivered";
+      },
+    };
+    const jobs = await start([perChannel]);
+    await post("a", "a");
+    await post("b", "b");
+    await jobs.drain();
+    await until(async () => (await delivered()) === 2);
+    expect(refused).toBe(true);
+    expect(platform.receipts.sort()).toEqual(["a", "b"]);
+    // Slack's 429 for one channel did not pause the queue (every channel's booked slots) in Redis.
+    expect(pauses).not.toHaveBeenCalled();
   });
 
   it("finishes the delivery in progress when stopped", async () => {
