@@ -4,7 +4,7 @@
 // tier benefits) unlocked but not yet delivered. The same rows go out as CSV.
 import { DateTime } from "luxon";
 import type { App } from "../app.ts";
-import { heatmap, heatmapAlt } from "../chat/pictures/heatmap.ts";
+import { heatmap, heatmapAlt, HEATMAP_ROWS } from "../chat/pictures/heatmap.ts";
 import { reply, type Block, type ImageBlock, type Reply } from "../chat/reply.ts";
 import { UserError } from "../core/errors.ts";
 import { atLeastShown, commitmentCell, missedInARowLabels, overallLabel } from "../chat/commitments.ts";
@@ -123,11 +123,14 @@ export const HEATMAP_WEEKS = 12;
  * first HEATMAP_ROWS members and a count of the rest. None for a program
  * without a weekly required commitment: it has no week-by-week status.
  */
-export function heatmapBlock(t: Texts, program: Program, week: Period, rows: readonly { member: { handle: string; displayName: string }; weeks?: CommitmentStatus[] }[]): ImageBlock | undefined {
+export function heatmapBlock<R extends { member: { handle: string } }>(t: Texts, program: Program, week: Period, rows: readonly R[], weeksOf: (row: R) => CommitmentStatus[]): ImageBlock | undefined {
   if (!program.commitments.some((c) => c.per === "week" && c.required)) return undefined;
   const labels: string[] = [];
   for (let p = week, i = 0; i < HEATMAP_WEEKS; i++, p = previousPeriod(p)) labels.unshift(p.key.replace(/^\d{4}-/, ""));
-  const map = heatmap(fillTemplate(t.reportHeatmapTitle, { program: program.name, weeks: HEATMAP_WEEKS, week: week.key }), labels, rows.map((r) => ({ name: `@${r.member.handle}`, weeks: r.weeks ?? [] })));
+  // Only the rows drawn are judged week by week; the rest are counted.
+  const shown = rows.slice(0, HEATMAP_ROWS);
+  const drawn = heatmap(fillTemplate(t.reportHeatmapTitle, { program: program.name, weeks: HEATMAP_WEEKS, week: week.key }), labels, shown.map((r) => ({ name: `@${r.member.handle}`, weeks: weeksOf(r) })));
+  const map = { ...drawn, more: rows.length - drawn.rows.length };
   return { type: "image", picture: { kind: "heatmap", heatmap: map }, alt: heatmapAlt(map), filename: `heatmap-${program.id}-${week.key}.png` };
 }
 
@@ -135,7 +138,7 @@ export async function buildReport(app: App, programId: string, periodKey?: strin
   const t = app.pack.texts;
   const program = findProgram(app, programId);
   const week = reportWeek(app, periodKey);
-  const [result, got] = await Promise.all([evaluateProgramMembers(app, program.id, { period: week, historyWeeks: HEATMAP_WEEKS }), deliveries(app, program)]);
+  const [result, got] = await Promise.all([evaluateProgramMembers(app, program.id, { period: week }), deliveries(app, program)]);
   const awaiting = awaitingDelivery(app, program, result.rows.map((r) => r.member.memberId), got);
   const rows = [...result.rows].sort(compareForReport);
   const s = result.summary;
@@ -201,7 +204,7 @@ export async function buildReport(app: App, programId: string, periodKey?: strin
     }),
   );
   if (changed.length) blocks.push({ type: "text", text: fillTemplate(t.reportChanged, { lines: changed.slice(0, 50).join("; ") }) });
-  const picture = heatmapBlock(t, program, week, rows);
+  const picture = heatmapBlock(t, program, week, rows, (r) => result.weeksOf(r.member, HEATMAP_WEEKS));
   if (picture) blocks.push(picture);
   blocks.push({ type: "context", text: fillTemplate(t.reportAsOf, { week: week.key }) });
 

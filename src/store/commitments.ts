@@ -8,7 +8,7 @@
 // week, month and quarter starting from there is judged as it would be with
 // the whole history, while streaks and weeks missed stop there and `capped`
 // says so.
-import type { ActivityInput, CorrectionInput, MemberInput, PackedProgress, PauseInput } from "../domain/commitments.ts";
+import type { ActivityInput, CorrectionInput, MemberInput, PauseInput } from "../domain/commitments.ts";
 import type { PeriodUnit, Program } from "../domain/pack.ts";
 import { dayStarts, periodOf, UNIT_ORDER, type Period } from "../domain/periods.ts";
 import type { SqlRunner } from "./client.ts";
@@ -115,14 +115,16 @@ export async function loadProgramMembers(sql: SqlRunner, { program, tz, windowSt
     : undefined;
 
   const n = scope.length;
-  const [members, progressRows, pauses] = await Promise.all([
-    sql.query<MemberRow>(
-      `SELECT m.member_id, ${epochMs("m.joined_at")} AS joined_ms, ${epochMs("m.ended_at")} AS ended_ms, mem.handle, mem.display_name
+  // Members and their progress in one statement (one row each, in the report's order): a second result of 10,000 rows
+  // to parse and match by id cost more than the join.
+  const [members, pauses] = await Promise.all([
+    sql.query<MemberRow & { e?: string | null; h?: string | null }>(
+      `SELECT m.member_id, ${epochMs("m.joined_at")} AS joined_ms, ${epochMs("m.ended_at")} AS ended_ms, mem.handle, mem.display_name${progressSql ? ", p.e, p.h" : ""}
          FROM ${memberships} m JOIN members mem ON mem.id = m.member_id
+         ${progressSql ? `LEFT JOIN (${progressSql}) p ON p.member_id = m.member_id` : ""}
         ORDER BY mem.handle`,
-      scope,
+      progressSql ? dk.values : scope,
     ),
-    progressSql ? sql.query<{ member_id: string; e: string | null; h: string | null }>(progressSql, dk.values) : [],
     sql.query<PauseRow>(
       `SELECT p.member_id, ${epochMs("p.starts_at")} AS starts_ms, ${epochMs("p.ends_at")} AS ends_ms
          FROM pauses p JOIN ${memberships} m ON m.member_id = p.member_id
@@ -130,6 +132,32 @@ export async function loadProgramMembers(sql: SqlRunner, { program, tz, windowSt
       [...scope, readFrom, until],
     ),
   ]);
+
+  // Each activity counts for every rule of its kind, dated at its day's start (shared by the whole day, so it lies in
+  // the same week, month and quarter as the activity); hours are consumed in order by activities of an hours kind.
+  const rulesOfKind = kinds.map((k) => rules.flatMap((r, ci) => (r.kinds.includes(k) ? [ci] : [])));
+  const measuredInHours = kinds.map((k) => hourKinds.includes(k));
+  const hoursOf = rules.map((r) => r.measure === "hours");
+  // Every member's entries side by side in three growing typed arrays, each member handed a view of its part: no
+  // arrays per member for the collector to trace while the whole program is judged.
+  let at = new Float64Array(1 << 16);
+  let commitment = new Uint16Array(1 << 16);
+  let amount = new Float64Array(1 << 16);
+  let used = 0;
+  const room = (more: number) => {
+    if (used + more <= at.length) return;
+    const size = Math.max(at.length * 2, used + more);
+    const a = new Float64Array(size);
+    const c = new Uint16Array(size);
+    const m = new Float64Array(size);
+    a.set(at.subarray(0, used));
+    c.set(commitment.subarray(0, used));
+    m.set(amount.subarray(0, used));
+    at = a;
+    commitment = c;
+    amount = m;
+  };
+  const maxFanOut = Math.max(1, ...rulesOfKind.map((l) => l.length));
 
   const byId = new Map<string, LoadedMember>();
   const out: LoadedMember[] = [];
@@ -150,33 +178,29 @@ export async function loadProgramMembers(sql: SqlRunner, { program, tz, windowSt
     };
     byId.set(r.member_id, m);
     out.push(m);
-  }
-  // Each activity counts for every rule of its kind, dated at its day's start (shared by the whole day, so it lies in
-  // the same week, month and quarter as the activity); hours are consumed in order by activities of an hours kind.
-  const rulesOfKind = kinds.map((k) => rules.flatMap((r, ci) => (r.kinds.includes(k) ? [ci] : [])));
-  const measuredInHours = kinds.map((k) => hourKinds.includes(k));
-  for (const r of progressRows) {
-    const m = byId.get(r.member_id);
-    if (!m || !r.e) continue;
-    const hours = r.h ? r.h.split(",") : [];
-    const packed: PackedProgress = { at: [], commitment: [], amount: [] };
-    let h = 0;
     const e = r.e;
-    // The codes read digit by digit: no array of strings per member.
+    if (!e) continue;
+    const hours = r.h ? r.h.split(",") : [];
+    let h = 0;
+    const first = used;
+    // The codes read digit by digit: no array of strings per member. At most one code per character and maxFanOut
+    // entries per code.
+    room((e.length + 1) * maxFanOut);
     for (let k = 0; k < e.length; k++) {
       let code = 0;
       for (let c = e.charCodeAt(k); c !== 44 && k < e.length; c = e.charCodeAt(++k)) code = code * 10 + (c - 48);
       const kind = (code % slots) - 1;
-      const at = days[Math.floor(code / slots) - 1];
+      const day = days[Math.floor(code / slots) - 1];
       const hoursDone = measuredInHours[kind] ? Number(hours[h++]) : 1;
-      if (at === undefined) continue;
+      if (day === undefined) continue;
       for (const ci of rulesOfKind[kind] ?? []) {
-        packed.at.push(at);
-        packed.commitment.push(ci);
-        packed.amount.push(rules[ci]?.measure === "hours" ? hoursDone : 1);
+        at[used] = day;
+        commitment[used] = ci;
+        amount[used] = hoursOf[ci] ? hoursDone : 1;
+        used++;
       }
     }
-    m.packed = packed;
+    m.packed = { at: at.subarray(first, used), commitment: commitment.subarray(first, used), amount: amount.subarray(first, used) };
   }
   for (const p of pauses) {
     const m = byId.get(p.member_id);
