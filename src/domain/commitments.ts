@@ -712,6 +712,24 @@ export function compareForReport(a: MemberEvaluation, b: MemberEvaluation): numb
   return STATUS_SEVERITY[b.overall] - STATUS_SEVERITY[a.overall];
 }
 
+/**
+ * Rows in report order, exactly as a stable sort by compareForReport puts them, in one pass: rows are bucketed by
+ * their place in that order (flagged by weeks missed, then overall status), equal ones keeping their order.
+ */
+export function sortForReport<R extends MemberEvaluation>(rows: readonly R[]): R[] {
+  const buckets = new Map<number, R[]>();
+  for (const r of rows) {
+    // Higher goes first: any flagged row before every other, then weeks missed, then severity (below 10).
+    const key = (r.flagged ? 1 + (r.missedInARow ?? 0) : 0) * 10 + STATUS_SEVERITY[r.overall];
+    const list = buckets.get(key);
+    if (list) list.push(r);
+    else buckets.set(key, [r]);
+  }
+  const out: R[] = [];
+  for (const key of [...buckets.keys()].sort((a, b) => b - a)) for (const r of buckets.get(key) ?? []) out.push(r);
+  return out;
+}
+
 /** Groups a flat list (one set-based query) by member id in one pass. */
 export function groupByMember<T extends { memberId: string }>(rows: Iterable<T>): Map<string, T[]> {
   const out = new Map<string, T[]>();
