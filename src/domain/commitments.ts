@@ -335,12 +335,21 @@ class Context {
   }
 
   evaluate(member: MemberInput): MemberEvaluation {
+    const { member: _, ...evaluation } = this.row(member, undefined);
+    return evaluation;
+  }
+
+  /** A member's evaluation, with `member` attached as the program's rows carry it (one object, not a copy of one). */
+  row<M>(member: MemberInput, attached: M): MemberEvaluation & { member: M } {
     const m = new MemberState(this, member);
-    const commitments = this.rules.map((_, ci) => {
+    const commitments: CommitmentEvaluation[] = [];
+    let overall: CommitmentStatus | null = null;
+    for (let ci = 0; ci < this.rules.length; ci++) {
       const shown = this.shownOf[ci] as Period;
-      return m.evaluation(ci, shown, Math.min(this.cut, shown.end.getTime()));
-    });
-    const overall = worstStatus(commitments.filter((c) => c.required).map((c) => c.status));
+      const c = m.evaluation(ci, shown, Math.min(this.cut, shown.end.getTime()));
+      commitments.push(c);
+      if (c.required && (overall === null || STATUS_SEVERITY[c.status] > STATUS_SEVERITY[overall])) overall = c.status;
+    }
     const { streak, missedInARow } = this.weeklyRequired.length ? m.weekly() : { streak: null, missedInARow: null };
     return {
       overall: overall ?? "met",
@@ -350,6 +359,7 @@ class Context {
       flagged: missedInARow !== null && missedInARow >= this.flagAt,
       onPause: m.pauses.some(([s, e]) => s <= this.ref && this.ref < e),
       ...(this.historyWeeks ? { weeks: m.history(this.historyWeeks) } : {}),
+      member: attached,
     };
   }
 }
@@ -635,7 +645,11 @@ function isSorted(xs: Float64Array, lo: number, hi: number): boolean {
   return true;
 }
 
+const NO_PAUSES: Array<[number, number]> = [];
+
 function mergePauses(pauses: readonly PauseInput[]): Array<[number, number]> {
+  // Most members have none: no three arrays each to find that out.
+  if (pauses.length === 0) return NO_PAUSES;
   const sorted = pauses
     .map((p): [number, number] => [p.startsAt.getTime(), p.endsAt.getTime()])
     .filter(([a, b]) => b > a)
@@ -670,7 +684,7 @@ export function evaluateProgram<M extends MemberInput>(
   opts: EvaluationOptions,
 ): ProgramEvaluation<M> {
   const ctx = new Context(commitments, members, opts);
-  const rows = members.map((member) => ({ ...ctx.evaluate(member), member }));
+  const rows = members.map((member) => ctx.row(member, member));
   // The member's state again rather than kept for every row: the same inputs and context, so the same cells.
   return { rows, summary: summarize(rows), weeksOf: (member, n) => new MemberState(ctx, member).history(n) };
 }
