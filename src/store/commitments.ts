@@ -8,7 +8,7 @@
 // week, month and quarter starting from there is judged as it would be with
 // the whole history, while streaks and weeks missed stop there and `capped`
 // says so.
-import type { ActivityInput, CorrectionInput, MemberInput, PauseInput } from "../domain/commitments.ts";
+import type { ActivityInput, CorrectionInput, MemberInput, PackedProgress, PauseInput } from "../domain/commitments.ts";
 import type { PeriodUnit, Program } from "../domain/pack.ts";
 import { dayStarts, periodOf, UNIT_ORDER, type Period } from "../domain/periods.ts";
 import type { SqlRunner } from "./client.ts";
@@ -102,22 +102,33 @@ export async function loadProgramMembers(sql: SqlRunner, { program, tz, windowSt
   const days = rules.length ? dayStarts(readFrom, until, tz).map((d) => d.getTime()) : [];
   const dk = parameters(scope);
   const kindsAt = dk.add(kinds);
-  const progressSql = rules.length
-    ? `SELECT a.member_id,
-              string_agg((width_bucket(a.occurred_at, ${dk.add(days.map((d) => new Date(d)))}::timestamptz[]) * ${slots} + array_position(${kindsAt}::text[], a.kind))::text, ',') AS e,
+  const daysAt = dk.add(days.map((d) => new Date(d)));
+  const hourKindsAt = dk.add(hourKinds);
+  const fromAt = dk.add(readFrom);
+  const untilAt = dk.add(until);
+  // A whole program's progress in two halves by member id, each its own statement on its own connection: aggregating
+  // every activity is one backend's CPU (PostgreSQL 15 runs string_agg in one process), and the machine has more cores.
+  const median = `(SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY member_id) FROM memberships WHERE program_id = $1 ${only} AND ${during})`;
+  const progressOf = (half: string) =>
+    rules.length
+      ? `SELECT a.member_id,
+              string_agg((width_bucket(a.occurred_at, ${daysAt}::timestamptz[]) * ${slots} + array_position(${kindsAt}::text[], a.kind))::text, ',') AS e,
               string_agg((CASE WHEN a.hours > '-Infinity' AND a.hours < 'Infinity' THEN a.hours ELSE 0 END)::text, ',')
-                FILTER (WHERE a.kind = ANY(${dk.add(hourKinds)}::text[])) AS h
+                FILTER (WHERE a.kind = ANY(${hourKindsAt}::text[])) AS h
          FROM activities a
-        WHERE a.member_id IN (SELECT member_id FROM memberships WHERE program_id = $1 ${only} AND ${during})
+        WHERE a.member_id IN (SELECT member_id FROM memberships WHERE program_id = $1 ${only} AND ${during}) ${half}
           AND a.rejected_at IS NULL AND (a.program_id IS NULL OR a.program_id = $1)
-          AND a.kind = ANY(${kindsAt}::text[]) AND a.occurred_at >= ${dk.add(readFrom)} AND a.occurred_at < ${dk.add(until)}
+          AND a.kind = ANY(${kindsAt}::text[]) AND a.occurred_at >= ${fromAt} AND a.occurred_at < ${untilAt}
         GROUP BY a.member_id`
-    : undefined;
+      : undefined;
+  const split = !memberIds && rules.length > 0;
+  const progressSql = progressOf(split ? `AND a.member_id < ${median}` : "");
+  const secondHalf = split ? progressOf(`AND a.member_id >= ${median}`) : undefined;
 
   const n = scope.length;
   // Members and their progress in one statement (one row each, in the report's order): a second result of 10,000 rows
   // to parse and match by id cost more than the join.
-  const [members, pauses] = await Promise.all([
+  const [members, pauses, others] = await Promise.all([
     sql.query<MemberRow & { e?: string | null; h?: string | null }>(
       `SELECT m.member_id, ${epochMs("m.joined_at")} AS joined_ms, ${epochMs("m.ended_at")} AS ended_ms, mem.handle, mem.display_name${progressSql ? ", p.e, p.h" : ""}
          FROM ${memberships} m JOIN members mem ON mem.id = m.member_id
@@ -131,6 +142,7 @@ export async function loadProgramMembers(sql: SqlRunner, { program, tz, windowSt
         WHERE p.ends_at > $${n + 1} AND p.starts_at < $${n + 2}`,
       [...scope, readFrom, until],
     ),
+    secondHalf ? sql.query<{ member_id: string; e: string | null; h: string | null }>(secondHalf, dk.values) : [],
   ]);
 
   // Each activity counts for every rule of its kind, dated at its day's start (shared by the whole day, so it lies in
@@ -159,28 +171,9 @@ export async function loadProgramMembers(sql: SqlRunner, { program, tz, windowSt
   };
   const maxFanOut = Math.max(1, ...rulesOfKind.map((l) => l.length));
 
-  const byId = new Map<string, LoadedMember>();
-  const out: LoadedMember[] = [];
-  for (const r of members) {
-    const joinedAt = new Date(r.joined_ms);
-    const endedAt = r.ended_ms === null ? null : new Date(r.ended_ms);
-    const capped = joinedAt < readFrom;
-    const m: LoadedMember = {
-      memberId: r.member_id,
-      handle: r.handle,
-      displayName: r.display_name,
-      joinedAt,
-      endedAt,
-      capped,
-      membership: { joinedAt: capped ? readFrom : joinedAt, endedAt },
-      activities: [],
-      pauses: [],
-    };
-    byId.set(r.member_id, m);
-    out.push(m);
-    const e = r.e;
-    if (!e) continue;
-    const hours = r.h ? r.h.split(",") : [];
+  /** One member's "code,code,…" (and hours) as entries in the arrays above, handed over as views of its part. */
+  const parse = (e: string, hoursText: string | null): PackedProgress => {
+    const hours = hoursText ? hoursText.split(",") : [];
     let h = 0;
     const first = used;
     // The codes read digit by digit: no array of strings per member. At most one code per character and maxFanOut
@@ -200,7 +193,33 @@ export async function loadProgramMembers(sql: SqlRunner, { program, tz, windowSt
         used++;
       }
     }
-    m.packed = { at: at.subarray(first, used), commitment: commitment.subarray(first, used), amount: amount.subarray(first, used) };
+    return { at: at.subarray(first, used), commitment: commitment.subarray(first, used), amount: amount.subarray(first, used) };
+  };
+
+  const byId = new Map<string, LoadedMember>();
+  const out: LoadedMember[] = [];
+  for (const r of members) {
+    const joinedAt = new Date(r.joined_ms);
+    const endedAt = r.ended_ms === null ? null : new Date(r.ended_ms);
+    const capped = joinedAt < readFrom;
+    const m: LoadedMember = {
+      memberId: r.member_id,
+      handle: r.handle,
+      displayName: r.display_name,
+      joinedAt,
+      endedAt,
+      capped,
+      membership: { joinedAt: capped ? readFrom : joinedAt, endedAt },
+      activities: [],
+      pauses: [],
+    };
+    byId.set(r.member_id, m);
+    out.push(m);
+    if (r.e) m.packed = parse(r.e, r.h ?? null);
+  }
+  for (const r of others) {
+    const m = byId.get(r.member_id);
+    if (m && r.e) m.packed = parse(r.e, r.h);
   }
   for (const p of pauses) {
     const m = byId.get(p.member_id);
