@@ -1,5 +1,6 @@
 // What the commitment rules need of a program — memberships, progress, pauses —
-// in two set-based queries, each returning at most a row per member, for the
+// in set-based queries (a whole program's progress split in two halves run side
+// by side), each returning at most a row per member, for the
 // pure evaluation in src/domain/commitments.ts (through services/commitments.ts).
 //
 // Progress comes one row per member, each activity as its local day and kind (not a row per activity). History is read from a window (the caller's
@@ -65,8 +66,9 @@ function parameters(initial: unknown[]) {
 }
 
 /**
- * The members with their progress, and the pauses, of a program in two
- * set-based queries, each returning at most a row per member. Progress is what the domain's
+ * The members with their progress (a whole program's second half of members'
+ * progress in a statement of its own), and the pauses, of a program, each
+ * statement returning at most a row per member. Progress is what the domain's
  * evaluation reads, one row per member instead of a row per activity: each
  * activity counted as "day*slots+kind" with day the number of its day in the
  * window (its bucket among the window's day starts, from 1), handed to the
