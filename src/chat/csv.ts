@@ -27,3 +27,6 @@ export function toCsv(records: ReadonlyArray<ReadonlyArray<string | number | nul
   }
   return out;
 }
+
+/** One field exactly as toCsv writes it, for a caller that writes its records line by line. */
+export const csvField = cell;

@@ -100,9 +100,9 @@ export interface ProgressInput {
  * loader hands over for a whole program without an object per entry.
  */
 export interface PackedProgress {
-  at: number[];
-  commitment: number[];
-  amount: number[];
+  at: ArrayLike<number>;
+  commitment: ArrayLike<number>;
+  amount: ArrayLike<number>;
 }
 
 export interface MemberInput {
@@ -189,6 +189,11 @@ export type StatusCounts = Record<CommitmentStatus, number> & { total: number; f
 export interface ProgramEvaluation<M> {
   rows: Array<MemberEvaluation & { member: M }>;
   summary: StatusCounts;
+  /**
+   * A member's last `n` weeks (MemberEvaluation.weeks), judged when asked: a report draws them for the few rows its
+   * heatmap shows, and judging twelve weeks for each of thousands of members was a third of its judging.
+   */
+  weeksOf(member: M, n: number): CommitmentStatus[];
 }
 
 /** Higher is worse; not-yet-judged is lowest so it only wins when nothing was judged. */
@@ -239,6 +244,24 @@ class Context {
   /** elapsedFraction per (period, instant): the same few pairs for every member, and each costs a time zone conversion. */
   readonly elapsed = new Map<number, Map<number, Map<number, number>>>();
   readonly cellPeriodsOf: Period[][] = [];
+  /**
+   * Working space for the member being judged: a MemberState is built and used in one synchronous call (evaluate,
+   * weeksOf) and never kept, so its entries live here rather than in arrays allocated per member, which a report of
+   * thousands of members spent as much time collecting as judging.
+   */
+  scratch = { ci: new Int32Array(256), t: new Float64Array(256), amount: new Float64Array(256), times: new Float64Array(256), totals: new Float64Array(256) };
+
+  /** Room for at least n entries in the working space (its arrays replaced, never shrunk). */
+  room(n: number): void {
+    const s = this.scratch;
+    if (n <= s.ci.length) return;
+    const size = Math.max(n, s.ci.length * 2);
+    const grown = { ci: new Int32Array(size), t: new Float64Array(size), amount: new Float64Array(size), times: new Float64Array(size), totals: new Float64Array(size) };
+    grown.ci.set(s.ci);
+    grown.t.set(s.t);
+    grown.amount.set(s.amount);
+    this.scratch = grown;
+  }
 
   constructor(rules: readonly CommitmentRule[], members: readonly MemberInput[], opts: EvaluationOptions) {
     assertTimeZone(opts.tz);
@@ -312,12 +335,21 @@ class Context {
   }
 
   evaluate(member: MemberInput): MemberEvaluation {
+    const { member: _, ...evaluation } = this.row(member, undefined);
+    return evaluation;
+  }
+
+  /** A member's evaluation, with `member` attached as the program's rows carry it (one object, not a copy of one). */
+  row<M>(member: MemberInput, attached: M): MemberEvaluation & { member: M } {
     const m = new MemberState(this, member);
-    const commitments = this.rules.map((_, ci) => {
+    const commitments: CommitmentEvaluation[] = [];
+    let overall: CommitmentStatus | null = null;
+    for (let ci = 0; ci < this.rules.length; ci++) {
       const shown = this.shownOf[ci] as Period;
-      return m.evaluation(ci, shown, Math.min(this.cut, shown.end.getTime()));
-    });
-    const overall = worstStatus(commitments.filter((c) => c.required).map((c) => c.status));
+      const c = m.evaluation(ci, shown, Math.min(this.cut, shown.end.getTime()));
+      commitments.push(c);
+      if (c.required && (overall === null || STATUS_SEVERITY[c.status] > STATUS_SEVERITY[overall])) overall = c.status;
+    }
     const { streak, missedInARow } = this.weeklyRequired.length ? m.weekly() : { streak: null, missedInARow: null };
     return {
       overall: overall ?? "met",
@@ -327,6 +359,7 @@ class Context {
       flagged: missedInARow !== null && missedInARow >= this.flagAt,
       onPause: m.pauses.some(([s, e]) => s <= this.ref && this.ref < e),
       ...(this.historyWeeks ? { weeks: m.history(this.historyWeeks) } : {}),
+      member: attached,
     };
   }
 }
@@ -351,9 +384,14 @@ class MemberState {
   readonly pauses: Array<[number, number]>;
   readonly joinedAt: number;
   readonly endedAt: number;
-  /** Per commitment: instants of what counts (sorted) and the running total after each, for any [from, to) in O(log n). */
-  readonly times: number[][];
-  readonly totals: number[][];
+  /**
+   * What counts, grouped by commitment: entries off[ci] to off[ci + 1] of `times` (sorted) and `totals` (the running
+   * total after each) are commitment ci's, for any [from, to) in O(log n). The context's working space: valid until
+   * the next member is judged.
+   */
+  readonly off: Int32Array;
+  readonly times: Float64Array;
+  readonly totals: Float64Array;
   readonly cells: Cell[] = [];
 
   constructor(ctx: Context, member: MemberInput) {
@@ -363,70 +401,87 @@ class MemberState {
     // A membership that ends after the last instant counted had not ended then.
     this.endedAt = ended >= ctx.cut ? Infinity : ended;
     this.pauses = mergePauses(member.pauses ?? []);
-    // Per commitment, instants and amounts in flat arrays (no object per entry: a report reads hundreds of thousands).
-    const times: number[][] = ctx.rules.map(() => []);
-    const amounts: number[][] = ctx.rules.map(() => []);
+    // Entries in the order given (activities, progress, packed), then grouped by commitment keeping that order.
+    const rules = ctx.rules;
+    let count = 0;
+    const add = (ci: number, t: number, amount: number) => {
+      if (count === ctx.scratch.ci.length) ctx.room(count + 1);
+      const s = ctx.scratch;
+      s.ci[count] = ci;
+      s.t[count] = t;
+      s.amount[count] = amount;
+      count++;
+    };
     for (const a of member.activities) {
       if (a.rejected || a.rejectedAt) continue;
-      const cis = ctx.rulesByKind.get(a.kind);
+      const of = ctx.rulesByKind.get(a.kind);
       const t = a.occurredAt.getTime();
-      if (!cis || !(t < ctx.cut)) continue;
-      for (const ci of cis) {
-        times[ci]?.push(t);
-        amounts[ci]?.push(ctx.rules[ci]?.measure === "hours" ? (typeof a.hours === "number" && Number.isFinite(a.hours) ? a.hours : 0) : 1);
-      }
+      if (!of || !(t < ctx.cut)) continue;
+      for (const ci of of) add(ci, t, rules[ci]?.measure === "hours" ? (typeof a.hours === "number" && Number.isFinite(a.hours) ? a.hours : 0) : 1);
     }
     for (const p of member.progress ?? []) {
       const t = p.at.getTime();
-      if (t < ctx.cut && Number.isFinite(p.amount)) {
-        times[p.commitment]?.push(t);
-        amounts[p.commitment]?.push(p.amount);
-      }
+      if (t < ctx.cut && Number.isFinite(p.amount) && p.commitment >= 0 && p.commitment < rules.length) add(p.commitment, t, p.amount);
     }
     const packed = member.packed;
     if (packed) {
+      ctx.room(count + packed.at.length);
       for (let k = 0; k < packed.at.length; k++) {
         const t = packed.at[k] as number;
         const amount = packed.amount[k] as number;
         const ci = packed.commitment[k] as number;
-        if (t < ctx.cut && Number.isFinite(amount)) {
-          times[ci]?.push(t);
-          amounts[ci]?.push(amount);
-        }
+        if (t < ctx.cut && Number.isFinite(amount) && ci >= 0 && ci < rules.length) add(ci, t, amount);
       }
     }
-    this.times = times;
-    this.totals = amounts;
-    for (let ci = 0; ci < times.length; ci++) {
-      const ts = times[ci] as number[];
-      const am = amounts[ci] as number[];
-      if (!isSorted(ts)) {
+    const { ci: cis, t: ts, amount: ams, times, totals } = ctx.scratch;
+    const n = rules.length;
+    const off = new Int32Array(n + 1);
+    for (let k = 0; k < count; k++) {
+      const ci = cis[k] as number;
+      off[ci + 1] = (off[ci + 1] as number) + 1;
+    }
+    for (let ci = 0; ci < n; ci++) off[ci + 1] = (off[ci + 1] as number) + (off[ci] as number);
+    const next = off.slice(0, n);
+    for (let k = 0; k < count; k++) {
+      const ci = cis[k] as number;
+      const at = next[ci] as number;
+      next[ci] = at + 1;
+      times[at] = ts[k] as number;
+      totals[at] = ams[k] as number;
+    }
+    for (let ci = 0; ci < n; ci++) {
+      const lo = off[ci] as number;
+      const hi = off[ci + 1] as number;
+      if (!isSorted(times, lo, hi)) {
         // Stable, so entries at the same instant add up in the order given.
-        const order = ts.map((_, k) => k).sort((x, y) => (ts[x] as number) - (ts[y] as number));
-        const sortedTimes = order.map((k) => ts[k] as number);
-        const sortedAmounts = order.map((k) => am[k] as number);
-        times[ci] = sortedTimes;
-        amounts[ci] = sortedAmounts;
+        const order = Array.from({ length: hi - lo }, (_, k) => lo + k).sort((x, y) => (times[x] as number) - (times[y] as number));
+        const sortedTimes = order.map((k) => times[k] as number);
+        const sortedAmounts = order.map((k) => totals[k] as number);
+        times.set(sortedTimes, lo);
+        totals.set(sortedAmounts, lo);
       }
-      // Running totals in place: totals[ci][k] is the sum of entries 0..k.
-      const tot = amounts[ci] as number[];
+      // Running totals in place: totals[k] is the sum of this commitment's entries lo..k.
       let sum = 0;
-      for (let k = 0; k < tot.length; k++) tot[k] = sum += tot[k] as number;
+      for (let k = lo; k < hi; k++) totals[k] = sum += totals[k] as number;
     }
+    this.off = off;
+    this.times = times;
+    this.totals = totals;
   }
 
   /** Total of commitment ci dated before `t`. */
   private totalBefore(ci: number, t: number): number {
-    const times = this.times[ci];
-    if (!times) return 0;
-    let lo = 0;
-    let hi = times.length;
+    const first = this.off[ci];
+    if (first === undefined) return 0;
+    const times = this.times;
+    let lo = first;
+    let hi = this.off[ci + 1] as number;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if ((times[mid] ?? Infinity) < t) lo = mid + 1;
+      if ((times[mid] as number) < t) lo = mid + 1;
       else hi = mid;
     }
-    return lo === 0 ? 0 : (this.totals[ci]?.[lo - 1] ?? 0);
+    return lo === first ? 0 : (this.totals[lo - 1] as number);
   }
 
   done(ci: number, from: number, to: number): number {
@@ -585,12 +640,16 @@ class MemberState {
   }
 }
 
-function isSorted(xs: readonly number[]): boolean {
-  for (let k = 1; k < xs.length; k++) if ((xs[k] as number) < (xs[k - 1] as number)) return false;
+function isSorted(xs: Float64Array, lo: number, hi: number): boolean {
+  for (let k = lo + 1; k < hi; k++) if ((xs[k] as number) < (xs[k - 1] as number)) return false;
   return true;
 }
 
+const NO_PAUSES: Array<[number, number]> = [];
+
 function mergePauses(pauses: readonly PauseInput[]): Array<[number, number]> {
+  // Most members have none: no three arrays each to find that out.
+  if (pauses.length === 0) return NO_PAUSES;
   const sorted = pauses
     .map((p): [number, number] => [p.startsAt.getTime(), p.endsAt.getTime()])
     .filter(([a, b]) => b > a)
@@ -625,8 +684,9 @@ export function evaluateProgram<M extends MemberInput>(
   opts: EvaluationOptions,
 ): ProgramEvaluation<M> {
   const ctx = new Context(commitments, members, opts);
-  const rows = members.map((member) => ({ ...ctx.evaluate(member), member }));
-  return { rows, summary: summarize(rows) };
+  const rows = members.map((member) => ctx.row(member, member));
+  // The member's state again rather than kept for every row: the same inputs and context, so the same cells.
+  return { rows, summary: summarize(rows), weeksOf: (member, n) => new MemberState(ctx, member).history(n) };
 }
 
 export function summarize(evaluations: readonly MemberEvaluation[]): StatusCounts {
@@ -664,6 +724,24 @@ export function compareForReport(a: MemberEvaluation, b: MemberEvaluation): numb
   if (a.flagged !== b.flagged) return a.flagged ? -1 : 1;
   if (a.flagged && b.flagged && a.missedInARow !== b.missedInARow) return (b.missedInARow ?? 0) - (a.missedInARow ?? 0);
   return STATUS_SEVERITY[b.overall] - STATUS_SEVERITY[a.overall];
+}
+
+/**
+ * Rows in report order, exactly as a stable sort by compareForReport puts them, in one pass: rows are bucketed by
+ * their place in that order (flagged by weeks missed, then overall status), equal ones keeping their order.
+ */
+export function sortForReport<R extends MemberEvaluation>(rows: readonly R[]): R[] {
+  const buckets = new Map<number, R[]>();
+  for (const r of rows) {
+    // Higher goes first: any flagged row before every other, then weeks missed, then severity (below 10).
+    const key = (r.flagged ? 1 + (r.missedInARow ?? 0) : 0) * 10 + STATUS_SEVERITY[r.overall];
+    const list = buckets.get(key);
+    if (list) list.push(r);
+    else buckets.set(key, [r]);
+  }
+  const out: R[] = [];
+  for (const key of [...buckets.keys()].sort((a, b) => b - a)) for (const r of buckets.get(key) ?? []) out.push(r);
+  return out;
 }
 
 /** Groups a flat list (one set-based query) by member id in one pass. */

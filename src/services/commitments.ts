@@ -14,6 +14,7 @@ import {
   DEFAULT_FLAG_MISSED_IN_A_ROW,
   earliestShownStart,
   evaluateProgram,
+  type CommitmentStatus,
   type CorrectionInput,
   reminderDue,
   type EvaluationOptions,
@@ -40,6 +41,8 @@ export interface ProgramEvaluationResult {
   windowWeeks: number;
   /** Weeks missed in a row from which a member was flagged. */
   flagMissedInARow: number;
+  /** A member's last `n` weeks, oldest first (the report's heatmap; at most lookbackWeeks + 1 are in the window). */
+  weeksOf(member: LoadedMember, n: number): CommitmentStatus[];
 }
 
 export interface EvaluateOptions {
@@ -51,8 +54,6 @@ export interface EvaluateOptions {
   lookbackWeeks?: number;
   /** The evaluation's "now"; default app.now(). */
   now?: Date | undefined;
-  /** Each member's last this many weeks too (MemberEvaluation.weeks); at most lookbackWeeks + 1. */
-  historyWeeks?: number;
   /** Flag members who missed this many weeks in a row; default the domain's. */
   flagMissedInARow?: number;
 }
@@ -99,9 +100,8 @@ export async function evaluateProgramMembers(app: App, programId: string, opts: 
     tz,
     flagMissedInARow,
     ...(opts.period ? { period: opts.period } : {}),
-    ...(opts.historyWeeks ? { historyWeeks: opts.historyWeeks } : {}),
   };
-  const { rows, summary } = evaluateProgram(program.commitments, members, evalOpts);
+  const { rows, summary, weeksOf } = evaluateProgram(program.commitments, members, evalOpts);
   if (past && corrections) {
     for (const row of rows as ProgramEvaluationResult["rows"]) {
       const list = corrections.get(row.member.memberId);
@@ -109,7 +109,7 @@ export async function evaluateProgramMembers(app: App, programId: string, opts: 
     }
   }
   const windowWeeks = Math.round((periodOf("week", ref, tz).start.getTime() - windowStart.getTime()) / WEEK_MS);
-  return { program, period: opts.period, rows, summary, windowStart, windowWeeks, flagMissedInARow };
+  return { program, period: opts.period, rows, summary, windowStart, windowWeeks, flagMissedInARow, weeksOf };
 }
 
 export interface MemberProgramStatus {

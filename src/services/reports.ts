@@ -4,17 +4,17 @@
 // tier benefits) unlocked but not yet delivered. The same rows go out as CSV.
 import { DateTime } from "luxon";
 import type { App } from "../app.ts";
-import { heatmap, heatmapAlt } from "../chat/pictures/heatmap.ts";
+import { heatmap, heatmapAlt, HEATMAP_ROWS } from "../chat/pictures/heatmap.ts";
 import { reply, type Block, type ImageBlock, type Reply } from "../chat/reply.ts";
 import { UserError } from "../core/errors.ts";
 import { atLeastShown, commitmentCell, missedInARowLabels, overallLabel } from "../chat/commitments.ts";
-import { toCsv } from "../chat/csv.ts";
-import { compareForReport, type CommitmentStatus, type CorrectionInput } from "../domain/commitments.ts";
+import { csvField, toCsv } from "../chat/csv.ts";
+import { sortForReport, type CommitmentStatus, type CorrectionInput } from "../domain/commitments.ts";
 import type { Program, Texts } from "../domain/pack.ts";
 import { benefitsFor } from "../domain/partner.ts";
 import { localDay, periodOf, previousPeriod, tryParsePeriodKey, type Period } from "../domain/periods.ts";
 import { fillTemplate } from "../domain/templates.ts";
-import { evaluateProgramMembers } from "./commitments.ts";
+import { evaluateProgramMembers, type ProgramEvaluationResult } from "./commitments.ts";
 import { findProgram } from "./programs.ts";
 
 /** Rows shown in chat; the CSV always has every member. */
@@ -34,17 +34,17 @@ export function reportWeek(app: App, periodKey: string | undefined): Period {
   return parsed.period;
 }
 
-interface Awaiting {
-  memberId: string;
-  items: string[];
-}
-
 /**
  * What each member has received, and for the partner group their tier: read
  * alongside the evaluation, only the rows that exist (fulfilments are few
  * next to members), so a member with nothing delivered costs no row.
  */
-async function deliveries(app: App, program: Program): Promise<{ delivered: Map<string, Set<string>>; tiers: Map<string, string> }> {
+export interface Deliveries {
+  delivered: Map<string, Set<string>>;
+  tiers: Map<string, string>;
+}
+
+async function deliveries(app: App, program: Program): Promise<Deliveries> {
   const delivered = new Map<string, Set<string>>();
   const tiers = new Map<string, string>();
   const perks = program.perks.some((p) => p.needsFulfilment);
@@ -75,8 +75,11 @@ async function deliveries(app: App, program: Program): Promise<{ delivered: Map<
   return { delivered, tiers };
 }
 
-/** Perks (and for the partner group, tier benefits) each member has unlocked but not received. */
-function awaitingDelivery(app: App, program: Program, memberIds: Iterable<string>, got: Awaited<ReturnType<typeof deliveries>>): Map<string, string[]> {
+/**
+ * Perks (and for the partner group, tier benefits) each member has unlocked but not received. Members who received the
+ * same things (most: nothing) share one list, so a report of thousands builds a few.
+ */
+function awaitingDelivery(app: App, program: Program, memberIds: Iterable<string>, got: Deliveries): Map<string, string[]> {
   const perks = program.perks.filter((p) => p.needsFulfilment);
   const tierBenefits = program.type === "partner-verification";
   const out = new Map<string, string[]>();
@@ -84,14 +87,20 @@ function awaitingDelivery(app: App, program: Program, memberIds: Iterable<string
   const partner = app.pack.partner;
   const byTier = new Map<string, { id: string; name: string }[]>();
   const none = new Set<string>();
+  const shared = new Map<string, string[]>();
   for (const memberId of memberIds) {
     const have = got.delivered.get(memberId) ?? none;
-    const due: Awaiting["items"] = perks.filter((p) => !have.has(p.id)).map((p) => p.name);
     const tier = got.tiers.get(memberId);
-    if (tierBenefits && tier && partner.tiers.some((t) => t.id === tier)) {
-      let list = byTier.get(tier);
-      if (!list) byTier.set(tier, (list = benefitsFor(partner, tier).filter((b) => b.needsFulfilment)));
-      for (const b of list) if (!have.has(b.id)) due.push(b.name);
+    const key = `${tier ?? ""}\u0000${have.size ? [...have].join("\u0000") : ""}`;
+    let due = shared.get(key);
+    if (!due) {
+      due = perks.filter((p) => !have.has(p.id)).map((p) => p.name);
+      if (tierBenefits && tier && partner.tiers.some((t) => t.id === tier)) {
+        let list = byTier.get(tier);
+        if (!list) byTier.set(tier, (list = benefitsFor(partner, tier).filter((b) => b.needsFulfilment)));
+        for (const b of list) if (!have.has(b.id)) due.push(b.name);
+      }
+      shared.set(key, due);
     }
     if (due.length) out.set(memberId, due);
   }
@@ -103,9 +112,26 @@ function leftIn(t: Texts, endedAt: Date | null, week: Period): string {
   return endedAt && endedAt < week.end ? fillTemplate(t.reportRowLeft, { date: localDay(endedAt, week.tz) }) : "";
 }
 
+/**
+ * localDay for the many instants of one report: each local day's bounds are found once, since a time zone conversion
+ * per instant cost more than writing the rest of the CSV when hundreds of cells were corrected.
+ */
+function dayNames(tz: string): (d: Date) => string {
+  const days: Array<{ from: number; to: number; name: string }> = [];
+  return (d) => {
+    const t = d.getTime();
+    if (!Number.isFinite(t)) return localDay(d, tz);
+    for (const x of days) if (t >= x.from && t <= x.to) return x.name;
+    const local = DateTime.fromMillis(t, { zone: tz });
+    const name = localDay(d, tz);
+    days.push({ from: local.startOf("day").toMillis(), to: local.endOf("day").toMillis(), name });
+    return name;
+  };
+}
+
 /** "hours of 2026-10-05 added 2026-10-20": what changed, dated as people in the organisation read it. */
-function describeCorrection(c: CorrectionInput, tz: string): string {
-  return `${c.kind} of ${localDay(c.occurredAt, tz)} ${c.change} ${localDay(c.at, tz)}`;
+function describeCorrection(c: CorrectionInput, day: (d: Date) => string): string {
+  return `${c.kind} of ${day(c.occurredAt)} ${c.change} ${day(c.at)}`;
 }
 
 function weekLabel(p: Period): string {
@@ -123,21 +149,30 @@ export const HEATMAP_WEEKS = 12;
  * first HEATMAP_ROWS members and a count of the rest. None for a program
  * without a weekly required commitment: it has no week-by-week status.
  */
-export function heatmapBlock(t: Texts, program: Program, week: Period, rows: readonly { member: { handle: string; displayName: string }; weeks?: CommitmentStatus[] }[]): ImageBlock | undefined {
+export function heatmapBlock<R extends { member: { handle: string } }>(t: Texts, program: Program, week: Period, rows: readonly R[], weeksOf: (row: R) => CommitmentStatus[]): ImageBlock | undefined {
   if (!program.commitments.some((c) => c.per === "week" && c.required)) return undefined;
   const labels: string[] = [];
   for (let p = week, i = 0; i < HEATMAP_WEEKS; i++, p = previousPeriod(p)) labels.unshift(p.key.replace(/^\d{4}-/, ""));
-  const map = heatmap(fillTemplate(t.reportHeatmapTitle, { program: program.name, weeks: HEATMAP_WEEKS, week: week.key }), labels, rows.map((r) => ({ name: `@${r.member.handle}`, weeks: r.weeks ?? [] })));
+  // Only the rows drawn are judged week by week; the rest are counted.
+  const shown = rows.slice(0, HEATMAP_ROWS);
+  const drawn = heatmap(fillTemplate(t.reportHeatmapTitle, { program: program.name, weeks: HEATMAP_WEEKS, week: week.key }), labels, shown.map((r) => ({ name: `@${r.member.handle}`, weeks: weeksOf(r) })));
+  const map = { ...drawn, more: rows.length - drawn.rows.length };
   return { type: "image", picture: { kind: "heatmap", heatmap: map }, alt: heatmapAlt(map), filename: `heatmap-${program.id}-${week.key}.png` };
 }
 
 export async function buildReport(app: App, programId: string, periodKey?: string): Promise<Reply> {
-  const t = app.pack.texts;
   const program = findProgram(app, programId);
   const week = reportWeek(app, periodKey);
-  const [result, got] = await Promise.all([evaluateProgramMembers(app, program.id, { period: week, historyWeeks: HEATMAP_WEEKS }), deliveries(app, program)]);
+  const [result, got] = await Promise.all([evaluateProgramMembers(app, program.id, { period: week }), deliveries(app, program)]);
+  return reportOf(app, program, week, result, got);
+}
+
+/** The report of judged members and what they have received (buildReport without its reads). */
+export function reportOf(app: App, program: Program, week: Period, result: ProgramEvaluationResult, got: Deliveries): Reply {
+  const t = app.pack.texts;
   const awaiting = awaitingDelivery(app, program, result.rows.map((r) => r.member.memberId), got);
-  const rows = [...result.rows].sort(compareForReport);
+  const day = dayNames(week.tz);
+  const rows = sortForReport(result.rows);
   const s = result.summary;
   const missedLabels = missedInARowLabels(result.flagMissedInARow);
   const title = fillTemplate(t.reportTitle, { program: program.name, week: weekLabel(week) });
@@ -186,22 +221,29 @@ export async function buildReport(app: App, programId: string, periodKey?: strin
     ...(rows.length > CHAT_ROWS ? { caption: fillTemplate(t.reportFirstRows, { shown: CHAT_ROWS, count: rows.length }) } : {}),
   });
   if (awaiting.size) {
-    const lines = rows.flatMap((r) => {
+    // The first 50 lines written, the rest counted.
+    const lines: string[] = [];
+    for (const r of rows) {
       const items = awaiting.get(r.member.memberId);
-      return items ? [`@${r.member.handle}: ${items.join(", ")}`] : [];
-    });
-    const shown = lines.slice(0, 50).join("\n");
-    blocks.push({ type: "text", text: fillTemplate(t.reportAwaiting, { lines: lines.length > 50 ? fillTemplate(t.reportAwaitingMore, { lines: shown, count: lines.length - 50 }) : shown }) });
+      if (!items) continue;
+      if (lines.length === 50) break;
+      lines.push(`@${r.member.handle}: ${items.join(", ")}`);
+    }
+    const shown = lines.join("\n");
+    blocks.push({ type: "text", text: fillTemplate(t.reportAwaiting, { lines: awaiting.size > 50 ? fillTemplate(t.reportAwaitingMore, { lines: shown, count: awaiting.size - 50 }) : shown }) });
   }
-  // Only rows with a correction have anything to say (a few among thousands).
-  const changed = rows.flatMap((r) =>
-    !r.changed ? [] : r.commitments.flatMap((c, ci) => {
+  // Only rows with a correction have anything to say (a few among thousands), and only the first 50 are shown.
+  const changed: string[] = [];
+  for (const r of rows) {
+    if (!r.changed) continue;
+    r.commitments.forEach((c, ci) => {
       const list = r.changed?.[ci] ?? [];
-      return list.length ? [`@${r.member.handle} ${c.id}: ${list.map((x) => describeCorrection(x, week.tz)).join(", ")}`] : [];
-    }),
-  );
-  if (changed.length) blocks.push({ type: "text", text: fillTemplate(t.reportChanged, { lines: changed.slice(0, 50).join("; ") }) });
-  const picture = heatmapBlock(t, program, week, rows);
+      if (list.length && changed.length < 50) changed.push(`@${r.member.handle} ${c.id}: ${list.map((x) => describeCorrection(x, day)).join(", ")}`);
+    });
+    if (changed.length === 50) break;
+  }
+  if (changed.length) blocks.push({ type: "text", text: fillTemplate(t.reportChanged, { lines: changed.join("; ") }) });
+  const picture = heatmapBlock(t, program, week, rows, (r) => result.weeksOf(r.member, HEATMAP_WEEKS));
   if (picture) blocks.push(picture);
   blocks.push({ type: "context", text: fillTemplate(t.reportAsOf, { week: week.key }) });
 
@@ -219,24 +261,24 @@ export async function buildReport(app: App, programId: string, periodKey?: strin
     "left_at",
     "changed_since_posted",
   ];
-  const records: Array<Array<string | number>> = [header];
+  // Line by line as toCsv writes records, without an array per member. Members' own text (handle, name, perk names,
+  // corrections) goes through csvField, formulas escaped: moderators open this in a spreadsheet. The other fields are
+  // statuses, numbers, yes/no and ISO instants, which it would write unchanged.
+  const joinedAwaiting = new Map<string[], string>();
+  let csv = toCsv([header]);
   for (const r of rows) {
-    const fields: Array<string | number> = [r.member.handle, r.member.displayName, r.overall];
-    for (const c of r.commitments) fields.push(c.status, c.done);
-    fields.push(
-      r.streak ?? "",
-      r.missedInARow ?? "",
-      r.flagged ? "yes" : "no",
-      r.onPause ? "yes" : "no",
-      r.member.joinedAt.toISOString(),
-      (awaiting.get(r.member.memberId) ?? []).join("; "),
-      r.member.endedAt && r.member.endedAt < week.end ? r.member.endedAt.toISOString() : "",
-      !r.changed ? "" : r.commitments.flatMap((c, ci) => (r.changed?.[ci]?.length ? [`${c.id}: ${(r.changed[ci] ?? []).map((x) => describeCorrection(x, week.tz)).join(", ")}`] : [])).join("; "),
-    );
-    records.push(fields);
+    let line = `${csvField(r.member.handle)},${csvField(r.member.displayName)},${r.overall}`;
+    for (const c of r.commitments) line += `,${c.status},${c.done}`;
+    const items = awaiting.get(r.member.memberId);
+    let due = "";
+    if (items) {
+      due = joinedAwaiting.get(items) ?? csvField(items.join("; "));
+      joinedAwaiting.set(items, due);
+    }
+    const left = r.member.endedAt && r.member.endedAt < week.end ? r.member.endedAt.toISOString() : "";
+    const changedText = !r.changed ? "" : csvField(r.commitments.flatMap((c, ci) => (r.changed?.[ci]?.length ? [`${c.id}: ${(r.changed[ci] ?? []).map((x) => describeCorrection(x, day)).join(", ")}`] : [])).join("; "));
+    csv += `${line},${r.streak ?? ""},${r.missedInARow ?? ""},${r.flagged ? "yes" : "no"},${r.onPause ? "yes" : "no"},${r.member.joinedAt.toISOString()},${due},${left},${changedText}\n`;
   }
-  // Formulas escaped: names and notes are members' own text, and moderators open this in a spreadsheet.
-  const csv = toCsv(records);
 
   const text = fillTemplate(t.reportSummary, {
     program: program.name,

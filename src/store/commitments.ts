@@ -1,5 +1,6 @@
 // What the commitment rules need of a program — memberships, progress, pauses —
-// in three set-based queries, each returning at most a row per member, for the
+// in set-based queries (a whole program's progress split in two halves run side
+// by side), each returning at most a row per member, for the
 // pure evaluation in src/domain/commitments.ts (through services/commitments.ts).
 //
 // Progress comes one row per member, each activity as its local day and kind (not a row per activity). History is read from a window (the caller's
@@ -65,8 +66,9 @@ function parameters(initial: unknown[]) {
 }
 
 /**
- * The members, pauses and progress of a program in three set-based queries,
- * each returning at most a row per member. Progress is what the domain's
+ * The members with their progress (a whole program's second half of members'
+ * progress in a statement of its own), and the pauses, of a program, each
+ * statement returning at most a row per member. Progress is what the domain's
  * evaluation reads, one row per member instead of a row per activity: each
  * activity counted as "day*slots+kind" with day the number of its day in the
  * window (its bucket among the window's day starts, from 1), handed to the
@@ -102,34 +104,99 @@ export async function loadProgramMembers(sql: SqlRunner, { program, tz, windowSt
   const days = rules.length ? dayStarts(readFrom, until, tz).map((d) => d.getTime()) : [];
   const dk = parameters(scope);
   const kindsAt = dk.add(kinds);
-  const progressSql = rules.length
-    ? `SELECT a.member_id,
-              string_agg((width_bucket(a.occurred_at, ${dk.add(days.map((d) => new Date(d)))}::timestamptz[]) * ${slots} + array_position(${kindsAt}::text[], a.kind))::text, ',') AS e,
+  const daysAt = dk.add(days.map((d) => new Date(d)));
+  const hourKindsAt = dk.add(hourKinds);
+  const fromAt = dk.add(readFrom);
+  const untilAt = dk.add(until);
+  // A whole program's progress in two halves by member id, each its own statement on its own connection: aggregating
+  // every activity is one backend's CPU (PostgreSQL 15 runs string_agg in one process), and the machine has more cores.
+  const median = `(SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY member_id) FROM memberships WHERE program_id = $1 ${only} AND ${during})`;
+  const progressOf = (half: string) =>
+    rules.length
+      ? `SELECT a.member_id,
+              string_agg((width_bucket(a.occurred_at, ${daysAt}::timestamptz[]) * ${slots} + array_position(${kindsAt}::text[], a.kind))::text, ',') AS e,
               string_agg((CASE WHEN a.hours > '-Infinity' AND a.hours < 'Infinity' THEN a.hours ELSE 0 END)::text, ',')
-                FILTER (WHERE a.kind = ANY(${dk.add(hourKinds)}::text[])) AS h
+                FILTER (WHERE a.kind = ANY(${hourKindsAt}::text[])) AS h
          FROM activities a
-        WHERE a.member_id IN (SELECT member_id FROM memberships WHERE program_id = $1 ${only} AND ${during})
+        WHERE a.member_id IN (SELECT member_id FROM memberships WHERE program_id = $1 ${only} AND ${during}) ${half}
           AND a.rejected_at IS NULL AND (a.program_id IS NULL OR a.program_id = $1)
-          AND a.kind = ANY(${kindsAt}::text[]) AND a.occurred_at >= ${dk.add(readFrom)} AND a.occurred_at < ${dk.add(until)}
+          AND a.kind = ANY(${kindsAt}::text[]) AND a.occurred_at >= ${fromAt} AND a.occurred_at < ${untilAt}
         GROUP BY a.member_id`
-    : undefined;
+      : undefined;
+  const split = !memberIds && rules.length > 0;
+  const progressSql = progressOf(split ? `AND a.member_id < ${median}` : "");
+  const secondHalf = split ? progressOf(`AND a.member_id >= ${median}`) : undefined;
 
   const n = scope.length;
-  const [members, progressRows, pauses] = await Promise.all([
-    sql.query<MemberRow>(
-      `SELECT m.member_id, ${epochMs("m.joined_at")} AS joined_ms, ${epochMs("m.ended_at")} AS ended_ms, mem.handle, mem.display_name
+  // Members and their progress in one statement (one row each, in the report's order): a second result of 10,000 rows
+  // to parse and match by id cost more than the join.
+  const [members, pauses, others] = await Promise.all([
+    sql.query<MemberRow & { e?: string | null; h?: string | null }>(
+      `SELECT m.member_id, ${epochMs("m.joined_at")} AS joined_ms, ${epochMs("m.ended_at")} AS ended_ms, mem.handle, mem.display_name${progressSql ? ", p.e, p.h" : ""}
          FROM ${memberships} m JOIN members mem ON mem.id = m.member_id
+         ${progressSql ? `LEFT JOIN (${progressSql}) p ON p.member_id = m.member_id` : ""}
         ORDER BY mem.handle`,
-      scope,
+      progressSql ? dk.values : scope,
     ),
-    progressSql ? sql.query<{ member_id: string; e: string | null; h: string | null }>(progressSql, dk.values) : [],
     sql.query<PauseRow>(
       `SELECT p.member_id, ${epochMs("p.starts_at")} AS starts_ms, ${epochMs("p.ends_at")} AS ends_ms
          FROM pauses p JOIN ${memberships} m ON m.member_id = p.member_id
         WHERE p.ends_at > $${n + 1} AND p.starts_at < $${n + 2}`,
       [...scope, readFrom, until],
     ),
+    secondHalf ? sql.query<{ member_id: string; e: string | null; h: string | null }>(secondHalf, dk.values) : [],
   ]);
+
+  // Each activity counts for every rule of its kind, dated at its day's start (shared by the whole day, so it lies in
+  // the same week, month and quarter as the activity); hours are consumed in order by activities of an hours kind.
+  const rulesOfKind = kinds.map((k) => rules.flatMap((r, ci) => (r.kinds.includes(k) ? [ci] : [])));
+  const measuredInHours = kinds.map((k) => hourKinds.includes(k));
+  const hoursOf = rules.map((r) => r.measure === "hours");
+  // Every member's entries side by side in three growing typed arrays, each member handed a view of its part: no
+  // arrays per member for the collector to trace while the whole program is judged.
+  let at = new Float64Array(1 << 16);
+  let commitment = new Uint16Array(1 << 16);
+  let amount = new Float64Array(1 << 16);
+  let used = 0;
+  const room = (more: number) => {
+    if (used + more <= at.length) return;
+    const size = Math.max(at.length * 2, used + more);
+    const a = new Float64Array(size);
+    const c = new Uint16Array(size);
+    const m = new Float64Array(size);
+    a.set(at.subarray(0, used));
+    c.set(commitment.subarray(0, used));
+    m.set(amount.subarray(0, used));
+    at = a;
+    commitment = c;
+    amount = m;
+  };
+  const maxFanOut = Math.max(1, ...rulesOfKind.map((l) => l.length));
+
+  /** One member's "code,code,…" (and hours) as entries in the arrays above, handed over as views of its part. */
+  const parse = (e: string, hoursText: string | null): PackedProgress => {
+    const hours = hoursText ? hoursText.split(",") : [];
+    let h = 0;
+    const first = used;
+    // The codes read digit by digit: no array of strings per member. At most one code per character and maxFanOut
+    // entries per code.
+    room((e.length + 1) * maxFanOut);
+    for (let k = 0; k < e.length; k++) {
+      let code = 0;
+      for (let c = e.charCodeAt(k); c !== 44 && k < e.length; c = e.charCodeAt(++k)) code = code * 10 + (c - 48);
+      const kind = (code % slots) - 1;
+      const day = days[Math.floor(code / slots) - 1];
+      const hoursDone = measuredInHours[kind] ? Number(hours[h++]) : 1;
+      if (day === undefined) continue;
+      for (const ci of rulesOfKind[kind] ?? []) {
+        at[used] = day;
+        commitment[used] = ci;
+        amount[used] = hoursOf[ci] ? hoursDone : 1;
+        used++;
+      }
+    }
+    return { at: at.subarray(first, used), commitment: commitment.subarray(first, used), amount: amount.subarray(first, used) };
+  };
 
   const byId = new Map<string, LoadedMember>();
   const out: LoadedMember[] = [];
@@ -150,33 +217,11 @@ export async function loadProgramMembers(sql: SqlRunner, { program, tz, windowSt
     };
     byId.set(r.member_id, m);
     out.push(m);
+    if (r.e) m.packed = parse(r.e, r.h ?? null);
   }
-  // Each activity counts for every rule of its kind, dated at its day's start (shared by the whole day, so it lies in
-  // the same week, month and quarter as the activity); hours are consumed in order by activities of an hours kind.
-  const rulesOfKind = kinds.map((k) => rules.flatMap((r, ci) => (r.kinds.includes(k) ? [ci] : [])));
-  const measuredInHours = kinds.map((k) => hourKinds.includes(k));
-  for (const r of progressRows) {
+  for (const r of others) {
     const m = byId.get(r.member_id);
-    if (!m || !r.e) continue;
-    const hours = r.h ? r.h.split(",") : [];
-    const packed: PackedProgress = { at: [], commitment: [], amount: [] };
-    let h = 0;
-    const e = r.e;
-    // The codes read digit by digit: no array of strings per member.
-    for (let k = 0; k < e.length; k++) {
-      let code = 0;
-      for (let c = e.charCodeAt(k); c !== 44 && k < e.length; c = e.charCodeAt(++k)) code = code * 10 + (c - 48);
-      const kind = (code % slots) - 1;
-      const at = days[Math.floor(code / slots) - 1];
-      const hoursDone = measuredInHours[kind] ? Number(hours[h++]) : 1;
-      if (at === undefined) continue;
-      for (const ci of rulesOfKind[kind] ?? []) {
-        packed.at.push(at);
-        packed.commitment.push(ci);
-        packed.amount.push(rules[ci]?.measure === "hours" ? hoursDone : 1);
-      }
-    }
-    m.packed = packed;
+    if (m && r.e) m.packed = parse(r.e, r.h);
   }
   for (const p of pauses) {
     const m = byId.get(p.member_id);
