@@ -87,7 +87,8 @@ export async function evaluateProgramMembers(app: App, programId: string, opts: 
   // A past week's report marks the cells corrected since the week ended: read alongside the members (the statuses are
   // recomputed from the rows; the marks only say where they moved).
   const period = opts.period;
-  const past = period && period.end <= now ? period : undefined;
+  // A program without commitments has no cells to mark (and no shown period to read corrections from).
+  const past = period && period.end <= now && program.commitments.length > 0 ? period : undefined;
   const [members, corrections] = await Promise.all([
     loadProgramMembers(app.sql, { program, tz, windowStart, ref, memberIds: opts.memberIds, period: opts.period }),
     past

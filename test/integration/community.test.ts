@@ -316,6 +316,13 @@ describe.each(storeKinds)("community programs on %s", (kind) => {
     expect((await say("mod", "/report community-leaders-velo week:2026-W49")).output).toContain("has not started");
   });
 
+  it("a program without commitments reports its members with an empty compliance section, not a crash", async () => {
+    rt.clock.set("2026-11-25T12:00:00Z");
+    const report = await buildReport(rt.app, "partner");
+    expect(report.text).toContain("week 2026-W47");
+    expect(report.files?.[0]?.filename).toBe("partner-2026-W47.csv");
+  });
+
   it("reminders skip members on leave and those who already met the week", async () => {
     rt.clock.set("2026-10-31T12:00:00Z");
     for (const h of ["alice", "bob", "carol"]) await join(h);
