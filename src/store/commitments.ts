@@ -242,7 +242,9 @@ interface CorrectionRow {
  * Activities of a program's members (those a report of `period` lists: members at some point during it) dated in
  * [from, period end) that changed after the period ended: recorded since and still counting, or recorded before and
  * rejected since. Per member id, for the report's marks. History read by `steward backfill` (source `history:…`) is
- * what the week held, not a correction of it.
+ * what the week held, not a correction of it. Found through the indexes on created_at and rejected_at (migration
+ * 20261208070100): what changed since the week, not every activity dated in the periods it shows. Ties in date keep
+ * the id's order, whichever index the plan takes.
  */
 export async function loadCorrections(
   sql: SqlRunner,
@@ -259,7 +261,7 @@ export async function loadCorrections(
         AND (a.program_id IS NULL OR a.program_id = $1)
         AND a.occurred_at >= $2 AND a.occurred_at < $3
         AND ((a.created_at >= $3 AND a.rejected_at IS NULL AND a.source NOT LIKE 'history:%') OR (a.created_at < $3 AND a.rejected_at >= $3))
-      ORDER BY a.occurred_at`,
+      ORDER BY a.occurred_at, a.id`,
     values,
   );
   for (const r of rows) {
