@@ -784,7 +784,8 @@ function shownInstant(rule: CommitmentRule, period: Period | undefined, ref: num
  */
 export function earliestShownStart(rules: readonly CommitmentRule[], period: Period, now: Date): Date {
   const ref = period.start.getTime() <= now.getTime() ? Math.min(period.end.getTime() - 1, now.getTime()) : period.end.getTime() - 1;
-  let earliest = Infinity;
+  // Without commitments nothing is shown before the week itself (and Infinity is no date).
+  let earliest = period.start.getTime();
   for (const r of rules) earliest = Math.min(earliest, periodOf(r.per, shownInstant(r, period, ref), period.tz).start.getTime());
   return new Date(earliest);
 }

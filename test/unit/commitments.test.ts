@@ -491,6 +491,8 @@ describe("a whole program", () => {
     const shown = row?.commitments.map((c) => c.period.start.getTime()) ?? [];
     expect(earliestShownStart(leaders, week, now)).toEqual(new Date(Math.min(...shown)));
     expect(earliestShownStart(leaders, week, now)).toEqual(b("2026-10-01T00:00"));
+    // No commitments show no periods: the week itself, a valid date to read from.
+    expect(earliestShownStart([], week, now)).toEqual(week.start);
   });
 
   it("groups a flat activity list by member", () => {
