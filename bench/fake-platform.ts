@@ -133,6 +133,8 @@ export async function startFakePlatform(): Promise<FakePlatform> {
       const messages = (slackPosted.get(form.channel ?? "") ?? []).filter((m) => m.at >= oldest).map(({ ts, text, metadata }) => ({ ts, text, ...(form.include_all_metadata === "true" && metadata ? { metadata } : {}) }));
       return json(res, 200, { ok: true, messages: messages.reverse(), has_more: false });
     }
+    // No tz: a profile zone would become the members' own, and their quiet hours could hold the bench's DMs.
+    if (method === "users.info") return json(res, 200, { ok: true, user: { id: form.user ?? "", name: form.user ?? "" } });
     if (method === "views.publish") {
       state.slack.ok.home++;
       const view = typeof form.view === "string" ? (JSON.parse(form.view) as Record<string, unknown>) : (form.view ?? {});
