@@ -197,6 +197,7 @@ export async function clusterBench(scale: Scale): Promise<void> {
     line("received at the fake", `${c.ok.message} messages, ${c.texts.size} distinct, in ${span.toFixed(1)} s; killed process 1 after ${killedAt}`);
     line("exactly once", `${dupes} delivered twice, ${missing} missing; outbox ${rows.map((r) => `${r.status} ${r.n}`).join(", ")}`);
     line("429 answers", String(c.tooMany));
+    line("App Homes published", `${c.ok.home} (${((c.ok.home * 60) / span).toFixed(0)} a minute; Slack's views.publish is Tier 4: 100+ a minute)`);
     // What limits the rate on a loaded machine: the processes' own CPU per DM (start-up included).
     line("CPU of the serve processes", `${cpu.toFixed(1)} s in all = ${((cpu * 1000) / Math.max(1, c.ok.message)).toFixed(1)} ms per DM delivered; load average ${loadavg().map((l) => l.toFixed(1)).join(", ")}`);
     line("… while delivering", `${deliveryCpu.toFixed(1)} s = ${((deliveryCpu * 1000) / Math.max(1, c.ok.message)).toFixed(1)} ms per DM delivered (start-up excluded)`);

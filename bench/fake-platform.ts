@@ -6,6 +6,9 @@
 //   workspace-wide limit has no published figure and is not modelled.
 // - Discord: 50 requests a second per bot over every route (modelled: 50/s,
 //   burst of 50), opening a DM channel included.
+// - Slack views.publish (a member's App Home): answered 200 ok and counted,
+//   not limited; Slack puts it in Tier 4 (100+ a minute per workspace, bursts
+//   allowed), so the bench reports the rate for comparison instead.
 // Limits use GCRA (a token bucket without timers): a request is allowed when
 // it is no earlier than its key's theoretical arrival time minus the burst.
 // Like the platforms, it keeps what was posted: Slack messages with their
@@ -33,8 +36,8 @@ export class Gcra {
 }
 
 export interface PlatformCounters {
-  /** Requests answered 2xx, by kind ("message" = a message posted; "open" = a DM channel opened). */
-  ok: { message: number; open: number };
+  /** Requests answered 2xx, by kind ("message" = a message posted; "open" = a DM channel opened; "home" = an App Home published). */
+  ok: { message: number; open: number; home: number };
   tooMany: number;
   /** performance.now() of the first and last message posted. */
   firstMessageAt: number;
@@ -64,7 +67,7 @@ export interface FakePlatform {
 }
 
 function counters(): PlatformCounters {
-  return { ok: { message: 0, open: 0 }, tooMany: 0, firstMessageAt: 0, lastMessageAt: 0, texts: new Map(), times: [], channels: new Map(), repeats: [], firstAt: new Map() };
+  return { ok: { message: 0, open: 0, home: 0 }, tooMany: 0, firstMessageAt: 0, lastMessageAt: 0, texts: new Map(), times: [], channels: new Map(), repeats: [], firstAt: new Map() };
 }
 
 function posted(c: PlatformCounters, text: string, channel: string): void {
@@ -129,6 +132,13 @@ export async function startFakePlatform(): Promise<FakePlatform> {
       const oldest = Number(form.oldest ?? 0) * 1000;
       const messages = (slackPosted.get(form.channel ?? "") ?? []).filter((m) => m.at >= oldest).map(({ ts, text, metadata }) => ({ ts, text, ...(form.include_all_metadata === "true" && metadata ? { metadata } : {}) }));
       return json(res, 200, { ok: true, messages: messages.reverse(), has_more: false });
+    }
+    // No tz: a profile zone would become the members' own, and their quiet hours could hold the bench's DMs.
+    if (method === "users.info") return json(res, 200, { ok: true, user: { id: form.user ?? "", name: form.user ?? "" } });
+    if (method === "views.publish") {
+      state.slack.ok.home++;
+      const view = typeof form.view === "string" ? (JSON.parse(form.view) as Record<string, unknown>) : (form.view ?? {});
+      return json(res, 200, { ok: true, view: { id: `V${state.slack.ok.home}`, ...view } });
     }
     if (method !== "chat.postMessage") return json(res, 200, { ok: false, error: "unknown_method" });
     const channel = dmChannel(form.channel ?? "");

@@ -221,8 +221,9 @@ async function deliverGroup(
       await takeSlot(gate, options.clock ?? realClock, target, message, member, channelDeadline, options.booking);
       // A slow process whose lock ran out may have lost the rows to another: that one sends them, not this.
       if (!(await claimsStillMine(app, rows))) return { status: "not-claimed" };
+      const ctx = { outboxId: first.id, dedupeKey, ...(member ? { member } : {}), ...(previousAttemptAt ? { previousAttemptAt } : {}) };
       try {
-        await target.deliver(message, { outboxId: first.id, dedupeKey, ...(member ? { member } : {}), ...(previousAttemptAt ? { previousAttemptAt } : {}) });
+        await target.deliver(message, ctx);
       } catch (err) {
         if (err instanceof RateLimitedError && !(err instanceof GateWait)) await gate.block(`${target.name}:${channelKey(message)}`, err.retryAfterMs);
         throw err;
@@ -230,6 +231,13 @@ async function deliverGroup(
       // The last target's record ends this process's turn with the rows in the same statement: each is
       // done, or waits for the processes that run its other targets.
       await recordDelivered(app, ids, target.name, i === pending.length - 1 ? app.now() : undefined);
+      // Only now: a follow-up call before the record would widen the window in which a killed process
+      // has sent the message but not recorded it (sent twice after the takeover).
+      try {
+        target.afterDelivered?.(message, ctx);
+      } catch (err) {
+        app.log.warn({ err: (err as Error).message, outboxId: first.id, target: target.name }, "follow-up after a delivery failed; the delivery stands");
+      }
     }
     if (pending.length === 0) await recordDelivered(app, ids, null, app.now());
     for (const r of rows) app.metrics?.deliveryLatency.observe({ kind: r.kind }, Math.max(0, app.now().getTime() - r.createdAt.getTime()) / 1000);

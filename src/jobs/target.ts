@@ -53,6 +53,11 @@ export interface DeliveryTarget {
   /** False for targets that notify nobody's device (the terminal): quiet hours do not hold DMs for them. */
   wakesPeople?: boolean;
   deliver(message: OutboxMessage, ctx: DeliveryContext): Promise<DeliveryResult>;
+  /**
+   * Optional follow-up once the row is recorded as delivered to this target (Slack redraws the member's App Home):
+   * never awaited, and a throw is only logged, so it can neither delay, fail nor repeat the delivery.
+   */
+  afterDelivered?(message: OutboxMessage, ctx: DeliveryContext): void;
   /** Optional: unlimited when absent (the terminal). */
   limits?: DeliveryLimits;
   /** How many of `limits.perSecond` delivering this message takes (1 when absent): a Discord DM to a new member is two requests; 0 for messages the target skips. */

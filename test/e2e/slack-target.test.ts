@@ -6,7 +6,8 @@ import { PNG } from "pngjs";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { reply } from "../../src/chat/reply.ts";
 import { outboxClient, slackTarget } from "../../src/adapters/slack/target.ts";
-import { PermanentDeliveryError, RateLimitedError, type DeliveryContext, type DeliveryTarget } from "../../src/jobs/target.ts";
+import { PermanentDeliveryError, RateLimitedError, type DeliveryContext, type DeliveryResult, type DeliveryTarget } from "../../src/jobs/target.ts";
+import type { OutboxMessage } from "../../src/services/outbox.ts";
 import { startFakeSlack, uploadedFile, type FakeSlack } from "../helpers/fake-slack.ts";
 import { testRuntime, type TestRuntime } from "../helpers/runtime.ts";
 
@@ -161,30 +162,69 @@ describe("Slack delivery target", () => {
       expect((err as RateLimitedError).retryAfterMs).toBe(4000);
     });
 
-    it("redraws the Home after a DM, a badge or a tier reaches the member, but not after a channel post", async () => {
+    /** Until the fake has had `n` views.publish calls (the redraw after a row runs on its own, after the row). */
+    async function published(n: number): Promise<string[]> {
+      for (let i = 0; i < 500 && fake.callsTo("views.publish").length < n; i++) await new Promise((r) => setTimeout(r, 10));
+      return fake.callsTo("views.publish").map((c) => String(c.body.user_id));
+    }
+
+    it("redraws the Home once a DM, a badge or a tier to the member is recorded, never inside the delivery, and not after a channel post", async () => {
+      const eager = slackTarget(rt.app, outboxClient("xoxb-test", fake.apiUrl), { homeView: async (userId) => ({ type: "home", blocks: [{ type: "section", text: { type: "mrkdwn", text: userId } }] }), homeEveryMs: 0 });
       fake.userGroups.set("SCL", ["U2"]);
-      expect(await withHome.deliver({ kind: "dm", memberId: "m1", reply: reply("You reached Pioneer") }, onSlack)).toBe("delivered");
-      expect(await withHome.deliver({ kind: "badge-grant", memberId: "m1", badge: "community-leaders" }, onSlack)).toBe("delivered");
-      expect(await withHome.deliver({ kind: "tier-role", memberId: "m1", tier: "pioneer" }, onSlack)).toBe("skipped");
-      expect(await withHome.deliver({ kind: "post", channel: "announcements", reply: reply("Alice is now a Pioneer") }, { outboxId: 20, dedupeKey: "k20" })).toBe("delivered");
-      expect(await withHome.deliver({ kind: "dm", memberId: "m2", reply: reply("Hi") }, notOnSlack)).toBe("skipped");
-      expect(fake.calls.map((c) => c.method)).toEqual([
-        "chat.postMessage",
-        "views.publish",
-        "usergroups.users.list",
-        "usergroups.users.update",
-        "views.publish",
-        "views.publish",
-        "chat.postMessage",
-      ]);
-      expect(fake.callsTo("views.publish").map((c) => c.body.user_id)).toEqual(["U1", "U1", "U1"]);
+      const rows: [OutboxMessage, DeliveryContext, DeliveryResult][] = [
+        [{ kind: "dm", memberId: "m1", reply: reply("You reached Pioneer") }, onSlack, "delivered"],
+        [{ kind: "badge-grant", memberId: "m1", badge: "community-leaders" }, onSlack, "delivered"],
+        [{ kind: "tier-role", memberId: "m1", tier: "pioneer" }, onSlack, "skipped"],
+      ];
+      for (const [i, [message, ctx, result]] of rows.entries()) {
+        expect(await eager.deliver(message, ctx)).toBe(result);
+        // The delivery is over before any redraw: a process killed here has nothing more to send.
+        expect(fake.callsTo("views.publish")).toHaveLength(i);
+        eager.afterDelivered!(message, ctx);
+        expect(await published(i + 1)).toEqual(rows.slice(0, i + 1).map(() => "U1"));
+      }
+      const post: OutboxMessage = { kind: "post", channel: "announcements", reply: reply("Alice is now a Pioneer") };
+      expect(await eager.deliver(post, { outboxId: 20, dedupeKey: "k20" })).toBe("delivered");
+      eager.afterDelivered!(post, { outboxId: 20, dedupeKey: "k20" });
+      const toBob: OutboxMessage = { kind: "dm", memberId: "m2", reply: reply("Hi") };
+      expect(await eager.deliver(toBob, notOnSlack)).toBe("skipped");
+      eager.afterDelivered!(toBob, notOnSlack);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(fake.calls.map((c) => c.method)).toEqual(["chat.postMessage", "views.publish", "usergroups.users.list", "usergroups.users.update", "views.publish", "views.publish", "chat.postMessage"]);
     });
 
-    it("never fails the delivered row when the Home refresh after it fails", async () => {
+    it("coalesces a member's redraws: one at once, then one for every change in the interval after it", async () => {
+      const coalescing = slackTarget(rt.app, outboxClient("xoxb-test", fake.apiUrl), {
+        homeView: async (userId) => {
+          drawn.push(userId);
+          return { type: "home", blocks: [] };
+        },
+        homeEveryMs: 300,
+      });
+      const toAlice: OutboxMessage = { kind: "dm", memberId: "m1", reply: reply("Hi") };
+      const toCarol: DeliveryContext = { outboxId: 3, dedupeKey: "k3", member: { id: "m3", handle: "carol", displayName: "Carol", identities: [{ platform: "slack", externalId: "U3" }] } };
+      for (let i = 0; i < 3; i++) coalescing.afterDelivered!(toAlice, onSlack);
+      coalescing.afterDelivered!(toAlice, toCarol);
+      expect((await published(2)).sort()).toEqual(["U1", "U3"]);
+      // Three DMs to Alice in the interval after her redraw: one more redraw, at its end.
+      for (let i = 0; i < 3; i++) coalescing.afterDelivered!(toAlice, onSlack);
+      expect((await published(3)).sort()).toEqual(["U1", "U1", "U3"]);
+      await new Promise((r) => setTimeout(r, 400));
+      expect(fake.callsTo("views.publish")).toHaveLength(3);
+      expect(drawn.sort()).toEqual(["U1", "U1", "U3"]);
+    });
+
+    it("never fails nor throws for the delivered row when the Home refresh after it fails", async () => {
+      const eager = slackTarget(rt.app, outboxClient("xoxb-test", fake.apiUrl), { homeView: async () => ({ type: "home", blocks: [] }), homeEveryMs: 0 });
       fake.fail("views.publish", "internal_error", { once: true });
-      expect(await withHome.deliver({ kind: "dm", memberId: "m1", reply: reply("Hi") }, onSlack)).toBe("delivered");
+      const hi: OutboxMessage = { kind: "dm", memberId: "m1", reply: reply("Hi") };
+      expect(await eager.deliver(hi, onSlack)).toBe("delivered");
+      eager.afterDelivered!(hi, onSlack);
+      await published(1);
       fake.rateLimit("views.publish", 30);
-      expect(await withHome.deliver({ kind: "dm", memberId: "m1", reply: reply("Hi again") }, onSlack)).toBe("delivered");
+      expect(await eager.deliver(hi, onSlack)).toBe("delivered");
+      eager.afterDelivered!(hi, onSlack);
+      await published(2);
       // One call each: the DM is not sent again, and the refresh is not retried in place.
       expect(fake.callsTo("chat.postMessage")).toHaveLength(2);
       expect(fake.callsTo("views.publish")).toHaveLength(2);

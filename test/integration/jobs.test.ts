@@ -212,6 +212,29 @@ describe.each(storeKinds)("jobs on %s", (kind) => {
     expect(seen).toEqual(["k:rl"]);
   });
 
+  it("tells the target a row was delivered only once the row is recorded, and a throw there changes nothing", async () => {
+    const bob = await member("bob");
+    await dm(bob.id, "hi", "k:after");
+    const statusAtAfter: string[] = [];
+    let after: Promise<void> | undefined;
+    const target: DeliveryTarget = {
+      name: "slack",
+      deliver: async () => "delivered",
+      afterDelivered: (message, ctx) => {
+        after = rt.app.db.outboxMessage.findUniqueOrThrow({ where: { id: ctx.outboxId } }).then((row) => {
+          statusAtAfter.push(`${message.kind}:${row.status}`);
+        });
+        throw new Error("a follow-up call failed");
+      },
+    };
+    expect(await deliverDue(rt.app, [target])).toBe(1);
+    await after;
+    expect(statusAtAfter).toEqual(["dm:delivered"]);
+    const row = await rt.app.db.outboxMessage.findUniqueOrThrow({ where: { dedupeKey: "k:after" } });
+    expect(row.status).toBe("delivered");
+    expect(row.lastError).toBeNull();
+  });
+
   it("records a permanent failure on the row and goes on with the others", async () => {
     const gone = await member("gone");
     const bob = await member("bob");

@@ -4,6 +4,10 @@
 // row (points moved), and after anything else addressed to them (a DM, a
 // badge, a tier) since those follow a change the Home shows. Request handlers
 // never publish it (except on app_home_opened, which is that request's answer).
+// The redraw after another row runs once that row is recorded, best effort,
+// at most once per member every HOME_EVERY_MS: views.publish is Slack's Tier 4
+// (100+ a minute per workspace), far below a DM backlog's 40 a second, and
+// the member sees a fresh Home whenever they open it anyway.
 //
 // Who retries: the outbox job, not the WebClient. This target's client has
 // retries off and rejects rate-limited calls, so a 429 becomes
@@ -78,9 +82,14 @@ const HISTORY_PAGES = 5;
 /** Slack's clock and ours may differ a little: look back this much before the lost attempt began. */
 const HISTORY_SLACK_MS = 60_000;
 
+/** A member's Home is redrawn after their DMs, badges and tiers at most this often (the last change always drawn). */
+const HOME_EVERY_MS = 60_000;
+
 export interface SlackTargetOptions {
   /** Builds a member's App Home; without it the Home is only drawn when they open it. */
   homeView?: (userId: string) => Promise<types.HomeView>;
+  /** Tests: the least time between two redraws of one member's Home after rows (HOME_EVERY_MS). */
+  homeEveryMs?: number;
 }
 
 /** Rows about one member whose delivery means their Home may show something new. */
@@ -176,15 +185,28 @@ export function slackTarget(app: App, client: webApi.WebClient, options: SlackTa
     await client.views.publish({ user_id: userId, view: await options.homeView(userId) });
   }
 
-  /** After another row: the row is done whatever happens here, so a failure is only logged. */
-  async function refreshHomeAfter(message: OutboxMessage, ctx: DeliveryContext): Promise<void> {
+  const homeEveryMs = options.homeEveryMs ?? HOME_EVERY_MS;
+  /** Members whose redraw is waiting for its turn (a later change is in it), and when each was last drawn. */
+  const homeWaiting = new Set<string>();
+  const homeDrawnAt = new Map<string, number>();
+
+  /** After another row was recorded: the row is done whatever happens here, so a failure is only logged. */
+  function refreshHomeAfter(message: OutboxMessage, ctx: DeliveryContext): void {
     const userId = slackUserOf(ctx);
-    if (!options.homeView || !userId || !CHANGES_HOME.has(message.kind)) return;
-    try {
-      await publishHome(userId);
-    } catch (err) {
-      app.log.warn({ err: deliveryError(err).message, user: userId, after: message.kind }, "Slack App Home not refreshed; it is redrawn when the member opens it");
-    }
+    if (!options.homeView || !userId || !CHANGES_HOME.has(message.kind) || homeWaiting.has(userId)) return;
+    homeWaiting.add(userId);
+    const wait = Math.max(0, (homeDrawnAt.get(userId) ?? -Infinity) + homeEveryMs - Date.now());
+    // Unref'd: a Home left undrawn at shutdown is drawn when the member opens it.
+    setTimeout(() => {
+      // Leaves the waiting set before the view is built, so a change from here on gets a redraw of its own.
+      homeWaiting.delete(userId);
+      const at = Date.now();
+      homeDrawnAt.set(userId, at);
+      setTimeout(() => homeDrawnAt.get(userId) === at && homeDrawnAt.delete(userId), homeEveryMs).unref();
+      publishHome(userId).catch((err: unknown) => {
+        app.log.warn({ err: deliveryError(err).message, user: userId, after: message.kind }, "Slack App Home not refreshed; it is redrawn when the member opens it");
+      });
+    }, wait).unref();
   }
 
   async function deliver(message: OutboxMessage, ctx: DeliveryContext): Promise<DeliveryResult> {
@@ -235,14 +257,12 @@ export function slackTarget(app: App, client: webApi.WebClient, options: SlackTa
     // chat.postMessage allows about one message a second per channel; spacing them keeps 429s rare.
     limits: { perChannelMs: 1000 },
     deliver: async (message, ctx) => {
-      let result: DeliveryResult;
       try {
-        result = await deliver(message, ctx);
+        return await deliver(message, ctx);
       } catch (err) {
         throw err instanceof PermanentDeliveryError || err instanceof RateLimitedError ? err : deliveryError(err);
       }
-      await refreshHomeAfter(message, ctx);
-      return result;
     },
+    afterDelivered: refreshHomeAfter,
   };
 }
