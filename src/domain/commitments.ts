@@ -97,12 +97,15 @@ export interface ProgressInput {
 
 /**
  * ProgressInput in parallel arrays (entry k: amount[k] towards commitment[k] at instant at[k], epoch ms), the form a
- * loader hands over for a whole program without an object per entry.
+ * loader hands over for a whole program without an object per entry: entries `from` (default 0) to `to` (exclusive,
+ * default at.length), so every member can point into the same arrays.
  */
 export interface PackedProgress {
   at: ArrayLike<number>;
   commitment: ArrayLike<number>;
   amount: ArrayLike<number>;
+  from?: number;
+  to?: number;
 }
 
 export interface MemberInput {
@@ -167,7 +170,7 @@ export interface CommitmentEvaluation {
 
 export interface MemberEvaluation {
   overall: CommitmentStatus;
-  /** One per commitment, in the program's order. */
+  /** One per commitment, in the program's order; read-only, shared by members in the same standing. */
   commitments: CommitmentEvaluation[];
   streak: number | null;
   missedInARow: number | null;
@@ -251,6 +254,12 @@ class Context {
    */
   scratch = { ci: new Int32Array(256), t: new Float64Array(256), amount: new Float64Array(256), times: new Float64Array(256), totals: new Float64Array(256) };
 
+  /** Per commitment, the evaluations built so far by judgedFrom and done (see MemberState.evaluation). */
+  readonly shared: Array<Map<number, Map<number, CommitmentEvaluation[]>>>;
+  /** Where each commitment's entries begin in the working space (and a cursor per commitment while they are grouped). */
+  readonly off: Int32Array;
+  readonly next: Int32Array;
+
   /** Room for at least n entries in the working space (its arrays replaced, never shrunk). */
   room(n: number): void {
     const s = this.scratch;
@@ -267,6 +276,9 @@ class Context {
     assertTimeZone(opts.tz);
     this.tz = opts.tz;
     this.rules = rules;
+    this.shared = rules.map(() => new Map());
+    this.off = new Int32Array(rules.length + 1);
+    this.next = new Int32Array(rules.length);
     this.now = opts.now.getTime();
     if (!Number.isFinite(this.now)) throw new RangeError("now is not a valid date");
     const p = opts.period;
@@ -350,17 +362,16 @@ class Context {
       commitments.push(c);
       if (c.required && (overall === null || STATUS_SEVERITY[c.status] > STATUS_SEVERITY[overall])) overall = c.status;
     }
-    const { streak, missedInARow } = this.weeklyRequired.length ? m.weekly() : { streak: null, missedInARow: null };
-    return {
-      overall: overall ?? "met",
-      commitments,
-      streak,
-      missedInARow,
-      flagged: missedInARow !== null && missedInARow >= this.flagAt,
-      onPause: m.pauses.some(([s, e]) => s <= this.ref && this.ref < e),
-      ...(this.historyWeeks ? { weeks: m.history(this.historyWeeks) } : {}),
-      member: attached,
-    };
+    const weekly = this.weeklyRequired.length > 0;
+    const streak = weekly ? m.streak() : null;
+    const missedInARow = weekly ? m.missedInARow() : null;
+    const flagged = missedInARow !== null && missedInARow >= this.flagAt;
+    let onPause = false;
+    for (const [s, e] of m.pauses) if (s <= this.ref && this.ref < e) onPause = true;
+    // Two literals rather than a spread of the optional field: each row one object of one shape.
+    return this.historyWeeks
+      ? { overall: overall ?? "met", commitments, streak, missedInARow, flagged, onPause, weeks: m.history(this.historyWeeks), member: attached }
+      : { overall: overall ?? "met", commitments, streak, missedInARow, flagged, onPause, member: attached };
   }
 }
 
@@ -370,12 +381,6 @@ interface Cell {
   resting: boolean;
   /** The week was still running at the cut. */
   running: boolean;
-}
-
-interface Judgement {
-  status: CommitmentStatus;
-  reason: NotJudgedReason | null;
-  done: number;
 }
 
 class MemberState {
@@ -425,8 +430,10 @@ class MemberState {
     }
     const packed = member.packed;
     if (packed) {
-      ctx.room(count + packed.at.length);
-      for (let k = 0; k < packed.at.length; k++) {
+      const from = packed.from ?? 0;
+      const to = packed.to ?? packed.at.length;
+      ctx.room(count + Math.max(0, to - from));
+      for (let k = from; k < to; k++) {
         const t = packed.at[k] as number;
         const amount = packed.amount[k] as number;
         const ci = packed.commitment[k] as number;
@@ -435,13 +442,15 @@ class MemberState {
     }
     const { ci: cis, t: ts, amount: ams, times, totals } = ctx.scratch;
     const n = rules.length;
-    const off = new Int32Array(n + 1);
+    const off = ctx.off;
+    off.fill(0);
     for (let k = 0; k < count; k++) {
       const ci = cis[k] as number;
       off[ci + 1] = (off[ci + 1] as number) + 1;
     }
     for (let ci = 0; ci < n; ci++) off[ci + 1] = (off[ci + 1] as number) + (off[ci] as number);
-    const next = off.slice(0, n);
+    const next = ctx.next;
+    for (let ci = 0; ci < n; ci++) next[ci] = off[ci] as number;
     for (let k = 0; k < count; k++) {
       const ci = cis[k] as number;
       const at = next[ci] as number;
@@ -508,14 +517,7 @@ class MemberState {
     return null;
   }
 
-  /** Commitment ci in period p as it stood at `cut` (exclusive, at most p's end). */
-  judge(ci: number, p: Period, cut: number): Judgement {
-    const done = this.done(ci, p.start.getTime(), cut);
-    const reason = this.reason(p, cut);
-    return { status: reason ? "not-yet-judged" : this.judgedStatus(ci, p, cut, done), reason, done };
-  }
-
-  /** The status of a period judged at `cut` (no reason not to) with `done` counted: judge's, without an object per call. */
+  /** The status of a period judged at `cut` (no reason not to) with `done` counted: without an object per call. */
   judgedStatus(ci: number, p: Period, cut: number, done: number): CommitmentStatus {
     const rule = this.ctx.rules[ci];
     if (!rule) return "not-yet-judged";
@@ -530,33 +532,51 @@ class MemberState {
             : "on-track";
   }
 
-  /** judge's status alone: a week's cell and the streak ask it for every week walked. */
+  /** The status alone: a week's cell and the streak ask it for every week walked. */
   statusAt(ci: number, p: Period, cut: number, reason: NotJudgedReason | null): CommitmentStatus {
     return reason ? "not-yet-judged" : this.judgedStatus(ci, p, cut, this.done(ci, p.start.getTime(), cut));
   }
 
+  /**
+   * Commitment ci over `period` at `cut` (the same period and cut for every member: the row's shown period). Members in
+   * the same standing (done, status, why not judged, judged from) share one evaluation, built once: most of a large
+   * program's members are in a few, and an object per commitment of every member, all kept until the report is
+   * written, was most of what the collector copied.
+   */
   evaluation(ci: number, period: Period, cut: number): CommitmentEvaluation {
     const rule = this.ctx.rules[ci];
     if (!rule) throw new RangeError(`no commitment ${ci}`);
-    const j = this.judge(ci, period, cut);
-    const left = Math.max(0, rule.atLeast - j.done);
-    return {
+    const done = this.done(ci, period.start.getTime(), cut);
+    const reason = this.reason(period, cut);
+    const status = reason ? "not-yet-judged" : this.judgedStatus(ci, period, cut, done);
+    const judgedFrom = this.judgedFrom(rule.per);
+    const shared = this.ctx.shared[ci] as Map<number, Map<number, CommitmentEvaluation[]>>;
+    let byDone = shared.get(judgedFrom.getTime());
+    if (!byDone) shared.set(judgedFrom.getTime(), (byDone = new Map()));
+    let same = byDone.get(done);
+    if (!same) byDone.set(done, (same = []));
+    for (const e of same) if (e.status === status && e.notJudgedReason === reason && e.period === period) return e;
+    const left = Math.max(0, rule.atLeast - done);
+    const e: CommitmentEvaluation = {
       id: rule.id,
       label: rule.label,
       required: rule.required,
       measure: rule.measure,
       unit: rule.per,
       period,
-      status: j.status,
-      notJudgedReason: j.reason,
-      done: j.done,
+      status,
+      notJudgedReason: reason,
+      done,
       atLeast: rule.atLeast,
       left: rule.measure === "hours" ? round2(left) : left,
       deadline: period.end,
       final: period.end.getTime() <= this.ctx.now + 1,
-      judgedFrom: this.judgedFrom(rule.per),
+      judgedFrom,
     };
+    same.push(e);
+    return e;
   }
+
 
   /** Start of the first period of `unit` judged: the one holding the join if it starts there, else the next. */
   judgedFrom(unit: PeriodUnit): Date {
@@ -621,22 +641,27 @@ class MemberState {
     return out;
   }
 
-  /** Streak and weeks missed in a row, walking back from the reference week. */
-  weekly(): { streak: number; missedInARow: number } {
+  /** The streak, walking back from the reference week. */
+  streak(): number {
     let streak = 0;
-    let missedInARow = 0;
     for (let i = this.ctx.weekRefIndex; i >= 0; i--) {
       const w = this.week(i);
       if (w === "met") streak++;
       else if (w === "missed" || w === "stop") break;
     }
+    return streak;
+  }
+
+  /** Weeks missed in a row, walking back from the reference week. */
+  missedInARow(): number {
+    let missedInARow = 0;
     for (let i = this.ctx.weekRefIndex; i >= 0; i--) {
       const c = this.cell(i);
       if (c.status === "missed") missedInARow++;
       else if (c.resting || (c.running && c.status !== "met")) continue;
       else break;
     }
-    return { streak, missedInARow };
+    return missedInARow;
   }
 }
 

@@ -263,12 +263,13 @@ export function reportOf(app: App, program: Program, week: Period, result: Progr
   ];
   // Line by line as toCsv writes records, without an array per member. Members' own text (handle, name, perk names,
   // corrections) goes through csvField, formulas escaped: moderators open this in a spreadsheet. The other fields are
-  // statuses, numbers, yes/no and ISO instants, which it would write unchanged.
+  // statuses, numbers, yes/no and ISO instants, which it would write unchanged. The pieces are joined once at the end:
+  // appending them to one string kept a node per piece alive (a tree of hundreds of thousands) until it was flattened.
   const joinedAwaiting = new Map<string[], string>();
-  let csv = toCsv([header]);
+  const pieces: Array<string | number> = [toCsv([header])];
   for (const r of rows) {
-    let line = `${csvField(r.member.handle)},${csvField(r.member.displayName)},${r.overall}`;
-    for (const c of r.commitments) line += `,${c.status},${c.done}`;
+    pieces.push(csvField(r.member.handle), ",", csvField(r.member.displayName), ",", r.overall);
+    for (const c of r.commitments) pieces.push(",", c.status, ",", c.done);
     const items = awaiting.get(r.member.memberId);
     let due = "";
     if (items) {
@@ -277,8 +278,9 @@ export function reportOf(app: App, program: Program, week: Period, result: Progr
     }
     const left = r.member.endedAt && r.member.endedAt < week.end ? r.member.endedAt.toISOString() : "";
     const changedText = !r.changed ? "" : csvField(r.commitments.flatMap((c, ci) => (r.changed?.[ci]?.length ? [`${c.id}: ${(r.changed[ci] ?? []).map((x) => describeCorrection(x, day)).join(", ")}`] : [])).join("; "));
-    csv += `${line},${r.streak ?? ""},${r.missedInARow ?? ""},${r.flagged ? "yes" : "no"},${r.onPause ? "yes" : "no"},${r.member.joinedAt.toISOString()},${due},${left},${changedText}\n`;
+    pieces.push(",", r.streak ?? "", ",", r.missedInARow ?? "", r.flagged ? ",yes," : ",no,", r.onPause ? "yes," : "no,", r.member.joinedAt.toISOString(), ",", due, ",", left, ",", changedText, "\n");
   }
+  const csv = pieces.join("");
 
   const text = fillTemplate(t.reportSummary, {
     program: program.name,

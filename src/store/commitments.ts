@@ -24,8 +24,8 @@ export interface LoadedMember extends MemberInput {
   endedAt: Date | null;
   /** Joined before the window: streak and weeks missed cannot see further back. */
   capped: boolean;
-  activities: ActivityInput[];
-  pauses: PauseInput[];
+  activities: readonly ActivityInput[];
+  pauses: readonly PauseInput[];
 }
 
 export interface LoadQuery {
@@ -58,6 +58,35 @@ interface PauseRow {
 }
 
 const epochMs = (column: string) => `(extract(epoch FROM ${column}) * 1000)::float8`;
+
+const NONE: readonly never[] = Object.freeze([]);
+
+/**
+ * The number PostgreSQL wrote as text in s[from, to), as Number() reads it, without cutting a string out for it: plain
+ * decimals ("-12.50") of up to 15 digits exactly (integer ÷ power of ten, both exact, is the correctly rounded value
+ * Number() gives); anything else through Number().
+ */
+function decimal(s: string, from: number, to: number): number {
+  let k = from;
+  const negative = s.charCodeAt(k) === 45;
+  if (negative) k++;
+  let digits = 0;
+  let scale = 1;
+  let n = 0;
+  let point = false;
+  for (; k < to; k++) {
+    const c = s.charCodeAt(k);
+    if (c === 46 && !point) point = true;
+    else if (c >= 48 && c <= 57) {
+      n = n * 10 + (c - 48);
+      digits++;
+      if (point) scale *= 10;
+    } else return Number(s.slice(from, to));
+  }
+  if (digits === 0 || digits > 15) return Number(s.slice(from, to));
+  const value = n / scale;
+  return negative ? -value : value;
+}
 
 /** Placeholders for one statement's parameters, numbered as they are added. */
 function parameters(initial: unknown[]) {
@@ -127,32 +156,12 @@ export async function loadProgramMembers(sql: SqlRunner, { program, tz, windowSt
   const progressSql = progressOf(split ? `AND a.member_id < ${median}` : "");
   const secondHalf = split ? progressOf(`AND a.member_id >= ${median}`) : undefined;
 
-  const n = scope.length;
-  // Members and their progress in one statement (one row each, in the report's order): a second result of 10,000 rows
-  // to parse and match by id cost more than the join.
-  const [members, pauses, others] = await Promise.all([
-    sql.query<MemberRow & { e?: string | null; h?: string | null }>(
-      `SELECT m.member_id, ${epochMs("m.joined_at")} AS joined_ms, ${epochMs("m.ended_at")} AS ended_ms, mem.handle, mem.display_name${progressSql ? ", p.e, p.h" : ""}
-         FROM ${memberships} m JOIN members mem ON mem.id = m.member_id
-         ${progressSql ? `LEFT JOIN (${progressSql}) p ON p.member_id = m.member_id` : ""}
-        ORDER BY mem.handle`,
-      progressSql ? dk.values : scope,
-    ),
-    sql.query<PauseRow>(
-      `SELECT p.member_id, ${epochMs("p.starts_at")} AS starts_ms, ${epochMs("p.ends_at")} AS ends_ms
-         FROM pauses p JOIN ${memberships} m ON m.member_id = p.member_id
-        WHERE p.ends_at > $${n + 1} AND p.starts_at < $${n + 2}`,
-      [...scope, readFrom, until],
-    ),
-    secondHalf ? sql.query<{ member_id: string; e: string | null; h: string | null }>(secondHalf, dk.values) : [],
-  ]);
-
   // Each activity counts for every rule of its kind, dated at its day's start (shared by the whole day, so it lies in
   // the same week, month and quarter as the activity); hours are consumed in order by activities of an hours kind.
   const rulesOfKind = kinds.map((k) => rules.flatMap((r, ci) => (r.kinds.includes(k) ? [ci] : [])));
   const measuredInHours = kinds.map((k) => hourKinds.includes(k));
   const hoursOf = rules.map((r) => r.measure === "hours");
-  // Every member's entries side by side in three growing typed arrays, each member handed a view of its part: no
+  // Every member's entries side by side in three growing typed arrays, each member handed its range of them: no
   // arrays per member for the collector to trace while the whole program is judged.
   let at = new Float64Array(1 << 16);
   let commitment = new Uint16Array(1 << 16);
@@ -173,9 +182,9 @@ export async function loadProgramMembers(sql: SqlRunner, { program, tz, windowSt
   };
   const maxFanOut = Math.max(1, ...rulesOfKind.map((l) => l.length));
 
-  /** One member's "code,code,…" (and hours) as entries in the arrays above, handed over as views of its part. */
+  /** One member's "code,code,…" (and hours) as entries in the arrays above, handed over as its range of them. */
   const parse = (e: string, hoursText: string | null): PackedProgress => {
-    const hours = hoursText ? hoursText.split(",") : [];
+    const hours = hoursText ?? "";
     let h = 0;
     const first = used;
     // The codes read digit by digit: no array of strings per member. At most one code per character and maxFanOut
@@ -186,7 +195,13 @@ export async function loadProgramMembers(sql: SqlRunner, { program, tz, windowSt
       for (let c = e.charCodeAt(k); c !== 44 && k < e.length; c = e.charCodeAt(++k)) code = code * 10 + (c - 48);
       const kind = (code % slots) - 1;
       const day = days[Math.floor(code / slots) - 1];
-      const hoursDone = measuredInHours[kind] ? Number(hours[h++]) : 1;
+      let hoursDone = 1;
+      if (measuredInHours[kind]) {
+        const end = hours.indexOf(",", h);
+        const to = end < 0 ? hours.length : end;
+        hoursDone = h < hours.length ? decimal(hours, h, to) : NaN;
+        h = to + 1;
+      }
       if (day === undefined) continue;
       for (const ci of rulesOfKind[kind] ?? []) {
         at[used] = day;
@@ -195,10 +210,45 @@ export async function loadProgramMembers(sql: SqlRunner, { program, tz, windowSt
         used++;
       }
     }
-    return { at: at.subarray(first, used), commitment: commitment.subarray(first, used), amount: amount.subarray(first, used) };
+    // The arrays as they are now: growing replaces them, and this member's entries stay in these.
+    return { at, commitment, amount, from: first, to: used };
   };
 
-  const byId = new Map<string, LoadedMember>();
+  const n = scope.length;
+  // Members and their progress in one statement (one row each, in the report's order): a second result of 10,000 rows
+  // to parse and match by id cost more than the join.
+  const [members, pauses, others] = await Promise.all([
+    sql.query<MemberRow & { e?: string | null; h?: string | null }>(
+      `SELECT m.member_id, ${epochMs("m.joined_at")} AS joined_ms, ${epochMs("m.ended_at")} AS ended_ms, mem.handle, mem.display_name${progressSql ? ", p.e, p.h" : ""}
+         FROM ${memberships} m JOIN members mem ON mem.id = m.member_id
+         ${progressSql ? `LEFT JOIN (${progressSql}) p ON p.member_id = m.member_id` : ""}
+        ORDER BY mem.handle`,
+      progressSql ? dk.values : scope,
+    ),
+    sql.query<PauseRow>(
+      `SELECT p.member_id, ${epochMs("p.starts_at")} AS starts_ms, ${epochMs("p.ends_at")} AS ends_ms
+         FROM pauses p JOIN ${memberships} m ON m.member_id = p.member_id
+        WHERE p.ends_at > $${n + 1} AND p.starts_at < $${n + 2}`,
+      [...scope, readFrom, until],
+    ),
+    // The second half parsed as soon as it comes, usually while the members' statement still runs.
+    secondHalf
+      ? sql.query<{ member_id: string; e: string | null; h: string | null }>(secondHalf, dk.values).then((rows) => {
+          const parsed = new Map<string, PackedProgress>();
+          for (const r of rows) if (r.e) parsed.set(r.member_id, parse(r.e, r.h));
+          return parsed;
+        })
+      : undefined,
+  ]);
+
+  // Few members have pauses: the rest share one empty list (as they share one of activities: progress comes packed).
+  const pausesOf = new Map<string, PauseInput[]>();
+  for (const p of pauses) {
+    const pause = { startsAt: new Date(p.starts_ms), endsAt: new Date(p.ends_ms) };
+    const list = pausesOf.get(p.member_id);
+    if (list) list.push(pause);
+    else pausesOf.set(p.member_id, [pause]);
+  }
   const out: LoadedMember[] = [];
   for (const r of members) {
     const joinedAt = new Date(r.joined_ms);
@@ -212,20 +262,12 @@ export async function loadProgramMembers(sql: SqlRunner, { program, tz, windowSt
       endedAt,
       capped,
       membership: { joinedAt: capped ? readFrom : joinedAt, endedAt },
-      activities: [],
-      pauses: [],
+      activities: NONE,
+      pauses: pausesOf.get(r.member_id) ?? NONE,
     };
-    byId.set(r.member_id, m);
     out.push(m);
-    if (r.e) m.packed = parse(r.e, r.h ?? null);
-  }
-  for (const r of others) {
-    const m = byId.get(r.member_id);
-    if (m && r.e) m.packed = parse(r.e, r.h);
-  }
-  for (const p of pauses) {
-    const m = byId.get(p.member_id);
-    if (m) m.pauses.push({ startsAt: new Date(p.starts_ms), endsAt: new Date(p.ends_ms) });
+    const packed = r.e ? parse(r.e, r.h ?? null) : others?.get(r.member_id);
+    if (packed) m.packed = packed;
   }
   return out;
 }
