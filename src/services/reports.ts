@@ -9,7 +9,7 @@ import { reply, type Block, type ImageBlock, type Reply } from "../chat/reply.ts
 import { UserError } from "../core/errors.ts";
 import { atLeastShown, commitmentCell, missedInARowLabels, overallLabel } from "../chat/commitments.ts";
 import { csvField, toCsv } from "../chat/csv.ts";
-import { sortForReport, type CommitmentStatus, type CorrectionInput } from "../domain/commitments.ts";
+import { sortForReport, type CommitmentEvaluation, type CommitmentStatus, type CorrectionInput } from "../domain/commitments.ts";
 import type { Program, Texts } from "../domain/pack.ts";
 import { benefitsFor } from "../domain/partner.ts";
 import { localDay, periodOf, previousPeriod, tryParsePeriodKey, type Period } from "../domain/periods.ts";
@@ -267,9 +267,15 @@ export function reportOf(app: App, program: Program, week: Period, result: Progr
   // appending them to one string kept a node per piece alive (a tree of hundreds of thousands) until it was flattened.
   const joinedAwaiting = new Map<string[], string>();
   const pieces: Array<string | number> = [toCsv([header])];
+  // Members in the same standing share an evaluation (see the domain's evaluation), so its cells are written once.
+  const cells = new Map<CommitmentEvaluation, string>();
   for (const r of rows) {
     pieces.push(csvField(r.member.handle), ",", csvField(r.member.displayName), ",", r.overall);
-    for (const c of r.commitments) pieces.push(",", c.status, ",", c.done);
+    for (const c of r.commitments) {
+      let cell = cells.get(c);
+      if (cell === undefined) cells.set(c, (cell = `,${c.status},${c.done}`));
+      pieces.push(cell);
+    }
     const items = awaiting.get(r.member.memberId);
     let due = "";
     if (items) {
