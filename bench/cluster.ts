@@ -6,18 +6,17 @@
 // Figures: messages/s against the allowed rate (aim ≥ 95%), duplicates and
 // missing DMs at the receiver (aim: each exactly once), 429 answers (aim 0).
 import { spawn, type ChildProcess } from "node:child_process";
-import { createWriteStream, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { createWriteStream, mkdtempSync, readFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
-import { parse, stringify } from "yaml";
 import { reply } from "../src/chat/reply.ts";
 import { LOCK_MS } from "../src/jobs/claims.ts";
-import { DEFAULT_PACK_PATH } from "../src/programs/load.ts";
 import { startFakePlatform, type PlatformCounters } from "./fake-platform.ts";
 import { benchRuntime, heading, line, storeKind, type Scale } from "./lib.ts";
 import { clearStewardKeys, redisUrlOnDb } from "../test/helpers/redis-keys.ts";
+import { instantDeliveryPack } from "../test/helpers/instant-pack.ts";
 
 const BIN = fileURLToPath(new URL("../bin/steward.mjs", import.meta.url));
 const PROCESSES = 3;
@@ -27,16 +26,6 @@ const REDIS_DB = 11;
 
 function redisUrl(): string {
   return redisUrlOnDb(process.env.REDIS_URL as string, REDIS_DB);
-}
-
-/** The shipped pack with quiet hours and DM batching off, so every DM is one message at any hour. */
-function benchPack(): string {
-  const pack = parse(readFileSync(DEFAULT_PACK_PATH, "utf8")) as Record<string, unknown>;
-  delete pack.quietHours;
-  pack.batchMinutes = 0;
-  const file = join(mkdtempSync(join(tmpdir(), "steward-bench-")), "pack.yaml");
-  writeFileSync(file, stringify(pack));
-  return file;
 }
 
 /** Starts one `steward serve`; resolves once it logged that it runs (logs go to stderr). */
@@ -134,7 +123,7 @@ export async function clusterBench(scale: Scale): Promise<void> {
     const env = {
       DATABASE_URL: rt.url as string,
       REDIS_URL: redisUrl(),
-      STEWARD_PROGRAMS: benchPack(),
+      STEWARD_PROGRAMS: instantDeliveryPack("steward-bench-"),
       STEWARD_MODERATORS: "mod",
       LOG_LEVEL: "info",
       SLACK_BOT_TOKEN: "xoxb-bench",

@@ -10,14 +10,9 @@
 // Interactions go over HTTP (signed with a test Ed25519 key, as Discord's Interactions Endpoint URL sends
 // them) when `POST /discord/interactions` answers a PING with a PONG, and through the gateway otherwise.
 import { generateKeyPairSync, sign, type KeyObject } from "node:crypto";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Redis } from "ioredis";
-import { parse, stringify } from "yaml";
 import { createLogger } from "../src/log.ts";
-import { DEFAULT_PACK_PATH } from "../src/programs/load.ts";
 import { createRuntime } from "../src/runtime.ts";
 import { ensureMember } from "../src/services/members.ts";
 import { LOCK_MS } from "../src/jobs/claims.ts";
@@ -28,6 +23,7 @@ import { startFakeSlack } from "../test/helpers/fake-slack.ts";
 import { startPrivatePostgres } from "../test/helpers/private-postgres.ts";
 import { drillConfig, type Drill } from "./lib.ts";
 import { clearStewardKeys, redisUrlOnDb } from "../test/helpers/redis-keys.ts";
+import { instantDeliveryPack } from "../test/helpers/instant-pack.ts";
 
 const TOKEN = "drill-discord-token";
 const INTERACTIONS = 500;
@@ -60,16 +56,6 @@ export async function sendHttpInteraction(url: string, body: object, key: KeyObj
 /** The raw 32-byte Ed25519 public key in hex, as the Developer Portal shows it (the tail of its DER form). */
 const publicKeyHex = (key: KeyObject) => key.export({ format: "der", type: "spki" }).subarray(-32).toString("hex");
 
-/** The shipped pack with quiet hours and DM batching off, so every DM is one message at any hour. */
-function drillPack(): string {
-  const pack = parse(readFileSync(DEFAULT_PACK_PATH, "utf8")) as Record<string, unknown>;
-  delete pack.quietHours;
-  pack.batchMinutes = 0;
-  const file = join(mkdtempSync(join(tmpdir(), "steward-scale-")), "pack.yaml");
-  writeFileSync(file, stringify(pack));
-  return file;
-}
-
 function redisUrl(): string | undefined {
   return process.env.REDIS_URL ? redisUrlOnDb(process.env.REDIS_URL, REDIS_DB) : undefined;
 }
@@ -95,7 +81,7 @@ export const scaleDrill: Drill = async () => {
   const env: Record<string, string> = {
     DATABASE_URL: pg.url,
     ...(redisAt ? { REDIS_URL: redisAt } : {}),
-    STEWARD_PROGRAMS: drillPack(),
+    STEWARD_PROGRAMS: instantDeliveryPack("steward-scale-"),
     STEWARD_HTTP_PORT: "0",
     LOG_LEVEL: "info",
     DISCORD_TOKEN: TOKEN,
