@@ -120,6 +120,16 @@ describe.each(storeKinds)("community programs on %s", (kind) => {
     expect((await deliver()).join("\n")).toContain("→ badge verified-partner granted to @erin");
   });
 
+  /** /apply velo-masters typed bare in the terminal, answering its questions in turn: what was asked, and the answer. */
+  const applyInTerminal = async (handle: string, answers: string[]) => {
+    const asked: string[] = [];
+    const r = await say(handle, "/apply velo-masters", async (q) => {
+      asked.push(q);
+      return answers.shift();
+    });
+    return { asked, r };
+  };
+
   it("a missing or wrong answer is a user error naming it; the terminal asks the questions one by one", async () => {
     const missing = await say("bob", "/apply velo-masters experience:lots");
     expect(missing.status).toBe("user-error");
@@ -128,12 +138,7 @@ describe.each(storeKinds)("community programs on %s", (kind) => {
     expect(wrong.output).toContain("profiles must be links");
     expect(await rt.app.db.application.count()).toBe(0);
 
-    const asked: string[] = [];
-    const answers = ["https://forum.example.com/u/bob", "ten years", ""];
-    const r = await say("bob", "/apply velo-masters", async (q) => {
-      asked.push(q);
-      return answers.shift();
-    });
+    const { asked, r } = await applyInTerminal("bob", ["https://forum.example.com/u/bob", "ten years", ""]);
     expect(r.status).toBe("ok");
     // The program's terms come first, with the first question.
     expect(asked[0]).toMatch(/^Before you apply: A volunteer position/);
@@ -149,12 +154,7 @@ describe.each(storeKinds)("community programs on %s", (kind) => {
   it("the terminal shows a program's terms once: with the first question, not again in the answer (issue 22)", async () => {
     const terms = rt.app.pack.programs.find((p) => p.id === "velo-masters")?.terms ?? "";
     expect(terms.length).toBeGreaterThan(20);
-    const asked: string[] = [];
-    const answers = ["https://forum.example.com/u/bob", "ten years", ""];
-    const r = await say("bob", "/apply velo-masters", async (q) => {
-      asked.push(q);
-      return answers.shift();
-    });
+    const { asked, r } = await applyInTerminal("bob", ["https://forum.example.com/u/bob", "ten years", ""]);
     expect(r.status).toBe("ok");
     const screen = [...asked, r.output].join("\n").replace(/\s+/g, " ");
     expect(screen.split(terms.replace(/\s+/g, " ")).length - 1).toBe(1);
