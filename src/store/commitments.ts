@@ -117,6 +117,14 @@ export async function loadProgramMembers(sql: SqlRunner, { program, tz, windowSt
                           FROM memberships WHERE program_id = $1 ${only} AND ${during}
                          ORDER BY member_id, joined_at DESC)`;
   const rules = program.commitments;
+  // A whole program's progress is read in two halves by member id, each its own statement on its own connection:
+  // aggregating every activity is one backend's CPU (PostgreSQL 15 runs string_agg in one process), and the machine has
+  // more cores. The split is read once: each statement has its own snapshot, so a median each computed for itself would
+  // move with a membership written between them and leave the members in between in neither half.
+  const splitAt =
+    !memberIds && rules.length > 0
+      ? ((await sql.query<{ m: string | null }>(`SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY member_id) AS m FROM memberships WHERE program_id = $1 AND ${during}`, scope))[0]?.m ?? null)
+      : null;
 
   // Day by day over the window, from the start of the longest period the program's commitments use holding its first
   // week (a weekly-only program reads no quarter back): each activity's day is found by width_bucket among the
@@ -137,9 +145,7 @@ export async function loadProgramMembers(sql: SqlRunner, { program, tz, windowSt
   const hourKindsAt = dk.add(hourKinds);
   const fromAt = dk.add(readFrom);
   const untilAt = dk.add(until);
-  // A whole program's progress in two halves by member id, each its own statement on its own connection: aggregating
-  // every activity is one backend's CPU (PostgreSQL 15 runs string_agg in one process), and the machine has more cores.
-  const median = `(SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY member_id) FROM memberships WHERE program_id = $1 ${only} AND ${during})`;
+  const medianAt = splitAt === null ? undefined : dk.add(splitAt);
   const progressOf = (half: string) =>
     rules.length
       ? `SELECT a.member_id,
@@ -152,9 +158,8 @@ export async function loadProgramMembers(sql: SqlRunner, { program, tz, windowSt
           AND a.kind = ANY(${kindsAt}::text[]) AND a.occurred_at >= ${fromAt} AND a.occurred_at < ${untilAt}
         GROUP BY a.member_id`
       : undefined;
-  const split = !memberIds && rules.length > 0;
-  const progressSql = progressOf(split ? `AND a.member_id < ${median}` : "");
-  const secondHalf = split ? progressOf(`AND a.member_id >= ${median}`) : undefined;
+  const progressSql = progressOf(medianAt ? `AND a.member_id < ${medianAt}` : "");
+  const secondHalf = medianAt ? progressOf(`AND a.member_id >= ${medianAt}`) : undefined;
 
   // Each activity counts for every rule of its kind, dated at its day's start (shared by the whole day, so it lies in
   // the same week, month and quarter as the activity); hours are consumed in order by activities of an hours kind.

@@ -103,6 +103,33 @@ describe.each(storeKinds)("SQL-aggregated progress equals evaluating raw activit
     expectSameAsRaw(await evaluateProgramMembers(rt.app, programId, { now: NOW, lookbackWeeks: 0 }), undefined);
   });
 
+  it("a membership written while a report's statements run moves no one's progress out of both halves", async () => {
+    // The progress is read in two statements side by side, split at the median member; each statement sees its own
+    // snapshot. Members joining between them must not shift the split under one half only.
+    const programId = PROGRAMS[0] as string;
+    const period = parsePeriodKey("2026-W47", TZ);
+    const late = Array.from({ length: 30 }, (_, i) => ({ id: `z${i}`, handle: `late${i}`, displayName: `Late ${i}` }));
+    const query = rt.app.sql.query;
+    let interfered = false;
+    rt.app.sql.query = async <T,>(sql: string, params?: unknown[], prepared?: string) => {
+      if (!interfered && /string_agg/.test(sql) && !/JOIN members/.test(sql)) {
+        interfered = true;
+        await rt.app.db.member.createMany({ data: late });
+        await rt.app.db.membership.createMany({ data: late.map((m) => ({ memberId: m.id, programId, state: "active", joinedAt: new Date("2025-01-01T00:00:00Z") })) });
+      }
+      return query<T>(sql, params, prepared);
+    };
+    try {
+      const r = await evaluateProgramMembers(rt.app, programId, { period });
+      expect(interfered).toBe(true);
+      expectSameAsRaw(r, period);
+    } finally {
+      rt.app.sql.query = query;
+      await rt.app.db.membership.deleteMany({ where: { memberId: { in: late.map((m) => m.id) } } });
+      await rt.app.db.member.deleteMany({ where: { id: { in: late.map((m) => m.id) } } });
+    }
+  });
+
   it.each(PROGRAMS)("%s: one member at a time over two years, as /commitments reads them", async (programId) => {
     const ids = ["m1", "m2", "m7", "m14", "m20"];
     const enrolled = new Set((await rt.app.db.membership.findMany({ where: { programId, memberId: { in: ids } } })).map((m) => m.memberId));
