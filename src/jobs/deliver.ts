@@ -214,10 +214,8 @@ async function deliverGroup(
   const abandoned = rows.map((r) => r.abandonedClaimAt).filter((d): d is Date => d !== null);
   const previousAttemptAt = abandoned.length ? new Date(Math.min(...abandoned.map((d) => d.getTime()))) : undefined;
   const pending = targets.filter((t) => !done.has(t.name));
-  let current: DeliveryTarget | undefined;
   try {
     for (const [i, target] of pending.entries()) {
-      current = target;
       await takeSlot(gate, options.clock ?? realClock, target, message, member, channelDeadline, options.booking);
       // A slow process whose lock ran out may have lost the rows to another: that one sends them, not this.
       if (!(await claimsStillMine(app, rows))) return { status: "not-claimed" };
@@ -256,7 +254,7 @@ async function deliverGroup(
         platform: !gateWait,
         ...(gateWait?.global ? { global: true } : {}),
         ...(gateWait?.booking ? { booking: gateWait.booking } : {}),
-        ...(!gateWait && current?.limits?.perChannelMs ? { channelOnly: true } : {}),
+        ...(!gateWait && err.perChannel ? { channelOnly: true } : {}),
       };
     }
     const next = afterFailure(first.attempts, err instanceof PermanentDeliveryError, app.now());

@@ -69,10 +69,17 @@ export class PermanentDeliveryError extends Error {
   override name = "PermanentDeliveryError";
 }
 
-/** The platform said slow down: retry after this long, without counting an attempt against the row. */
+/**
+ * The platform said slow down: retry after this long, without counting an attempt against the row. `perChannel`: the
+ * limit was the one on posting to that channel (Slack's chat.postMessage), so only that channel's rows wait; any other
+ * limit (a workspace-wide method, a global bucket) holds back the whole queue.
+ */
 export class RateLimitedError extends Error {
   override name = "RateLimitedError";
-  constructor(readonly retryAfterMs: number) {
+  constructor(
+    readonly retryAfterMs: number,
+    readonly perChannel = false,
+  ) {
     super(`rate limited; retry after ${retryAfterMs} ms`);
   }
 }

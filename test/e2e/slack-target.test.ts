@@ -87,6 +87,8 @@ describe("Slack delivery target", () => {
     const err = await target.deliver({ kind: "post", channel: "announcements", reply: reply("Hi") }, { outboxId: 7, dedupeKey: "k7" }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RateLimitedError);
     expect((err as RateLimitedError).retryAfterMs).toBe(7000);
+    // chat.postMessage's limit is the channel's: only that channel's rows wait.
+    expect((err as RateLimitedError).perChannel).toBe(true);
     // The client settles a call only after its own retries, so once deliver has thrown no retry is left to come.
     expect(fake.callsTo("chat.postMessage")).toHaveLength(1);
   });
@@ -127,7 +129,10 @@ describe("Slack delivery target", () => {
     expect(row?.details).toMatchObject({ badge: "community-leaders", usergroup: "SCL" });
     // A 429 there is still the job's to retry.
     fake.rateLimit("usergroups.users.list", 3);
-    await expect(target.deliver({ kind: "badge-grant", memberId: "m1", badge: "community-leaders" }, onSlack)).rejects.toBeInstanceOf(RateLimitedError);
+    const limited = await target.deliver({ kind: "badge-grant", memberId: "m1", badge: "community-leaders" }, onSlack).catch((e: unknown) => e);
+    expect(limited).toBeInstanceOf(RateLimitedError);
+    // A workspace-wide method's limit holds back the whole queue, not one channel.
+    expect((limited as RateLimitedError).perChannel).toBe(false);
   });
   describe("App Home refresh", () => {
     const drawn: string[] = [];

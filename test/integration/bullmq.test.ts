@@ -224,7 +224,8 @@ describe.skipIf(!REDIS_URL).each(storeKinds)("BullMQ jobs on %s", (kind) => {
       deliver: async (_m, ctx) => {
         if (ctx.dedupeKey === "a" && !refused) {
           refused = true;
-          throw new RateLimitedError(1000);
+          // The channel's own limit (Slack's chat.postMessage).
+          throw new RateLimitedError(1000, true);
         }
         platform.receive(ctx.dedupeKey);
         return "delivered";
@@ -239,6 +240,31 @@ describe.skipIf(!REDIS_URL).each(storeKinds)("BullMQ jobs on %s", (kind) => {
     expect(platform.receipts.sort()).toEqual(["a", "b"]);
     // Slack's 429 for one channel did not pause the queue (every channel's booked slots) in Redis.
     expect(pauses).not.toHaveBeenCalled();
+  });
+
+  it("pauses the whole queue when a per-channel platform's 429 is for a workspace-wide method", async () => {
+    const platform = fakePlatform();
+    const pauses = vi.spyOn(Worker.prototype, "rateLimit");
+    let refused = false;
+    const perChannel: DeliveryTarget = {
+      name: "console",
+      limits: { perChannelMs: 100 },
+      deliver: async (_m, ctx) => {
+        if (!refused) {
+          refused = true;
+          // e.g. conversations.open or usergroups.users.update: every other row would meet the same limit.
+          throw new RateLimitedError(700);
+        }
+        platform.receive(ctx.dedupeKey);
+        return "delivered";
+      },
+    };
+    const jobs = await start([perChannel]);
+    await post("a", "a");
+    await jobs.drain();
+    await until(async () => (await delivered()) === 1);
+    expect(platform.receipts).toEqual(["a"]);
+    expect(pauses.mock.calls).toEqual([[700]]);
   });
 
   it("finishes the delivery in progress when stopped", async () => {

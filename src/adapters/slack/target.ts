@@ -130,6 +130,16 @@ export function slackTarget(app: App, client: webApi.WebClient, options: SlackTa
     return false;
   }
 
+  /** chat.postMessage: its limit is per channel (about one a second), so a 429 here holds back this channel only. */
+  async function post(args: Parameters<typeof client.chat.postMessage>[0]): Promise<void> {
+    try {
+      await client.chat.postMessage(args);
+    } catch (err) {
+      const mapped = deliveryError(err);
+      throw mapped instanceof RateLimitedError ? new RateLimitedError(mapped.retryAfterMs, true) : err;
+    }
+  }
+
   async function dmChannel(userId: string): Promise<string> {
     const im = await client.conversations.open({ users: userId });
     const channel = im.channel?.id;
@@ -140,7 +150,7 @@ export function slackTarget(app: App, client: webApi.WebClient, options: SlackTa
   async function dm(userId: string, reply: Reply, ctx: DeliveryContext): Promise<void> {
     // Posting to a user id lands in the app's DM with them; files and history need the DM's channel id.
     if (!hasUploads(reply) && !ctx.previousAttemptAt) {
-      await client.chat.postMessage({ channel: userId, ...renderMessage(reply), metadata: metadataOf(ctx) });
+      await post({ channel: userId, ...renderMessage(reply), metadata: metadataOf(ctx) });
       return;
     }
     const channel = await dmChannel(userId);
@@ -148,7 +158,7 @@ export function slackTarget(app: App, client: webApi.WebClient, options: SlackTa
       app.log.info({ outboxId: ctx.outboxId, channel }, "Slack had this DM already from an attempt that died; not sent again");
       return;
     }
-    await client.chat.postMessage({ channel, ...renderMessage(reply), metadata: metadataOf(ctx) });
+    await post({ channel, ...renderMessage(reply), metadata: metadataOf(ctx) });
     await upload(channel, reply);
   }
 
@@ -228,7 +238,7 @@ export function slackTarget(app: App, client: webApi.WebClient, options: SlackTa
           app.log.info({ outboxId: ctx.outboxId, channel }, "Slack had this post already from an attempt that died; not sent again");
           return "delivered";
         }
-        await client.chat.postMessage({ channel, ...renderMessage(message.reply), metadata: metadataOf(ctx) });
+        await post({ channel, ...renderMessage(message.reply), metadata: metadataOf(ctx) });
         await upload(channel, message.reply);
         return "delivered";
       }
