@@ -60,12 +60,14 @@ export async function startSteward(config: Config, options: Omit<ProcessKind, "h
     isModerator: async (platform, externalId) =>
       (await started.find((p) => p.platform === platform)?.isModerator?.(externalId)) ?? (platform === "console" && consoleIsModerator(config, externalId)),
   };
+  let jobs: Jobs | undefined;
   try {
     await startPlatforms(wanted.filter((p) => !p.afterJobs), context, started);
     // A platform's first picture should not wait for the drawing thread to load its fonts.
     if (started.some((p) => p.name)) void warmPictures();
-    const jobs = await startJobs(runtime, started.flatMap((p) => (p.target ? [p.target] : [])));
-    await startPlatforms(wanted.filter((p) => p.afterJobs), { ...context, ...(jobs.bull ? { queues: [jobs.bull.scheduleQueue, jobs.bull.deliveryQueue] } : {}) }, started);
+    const running = await startJobs(runtime, started.flatMap((p) => (p.target ? [p.target] : [])));
+    jobs = running;
+    await startPlatforms(wanted.filter((p) => p.afterJobs), { ...context, ...(running.bull ? { queues: [running.bull.scheduleQueue, running.bull.deliveryQueue] } : {}) }, started);
     const ops =
       kind.httpPort !== undefined
         ? await (await import("./http/server.ts")).startOpsServer(runtime.app, kind.httpPort, {
@@ -81,7 +83,7 @@ export async function startSteward(config: Config, options: Omit<ProcessKind, "h
         // Platforms first (no new work comes in), then jobs (finish the current one), then connections.
         await withTimeout(Promise.allSettled(started.map((p) => p.stop())), 10_000, "timeout");
         await withTimeout(inbound.stop(), 10_000, "timeout");
-        await withTimeout(jobs.stop(), 15_000, "timeout");
+        await withTimeout(running.stop(), 15_000, "timeout");
         await endTerminal(runtime.app).catch((err: unknown) => log.warn({ err }, "the terminal's unprinted rows still wait for it"));
         await ops?.close();
         await stopPictures();
@@ -89,9 +91,13 @@ export async function startSteward(config: Config, options: Omit<ProcessKind, "h
       })());
     const platforms = started.flatMap((p) => (p.name ? [p.name] : []));
     const front = started.find((p) => p.foreground)?.foreground;
-    return { runtime, jobs, platforms, ...(front ? { foreground: () => front({ platforms, drain: () => jobs.drain(), stop }) } : {}), stop };
+    return { runtime, jobs: running, platforms, ...(front ? { foreground: () => front({ platforms, drain: () => running.drain(), stop }) } : {}), stop };
   } catch (err) {
+    // A start that failed after the jobs began (the dashboard, the HTTP server) stops them too: their workers and
+    // timers would otherwise run on against a closed database.
     await Promise.allSettled(started.map((p) => p.stop()));
+    await jobs?.stop().catch(() => undefined);
+    await stopPictures();
     await runtime.close();
     throw err;
   }
