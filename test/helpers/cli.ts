@@ -10,9 +10,10 @@ export const BIN = fileURLToPath(new URL("../../bin/steward.mjs", import.meta.ur
  * PGlite's and Prisma's hot wasm functions: a chat of four commands took 2.7 s of CPU with it and 1.2 s
  * without, a first `migrate` (initdb) 4.9 s against 3.2 s; TurboFan for JavaScript off too, a tenth
  * less again (chat 1.25 -> 1.11 s, `member export` 0.92 -> 0.84 s, means of three). Nothing a test checks
- * depends on either.
+ * depends on either. Only under vitest: the drills start `steward serve` through these helpers too, and run it
+ * for minutes at production's speed, so their takeover and throughput figures stay comparable.
  */
-export const CHILD_V8_FLAGS = ["--liftoff-only", "--no-opt"];
+export const CHILD_V8_FLAGS = process.env.VITEST ? ["--liftoff-only", "--no-opt"] : [];
 
 export interface Result {
   code: number | null;
