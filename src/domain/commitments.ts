@@ -573,7 +573,8 @@ class MemberState {
       final: period.end.getTime() <= this.ctx.now + 1,
       judgedFrom,
     };
-    same.push(e);
+    // Frozen: one write through a member's row would change every member in the same standing.
+    same.push(Object.freeze(e));
     return e;
   }
 
