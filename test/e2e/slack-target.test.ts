@@ -173,6 +173,32 @@ describe("Slack delivery target", () => {
       return fake.callsTo("views.publish").map((c) => String(c.body.user_id));
     }
 
+    it("draws few Homes at once however many members a broadcast reached (each build reads the database)", async () => {
+      let building = 0;
+      let most = 0;
+      const done: string[] = [];
+      const slow = slackTarget(rt.app, outboxClient("xoxb-test", fake.apiUrl), {
+        homeEveryMs: 0,
+        homeView: async (userId) => {
+          most = Math.max(most, ++building);
+          await new Promise((r) => setTimeout(r, 20));
+          building--;
+          done.push(userId);
+          return { type: "home", blocks: [] };
+        },
+      });
+      const members = Array.from({ length: 8 }, (_, i) => `U${100 + i}`);
+      for (const [i, user] of members.entries()) {
+        const message: OutboxMessage = { kind: "dm", memberId: `b${i}`, reply: reply("Hi") };
+        slow.afterDelivered!(message, { outboxId: 100 + i, dedupeKey: `b${i}`, member: { id: `b${i}`, handle: `b${i}`, displayName: `B ${i}`, identities: [{ platform: "slack", externalId: user }] } });
+      }
+      // Until every Home is published, so no call of this test lands in the next one's.
+      const publishedTo = () => fake.callsTo("views.publish").filter((c) => members.includes(String(c.body.user_id)));
+      for (let i = 0; i < 500 && publishedTo().length < members.length; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(done.sort()).toEqual(members);
+      expect(most).toBeLessThanOrEqual(2);
+    });
+
     it("redraws the Home once a DM, a badge or a tier to the member is recorded, never inside the delivery, and not after a channel post", async () => {
       const eager = slackTarget(rt.app, outboxClient("xoxb-test", fake.apiUrl), { homeView: async (userId) => ({ type: "home", blocks: [{ type: "section", text: { type: "mrkdwn", text: userId } }] }), homeEveryMs: 0 });
       fake.userGroups.set("SCL", ["U2"]);

@@ -21,6 +21,7 @@
 // attempt is searched for the key before sending again; only then, so the
 // usual send costs no extra call.
 import { webApi, type types } from "@slack/bolt";
+import pLimit from "p-limit";
 import type { App } from "../../app.ts";
 import type { Reply } from "../../chat/reply.ts";
 import { PermanentDeliveryError, RateLimitedError, type DeliveryContext, type DeliveryResult, type DeliveryTarget } from "../../jobs/target.ts";
@@ -84,6 +85,11 @@ const HISTORY_SLACK_MS = 60_000;
 
 /** A member's Home is redrawn after their DMs, badges and tiers at most this often (the last change always drawn). */
 const HOME_EVERY_MS = 60_000;
+/**
+ * Homes built and published at once after deliveries: each build reads the database (the member's commands) from the
+ * pool the deliveries and inbound events share, and nothing else bounds them once a broadcast reached many members.
+ */
+const HOME_DRAWS_AT_ONCE = 2;
 
 export interface SlackTargetOptions {
   /** Builds a member's App Home; without it the Home is only drawn when they open it. */
@@ -198,6 +204,7 @@ export function slackTarget(app: App, client: webApi.WebClient, options: SlackTa
   const homeEveryMs = options.homeEveryMs ?? HOME_EVERY_MS;
   /** Members whose redraw is waiting for its turn (a later change is in it), and when each was last drawn. */
   const homeWaiting = new Set<string>();
+  const homeDraws = pLimit(HOME_DRAWS_AT_ONCE);
   const homeDrawnAt = new Map<string, number>();
 
   /** After another row was recorded: the row is done whatever happens here, so a failure is only logged. */
@@ -213,7 +220,7 @@ export function slackTarget(app: App, client: webApi.WebClient, options: SlackTa
       const at = Date.now();
       homeDrawnAt.set(userId, at);
       setTimeout(() => homeDrawnAt.get(userId) === at && homeDrawnAt.delete(userId), homeEveryMs).unref();
-      publishHome(userId).catch((err: unknown) => {
+      homeDraws(() => publishHome(userId)).catch((err: unknown) => {
         app.log.warn({ err: deliveryError(err).message, user: userId, after: message.kind }, "Slack App Home not refreshed; it is redrawn when the member opens it");
       });
     }, wait).unref();
